@@ -1,0 +1,33 @@
+package dev.tandem.conf;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The nodes sharing VIPs and mirrored files. The same file is used on every node.
+ *
+ * @param nodes      every node by name, in file order, with the address its peers reach it on
+ * @param secretFile shared key authenticating (and encrypting) all cluster traffic
+ * @param witnesses  addresses a node must reach at least one of to take a VIP
+ * @param notifyScript a script called with {@code VIP STATE} on every transition
+ */
+public record ClusterConfig(
+        Map<String, String> nodes,
+        int port,
+        Path secretFile,
+        Duration advertInterval,
+        boolean preempt,
+        List<VipConfig> vips,
+        List<String> witnesses,
+        Optional<Path> notifyScript,
+        Optional<MirrorConfig> mirror) {
+
+    public ClusterConfig {
+        nodes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodes));
+        vips = List.copyOf(vips);
+        witnesses = List.copyOf(witnesses);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.tandem.conf;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole configuration of one node, as parsed and validated from the YAML file. Immutable: a reload
+ * builds a new one and swaps it.
+ *
+ * @param workers       data-plane event loops; 0 means one per available processor
+ * @param listeners     client-facing listeners, in file order
+ * @param sites         virtual hosts, in file order (the first match by specificity wins, see the router)
+ * @param upstreams     upstream groups by name, in file order
+ * @param accessLog     where the access log goes, when configured
+ */
+public record Config(
+        int workers,
+        List<ListenerConfig> listeners,
+        List<SiteConfig> sites,
+        Map<String, UpstreamConfig> upstreams,
+        ForwardingConfig forwarding,
+        LimitsConfig limits,
+        Optional<AccessLogConfig> accessLog,
+        Optional<ClusterConfig> cluster,
+        AdminConfig admin) {
+
+    public Config {
+        listeners = List.copyOf(listeners);
+        sites = List.copyOf(sites);
+        upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams));
+    }
+}

@@ -1,0 +1,27 @@
+package dev.tandem.testkit;
+
+import io.netty.util.ResourceLeakDetector;
+
+/**
+ * The leak detector every test JVM runs with ({@code -Dio.netty.customResourceLeakDetector}).
+ * Netty only logs a leak; this one also records it in {@link LeakLedger} so that
+ * {@link LeakCheckExtension} can fail the test class in which it surfaced.
+ */
+public final class FailingLeakDetector<T> extends ResourceLeakDetector<T> {
+
+    public FailingLeakDetector(Class<?> resourceType, int samplingInterval) {
+        super(resourceType, samplingInterval);
+    }
+
+    @Override
+    protected void reportTracedLeak(String resourceType, String records) {
+        super.reportTracedLeak(resourceType, records);
+        LeakLedger.record(resourceType + records);
+    }
+
+    @Override
+    protected void reportUntracedLeak(String resourceType) {
+        super.reportUntracedLeak(resourceType);
+        LeakLedger.record(resourceType + " (untraced)");
+    }
+}
