@@ -1,0 +1,80 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.runtime.Site;
+import dev.tandem.proxy.upstream.Attempts;
+import dev.tandem.proxy.upstream.BackendConnection;
+import dev.tandem.proxy.upstream.FailureKind;
+import dev.tandem.proxy.upstream.UpstreamGroup;
+import dev.tandem.proxy.upstream.UpstreamServer;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * One request on a client connection, from its head to the end of its response: what was asked, where it
+ * went, and how far each direction got. Owned by the connection's {@link ProxyHandler} on its event loop.
+ */
+final class Exchange {
+
+    final RuntimeConfig config;
+    final long startNanos;
+    final HttpMethod method;
+    final String uri;
+    final HttpVersion clientVersion;
+    final String referer;
+    final String userAgent;
+    final Attempts attempts = new Attempts();
+
+    /** The client wants the connection kept open after this response. */
+    boolean clientKeepAlive;
+    /** The client announced a body (Content-Length > 0 or chunked). */
+    boolean bodyExpected;
+    boolean expectContinue;
+    Site site;
+    UpstreamGroup group;
+    /** The request as it goes upstream (headers rewritten); written again on a retry. */
+    HttpRequest upstreamRequest;
+
+    /** The client's LastHttpContent has been read. */
+    boolean requestComplete;
+    long requestBodyBytes;
+
+    UpstreamServer server;
+    BackendConnection backend;
+    long upstreamStartNanos = -1;
+    long upstreamNanos = -1;
+    boolean waitingForBackendWritable;
+    boolean waitingForClientWritable;
+    boolean backendKeepAlive;
+    /** Skipping a 1xx interim response from the server, up to its end. */
+    boolean inInterimResponse;
+    FailureKind lastFailure;
+
+    boolean responseStarted;
+    boolean responseComplete;
+    int status;
+    long responseBytes;
+    String source = "tandem";
+    String upstreamLabel;
+
+    Exchange(RuntimeConfig config, HttpRequest request, long startNanos) {
+        this.config = config;
+        this.startNanos = startNanos;
+        this.method = request.method();
+        this.uri = request.uri();
+        this.clientVersion = request.protocolVersion();
+        this.referer = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.REFERER);
+        this.userAgent = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT);
+    }
+
+    boolean isHead() {
+        return HttpMethod.HEAD.equals(method);
+    }
+
+    /** GET, HEAD, OPTIONS, PUT and DELETE may be sent again after the server may have seen them. */
+    boolean idempotent() {
+        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)
+                || HttpMethod.PUT.equals(method) || HttpMethod.DELETE.equals(method);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.tandem.proxy.http;
+
+/** Names of the handlers in a client connection's pipeline, in pipeline order. */
+public final class HandlerNames {
+
+    public static final String TLS = "tls";
+    public static final String HTTP_CODEC = "http-codec";
+    public static final String FLOW_CONTROL = "flow-control";
+    public static final String PROXY = "proxy";
+
+    private HandlerNames() {
+    }
+}

@@ -1,0 +1,117 @@
+package dev.tandem.proxy.runtime;
+
+import dev.tandem.conf.Cidr;
+import dev.tandem.conf.Config;
+import dev.tandem.conf.HostPort;
+import dev.tandem.conf.ListenerConfig;
+import dev.tandem.conf.ServerConfig;
+import dev.tandem.conf.SiteConfig;
+import dev.tandem.conf.Snapshot;
+import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.proxy.routing.Router;
+import dev.tandem.proxy.upstream.ServerKey;
+import dev.tandem.proxy.upstream.ServerRegistry;
+import dev.tandem.proxy.upstream.UpstreamGroup;
+import dev.tandem.proxy.upstream.UpstreamServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A config snapshot compiled for the request path: the router, the upstream groups with resolved addresses
+ * and their per-loop balancers, and the meters each request touches. One volatile read per request gets it;
+ * a request keeps the instance it started with to its end.
+ */
+public final class RuntimeConfig {
+
+    private final Snapshot snapshot;
+    private final Router<Site> router;
+    private final Map<String, UpstreamGroup> upstreams;
+    private final Map<String, RequestMetrics> unrouted;
+
+    private RuntimeConfig(Snapshot snapshot, Router<Site> router, Map<String, UpstreamGroup> upstreams,
+                          Map<String, RequestMetrics> unrouted) {
+        this.snapshot = snapshot;
+        this.router = router;
+        this.upstreams = upstreams;
+        this.unrouted = unrouted;
+    }
+
+    /**
+     * Compiles {@code snapshot}. Resolves upstream host names, so it blocks: never call it on an event loop.
+     *
+     * @throws UnknownHostException when a server's name does not resolve
+     */
+    public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, MeterRegistry meters, int loops)
+            throws UnknownHostException {
+        Config config = snapshot.config();
+        Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
+        for (UpstreamConfig u : config.upstreams().values()) {
+            List<UpstreamServer> primaries = new ArrayList<>();
+            List<UpstreamServer> backups = new ArrayList<>();
+            for (ServerConfig s : u.servers()) {
+                List<UpstreamServer> role = s.backup() ? backups : primaries;
+                role.add(new UpstreamServer(s, resolve(s.address()), servers.obtain(new ServerKey(u.name(), s.address())),
+                        role.size()));
+            }
+            groups.put(u.name(), new UpstreamGroup(u, primaries, backups, loops));
+        }
+        Router.Builder<Site> router = Router.builder();
+        for (SiteConfig sc : config.sites()) {
+            Map<String, RequestMetrics> metrics = new HashMap<>();
+            for (ListenerConfig l : config.listeners()) {
+                metrics.put(l.name(), new RequestMetrics(meters, l.name(), sc.name()));
+            }
+            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), Map.copyOf(metrics));
+            for (String host : sc.hosts()) {
+                router.add(host, site);
+            }
+        }
+        Map<String, RequestMetrics> unrouted = new HashMap<>();
+        for (ListenerConfig l : config.listeners()) {
+            unrouted.put(l.name(), new RequestMetrics(meters, l.name(), "-"));
+        }
+        return new RuntimeConfig(snapshot, router.build(), Map.copyOf(groups), Map.copyOf(unrouted));
+    }
+
+    /** An IP literal converts without a lookup; a name is resolved now, once per reload. */
+    static InetSocketAddress resolve(HostPort hp) throws UnknownHostException {
+        InetAddress address = InetAddress.getByName(hp.host());
+        if (!Cidr.isIpLiteral(hp.host())) {
+            address = InetAddress.getByAddress(hp.host(), address.getAddress());
+        }
+        return new InetSocketAddress(address, hp.port());
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public Config config() {
+        return snapshot.config();
+    }
+
+    public Site route(String host) {
+        return router.route(host);
+    }
+
+    public UpstreamGroup upstream(String name) {
+        return upstreams.get(name);
+    }
+
+    public Map<String, UpstreamGroup> upstreams() {
+        return upstreams;
+    }
+
+    /** Meters for requests on {@code listener} that reached no site (bad requests, unknown hosts). */
+    public RequestMetrics unrouted(String listener) {
+        RequestMetrics m = unrouted.get(listener);
+        return m != null ? m : unrouted.values().iterator().next();
+    }
+}

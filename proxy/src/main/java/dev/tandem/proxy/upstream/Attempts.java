@@ -1,0 +1,66 @@
+package dev.tandem.proxy.upstream;
+
+import java.util.Arrays;
+
+/**
+ * The servers one request has been sent to, in order, and the filter used to choose the next one.
+ * Owned by one request on one event loop.
+ */
+public final class Attempts implements ServerFilter {
+
+    /** The successively wider sets of servers a selection looks at. */
+    enum Pass {
+        /** available and not tried yet */
+        FRESH,
+        /** available, but not the one that just failed */
+        NOT_LAST,
+        /** available, even the one that just failed (nothing else is) */
+        ANY,
+        /** up by active checks, even when passive accounting took it out: nothing else is left */
+        IGNORING_PASSIVE
+    }
+
+    private UpstreamServer[] tried = new UpstreamServer[2];
+    private int count;
+    private Pass pass = Pass.FRESH;
+    private long now;
+
+    public int count() {
+        return count;
+    }
+
+    public UpstreamServer last() {
+        return count == 0 ? null : tried[count - 1];
+    }
+
+    void add(UpstreamServer server) {
+        if (count == tried.length) {
+            tried = Arrays.copyOf(tried, count * 2);
+        }
+        tried[count++] = server;
+    }
+
+    private boolean wasTried(UpstreamServer server) {
+        for (int i = 0; i < count; i++) {
+            if (tried[i].state() == server.state()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void prepare(Pass pass, long nanoTime) {
+        this.pass = pass;
+        this.now = nanoTime;
+    }
+
+    @Override
+    public boolean test(UpstreamServer server) {
+        return switch (pass) {
+            case FRESH -> server.available(now) && !wasTried(server);
+            case NOT_LAST -> server.available(now) && (count == 0 || server.state() != last().state());
+            case ANY -> server.available(now);
+            case IGNORING_PASSIVE -> server.availableIgnoringPassive();
+        };
+    }
+}

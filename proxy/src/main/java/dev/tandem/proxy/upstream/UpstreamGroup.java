@@ -1,0 +1,87 @@
+package dev.tandem.proxy.upstream;
+
+import dev.tandem.conf.UpstreamConfig;
+import java.util.List;
+
+/**
+ * An upstream as one config snapshot defines it: its servers split into primaries and backups, and one
+ * pair of balancers per event loop so that balancing never takes a lock.
+ */
+public final class UpstreamGroup {
+
+    private final UpstreamConfig config;
+    private final UpstreamServer[] primaries;
+    private final UpstreamServer[] backups;
+    private final Balancer[] primaryBalancers;
+    private final Balancer[] backupBalancers;
+
+    public UpstreamGroup(UpstreamConfig config, List<UpstreamServer> primaries, List<UpstreamServer> backups, int loops) {
+        this.config = config;
+        this.primaries = primaries.toArray(UpstreamServer[]::new);
+        this.backups = backups.toArray(UpstreamServer[]::new);
+        this.primaryBalancers = new Balancer[loops];
+        this.backupBalancers = new Balancer[loops];
+        for (int i = 0; i < loops; i++) {
+            primaryBalancers[i] = Balancer.create(config.balance(), this.primaries.length);
+            backupBalancers[i] = Balancer.create(config.balance(), this.backups.length);
+        }
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public UpstreamConfig config() {
+        return config;
+    }
+
+    public List<UpstreamServer> primaries() {
+        return List.of(primaries);
+    }
+
+    public List<UpstreamServer> backups() {
+        return List.of(backups);
+    }
+
+    /**
+     * Chooses the server for the next attempt of a request and records it in {@code attempts}: a primary
+     * not tried yet, else a backup not tried yet, else any server but the one that just failed, else that
+     * one again. When active checks leave servers up but passive accounting took every one of them out,
+     * they are used anyway: passive accounting is a heuristic and must not take a whole site down.
+     *
+     * @param loop the index of the calling event loop
+     * @return the server, or null when no server is up
+     */
+    public UpstreamServer select(int loop, long clientHash, Attempts attempts, long nanoTime) {
+        for (Attempts.Pass pass : Attempts.Pass.values()) {
+            if (pass == Attempts.Pass.NOT_LAST && attempts.count() == 0) {
+                continue;
+            }
+            attempts.prepare(pass, nanoTime);
+            UpstreamServer s = primaryBalancers[loop].pick(primaries, attempts, clientHash);
+            if (s == null && backups.length > 0) {
+                s = backupBalancers[loop].pick(backups, attempts, clientHash);
+            }
+            if (s != null) {
+                attempts.add(s);
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** True when at least one server may take traffic now (for the node's health signal and status). */
+    public boolean anyAvailable(long nanoTime) {
+        for (UpstreamServer s : primaries) {
+            if (s.available(nanoTime)) {
+                return true;
+            }
+        }
+        for (UpstreamServer s : backups) {
+            if (s.available(nanoTime)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

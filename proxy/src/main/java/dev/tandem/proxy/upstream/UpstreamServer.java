@@ -1,0 +1,33 @@
+package dev.tandem.proxy.upstream;
+
+import dev.tandem.conf.ServerConfig;
+import java.net.InetSocketAddress;
+
+/**
+ * A server as one config snapshot sees it: its configured weight and role, its resolved address, and the
+ * {@link ServerState} it shares with every other snapshot that configures it.
+ *
+ * @param index position within its group's primaries or backups, used by per-loop balancer state
+ */
+public record UpstreamServer(ServerConfig config, InetSocketAddress address, ServerState state, int index) {
+
+    /** The weight in force: the runtime override when an operator set one, else the configured weight. */
+    public int weight() {
+        int w = state.weightOverride();
+        return w >= 0 ? w : config.weight();
+    }
+
+    /** True when this server may take a new request at {@code nanoTime}. */
+    public boolean available(long nanoTime) {
+        return !state.drained() && weight() > 0 && state.health().allowsTraffic(nanoTime);
+    }
+
+    /** Available but for passive failure accounting, which is a heuristic and gives way when nothing else is left. */
+    boolean availableIgnoringPassive() {
+        return !state.drained() && weight() > 0 && state.health().active().allowsTraffic();
+    }
+
+    public String label() {
+        return config.address().toString();
+    }
+}
