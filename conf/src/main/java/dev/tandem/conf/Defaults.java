@@ -1,0 +1,107 @@
+package dev.tandem.conf;
+
+import java.time.Duration;
+
+/**
+ * Every default and limit of the config file, in one place. A key that is absent, or whose value is YAML
+ * null ({@code key:} or {@code key: ~}), takes its default; a required key that is absent is an error.
+ *
+ * <table>
+ * <caption>Keys, values and defaults</caption>
+ * <tr><th>key</th><th>value</th><th>default</th></tr>
+ * <tr><td>{@code workers}</td><td>integer &gt;= 0, or {@code auto} (= 0: one per processor)</td><td>auto</td></tr>
+ * <tr><td>{@code listeners}</td><td>non-empty list</td><td>required</td></tr>
+ * <tr><td>{@code listeners[].name}</td><td>unique name</td><td>required</td></tr>
+ * <tr><td>{@code listeners[].bind}</td><td>{@code host:port}, {@code [v6]:port}, {@code :port} (= 0.0.0.0); port 0-65535</td><td>required</td></tr>
+ * <tr><td>{@code listeners[].tls.certificates}</td><td>non-empty list of {@code {cert, key}} paths</td><td>no TLS</td></tr>
+ * <tr><td>{@code sites}</td><td>list</td><td>empty</td></tr>
+ * <tr><td>{@code sites[].hosts}</td><td>non-empty list: a name, {@code *.example.com} or {@code *}; lowercased;
+ *     each host in one site only</td><td>required</td></tr>
+ * <tr><td>{@code sites[].static.root}</td><td>directory</td><td>required in {@code static}</td></tr>
+ * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path</td><td>every path</td></tr>
+ * <tr><td>{@code sites[].static.fallback}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code sites[].upstream}</td><td>name under {@code upstreams}</td><td>required, unless
+ *     {@code static.fallback} is false</td></tr>
+ * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
+ * <tr><td>{@code upstreams.*.balance}</td><td>{@code weighted-round-robin}, {@code least-connections}, {@code ip-hash}</td>
+ *     <td>weighted-round-robin</td></tr>
+ * <tr><td>{@code upstreams.*.servers}</td><td>non-empty list, at least one not backup</td><td>required</td></tr>
+ * <tr><td>{@code upstreams.*.servers[].address}</td><td>{@code host:port}, port 1-65535, unique in the upstream</td><td>required</td></tr>
+ * <tr><td>{@code upstreams.*.servers[].weight}</td><td>integer &gt;= 1</td><td>{@value #WEIGHT}</td></tr>
+ * <tr><td>{@code upstreams.*.servers[].backup}</td><td>boolean</td><td>false</td></tr>
+ * <tr><td>{@code upstreams.*.keepalive}</td><td>integer &gt;= 0</td><td>{@value #KEEPALIVE}</td></tr>
+ * <tr><td>{@code upstreams.*.idle_timeout}</td><td>duration &gt; 0</td><td>60s</td></tr>
+ * <tr><td>{@code upstreams.*.timeouts.connect / read / write}</td><td>duration &gt; 0</td><td>5s / 60s / 60s</td></tr>
+ * <tr><td>{@code upstreams.*.passive.max_fails}</td><td>integer &gt;= 0 (0 disables)</td><td>{@value #MAX_FAILS}</td></tr>
+ * <tr><td>{@code upstreams.*.passive.fail_timeout}</td><td>duration &gt; 0</td><td>10s</td></tr>
+ * <tr><td>{@code upstreams.*.retries}</td><td>integer &gt;= 0</td><td>{@value #RETRIES}</td></tr>
+ * <tr><td>{@code upstreams.*.health}</td><td>mapping; neither {@code http} nor {@code tcp} means a TCP check</td>
+ *     <td>no active checks</td></tr>
+ * <tr><td>{@code upstreams.*.health.http}</td><td>{@code {method, path, host, expect_status, expect_body}}</td><td>-</td></tr>
+ * <tr><td>{@code ...http.method / path / host}</td><td>method in capitals / path from {@code /} / Host header</td>
+ *     <td>GET / {@code /} / the server address</td></tr>
+ * <tr><td>{@code ...http.expect_status}</td><td>{@code 200}, {@code "200-399"}, or a list of those; 100-599</td><td>200-399</td></tr>
+ * <tr><td>{@code ...http.expect_body}</td><td>substring of the body; null = none</td><td>none</td></tr>
+ * <tr><td>{@code upstreams.*.health.tcp}</td><td>{@code true}; not with {@code http}</td><td>-</td></tr>
+ * <tr><td>{@code upstreams.*.health.interval / timeout}</td><td>duration &gt; 0</td><td>2s / the interval</td></tr>
+ * <tr><td>{@code upstreams.*.health.rise / fall}</td><td>integer &gt;= 1</td><td>{@value #RISE} / {@value #FALL}</td></tr>
+ * <tr><td>{@code forwarding.trusted_proxies}</td><td>list of CIDRs ({@code 10.0.0.0/8}, bare address = /32 or /128)</td><td>empty</td></tr>
+ * <tr><td>{@code limits.max_header_bytes}</td><td>size, 1k-1m</td><td>16k</td></tr>
+ * <tr><td>{@code limits.max_body_bytes}</td><td>size &gt;= 1</td><td>1m</td></tr>
+ * <tr><td>{@code limits.client_timeout / keepalive_timeout}</td><td>duration &gt; 0</td><td>60s / 75s</td></tr>
+ * <tr><td>{@code access_log}</td><td>file path, {@code -} or {@code stdout}, or {@code off}</td><td>off</td></tr>
+ * <tr><td>{@code cluster}</td><td>mapping</td><td>no cluster</td></tr>
+ * <tr><td>{@code cluster.nodes}</td><td>non-empty mapping name -&gt; IP address or host name, addresses unique</td><td>required</td></tr>
+ * <tr><td>{@code cluster.port}</td><td>1-65535</td><td>{@value #CLUSTER_PORT}</td></tr>
+ * <tr><td>{@code cluster.secret_file}</td><td>file path (read by the cluster module, not here)</td><td>required</td></tr>
+ * <tr><td>{@code cluster.advert_interval}</td><td>duration &gt;= 10ms</td><td>1s</td></tr>
+ * <tr><td>{@code cluster.preempt}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code cluster.vips}</td><td>list of {@code {address: a.b.c.d/nn, interface, prefer}}; addresses unique</td><td>empty</td></tr>
+ * <tr><td>{@code cluster.vips[].prefer}</td><td>node names, most preferred first</td><td>every node, in {@code nodes} order</td></tr>
+ * <tr><td>{@code cluster.witnesses}</td><td>list of IP addresses or host names</td><td>empty</td></tr>
+ * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
+ * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of paths</td><td>no mirror</td></tr>
+ * <tr><td>{@code admin.bind}</td><td>{@code host:port}; a non-loopback address needs {@code token}</td><td>127.0.0.1:9090</td></tr>
+ * <tr><td>{@code admin.token}</td><td>non-empty string</td><td>none</td></tr>
+ * </table>
+ *
+ * <p>Durations are a whole number with {@code ms}, {@code s}, {@code m} or {@code h}; a bare number is an
+ * error. Sizes are a whole number of bytes, optionally with {@code k}, {@code m} or {@code g} (powers of
+ * 1024). Relative paths resolve against the directory of the config file.
+ */
+public final class Defaults {
+
+    public static final int WEIGHT = 1;
+    public static final int KEEPALIVE = 32;
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int MAX_FAILS = 1;
+    public static final Duration FAIL_TIMEOUT = Duration.ofSeconds(10);
+    public static final int RETRIES = 2;
+
+    public static final String HEALTH_METHOD = "GET";
+    public static final String HEALTH_PATH = "/";
+    public static final StatusRange HEALTH_EXPECT_STATUS = new StatusRange(200, 399);
+    public static final Duration HEALTH_INTERVAL = Duration.ofSeconds(2);
+    public static final int RISE = 2;
+    public static final int FALL = 3;
+
+    public static final int MIN_HEADER_BYTES = 1024;
+    public static final int MAX_HEADER_BYTES_LIMIT = 1024 * 1024;
+    public static final int MAX_HEADER_BYTES = 16 * 1024;
+    public static final long MAX_BODY_BYTES = 1024 * 1024;
+    public static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(75);
+
+    public static final int CLUSTER_PORT = 7400;
+    public static final Duration ADVERT_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration MIN_ADVERT_INTERVAL = Duration.ofMillis(10);
+    public static final boolean PREEMPT = true;
+
+    public static final HostPort ADMIN_BIND = new HostPort("127.0.0.1", 9090);
+
+    private Defaults() {
+    }
+}

@@ -1,0 +1,128 @@
+package dev.tandem.conf.internal;
+
+import dev.tandem.conf.ClusterConfig;
+import dev.tandem.conf.Defaults;
+import dev.tandem.conf.MirrorConfig;
+import dev.tandem.conf.VipConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code cluster}: the nodes, their shared secret, VIPs, witnesses and mirrored paths. The secret file is
+ * only named here; the cluster module reads and checks it.
+ */
+final class ClusterBinder {
+
+    private ClusterBinder() {
+    }
+
+    static Optional<ClusterConfig> bind(YamlValue value) {
+        return value.object("nodes", "port", "secret_file", "advert_interval", "preempt", "vips", "witnesses",
+                "notify", "mirror").flatMap(ClusterBinder::cluster);
+    }
+
+    private static Optional<ClusterConfig> cluster(YamlObject o) {
+        String expected = "a mapping of node name to address, e.g. lb1: 10.0.0.11";
+        YamlValue nodesValue = o.get("nodes").required(expected);
+        Optional<Map<String, YamlValue>> entries = nodesValue.entries(expected);
+        if (entries.isPresent() && entries.get().isEmpty()) {
+            nodesValue.fail("at least one node");
+        }
+        Map<String, String> nodes = nodes(entries.orElse(Map.of()));
+        int port = o.get("port").integer(1, 65535).orElse(Defaults.CLUSTER_PORT);
+        Optional<Path> secretFile = o.get("secret_file").required("the path of the shared cluster key").file();
+        Duration advertInterval = o.get("advert_interval").duration(Defaults.MIN_ADVERT_INTERVAL)
+                .orElse(Defaults.ADVERT_INTERVAL);
+        boolean preempt = o.get("preempt").bool().orElse(Defaults.PREEMPT);
+        // Names, not addresses: a node with a bad address is still a node a VIP may prefer.
+        List<VipConfig> vips = vips(o.get("vips"), List.copyOf(entries.orElse(Map.of()).keySet()));
+        List<String> witnesses = new ArrayList<>();
+        for (YamlValue w : o.get("witnesses").list("a list of IP addresses or host names").orElse(List.of())) {
+            w.as("an IP address or a host name", Addresses::host).ifPresent(witnesses::add);
+        }
+        Optional<Path> notify = o.get("notify").file();
+        Optional<MirrorConfig> mirror = o.get("mirror").object("paths").map(ClusterBinder::mirror);
+        if (secretFile.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClusterConfig(nodes, port, secretFile.get(), advertInterval, preempt, vips, witnesses,
+                notify, mirror));
+    }
+
+    private static Map<String, String> nodes(Map<String, YamlValue> entries) {
+        Map<String, String> nodes = new LinkedHashMap<>();
+        Map<String, String> seen = new HashMap<>();
+        entries.forEach((name, v) -> v.required("an IP address or a host name")
+                .as("an IP address or a host name", Addresses::host)
+                .ifPresent(address -> {
+                    String first = seen.putIfAbsent(address.toLowerCase(Locale.ROOT), v.path());
+                    if (first != null) {
+                        v.fail("an address not already used by " + first);
+                    }
+                    nodes.put(name, address);
+                }));
+        return nodes;
+    }
+
+    private static List<VipConfig> vips(YamlValue value, List<String> nodes) {
+        List<VipConfig> vips = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (YamlValue item : value.list("a list of {address, interface, prefer}").orElse(List.of())) {
+            item.object("address", "interface", "prefer").ifPresent(o -> {
+                YamlValue addressValue = o.get("address").required("an address with its prefix length, e.g. 203.0.113.10/24");
+                Optional<Addresses.Vip> vip = addressValue.as("an address with its prefix length", Addresses::vip);
+                vip.ifPresent(v -> {
+                    String first = seen.putIfAbsent(v.address(), addressValue.path());
+                    if (first != null) {
+                        addressValue.fail("an address not already used by " + first);
+                    }
+                });
+                Optional<String> iface = o.get("interface").required("a network interface name such as eth0")
+                        .as("a network interface name such as eth0", Addresses::iface);
+                List<String> prefer = prefer(o.get("prefer"), nodes);
+                if (vip.isPresent() && iface.isPresent()) {
+                    vips.add(new VipConfig(vip.get().address(), vip.get().prefixLength(), iface.get(), prefer));
+                }
+            });
+        }
+        return vips;
+    }
+
+    /** Node names, each once; every node in file order when omitted. */
+    private static List<String> prefer(YamlValue value, List<String> nodes) {
+        if (!value.isPresent()) {
+            return nodes;
+        }
+        List<String> prefer = new ArrayList<>();
+        String expected = nodes.isEmpty() ? "a node name from cluster.nodes" : "one of the nodes: " + String.join(", ", nodes);
+        for (YamlValue item : value.list("a list of node names").orElse(List.of())) {
+            item.string(expected).ifPresent(name -> {
+                if (!nodes.contains(name)) {
+                    item.fail(expected);
+                } else if (prefer.contains(name)) {
+                    item.fail("a node not already listed");
+                } else {
+                    prefer.add(name);
+                }
+            });
+        }
+        return prefer;
+    }
+
+    private static MirrorConfig mirror(YamlObject o) {
+        YamlValue value = o.get("paths").required("a list of files and directories");
+        List<YamlValue> items = value.nonEmptyList("a list of files and directories", "at least one file or directory");
+        List<Path> paths = new ArrayList<>();
+        for (YamlValue item : items) {
+            item.file().ifPresent(paths::add);
+        }
+        return new MirrorConfig(paths);
+    }
+}

@@ -1,0 +1,297 @@
+package dev.tandem.conf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    /** The example from DESIGN.md, verbatim. */
+    static final String DESIGN_EXAMPLE = """
+            listeners:
+              - name: http
+                bind: 0.0.0.0:80
+              - name: https
+                bind: 0.0.0.0:443
+                tls:
+                  certificates:                      # chosen by SNI
+                    - cert: /etc/tandem/certs/example.com.pem
+                      key: /etc/tandem/certs/example.com.key
+            sites:
+              - hosts: [example.com, www.example.com]   # "*" = any host
+                static:
+                  root: /var/www/example.com
+                  match: '\\.(jpg|jpeg|gif|png|css|js|ico|zip|rar|swf)$'   # omitted = every path tries disk first
+                  fallback: true                      # missing file -> upstream (default true)
+                upstream: web
+            upstreams:
+              web:
+                balance: weighted-round-robin         # | least-connections | ip-hash
+                servers:
+                  - { address: 10.0.0.21:8000, weight: 50 }
+                  - { address: 10.0.0.22:8000, weight: 50 }
+                  - { address: 10.0.0.23:8000, backup: true }
+                keepalive: 32
+                timeouts: { connect: 5s, read: 60s, write: 60s }
+                passive: { max_fails: 1, fail_timeout: 10s }
+                retries: 2                            # to another server, only when safe (see below)
+                health:
+                  http: { path: /index.php, expect_status: 200-399, expect_body: null }
+                  interval: 2s
+                  timeout: 1s
+                  rise: 2
+                  fall: 3
+            forwarding:
+              trusted_proxies: [10.0.0.0/8]           # whose X-Forwarded-For we believe
+            limits: { max_header_bytes: 16384, max_body_bytes: 30m }
+            cluster:
+              nodes:                                  # every node, same file on all of them
+                lb1: 10.0.0.11
+                lb2: 10.0.0.12
+              port: 7400                              # UDP adverts + TCP mirror
+              secret_file: /etc/tandem/cluster.key    # shared key; authenticates (and encrypts) all cluster traffic
+              advert_interval: 100ms
+              preempt: true
+              vips:
+                - { address: 203.0.113.10/24, interface: eth0, prefer: [lb1, lb2] }
+                - { address: 203.0.113.11/24, interface: eth0, prefer: [lb2, lb1] }   # active-active
+              witnesses: [10.0.0.1]                   # a node that reaches none of them never takes a VIP
+              notify: /etc/tandem/notify.sh           # called with: VIP STATE (e.g. DNS update for a remote site)
+              mirror:
+                paths: [/etc/tandem/tandem.yaml, /etc/tandem/certs, /var/www]
+            admin:
+              bind: 127.0.0.1:9090                    # /metrics, /status, /dashboard, /api/...
+            """;
+
+    static final String MINIMAL = """
+            listeners:
+              - name: http
+                bind: :8080
+            """;
+
+    private static final Path BASE = Path.of("/etc/tandem");
+
+    @Test
+    void designExampleBindsToTheExpectedRecords() throws ConfigException {
+        Config c = ConfigLoader.parse("tandem.yaml", DESIGN_EXAMPLE, BASE);
+
+        assertEquals(0, c.workers());
+        assertEquals(List.of(
+                new ListenerConfig("http", new HostPort("0.0.0.0", 80), Optional.empty()),
+                new ListenerConfig("https", new HostPort("0.0.0.0", 443), Optional.of(new TlsConfig(List.of(
+                        new CertificateConfig(Path.of("/etc/tandem/certs/example.com.pem"),
+                                Path.of("/etc/tandem/certs/example.com.key"))))))),
+                c.listeners());
+
+        SiteConfig site = c.sites().get(0);
+        assertEquals(List.of("example.com", "www.example.com"), site.hosts());
+        assertEquals(Optional.of("web"), site.upstream());
+        StaticConfig st = site.staticFiles().orElseThrow();
+        assertEquals(Path.of("/var/www/example.com"), st.root());
+        assertTrue(st.fallback());
+        assertEquals("\\.(jpg|jpeg|gif|png|css|js|ico|zip|rar|swf)$", st.match().orElseThrow().pattern());
+        assertTrue(st.match().get().matcher("/img/a.png").find());
+
+        UpstreamConfig web = c.upstreams().get("web");
+        assertEquals(new UpstreamConfig("web", Balance.WEIGHTED_ROUND_ROBIN,
+                List.of(new ServerConfig(new HostPort("10.0.0.21", 8000), 50, false),
+                        new ServerConfig(new HostPort("10.0.0.22", 8000), 50, false),
+                        new ServerConfig(new HostPort("10.0.0.23", 8000), 1, true)),
+                32, Duration.ofSeconds(60),
+                new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(60)),
+                new PassiveConfig(1, Duration.ofSeconds(10)), 2,
+                Optional.of(new HealthConfig(
+                        Optional.of(new HttpCheckConfig("GET", "/index.php", Optional.empty(),
+                                List.of(new StatusRange(200, 399)), Optional.empty())),
+                        Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3))),
+                web);
+
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8")), c.forwarding().trustedProxies());
+        assertEquals(new LimitsConfig(16384, 30L << 20, Duration.ofSeconds(60), Duration.ofSeconds(75)), c.limits());
+        assertEquals(Optional.empty(), c.accessLog());
+
+        ClusterConfig cluster = c.cluster().orElseThrow();
+        assertEquals(Map.of("lb1", "10.0.0.11", "lb2", "10.0.0.12"), cluster.nodes());
+        assertEquals(List.of("lb1", "lb2"), List.copyOf(cluster.nodes().keySet()));
+        assertEquals(7400, cluster.port());
+        assertEquals(Path.of("/etc/tandem/cluster.key"), cluster.secretFile());
+        assertEquals(Duration.ofMillis(100), cluster.advertInterval());
+        assertTrue(cluster.preempt());
+        assertEquals(List.of(new VipConfig("203.0.113.10", 24, "eth0", List.of("lb1", "lb2")),
+                new VipConfig("203.0.113.11", 24, "eth0", List.of("lb2", "lb1"))), cluster.vips());
+        assertEquals(List.of("10.0.0.1"), cluster.witnesses());
+        assertEquals(Optional.of(Path.of("/etc/tandem/notify.sh")), cluster.notifyScript());
+        assertEquals(List.of(Path.of("/etc/tandem/tandem.yaml"), Path.of("/etc/tandem/certs"), Path.of("/var/www")),
+                cluster.mirror().orElseThrow().paths());
+
+        assertEquals(new AdminConfig(new HostPort("127.0.0.1", 9090), Optional.empty()), c.admin());
+    }
+
+    @Test
+    void minimalConfigTakesEveryDefault() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                upstreams:
+                  web:
+                    servers: [{address: "backend:80"}]
+                    health: {}
+                sites:
+                  - hosts: ['*']
+                    upstream: web
+                """, BASE);
+
+        assertEquals(List.of(new ListenerConfig("http", new HostPort("0.0.0.0", 8080), Optional.empty())), c.listeners());
+        UpstreamConfig web = c.upstreams().get("web");
+        assertEquals(Balance.WEIGHTED_ROUND_ROBIN, web.balance());
+        assertEquals(List.of(new ServerConfig(new HostPort("backend", 80), 1, false)), web.servers());
+        assertEquals(32, web.keepalive());
+        assertEquals(Duration.ofSeconds(60), web.idleTimeout());
+        assertEquals(new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(60)), web.timeouts());
+        assertEquals(new PassiveConfig(1, Duration.ofSeconds(10)), web.passive());
+        assertEquals(2, web.retries());
+        // An empty health section is a TCP check whose timeout is its interval.
+        assertEquals(Optional.of(new HealthConfig(Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(2), 2, 3)),
+                web.health());
+        assertEquals(new LimitsConfig(16384, 1L << 20, Duration.ofSeconds(60), Duration.ofSeconds(75)), c.limits());
+        assertEquals(List.of(), c.forwarding().trustedProxies());
+        assertEquals(Optional.empty(), c.cluster());
+        assertEquals(new AdminConfig(new HostPort("127.0.0.1", 9090), Optional.empty()), c.admin());
+        assertEquals(0, c.workers());
+    }
+
+    @Test
+    void optionalFormsAndRelativePaths() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", """
+                workers: 4
+                listeners:
+                  - name: tls
+                    bind: "[::]:443"
+                    tls: {certificates: [{cert: certs/a.pem, key: certs/../keys/a.key}]}
+                sites:
+                  - hosts: ["*.Example.COM", static.example.com]
+                    static: {root: www, fallback: false}
+                upstreams:
+                  api:
+                    balance: ip-hash
+                    servers: [{address: "10.0.0.1:80", backup: true}, {address: "[::1]:8080"}]
+                    health:
+                      http: {method: HEAD, host: "api.example.com:8080", expect_status: [200, "300-302"], expect_body: ok}
+                access_log: logs/access.log
+                admin: {bind: "0.0.0.0:9090", token: s3cret}
+                """, Path.of("/srv/tandem"));
+
+        assertEquals(4, c.workers());
+        assertEquals(new HostPort("::", 443), c.listeners().get(0).bind());
+        assertEquals(new CertificateConfig(Path.of("/srv/tandem/certs/a.pem"), Path.of("/srv/tandem/keys/a.key")),
+                c.listeners().get(0).tls().orElseThrow().certificates().get(0));
+        SiteConfig site = c.sites().get(0);
+        assertEquals(List.of("*.example.com", "static.example.com"), site.hosts());
+        assertEquals(Optional.empty(), site.upstream());
+        assertEquals(Optional.of(new StaticConfig(Path.of("/srv/tandem/www"), Optional.empty(), false)), site.staticFiles());
+        HttpCheckConfig http = c.upstreams().get("api").health().orElseThrow().http().orElseThrow();
+        assertEquals(new HttpCheckConfig("HEAD", "/", Optional.of("api.example.com:8080"),
+                List.of(new StatusRange(200, 200), new StatusRange(300, 302)), Optional.of("ok")), http);
+        assertEquals(Balance.IP_HASH, c.upstreams().get("api").balance());
+        assertEquals(Optional.of(new AccessLogConfig(Optional.of(Path.of("/srv/tandem/logs/access.log")))), c.accessLog());
+        assertEquals(new AdminConfig(new HostPort("0.0.0.0", 9090), Optional.of("s3cret")), c.admin());
+    }
+
+    @Test
+    void accessLogKeywords() throws ConfigException {
+        assertEquals(Optional.of(new AccessLogConfig(Optional.empty())),
+                ConfigLoader.parse("t.yaml", MINIMAL + "access_log: '-'\n", BASE).accessLog());
+        assertEquals(Optional.of(new AccessLogConfig(Optional.empty())),
+                ConfigLoader.parse("t.yaml", MINIMAL + "access_log: stdout\n", BASE).accessLog());
+        assertEquals(Optional.empty(), ConfigLoader.parse("t.yaml", MINIMAL + "access_log: off\n", BASE).accessLog());
+        assertEquals(0, ConfigLoader.parse("t.yaml", MINIMAL + "workers: auto\n", BASE).workers());
+    }
+
+    @Test
+    void vipPreferenceDefaultsToNodeOrder() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {b: lb-b.internal, a: "fd00::2"}
+                  secret_file: cluster.key
+                  vips: [{address: "2001:db8::10/64", interface: eth0.100}]
+                """, BASE);
+        ClusterConfig cluster = c.cluster().orElseThrow();
+        assertEquals(List.of(new VipConfig("2001:db8::10", 64, "eth0.100", List.of("b", "a"))), cluster.vips());
+        assertEquals(Path.of("/etc/tandem/cluster.key"), cluster.secretFile());
+        assertEquals(Duration.ofSeconds(1), cluster.advertInterval());
+        assertEquals(Optional.empty(), cluster.mirror());
+        assertEquals(List.of(), cluster.witnesses());
+    }
+
+    @Test
+    void loadHashesTheFileAndKeepsTheVersion(@TempDir Path dir) throws IOException, ConfigException {
+        Path file = dir.resolve("tandem.yaml");
+        Files.writeString(file, MINIMAL + "access_log: access.log\n");
+
+        Snapshot s = ConfigLoader.load(file, 7);
+
+        assertEquals(7, s.version());
+        assertEquals(file.toString(), s.source());
+        // sha256sum of the same bytes, computed independently.
+        assertEquals(sha256Hex(Files.readAllBytes(file)), s.hash());
+        assertEquals(64, s.hash().length());
+        assertEquals(Optional.of(dir.resolve("access.log")), s.config().accessLog().orElseThrow().path());
+    }
+
+    @Test
+    void sameBytesSameHashDifferentBytesDifferentHash() throws ConfigException {
+        byte[] a = MINIMAL.getBytes(StandardCharsets.UTF_8);
+        byte[] b = (MINIMAL + "# a comment\n").getBytes(StandardCharsets.UTF_8);
+        Snapshot first = ConfigLoader.fromBytes("a", a, BASE, 1);
+        assertEquals(first.hash(), ConfigLoader.fromBytes("a", a.clone(), BASE, 2).hash());
+        assertFalse(first.hash().equals(ConfigLoader.fromBytes("a", b, BASE, 3).hash()));
+        assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", sha256Hex(new byte[0]),
+                "the helper itself is SHA-256");
+    }
+
+    @Test
+    void unreadableFileIsAnIOException(@TempDir Path dir) {
+        assertThrows(IOException.class, () -> ConfigLoader.load(dir.resolve("missing.yaml"), 1));
+        assertThrows(IOException.class, () -> ConfigLoader.load(dir, 1));
+    }
+
+    @Test
+    void invalidFileIsAConfigExceptionNamingThePath(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "listeners: 3\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, 1));
+        assertEquals(List.of(file + ":1:12: listeners: 3 (expected: a list of listeners)"),
+                e.errors().stream().map(ConfigError::toString).toList());
+        assertEquals(file + ":1:12: listeners: 3 (expected: a list of listeners)", e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsReportedWhereItIs() {
+        byte[] bytes = (MINIMAL + "admin: {token: \"x\u00e9").getBytes(StandardCharsets.ISO_8859_1);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromBytes("t.yaml", bytes, BASE, 1));
+        assertEquals(List.of("t.yaml:4:18: not valid UTF-8 text"), e.errors().stream().map(ConfigError::toString).toList());
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+            StringBuilder sb = new StringBuilder();
+            for (byte x : d) {
+                sb.append(String.format("%02x", x));
+            }
+            return sb.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
