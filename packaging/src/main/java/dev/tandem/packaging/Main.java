@@ -1,0 +1,144 @@
+package dev.tandem.packaging;
+
+import dev.tandem.conf.ConfigError;
+import dev.tandem.conf.ConfigException;
+import dev.tandem.conf.ConfigLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code tandem} command line. */
+public final class Main {
+
+    static final int OK = 0;
+    static final int INVALID = 1;
+    static final int UNREADABLE = 2;
+    static final int USAGE = 64;
+
+    private static final String USAGE_TEXT = """
+            usage: tandem <command> [options]
+
+              run   --config FILE [--node NAME]   run a node
+              check FILE                          validate a config: exit 0, or 1 with FILE:LINE:COL: message lines
+              demo                                proxy on :8080 in front of two demo backends, admin on :9090
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != OK || !(args.length > 0 && (args[0].equals("run") || args[0].equals("demo")))) {
+            System.exit(code);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Deque<String> rest = new ArrayDeque<>(Arrays.asList(args));
+        String command = rest.poll();
+        if (command == null || command.equals("-h") || command.equals("--help") || command.equals("help")) {
+            (command == null ? err : out).print(USAGE_TEXT);
+            return command == null ? USAGE : OK;
+        }
+        try {
+            return switch (command) {
+                case "check" -> check(rest, out, err);
+                case "run" -> runNode(rest, err);
+                case "demo" -> Demo.run(out);
+                default -> {
+                    err.println("tandem: unknown command '" + command + "'");
+                    err.print(USAGE_TEXT);
+                    yield USAGE;
+                }
+            };
+        } catch (UsageException e) {
+            err.println("tandem " + command + ": " + e.getMessage());
+            err.print(USAGE_TEXT);
+            return USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return INVALID;
+        } catch (Exception e) {
+            err.println("tandem " + command + ": " + e.getMessage());
+            return INVALID;
+        }
+    }
+
+    private static int check(Deque<String> args, PrintStream out, PrintStream err) throws UsageException {
+        if (args.size() != 1) {
+            throw new UsageException("expected exactly one FILE");
+        }
+        Path file = Path.of(args.poll());
+        try {
+            ConfigLoader.load(file, 0);
+            out.println(file + ": ok");
+            return OK;
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            return INVALID;
+        } catch (NoSuchFileException e) {
+            err.println(file + ": cannot read: no such file");
+            return UNREADABLE;
+        } catch (IOException e) {
+            err.println(file + ": cannot read: " + e.getMessage());
+            return UNREADABLE;
+        }
+    }
+
+    private static int runNode(Deque<String> args, PrintStream err) throws Exception {
+        Path config = null;
+        String node = null;
+        while (!args.isEmpty()) {
+            String a = args.poll();
+            switch (a) {
+                case "--config", "-c" -> config = Path.of(value(args, a));
+                case "--node" -> node = value(args, a);
+                default -> throw new UsageException("unknown option '" + a + "'");
+            }
+        }
+        if (config == null) {
+            throw new UsageException("--config FILE is required");
+        }
+        Node running;
+        try {
+            running = Node.start(config, dev.tandem.proxy.transport.Transport.detect());
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            return INVALID;
+        } catch (IOException e) {
+            err.println("tandem run: " + e.getMessage());
+            return UNREADABLE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "tandem-stop"));
+        stopped.await();
+        return OK;
+    }
+
+    private static String value(Deque<String> args, String option) throws UsageException {
+        String v = args.poll();
+        if (v == null) {
+            throw new UsageException(option + " needs a value");
+        }
+        return v;
+    }
+
+    /** A command line that does not make sense; answered with the usage text. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}
