@@ -1,6 +1,7 @@
 package dev.tandem.conf;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Every default and limit of the config file, in one place. A key that is absent, or whose value is YAML
@@ -20,6 +21,18 @@ import java.time.Duration;
  * <tr><td>{@code sites[].static.root}</td><td>directory</td><td>required in {@code static}</td></tr>
  * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path</td><td>every path</td></tr>
  * <tr><td>{@code sites[].static.fallback}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code sites[].static.index}</td><td>list of file names (no {@code /}), tried in order for a directory;
+ *     {@code []} = none</td><td>[index.html]</td></tr>
+ * <tr><td>{@code sites[].static.hidden}</td><td>boolean: serve names starting with a dot</td><td>false</td></tr>
+ * <tr><td>{@code sites[].static.cache_control}</td><td>header value, e.g. {@code public, max-age=3600}</td><td>none</td></tr>
+ * <tr><td>{@code sites[].static.mime_types}</td><td>mapping extension (without the dot) -&gt; media type
+ *     {@code type/subtype[; params]}, over the built-in table</td><td>built-in table only</td></tr>
+ * <tr><td>{@code sites[].static.precompressed}</td><td>boolean: serve {@code file.br} / {@code file.gz} when accepted</td>
+ *     <td>false</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.max_entries}</td><td>integer 1-10000000: paths kept open/remembered</td>
+ *     <td>{@value #OPEN_FILE_CACHE_MAX_ENTRIES}</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.valid}</td><td>duration &gt; 0: a change on disk is seen within it</td>
+ *     <td>2s</td></tr>
  * <tr><td>{@code sites[].upstream}</td><td>name under {@code upstreams}</td><td>required, unless
  *     {@code static.fallback} is false</td></tr>
  * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
@@ -87,6 +100,13 @@ public final class Defaults {
     public static final Duration HEALTH_INTERVAL = Duration.ofSeconds(2);
     public static final int RISE = 2;
     public static final int FALL = 3;
+
+    public static final List<String> INDEX = List.of("index.html");
+    public static final boolean HIDDEN = false;
+    public static final boolean PRECOMPRESSED = false;
+    public static final int OPEN_FILE_CACHE_MAX_ENTRIES = 10_000;
+    public static final int OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT = 10_000_000;
+    public static final Duration OPEN_FILE_CACHE_VALID = Duration.ofSeconds(2);
 
     public static final int MIN_HEADER_BYTES = 1024;
     public static final int MAX_HEADER_BYTES_LIMIT = 1024 * 1024;

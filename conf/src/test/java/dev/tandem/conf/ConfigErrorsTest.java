@@ -248,6 +248,81 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void badStaticValues() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      index: [index.html, ../x.html, "", "a/b"]
+                      hidden: sometimes
+                      cache_control: "max-age=1\\nSet-Cookie: a=b"
+                      precompressed: 1
+                """,
+                "t.yaml:9:27: sites[0].static.index[1]: '../x.html' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:9:38: sites[0].static.index[2]: '' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:9:42: sites[0].static.index[3]: 'a/b' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:10:15: sites[0].static.hidden: 'sometimes' (expected: true or false)",
+                "t.yaml:11:22: sites[0].static.cache_control: 'max-age=1\\nSet-Cookie: a=b' (expected: a header value such as 'public, max-age=3600')",
+                "t.yaml:12:22: sites[0].static.precompressed: 1 (expected: true or false)");
+    }
+
+    @Test
+    void badStaticIndexShape() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static: {root: /srv, fallback: false, index: index.html}
+                """,
+                "t.yaml:6:50: sites[0].static.index: 'index.html' (expected: a list of file names, e.g. [index.html])");
+    }
+
+    @Test
+    void badMimeTypes() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      mime_types:
+                        tar.gz: application/gzip
+                        md: markdown
+                        txt: "text/plain; charset"
+                        ok: text/x-ok
+                """,
+                "t.yaml:10:17: sites[0].static.mime_types.tar.gz: extension 'tar.gz' (expected: an extension without the dot, e.g. webmanifest)",
+                "t.yaml:11:13: sites[0].static.mime_types.md: 'markdown' (expected: a media type such as text/markdown; charset=utf-8)",
+                "t.yaml:12:14: sites[0].static.mime_types.txt: 'text/plain; charset' (expected: a media type such as text/markdown; charset=utf-8)");
+    }
+
+    @Test
+    void badOpenFileCache() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      open_file_cache: {max_entries: 0, valid: 0s, inactive: 20s}
+                """,
+                "t.yaml:9:38: sites[0].static.open_file_cache.max_entries: 0 (expected: an integer from 1 to 10000000)",
+                "t.yaml:9:48: sites[0].static.open_file_cache.valid: '0s' (expected: a positive duration)",
+                "t.yaml:9:52: sites[0].static.open_file_cache: unknown key 'inactive' (expected: one of max_entries, valid)");
+    }
+
+    @Test
+    void unknownStaticKeySuggestsTheNearest() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static: {root: /srv, fallback: false, cache-control: no-cache}
+                """,
+                "t.yaml:6:43: sites[0].static: unknown key 'cache-control' (did you mean 'cache_control'?)");
+    }
+
+    @Test
     void unknownBalanceListsTheValidOnes() {
         assertErrors(LISTENER + """
                 upstreams:

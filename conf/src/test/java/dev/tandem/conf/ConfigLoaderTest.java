@@ -208,6 +208,53 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void staticFilesWithEveryKey() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                sites:
+                  - hosts: [example.com]
+                    static:
+                      root: www
+                      match: '\\.(css|js)$'
+                      fallback: false
+                      index: [index.htm, default.html]
+                      hidden: true
+                      cache_control: "public, max-age=3600"
+                      mime_types: {WebManifest: application/manifest+json, md: "text/markdown; charset=utf-8"}
+                      precompressed: true
+                      open_file_cache: {max_entries: 500, valid: 250ms}
+                """, Path.of("/srv"));
+        StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
+        assertEquals(Path.of("/srv/www"), st.root());
+        assertEquals("\\.(css|js)$", st.match().orElseThrow().pattern());
+        assertFalse(st.fallback());
+        assertEquals(List.of("index.htm", "default.html"), st.index());
+        assertTrue(st.hidden());
+        assertEquals(Optional.of("public, max-age=3600"), st.cacheControl());
+        assertEquals(Map.of("webmanifest", "application/manifest+json", "md", "text/markdown; charset=utf-8"), st.mimeTypes());
+        assertTrue(st.precompressed());
+        assertEquals(new OpenFileCacheConfig(500, Duration.ofMillis(250)), st.openFileCache());
+    }
+
+    @Test
+    void staticFilesDefaults() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                sites:
+                  - hosts: [example.com]
+                    static: {root: /www, fallback: false, index: [], open_file_cache: {valid: 10s}}
+                """, BASE);
+        StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
+        assertEquals(List.of(), st.index());
+        assertFalse(st.hidden());
+        assertEquals(Optional.empty(), st.cacheControl());
+        assertEquals(Map.of(), st.mimeTypes());
+        assertFalse(st.precompressed());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(10)), st.openFileCache());
+        assertEquals(List.of("index.html"), new StaticConfig(Path.of("/www"), Optional.empty(), true).index());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(2)),
+                new StaticConfig(Path.of("/www"), Optional.empty(), true).openFileCache());
+    }
+
+    @Test
     void accessLogKeywords() throws ConfigException {
         assertEquals(Optional.of(new AccessLogConfig(Optional.empty())),
                 ConfigLoader.parse("t.yaml", MINIMAL + "access_log: '-'\n", BASE).accessLog());
