@@ -5,11 +5,13 @@ import dev.tandem.conf.Config;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.conf.StaticConfig;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.proxy.http.ClientChannelInitializer;
 import dev.tandem.proxy.http.ListenerContext;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.transport.Transport;
 import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.ServerKey;
@@ -49,6 +51,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private final MeterRegistry meters;
     private final ServerRegistry servers;
+    private final StaticFiles files;
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
@@ -63,6 +66,7 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.meters = meters;
         this.servers = new ServerRegistry(meters);
+        this.files = new StaticFiles(meters);
     }
 
     /** Starts the event loops and binds every listener of {@code snapshot}. */
@@ -98,7 +102,7 @@ public final class ProxyServer implements AutoCloseable {
      *                     except listeners already opened by this call, which are closed again
      */
     public synchronized void apply(Snapshot snapshot) throws IOException, InterruptedException {
-        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, meters, loops.size());
+        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, files, meters, loops.size());
         Config next = snapshot.config();
 
         Map<String, BoundListener> added = new LinkedHashMap<>();
@@ -151,6 +155,9 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         servers.retainOnly(live);
+        Set<StaticConfig> liveFiles = new HashSet<>();
+        next.sites().forEach(s -> s.staticFiles().ifPresent(liveFiles::add));
+        files.retainOnly(liveFiles);
         log.info("config version {} in force ({})", snapshot.version(),
                 snapshot.hash().substring(0, Math.min(12, snapshot.hash().length())));
         if (rebindFailure != null) {
@@ -210,6 +217,11 @@ public final class ProxyServer implements AutoCloseable {
         return servers;
     }
 
+    /** The static files' lookup executor and open-file caches. */
+    public StaticFiles files() {
+        return files;
+    }
+
     /** The address listener {@code name} is bound to (its actual port when configured as 0), or null. */
     public synchronized InetSocketAddress boundAddress(String name) {
         BoundListener l = listeners.get(name);
@@ -244,6 +256,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         group = null;
+        files.close();
         AccessLog al = accessLog.getAndSet(null);
         if (al != null) {
             al.close();

@@ -9,6 +9,7 @@ import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.proxy.routing.Router;
+import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
 import dev.tandem.proxy.upstream.UpstreamGroup;
@@ -46,10 +47,11 @@ public final class RuntimeConfig {
     /**
      * Compiles {@code snapshot}. Resolves upstream host names, so it blocks: never call it on an event loop.
      *
+     * @param files where the sites' static paths get their open-file caches
      * @throws UnknownHostException when a server's name does not resolve
      */
-    public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, MeterRegistry meters, int loops)
-            throws UnknownHostException {
+    public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, StaticFiles files, MeterRegistry meters,
+                                        int loops) throws UnknownHostException {
         Config config = snapshot.config();
         Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
         for (UpstreamConfig u : config.upstreams().values()) {
@@ -68,7 +70,8 @@ public final class RuntimeConfig {
             for (ListenerConfig l : config.listeners()) {
                 metrics.put(l.name(), new RequestMetrics(meters, l.name(), sc.name()));
             }
-            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), Map.copyOf(metrics));
+            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), Map.copyOf(metrics),
+                    sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null));
             for (String host : sc.hosts()) {
                 router.add(host, site);
             }

@@ -1,0 +1,61 @@
+package dev.tandem.proxy.statics;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.IOException;
+
+/**
+ * Writes the body of a file response: zero copy on plaintext connections, chunks through the JVM where the
+ * bytes must be encrypted. Either way the response ends with its {@code LastHttpContent}, whose write future
+ * is returned, so that the connection takes its next request only once the whole body has left.
+ */
+final class FileBody {
+
+    /** Offsets io_uring's splice path can address (it narrows them to int). */
+    private static final long SPLICE_LIMIT = Integer.MAX_VALUE;
+
+    private FileBody() {
+    }
+
+    /**
+     * Writes bytes {@code [offset, offset + count)} of {@code file} and the end of the response, taking over
+     * one reference the caller holds on {@code file}.
+     *
+     * @param chunked the connection needs the bytes in the JVM (TLS); its pipeline has a ChunkedWriteHandler
+     */
+    static ChannelFuture write(ChannelHandlerContext ctx, OpenFile file, long offset, long count, boolean chunked) {
+        if (count == 0) {
+            file.release();
+            return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        if (chunked) {
+            SharedChunkedFile chunks;
+            try {
+                chunks = new SharedChunkedFile(file, offset, count);
+            } catch (IOException e) {
+                // The channel is open while we hold a reference, so this is not expected; fail the response.
+                file.release();
+                return ctx.newFailedFuture(e);
+            }
+            // HttpChunkedInput ends with the LastHttpContent itself.
+            return ctx.writeAndFlush(new HttpChunkedInput(chunks));
+        }
+        long end = offset + count;
+        if (end > SPLICE_LIMIT && ctx.channel() instanceof IoUringSocketChannel) {
+            if (offset < SPLICE_LIMIT) {
+                if (!file.retain()) {
+                    throw new IllegalStateException("a file with a reference held cannot be closed");
+                }
+                ctx.write(new SharedFileRegion(file, offset, SPLICE_LIMIT - offset), ctx.voidPromise());
+                offset = SPLICE_LIMIT;
+            }
+            ctx.write(new CopyingFileRegion(file, offset, end - offset), ctx.voidPromise());
+        } else {
+            ctx.write(new SharedFileRegion(file, offset, count), ctx.voidPromise());
+        }
+        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+}
