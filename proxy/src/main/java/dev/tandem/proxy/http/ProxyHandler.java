@@ -71,6 +71,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** Close the connection once the current response is written. */
     private boolean closeAfterResponse;
     private boolean closed;
+    /** This handler asked for a message from the client and has not had it yet (see channelReadComplete). */
+    private boolean readWanted;
 
     public ProxyHandler(ListenerContext listener, LoopResources loop) {
         this.listener = listener;
@@ -122,7 +124,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         LimitsConfig limits = listener.config().config().limits();
         clientTimer.arm((firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
         firstRequest = false;
-        ctx.read();
+        readClient();
     }
 
     private void onClientTimeout() {
@@ -150,8 +152,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     // ---- requests from the client ----
 
+    /** Asks the flow control handler for the client's next message (a request head or a body chunk). */
+    private void readClient() {
+        readWanted = true;
+        ctx.read();
+    }
+
+    /**
+     * Netty 4.2's FlowControlHandler counts a read() as satisfied at the end of the read cycle it was asked
+     * in, message or not. A read() asked while a read cycle is under way (a response written at once, as an
+     * error page or a file from the cache is on epoll and NIO, whose writes can complete inside the cycle)
+     * would be dropped, and the connection would stall; ask again for one that got nothing.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (readWanted && !closed) {
+            ctx.read();
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readWanted = false;
         if (msg instanceof HttpContent content) {
             // A request that failed to decode arrives whole, as a request that is also content.
             if (msg instanceof HttpRequest request) {
@@ -243,7 +265,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             // The tail of a request already answered (an error page, or an early response).
             content.release();
             if (e == null && !closeAfterResponse) {
-                ctx.read();
+                readClient();
             }
             return;
         }
@@ -277,7 +299,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (backend.isWritable()) {
-            ctx.read();
+            readClient();
         } else {
             // The server is not taking the body as fast as the client sends it: wait, under the write timeout.
             e.waitingForBackendWritable = true;
@@ -349,7 +371,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
             clientTimer.arm(e.config.config().limits().clientTimeout().toNanos());
-            ctx.read();
+            readClient();
         }
         backend.read();
     }
@@ -456,7 +478,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e != null && c == e.backend && e.waitingForBackendWritable && c.channel().isWritable()) {
             e.waitingForBackendWritable = false;
             upstreamTimer.arm(e.group.config().timeouts().read().toNanos());
-            ctx.read();
+            readClient();
         }
     }
 
