@@ -19,7 +19,8 @@ import java.util.List;
  * <tr><td>{@code sites[].hosts}</td><td>non-empty list: a name, {@code *.example.com} or {@code *}; lowercased;
  *     each host in one site only</td><td>required</td></tr>
  * <tr><td>{@code sites[].static.root}</td><td>directory</td><td>required in {@code static}</td></tr>
- * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path</td><td>every path</td></tr>
+ * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path as sent (percent-encoded,
+ *     without the query)</td><td>every path</td></tr>
  * <tr><td>{@code sites[].static.fallback}</td><td>boolean</td><td>true</td></tr>
  * <tr><td>{@code sites[].static.index}</td><td>list of file names (no {@code /}), tried in order for a directory;
  *     {@code []} = none</td><td>[index.html]</td></tr>
@@ -33,6 +34,8 @@ import java.util.List;
  *     <td>{@value #OPEN_FILE_CACHE_MAX_ENTRIES}</td></tr>
  * <tr><td>{@code sites[].static.open_file_cache.valid}</td><td>duration &gt; 0: a change on disk is seen within it</td>
  *     <td>2s</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.inline_max}</td><td>size 0-1m: files up to it are kept in memory and
+ *     sent with their head in one write; 0 = sendfile for every file</td><td>16k</td></tr>
  * <tr><td>{@code sites[].upstream}</td><td>name under {@code upstreams}</td><td>required, unless
  *     {@code static.fallback} is false</td></tr>
  * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
@@ -107,6 +110,8 @@ public final class Defaults {
     public static final int OPEN_FILE_CACHE_MAX_ENTRIES = 10_000;
     public static final int OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT = 10_000_000;
     public static final Duration OPEN_FILE_CACHE_VALID = Duration.ofSeconds(2);
+    public static final long OPEN_FILE_CACHE_INLINE_MAX = 16 * 1024;
+    public static final long OPEN_FILE_CACHE_INLINE_MAX_LIMIT = 1024 * 1024;
 
     public static final int MIN_HEADER_BYTES = 1024;
     public static final int MAX_HEADER_BYTES_LIMIT = 1024 * 1024;

@@ -10,9 +10,12 @@ import java.time.Duration;
  *                   holds one open file descriptor, plus one per precompressed sibling
  * @param valid      how long a lookup is trusted: a file changed, created or deleted on disk is seen by
  *                   requests that start at most this long after the change
+ * @param inlineMax  files up to this many bytes are read into memory (off the heap) when looked up and
+ *                   sent with their response head in one write, instead of with sendfile; 0 sends every
+ *                   file with sendfile
  */
-public record OpenFileCacheConfig(int maxEntries, Duration valid) {
+public record OpenFileCacheConfig(int maxEntries, Duration valid, long inlineMax) {
 
-    public static final OpenFileCacheConfig DEFAULT =
-            new OpenFileCacheConfig(Defaults.OPEN_FILE_CACHE_MAX_ENTRIES, Defaults.OPEN_FILE_CACHE_VALID);
+    public static final OpenFileCacheConfig DEFAULT = new OpenFileCacheConfig(Defaults.OPEN_FILE_CACHE_MAX_ENTRIES,
+            Defaults.OPEN_FILE_CACHE_VALID, Defaults.OPEN_FILE_CACHE_INLINE_MAX);
 }

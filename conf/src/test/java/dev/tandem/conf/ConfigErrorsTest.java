@@ -305,11 +305,12 @@ class ConfigErrorsTest {
                     static:
                       root: /srv
                       fallback: false
-                      open_file_cache: {max_entries: 0, valid: 0s, inactive: 20s}
+                      open_file_cache: {max_entries: 0, valid: 0s, inactive: 20s, inline_max: 2m}
                 """,
                 "t.yaml:9:38: sites[0].static.open_file_cache.max_entries: 0 (expected: an integer from 1 to 10000000)",
                 "t.yaml:9:48: sites[0].static.open_file_cache.valid: '0s' (expected: a positive duration)",
-                "t.yaml:9:52: sites[0].static.open_file_cache: unknown key 'inactive' (expected: one of max_entries, valid)");
+                "t.yaml:9:52: sites[0].static.open_file_cache: unknown key 'inactive' (expected: one of max_entries, valid, inline_max)",
+                "t.yaml:9:79: sites[0].static.open_file_cache.inline_max: '2m' (expected: a size from 0 to 1m)");
     }
 
     @Test

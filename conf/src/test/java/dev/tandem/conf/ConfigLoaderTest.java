@@ -221,7 +221,7 @@ class ConfigLoaderTest {
                       cache_control: "public, max-age=3600"
                       mime_types: {WebManifest: application/manifest+json, md: "text/markdown; charset=utf-8"}
                       precompressed: true
-                      open_file_cache: {max_entries: 500, valid: 250ms}
+                      open_file_cache: {max_entries: 500, valid: 250ms, inline_max: 4k}
                 """, Path.of("/srv"));
         StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
         assertEquals(Path.of("/srv/www"), st.root());
@@ -232,7 +232,7 @@ class ConfigLoaderTest {
         assertEquals(Optional.of("public, max-age=3600"), st.cacheControl());
         assertEquals(Map.of("webmanifest", "application/manifest+json", "md", "text/markdown; charset=utf-8"), st.mimeTypes());
         assertTrue(st.precompressed());
-        assertEquals(new OpenFileCacheConfig(500, Duration.ofMillis(250)), st.openFileCache());
+        assertEquals(new OpenFileCacheConfig(500, Duration.ofMillis(250), 4096), st.openFileCache());
     }
 
     @Test
@@ -248,9 +248,9 @@ class ConfigLoaderTest {
         assertEquals(Optional.empty(), st.cacheControl());
         assertEquals(Map.of(), st.mimeTypes());
         assertFalse(st.precompressed());
-        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(10)), st.openFileCache());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(10), 16_384), st.openFileCache());
         assertEquals(List.of("index.html"), new StaticConfig(Path.of("/www"), Optional.empty(), true).index());
-        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(2)),
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(2), 16_384),
                 new StaticConfig(Path.of("/www"), Optional.empty(), true).openFileCache());
     }
 

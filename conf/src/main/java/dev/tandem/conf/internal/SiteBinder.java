@@ -191,16 +191,19 @@ final class SiteBinder {
         if (!value.isPresent()) {
             return Optional.of(OpenFileCacheConfig.DEFAULT);
         }
-        return value.object("max_entries", "valid").flatMap(o -> {
+        return value.object("max_entries", "valid", "inline_max").flatMap(o -> {
             YamlValue maxValue = o.get("max_entries");
             Optional<Integer> max = maxValue.integer(1, Defaults.OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT);
             YamlValue validValue = o.get("valid");
             Optional<Duration> valid = validValue.duration(Duration.ofMillis(1));
-            if (maxValue.isPresent() && max.isEmpty() || validValue.isPresent() && valid.isEmpty()) {
+            YamlValue inlineValue = o.get("inline_max");
+            Optional<Long> inline = inlineValue.size(0, Defaults.OPEN_FILE_CACHE_INLINE_MAX_LIMIT, "a size from 0 to 1m");
+            if (maxValue.isPresent() && max.isEmpty() || validValue.isPresent() && valid.isEmpty()
+                    || inlineValue.isPresent() && inline.isEmpty()) {
                 return Optional.empty();
             }
             return Optional.of(new OpenFileCacheConfig(max.orElse(Defaults.OPEN_FILE_CACHE_MAX_ENTRIES),
-                    valid.orElse(Defaults.OPEN_FILE_CACHE_VALID)));
+                    valid.orElse(Defaults.OPEN_FILE_CACHE_VALID), inline.orElse(Defaults.OPEN_FILE_CACHE_INLINE_MAX)));
         });
     }
 

@@ -1,15 +1,18 @@
 package dev.tandem.proxy.statics;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 
 /**
- * Writes the body of a file response: zero copy on plaintext connections, chunks through the JVM where the
- * bytes must be encrypted. Either way the response ends with its {@code LastHttpContent}, whose write future
+ * Writes the body of a file response: from memory for small files (see {@link FileLookup}), otherwise zero
+ * copy on plaintext connections and chunks through the JVM where the bytes must be encrypted. Either way the response ends with its {@code LastHttpContent}, whose write future
  * is returned, so that the connection takes its next request only once the whole body has left.
  */
 final class FileBody {
@@ -30,6 +33,13 @@ final class FileBody {
         if (count == 0) {
             file.release();
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        if (file.content() != null) {
+            // In memory (see FileLookup): the slice holds the buffer for as long as the write needs it, and
+            // leaves with the head in one writev; over TLS the handler encrypts it like any other content.
+            ByteBuf body = file.content().retainedSlice((int) offset, (int) count);
+            file.release();
+            return ctx.writeAndFlush(new DefaultLastHttpContent(body, EmptyHttpHeaders.INSTANCE));
         }
         if (chunked) {
             SharedChunkedFile chunks;

@@ -1,5 +1,7 @@
 package dev.tandem.proxy.statics;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -35,6 +37,15 @@ import org.slf4j.LoggerFactory;
  * (same inode, size and modification time) and the channel's own size matches; a file replaced in between
  * is simply opened again. The remaining window (replaced and put back identically between the two stats)
  * cannot produce a wrong ETag, only the one the file has.
+ *
+ * <p>Files up to {@code inlineMax} bytes are read whole into a direct buffer (off the heap) and their
+ * descriptor closed at once. For such a file a response costs its system calls and TCP segments, not its
+ * bytes: sendfile would save a copy of a few kilobytes (well under a microsecond) but needs a second system
+ * call after the head and sends the body as a second segment, which measured here at about eight
+ * microseconds of kernel time per response, half of what nginx spends on a whole 1 KiB response. In memory,
+ * head and body leave in one {@code writev}. The bytes are a snapshot taken with the ETag (stat'ed again
+ * after the read), so a file rewritten in place is never sent half old, half new. {@link InlineMemory}
+ * bounds the total; {@code inline_max: 0} sends every file with sendfile.
  */
 final class FileLookup {
 
@@ -51,13 +62,18 @@ final class FileLookup {
     private final MimeTypes mimeTypes;
     private final Executor closer;
     private final AtomicInteger openFiles;
+    private final long inlineMax;
+    private final InlineMemory inlineMemory;
 
     /**
-     * @param closer    where files are closed once their last user is done
-     * @param openFiles counts the files open now, across every site (a gauge, and how tests see leaks)
+     * @param closer       where files are closed once their last user is done
+     * @param openFiles    counts the files open or in memory now, across every site (a gauge, and how tests
+     *                     see leaks)
+     * @param inlineMax    files up to this size are kept in memory instead of open (0: none)
+     * @param inlineMemory the budget those share
      */
     FileLookup(Path root, List<String> index, boolean hidden, boolean precompressed, MimeTypes mimeTypes,
-               Executor closer, AtomicInteger openFiles) {
+               Executor closer, AtomicInteger openFiles, long inlineMax, InlineMemory inlineMemory) {
         this.root = root;
         this.index = index;
         this.hidden = hidden;
@@ -65,6 +81,8 @@ final class FileLookup {
         this.mimeTypes = mimeTypes;
         this.closer = closer;
         this.openFiles = openFiles;
+        this.inlineMax = inlineMax;
+        this.inlineMemory = inlineMemory;
     }
 
     /**
@@ -206,12 +224,31 @@ final class FileLookup {
             boolean keep = false;
             try {
                 Attributes after = Attributes.of(real);
-                if (before.equals(after) && channel.size() == after.size()) {
-                    openFiles.incrementAndGet();
-                    keep = true;
-                    return new OpenFile(channel, after.size(), after.lastModifiedMillis(), after.etag(), type, encoding,
-                            closer, openFiles::decrementAndGet);
+                if (!before.equals(after) || channel.size() != after.size()) {
+                    continue;
                 }
+                long size = after.size();
+                if (size <= inlineMax && inlineMemory.reserve(size)) {
+                    ByteBuf content = read(channel, size);
+                    if (content == null || !Attributes.of(real).equals(after)) {
+                        // Changed while being read: the bytes may not be the ones the ETag describes.
+                        if (content != null) {
+                            content.release();
+                        }
+                        inlineMemory.free(size);
+                        continue;
+                    }
+                    openFiles.incrementAndGet();
+                    return new OpenFile(null, content, size, after.lastModifiedMillis(), after.etag(), type, encoding,
+                            closer, () -> {
+                                inlineMemory.free(size);
+                                openFiles.decrementAndGet();
+                            });
+                }
+                openFiles.incrementAndGet();
+                keep = true;
+                return new OpenFile(channel, null, size, after.lastModifiedMillis(), after.etag(), type, encoding,
+                        closer, openFiles::decrementAndGet);
             } finally {
                 if (!keep) {
                     channel.close();
@@ -220,6 +257,23 @@ final class FileLookup {
         }
         log.info("static file {} kept changing while being opened; not served this time", real);
         return null;
+    }
+
+    /** The whole file in a direct buffer, or null when it turned out shorter than {@code size}. */
+    private static ByteBuf read(FileChannel channel, long size) throws IOException {
+        ByteBuf content = UnpooledByteBufAllocator.DEFAULT.directBuffer((int) size, (int) size);
+        try {
+            while (content.isWritable()) {
+                if (content.writeBytes(channel, content.writerIndex(), content.writableBytes()) < 0) {
+                    content.release();
+                    return null;
+                }
+            }
+            return content;
+        } catch (IOException | RuntimeException e) {
+            content.release();
+            throw e;
+        }
     }
 
     /** What the ETag and the freshness checks are made of. */

@@ -1,5 +1,6 @@
 package dev.tandem.proxy.statics;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -10,22 +11,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One file kept open for the responses that serve it, with what those responses say about it.
+ * One file kept ready for the responses that serve it, with what those responses say about it: either
+ * open (a {@link FileChannel} that responses send from), or, when it is small, its bytes in one direct
+ * buffer (off the heap) that responses send slices of.
  *
  * <p>Shared by every response on every event loop while it is cached. Reference counted: the cache holds
  * one reference and each response that sends the file holds another (through {@link SharedFileRegion} or
  * {@link SharedChunkedFile}); the channel is closed when the last one is released, so an evicted file keeps
  * serving the responses already under way, and a response never reads a channel someone else closed.
  * Responses read the channel only with positional reads ({@code sendfile}/{@code splice} with an offset,
- * {@code read(dst, position)}), so they never disturb each other.
+ * {@code read(dst, position)}), so they never disturb each other. An in-memory file needs no reference per
+ * response: each response sends a retained slice of the buffer, which outlives the file's own release.
  *
- * @see FileLookup for how the metadata is taken and why it matches the open descriptor
+ * @see FileLookup for how the metadata is taken and why it matches what is sent
  */
 final class OpenFile {
 
     private static final Logger log = LoggerFactory.getLogger(OpenFile.class);
 
     private final FileChannel channel;
+    private final ByteBuf content;
     private final long size;
     private final long lastModifiedMillis;
     private final AsciiString etag;
@@ -38,12 +43,18 @@ final class OpenFile {
     private final AtomicInteger refs = new AtomicInteger(1);
 
     /**
+     * @param channel the open file, or null when {@code content} holds it
+     * @param content the whole file in a direct buffer (this takes over its reference), or null
      * @param closer  where the channel is closed (off the event loops: a close may wait on the file system)
-     * @param onClose called once the channel is closed
+     * @param onClose called once the channel is closed (or the content released)
      */
-    OpenFile(FileChannel channel, long size, long lastModifiedMillis, AsciiString etag, AsciiString contentType,
-             AsciiString encoding, Executor closer, Runnable onClose) {
+    OpenFile(FileChannel channel, ByteBuf content, long size, long lastModifiedMillis, AsciiString etag,
+             AsciiString contentType, AsciiString encoding, Executor closer, Runnable onClose) {
+        if ((channel == null) == (content == null)) {
+            throw new IllegalArgumentException("a file is either open or in memory");
+        }
         this.channel = channel;
+        this.content = content;
         this.size = size;
         this.lastModifiedMillis = lastModifiedMillis;
         this.etag = etag;
@@ -54,8 +65,14 @@ final class OpenFile {
         this.onClose = onClose;
     }
 
+    /** The open file, or null when the file is {@link #content in memory}. */
     FileChannel channel() {
         return channel;
+    }
+
+    /** The whole file, read-only use: slice it, never move its indexes; null when the file is open instead. */
+    ByteBuf content() {
+        return content;
     }
 
     long size() {
@@ -120,7 +137,11 @@ final class OpenFile {
 
     private void close() {
         try {
-            channel.close();
+            if (content != null) {
+                content.release();
+            } else {
+                channel.close();
+            }
         } catch (IOException e) {
             log.warn("closing a static file failed: {}", e.toString());
         } finally {

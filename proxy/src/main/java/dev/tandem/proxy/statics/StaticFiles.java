@@ -33,6 +33,11 @@ public final class StaticFiles implements AutoCloseable {
     static final int THREADS = 4;
     /** Lookups waiting for a thread at most; beyond it the disk is not keeping up and requests get 503. */
     static final int QUEUE = 4096;
+    /**
+     * Memory all sites' small files may take together (see {@link FileLookup}): at the default
+     * {@code inline_max} of 16 KiB, 4096 files; beyond it small files are sent with sendfile like the rest.
+     */
+    static final long INLINE_MEMORY = 64L << 20;
 
     /** What shapes the result of a lookup; sites whose setups are equal share a cache. */
     record CacheKey(Path root, List<String> index, boolean hidden, boolean precompressed, Map<String, String> mimeTypes,
@@ -46,9 +51,11 @@ public final class StaticFiles implements AutoCloseable {
     private final MeterRegistry meters;
     private final ThreadPoolExecutor executor;
     private final AtomicInteger openFiles = new AtomicInteger();
+    private final InlineMemory inlineMemory = new InlineMemory(INLINE_MEMORY);
     private final HttpDates.Clock clock = new HttpDates.Clock();
     private final Map<CacheKey, OpenFileCache> caches = new HashMap<>();
     private final Gauge openFilesGauge;
+    private final Gauge inlineGauge;
 
     public StaticFiles(MeterRegistry meters) {
         this.meters = meters;
@@ -56,7 +63,10 @@ public final class StaticFiles implements AutoCloseable {
                 new DefaultThreadFactory("tandem-files", true));
         executor.allowCoreThreadTimeOut(true);
         this.openFilesGauge = Gauge.builder("tandem.static.open.files", openFiles, AtomicInteger::get)
-                .description("Static files held open by the open-file caches and the responses sending them")
+                .description("Static files held open or in memory by the open-file caches and the responses sending them")
+                .register(meters);
+        this.inlineGauge = Gauge.builder("tandem.static.inline.bytes", inlineMemory, InlineMemory::used)
+                .description("Bytes of small static files kept in memory (off the heap)")
                 .register(meters);
     }
 
@@ -64,7 +74,7 @@ public final class StaticFiles implements AutoCloseable {
     public synchronized StaticSite site(String siteName, StaticConfig config) {
         OpenFileCache cache = caches.computeIfAbsent(CacheKey.of(config), k -> new OpenFileCache(k.openFileCache(),
                 new FileLookup(k.root(), k.index(), k.hidden(), k.precompressed(), new MimeTypes(k.mimeTypes()),
-                        executor, openFiles),
+                        executor, openFiles, k.openFileCache().inlineMax(), inlineMemory),
                 executor));
         StaticMetrics metrics = new StaticMetrics(meters, siteName);
         return new StaticSite(config, cache, metrics, new FileResponses(config.cacheControl().orElse(null), clock, metrics));
@@ -86,9 +96,14 @@ public final class StaticFiles implements AutoCloseable {
         });
     }
 
-    /** Files open now, cached or being sent. */
+    /** Files open or in memory now, cached or being sent. */
     public int openFiles() {
         return openFiles.get();
+    }
+
+    /** Bytes of small files in memory now. */
+    public long inlineBytes() {
+        return inlineMemory.used();
     }
 
     /** Retires every cache and stops the lookup threads once the lookups under way are done. */
@@ -98,5 +113,6 @@ public final class StaticFiles implements AutoCloseable {
         caches.clear();
         executor.shutdown();
         meters.remove(openFilesGauge);
+        meters.remove(inlineGauge);
     }
 }

@@ -12,44 +12,58 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Files that change on disk while they are cached open: the change is served within {@code valid}, and
- * the descriptors of replaced and deleted files are let go.
+ * Files that change on disk while they are cached: the change is served within {@code valid}, and the
+ * descriptors of replaced and deleted files are let go. Each test runs with files kept open
+ * ({@code inline_max: 0}) and with small files kept in memory (the default).
  */
 class StaticFreshnessTest {
 
     /** Short, so the tests are quick; the promise is "within valid", checked with a margin for a slow machine. */
     private static final Duration VALID = Duration.ofMillis(300);
     private static final Duration WITHIN = VALID.plusSeconds(2);
-    private static final String KEYS = "open_file_cache: {max_entries: 100, valid: 300ms}";
+    private static String keys(String inlineMax) {
+        return "open_file_cache: {max_entries: 100, valid: 300ms, inline_max: " + inlineMax + "}";
+    }
 
     @TempDir
     Path dir;
     Path root;
     StaticFixture f;
 
-    @BeforeEach
-    void start() throws Exception {
+    private void start(String inlineMax) throws Exception {
         root = Files.createDirectories(dir.resolve("www"));
-        f = StaticFixture.start(root, KEYS, true);
+        f = StaticFixture.start(root, keys(inlineMax), true);
+    }
+
+    private boolean kept(String inlineMax) {
+        return inlineMax.equals("0");
     }
 
     @AfterEach
     void stop() throws Exception {
+        if (f == null) {
+            return;
+        }
         f.close();
         assertEquals(0, f.proxy.files().openFiles(), "every file closed once the proxy stopped");
+        assertEquals(0, f.proxy.files().inlineBytes());
     }
 
-    @Test
-    void aFileReplacedByRenameIsServedAnewWithinValid() throws Exception {
+    @ParameterizedTest(name = "inline_max {0}")
+    @ValueSource(strings = {"0", "16k"})
+    void aFileReplacedByRenameIsServedAnewWithinValid(String inlineMax) throws Exception {
+        start(inlineMax);
         f.write("app.css", "version 1");
         RawHttp.Response first = f.get("/app.css");
         assertEquals("version 1", first.text());
-        assertTrue(f.proxy.files().openFiles() >= 1, "the file is held open");
+        assertTrue(f.proxy.files().openFiles() >= 1, "the file is held open or in memory");
+        assertEquals(kept(inlineMax), openDescriptorsTo("app.css"));
 
         Path tmp = f.write(".app.css.tmp", "version 2, longer");
         Files.move(tmp, root.resolve("app.css"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -63,8 +77,10 @@ class StaticFreshnessTest {
         await().atMost(WITHIN).until(() -> !openDescriptorsTo("app.css (deleted)"));
     }
 
-    @Test
-    void aFileRewrittenInPlaceIsServedAnewWithinValid() throws Exception {
+    @ParameterizedTest(name = "inline_max {0}")
+    @ValueSource(strings = {"0", "16k"})
+    void aFileRewrittenInPlaceIsServedAnewWithinValid(String inlineMax) throws Exception {
+        start(inlineMax);
         Path p = f.write("data.json", "{\"v\":1}");
         assertEquals("{\"v\":1}", f.get("/data.json").text());
         Files.writeString(p, "{\"v\":2,\"more\":true}");
@@ -75,11 +91,13 @@ class StaticFreshnessTest {
         assertEquals("19", f.get("/data.json").header("Content-Length"));
     }
 
-    @Test
-    void aDeletedFileFallsBackWithinValidAndItsDescriptorIsClosed() throws Exception {
+    @ParameterizedTest(name = "inline_max {0}")
+    @ValueSource(strings = {"0", "16k"})
+    void aDeletedFileFallsBackWithinValidAndItsDescriptorIsClosed(String inlineMax) throws Exception {
+        start(inlineMax);
         Path p = f.write("gone.txt", "here for now");
         assertEquals("here for now", f.get("/gone.txt").text());
-        assertTrue(openDescriptorsTo("gone.txt"));
+        assertEquals(kept(inlineMax), openDescriptorsTo("gone.txt"), "open, or read into memory and closed");
         Files.delete(p);
         await().atMost(WITHIN).pollInterval(Duration.ofMillis(20))
                 .until(() -> f.get("/gone.txt").text().equals("backend GET /gone.txt"));
@@ -87,8 +105,10 @@ class StaticFreshnessTest {
         await().atMost(WITHIN).until(() -> !openDescriptorsTo("gone.txt"));
     }
 
-    @Test
-    void aFileCreatedAfterAMissIsServedWithinValid() throws Exception {
+    @ParameterizedTest(name = "inline_max {0}")
+    @ValueSource(strings = {"0", "16k"})
+    void aFileCreatedAfterAMissIsServedWithinValid(String inlineMax) throws Exception {
+        start(inlineMax);
         assertEquals("backend GET /late.txt", f.get("/late.txt").text());
         f.write("late.txt", "arrived");
         await().atMost(WITHIN).pollInterval(Duration.ofMillis(20)).until(() -> f.get("/late.txt").text().equals("arrived"));
@@ -96,8 +116,8 @@ class StaticFreshnessTest {
 
     @Test
     void aReloadKeepsTheOpenFilesOfAnUnchangedSiteAndRetiresTheRest() throws Exception {
-        f.close();
-        f = StaticFixture.start(root, "open_file_cache: {max_entries: 100, valid: 1h}", true);
+        root = Files.createDirectories(dir.resolve("www"));
+        f = StaticFixture.start(root, "open_file_cache: {max_entries: 100, valid: 1h, inline_max: 0}", true);
         f.write("a.txt", "a");
         f.write("b.txt", "b");
         f.get("/a.txt");
@@ -105,7 +125,7 @@ class StaticFreshnessTest {
         assertEquals(2, f.proxy.files().openFiles());
         Path a = root.resolve("a.txt");
         Files.writeString(a, "changed");
-        f.reload("open_file_cache: {max_entries: 100, valid: 1h}", true);
+        f.reload("open_file_cache: {max_entries: 100, valid: 1h, inline_max: 0}", true);
         assertEquals(2, f.proxy.files().openFiles(), "same setup, same cache: nothing reopened");
         assertEquals("c", f.get("/a.txt").text(), "still the cached size: the cache was kept");
 

@@ -124,6 +124,7 @@ class StaticSiteTest {
     Path root;
     final ManualExecutor executor = new ManualExecutor();
     final AtomicInteger openFiles = new AtomicInteger();
+    final InlineMemory inlineMemory = new InlineMemory(64 * 1024);
     OpenFileCache cache;
     StaticSite site;
     EmbeddedChannel channel;
@@ -135,8 +136,8 @@ class StaticSiteTest {
         new Random(1).nextBytes(content);
         Files.write(root.resolve("f.bin"), content);
         FileLookup lookup = new FileLookup(root, List.of("index.html"), false, false, new MimeTypes(Map.of()), executor,
-                openFiles);
-        cache = new OpenFileCache(new OpenFileCacheConfig(100, Duration.ofMinutes(5)), lookup, executor);
+                openFiles, 16 * 1024, inlineMemory);
+        cache = new OpenFileCache(new OpenFileCacheConfig(100, Duration.ofMinutes(5), 16 * 1024), lookup, executor);
         StaticMetrics metrics = new StaticMetrics(new SimpleMeterRegistry(), "t");
         site = new StaticSite(new StaticConfig(root, Optional.empty(), false), cache, metrics,
                 new FileResponses(null, new HttpDates.Clock(), metrics));
@@ -148,6 +149,7 @@ class StaticSiteTest {
         cache.close();
         executor.runAll();
         assertEquals(0, openFiles.get(), "every file closed");
+        assertEquals(0, inlineMemory.used(), "every in-memory file released");
         channel.finishAndReleaseAll();
     }
 
@@ -239,6 +241,45 @@ class StaticSiteTest {
         assertTrue(file.channel().isOpen());
         ByteBuf end = channel.readOutbound();
         end.release();
+    }
+
+    @Test
+    void smallFilesLeaveFromMemoryWithTheirHead() throws IOException {
+        byte[] small = "x".repeat(2000).getBytes(StandardCharsets.US_ASCII);
+        Files.write(root.resolve("small.txt"), small);
+        for (boolean secure : new boolean[] {false, true}) {
+            FakeExchange ex = exchange(secure);
+            site.serve(ex, get("/small.txt"), "/small.txt");
+            settle();
+            assertEquals(HttpResponseStatus.OK, ex.head.status());
+            assertTrue(ex.last.isSuccess());
+            ByteBuf head = channel.readOutbound();
+            head.release();
+            ByteBuf body = channel.readOutbound();
+            byte[] bytes = new byte[body.readableBytes()];
+            body.readBytes(bytes);
+            body.release();
+            assertArrayEquals(small, bytes);
+            assertNull(channel.readOutbound(), "no file region, no chunks");
+        }
+        OpenFile file = cachedFile("small.txt");
+        assertNull(file.channel(), "no descriptor kept for a file in memory");
+        assertEquals(1, file.content().refCnt(), "the responses' slices are released");
+        assertEquals(2000, inlineMemory.used());
+    }
+
+    @Test
+    void smallFilesBeyondTheMemoryBudgetAreKeptOpen() throws IOException {
+        for (int i = 0; i < 5; i++) {
+            Files.write(root.resolve("s" + i + ".bin"), new byte[16 * 1024]);
+            site.serve(exchange(false), get("/s" + i + ".bin"), "/s" + i + ".bin");
+            settle();
+            for (Object m; (m = channel.readOutbound()) != null; ) {
+                io.netty.util.ReferenceCountUtil.release(m);
+            }
+        }
+        assertEquals(64 * 1024, inlineMemory.used(), "four files fill the budget");
+        assertTrue(cachedFile("s4.bin").channel() != null, "the fifth is kept open instead");
     }
 
     @Test
