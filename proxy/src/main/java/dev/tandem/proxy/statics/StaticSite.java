@@ -145,9 +145,4 @@ public final class StaticSite {
             ex.error(HttpResponseStatus.NOT_FOUND, "no static file");
         }
     }
-
-    /** Lookups cached for this site now (found, missing and pending alike). */
-    long cachedLookups() {
-        return cache.size();
-    }
 }
