@@ -32,6 +32,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -556,7 +557,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         (metrics != null ? metrics : e.config.unrouted(listener.name())).record(status, nanos);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
-            accessLog.log(new AccessLogEntry(remote.getAddress().getHostAddress(), System.currentTimeMillis(),
+            accessLog.log(new AccessLogEntry(NetUtil.toAddressString(remote.getAddress()), System.currentTimeMillis(),
                     e.method.name(), e.uri, e.clientVersion.text(), status, e.responseBytes, e.referer, e.userAgent,
                     e.source, e.upstreamLabel, nanos, e.upstreamNanos));
         }
