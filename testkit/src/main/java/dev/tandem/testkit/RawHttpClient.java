@@ -179,6 +179,11 @@ public final class RawHttpClient implements AutoCloseable {
         return n;
     }
 
+    /** Reads exactly {@code length} bytes into {@code sink}, e.g. the rest of a body already partly read. */
+    public void readExactly(long length, BodySink sink) throws IOException {
+        copy(length, new byte[64 * 1024], sink);
+    }
+
     private long copy(long length, byte[] buf, BodySink sink) throws IOException {
         long left = length;
         while (left > 0) {

@@ -15,6 +15,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -40,6 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * under test holds through the default allocator). Requests on one connection are answered in order.
  */
 public final class TestBackend implements AutoCloseable {
+
+    /** Request line and header limit: generous, so that a proxy's own limits are what tests run into. */
+    private static final int MAX_HEAD = 256 * 1024;
 
     private final String name;
     private final MultiThreadIoEventLoopGroup group;
@@ -71,7 +75,8 @@ public final class TestBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("raw", new ChannelDuplexHandler());
-                        ch.pipeline().addLast("http", new HttpServerCodec());
+                        ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(MAX_HEAD).setMaxHeaderSize(MAX_HEAD)));
                         ch.pipeline().addLast("backend", new Connection(accepted.incrementAndGet()));
                     }
                 });
