@@ -22,6 +22,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -638,7 +639,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseStarted = true;
         e.responseComplete = true;
         e.source = "tandem";
-        ctx.writeAndFlush(ErrorResponses.of(status, closeAfterResponse, e.isHead())).addListener(responseWritten);
+        FullHttpResponse page = ErrorResponses.of(status, closeAfterResponse, e.isHead());
+        e.responseBytes = page.content().readableBytes();
+        ctx.writeAndFlush(page).addListener(responseWritten);
     }
 
     private void onResponseWritten(ChannelFuture future) {
