@@ -14,6 +14,8 @@ import dev.tandem.proxy.transport.Transport;
 import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
+import dev.tandem.proxy.upstream.UpstreamGroup;
+import dev.tandem.proxy.upstream.UpstreamServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -25,14 +27,20 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +60,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    /** Listeners closed by a reload whose connections are still finishing their requests. */
+    private final Set<ListenerContext> retiring = ConcurrentHashMap.newKeySet();
     private MultiThreadIoEventLoopGroup group;
     private Map<EventLoop, LoopResources> loops;
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
@@ -98,11 +108,20 @@ public final class ProxyServer implements AutoCloseable {
      *                     except listeners already opened by this call, which are closed again
      */
     public synchronized void apply(Snapshot snapshot) throws IOException, InterruptedException {
+        if (group == null) {
+            throw new IllegalStateException("not started");
+        }
         RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, meters, loops.size());
         Config next = snapshot.config();
+        RuntimeConfig previous = config.get();
+        if (previous != null && previous.config().workers() != next.workers()) {
+            log.warn("workers changed from {} to {}: takes effect at the next start", previous.config().workers(),
+                    next.workers());
+        }
 
         Map<String, BoundListener> added = new LinkedHashMap<>();
         Map<String, ListenerConfig> moved = new LinkedHashMap<>();
+        Map<String, BoundListener> kept = new LinkedHashMap<>();
         try {
             for (ListenerConfig l : next.listeners()) {
                 BoundListener current = listeners.get(l.name());
@@ -111,18 +130,31 @@ public final class ProxyServer implements AutoCloseable {
                 } else if (!current.config().bind().equals(l.bind()) || current.config().secure() != l.secure()) {
                     moved.put(l.name(), l);
                 } else {
-                    listeners.put(l.name(), new BoundListener(l, current.context(), current.channel()));
+                    kept.put(l.name(), new BoundListener(l, current.context(), current.channel()));
                 }
             }
-        } catch (IOException | InterruptedException ex) {
-            added.values().forEach(b -> b.channel().close());
+            if (!Objects.equals(accessLogConfig, next.accessLog())) {
+                swapAccessLog(next.accessLog());
+            }
+        } catch (IOException | InterruptedException | RuntimeException ex) {
+            for (BoundListener b : added.values()) {
+                b.channel().close();
+                b.context().removeMeters(meters);
+            }
             throw ex;
         }
-        if (!Objects.equals(accessLogConfig, next.accessLog())) {
-            swapAccessLog(next.accessLog());
-        }
+        // From here on nothing can fail but the rebinding of a moved listener, which falls back to its old address.
         config.set(compiled);
+        listeners.putAll(kept);
         listeners.putAll(added);
+        for (UpstreamGroup g : compiled.upstreams().values()) {
+            for (UpstreamServer s : g.primaries()) {
+                s.state().configuredWeight(s.config().weight());
+            }
+            for (UpstreamServer s : g.backups()) {
+                s.state().configuredWeight(s.config().weight());
+            }
+        }
 
         Set<String> keep = new HashSet<>();
         next.listeners().forEach(l -> keep.add(l.name()));
@@ -158,12 +190,18 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /** Stops accepting on listener {@code name}; its connections drain in the background. */
     private void closeListener(String name) throws InterruptedException {
         BoundListener old = listeners.remove(name);
         old.channel().close().sync();
-        old.context().drain();
-        old.context().removeMeters(meters);
-        log.info("listener {} closed ({})", name, old.channel().localAddress());
+        ListenerContext context = old.context();
+        retiring.add(context);
+        context.drain().whenComplete((ok, err) -> {
+            retiring.remove(context);
+            context.removeMeters(meters);
+        });
+        log.info("listener {} closed ({}); its open connections finish their requests", name,
+                old.channel().localAddress());
     }
 
     private BoundListener bind(ListenerConfig l) throws IOException, InterruptedException {
@@ -216,29 +254,45 @@ public final class ProxyServer implements AutoCloseable {
         return l == null ? null : (InetSocketAddress) l.channel().localAddress();
     }
 
-    /** Open client connections on every listener. */
+    /** Open client connections on every listener, including listeners a reload removed that still drain. */
     public synchronized int connections() {
-        return listeners.values().stream().mapToInt(l -> l.context().connections()).sum();
+        int n = listeners.values().stream().mapToInt(l -> l.context().connections()).sum();
+        for (ListenerContext c : retiring) {
+            n += c.connections();
+        }
+        return n;
     }
 
     /**
-     * Stops accepting, lets open connections finish their current request for up to {@code drain} (each
-     * answers its next response with {@code Connection: close}), then stops the event loops.
+     * Graceful stop: stops accepting on every listener, closes connections that have no request in flight at
+     * once, lets the others finish their current request for up to {@code drain} (each answers with
+     * {@code Connection: close} and is then closed), cuts whatever is left, then stops the event loops.
+     *
+     * @return true when every connection finished within {@code drain}
      */
-    public synchronized void close(Duration drain) throws InterruptedException {
+    public synchronized boolean close(Duration drain) throws InterruptedException {
         if (group == null) {
-            return;
+            return true;
         }
         for (BoundListener l : listeners.values()) {
-            l.context().drain();
             l.channel().close().sync();
         }
-        long deadline = System.nanoTime() + drain.toNanos();
-        while (connections() > 0 && System.nanoTime() - deadline < 0) {
-            wait(20);
+        List<ListenerContext> contexts = new ArrayList<>(retiring);
+        listeners.values().forEach(l -> contexts.add(l.context()));
+        CompletableFuture<?>[] drained = contexts.stream().map(ListenerContext::drain).toArray(CompletableFuture[]::new);
+        boolean clean = true;
+        try {
+            CompletableFuture.allOf(drained).get(drain.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            clean = false;
+            int cut = contexts.stream().mapToInt(ListenerContext::closeAll).sum();
+            log.warn("drain timeout ({}) reached: cutting {} connection(s) still busy", drain, cut);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a drain cannot fail", e);
         }
-        listeners.values().forEach(l -> l.context().removeMeters(meters));
+        contexts.forEach(c -> c.removeMeters(meters));
         listeners.clear();
+        retiring.clear();
         for (LoopResources r : loops.values()) {
             r.eventLoop().execute(r::close);
         }
@@ -248,10 +302,35 @@ public final class ProxyServer implements AutoCloseable {
         if (al != null) {
             al.close();
         }
+        return clean;
     }
 
     @Override
     public void close() throws InterruptedException {
         close(Duration.ofSeconds(10));
+    }
+
+    /** What each listener is bound to and how many connections it has, in config order. */
+    public synchronized List<ListenerView> listenerViews() {
+        List<ListenerView> views = new ArrayList<>();
+        for (BoundListener l : listeners.values()) {
+            views.add(new ListenerView(l.config(), (InetSocketAddress) l.channel().localAddress(),
+                    l.context().connections()));
+        }
+        return views;
+    }
+
+    /** The transport the event loops run on. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /**
+     * One listener as it runs now.
+     *
+     * @param address     the bound address (the actual port when the config says 0)
+     * @param connections open client connections
+     */
+    public record ListenerView(ListenerConfig config, InetSocketAddress address, int connections) {
     }
 }
