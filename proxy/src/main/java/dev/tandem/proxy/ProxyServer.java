@@ -16,6 +16,7 @@ import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
 import dev.tandem.proxy.upstream.UpstreamGroup;
 import dev.tandem.proxy.upstream.UpstreamServer;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -62,6 +63,10 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** Listeners closed by a reload whose connections are still finishing their requests. */
     private final Set<ListenerContext> retiring = ConcurrentHashMap.newKeySet();
+    /** The listeners' contexts by name, republished after every change for readers outside the lock. */
+    private volatile Map<String, ListenerContext> liveContexts = Map.of();
+    /** tandem_active_connections by listener name: one gauge per name, whichever socket serves it. */
+    private final Map<String, Gauge> connectionGauges = new ConcurrentHashMap<>();
     private MultiThreadIoEventLoopGroup group;
     private Map<EventLoop, LoopResources> loops;
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
@@ -100,12 +105,15 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Makes {@code snapshot} the config in force: compiles it (resolving names, off the event loops), swaps it
-     * in for new requests, then opens listeners it adds and closes those it removes. Requests in flight finish
-     * on the config they started with; servers it keeps keep their health and counters.
+     * Makes {@code snapshot} the config in force: compiles it (resolving names, off the event loops), opens
+     * the listeners it adds or moves, then swaps it in for new requests (including the next request on a
+     * kept-alive connection) and closes the listeners it removes or moved away from, whose connections
+     * finish their requests. Requests in flight finish on the config they started with; servers it keeps
+     * keep their health, counters and runtime changes (drain, weight); servers it removes take no new
+     * requests and their pooled connections close.
      *
-     * @throws IOException when a name does not resolve or a new listener cannot bind; nothing changes then
-     *                     except listeners already opened by this call, which are closed again
+     * @throws IOException when a name does not resolve, a listener cannot bind or the access log cannot be
+     *                     opened; nothing changes then
      */
     public synchronized void apply(Snapshot snapshot) throws IOException, InterruptedException {
         if (group == null) {
@@ -119,34 +127,41 @@ public final class ProxyServer implements AutoCloseable {
                     next.workers());
         }
 
-        Map<String, BoundListener> added = new LinkedHashMap<>();
-        Map<String, ListenerConfig> moved = new LinkedHashMap<>();
+        // Everything that can fail happens first; on failure what was opened is closed again.
+        Map<String, BoundListener> opened = new LinkedHashMap<>();
+        Map<String, BoundListener> replaced = new LinkedHashMap<>();
         Map<String, BoundListener> kept = new LinkedHashMap<>();
+        AccessLog newLog = null;
+        boolean swapLog = !Objects.equals(accessLogConfig, next.accessLog());
         try {
             for (ListenerConfig l : next.listeners()) {
                 BoundListener current = listeners.get(l.name());
                 if (current == null) {
-                    added.put(l.name(), bind(l));
+                    opened.put(l.name(), bind(l));
                 } else if (!current.config().bind().equals(l.bind()) || current.config().secure() != l.secure()) {
-                    moved.put(l.name(), l);
+                    opened.put(l.name(), rebind(current, l));
+                    replaced.put(l.name(), current);
                 } else {
                     kept.put(l.name(), new BoundListener(l, current.context(), current.channel()));
                 }
             }
-            if (!Objects.equals(accessLogConfig, next.accessLog())) {
-                swapAccessLog(next.accessLog());
+            if (swapLog && next.accessLog().isPresent()) {
+                newLog = new AccessLog(next.accessLog().get().path().orElse(null), meters);
             }
         } catch (IOException | InterruptedException | RuntimeException ex) {
-            for (BoundListener b : added.values()) {
-                b.channel().close();
-                b.context().removeMeters(meters);
+            for (BoundListener b : opened.values()) {
+                b.channel().close().awaitUninterruptibly();
+            }
+            // A moved listener whose old socket had to close first gets its old address back.
+            for (BoundListener old : replaced.values()) {
+                if (!old.channel().isOpen()) {
+                    reopen(old);
+                }
             }
             throw ex;
         }
-        // From here on nothing can fail but the rebinding of a moved listener, which falls back to its old address.
+
         config.set(compiled);
-        listeners.putAll(kept);
-        listeners.putAll(added);
         for (UpstreamGroup g : compiled.upstreams().values()) {
             for (UpstreamServer s : g.primaries()) {
                 s.state().configuredWeight(s.config().weight());
@@ -155,25 +170,23 @@ public final class ProxyServer implements AutoCloseable {
                 s.state().configuredWeight(s.config().weight());
             }
         }
-
+        if (swapLog) {
+            AccessLog old = accessLog.getAndSet(newLog);
+            accessLogConfig = next.accessLog();
+            if (old != null) {
+                old.close();
+            }
+        }
         Set<String> keep = new HashSet<>();
         next.listeners().forEach(l -> keep.add(l.name()));
         for (String name : Set.copyOf(listeners.keySet())) {
-            if (!keep.contains(name)) {
+            if (!keep.contains(name) || replaced.containsKey(name)) {
                 closeListener(name);
             }
         }
-        IOException rebindFailure = null;
-        for (ListenerConfig l : moved.values()) {
-            // Closed first: the new address may share the old one's port.
-            BoundListener old = listeners.get(l.name());
-            closeListener(l.name());
-            try {
-                listeners.put(l.name(), bind(l));
-            } catch (IOException ex) {
-                rebindFailure = ex;
-                listeners.put(l.name(), bind(old.config()));
-            }
+        listeners.clear();
+        for (ListenerConfig l : next.listeners()) {
+            listeners.put(l.name(), kept.containsKey(l.name()) ? kept.get(l.name()) : opened.get(l.name()));
         }
 
         Set<ServerKey> live = new HashSet<>();
@@ -182,12 +195,70 @@ public final class ProxyServer implements AutoCloseable {
                 live.add(new ServerKey(u.name(), s.address()));
             }
         }
+        publishListeners();
         servers.retainOnly(live);
         log.info("config version {} in force ({})", snapshot.version(),
                 snapshot.hash().substring(0, Math.min(12, snapshot.hash().length())));
-        if (rebindFailure != null) {
-            throw rebindFailure;
+    }
+
+    /**
+     * Opens listener {@code l} at its new address while {@code current} still serves the old one. When the
+     * two share a port and the system refuses both at once (0.0.0.0:80 to 10.0.0.1:80), the old socket closes
+     * first; the caller reopens it if the reload fails later.
+     */
+    private BoundListener rebind(BoundListener current, ListenerConfig l) throws IOException, InterruptedException {
+        try {
+            return bind(l);
+        } catch (IOException first) {
+            if (current.config().bind().port() != l.bind().port()) {
+                throw first;
+            }
+            current.channel().close().sync();
+            return bind(l);
         }
+    }
+
+    /** Binds the address of {@code old} again for its existing connections' context. */
+    private void reopen(BoundListener old) {
+        try {
+            BoundListener again = bind(old.config(), old.context());
+            listeners.put(old.config().name(), again);
+            publishListeners();
+        } catch (IOException | InterruptedException e) {
+            log.error("listener {} could not get {} back: it no longer accepts", old.config().name(), old.config().bind(), e);
+        }
+    }
+
+    /**
+     * Publishes the listener set for the connection gauges: registers a gauge for each new name and drops
+     * those of names that are gone (their draining connections, if any, no longer show).
+     */
+    private void publishListeners() {
+        Map<String, ListenerContext> now = new LinkedHashMap<>();
+        listeners.forEach((name, l) -> now.put(name, l.context()));
+        liveContexts = Map.copyOf(now);
+        for (String name : now.keySet()) {
+            connectionGauges.computeIfAbsent(name, n -> Gauge.builder("tandem.active.connections", () -> connectionsOf(n))
+                    .description("Open client connections").tag("listener", n).strongReference(true).register(meters));
+        }
+        connectionGauges.entrySet().removeIf(e -> {
+            if (now.containsKey(e.getKey())) {
+                return false;
+            }
+            meters.remove(e.getValue());
+            return true;
+        });
+    }
+
+    private int connectionsOf(String name) {
+        ListenerContext c = liveContexts.get(name);
+        int n = c == null ? 0 : c.connections();
+        for (ListenerContext r : retiring) {
+            if (r.name().equals(name)) {
+                n += r.connections();
+            }
+        }
+        return n;
     }
 
     /** Stops accepting on listener {@code name}; its connections drain in the background. */
@@ -196,16 +267,16 @@ public final class ProxyServer implements AutoCloseable {
         old.channel().close().sync();
         ListenerContext context = old.context();
         retiring.add(context);
-        context.drain().whenComplete((ok, err) -> {
-            retiring.remove(context);
-            context.removeMeters(meters);
-        });
+        context.drain().whenComplete((ok, err) -> retiring.remove(context));
         log.info("listener {} closed ({}); its open connections finish their requests", name,
                 old.channel().localAddress());
     }
 
     private BoundListener bind(ListenerConfig l) throws IOException, InterruptedException {
-        ListenerContext context = new ListenerContext(l.name(), l.secure(), config, accessLog::get, meters);
+        return bind(l, new ListenerContext(l.name(), l.secure(), config, accessLog::get));
+    }
+
+    private BoundListener bind(ListenerConfig l, ListenerContext context) throws IOException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -222,21 +293,11 @@ public final class ProxyServer implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(l.bind().host()), l.bind().port());
         var future = b.bind(address).await();
         if (!future.isSuccess()) {
-            context.removeMeters(meters);
             throw new IOException("listener " + l.name() + ": cannot bind " + l.bind() + ": " + future.cause().getMessage(),
                     future.cause());
         }
         log.info("listener {} on {}{}", l.name(), future.channel().localAddress(), l.secure() ? " (TLS)" : "");
         return new BoundListener(l, context, future.channel());
-    }
-
-    private void swapAccessLog(Optional<AccessLogConfig> next) throws IOException {
-        AccessLog created = next.isPresent() ? new AccessLog(next.get().path().orElse(null), meters) : null;
-        AccessLog previous = accessLog.getAndSet(created);
-        accessLogConfig = next;
-        if (previous != null) {
-            previous.close();
-        }
     }
 
     /** The config in force. */
@@ -290,9 +351,9 @@ public final class ProxyServer implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("a drain cannot fail", e);
         }
-        contexts.forEach(c -> c.removeMeters(meters));
         listeners.clear();
         retiring.clear();
+        publishListeners();
         for (LoopResources r : loops.values()) {
             r.eventLoop().execute(r::close);
         }

@@ -2,8 +2,6 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,17 +22,14 @@ public final class ListenerContext {
     private final AtomicInteger connections = new AtomicInteger();
     private final Set<ProxyHandler> open = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
-    private final Gauge connectionsGauge;
     private volatile boolean draining;
 
     public ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
-                           Supplier<AccessLog> accessLog, MeterRegistry meters) {
+                           Supplier<AccessLog> accessLog) {
         this.name = name;
         this.secure = secure;
         this.config = config;
         this.accessLog = accessLog;
-        this.connectionsGauge = Gauge.builder("tandem.active.connections", connections, AtomicInteger::get)
-                .description("Open client connections").tag("listener", name).register(meters);
     }
 
     public String name() {
@@ -109,10 +104,5 @@ public final class ListenerContext {
             n++;
         }
         return n;
-    }
-
-    /** Unregisters this listener's meters. */
-    public void removeMeters(MeterRegistry meters) {
-        meters.remove(connectionsGauge);
     }
 }

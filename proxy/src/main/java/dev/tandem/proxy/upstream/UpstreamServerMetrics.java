@@ -60,6 +60,20 @@ public final class UpstreamServerMetrics {
                 .tag("upstream", upstream).tag("server", server).strongReference(true).register(registry));
     }
 
+    /** Responses received from this server so far. */
+    public long responses() {
+        long n = 0;
+        for (int c = 1; c <= 5; c++) {
+            n += (long) responsesByClass[c].count();
+        }
+        return n;
+    }
+
+    /** Failed attempts (connect, timeout, reset) so far. */
+    public long failures() {
+        return (long) (connectFailures.count() + timeouts.count() + resets.count());
+    }
+
     /** Unregisters every meter of this server. */
     void remove(MeterRegistry registry) {
         registered.forEach(registry::remove);
