@@ -131,10 +131,13 @@ public final class Main {
                 }, "tandem-stop").start();
             }
         };
-        try (Signals signals = Signals.install(() -> running.reload("SIGHUP"), stop)) {
-            // Any other way out of the JVM still drains.
-            Runtime.getRuntime().addShutdownHook(new Thread(running::close, "tandem-exit"));
+        Signals signals = Signals.install(() -> running.reload("SIGHUP"), stop);
+        // Any other way out of the JVM still drains.
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "tandem-exit"));
+        try {
             stopped.await();
+        } finally {
+            signals.close();
         }
         return OK;
     }

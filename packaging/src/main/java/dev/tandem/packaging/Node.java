@@ -202,11 +202,11 @@ final class Node implements AutoCloseable {
                 watcher = null;
             }
         }
+        if (reloader != null) {
+            reloader.close();
+        }
         boolean clean = true;
         try {
-            if (reloader != null) {
-                reloader.close();
-            }
             log.info("stopping: draining connections for up to {}", drain);
             clean = proxy.close(drain);
         } catch (InterruptedException e) {

@@ -171,10 +171,15 @@ public final class ConfigReloader implements AutoCloseable {
 
     /** Lets a reload under way finish, then stops the control thread. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         control.shutdown();
-        if (!control.awaitTermination(30, TimeUnit.SECONDS)) {
+        try {
+            if (!control.awaitTermination(30, TimeUnit.SECONDS)) {
+                control.shutdownNow();
+            }
+        } catch (InterruptedException e) {
             control.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 }
