@@ -1,7 +1,6 @@
 package dev.tandem.packaging;
 
 import dev.tandem.conf.ConfigException;
-import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.packaging.admin.AdminRoutes;
@@ -70,10 +69,12 @@ final class Node implements AutoCloseable {
     static Node start(Path configFile, Transport transport, String name)
             throws IOException, ConfigException, InterruptedException {
         Node node = new Node(configFile, transport, name != null ? name : hostName());
-        Snapshot snapshot = ConfigLoader.load(configFile, 1);
+        ConfigValidation validation = ConfigValidation.standard();
+        Snapshot snapshot = validation.load(configFile, 1);
         node.proxy.start(snapshot);
         try {
-            node.reloader = new ConfigReloader(configFile, snapshot, node::apply, node.meters, Clock.systemUTC());
+            node.reloader = new ConfigReloader(configFile, snapshot, validation::checked, node::apply, node.meters,
+                    Clock.systemUTC());
             NodeStatus.addSections(node);
             AdminApi.addRoutes(node);
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,

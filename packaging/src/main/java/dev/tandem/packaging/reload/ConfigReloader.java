@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts new versions of the config file in force, one at a time, on a control thread of its own: the file
- * is read, parsed and validated there (never on an event loop), then handed to the {@link Applier}. A file
+ * is read, parsed and validated there (never on an event loop), checked by the modules that own the files
+ * it names, then handed to the {@link Applier}. A file
  * that does not validate, or that the applier refuses, changes nothing: the errors go to the log (one
  * {@code FILE:LINE:COL: message} line each), to {@code tandem_config_reloads_total{result="rejected"}} and
  * to {@link #last()}, which {@code /status} and the API show.
@@ -32,6 +33,12 @@ import org.slf4j.LoggerFactory;
 public final class ConfigReloader implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+
+    /** Checks beyond the parser's (the files a config names); throws with every error found. */
+    @FunctionalInterface
+    public interface Checks {
+        Snapshot checked(Snapshot snapshot) throws ConfigException;
+    }
 
     /** Makes a validated snapshot the config in force. */
     @FunctionalInterface
@@ -41,6 +48,7 @@ public final class ConfigReloader implements AutoCloseable {
     }
 
     private final Path file;
+    private final Checks checks;
     private final Applier applier;
     private final Clock clock;
     private final ExecutorService control;
@@ -52,8 +60,9 @@ public final class ConfigReloader implements AutoCloseable {
     /**
      * @param current the snapshot in force at start (version 1, normally)
      */
-    public ConfigReloader(Path file, Snapshot current, Applier applier, MeterRegistry meters, Clock clock) {
+    public ConfigReloader(Path file, Snapshot current, Checks checks, Applier applier, MeterRegistry meters, Clock clock) {
         this.file = file;
+        this.checks = checks;
         this.current = current;
         this.applier = applier;
         this.clock = clock;
@@ -122,7 +131,8 @@ public final class ConfigReloader implements AutoCloseable {
         ReloadResult result;
         try {
             byte[] content = Files.readAllBytes(file);
-            Snapshot snapshot = ConfigLoader.fromBytes(file.toString(), content, file.toAbsolutePath().getParent(), next);
+            Snapshot snapshot = checks.checked(
+                    ConfigLoader.fromBytes(file.toString(), content, file.toAbsolutePath().getParent(), next));
             if (skipUnchanged && snapshot.hash().equals(in.hash())) {
                 result = new ReloadResult(trigger, clock.instant(), ReloadResult.Outcome.UNCHANGED, in.version(), in.hash(),
                         List.of(), "unchanged: the file has the text of config version " + in.version());
