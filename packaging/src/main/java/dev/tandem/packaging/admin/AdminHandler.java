@@ -50,9 +50,36 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.loopback = loopback;
     }
 
+    /** Set while a read() asked for the next request has not delivered it. Touched on the channel's loop only. */
+    private static final io.netty.util.AttributeKey<Boolean> READ_PENDING =
+            io.netty.util.AttributeKey.valueOf(AdminHandler.class, "readPending");
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
+        readNext(ctx.channel());
+    }
+
+    /**
+     * Asks for the next request. The FlowControlHandler forgets a read() whose cycle decoded no whole
+     * request (a head or body split over TCP segments) at channelReadComplete, so that is where it is
+     * asked for again.
+     */
+    private static void readNext(io.netty.channel.Channel ch) {
+        ch.attr(READ_PENDING).set(Boolean.TRUE);
+        ch.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (Boolean.TRUE.equals(ctx.channel().attr(READ_PENDING).get())) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        ctx.channel().attr(READ_PENDING).set(Boolean.FALSE);
+        super.channelRead(ctx, msg);
     }
 
     @Override
@@ -157,7 +184,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (!f.isSuccess() || !keepAlive) {
                 f.channel().close();
             } else {
-                f.channel().read();
+                readNext(f.channel());
             }
         });
     }
