@@ -194,6 +194,18 @@ class ReloadPathsTest {
     }
 
     @Test
+    void listenerMovedToAnotherAddressByReload() throws Exception {
+        int oldPort = node.proxy().boundAddress("http").getPort();
+        Files.writeString(file, good.replace("bind: 127.0.0.1:0", "bind: 127.0.0.2:0"));
+        ReloadResult moved = node.reload("test").get(10, TimeUnit.SECONDS);
+        assertTrue(moved.ok(), moved::toString);
+        var now = node.proxy().boundAddress("http");
+        assertEquals("127.0.0.2", now.getAddress().getHostAddress());
+        assertEquals("a", TestNodes.get("http://127.0.0.2:" + now.getPort() + "/").body());
+        assertThrows(ConnectException.class, () -> TestNodes.get("http://127.0.0.1:" + oldPort + "/"));
+    }
+
+    @Test
     void listenerThatCannotBindRejectsTheWholeReload() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String clash = TestNodes.config(TestNodes.server(b, 1), "").replace("""

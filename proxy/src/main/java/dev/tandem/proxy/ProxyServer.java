@@ -139,8 +139,9 @@ public final class ProxyServer implements AutoCloseable {
                 if (current == null) {
                     opened.put(l.name(), bind(l));
                 } else if (!current.config().bind().equals(l.bind()) || current.config().secure() != l.secure()) {
-                    opened.put(l.name(), rebind(current, l));
+                    // Recorded first: a rebind that fails after closing the old socket must get it back.
                     replaced.put(l.name(), current);
+                    opened.put(l.name(), rebind(current, l));
                 } else {
                     kept.put(l.name(), new BoundListener(l, current.context(), current.channel()));
                 }
