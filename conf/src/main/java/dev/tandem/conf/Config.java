@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param sites         virtual hosts, in file order (the first match by specificity wins, see the router)
  * @param upstreams     upstream groups by name, in file order
  * @param accessLog     where the access log goes, when configured
+ * @param shutdown      how a graceful stop drains
  */
 public record Config(
         int workers,
@@ -23,7 +24,8 @@ public record Config(
         LimitsConfig limits,
         Optional<AccessLogConfig> accessLog,
         Optional<ClusterConfig> cluster,
-        AdminConfig admin) {
+        AdminConfig admin,
+        ShutdownConfig shutdown) {
 
     public Config {
         listeners = List.copyOf(listeners);

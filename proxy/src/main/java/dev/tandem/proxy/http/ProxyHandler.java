@@ -104,14 +104,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     public void channelActive(ChannelHandlerContext ctx) {
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
-        listener.opened();
+        listener.opened(this);
         awaitRequest();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        listener.closed();
+        listener.closed(this);
         clientTimer.cancel();
         upstreamTimer.cancel();
         Exchange e = ex;
@@ -130,6 +130,20 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             log.warn("client {} connection error", remote, cause);
         }
         ctx.close();
+    }
+
+    /** The listener is draining: an idle connection closes now, a busy one after its response (any thread). */
+    void drainSoon() {
+        ctx.executor().execute(() -> {
+            if (!closed && ex == null) {
+                ctx.close();
+            }
+        });
+    }
+
+    /** Closes the connection whatever it is doing (any thread). */
+    void closeNow() {
+        ctx.channel().close();
     }
 
     private void awaitRequest() {
@@ -651,7 +665,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         ex = null;
         finish(e, e.status);
-        if (!future.isSuccess() || closeAfterResponse || closed) {
+        if (!future.isSuccess() || closeAfterResponse || closed || listener.draining()) {
+            // A response whose head left before the drain began still said keep-alive: close after it all the same.
             ctx.close();
         } else {
             awaitRequest();

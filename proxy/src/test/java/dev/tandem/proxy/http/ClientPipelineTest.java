@@ -73,7 +73,7 @@ class ClientPipelineTest {
     void setUp() throws Exception {
         Snapshot snapshot = new Snapshot(ConfigLoader.parse("t.yaml", CONFIG, Path.of("/tmp")), "h", 1, "t.yaml");
         RuntimeConfig config = RuntimeConfig.compile(snapshot, servers, meters, 1);
-        listener = new ListenerContext("http", false, new AtomicReference<>(config), () -> null, meters);
+        listener = new ListenerContext("http", false, new AtomicReference<>(config), () -> null);
         channel = new ClientChannel();
         channel.config().setAutoRead(false);
         channel.register();
