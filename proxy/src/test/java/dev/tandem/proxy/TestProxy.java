@@ -29,15 +29,20 @@ public final class TestProxy implements AutoCloseable {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final ProxyServer server;
 
-    private TestProxy(String yaml) throws Exception {
+    private TestProxy(String yaml, Transport transport) throws Exception {
         dir = Files.createTempDirectory("tandem-test-");
         Config config = ConfigLoader.parse("test.yaml", yaml.replace("${DIR}", dir.toString()), dir);
-        server = new ProxyServer(TRANSPORT, meters);
+        server = new ProxyServer(transport, meters);
         server.start(new Snapshot(config, "test", 1, "test.yaml"));
     }
 
+    /** On the transport this machine offers best (as {@code tandem run} picks it). */
     public static TestProxy start(String yaml) throws Exception {
-        return new TestProxy(yaml);
+        return new TestProxy(yaml, TRANSPORT);
+    }
+
+    public static TestProxy start(String yaml, Transport transport) throws Exception {
+        return new TestProxy(yaml, transport);
     }
 
     /**
