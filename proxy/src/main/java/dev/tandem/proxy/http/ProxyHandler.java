@@ -20,6 +20,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -126,6 +127,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("client {} connection error: {}", remote, cause.toString());
+        } else if (cause instanceof DecoderException) {
+            // What a client sends cannot make a stack trace worth logging (e.g. over 128 pipelined requests).
+            log.info("client {} sent what cannot be decoded: {}", remote, cause.getMessage());
         } else {
             log.warn("client {} connection error", remote, cause);
         }
