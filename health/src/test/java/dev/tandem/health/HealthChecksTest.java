@@ -193,6 +193,23 @@ class HealthChecksTest {
     }
 
     @Test
+    void comingBackUpLiftsAPassivePenaltyFromTheOutage() throws IOException {
+        ServerHealth health = new ServerHealth();
+        checks.apply(List.of(target(http("/", null), health)));
+        awaitState(health, ActiveState.UP);
+        backend.mode(Mode.ERROR_500);
+        // Live traffic failed too, just before the checks took the server down.
+        long now = System.nanoTime();
+        assertTrue(health.passive().recordFailure(now, 1, Duration.ofMinutes(10).toNanos()));
+        awaitState(health, ActiveState.DOWN);
+        assertTrue(health.passive().isDown(System.nanoTime()));
+
+        backend.mode(Mode.OK);
+        awaitState(health, ActiveState.UP);
+        assertTrue(health.allowsTraffic(System.nanoTime()), "not held out for the rest of fail_timeout");
+    }
+
+    @Test
     void methodPathAndHostHeaderAreTheConfiguredOnes() throws IOException {
         ServerHealth health = new ServerHealth();
         HealthConfig head = new HealthConfig(Optional.of(new HttpCheckConfig("HEAD", "/status?deep=1",

@@ -6,6 +6,10 @@ import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.health.HealthChecks;
+import dev.tandem.health.HealthTarget;
+import dev.tandem.health.NodeHealth;
+import dev.tandem.health.NodeHealthMonitor;
 import dev.tandem.proxy.http.ClientChannelInitializer;
 import dev.tandem.proxy.http.ListenerContext;
 import dev.tandem.proxy.log.AccessLog;
@@ -28,6 +32,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,7 +57,9 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    private final NodeHealthMonitor nodeHealth = new NodeHealthMonitor();
     private MultiThreadIoEventLoopGroup group;
+    private HealthChecks healthChecks;
     private Map<EventLoop, LoopResources> loops;
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
 
@@ -80,6 +87,7 @@ public final class ProxyServer implements AutoCloseable {
             byLoop.put(loop, new LoopResources(index++, loop, transport));
         }
         loops = byLoop;
+        healthChecks = new HealthChecks(group, transport.socketChannel(), meters, nodeHealth);
         log.info("data plane: {} event loop(s) on {}", workers, transport.name());
         try {
             apply(snapshot);
@@ -92,7 +100,9 @@ public final class ProxyServer implements AutoCloseable {
     /**
      * Makes {@code snapshot} the config in force: compiles it (resolving names, off the event loops), swaps it
      * in for new requests, then opens listeners it adds and closes those it removes. Requests in flight finish
-     * on the config they started with; servers it keeps keep their health and counters.
+     * on the config they started with; servers it keeps keep their health and counters. Active health checks
+     * follow: they start for new servers, stop for removed ones, and restart without losing what they found
+     * for servers whose check settings changed.
      *
      * @throws IOException when a name does not resolve or a new listener cannot bind; nothing changes then
      *                     except listeners already opened by this call, which are closed again
@@ -151,6 +161,10 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         servers.retainOnly(live);
+        List<HealthTarget> targets = compiled.healthTargets();
+        healthChecks.apply(targets);
+        nodeHealth.configure(next.nodeHealth(), targets);
+        nodeHealth.listeners(true, null);
         log.info("config version {} in force ({})", snapshot.version(),
                 snapshot.hash().substring(0, Math.min(12, snapshot.hash().length())));
         if (rebindFailure != null) {
@@ -210,6 +224,14 @@ public final class ProxyServer implements AutoCloseable {
         return servers;
     }
 
+    /**
+     * Whether this node can serve: its listeners are bound and {@code node_health.require} is met. Available
+     * before {@link #start} (it says no until the listeners are bound) and after {@link #close} (it says no).
+     */
+    public NodeHealth nodeHealth() {
+        return nodeHealth;
+    }
+
     /** The address listener {@code name} is bound to (its actual port when configured as 0), or null. */
     public synchronized InetSocketAddress boundAddress(String name) {
         BoundListener l = listeners.get(name);
@@ -229,6 +251,8 @@ public final class ProxyServer implements AutoCloseable {
         if (group == null) {
             return;
         }
+        // First, so that the cluster hands VIPs over while requests in flight finish.
+        nodeHealth.listeners(false, "stopping");
         for (BoundListener l : listeners.values()) {
             l.context().drain();
             l.channel().close().sync();
@@ -239,6 +263,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         listeners.values().forEach(l -> l.context().removeMeters(meters));
         listeners.clear();
+        healthChecks.close();
         for (LoopResources r : loops.values()) {
             r.eventLoop().execute(r::close);
         }

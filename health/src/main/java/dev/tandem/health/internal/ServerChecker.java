@@ -119,6 +119,11 @@ public final class ServerChecker {
         ActiveState to = riseFall.record(from.state(), result.passed());
         if (to != null) {
             ActiveStatus status = new ActiveStatus(to, result.detail(), Instant.now());
+            if (from.state() == ActiveState.DOWN) {
+                // A passive penalty still running dates from the outage the checks have just seen end (no traffic
+                // reaches a down server): keeping it would hold a recovered server out for up to fail_timeout more.
+                target.health().passive().clear();
+            }
             target.health().publish(status);
             logTransition(from.state(), to, result);
             notify(() -> events.changed(target, from, status));
