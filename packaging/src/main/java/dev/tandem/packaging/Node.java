@@ -3,6 +3,7 @@ package dev.tandem.packaging;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.health.NodeHealth;
 import dev.tandem.proxy.ProxyServer;
 import dev.tandem.proxy.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -41,6 +42,11 @@ final class Node implements AutoCloseable {
 
     ProxyServer proxy() {
         return proxy;
+    }
+
+    /** Whether this node can serve (listeners bound, {@code node_health.require} met): what the cluster tracks. */
+    NodeHealth nodeHealth() {
+        return proxy.nodeHealth();
     }
 
     PrometheusMeterRegistry meters() {
