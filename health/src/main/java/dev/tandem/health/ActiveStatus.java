@@ -13,9 +13,6 @@ import java.util.Objects;
  */
 public record ActiveStatus(ActiveState state, String reason, Instant since) {
 
-    /** A server nobody has checked yet. */
-    public static final ActiveStatus UNKNOWN = new ActiveStatus(ActiveState.UNKNOWN, "not checked yet", Instant.EPOCH);
-
     public ActiveStatus {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(reason, "reason");

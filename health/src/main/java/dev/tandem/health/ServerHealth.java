@@ -1,5 +1,7 @@
 package dev.tandem.health;
 
+import java.time.Instant;
+
 /**
  * Everything known about one upstream server's health: passive failure accounting from live traffic and
  * the verdict of active checks. Lives as long as the server stays configured, across reloads, so a reload
@@ -16,7 +18,7 @@ package dev.tandem.health;
 public final class ServerHealth {
 
     private final PassiveFailures passive = new PassiveFailures();
-    private volatile ActiveStatus active = ActiveStatus.UNKNOWN;
+    private volatile ActiveStatus active = new ActiveStatus(ActiveState.UNKNOWN, "not checked yet", Instant.now());
 
     public PassiveFailures passive() {
         return passive;
@@ -39,7 +41,7 @@ public final class ServerHealth {
 
     /** Publishes {@code state} as set by hand (tests, operators), with no check behind it. */
     public void active(ActiveState state) {
-        publish(new ActiveStatus(state, "set", java.time.Instant.now()));
+        publish(new ActiveStatus(state, "set", Instant.now()));
     }
 
     /** True when neither active checks nor passive accounting keep traffic away at {@code nanoTime}. */
