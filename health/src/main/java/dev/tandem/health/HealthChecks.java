@@ -78,9 +78,14 @@ public final class HealthChecks implements AutoCloseable {
             throw new IllegalStateException("closed");
         }
         Map<Key, HealthTarget> next = new LinkedHashMap<>();
+        Map<String, List<ServerHealth>> grouped = new LinkedHashMap<>();
         for (HealthTarget t : targets) {
             next.put(new Key(t.upstream(), t.address()), t);
+            grouped.computeIfAbsent(t.upstream(), u -> new ArrayList<>()).add(t.health());
         }
+        grouped.replaceAll((u, list) -> List.copyOf(list));
+        // Before any checker starts, so that its first transitions already see the new upstreams.
+        byUpstream = Map.copyOf(grouped);
         entries.entrySet().removeIf(e -> {
             if (next.containsKey(e.getKey())) {
                 return false;
@@ -90,9 +95,7 @@ public final class HealthChecks implements AutoCloseable {
             gone.serverMeters.remove();
             return true;
         });
-        Map<String, List<ServerHealth>> grouped = new LinkedHashMap<>();
         next.forEach((key, t) -> {
-            grouped.computeIfAbsent(t.upstream(), u -> new ArrayList<>()).add(t.health());
             Entry entry = entries.get(key);
             if (entry == null) {
                 entry = new Entry(t, meters);
@@ -105,8 +108,6 @@ public final class HealthChecks implements AutoCloseable {
                 startChecks(entry, t);
             }
         });
-        grouped.replaceAll((u, list) -> List.copyOf(list));
-        byUpstream = Map.copyOf(grouped);
     }
 
     /** Stops the checks of {@code entry} when {@code next} changes how (or whom) they would check. */
@@ -215,7 +216,7 @@ public final class HealthChecks implements AutoCloseable {
                 log.error("upstream '{}' has no server up: its requests are answered 503 until one comes back",
                         target.upstream());
             } else if (from.state() == ActiveState.DOWN && up == 1) {
-                log.warn("upstream '{}' has a server up again: {}", target.upstream(), target.address());
+                log.info("upstream '{}' has a server up again: {}", target.upstream(), target.address());
             }
             events.changed(target, from, to);
         }
