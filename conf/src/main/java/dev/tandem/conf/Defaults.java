@@ -68,6 +68,8 @@ import java.util.List;
  *     and unchecked servers count as up); listeners must be bound in every case</td><td>all-upstreams</td></tr>
  * <tr><td>{@code admin.bind}</td><td>{@code host:port}; a non-loopback address needs {@code token}</td><td>127.0.0.1:9090</td></tr>
  * <tr><td>{@code admin.token}</td><td>non-empty string</td><td>none</td></tr>
+ * <tr><td>{@code shutdown.drain_timeout}</td><td>duration &gt;= 0: how long a graceful stop ({@code SIGTERM})
+ *     waits for requests in flight (0 = cut them at once)</td><td>10s</td></tr>
  * </table>
  *
  * <p>Durations are a whole number with {@code ms}, {@code s}, {@code m} or {@code h}; a bare number is an
@@ -109,6 +111,8 @@ public final class Defaults {
     public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());
 
     public static final HostPort ADMIN_BIND = new HostPort("127.0.0.1", 9090);
+
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private Defaults() {
     }
