@@ -121,7 +121,7 @@ class ConfigErrorsTest {
 
     @Test
     void rootMustBeAMapping() {
-        assertErrors("- a\n- b\n", "t.yaml:1:1: a list (expected: a mapping with keys workers, listeners, sites, upstreams, forwarding, limits, access_log, cluster, admin, shutdown)");
+        assertErrors("- a\n- b\n", "t.yaml:1:1: a list (expected: a mapping with keys workers, listeners, sites, upstreams, forwarding, limits, access_log, cluster, admin, shutdown, node_health)");
     }
 
     // ---- ranges

@@ -3,6 +3,7 @@ package dev.tandem.packaging;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.health.NodeHealth;
 import dev.tandem.packaging.admin.AdminRoutes;
 import dev.tandem.packaging.admin.AdminServer;
 import dev.tandem.packaging.admin.StatusSections;
@@ -140,6 +141,11 @@ final class Node implements AutoCloseable {
 
     ProxyServer proxy() {
         return proxy;
+    }
+
+    /** Whether this node can serve (listeners bound, {@code node_health.require} met): what the cluster tracks. */
+    NodeHealth nodeHealth() {
+        return proxy.nodeHealth();
     }
 
     PrometheusMeterRegistry meters() {

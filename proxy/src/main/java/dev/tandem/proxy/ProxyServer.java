@@ -6,6 +6,10 @@ import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.health.HealthChecks;
+import dev.tandem.health.HealthTarget;
+import dev.tandem.health.NodeHealth;
+import dev.tandem.health.NodeHealthMonitor;
 import dev.tandem.proxy.http.ClientChannelInitializer;
 import dev.tandem.proxy.http.ListenerContext;
 import dev.tandem.proxy.log.AccessLog;
@@ -61,6 +65,7 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    private final NodeHealthMonitor nodeHealth = new NodeHealthMonitor();
     /** Listeners closed by a reload whose connections are still finishing their requests. */
     private final Set<ListenerContext> retiring = ConcurrentHashMap.newKeySet();
     /** The listeners' contexts by name, republished after every change for readers outside the lock. */
@@ -68,6 +73,7 @@ public final class ProxyServer implements AutoCloseable {
     /** tandem_active_connections by listener name: one gauge per name, whichever socket serves it. */
     private final Map<String, Gauge> connectionGauges = new ConcurrentHashMap<>();
     private MultiThreadIoEventLoopGroup group;
+    private HealthChecks healthChecks;
     private Map<EventLoop, LoopResources> loops;
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
 
@@ -95,6 +101,7 @@ public final class ProxyServer implements AutoCloseable {
             byLoop.put(loop, new LoopResources(index++, loop, transport));
         }
         loops = byLoop;
+        healthChecks = new HealthChecks(group, transport.socketChannel(), meters, nodeHealth);
         log.info("data plane: {} event loop(s) on {}", workers, transport.name());
         try {
             apply(snapshot);
@@ -110,7 +117,9 @@ public final class ProxyServer implements AutoCloseable {
      * kept-alive connection) and closes the listeners it removes or moved away from, whose connections
      * finish their requests. Requests in flight finish on the config they started with; servers it keeps
      * keep their health, counters and runtime changes (drain, weight); servers it removes take no new
-     * requests and their pooled connections close.
+     * requests and their pooled connections close. Active health checks follow: they start for new servers,
+     * stop for removed ones, and restart without losing what they found for servers whose check settings
+     * changed.
      *
      * @throws IOException when a name does not resolve, a listener cannot bind or the access log cannot be
      *                     opened; nothing changes then
@@ -198,6 +207,10 @@ public final class ProxyServer implements AutoCloseable {
         }
         publishListeners();
         servers.retainOnly(live);
+        List<HealthTarget> targets = compiled.healthTargets();
+        healthChecks.apply(targets);
+        nodeHealth.configure(next.nodeHealth(), targets);
+        nodeHealth.listeners(true, null);
         log.info("config version {} in force ({})", snapshot.version(),
                 snapshot.hash().substring(0, Math.min(12, snapshot.hash().length())));
     }
@@ -310,6 +323,14 @@ public final class ProxyServer implements AutoCloseable {
         return servers;
     }
 
+    /**
+     * Whether this node can serve: its listeners are bound and {@code node_health.require} is met. Available
+     * before {@link #start} (it says no until the listeners are bound) and after {@link #close} (it says no).
+     */
+    public NodeHealth nodeHealth() {
+        return nodeHealth;
+    }
+
     /** The address listener {@code name} is bound to (its actual port when configured as 0), or null. */
     public synchronized InetSocketAddress boundAddress(String name) {
         BoundListener l = listeners.get(name);
@@ -336,6 +357,8 @@ public final class ProxyServer implements AutoCloseable {
         if (group == null) {
             return true;
         }
+        // First, so that the cluster hands VIPs over while requests in flight finish.
+        nodeHealth.listeners(false, "stopping");
         for (BoundListener l : listeners.values()) {
             l.channel().close().sync();
         }
@@ -355,6 +378,7 @@ public final class ProxyServer implements AutoCloseable {
         listeners.clear();
         retiring.clear();
         publishListeners();
+        healthChecks.close();
         for (LoopResources r : loops.values()) {
             r.eventLoop().execute(r::close);
         }

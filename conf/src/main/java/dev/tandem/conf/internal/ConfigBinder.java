@@ -10,6 +10,7 @@ import dev.tandem.conf.ForwardingConfig;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.LimitsConfig;
 import dev.tandem.conf.ListenerConfig;
+import dev.tandem.conf.NodeHealthConfig;
 import dev.tandem.conf.ShutdownConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.UpstreamConfig;
@@ -38,7 +39,7 @@ public final class ConfigBinder {
     public Optional<Config> bind(Node root) {
         Optional<YamlObject> top = YamlValue.root(ctx, root).object("workers", "listeners", "sites", "upstreams",
                 "forwarding", "limits", "access_log", "cluster", "admin",
-                "shutdown");
+                "shutdown", "node_health");
         if (top.isEmpty()) {
             return Optional.empty();
         }
@@ -55,11 +56,12 @@ public final class ConfigBinder {
         Optional<ClusterConfig> cluster = ClusterBinder.bind(o.get("cluster"));
         AdminConfig admin = admin(o.get("admin"));
         ShutdownConfig shutdown = shutdown(o.get("shutdown"));
+        NodeHealthConfig nodeHealth = new NodeHealthBinder(upstreamEntries.keySet()).bind(o.get("node_health"));
         if (ctx.hasErrors()) {
             return Optional.empty();
         }
         return Optional.of(new Config(workers, listeners, sites, upstreams, forwarding, limits, accessLog, cluster, admin,
-                shutdown));
+                shutdown, nodeHealth));
     }
 
     private static int workers(YamlValue value) {
