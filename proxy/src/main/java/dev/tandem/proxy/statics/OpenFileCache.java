@@ -79,10 +79,6 @@ final class OpenFileCache {
         cache.asMap().remove(key, stale);
     }
 
-    long size() {
-        return cache.synchronous().estimatedSize();
-    }
-
     /** Retires this cache: lookups are released (files close once their responses are done). */
     void close() {
         closed = true;
