@@ -716,7 +716,16 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
         @Override
         public void written(ChannelFuture last) {
+            if (!last.isDone()) {
+                // A body still leaving: the client must keep reading it, as with a proxied response.
+                setClientWait(ClientWait.CLIENT, e.config.config().limits().clientTimeout().toNanos());
+            }
             last.addListener(responseWritten);
+        }
+
+        @Override
+        public void progressed() {
+            clientTimer.touch();
         }
     }
 

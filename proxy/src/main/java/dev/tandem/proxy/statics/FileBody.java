@@ -3,6 +3,9 @@ package dev.tandem.proxy.statics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -27,9 +30,11 @@ final class FileBody {
      * Writes bytes {@code [offset, offset + count)} of {@code file} and the end of the response, taking over
      * one reference the caller holds on {@code file}.
      *
-     * @param chunked the connection needs the bytes in the JVM (TLS); its pipeline has a ChunkedWriteHandler
+     * @param chunked  the connection needs the bytes in the JVM (TLS); its pipeline has a ChunkedWriteHandler
+     * @param progress called each time part of a file region or of the chunks has left
      */
-    static ChannelFuture write(ChannelHandlerContext ctx, OpenFile file, long offset, long count, boolean chunked) {
+    static ChannelFuture write(ChannelHandlerContext ctx, OpenFile file, long offset, long count, boolean chunked,
+                               Runnable progress) {
         if (count == 0) {
             file.release();
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -51,7 +56,7 @@ final class FileBody {
                 return ctx.newFailedFuture(e);
             }
             // HttpChunkedInput ends with the LastHttpContent itself.
-            return ctx.writeAndFlush(new HttpChunkedInput(chunks));
+            return ctx.writeAndFlush(new HttpChunkedInput(chunks), progressive(ctx, progress));
         }
         long end = offset + count;
         if (end > SPLICE_LIMIT && ctx.channel() instanceof IoUringSocketChannel) {
@@ -59,13 +64,34 @@ final class FileBody {
                 if (!file.retain()) {
                     throw new IllegalStateException("a file with a reference held cannot be closed");
                 }
-                ctx.write(new SharedFileRegion(file, offset, SPLICE_LIMIT - offset), ctx.voidPromise());
+                ctx.write(new SharedFileRegion(file, offset, SPLICE_LIMIT - offset), progressive(ctx, progress));
                 offset = SPLICE_LIMIT;
             }
-            ctx.write(new CopyingFileRegion(file, offset, end - offset), ctx.voidPromise());
+            ctx.write(new CopyingFileRegion(file, offset, end - offset), progressive(ctx, progress));
         } else {
-            ctx.write(new SharedFileRegion(file, offset, count), ctx.voidPromise());
+            ctx.write(new SharedFileRegion(file, offset, count), progressive(ctx, progress));
         }
+        // A region that fails fails this write too (the channel is closed by then), which ends the response.
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** A promise that reports the transports' progress on a region or on chunks (both report it). */
+    private static ChannelProgressivePromise progressive(ChannelHandlerContext ctx, Runnable progress) {
+        ChannelProgressivePromise p = ctx.newProgressivePromise();
+        p.addListener(new ChannelProgressiveFutureListener() {
+            @Override
+            public void operationProgressed(ChannelProgressiveFuture future, long done, long total) {
+                progress.run();
+            }
+
+            @Override
+            public void operationComplete(ChannelProgressiveFuture future) {
+                if (!future.isSuccess()) {
+                    // The connection is gone or broken: close it (a no-op when it already is).
+                    future.channel().close();
+                }
+            }
+        });
+        return p;
     }
 }

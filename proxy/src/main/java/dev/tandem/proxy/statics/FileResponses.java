@@ -102,7 +102,7 @@ final class FileResponses {
             ex.written(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
             return true;
         }
-        ChannelFuture last = FileBody.write(ctx, file, offset, count, ex.secure());
+        ChannelFuture last = FileBody.write(ctx, file, offset, count, ex.secure(), ex::progressed);
         last.addListener(f -> {
             if (f.isSuccess()) {
                 metrics.bytes(count);

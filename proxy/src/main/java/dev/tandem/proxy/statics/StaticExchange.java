@@ -39,4 +39,10 @@ public interface StaticExchange {
 
     /** The future of the response's last write: when it completes, the connection takes its next request. */
     void written(ChannelFuture last);
+
+    /**
+     * Part of a body has left: the client is reading. A connection times out a client that stops reading
+     * a large body (which can take a long time to send, but must keep moving).
+     */
+    void progressed();
 }

@@ -30,6 +30,8 @@ final class StaticFixture implements AutoCloseable {
     /** Request targets the backend received, in order. */
     final List<String> backendRequests = new CopyOnWriteArrayList<>();
     private long version;
+    /** Top-level YAML added to every config this fixture writes (limits, for example). */
+    private String extra = "";
 
     private StaticFixture(Path root, Transport transport) throws IOException {
         this.root = root;
@@ -60,7 +62,14 @@ final class StaticFixture implements AutoCloseable {
     }
 
     static StaticFixture start(Path root, String staticKeys, boolean upstream, Transport transport) throws Exception {
+        return start(root, staticKeys, upstream, transport, "");
+    }
+
+    /** As above, with {@code extra} top-level YAML in the config ({@code limits: {...}}). */
+    static StaticFixture start(Path root, String staticKeys, boolean upstream, Transport transport, String extra)
+            throws Exception {
         StaticFixture f = new StaticFixture(root, transport);
+        f.extra = extra;
         try {
             f.proxy.start(f.snapshot(staticKeys, upstream));
         } catch (Exception e) {
@@ -93,6 +102,7 @@ final class StaticFixture implements AutoCloseable {
         yaml.append("upstreams:\n  app:\n    servers: [{address: \"127.0.0.1:")
                 .append(backend.getAddress().getPort()).append("\"}]\n    retries: 0\n");
         yaml.append("access_log: '").append(accessLog()).append("'\n");
+        yaml.append(extra).append('\n');
         return new Snapshot(ConfigLoader.parse("test.yaml", yaml.toString(), root.getParent()), "test", ++version, "test");
     }
 

@@ -3,10 +3,14 @@ package dev.tandem.proxy.statics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.tandem.proxy.transport.Transport;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,6 +116,44 @@ class StaticModesTest {
                 assertEquals("3", c.read(true).header("Content-Length"));
                 assertEquals("PNG", c.read(false).text());
             }
+        }
+    }
+
+    private void bigFile(long size) throws Exception {
+        try (RandomAccessFile big = new RandomAccessFile(root.resolve("big.bin").toFile(), "rw")) {
+            big.setLength(size);
+        }
+    }
+
+    /** A client that stops reading a large body is cut once client_timeout passes without progress. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transports")
+    void aClientThatStopsReadingIsCut(Transport transport) throws Exception {
+        bigFile(256L << 20);
+        try (StaticFixture f = StaticFixture.start(root, "fallback: false", false, transport,
+                "limits: {client_timeout: 1s}");
+             RawHttp stalled = new RawHttp(f.address())) {
+            stalled.send(RawHttp.request("GET", "/big.bin"));
+            long start = System.nanoTime();
+            // Nothing is read: the socket buffers fill and the server's writes stop making progress.
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.proxy.connections() == 0);
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(900)) > 0);
+        }
+    }
+
+    /** Progress keeps the timeout away: a body that takes longer than client_timeout to read is not cut. */
+    @Test
+    void aClientThatKeepsReadingIsNotCutHoweverLongTheBodyTakes() throws Exception {
+        long size = 512L << 20;
+        bigFile(size);
+        try (StaticFixture f = StaticFixture.start(root, "fallback: false", false, Transport.detect(),
+                "limits: {client_timeout: 200ms}");
+             RawHttp c = new RawHttp(f.address())) {
+            long start = System.nanoTime();
+            c.send(RawHttp.request("GET", "/big.bin"));
+            assertEquals(size, c.readDiscarding(size));
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(200)) > 0,
+                    "the body took longer than client_timeout to arrive, so progress is what kept it going");
         }
     }
 

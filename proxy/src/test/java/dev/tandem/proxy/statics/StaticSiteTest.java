@@ -77,6 +77,7 @@ class StaticSiteTest {
         HttpResponse head;
         ChannelFuture last;
         int fallbacks;
+        int progress;
         HttpResponseStatus error;
 
         FakeExchange(ChannelHandlerContext ctx, boolean secure) {
@@ -117,6 +118,11 @@ class StaticSiteTest {
         @Override
         public void written(ChannelFuture last) {
             this.last = last;
+        }
+
+        @Override
+        public void progressed() {
+            progress++;
         }
     }
 
