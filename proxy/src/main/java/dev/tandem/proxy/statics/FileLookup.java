@@ -229,13 +229,21 @@ final class FileLookup {
                 }
                 long size = after.size();
                 if (size <= inlineMax && inlineMemory.reserve(size)) {
-                    ByteBuf content = read(channel, size);
-                    if (content == null || !Attributes.of(real).equals(after)) {
+                    ByteBuf content = null;
+                    boolean unchanged = false;
+                    try {
+                        content = read(channel, size);
                         // Changed while being read: the bytes may not be the ones the ETag describes.
-                        if (content != null) {
-                            content.release();
+                        unchanged = content != null && Attributes.of(real).equals(after);
+                    } finally {
+                        if (!unchanged) {
+                            if (content != null) {
+                                content.release();
+                            }
+                            inlineMemory.free(size);
                         }
-                        inlineMemory.free(size);
+                    }
+                    if (!unchanged) {
                         continue;
                     }
                     openFiles.incrementAndGet();
