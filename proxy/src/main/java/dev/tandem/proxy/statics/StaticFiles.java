@@ -14,6 +14,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The static-file machinery of a running proxy: the executor that does file system lookups off the event
@@ -25,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * use the caches from the event loops.
  */
 public final class StaticFiles implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StaticFiles.class);
 
     /**
      * Lookup threads: enough to overlap a few slow disks, few enough to stay out of the event loops' way.
@@ -106,12 +110,22 @@ public final class StaticFiles implements AutoCloseable {
         return inlineMemory.used();
     }
 
-    /** Retires every cache and stops the lookup threads once the lookups under way are done. */
+    /**
+     * Retires every cache and stops the lookup threads once the lookups and closes under way are done (for
+     * a few seconds at most): call it after the event loops stopped, and every file is closed when it returns.
+     */
     @Override
     public synchronized void close() {
         caches.values().forEach(OpenFileCache::close);
         caches.clear();
         executor.shutdown();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("static file lookups still running after 5s; {} file(s) still open", openFiles.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         meters.remove(openFilesGauge);
         meters.remove(inlineGauge);
     }

@@ -19,6 +19,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelProgressivePromise;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -34,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +83,7 @@ class StaticPipelineTest {
                 sites:
                   - hosts: ["*"]
                     static: {root: '%s', fallback: false}
+                limits: {client_timeout: 5s, keepalive_timeout: 30s}
                 """.formatted(root);
         Snapshot snapshot = new Snapshot(ConfigLoader.parse("t.yaml", yaml, root), "h", 1, "t.yaml");
         RuntimeConfig config = RuntimeConfig.compile(snapshot, new ServerRegistry(meters), files, meters, 1);
@@ -85,6 +91,7 @@ class StaticPipelineTest {
         channel = new ClientChannel();
         channel.config().setAutoRead(false);
         channel.register();
+        channel.freezeTime();
         loop = new LoopResources(0, channel.eventLoop(), Transport.nio());
         Map<EventLoop, LoopResources> loops = Map.of(channel.eventLoop(), loop);
         channel.pipeline().addLast(new ClientChannelInitializer(listener, loops));
@@ -169,6 +176,103 @@ class StaticPipelineTest {
         String text = new String(response(new ArrayList<>()), StandardCharsets.ISO_8859_1);
         assertTrue(text.startsWith("HTTP/1.1 200 OK"), text);
         assertTrue(text.endsWith("\r\n\r\na { color: red }"), text);
+    }
+
+    /**
+     * Stands for a client reading slowly: holds a file region's write (and every write after it) until told,
+     * reporting progress on it as the transports do.
+     */
+    private static final class SlowClient extends ChannelOutboundHandlerAdapter {
+        private final List<Object> held = new ArrayList<>();
+        private final List<ChannelPromise> promises = new ArrayList<>();
+        private ChannelProgressivePromise region;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof FileRegion && region == null) {
+                region = (ChannelProgressivePromise) promise;
+            }
+            if (region != null) {
+                held.add(msg);
+                promises.add(promise);
+            } else {
+                ctx.write(msg, promise);
+            }
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (region == null) {
+                ctx.flush();
+            }
+        }
+
+        void progress(long done) {
+            region.tryProgress(done, 100_000);
+        }
+
+        /** The connection is gone: what was held is dropped, as the transport would drop it. */
+        void discard() {
+            region = null;
+            held.forEach(io.netty.util.ReferenceCountUtil::release);
+            promises.forEach(p -> p.tryFailure(new java.nio.channels.ClosedChannelException()));
+            held.clear();
+            promises.clear();
+        }
+
+        void finish(ChannelHandlerContext ctx) {
+            region = null;
+            for (int i = 0; i < held.size(); i++) {
+                ctx.write(held.get(i), promises.get(i));
+            }
+            held.clear();
+            promises.clear();
+            ctx.flush();
+        }
+    }
+
+    private void advance(long seconds) {
+        channel.advanceTimeBy(seconds, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+    }
+
+    @Test
+    void aBodyThatKeepsMovingIsNeverCutOneThatStopsIsCutAfterClientTimeout() throws Exception {
+        Files.write(root.resolve("big.bin"), new byte[100_000]);
+        open(false);
+        SlowClient slow = new SlowClient();
+        channel.pipeline().addFirst(slow);
+        send("GET /big.bin HTTP/1.1\r\nHost: files.example\r\n\r\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            channel.runPendingTasks();
+            return slow.region != null;
+        });
+        // 4 s apart, each time with progress: 12 s in all, over twice client_timeout (5 s).
+        for (int i = 1; i <= 3; i++) {
+            advance(4);
+            assertTrue(channel.isOpen(), "still sending after " + 4 * i + " s");
+            slow.progress(i * 1000L);
+        }
+        slow.finish(channel.pipeline().firstContext());
+        channel.runPendingTasks();
+        for (Object m; (m = channel.readOutbound()) != null; ) {
+            io.netty.util.ReferenceCountUtil.release(m);
+        }
+        // The response is done: the connection now waits for the next request under keepalive_timeout (30 s).
+        advance(10);
+        assertTrue(channel.isOpen());
+
+        send("GET /big.bin HTTP/1.1\r\nHost: files.example\r\n\r\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            channel.runPendingTasks();
+            return slow.region != null;
+        });
+        advance(4);
+        assertTrue(channel.isOpen());
+        advance(2);
+        assertFalse(channel.isOpen(), "no progress for client_timeout: cut");
+        slow.discard();
     }
 
     @Test
