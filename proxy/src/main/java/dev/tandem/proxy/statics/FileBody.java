@@ -15,8 +15,9 @@ import java.io.IOException;
 
 /**
  * Writes the body of a file response: from memory for small files (see {@link FileLookup}), otherwise zero
- * copy on plaintext connections and chunks through the JVM where the bytes must be encrypted. Either way the response ends with its {@code LastHttpContent}, whose write future
- * is returned, so that the connection takes its next request only once the whole body has left.
+ * copy on plaintext connections and chunks through the JVM where the bytes must be encrypted. Either way
+ * the response ends with its {@code LastHttpContent}, whose write future is returned, so that the
+ * connection takes its next request only once the whole body has left.
  */
 final class FileBody {
 
