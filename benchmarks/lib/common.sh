@@ -8,6 +8,8 @@ BENCH_CPU_LOAD=${BENCH_CPU_LOAD:-1}   # the core for the load generator and the 
 declare -a BENCH_TRACKED=()
 # name -> pid of each running server started through server_* functions.
 declare -A SERVER_PID=()
+# Commands to run on exit after the processes are stopped (e.g. deleting a network namespace), newest first.
+declare -a BENCH_ON_EXIT=()
 # Ports handed out by free_port during this run, so two calls never return the same one.
 declare -A BENCH_PORTS_TAKEN=()
 
@@ -55,6 +57,10 @@ bench_cleanup() {
     stop_tree "${entry#* }" "${entry%% *}"
   done
   BENCH_TRACKED=()
+  for ((i = ${#BENCH_ON_EXIT[@]} - 1; i >= 0; i--)); do
+    eval "${BENCH_ON_EXIT[i]}" || log "cleanup step failed: ${BENCH_ON_EXIT[i]}"
+  done
+  BENCH_ON_EXIT=()
   if [[ -n ${BENCH_WORK:-} && -d $BENCH_WORK ]]; then
     if [[ -d $BENCH_RESULTS ]]; then
       mkdir -p "$BENCH_RESULTS/servers"
@@ -69,6 +75,9 @@ bench_cleanup() {
   fi
   exit "$status"
 }
+
+# on_exit COMMAND: runs COMMAND (a shell string) on exit, after every tracked process has stopped.
+on_exit() { BENCH_ON_EXIT+=("$1"); }
 
 # Records a started process so that it is stopped on exit.
 track() { BENCH_TRACKED+=("$1 $2"); }
