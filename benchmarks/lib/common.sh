@@ -51,7 +51,9 @@ bench_init() {
 # the generated configs and server logs next to the results, and removes the work dir.
 bench_cleanup() {
   local status=$? i entry
-  trap - EXIT INT TERM HUP
+  trap - EXIT INT TERM HUP ERR
+  # Cleanup runs to its end whatever fails on the way.
+  set +e
   for ((i = ${#BENCH_TRACKED[@]} - 1; i >= 0; i--)); do
     entry=${BENCH_TRACKED[i]}
     stop_tree "${entry#* }" "${entry%% *}"
@@ -88,6 +90,19 @@ untrack() {
     [[ ${BENCH_TRACKED[i]#* } == "$pid" ]] && unset 'BENCH_TRACKED[i]'
   done
   BENCH_TRACKED=("${BENCH_TRACKED[@]}")
+}
+
+# run_tracked NAME COMMAND...: runs COMMAND in the background and waits for it, so that a signal to the
+# run is handled at once and the cleanup stops COMMAND too. Returns COMMAND's status.
+run_tracked() {
+  local name=$1 pid status=0
+  shift
+  "$@" &
+  pid=$!
+  track "$name" "$pid"
+  wait "$pid" || status=$?
+  untrack "$pid"
+  return "$status"
 }
 
 # The pid and every descendant of it (children of nginx's master, for instance).
@@ -163,7 +178,8 @@ wait_port() {
   return 1
 }
 
-# Runs a command pinned to a core: pinned CPU COMMAND...
+# Runs a command pinned to a core, in the foreground: pinned CPU COMMAND... (to start a server in the
+# background, use `taskset -c CPU SERVER ... &` so that $! is the server's pid).
 pinned() {
   local cpu=$1
   shift

@@ -8,7 +8,7 @@ BENCH_PERF_EVENTS=raw_syscalls:sys_enter,io_uring:io_uring_submit_req,context-sw
 perf_count_start() {
   local out=$1 pids
   pids=$(proc_tree "$2" | paste -sd,)
-  pinned "$BENCH_CPU_LOAD" perf stat -x, -o "$out" -e "$BENCH_PERF_EVENTS" -p "$pids" >/dev/null 2>&1 &
+  taskset -c "$BENCH_CPU_LOAD" perf stat -x, -o "$out" -e "$BENCH_PERF_EVENTS" -p "$pids" >/dev/null 2>&1 &
   _perf_pid=$!
   track perf "$_perf_pid"
   sleep 0.2

@@ -1,7 +1,8 @@
 # Starting and stopping the servers a scenario compares: nginx, HAProxy and Tandem, each from a config
 # generated into its own directory under BENCH_WORK, pinned to a core, tracked so that it is stopped on
 # any exit. Each start function returns once the server listens on the port given, and records its pid
-# in SERVER_PID[NAME].
+# in SERVER_PID[NAME]. Servers are started as `taskset ... SERVER &` (taskset and bin/tandem exec the
+# server), never through a shell function, so that $! is the server's own pid and not a subshell's.
 
 # server_dir NAME: the directory of a server's config, pid file, temp files and logs (created).
 server_dir() {
@@ -52,7 +53,7 @@ nginx_start() {
   mkdir -p "$dir/tmp"
   nginx -q -t -p "$dir" -e "$dir/error.log" -c "$conf" >"$dir/check.log" 2>&1 \
       || die "$name: nginx rejects $conf: $(cat "$dir/check.log")"
-  pinned "$cpu" nginx -p "$dir" -e "$dir/error.log" -c "$conf" >>"$dir/stdout.log" 2>&1 &
+  taskset -c "$cpu" nginx -p "$dir" -e "$dir/error.log" -c "$conf" >>"$dir/stdout.log" 2>&1 &
   pid=$!
   track "$name" "$pid"
   SERVER_PID[$name]=$pid
@@ -67,7 +68,7 @@ haproxy_start() {
   local name=$1 cpu=$2 conf=$3 port=$4 dir pid
   dir=$(server_dir "$name")
   haproxy -q -c -f "$conf" >"$dir/check.log" 2>&1 || die "$name: haproxy rejects $conf: $(cat "$dir/check.log")"
-  pinned "$cpu" haproxy -db -f "$conf" >"$dir/haproxy.log" 2>&1 &
+  taskset -c "$cpu" haproxy -db -f "$conf" >"$dir/haproxy.log" 2>&1 &
   pid=$!
   track "$name" "$pid"
   SERVER_PID[$name]=$pid
@@ -86,7 +87,8 @@ tandem_build() {
     return
   fi
   log "building Tandem's distribution (mvn -B -q -DskipTests -pl packaging -am package)"
-  (cd "$BENCH_REPO" && mvn -B -q -DskipTests -pl packaging -am package) >&2 || die "the build failed"
+  run_tracked mvn bash -c 'cd "$1" && exec mvn -B -q -DskipTests -pl packaging -am package' build "$BENCH_REPO" >&2 \
+      || die "the build failed"
   TANDEM_DIST=$BENCH_REPO/packaging/target/tandem
 }
 
@@ -98,7 +100,7 @@ tandem_start() {
   dir=$(server_dir "$name")
   pinned "$BENCH_CPU_LOAD" sh "$TANDEM_DIST/bin/tandem" check "$conf" >"$dir/check.log" 2>&1 \
       || die "$name: tandem check rejects $conf: $(cat "$dir/check.log")"
-  pinned "$cpu" sh "$TANDEM_DIST/bin/tandem" run --config "$conf" >"$dir/tandem.log" 2>&1 &
+  taskset -c "$cpu" sh "$TANDEM_DIST/bin/tandem" run --config "$conf" >"$dir/tandem.log" 2>&1 &
   pid=$!
   track "$name" "$pid"
   SERVER_PID[$name]=$pid

@@ -8,8 +8,12 @@ BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-1}
 wrk_run() {
   local out=$1 duration=$2 connections=$3 url=$4
   shift 4
-  pinned "$BENCH_CPU_LOAD" wrk -t"$BENCH_WRK_THREADS" -c"$connections" -d"${duration}s" --latency --timeout 10s \
-      -s "$BENCH_HOME/lib/wrk-report.lua" "$@" "$url" >"$out" 2>&1 || { log "wrk failed: $(tail -3 "$out")"; return 1; }
+  # In the background and waited for, so that a signal to the run is handled at once (the cleanup trap
+  # stops wrk too) rather than after the measurement.
+  local status=0
+  run_tracked wrk taskset -c "$BENCH_CPU_LOAD" wrk -t"$BENCH_WRK_THREADS" -c"$connections" -d"${duration}s" \
+      --latency --timeout 10s -s "$BENCH_HOME/lib/wrk-report.lua" "$@" "$url" >"$out" 2>&1 || status=$?
+  ((status == 0)) || { log "wrk failed (status $status): $(tail -3 "$out")"; return 1; }
   wrk_parse "$out"
 }
 

@@ -16,7 +16,7 @@ scenario_main() {
   [[ ${1:-} == --help ]] && { jmh_usage; return 0; }
   need java mvn taskset
   log "building the benchmarks module (mvn -B -q -DskipTests -pl benchmarks -am package)"
-  (cd "$BENCH_REPO" && mvn -B -q -DskipTests -pl benchmarks -am package) >&2 || die "the build failed"
+  (cd "$BENCH_REPO" && exec mvn -B -q -DskipTests -pl benchmarks -am package) >&2 || die "the build failed"
   local cp results
   cp="$BENCH_TARGET/classes:$(cat "$BENCH_TARGET/classpath.txt")"
   results=${BENCH_RESULTS:-$BENCH_TARGET/results/jmh-$(date +%Y%m%d-%H%M%S)}
