@@ -37,7 +37,11 @@ public final class ConfigLoader {
 
     /** Parses and validates YAML text; sourceName appears in every error; relative paths resolve against baseDir. */
     public static Config parse(String sourceName, String text, Path baseDir) throws ConfigException {
-        ParseContext ctx = new ParseContext(sourceName, baseDir);
+        return parse(new ParseContext(sourceName, baseDir), text);
+    }
+
+    private static Config parse(ParseContext ctx, String text) throws ConfigException {
+        String sourceName = ctx.source();
         Node root;
         try {
             // The YAML 1.2 core schema: 'yes', 'on' and 'off' stay strings, '~' is null.
@@ -68,8 +72,9 @@ public final class ConfigLoader {
 
     /** Same as load but from bytes already read (the mirror validates received bytes before writing them). */
     public static Snapshot fromBytes(String sourceName, byte[] content, Path baseDir, long version) throws ConfigException {
-        Config config = parse(sourceName, utf8(sourceName, content), baseDir);
-        return new Snapshot(config, sha256(content), version, sourceName);
+        ParseContext ctx = new ParseContext(sourceName, baseDir);
+        Config config = parse(ctx, utf8(sourceName, content));
+        return new Snapshot(config, sha256(content), version, sourceName, ctx.sources());
     }
 
     /** SnakeYAML's problem, with its context ("while parsing a flow sequence") and where that began. */

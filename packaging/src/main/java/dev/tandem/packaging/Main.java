@@ -2,7 +2,6 @@ package dev.tandem.packaging;
 
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
-import dev.tandem.conf.ConfigLoader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
@@ -75,7 +74,7 @@ public final class Main {
         }
         Path file = Path.of(args.poll());
         try {
-            ConfigLoader.load(file, 0);
+            ConfigValidation.standard().load(file, 0);
             out.println(file + ": ok");
             return OK;
         } catch (ConfigException e) {

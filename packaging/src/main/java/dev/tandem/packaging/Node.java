@@ -1,7 +1,6 @@
 package dev.tandem.packaging;
 
 import dev.tandem.conf.ConfigException;
-import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.proxy.ProxyServer;
 import dev.tandem.proxy.transport.Transport;
@@ -34,7 +33,7 @@ final class Node implements AutoCloseable {
     /** Loads {@code configFile} and starts serving it on {@code transport}. */
     static Node start(Path configFile, Transport transport) throws IOException, ConfigException, InterruptedException {
         Node node = new Node(configFile, transport);
-        Snapshot snapshot = ConfigLoader.load(configFile, ++node.version);
+        Snapshot snapshot = ConfigValidation.standard().load(configFile, ++node.version);
         node.proxy.start(snapshot);
         return node;
     }

@@ -3,8 +3,11 @@ package dev.tandem.conf.internal;
 import dev.tandem.conf.ConfigError;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import dev.tandem.conf.SourceMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -17,10 +20,15 @@ public final class ParseContext {
     private final String source;
     private final Path baseDir;
     private final List<ConfigError> errors = new ArrayList<>();
+    private final Map<String, int[]> positions = new HashMap<>();
 
     public ParseContext(String source, Path baseDir) {
         this.source = source;
         this.baseDir = baseDir;
+    }
+
+    public String source() {
+        return source;
     }
 
     /** Records a problem at the start of {@code node}. */
@@ -39,6 +47,15 @@ public final class ParseContext {
     /** @throws InvalidPathException when the text cannot be a path on this platform */
     Path resolve(String path) {
         return baseDir.resolve(path).normalize();
+    }
+
+    /** Remembers where the value at {@code path} was written. */
+    void located(String path, Node node) {
+        node.getStartMark().ifPresent(m -> positions.putIfAbsent(path, new int[] {m.getLine() + 1, m.getColumn() + 1}));
+    }
+
+    public SourceMap sources() {
+        return new SourceMap(source, positions);
     }
 
     public boolean hasErrors() {

@@ -55,6 +55,7 @@ final class YamlValue {
     }
 
     static YamlValue of(ParseContext ctx, String path, Node node) {
+        ctx.located(path, node);
         return new YamlValue(ctx, path, node, node, false);
     }
 

@@ -1,0 +1,17 @@
+package dev.tandem.health;
+
+/**
+ * Whether this node can serve its sites: the signal the cluster tracks to give its VIPs away when it
+ * cannot, and to take them back when it can again.
+ */
+public interface NodeHealth {
+
+    /** True when this node can serve traffic now. */
+    boolean canServe();
+
+    /** Why the node cannot serve (for logs and status), or an empty string when it can. */
+    String reason();
+
+    /** Calls {@code onChange} (on any thread) whenever {@link #canServe()} may have changed. */
+    void addListener(Runnable onChange);
+}

@@ -1,0 +1,51 @@
+package dev.tandem.packaging;
+
+import dev.tandem.conf.ConfigCheck;
+import dev.tandem.conf.ConfigError;
+import dev.tandem.conf.ConfigException;
+import dev.tandem.conf.ConfigLoader;
+import dev.tandem.conf.Snapshot;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a config must pass before it runs: the parser's validation, then each module's checks of the
+ * files the config names. {@code tandem check}, start-up and every reload go through here, so they agree.
+ */
+final class ConfigValidation {
+
+    private final List<ConfigCheck> checks;
+
+    ConfigValidation(List<ConfigCheck> checks) {
+        this.checks = List.copyOf(checks);
+    }
+
+    /** The checks of every module that owns files named in the config. */
+    static ConfigValidation standard() {
+        return new ConfigValidation(List.of());
+    }
+
+    /**
+     * Loads and validates {@code file}.
+     *
+     * @throws ConfigException with every error, from the parser or from the checks
+     * @throws IOException     when the file cannot be read
+     */
+    Snapshot load(Path file, long version) throws IOException, ConfigException {
+        return checked(ConfigLoader.load(file, version));
+    }
+
+    /** Runs the module checks on a parsed snapshot; the snapshot when they all pass. */
+    Snapshot checked(Snapshot snapshot) throws ConfigException {
+        List<ConfigError> errors = new ArrayList<>();
+        for (ConfigCheck check : checks) {
+            errors.addAll(check.check(snapshot));
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return snapshot;
+    }
+}
