@@ -32,6 +32,8 @@ public final class JfrHotSpots {
     private final Map<String, Long> allocations = new HashMap<>();
     private final Map<String, Long> allocatedTypes = new HashMap<>();
     private final Map<String, Long> threads = new HashMap<>();
+    /** Per thread: bytes allocated at its first and last jdk.ThreadAllocationStatistics event, and when. */
+    private final Map<String, long[]> threadAllocated = new HashMap<>();
     private long samples;
     private long nativeSamples;
     private long allocatedBytes;
@@ -57,6 +59,7 @@ public final class JfrHotSpots {
                 switch (e.getEventType().getName()) {
                     case "jdk.ExecutionSample" -> executionSample(e);
                     case "jdk.NativeMethodSample" -> nativeSamples++;
+                    case "jdk.ThreadAllocationStatistics" -> threadAllocation(e);
                     case "jdk.ObjectAllocationSample" -> allocation(e);
                     case "jdk.GarbageCollection" -> {
                         gcCount++;
@@ -106,6 +109,17 @@ public final class JfrHotSpots {
                 total.merge(n, 1L, Long::sum);
             }
         }
+    }
+
+    private void threadAllocation(RecordedEvent e) {
+        if (e.getThread("thread") == null) {
+            return;
+        }
+        String thread = String.valueOf(e.getThread("thread").getJavaName());
+        long bytes = e.getLong("allocated");
+        long at = e.getStartTime().toEpochMilli();
+        threadAllocated.merge(thread, new long[] {bytes, at, bytes, at}, (a, b) -> new long[] {
+            a[1] <= b[1] ? a[0] : b[0], Math.min(a[1], b[1]), a[3] >= b[3] ? a[2] : b[2], Math.max(a[3], b[3])});
     }
 
     private void allocation(RecordedEvent e) {
@@ -172,6 +186,16 @@ public final class JfrHotSpots {
         section("self time (top frame)", self, samples, top, "%");
         section("total time (on the stack)", total, samples, top, "%");
         section("self time with its callers", selfWithCallers, samples, Math.min(top, 12), "%");
+        System.out.printf("%nallocation by thread (exact, between the first and last statistics event):%n");
+        threadAllocated.entrySet().stream()
+                .filter(t -> t.getValue()[2] - t.getValue()[0] > 1024 * 1024)
+                .sorted(Comparator.comparingLong((Map.Entry<String, long[]> t) -> t.getValue()[0] - t.getValue()[2]))
+                .forEach(t -> {
+                    long[] v = t.getValue();
+                    double seconds = Math.max(1, v[3] - v[1]) / 1000.0;
+                    System.out.printf("  %-28s %9.1f MiB in %5.1f s = %7.1f MiB/s%n", t.getKey(),
+                            (v[2] - v[0]) / 1048576.0, seconds, (v[2] - v[0]) / 1048576.0 / seconds);
+                });
         System.out.printf("%nallocation (sampled, weighted): %.1f MiB in the recording%n", allocatedBytes / 1048576.0);
         section("allocated types", allocatedTypes, allocatedBytes, Math.min(top, 12), "%");
         section("allocation sites (type <- first Tandem frame, else the allocating frame)", allocations,
