@@ -57,3 +57,22 @@ cpu_mark_end() {
 cpu_us_per_request() {
   awk -v t="$1" -v n="$2" -v hz="$BENCH_CLK_TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }'
 }
+
+# wait_quiet_core CPU MAX_PCT TIMEOUT_S: waits (in steps of a second) until the core was busy for at most
+# MAX_PCT percent of the last second, for at most TIMEOUT_S seconds. Call it while the server under test
+# is idle, so that what it sees is other load. Sets QUIET_WAITED (seconds) and returns 1 on a timeout.
+wait_quiet_core() {
+  local cpu=$1 max=$2 timeout=$3 b0 t0 b1 t1 pct
+  QUIET_WAITED=0
+  while :; do
+    b0=$(cpu_core_busy "$cpu")
+    t0=$(cpu_now_ticks)
+    sleep 1
+    b1=$(cpu_core_busy "$cpu")
+    t1=$(cpu_now_ticks)
+    pct=$(( (b1 - b0) * 100 / ( t1 > t0 ? t1 - t0 : 1 ) ))
+    ((pct <= max)) && return 0
+    QUIET_WAITED=$((QUIET_WAITED + 1))
+    ((QUIET_WAITED < timeout)) || return 1
+  done
+}

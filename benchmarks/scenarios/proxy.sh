@@ -20,6 +20,8 @@ usage: benchmarks/run.sh proxy [options]
   --max-noise PCT   measure a run again when other processes took more than PCT% of the server core
                                                         (BENCH_MAX_NOISE, default 10)
   --noise-retries N at most N times per run            (BENCH_NOISE_RETRIES, default 2; 0 = never)
+  --quiet-wait S    before each measurement, wait up to S seconds for the server core to be quiet
+                    (at most --max-noise % busy over a second)   (BENCH_QUIET_WAIT, default 0 = off)
 
 Environment: BENCH_CPU_SUT (default 0), BENCH_CPU_LOAD (default 1), BENCH_WRK_THREADS (default 1),
 TANDEM_DIST (use this distribution instead of building one), TANDEM_JAVA_OPTS (passed to Tandem's JVM),
@@ -31,6 +33,7 @@ scenario_main() {
   local duration=${BENCH_DURATION:-10} warmup=${BENCH_WARMUP:-12} connections=${BENCH_CONNECTIONS:-64}
   local repeats=${BENCH_REPEATS:-3} proxies=${BENCH_PROXIES:-nginx,haproxy,tandem} jfr=${BENCH_JFR:-0}
   local max_noise=${BENCH_MAX_NOISE:-10} noise_retries=${BENCH_NOISE_RETRIES:-2}
+  BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-0}
   BENCH_PERF=${BENCH_PERF:-0}
   while (($#)); do
     case $1 in
@@ -42,6 +45,7 @@ scenario_main() {
       --jfr) jfr=1; shift ;;
       --perf) BENCH_PERF=1; shift ;;
       --max-noise) max_noise=$2; shift 2 ;;
+      --quiet-wait) BENCH_QUIET_WAIT=$2; shift 2 ;;
       --noise-retries) noise_retries=$2; shift 2 ;;
       -h | --help) proxy_usage; exit 0 ;;
       *) proxy_usage >&2; exit 64 ;;
@@ -112,6 +116,11 @@ proxy_measure_one() {
   # the table shows how much other load the runs it kept still had.
   local attempt
   for ((attempt = 1; ; attempt++)); do
+    if ((BENCH_QUIET_WAIT > 0)); then
+      wait_quiet_core "$BENCH_CPU_SUT" "$max_noise" "$BENCH_QUIET_WAIT" \
+          || log "$kind run $r: the server core stayed busy for ${BENCH_QUIET_WAIT}s: measuring anyway"
+      ((QUIET_WAITED == 0)) || log "$kind run $r: waited ${QUIET_WAITED}s for the server core to be quiet"
+    fi
     acc0=$(backends_accepted)
     ((BENCH_PERF)) && perf_count_start "$BENCH_RESULTS/$name-perf.csv" "$pid"
     cpu_mark_start "$pid"
