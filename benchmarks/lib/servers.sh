@@ -98,7 +98,8 @@ tandem_build() {
 tandem_start() {
   local name=$1 cpu=$2 conf=$3 port=$4 dir pid
   dir=$(server_dir "$name")
-  pinned "$BENCH_CPU_LOAD" sh "$TANDEM_DIST/bin/tandem" check "$conf" >"$dir/check.log" 2>&1 \
+  # The check runs without TANDEM_JAVA_OPTS: options such as a JFR recording are meant for the server.
+  pinned "$BENCH_CPU_LOAD" env TANDEM_JAVA_OPTS= sh "$TANDEM_DIST/bin/tandem" check "$conf" >"$dir/check.log" 2>&1 \
       || die "$name: tandem check rejects $conf: $(cat "$dir/check.log")"
   taskset -c "$cpu" sh "$TANDEM_DIST/bin/tandem" run --config "$conf" >"$dir/tandem.log" 2>&1 &
   pid=$!

@@ -19,7 +19,7 @@ usage: benchmarks/run.sh proxy [options]
                     perf stat (BENCH_PERF=1; adds a little CPU to every proxy)
   --max-noise PCT   measure a run again when other processes took more than PCT% of the server core
                                                         (BENCH_MAX_NOISE, default 10)
-  --noise-retries N at most N times per run            (BENCH_NOISE_RETRIES, default 2; 0 = never)
+  --noise-retries N at most N times per run            (BENCH_NOISE_RETRIES, default 1; 0 = never)
   --quiet-wait S    before each measurement, wait up to S seconds for the server core to be quiet
                     (at most --max-noise % busy over a second)   (BENCH_QUIET_WAIT, default 0 = off)
 
@@ -32,7 +32,7 @@ EOF
 scenario_main() {
   local duration=${BENCH_DURATION:-10} warmup=${BENCH_WARMUP:-12} connections=${BENCH_CONNECTIONS:-64}
   local repeats=${BENCH_REPEATS:-3} proxies=${BENCH_PROXIES:-nginx,haproxy,tandem} jfr=${BENCH_JFR:-0}
-  local max_noise=${BENCH_MAX_NOISE:-10} noise_retries=${BENCH_NOISE_RETRIES:-2}
+  local max_noise=${BENCH_MAX_NOISE:-10} noise_retries=${BENCH_NOISE_RETRIES:-1}
   BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-0}
   BENCH_PERF=${BENCH_PERF:-0}
   while (($#)); do
