@@ -1,0 +1,177 @@
+package dev.tandem.cluster.vip;
+
+import dev.tandem.conf.VipConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VIP driver of a Linux host: iproute2's {@code ip} and iputils' {@code arping}.
+ *
+ * <p>IPv4: {@code ip addr add ADDR/PREFIX dev IF}; announced with {@code arping -U} (gratuitous request) and
+ * {@code arping -A} (gratuitous reply), both, since some neighbours heed only one kind, three of each one
+ * second apart, the two started 100 ms apart. The caller runs a second round after a delay, as keepalived
+ * does, for neighbours that missed the first.
+ *
+ * <p>IPv6: added with {@code nodad}, since during a handover the old holder still has the address and duplicate
+ * address detection would disable it on the new one. The announcement is the kernel's: with
+ * {@code net.ipv6.conf.IF.ndisc_notify = 1} it sends an unsolicited neighbour advertisement with the override
+ * flag when an address finishes (here: skips) duplicate address detection. That needs no extra package (the
+ * sysctl is written to /proc, not through a tool); its limit is one advertisement per add, so a later round
+ * does nothing for IPv6.
+ */
+public final class IpCommandDriver implements VipDriver {
+
+    private static final Logger log = LoggerFactory.getLogger(IpCommandDriver.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final int ARP_COUNT = 3;
+
+    private final CommandRunner runner;
+    private final Path procSys;
+
+    public IpCommandDriver(CommandRunner runner) {
+        this(runner, Path.of("/proc/sys"));
+    }
+
+    IpCommandDriver(CommandRunner runner, Path procSys) {
+        this.runner = runner;
+        this.procSys = procSys;
+    }
+
+    static boolean v6(VipConfig vip) {
+        return vip.address().indexOf(':') >= 0;
+    }
+
+    static String cidr(VipConfig vip) {
+        return vip.address() + "/" + vip.prefixLength();
+    }
+
+    @Override
+    public void add(VipConfig vip) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        if (v6(vip)) {
+            enableUnsolicitedNa(vip.iface());
+            cmd.add("-6");
+        }
+        cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
+        if (v6(vip)) {
+            cmd.add("nodad");
+        }
+        CommandRunner.Result r = runner.run(cmd, TIMEOUT);
+        // "already assigned" is success; any other failure is one only if the address is not there after it.
+        if (!r.ok() && !present(vip)) {
+            throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+    }
+
+    private void enableUnsolicitedNa(String iface) {
+        Path knob = procSys.resolve("net/ipv6/conf").resolve(iface).resolve("ndisc_notify");
+        try {
+            Files.writeString(knob, "1\n");
+        } catch (IOException e) {
+            log.warn("cannot enable unsolicited neighbour advertisements on {} ({}): neighbours learn the new "
+                    + "holder only when their cache entries expire", iface, e.toString());
+        }
+    }
+
+    @Override
+    public void remove(VipConfig vip) throws IOException {
+        List<String> cmd = List.of("ip", "addr", "del", cidr(vip), "dev", vip.iface());
+        CommandRunner.Result r = runner.run(cmd, TIMEOUT);
+        if (!r.ok() && present(vip)) {
+            throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+    }
+
+    @Override
+    public boolean present(VipConfig vip) throws IOException {
+        List<String> cmd = List.of("ip", "-o", "addr", "show", "dev", vip.iface());
+        CommandRunner.Result r = runner.run(cmd, TIMEOUT);
+        if (!r.ok()) {
+            throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+        return listed(r.output(), vip.address());
+    }
+
+    /** Whether {@code ip -o addr show} output lists {@code address} (IPv6 compared as addresses, not text). */
+    static boolean listed(String output, String address) {
+        InetAddress wanted = literal(address);
+        for (String line : output.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < f.length; i++) {
+                if (f[i].equals("inet") || f[i].equals("inet6")) {
+                    String a = f[i + 1];
+                    int slash = a.indexOf('/');
+                    String bare = slash < 0 ? a : a.substring(0, slash);
+                    if (bare.equals(address) || wanted != null && wanted.equals(literal(bare))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static InetAddress literal(String s) {
+        if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(s);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void announce(VipConfig vip) throws IOException {
+        if (v6(vip)) {
+            return;
+        }
+        List<String> request = arping("-U", vip);
+        List<String> reply = arping("-A", vip);
+        IOException failed = null;
+        Thread second = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                check(reply, runner.run(reply, TIMEOUT));
+            } catch (IOException e) {
+                log.warn("{}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tandem-arping-" + vip.address());
+        second.setDaemon(true);
+        second.start();
+        try {
+            check(request, runner.run(request, TIMEOUT));
+        } catch (IOException e) {
+            failed = e;
+        }
+        try {
+            second.join(TIMEOUT.toMillis() + 500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    private static List<String> arping(String mode, VipConfig vip) {
+        return List.of("arping", "-q", mode, "-c", Integer.toString(ARP_COUNT), "-I", vip.iface(), vip.address());
+    }
+
+    /** arping exits 1 when no reply came, which is what gratuitous ARP expects; 2 and up are errors. */
+    private static void check(List<String> cmd, CommandRunner.Result r) throws IOException {
+        if (r.exit() > 1) {
+            throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+    }
+}
