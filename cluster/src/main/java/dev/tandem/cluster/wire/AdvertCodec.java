@@ -96,8 +96,11 @@ public final class AdvertCodec {
     public Decoded decode(ByteBuf in) {
         int start = in.readerIndex();
         int length = in.readableBytes();
-        if (length < 4 + 2 || in.getInt(start) != MAGIC) {
-            return Decoded.rejected(length < 4 ? Rejection.MALFORMED : Rejection.FOREIGN);
+        if (length >= 4 && in.getInt(start) != MAGIC) {
+            return Decoded.rejected(Rejection.FOREIGN);
+        }
+        if (length < 4 + 2) {
+            return Decoded.rejected(Rejection.MALFORMED);
         }
         if (in.getUnsignedByte(start + 4) != VERSION || in.getUnsignedByte(start + 5) != TYPE_ADVERT) {
             return Decoded.rejected(Rejection.FOREIGN);
