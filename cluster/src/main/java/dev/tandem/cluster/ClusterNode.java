@@ -97,6 +97,7 @@ public final class ClusterNode implements AutoCloseable {
     private final BooleanSupplier drained;
     private final CommandRunner commands;
     private final InetSocketAddress bindOverride;
+    private final Duration handoverQuiet;
 
     private final Map<String, VipRun> vips = new LinkedHashMap<>();
     private final Map<String, Counter> received = new HashMap<>();
@@ -194,6 +195,7 @@ public final class ClusterNode implements AutoCloseable {
         this.wallClock = b.wallClock;
         this.drained = b.drained;
         this.bindOverride = b.bind;
+        this.handoverQuiet = b.handoverQuiet;
         if (!config.nodes().containsKey(name)) {
             throw new IllegalArgumentException("node: " + name + " (expected: one of cluster.nodes: "
                     + String.join(", ", config.nodes().keySet()) + ")");
@@ -341,6 +343,22 @@ public final class ClusterNode implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Stops at once without a word to the peers and leaves the addresses as they are, as a crash would:
+     * for tests of what the peers do then.
+     */
+    synchronized void halt() {
+        if (group == null) {
+            return;
+        }
+        running = false;
+        witnesses.close();
+        channel.close();
+        vips.values().forEach(v -> v.controller.close(Duration.ZERO));
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group = null;
     }
 
     // ------------------------------------------------------------------ maintenance
@@ -492,7 +510,7 @@ public final class ClusterNode implements AutoCloseable {
         if (to == VipState.MASTER) {
             v.controller.hold();
         } else if (reason == Reason.HANDOVER) {
-            v.controller.releaseWhenDrained(HANDOVER_QUIET, drained, HANDOVER_DRAIN_MAX);
+            v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
         } else if (from == VipState.MASTER || to == VipState.INIT) {
             v.controller.release();
         }
@@ -682,6 +700,7 @@ public final class ClusterNode implements AutoCloseable {
         private Clock wallClock = Clock.systemUTC();
         private BooleanSupplier drained = () -> true;
         private InetSocketAddress bind;
+        private Duration handoverQuiet = HANDOVER_QUIET;
 
         private Builder(ClusterConfig config, String node, ClusterKeys keys) {
             this.config = Objects.requireNonNull(config);
@@ -749,6 +768,15 @@ public final class ClusterNode implements AutoCloseable {
         /** Binds the cluster socket here instead of this node's address on {@code cluster.port}. */
         public Builder bind(InetSocketAddress bind) {
             this.bind = bind;
+            return this;
+        }
+
+        /**
+         * After a peer took a VIP over in a handover and announced it, how long this node still keeps the
+         * address before it looks at {@link #drained}. Default 3 s: past the new holder's announcements.
+         */
+        public Builder handoverQuiet(Duration quiet) {
+            this.handoverQuiet = quiet;
             return this;
         }
 
