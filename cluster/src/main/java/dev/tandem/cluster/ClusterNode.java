@@ -276,6 +276,7 @@ public final class ClusterNode implements AutoCloseable {
                 reached -> execute(() -> witnessesChanged(reached)));
         running = true;
         call(() -> {
+            warmUp();
             long now = nanoClock.getAsLong();
             for (VipRun v : vips.values()) {
                 if (v.election != null) {
@@ -293,6 +294,22 @@ public final class ClusterNode implements AutoCloseable {
         log.info("cluster: node {} on UDP {}, {} peer(s), {} VIP(s), adverts every {}ms{}", name,
                 channel.localAddress(), peers.size(), vips.size(), config.advertInterval().toMillis(),
                 config.witnesses().isEmpty() ? "" : ", witnesses " + config.witnesses());
+    }
+
+    /**
+     * A backup sends its first advert, and its proxy allocates its first buffers, at the moment it takes a VIP
+     * over, when every millisecond is outage. The first allocation from the default allocator costs about
+     * 100 ms once per process (class loading, the allocator's JFR event types): pay it now, with a real
+     * advert encoded and thrown away.
+     */
+    private void warmUp() {
+        ByteBuf buf = ByteBufAllocator.DEFAULT.buffer(AdvertCodec.MAX_LENGTH);
+        try {
+            codec.encode(new Advert(name, "warm-up", 1, 1, epoch, 0, 0), buf);
+            codec.decode(buf);
+        } finally {
+            buf.release();
+        }
     }
 
     /**

@@ -107,7 +107,7 @@ public final class Main {
         }
         Node running;
         try {
-            running = Node.start(config, dev.tandem.proxy.transport.Transport.detect());
+            running = Node.start(config, dev.tandem.proxy.transport.Transport.detect(), java.util.Optional.ofNullable(node));
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 err.println(error);

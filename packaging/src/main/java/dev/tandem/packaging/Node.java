@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ final class Node implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ProxyServer proxy;
     private long version;
+    private ClusterService cluster;
 
     private Node(Path configFile, Transport transport) {
         this.configFile = configFile;
@@ -32,10 +34,36 @@ final class Node implements AutoCloseable {
 
     /** Loads {@code configFile} and starts serving it on {@code transport}. */
     static Node start(Path configFile, Transport transport) throws IOException, ConfigException, InterruptedException {
+        return start(configFile, transport, Optional.empty());
+    }
+
+    /**
+     * Loads {@code configFile}, starts serving it on {@code transport}, and, when it has a {@code cluster},
+     * joins it as {@code nodeName} (default: the node whose address is on this host). The listeners are
+     * up before the cluster may bring a VIP here (they bind with IP_FREEBIND).
+     */
+    static Node start(Path configFile, Transport transport, Optional<String> nodeName)
+            throws IOException, ConfigException, InterruptedException {
         Node node = new Node(configFile, transport);
         Snapshot snapshot = ConfigValidation.standard().load(configFile, ++node.version);
         node.proxy.start(snapshot);
+        if (snapshot.config().cluster().isPresent()) {
+            // Before joining: a backup must be warm when a VIP lands on it.
+            Warmup.run(snapshot, transport);
+            try {
+                node.cluster = ClusterService.start(snapshot.config().cluster().get(), nodeName, transport,
+                        node.meters, node.proxy, null);
+            } catch (IOException | RuntimeException e) {
+                node.proxy.close(Duration.ZERO);
+                throw e;
+            }
+        }
         return node;
+    }
+
+    /** The cluster this node is part of, if its config has one. */
+    Optional<ClusterService> cluster() {
+        return Optional.ofNullable(cluster);
     }
 
     ProxyServer proxy() {
@@ -52,6 +80,10 @@ final class Node implements AutoCloseable {
 
     /** Stops accepting, lets requests in flight finish for up to {@code drain}, then stops. */
     void stop(Duration drain) {
+        if (cluster != null) {
+            cluster.stop();
+            cluster = null;
+        }
         try {
             proxy.close(drain);
         } catch (InterruptedException e) {
