@@ -49,7 +49,6 @@ public final class HttpPoller {
         long ok = 0;
         long lastOk = -1;
         long maxGap = 0;
-        StringBuilder lines = new StringBuilder();
         while (System.nanoTime() - t0 < duration * 1_000_000L) {
             long start = ms(t0);
             String detail;
@@ -82,11 +81,11 @@ public final class HttpPoller {
                 }
                 lastOk = end;
             }
-            lines.append(start).append(' ').append(end).append(' ').append(success ? "ok " : "fail ").append(detail)
-                    .append('\n');
+            // One line per request as it happens, so that a lab can wait until the client is running.
+            out.println(start + " " + end + " " + (success ? "ok " : "fail ") + detail);
+            out.flush();
             Thread.sleep(interval);
         }
-        out.print(lines);
         out.printf(Locale.ROOT, "summary requests=%d ok=%d failed=%d max_gap_ms=%d%n", requests, ok, requests - ok, maxGap);
         out.flush();
     }
