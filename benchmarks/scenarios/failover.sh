@@ -47,6 +47,7 @@ declare -a node_pids=() backend_pids=()
 cleanup() {
   set +e
   for p in "${node_pids[@]}" "${backend_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for f in "$work"/ka-*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
   wait 2>/dev/null
   for ns in "$NS_C" "$NS_1" "$NS_2" "$NS_SW"; do ip netns del "$ns" 2>/dev/null; done
   if [ -n "${KEEP:-}" ]; then echo "failover.sh: kept $work" >&2; else rm -rf "$work"; fi
@@ -129,25 +130,30 @@ vrrp_instance web {
 CONF
 }
 
+starts=0
 start_node() { # stack node advert_ms
   local ns; ns=$(node_ns "$2")
+  starts=$((starts + 1))
   if [ "$1" = tandem ]; then
     tandem_config "$2" "$3"
     ip netns exec "$ns" sh "$dist/bin/tandem" run --config "$work/tandem-n$2.yaml" --node "n$2" >>"$work/node-n$2.log" 2>&1 &
   else
     keepalived_config "$2" "$3"
-    ip netns exec "$ns" keepalived -n -l -P -f "$work/keepalived-n$2.conf" -p "$work/ka-n$2.pid" -r "$work/ka-vrrp-n$2.pid" \
+    ip netns exec "$ns" keepalived -n -l -P -f "$work/keepalived-n$2.conf" -p "$work/ka-n$2-$starts.pid" -r "$work/ka-vrrp-n$2-$starts.pid" \
       >>"$work/node-n$2.log" 2>&1 &
   fi
   node_pids[$2]=$!
 }
 
 stop_nodes() {
+  local n pidfile
   for n in 1 2; do
     if [ -n "${node_pids[$n]:-}" ]; then kill -9 "${node_pids[$n]}" 2>/dev/null || true; wait "${node_pids[$n]}" 2>/dev/null || true; fi
     node_pids[$n]=""
     # keepalived's VRRP child outlives a killed parent
-    pkill -9 -F "$work/ka-vrrp-n$n.pid" 2>/dev/null || true
+    for pidfile in "$work"/ka-*n$n-*.pid; do
+      if [ -f "$pidfile" ]; then kill -9 "$(cat "$pidfile")" 2>/dev/null || true; rm -f "$pidfile"; fi
+    done
     ip -n "$(node_ns $n)" link set eth0 up
     ip -n "$(node_ns $n)" addr del $VIP/24 dev eth0 2>/dev/null || true
   done
@@ -208,14 +214,14 @@ declare -A gaps fails
 for adv in $ADVERTS; do
   for scenario in $SCENARIOS; do
     for stack in $STACKS; do
-      g=""; f=""
+      g=""; fl=""
       for run in $(seq "$RUNS"); do
         measure "$stack" "$adv" "$scenario"
         echo "  advert ${adv}ms $scenario $stack run $run: outage ${gap} ms, ${failed} failed request(s)" >&2
-        g+="$gap"$'\n'; f+="$failed"$'\n'
+        g+="$gap"$'\n'; fl+="$failed"$'\n'
       done
       gaps[$adv,$scenario,$stack]=$(printf '%s' "$g" | median)
-      fails[$adv,$scenario,$stack]=$(printf '%s' "$f" | median)
+      fails[$adv,$scenario,$stack]=$(printf '%s' "$fl" | median)
     done
   done
 done

@@ -45,6 +45,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -100,7 +101,7 @@ public final class ClusterNode implements AutoCloseable {
     private final Duration handoverQuiet;
 
     private final Map<String, VipRun> vips = new LinkedHashMap<>();
-    private final Map<String, Counter> received = new HashMap<>();
+    private final Map<String, Counter> rejected = new HashMap<>();
     private MultiThreadIoEventLoopGroup group;
     private EventLoop loop;
     private AdvertChannel channel;
@@ -114,15 +115,20 @@ public final class ClusterNode implements AutoCloseable {
     private long timerAt = Long.MAX_VALUE;
     private long epoch;
     private long sequence;
-    private boolean maintenance;
-    private boolean healthy = true;
-    private String healthReason = "";
-    private boolean witnessesReached = true;
+    // Written on the loop; read by the meter registry's scrapes too.
+    private volatile boolean maintenance;
+    private volatile boolean healthy = true;
+    private volatile String healthReason = "";
+    private volatile boolean witnessesReached = true;
     private CompletableFuture<Void> handover;
     private ScheduledFuture<?> handoverWatch;
     private volatile boolean running;
+    /** The status as of the last event (and at most {@link #STATUS_EVERY} old), for readers that must not wait. */
+    private volatile ClusterStatus published;
+    private ScheduledFuture<?> statusTimer;
+    static final Duration STATUS_EVERY = Duration.ofMillis(250);
     private final Counter sent;
-    private final Counter dropped;
+    private final Counter accepted;
 
     /** One VIP: its election (null when this node is not in its {@code prefer}), address and meters. */
     private final class VipRun {
@@ -202,10 +208,10 @@ public final class ClusterNode implements AutoCloseable {
         }
         this.sent = Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
                 .tag("direction", "sent").tag("reason", "none").register(meters);
-        this.dropped = Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
+        this.accepted = Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
                 .tag("direction", "received").tag("reason", "none").register(meters);
         for (Rejection r : Rejection.values()) {
-            received.put(r.label(), Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
+            rejected.put(r.label(), Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
                     .tag("direction", "rejected").tag("reason", r.label()).register(meters));
         }
         Gauge.builder("tandem_cluster_maintenance", this, n -> n.maintenance ? 1 : 0)
@@ -285,6 +291,8 @@ public final class ClusterNode implements AutoCloseable {
                 }
             }
             reschedule();
+            statusTimer = loop.scheduleAtFixedRate(this::publish, STATUS_EVERY.toMillis(), STATUS_EVERY.toMillis(),
+                    TimeUnit.MILLISECONDS);
             return null;
         });
         if (health != null) {
@@ -335,6 +343,10 @@ public final class ClusterNode implements AutoCloseable {
                 if (handoverWatch != null) {
                     handoverWatch.cancel(false);
                 }
+                if (statusTimer != null) {
+                    statusTimer.cancel(false);
+                }
+                publish();
                 if (handover != null && !handover.isDone()) {
                     handover.completeExceptionally(new IllegalStateException("the node stopped"));
                 }
@@ -464,6 +476,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         if (stillHeld().isEmpty()) {
             log.info("cluster: handover complete: this node holds no VIP");
+            publish();
             handover.complete(null);
             stopHandoverWatch();
         }
@@ -478,10 +491,18 @@ public final class ClusterNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ status
 
-    /** A consistent picture of every VIP as this node sees it. */
+    /**
+     * A consistent picture of every VIP as this node sees it, as of the last event (peer ages at most
+     * {@link #STATUS_EVERY} old). Never waits: fit for an event loop (the admin endpoint's).
+     */
     public ClusterStatus status() {
-        ClusterStatus s = call(this::snapshot);
-        return s != null ? s : snapshot();
+        ClusterStatus s = published;
+        return s != null ? s : new ClusterStatus(name, false, List.of(), true, "", true,
+                config.witnesses().stream().map(Object::toString).toList(), List.of());
+    }
+
+    private void publish() {
+        published = snapshot();
     }
 
     private ClusterStatus snapshot() {
@@ -513,7 +534,7 @@ public final class ClusterNode implements AutoCloseable {
         v.stateGauge.set(to.code());
         v.lastTransition = wallClock.instant();
         v.lastReason = reason;
-        meters.counter("tandem_vip_transitions_total", "vip", v.vip.address(), "to", to.name().toLowerCase(),
+        meters.counter("tandem_vip_transitions_total", "vip", v.vip.address(), "to", to.name().toLowerCase(Locale.ROOT),
                 "reason", reason.label()).increment();
         if (to == VipState.MASTER || from == VipState.MASTER) {
             meters.counter("tandem_cluster_elections_total", "vip", v.vip.address(),
@@ -573,7 +594,7 @@ public final class ClusterNode implements AutoCloseable {
             reject(Rejection.UNKNOWN_VIP, sender);
             return;
         }
-        dropped.increment();
+        accepted.increment();
         if (v.election != null && running) {
             v.election.onAdvert(nanoClock.getAsLong(), a.node(), a);
             reschedule();
@@ -584,7 +605,7 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     private void reject(Rejection r, InetSocketAddress sender) {
-        received.get(r.label()).increment();
+        rejected.get(r.label()).increment();
         log.debug("advert from {} rejected: {}", sender, r.label());
     }
 
@@ -622,11 +643,12 @@ public final class ClusterNode implements AutoCloseable {
         reschedule();
     }
 
-    /** Arms the one timer for the earliest deadline of any election. */
+    /** Arms the one timer for the earliest deadline of any election, and publishes the status. */
     private void reschedule() {
         if (!running) {
             return;
         }
+        publish();
         long next = Long.MAX_VALUE;
         for (VipRun v : vips.values()) {
             if (v.election != null) {
