@@ -58,6 +58,8 @@ public final class IpCommandDriver implements VipDriver {
         if (v6(vip)) {
             enableUnsolicitedNa(vip.iface());
             cmd.add("-6");
+        } else {
+            announceFromThePrimaryAddress(vip.iface());
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -67,6 +69,26 @@ public final class IpCommandDriver implements VipDriver {
         // "already assigned" is success; any other failure is one only if the address is not there after it.
         if (!r.ok() && !present(vip)) {
             throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+    }
+
+    /**
+     * {@code net.ipv4.conf.IF.arp_announce = 2}: the kernel's own ARP requests (resolving a client it answers)
+     * carry the interface's primary address, never the VIP. Otherwise a node that still has the VIP (the old
+     * holder draining after a handover, or one killed with the address left behind) tells every client it
+     * resolves that the VIP is at its MAC, and pulls them back from the new holder: in the lab that flipped
+     * clients between the two nodes for seconds and reset connections. The gratuitous ARP that moves a VIP
+     * is arping's, which this setting does not touch. It is what keepalived's documentation asks of LVS hosts.
+     */
+    private void announceFromThePrimaryAddress(String iface) {
+        Path knob = procSys.resolve("net/ipv4/conf").resolve(iface).resolve("arp_announce");
+        try {
+            if (Files.exists(knob) && Integer.parseInt(Files.readString(knob).trim()) < 2) {
+                Files.writeString(knob, "2\n");
+            }
+        } catch (IOException | NumberFormatException e) {
+            log.warn("cannot set arp_announce on {} ({}): after a handover, clients may be drawn back to the "
+                    + "old holder until it releases the VIP", iface, e.toString());
         }
     }
 

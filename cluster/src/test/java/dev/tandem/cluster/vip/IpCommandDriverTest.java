@@ -42,11 +42,15 @@ class IpCommandDriverTest {
 
     @Test
     void addsRemovesAndAnnouncesAnIpv4Address() throws IOException {
+        Path knob = procSys.resolve("net/ipv4/conf/eth0/arp_announce");
+        Files.createDirectories(knob.getParent());
+        Files.writeString(knob, "0\n");
         IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("arping") ? 1 : 0, ""));
         d.add(V4);
         d.remove(V4);
         d.announce(V4);
         assertEquals("ip addr add 203.0.113.10/24 dev eth0", ran.get(0));
+        assertEquals("2\n", Files.readString(knob), "the kernel's ARP requests never carry the VIP");
         assertEquals("ip addr del 203.0.113.10/24 dev eth0", ran.get(1));
         assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());
         assertTrue(ran.contains("arping -q -A -c 3 -I eth0 203.0.113.10"), ran.toString());
