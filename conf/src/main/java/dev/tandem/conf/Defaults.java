@@ -1,6 +1,7 @@
 package dev.tandem.conf;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Every default and limit of the config file, in one place. A key that is absent, or whose value is YAML
@@ -64,8 +65,14 @@ import java.time.Duration;
  *     (TCP connect; refused counts as reached)</td><td>empty</td></tr>
  * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
  * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of paths</td><td>no mirror</td></tr>
+ * <tr><td>{@code node_health.require}</td><td>{@code all-upstreams} (every upstream has a server up),
+ *     {@code any-upstream} (at least one has), {@code none} (bound listeners suffice), or a non-empty list of
+ *     upstream names that must each have a server up. "Up" means active checks do not report it down (unknown
+ *     and unchecked servers count as up); listeners must be bound in every case</td><td>all-upstreams</td></tr>
  * <tr><td>{@code admin.bind}</td><td>{@code host:port}; a non-loopback address needs {@code token}</td><td>127.0.0.1:9090</td></tr>
  * <tr><td>{@code admin.token}</td><td>non-empty string</td><td>none</td></tr>
+ * <tr><td>{@code shutdown.drain_timeout}</td><td>duration &gt;= 0: how long a graceful stop ({@code SIGTERM})
+ *     waits for requests in flight (0 = cut them at once)</td><td>10s</td></tr>
  * </table>
  *
  * <p>Durations are a whole number with {@code ms}, {@code s}, {@code m} or {@code h}; a bare number is an
@@ -104,7 +111,12 @@ public final class Defaults {
     public static final boolean PREEMPT = true;
     public static final Duration PREEMPT_DELAY = Duration.ZERO;
 
+    /** Every upstream must have a server up for the node to count as able to serve. */
+    public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());
+
     public static final HostPort ADMIN_BIND = new HostPort("127.0.0.1", 9090);
+
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private Defaults() {
     }

@@ -121,7 +121,7 @@ class ConfigErrorsTest {
 
     @Test
     void rootMustBeAMapping() {
-        assertErrors("- a\n- b\n", "t.yaml:1:1: a list (expected: a mapping with keys workers, listeners, sites, upstreams, forwarding, limits, access_log, cluster, admin)");
+        assertErrors("- a\n- b\n", "t.yaml:1:1: a list (expected: a mapping with keys workers, listeners, sites, upstreams, forwarding, limits, access_log, cluster, admin, shutdown, node_health)");
     }
 
     // ---- ranges
@@ -409,6 +409,20 @@ class ConfigErrorsTest {
                   bind: 0.0.0.0:9090
                 """,
                 "t.yaml:5:9: admin.bind: '0.0.0.0:9090' (expected: a loopback address such as 127.0.0.1:9090, or an admin.token)");
+    }
+
+    // ---- shutdown
+
+    @Test
+    void drainTimeoutNeedsAUnit() {
+        assertErrors(LISTENER + "shutdown: {drain_timeout: 10}\n",
+                "t.yaml:4:27: shutdown.drain_timeout: 10 (expected: a duration with a unit, e.g. 10s or 10ms)");
+    }
+
+    @Test
+    void unknownShutdownKey() {
+        assertErrors(LISTENER + "shutdown: {drain: 5s}\n",
+                "t.yaml:4:12: shutdown: unknown key 'drain' (did you mean 'drain_timeout'?)");
     }
 
     // ---- listeners

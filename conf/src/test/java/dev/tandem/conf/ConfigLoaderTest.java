@@ -168,7 +168,16 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.forwarding().trustedProxies());
         assertEquals(Optional.empty(), c.cluster());
         assertEquals(new AdminConfig(new HostPort("127.0.0.1", 9090), Optional.empty()), c.admin());
+        assertEquals(new ShutdownConfig(Duration.ofSeconds(10)), c.shutdown());
         assertEquals(0, c.workers());
+    }
+
+    @Test
+    void shutdownDrainTimeout() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + "shutdown: {drain_timeout: 30s}\n", BASE);
+        assertEquals(new ShutdownConfig(Duration.ofSeconds(30)), c.shutdown());
+        c = ConfigLoader.parse("t.yaml", MINIMAL + "shutdown: {drain_timeout: 0s}\n", BASE);
+        assertEquals(new ShutdownConfig(Duration.ZERO), c.shutdown());
     }
 
     @Test

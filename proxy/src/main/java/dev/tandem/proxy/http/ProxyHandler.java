@@ -70,6 +70,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** Close the connection once the current response is written. */
     private boolean closeAfterResponse;
     private boolean closed;
+    /** A read() asked of the client connection has not delivered a message yet. */
+    private boolean clientReadPending;
 
     public ProxyHandler(ListenerContext listener, LoopResources loop) {
         this.listener = listener;
@@ -89,14 +91,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     public void channelActive(ChannelHandlerContext ctx) {
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
-        listener.opened();
+        listener.opened(this);
         awaitRequest();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        listener.closed();
+        listener.closed(this);
         clientTimer.cancel();
         upstreamTimer.cancel();
         Exchange e = ex;
@@ -117,11 +119,44 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         ctx.close();
     }
 
+    /**
+     * Asks the client connection for its next message. The FlowControlHandler hands on one message per
+     * read(), but a read that decodes to nothing (a request head split over two TCP segments, the size line
+     * of a chunk) ends in channelReadComplete and the demand is forgotten: {@link #channelReadComplete}
+     * asks again while nothing came.
+     */
+    private void readClient() {
+        clientReadPending = true;
+        ctx.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Reaches here with a read still pending only when the read cycle ended without a message for us.
+        if (clientReadPending && !closed) {
+            ctx.read();
+        }
+    }
+
+    /** The listener is draining: an idle connection closes now, a busy one after its response (any thread). */
+    void drainSoon() {
+        ctx.executor().execute(() -> {
+            if (!closed && ex == null) {
+                ctx.close();
+            }
+        });
+    }
+
+    /** Closes the connection whatever it is doing (any thread). */
+    void closeNow() {
+        ctx.channel().close();
+    }
+
     private void awaitRequest() {
         LimitsConfig limits = listener.config().config().limits();
         clientTimer.arm((firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
         firstRequest = false;
-        ctx.read();
+        readClient();
     }
 
     private void onClientTimeout() {
@@ -151,6 +186,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        clientReadPending = false;
         if (msg instanceof HttpContent content) {
             // A request that failed to decode arrives whole, as a request that is also content.
             if (msg instanceof HttpRequest request) {
@@ -233,7 +269,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             // The tail of a request already answered (an error page, or an early response).
             content.release();
             if (e == null && !closeAfterResponse) {
-                ctx.read();
+                readClient();
             }
             return;
         }
@@ -267,7 +303,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (backend.isWritable()) {
-            ctx.read();
+            readClient();
         } else {
             // The server is not taking the body as fast as the client sends it: wait, under the write timeout.
             e.waitingForBackendWritable = true;
@@ -339,7 +375,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
             clientTimer.arm(e.config.config().limits().clientTimeout().toNanos());
-            ctx.read();
+            readClient();
         }
         backend.read();
     }
@@ -446,7 +482,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e != null && c == e.backend && e.waitingForBackendWritable && c.channel().isWritable()) {
             e.waitingForBackendWritable = false;
             upstreamTimer.arm(e.group.config().timeouts().read().toNanos());
-            ctx.read();
+            readClient();
         }
     }
 
@@ -542,7 +578,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         ex = null;
         finish(e, e.status);
-        if (!future.isSuccess() || closeAfterResponse || closed) {
+        if (!future.isSuccess() || closeAfterResponse || closed || listener.draining()) {
+            // A response whose head left before the drain began still said keep-alive: close after it all the same.
             ctx.close();
         } else {
             awaitRequest();

@@ -8,6 +8,7 @@ import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.health.HealthTarget;
 import dev.tandem.proxy.routing.Router;
 import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
@@ -107,6 +108,20 @@ public final class RuntimeConfig {
 
     public Map<String, UpstreamGroup> upstreams() {
         return upstreams;
+    }
+
+    /** Every server of every upstream, as the health checks see it: resolved address, checks, long-lived health. */
+    public List<HealthTarget> healthTargets() {
+        List<HealthTarget> targets = new ArrayList<>();
+        for (UpstreamConfig u : snapshot.config().upstreams().values()) {
+            UpstreamGroup g = upstreams.get(u.name());
+            for (List<UpstreamServer> role : List.of(g.primaries(), g.backups())) {
+                for (UpstreamServer s : role) {
+                    targets.add(new HealthTarget(g.name(), s.config().address(), s.address(), u.health(), s.state().health()));
+                }
+            }
+        }
+        return targets;
     }
 
     /** Meters for requests on {@code listener} that reached no site (bad requests, unknown hosts). */
