@@ -8,7 +8,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import java.util.Map;
 
 /**
@@ -41,7 +40,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 .setMaxChunkSize(MAX_CHUNK);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
         // Hands on one decoded message per read(), so that requests and body chunks are pulled, not pushed.
-        p.addLast(HandlerNames.FLOW_CONTROL, new FlowControlHandler());
+        p.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
     }
 
     private void addProxyHandler(ChannelPipeline p, LoopResources loop) {
