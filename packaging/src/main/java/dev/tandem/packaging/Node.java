@@ -121,6 +121,11 @@ final class Node implements AutoCloseable {
 
     /** Puts {@code snapshot} in force everywhere, or nowhere (called on the control thread). */
     private void apply(Snapshot snapshot) throws IOException, InterruptedException {
+        if (!snapshot.config().cluster().equals(reloader.current().config().cluster())) {
+            // The elections keep the cluster they started with: changing nodes, keys or VIPs under running
+            // elections could hand a VIP to two nodes. The rest of the config applies now.
+            log.warn("cluster: changes to the cluster section take effect at the next restart");
+        }
         HostPort oldAdmin = reloader.current().config().admin().bind();
         HostPort newAdmin = snapshot.config().admin().bind();
         admin.rebind(newAdmin);
