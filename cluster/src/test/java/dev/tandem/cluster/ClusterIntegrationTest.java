@@ -184,6 +184,8 @@ class ClusterIntegrationTest {
                     .max().orElseThrow();
             assertTrue(added < removed && announced < removed, "the old holder keeps the address until the new one announced it");
             assertEquals("handover", status(a, v).lastReason());
+            long quiet = drivers.get("a").first("quiet", v);
+            assertTrue(quiet >= 0 && quiet < added, "the old holder stopped announcing before the peer took over");
         }
         ClusterStatus sa = a.status();
         assertTrue(sa.maintenance());

@@ -175,6 +175,7 @@ public final class VipController implements AutoCloseable {
      */
     public void stopAnnouncing() {
         announcing = false;
+        driver.stopAnnouncing(vip);
     }
 
     private void announce(long id, boolean first) {
