@@ -72,9 +72,12 @@ import java.util.List;
  * <tr><td>{@code cluster.secret_file}</td><td>file path (read by the cluster module, not here)</td><td>required</td></tr>
  * <tr><td>{@code cluster.advert_interval}</td><td>duration &gt;= 10ms</td><td>1s</td></tr>
  * <tr><td>{@code cluster.preempt}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code cluster.preempt_delay}</td><td>duration &gt;= 0: how long a node that comes back waits before
+ *     taking a VIP from a less preferred node</td><td>0s</td></tr>
  * <tr><td>{@code cluster.vips}</td><td>list of {@code {address: a.b.c.d/nn, interface, prefer}}; addresses unique</td><td>empty</td></tr>
  * <tr><td>{@code cluster.vips[].prefer}</td><td>node names, most preferred first</td><td>every node, in {@code nodes} order</td></tr>
- * <tr><td>{@code cluster.witnesses}</td><td>list of IP addresses or host names</td><td>empty</td></tr>
+ * <tr><td>{@code cluster.witnesses}</td><td>list of {@code HOST} or {@code icmp:HOST} (ICMP echo), {@code tcp:HOST:PORT}
+ *     (TCP connect; refused counts as reached)</td><td>empty</td></tr>
  * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
  * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of paths</td><td>no mirror</td></tr>
  * <tr><td>{@code node_health.require}</td><td>{@code all-upstreams} (every upstream has a server up),
@@ -130,6 +133,7 @@ public final class Defaults {
     public static final Duration ADVERT_INTERVAL = Duration.ofSeconds(1);
     public static final Duration MIN_ADVERT_INTERVAL = Duration.ofMillis(10);
     public static final boolean PREEMPT = true;
+    public static final Duration PREEMPT_DELAY = Duration.ZERO;
 
     /** Every upstream must have a server up for the node to count as able to serve. */
     public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());

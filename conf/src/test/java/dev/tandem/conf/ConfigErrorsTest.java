@@ -610,11 +610,29 @@ class ConfigErrorsTest {
                   mirror: {paths: []}
                 """,
                 "t.yaml:5:27: cluster.nodes.b: '10.0.0.1' (expected: an address not already used by cluster.nodes.a)",
-                "t.yaml:7:25: cluster.witnesses[1]: 'x y' (expected: an IP address or a host name)",
+                "t.yaml:7:25: cluster.witnesses[1]: 'x y' (expected: a host (ICMP echo), icmp:HOST or tcp:HOST:PORT)",
                 "t.yaml:9:59: cluster.vips[0].prefer[1]: 'a' (expected: a node not already listed)",
                 "t.yaml:10:17: cluster.vips[1].address: '10.0.0.5/16' (expected: an address not already used by cluster.vips[0].address)",
                 "t.yaml:10:41: cluster.vips[1].interface: 'this-is-too-long0' (expected: a network interface name such as eth0)",
                 "t.yaml:11:19: cluster.mirror.paths: [] (expected: at least one file or directory)");
+    }
+
+    @Test
+    void clusterWitnessProbesAndPreemptDelay() {
+        assertErrors(LISTENER + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  preempt_delay: 5
+                  witnesses: ['tcp:10.0.0.9', 'tcp:10.0.0.9:0', 'tcp:10.0.0.9:99999', 'icmp:', 'udp:10.0.0.9:53', 'tcp:x y:22']
+                """,
+                "t.yaml:7:18: cluster.preempt_delay: 5 (expected: a duration with a unit, e.g. 5s or 5ms)",
+                "t.yaml:8:15: cluster.witnesses[0]: 'tcp:10.0.0.9' (expected: tcp:HOST:PORT with a port of 1-65535)",
+                "t.yaml:8:31: cluster.witnesses[1]: 'tcp:10.0.0.9:0' (expected: tcp:HOST:PORT with a port of 1-65535)",
+                "t.yaml:8:49: cluster.witnesses[2]: 'tcp:10.0.0.9:99999' (expected: tcp:HOST:PORT with a port of 1-65535)",
+                "t.yaml:8:71: cluster.witnesses[3]: 'icmp:' (expected: a host (ICMP echo), icmp:HOST or tcp:HOST:PORT)",
+                "t.yaml:8:80: cluster.witnesses[4]: 'udp:10.0.0.9:53' (expected: a host (ICMP echo), icmp:HOST or tcp:HOST:PORT)",
+                "t.yaml:8:99: cluster.witnesses[5]: 'tcp:x y:22' (expected: tcp:HOST:PORT with a port of 1-65535)");
     }
 
     @Test

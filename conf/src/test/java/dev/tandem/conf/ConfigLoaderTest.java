@@ -131,7 +131,8 @@ class ConfigLoaderTest {
         assertTrue(cluster.preempt());
         assertEquals(List.of(new VipConfig("203.0.113.10", 24, "eth0", List.of("lb1", "lb2")),
                 new VipConfig("203.0.113.11", 24, "eth0", List.of("lb2", "lb1"))), cluster.vips());
-        assertEquals(List.of("10.0.0.1"), cluster.witnesses());
+        assertEquals(List.of(WitnessConfig.icmp("10.0.0.1")), cluster.witnesses());
+        assertEquals(Duration.ZERO, cluster.preemptDelay());
         assertEquals(Optional.of(Path.of("/etc/tandem/notify.sh")), cluster.notifyScript());
         assertEquals(List.of(Path.of("/etc/tandem/tandem.yaml"), Path.of("/etc/tandem/certs"), Path.of("/var/www")),
                 cluster.mirror().orElseThrow().paths());
@@ -271,6 +272,23 @@ class ConfigLoaderTest {
                 ConfigLoader.parse("t.yaml", MINIMAL + "access_log: stdout\n", BASE).accessLog());
         assertEquals(Optional.empty(), ConfigLoader.parse("t.yaml", MINIMAL + "access_log: off\n", BASE).accessLog());
         assertEquals(0, ConfigLoader.parse("t.yaml", MINIMAL + "workers: auto\n", BASE).workers());
+    }
+
+    @Test
+    void witnessProbesAndPreemptDelay() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  preempt_delay: 30s
+                  witnesses: [10.0.0.254, 'icmp:gw.internal', 'tcp:10.0.0.2:22', 'TCP:[2001:db8::1]:443']
+                """, BASE);
+        ClusterConfig cluster = c.cluster().orElseThrow();
+        assertEquals(Duration.ofSeconds(30), cluster.preemptDelay());
+        assertEquals(List.of(WitnessConfig.icmp("10.0.0.254"), WitnessConfig.icmp("gw.internal"),
+                WitnessConfig.tcp("10.0.0.2", 22), WitnessConfig.tcp("2001:db8::1", 443)), cluster.witnesses());
+        assertEquals("tcp:[2001:db8::1]:443", cluster.witnesses().get(3).toString());
+        assertEquals("10.0.0.254", cluster.witnesses().get(0).toString());
     }
 
     @Test

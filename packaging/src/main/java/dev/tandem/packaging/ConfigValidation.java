@@ -1,5 +1,6 @@
 package dev.tandem.packaging;
 
+import dev.tandem.cluster.ClusterCheck;
 import dev.tandem.conf.ConfigCheck;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
@@ -25,7 +26,7 @@ final class ConfigValidation {
 
     /** The checks of every module that owns files named in the config. */
     static ConfigValidation standard() {
-        return new ConfigValidation(List.of(new StaticRootCheck()));
+        return new ConfigValidation(List.of(new StaticRootCheck(), new ClusterCheck()));
     }
 
     /**
