@@ -2,6 +2,7 @@ package dev.tandem.cluster.vip;
 
 import dev.tandem.conf.VipConfig;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +10,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +35,20 @@ import org.slf4j.LoggerFactory;
  * flag when an address finishes (here: skips) duplicate address detection. That needs no extra package (the
  * sysctl is written to /proc, not through a tool); its limit is one advertisement per add, so a later round
  * does nothing for IPv6.
+ *
+ * <p>Handover (IPv4), with nftables ({@code nft}), one table per VIP named {@code tandem_ADDRESS}, made and
+ * deleted in one transaction each:
+ * <ul>
+ * <li>{@link #withdraw}, on the old holder: table {@code arp}, ARP requests for the VIP dropped on input, so that
+ *     only the new holder answers a neighbour that asks (both would, and the one answering first would win).</li>
+ * <li>{@link #forward}, on the new holder: table {@code ip}. A connection opened to the old holder an instant
+ *     before the client's ARP entry moved sends its next segments to this host, whose kernel knows no such
+ *     connection and resets it. So, for the drain: connections whose SYN this host sees (to the VIP, or from
+ *     it) go into a set; any other TCP segment for the VIP is duplicated to the old holder's address
+ *     ({@code dup to OLD device IF}: the same packet, sent to the old holder's MAC) and dropped here.</li>
+ * </ul>
+ * Without {@code nft} both fail (counted and logged by the controller) and the handover goes on without them.
+ * IPv6 VIPs get neither: neighbour discovery and forwarding are not filtered.
  */
 public final class IpCommandDriver implements VipDriver {
 
@@ -37,19 +56,38 @@ public final class IpCommandDriver implements VipDriver {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final int ARP_COUNT = 3;
 
+    private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+)");
+    private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
+
     private final CommandRunner runner;
     private final Path procSys;
+    private final Function<String, Optional<String>> locate;
+    /** VIPs whose neighbour requests this driver stopped answering ({@link #withdraw}). */
+    private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
     /** The arping processes of the round under way, by VIP. */
     private final Map<String, List<Process>> rounds = new ConcurrentHashMap<>();
     private final Set<Process> stopped = ConcurrentHashMap.newKeySet();
 
     public IpCommandDriver(CommandRunner runner) {
-        this(runner, Path.of("/proc/sys"));
+        this(runner, Path.of("/proc/sys"), IpCommandDriver::onPath);
     }
 
-    IpCommandDriver(CommandRunner runner, Path procSys) {
+    /** @param locate a tool's path by its name ({@code nft}), or empty when it is not installed */
+    IpCommandDriver(CommandRunner runner, Path procSys, Function<String, Optional<String>> locate) {
         this.runner = runner;
         this.procSys = procSys;
+        this.locate = locate;
+    }
+
+    /** Where {@code tool} is on the PATH, or in the sbin directories a service's PATH may lack. */
+    static Optional<String> onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return Optional.of(Path.of(dir, tool).toString());
+            }
+        }
+        return Optional.empty();
     }
 
     static boolean v6(VipConfig vip) {
@@ -68,6 +106,11 @@ public final class IpCommandDriver implements VipDriver {
             cmd.add("-6");
         } else {
             announceFromThePrimaryAddress(vip.iface());
+        }
+        if (withdrawn.contains(vip.address())) {
+            // Held again (resumed, then preempted) before the drain ended: answer for it again first.
+            nft("answer for " + vip.address() + " again", deleteTable("arp", vip));
+            withdrawn.remove(vip.address());
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -117,6 +160,109 @@ public final class IpCommandDriver implements VipDriver {
         CommandRunner.Result r = runner.run(cmd, TIMEOUT);
         if (!r.ok() && present(vip)) {
             throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+        removeRules(vip);
+    }
+
+    @Override
+    public void withdraw(VipConfig vip) throws IOException {
+        if (v6(vip)) {
+            return;
+        }
+        String t = table(vip);
+        List<String> script = new ArrayList<>(deleteTable("arp", vip));
+        script.add("table arp " + t + " { chain quiet { type filter hook input priority filter; policy accept; "
+                + "arp operation request arp daddr ip " + vip.address() + " drop; } }");
+        nft("withdraw " + vip.address(), script);
+        withdrawn.add(vip.address());
+    }
+
+    @Override
+    public void forward(VipConfig vip, InetAddress oldHolder) throws IOException {
+        if (v6(vip) || !(oldHolder instanceof Inet4Address)) {
+            throw new IOException("passing segments on to the old holder is done for IPv4 only (VIP " + vip.address()
+                    + ", old holder " + oldHolder.getHostAddress() + ")");
+        }
+        String t = table(vip);
+        String to = " ip daddr " + vip.address();
+        String in = "iifname " + iface(vip) + to;
+        List<String> script = new ArrayList<>(deleteTable("ip", vip));
+        script.addAll(List.of(
+                "table ip " + t + " {",
+                // Emptied with the table; a connection whose SYN finds the set full is passed on to the old
+                // holder, which still listens: it is served, and only the drain waits for it.
+                "  set owned { type ipv4_addr . inet_service . inet_service; flags dynamic; size 1048576; }",
+                "  chain strays {",
+                "    type filter hook prerouting priority raw; policy accept;",
+                "    " + in + " tcp flags & (syn | ack) == syn add @owned { ip saddr . tcp sport . tcp dport } accept",
+                "    " + in + " ip saddr . tcp sport . tcp dport @owned accept",
+                "    " + in + " meta l4proto tcp counter dup to " + oldHolder.getHostAddress() + " device " + iface(vip)
+                        + " drop",
+                "  }",
+                // Connections this host opens from the VIP (to a backend on the VIP's subnet) are its own too.
+                "  chain own {",
+                "    type filter hook output priority raw; policy accept;",
+                "    ip saddr " + vip.address()
+                        + " tcp flags & (syn | ack) == syn add @owned { ip daddr . tcp dport . tcp sport }",
+                "  }",
+                "}"));
+        nft("forward strays of " + vip.address() + " to " + oldHolder.getHostAddress(), script);
+    }
+
+    @Override
+    public long stopForwarding(VipConfig vip) throws IOException {
+        Optional<String> nft = locate.apply("nft");
+        if (nft.isEmpty()) {
+            return -1;
+        }
+        long passed = -1;
+        CommandRunner.Result list = runner.run(List.of(nft.get(), "list", "table", "ip", table(vip)), TIMEOUT);
+        if (list.ok()) {
+            Matcher m = COUNTER.matcher(list.output());
+            if (m.find()) {
+                passed = Long.parseLong(m.group(1));
+            }
+        }
+        nft("stop forwarding " + vip.address(), deleteTable("ip", vip));
+        return passed;
+    }
+
+    @Override
+    public void removeRules(VipConfig vip) throws IOException {
+        if (locate.apply("nft").isEmpty()) {
+            // No nft, no rule of ours: nothing to remove.
+            return;
+        }
+        List<String> script = new ArrayList<>(deleteTable("ip", vip));
+        script.addAll(deleteTable("arp", vip));
+        nft("remove the rules of " + vip.address(), script);
+        withdrawn.remove(vip.address());
+    }
+
+    /** nft's name for the VIP's tables (one per family). */
+    static String table(VipConfig vip) {
+        return "tandem_" + vip.address().replaceAll("[^0-9A-Za-z]", "_");
+    }
+
+    /** Deletes the table if it is there: adding a table that exists is no error, so add, then delete. */
+    private static List<String> deleteTable(String family, VipConfig vip) {
+        return List.of("table " + family + " " + table(vip), "delete table " + family + " " + table(vip));
+    }
+
+    private static String iface(VipConfig vip) throws IOException {
+        if (!IFACE.matcher(vip.iface()).matches()) {
+            throw new IOException("interface name not fit for an nft rule: " + vip.iface());
+        }
+        return "\"" + vip.iface() + "\"";
+    }
+
+    /** Runs {@code script} as one nft transaction: all of it takes effect, or none. */
+    private void nft(String what, List<String> script) throws IOException {
+        String nft = locate.apply("nft").orElseThrow(() -> new IOException(
+                "cannot " + what + ": nft not found (install nftables)"));
+        CommandRunner.Result r = runner.run(List.of(nft, String.join("\n", script)), TIMEOUT);
+        if (!r.ok()) {
+            throw new IOException("cannot " + what + ": nft: exit " + r.exit() + ": " + r.output());
         }
     }
 

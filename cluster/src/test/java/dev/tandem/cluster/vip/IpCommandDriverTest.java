@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,10 @@ class IpCommandDriverTest {
 
     /** Answers {@code run} from {@code answers}; {@code start} runs a harmless stand-in that exits as arping would. */
     private IpCommandDriver driver(Function<String, CommandRunner.Result> answers) {
+        return driver(answers, true);
+    }
+
+    private IpCommandDriver driver(Function<String, CommandRunner.Result> answers, boolean nftInstalled) {
         return new IpCommandDriver(new CommandRunner() {
             @Override
             public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
@@ -49,7 +54,11 @@ class IpCommandDriverTest {
                 started.add(p);
                 return p;
             }
-        }, procSys);
+        }, procSys, tool -> nftInstalled || !tool.equals("nft") ? Optional.of(tool) : Optional.empty());
+    }
+
+    private List<String> nftRuns() {
+        return ran.stream().filter(l -> l.startsWith("nft ")).toList();
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -106,8 +115,8 @@ class IpCommandDriverTest {
 
     @Test
     void addingAnAddressThatIsThereAndRemovingOneThatIsNotSucceed() throws IOException {
-        IpCommandDriver d = driver(line -> line.contains(" show ") ? new CommandRunner.Result(0, SHOW)
-                : new CommandRunner.Result(2, "Error: ipv4: Address already assigned."));
+        IpCommandDriver d = driver(line -> line.contains(" show ") || line.startsWith("nft ")
+                ? new CommandRunner.Result(0, SHOW) : new CommandRunner.Result(2, "Error: ipv4: Address already assigned."));
         d.add(V4);
         d.remove(new VipConfig("203.0.113.99", 24, "eth0", List.of()));
     }
@@ -134,6 +143,99 @@ class IpCommandDriverTest {
         for (Process p : started) {
             org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS).until(() -> !p.isAlive());
         }
+    }
+
+    private static final String ARP_TABLE = "table arp tandem_203_0_113_10\ndelete table arp tandem_203_0_113_10";
+    private static final String IP_TABLE = "table ip tandem_203_0_113_10\ndelete table ip tandem_203_0_113_10";
+
+    @Test
+    void aWithdrawnAddressIsNoLongerAnsweredForUntilItIsAddedAgain() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.withdraw(V4);
+        assertEquals(List.of("nft " + ARP_TABLE + "\ntable arp tandem_203_0_113_10 { chain quiet { type filter hook input "
+                + "priority filter; policy accept; arp operation request arp daddr ip 203.0.113.10 drop; } }"), ran,
+                "one transaction: the old table (if any) goes, the new one comes");
+        ran.clear();
+        d.add(V4);
+        assertEquals(List.of("nft " + ARP_TABLE, "ip addr add 203.0.113.10/24 dev eth0"), ran,
+                "held again: answered for again before the address is (re)added");
+        ran.clear();
+        d.add(V4);
+        assertEquals(List.of("ip addr add 203.0.113.10/24 dev eth0"), ran, "nothing to undo any more");
+    }
+
+    @Test
+    void theNewHolderPassesSegmentsOfConnectionsItDoesNotOwnToTheOldHolder() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.forward(V4, java.net.InetAddress.getByName("10.0.0.11"));
+        assertEquals(List.of("nft " + IP_TABLE + """
+
+                table ip tandem_203_0_113_10 {
+                  set owned { type ipv4_addr . inet_service . inet_service; flags dynamic; size 1048576; }
+                  chain strays {
+                    type filter hook prerouting priority raw; policy accept;
+                    iifname "eth0" ip daddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip saddr . tcp sport . tcp dport } accept
+                    iifname "eth0" ip daddr 203.0.113.10 ip saddr . tcp sport . tcp dport @owned accept
+                    iifname "eth0" ip daddr 203.0.113.10 meta l4proto tcp counter dup to 10.0.0.11 device "eth0" drop
+                  }
+                  chain own {
+                    type filter hook output priority raw; policy accept;
+                    ip saddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip daddr . tcp dport . tcp sport }
+                  }
+                }"""), ran);
+    }
+
+    @Test
+    void endingTheForwardingSaysHowManySegmentsWentOnAndDeletesTheTable() throws IOException {
+        IpCommandDriver d = driver(line -> line.startsWith("nft list")
+                ? new CommandRunner.Result(0, "table ip tandem_203_0_113_10 {\n ... meta l4proto tcp counter packets 7 "
+                        + "bytes 420 dup to 10.0.0.11 device \"eth0\" drop\n}")
+                : new CommandRunner.Result(0, ""));
+        assertEquals(7, d.stopForwarding(V4));
+        assertEquals(List.of("nft list table ip tandem_203_0_113_10", "nft " + IP_TABLE), ran);
+    }
+
+    @Test
+    void removingTheAddressRemovesEveryRuleOfAHandover() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.remove(V4);
+        assertEquals(List.of("ip addr del 203.0.113.10/24 dev eth0", "nft " + IP_TABLE + "\n" + ARP_TABLE), ran);
+        ran.clear();
+        d.removeRules(V4);
+        assertEquals(List.of("nft " + IP_TABLE + "\n" + ARP_TABLE), ran, "and so does a start after a crash");
+    }
+
+    @Test
+    void withoutNftTheHandoverRulesFailAndNothingIsLeftToRemove() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""), false);
+        IOException e = assertThrows(IOException.class, () -> d.forward(V4, java.net.InetAddress.getByName("10.0.0.11")));
+        assertTrue(e.getMessage().contains("install nftables"), e.getMessage());
+        assertThrows(IOException.class, () -> d.withdraw(V4));
+        d.remove(V4);
+        d.removeRules(V4);
+        assertEquals(-1, d.stopForwarding(V4));
+        assertEquals(List.of(), nftRuns());
+    }
+
+    @Test
+    void failuresOfNftAreReportedWithWhatItSaid() {
+        IpCommandDriver d = driver(line -> line.startsWith("nft ") ? new CommandRunner.Result(1, "Error: syntax error")
+                : new CommandRunner.Result(0, ""));
+        IOException e = assertThrows(IOException.class, () -> d.withdraw(V4));
+        assertTrue(e.getMessage().contains("exit 1: Error: syntax error"), e.getMessage());
+        assertThrows(IOException.class, () -> d.remove(V4), "retried by the controller until the rules are gone");
+    }
+
+    @Test
+    void ipv6VipsAreNeitherWithdrawnNorForwardedAndAStrangeInterfaceNameIsRefused() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.withdraw(V6);
+        assertEquals(List.of(), nftRuns());
+        assertThrows(IOException.class, () -> d.forward(V6, java.net.InetAddress.getByName("2001:db8::1")));
+        assertThrows(IOException.class, () -> d.forward(V4, java.net.InetAddress.getByName("2001:db8::1")));
+        VipConfig odd = new VipConfig("203.0.113.10", 24, "eth0\" drop", List.of("a"));
+        assertThrows(IOException.class, () -> d.forward(odd, java.net.InetAddress.getByName("10.0.0.11")));
+        assertEquals(List.of(), nftRuns());
     }
 
     @Test
