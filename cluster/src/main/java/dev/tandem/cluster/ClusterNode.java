@@ -687,9 +687,13 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
-    /** How long the new holder goes without a word from a draining old holder before it counts it gone. */
+    /**
+     * How long the new holder goes without a word from a draining old holder before it counts it gone: a few
+     * adverts, and never less than 2 s, since a node busy handing over may miss a beat (forwarding to a node
+     * that died a moment longer costs nothing: its connections are dead either way).
+     */
     private long forwardSilence() {
-        return 4 * config.advertInterval().toNanos();
+        return Math.max(TimeUnit.SECONDS.toNanos(2), 5 * config.advertInterval().toNanos());
     }
 
     private int drainFlags(int flag) {

@@ -171,8 +171,13 @@ public final class IpCommandDriver implements VipDriver {
         }
         String t = table(vip);
         List<String> script = new ArrayList<>(deleteTable("arp", vip));
-        script.add("table arp " + t + " { chain quiet { type filter hook input priority filter; policy accept; "
-                + "arp operation request arp daddr ip " + vip.address() + " drop; } }");
+        script.addAll(List.of(
+                "table arp " + t + " {",
+                "  chain quiet {",
+                "    type filter hook input priority filter; policy accept;",
+                "    arp operation request arp daddr ip " + vip.address() + " drop",
+                "  }",
+                "}"));
         nft("withdraw " + vip.address(), script);
         withdrawn.add(vip.address());
     }

@@ -191,6 +191,7 @@ public final class VipController implements AutoCloseable {
             }
             try {
                 driver.withdraw(vip);
+                log.info("VIP {}: answering no more ARP requests for it while it drains", vip.address());
             } catch (IOException e) {
                 withdrawFailures.increment();
                 log.warn("VIP {}: cannot stop answering ARP for it while it drains ({}): a neighbour that asks "

@@ -152,9 +152,14 @@ class IpCommandDriverTest {
     void aWithdrawnAddressIsNoLongerAnsweredForUntilItIsAddedAgain() throws IOException {
         IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
         d.withdraw(V4);
-        assertEquals(List.of("nft " + ARP_TABLE + "\ntable arp tandem_203_0_113_10 { chain quiet { type filter hook input "
-                + "priority filter; policy accept; arp operation request arp daddr ip 203.0.113.10 drop; } }"), ran,
-                "one transaction: the old table (if any) goes, the new one comes");
+        assertEquals(List.of("nft " + ARP_TABLE + """
+
+                table arp tandem_203_0_113_10 {
+                  chain quiet {
+                    type filter hook input priority filter; policy accept;
+                    arp operation request arp daddr ip 203.0.113.10 drop
+                  }
+                }"""), ran, "one transaction: the old table (if any) goes, the new one comes");
         ran.clear();
         d.add(V4);
         assertEquals(List.of("nft " + ARP_TABLE, "ip addr add 203.0.113.10/24 dev eth0"), ran,
