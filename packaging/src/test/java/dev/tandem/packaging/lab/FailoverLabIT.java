@@ -26,13 +26,17 @@ import org.slf4j.LoggerFactory;
  * The failover lab: a client and two nodes on a bridge, each node the packaged Tandem with a python backend
  * in its namespace, the VIP preferring n1, adverts every 100 ms. A client asks for the VIP every 10 ms, each
  * time on a new connection, while the master fails in one way or another; it must keep getting answers.
- * Needs root and {@code ip netns}; skips, saying why, without them. Runs after {@code package} (failsafe).
+ * Needs root and {@code ip netns}; skips, saying why, without them (the handovers also need {@code nft}).
+ * Runs after {@code package} (failsafe). {@code -Dtandem.lab.handovers=N} repeats the handover under load N
+ * times on the same two nodes (handover, resume, handover, ...).
  */
 class FailoverLabIT {
 
     private static final Logger log = LoggerFactory.getLogger(FailoverLabIT.class);
     private static final Pattern SUMMARY = Pattern.compile("summary requests=(\\d+) ok=(\\d+) failed=(\\d+) max_gap_ms=(\\d+)");
     private static final String URL = "http://" + Lab.VIP + "/";
+    /** nft's name for the VIP's rules during a handover (IpCommandDriver's). */
+    private static final String RULES = "tandem_" + Lab.VIP.replace('.', '_');
 
     private static Lab lab;
     private static Path work;
@@ -84,6 +88,9 @@ class FailoverLabIT {
         for (String ns : List.of(lab.n1, lab.n2)) {
             lab.sh("ip", "-n", ns, "link", "set", "eth0", "up");
             Lab.run(List.of("ip", "-n", ns, "addr", "del", Lab.VIP + "/24", "dev", "eth0"));
+            if (Lab.has("nft")) {
+                Lab.run(List.of("ip", "netns", "exec", ns, "nft", "flush", "ruleset"));
+            }
         }
     }
 
@@ -134,12 +141,25 @@ class FailoverLabIT {
                 .until(() -> answer().equals("n1") && Files.readString(log("n2")).contains("cluster: node n2 on UDP"));
     }
 
-    /** The client, polling for {@code millis}; returns once it has seen {@code warm} answers. */
+    /** The client, polling for {@code millis}; returns once it has seen 80 answers from n1. */
     private Process poller(long millis, Path out) throws Exception {
+        return poller(millis, out, 100, 300);
+    }
+
+    /**
+     * For a handover, where the question is whether a request is lost, not how fast it is answered: the
+     * machine is shared, and an answer that takes 400 ms while other builds run is not a lost one. The
+     * timeouts only bound a request that would never be answered.
+     */
+    private Process patientPoller(long millis, Path out) throws Exception {
+        return poller(millis, out, 1000, 2000);
+    }
+
+    private Process poller(long millis, Path out, int connectTimeoutMillis, int readTimeoutMillis) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         Process p = lab.spawn(lab.client, List.of(java, "-cp", cp, HttpPoller.class.getName(), URL, "10",
-                Long.toString(millis), "100", "300"), out);
+                Long.toString(millis), Integer.toString(connectTimeoutMillis), Integer.toString(readTimeoutMillis)), out);
         // the backup has heard the master for a while, and the client is running
         await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out)
                 && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 n1 ")).count() >= 80);
@@ -157,15 +177,29 @@ class FailoverLabIT {
     }
 
     /**
-     * A planned move loses no request but, at most, the one whose connection straddles the instant the
-     * client's ARP entry moves: its next segment reaches the new holder, whose kernel resets it. That is
-     * what VIPs moving at layer 2 cost (keepalived's clean stop costs the same); anything else (a timeout, a
-     * refusal, an error status, a second reset) fails the test.
+     * A planned move loses no request: not a reset, a timeout, a refusal or an error status. (A connection
+     * opened to the old holder an instant before the client's ARP entry moves has its next segments reach the
+     * new holder, which passes them on to the old one while it drains, rather than resetting them.)
      */
     private static void noRequestLost(Seen seen, String logs) {
         List<String> failures = seen.lines().stream().filter(l -> l.contains(" fail ")).toList();
-        assertTrue(failures.size() <= 1 && failures.stream().allMatch(l -> l.contains("Connection_reset")),
-                "no request lost but one reset at the move: " + failures + logs);
+        assertTrue(failures.isEmpty(), "no request lost: " + failures + logs);
+    }
+
+    private static void assumeNft() {
+        assumeTrue(Lab.has("nft"), "handover lab skipped: it needs nft (apt-get install nftables)");
+    }
+
+    /** The tables of Tandem's handover rules in namespace {@code ns} (none once a handover is over). */
+    private String rules(String ns) throws Exception {
+        return lab.output(ns, "nft", "list", "tables").lines().filter(l -> l.contains(RULES))
+                .reduce((a, b) -> a + "; " + b).orElse("");
+    }
+
+    private String mac(String ns) throws Exception {
+        Matcher m = Pattern.compile("link/ether (\\S+)").matcher(lab.output(ns, "ip", "link", "show", "eth0"));
+        assertTrue(m.find());
+        return m.group(1).toLowerCase(java.util.Locale.ROOT);
     }
 
     private Seen finish(Process poller, Path out) throws Exception {
@@ -231,33 +265,106 @@ class FailoverLabIT {
 
     @Test
     void tandemHandoverUnderLoadLosesNoRequestAndResumeTakesTheVipBack() throws Exception {
+        assumeNft();
         startBoth();
-        Path out = work.resolve("poll-handover.out");
-        Process poller = poller(10000, out);
-        Path cli = work.resolve("handover.out");
+        int rounds = Integer.getInteger("tandem.lab.handovers", 1);
+        int lost = 0;
+        for (int round = 1; round <= rounds; round++) {
+            Path out = work.resolve("poll-handover-" + round + ".out");
+            Process poller = patientPoller(10000, out);
+            Path cli = work.resolve("handover-" + round + ".out");
+            Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
+            assertTrue(handover.waitFor(40, TimeUnit.SECONDS), "tandem handover ends" + logs());
+            assertEquals(0, handover.exitValue(), Files.readString(cli) + logs());
+            assertTrue(Files.readString(cli).contains("handover complete"), Files.readString(cli));
+            Seen seen = finish(poller, out);
+            lost += seen.failed();
+            log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms (lost so far: {}); CLI said:\n{}",
+                    round, rounds, seen.failed(), seen.requests(), seen.maxGapMillis(), lost, Files.readString(cli));
+            noRequestLost(seen, logs());
+            assertTrue(seen.last().contains(" n2 "), "n2 holds the VIP" + logs());
+            assertTrue(lab.output(lab.n1, "sh", dist.resolve("bin/tandem").toString(), "status").contains("MAINTENANCE"));
+            // n1 released and took its rules with it; n2 ends its forwarding once n1 says it released
+            assertEquals("", rules(lab.n1));
+            await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> rules(lab.n2).isEmpty());
+
+            Path resumed = work.resolve("resume-" + round + ".out");
+            Process resume = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "resume"), resumed);
+            assertTrue(resume.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, resume.exitValue(), Files.readString(resumed));
+            await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1")
+                    && !lab.output(lab.n2, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/"));
+            assertEquals("", rules(lab.n1) + rules(lab.n2));
+        }
+    }
+
+    /**
+     * The mechanism behind the lost request of a handover, made to happen every time: a connection opened to
+     * n1 sends the end of its request after the client's ARP entry moved to n2. n2 passes it on to n1, which
+     * answers, where n2's kernel used to reset it. Meanwhile a client that asks who has the VIP hears only n2.
+     */
+    @Test
+    void aConnectionThatStraddlesTheMoveIsServedByTheOldHolderAndOnlyTheNewOneAnswersArp() throws Exception {
+        assumeNft();
+        startBoth();
+        Path go = work.resolve("straddle.go");
+        Path out = work.resolve("straddle.out");
+        Files.deleteIfExists(go);
+        Process straddler = lab.spawn(lab.client, List.of("python3", "-c", """
+                import os, socket, sys, time
+                s = socket.create_connection((sys.argv[1], 80), timeout=20)
+                s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n")
+                print("sent", flush=True)
+                while not os.path.exists(sys.argv[2]):
+                    time.sleep(0.01)
+                s.sendall(b"\\r\\n")
+                data = b""
+                try:
+                    while True:
+                        b = s.recv(65536)
+                        if not b:
+                            break
+                        data += b
+                    print("answer", data.split(b"\\r\\n\\r\\n", 1)[-1].decode().strip(), flush=True)
+                except OSError as e:
+                    print("fail", repr(e), flush=True)
+                """, Lab.VIP, go.toString()), out);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out) && Files.readString(out).contains("sent"));
+
+        Path cli = work.resolve("handover-straddle.out");
         Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
+        String n2 = mac(lab.n2);
+        // n2 announced (the client's entry moved) and n1 stepped down, keeping the address while it drains
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() ->
+                lab.output(lab.client, "ip", "neigh", "show", Lab.VIP).contains(n2)
+                        && Files.readString(log("n1")).contains("answering no more ARP requests"));
+        assertTrue(lab.output(lab.n1, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/"), logs());
+        // every probe broadcast, and every answer counted (arping's exit status says nothing useful here)
+        String arp = Lab.run(List.of("ip", "netns", "exec", lab.client, "arping", "-b", "-c", "3", "-I", "eth0", Lab.VIP))
+                .output();
+        List<String> answeredBy = Pattern.compile("\\[([0-9A-Fa-f:]{17})\\]").matcher(arp).results()
+                .map(r -> r.group(1).toLowerCase(java.util.Locale.ROOT)).toList();
+        assertTrue(!answeredBy.isEmpty() && answeredBy.stream().allMatch(n2::equals),
+                "only n2 answers who has the VIP: " + arp + logs());
+
+        Files.writeString(go, "go");
+        assertTrue(straddler.waitFor(20, TimeUnit.SECONDS), "the client ends" + logs());
+        assertEquals("answer n1", Files.readString(out).lines().reduce((a, b) -> b).orElse("").trim(),
+                Files.readString(out) + logs());
         assertTrue(handover.waitFor(40, TimeUnit.SECONDS), "tandem handover ends" + logs());
         assertEquals(0, handover.exitValue(), Files.readString(cli) + logs());
-        assertTrue(Files.readString(cli).contains("handover complete"), Files.readString(cli));
-        Seen seen = finish(poller, out);
-        log.info("(d) tandem handover: {} failed of {}, longest gap {} ms; CLI said:\n{}", seen.failed(), seen.requests(),
-                seen.maxGapMillis(), Files.readString(cli));
-        noRequestLost(seen, logs());
-        assertTrue(seen.last().contains(" n2 "), "n2 holds the VIP" + logs());
-        assertTrue(lab.output(lab.n1, "sh", dist.resolve("bin/tandem").toString(), "status").contains("MAINTENANCE"));
-
-        Path resumed = work.resolve("resume.out");
-        Process resume = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "resume"), resumed);
-        assertTrue(resume.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, resume.exitValue(), Files.readString(resumed));
-        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1"));
+        Matcher passed = Pattern.compile("\\((\\d+) segment\\(s\\) passed on\\)").matcher(Files.readString(log("n2")));
+        assertTrue(passed.find() && Integer.parseInt(passed.group(1)) > 0, "n2 passed the straddler's segments on" + logs());
+        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .until(() -> (rules(lab.n1) + rules(lab.n2)).isEmpty());
     }
 
     @Test
     void aPlannedStopUnderLoadLosesNoRequest() throws Exception {
+        assumeNft();
         startBoth();
         Path out = work.resolve("poll-planned.out");
-        Process poller = poller(12000, out);
+        Process poller = patientPoller(12000, out);
         node1.destroy(); // SIGTERM: hand over, drain, then stop
         assertTrue(node1.waitFor(30, TimeUnit.SECONDS), "n1 stops" + logs());
         Seen seen = finish(poller, out);
