@@ -37,6 +37,7 @@ class FailoverLabIT {
     private static final String URL = "http://" + Lab.VIP + "/";
     /** nft's name for the VIP's rules during a handover (IpCommandDriver's). */
     private static final String RULES = "tandem_" + Lab.VIP.replace('.', '_');
+    private static final Pattern PASSED_ON = Pattern.compile("\\((\\d+) segment\\(s\\) passed on\\)");
 
     private static Lab lab;
     private static Path work;
@@ -196,6 +197,24 @@ class FailoverLabIT {
                 .reduce((a, b) -> a + "; " + b).orElse("");
     }
 
+    /** How far n2's log goes now. */
+    private static int n2LogLength() throws IOException {
+        return Files.exists(log("n2")) ? Files.readString(log("n2")).length() : 0;
+    }
+
+    /**
+     * How many segments n2 passed on to n1 in the last forwarding its log tells of past {@code from} (-1: none
+     * ended there yet).
+     */
+    private static long passedOn(int from) throws IOException {
+        Matcher m = PASSED_ON.matcher(Files.readString(log("n2")).substring(from));
+        long last = -1;
+        while (m.find()) {
+            last = Long.parseLong(m.group(1));
+        }
+        return last;
+    }
+
     private String mac(String ns) throws Exception {
         Matcher m = Pattern.compile("link/ether (\\S+)").matcher(lab.output(ns, "ip", "link", "show", "eth0"));
         assertTrue(m.find());
@@ -271,6 +290,7 @@ class FailoverLabIT {
         int lost = 0;
         for (int round = 1; round <= rounds; round++) {
             Path out = work.resolve("poll-handover-" + round + ".out");
+            int logFrom = n2LogLength();
             Process poller = patientPoller(10000, out);
             Path cli = work.resolve("handover-" + round + ".out");
             Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
@@ -279,14 +299,15 @@ class FailoverLabIT {
             assertTrue(Files.readString(cli).contains("handover complete"), Files.readString(cli));
             Seen seen = finish(poller, out);
             lost += seen.failed();
-            log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms (lost so far: {}); CLI said:\n{}",
-                    round, rounds, seen.failed(), seen.requests(), seen.maxGapMillis(), lost, Files.readString(cli));
+            await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> rules(lab.n2).isEmpty());
+            log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms, {} segment(s) passed on to n1 (lost so "
+                    + "far: {}); CLI said:\n{}", round, rounds, seen.failed(), seen.requests(), seen.maxGapMillis(),
+                    passedOn(logFrom), lost, Files.readString(cli));
             noRequestLost(seen, logs());
             assertTrue(seen.last().contains(" n2 "), "n2 holds the VIP" + logs());
             assertTrue(lab.output(lab.n1, "sh", dist.resolve("bin/tandem").toString(), "status").contains("MAINTENANCE"));
-            // n1 released and took its rules with it; n2 ends its forwarding once n1 says it released
+            // n1 released and took its rules with it; n2 ended its forwarding once n1 said it released (above)
             assertEquals("", rules(lab.n1));
-            await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> rules(lab.n2).isEmpty());
 
             Path resumed = work.resolve("resume-" + round + ".out");
             Process resume = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "resume"), resumed);
@@ -332,6 +353,7 @@ class FailoverLabIT {
         await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out) && Files.readString(out).contains("sent"));
 
         Path cli = work.resolve("handover-straddle.out");
+        int logFrom = n2LogLength();
         Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
         String n2 = mac(lab.n2);
         // n2 announced (the client's entry moved) and n1 stepped down, keeping the address while it drains
@@ -353,8 +375,8 @@ class FailoverLabIT {
                 Files.readString(out) + logs());
         assertTrue(handover.waitFor(40, TimeUnit.SECONDS), "tandem handover ends" + logs());
         assertEquals(0, handover.exitValue(), Files.readString(cli) + logs());
-        Matcher passed = Pattern.compile("\\((\\d+) segment\\(s\\) passed on\\)").matcher(Files.readString(log("n2")));
-        assertTrue(passed.find() && Integer.parseInt(passed.group(1)) > 0, "n2 passed the straddler's segments on" + logs());
+        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> passedOn(logFrom) >= 0);
+        assertTrue(passedOn(logFrom) > 0, "n2 passed the straddler's segments on" + logs());
         await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                 .until(() -> (rules(lab.n1) + rules(lab.n2)).isEmpty());
     }
