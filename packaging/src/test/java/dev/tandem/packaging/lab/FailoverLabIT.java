@@ -9,8 +9,13 @@ import dev.tandem.testkit.HttpPoller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -18,6 +23,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +52,19 @@ class FailoverLabIT {
     private static Process backend2;
     private Process node1;
     private Process node2;
+    /** Where the nodes' logs (which go on from one test to the next) stood when this test began. */
+    private final Map<String, Integer> logStart = new HashMap<>();
+
+    @BeforeEach
+    void markTheLogs() throws IOException {
+        logStart.put("n1", logLength("n1"));
+        logStart.put("n2", logLength("n2"));
+    }
+
+    /** What a node logged in this test. */
+    private String testLog(String name) throws IOException {
+        return logSince(name, logStart.getOrDefault(name, 0));
+    }
 
     @BeforeAll
     static void buildLab() throws Exception {
@@ -57,7 +76,7 @@ class FailoverLabIT {
         lab = new Lab();
         try {
             lab.build();
-            Files.write(work.resolve("cluster.key"), java.security.SecureRandom.getInstanceStrong().generateSeed(32));
+            Files.write(work.resolve("cluster.key"), SecureRandom.getInstanceStrong().generateSeed(32));
             backend1 = backend(lab.n1, "n1");
             backend2 = backend(lab.n2, "n2");
         } catch (Exception e) {
@@ -74,7 +93,7 @@ class FailoverLabIT {
         }
         if (work != null) {
             try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -139,7 +158,7 @@ class FailoverLabIT {
         node2 = node(lab.n2, "n2");
         await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                 .failFast(() -> !node1.isAlive() || !node2.isAlive())
-                .until(() -> answer().equals("n1") && Files.readString(log("n2")).contains("cluster: node n2 on UDP"));
+                .until(() -> answer().equals("n1") && testLog("n2").contains("cluster: node n2 on UDP"));
     }
 
     /** The client, polling for {@code millis}; returns once it has seen 80 answers from n1. */
@@ -197,9 +216,14 @@ class FailoverLabIT {
                 .reduce((a, b) -> a + "; " + b).orElse("");
     }
 
-    /** How far n2's log goes now. */
-    private static int n2LogLength() throws IOException {
-        return Files.exists(log("n2")) ? Files.readString(log("n2")).length() : 0;
+    /** How far a node's log goes now (the logs go on from one test to the next). */
+    private static int logLength(String name) throws IOException {
+        return Files.exists(log(name)) ? Files.readString(log(name)).length() : 0;
+    }
+
+    /** What a node logged past {@code from}. */
+    private static String logSince(String name, int from) throws IOException {
+        return Files.readString(log(name)).substring(from);
     }
 
     /**
@@ -207,7 +231,7 @@ class FailoverLabIT {
      * ended there yet).
      */
     private static long passedOn(int from) throws IOException {
-        Matcher m = PASSED_ON.matcher(Files.readString(log("n2")).substring(from));
+        Matcher m = PASSED_ON.matcher(logSince("n2", from));
         long last = -1;
         while (m.find()) {
             last = Long.parseLong(m.group(1));
@@ -218,7 +242,7 @@ class FailoverLabIT {
     private String mac(String ns) throws Exception {
         Matcher m = Pattern.compile("link/ether (\\S+)").matcher(lab.output(ns, "ip", "link", "show", "eth0"));
         assertTrue(m.find());
-        return m.group(1).toLowerCase(java.util.Locale.ROOT);
+        return m.group(1).toLowerCase(Locale.ROOT);
     }
 
     private Seen finish(Process poller, Path out) throws Exception {
@@ -261,7 +285,7 @@ class FailoverLabIT {
         // Back after the crash: the address left behind goes, and n1, preferred, takes the VIP again.
         node1 = node(lab.n1, "n1");
         await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
-                .until(() -> Files.readString(log("n1")).contains("from a previous run, removing it"));
+                .until(() -> testLog("n1").contains("from a previous run, removing it"));
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1"));
     }
 
@@ -275,8 +299,8 @@ class FailoverLabIT {
         backend1 = backend(lab.n1, "n1");
         log.info("(c) backends dead: outage {} ms, {} failed of {}", seen.maxGapMillis(), seen.failed(), seen.requests());
         assertTrue(seen.answeredBy("n2") && seen.last().contains(" n2 "), "n2 took over" + logs());
-        assertTrue(Files.readString(log("n1")).contains("cannot serve"), logs());
-        assertTrue(Files.readString(log("n2")).contains("(peer_fault)"), "taken over at the skew time" + logs());
+        assertTrue(testLog("n1").contains("cannot serve"), logs());
+        assertTrue(testLog("n2").contains("(peer_fault)"), "taken over at the skew time" + logs());
 
         // healthy again, n1 takes the VIP back (preempt)
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1"));
@@ -290,7 +314,7 @@ class FailoverLabIT {
         int lost = 0;
         for (int round = 1; round <= rounds; round++) {
             Path out = work.resolve("poll-handover-" + round + ".out");
-            int logFrom = n2LogLength();
+            int logFrom = logLength("n2");
             Process poller = patientPoller(10000, out);
             Path cli = work.resolve("handover-" + round + ".out");
             Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
@@ -353,19 +377,20 @@ class FailoverLabIT {
         await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out) && Files.readString(out).contains("sent"));
 
         Path cli = work.resolve("handover-straddle.out");
-        int logFrom = n2LogLength();
+        int logFrom = logLength("n2");
+        int n1From = logLength("n1");
         Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
         String n2 = mac(lab.n2);
         // n2 announced (the client's entry moved) and n1 stepped down, keeping the address while it drains
         await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() ->
                 lab.output(lab.client, "ip", "neigh", "show", Lab.VIP).contains(n2)
-                        && Files.readString(log("n1")).contains("answering no more ARP requests"));
+                        && logSince("n1", n1From).contains("answering no more ARP requests"));
         assertTrue(lab.output(lab.n1, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/"), logs());
         // every probe broadcast, and every answer counted (arping's exit status says nothing useful here)
         String arp = Lab.run(List.of("ip", "netns", "exec", lab.client, "arping", "-b", "-c", "3", "-I", "eth0", Lab.VIP))
                 .output();
         List<String> answeredBy = Pattern.compile("\\[([0-9A-Fa-f:]{17})\\]").matcher(arp).results()
-                .map(r -> r.group(1).toLowerCase(java.util.Locale.ROOT)).toList();
+                .map(r -> r.group(1).toLowerCase(Locale.ROOT)).toList();
         assertTrue(!answeredBy.isEmpty() && answeredBy.stream().allMatch(n2::equals),
                 "only n2 answers who has the VIP: " + arp + logs());
 
@@ -393,6 +418,6 @@ class FailoverLabIT {
         log.info("(d) planned stop: {} failed of {}, longest gap {} ms", seen.failed(), seen.requests(), seen.maxGapMillis());
         noRequestLost(seen, logs());
         assertTrue(seen.last().contains(" n2 "), "n2 holds the VIP" + logs());
-        assertTrue(Files.readString(log("n1")).contains("handover complete"), logs());
+        assertTrue(testLog("n1").contains("handover complete"), logs());
     }
 }
