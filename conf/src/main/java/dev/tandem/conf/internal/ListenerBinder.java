@@ -39,7 +39,8 @@ final class ListenerBinder {
         name.ifPresent(n -> unique(names, n, nameValue, "a name"));
         YamlValue bindValue = o.get("bind").required(BIND);
         Optional<HostPort> bind = bindValue.as(BIND, Addresses::bind);
-        bind.ifPresent(b -> unique(binds, b, bindValue, "an address"));
+        // Port 0 asks the system for a free port, so two such listeners never collide (tests run that way).
+        bind.filter(b -> b.port() != 0).ifPresent(b -> unique(binds, b, bindValue, "an address"));
         Optional<Optional<TlsConfig>> tls = tls(o.get("tls"));
         boolean secure = o.get("tls").isPresent();
         Optional<Optional<HttpsRedirect>> redirect = redirect(o.get("redirect_https"), secure);

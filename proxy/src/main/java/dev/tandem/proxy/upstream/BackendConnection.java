@@ -20,6 +20,9 @@ import java.io.IOException;
  */
 public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
+    /** The name of the HTTP codec in a server connection's pipeline. */
+    static final String HTTP_CODEC = "http";
+
     private final BackendPool pool;
     private Channel channel;
     private BackendListener listener;
@@ -60,6 +63,19 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         } else {
             channel.close();
         }
+    }
+
+    /**
+     * Takes this connection out of HTTP for good (a {@code 101 Switching Protocols}): the request lets go of it,
+     * and it never returns to a pool. The caller puts its own handler at the end of the pipeline first, then
+     * calls this, which removes the HTTP codec and this handler; bytes the codec read past the 101 go on to the
+     * caller's handler.
+     */
+    public Channel detach() {
+        listener = null;
+        channel.pipeline().remove(this);
+        channel.pipeline().remove(HTTP_CODEC);
+        return channel;
     }
 
     long idleSince() {
