@@ -72,9 +72,10 @@ final class Node implements AutoCloseable {
         Node node = new Node(configFile, transport, name != null ? name : hostName());
         ConfigValidation validation = ConfigValidation.standard();
         Snapshot snapshot = validation.load(configFile, 1);
+        validation.warnings(snapshot).forEach(w -> log.warn("{}", w));
         node.proxy.start(snapshot);
         try {
-            node.reloader = new ConfigReloader(configFile, snapshot, validation::checked, node::apply, node.meters,
+            node.reloader = new ConfigReloader(configFile, snapshot, validation::checkedAndWarned, node::apply, node.meters,
                     Clock.systemUTC());
             NodeStatus.addSections(node);
             AdminApi.addRoutes(node);

@@ -392,4 +392,53 @@ class HttpsIT {
             assertEquals(total, read);
         }
     }
+
+    @Test
+    void aStopSendsGoawayAndLetsTheStreamsUnderWayFinish() throws Exception {
+        backend.behaviour(Respond.after(Duration.ofMillis(800), Respond.name()));
+        try (NettyH2Client client = new NettyH2Client(https(), CA.caCertificate())) {
+            CompletableFuture<NettyH2Client.Response> slow = client.get("/slow");
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.requests() == 1);
+            CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return proxy.server().close(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // Netty's client numbers its first stream 3 (1 is kept for an h2c upgrade).
+            assertEquals(3L, client.goAway.get(10, TimeUnit.SECONDS), "GOAWAY names the stream under way as the last");
+            assertFalse(slow.isDone(), "GOAWAY came while the stream was under way");
+            NettyH2Client.Response r = slow.get(10, TimeUnit.SECONDS);
+            assertEquals(200, r.status());
+            assertEquals("a\n", r.body());
+            assertTrue(stopped.get(10, TimeUnit.SECONDS), "every connection finished within the drain timeout");
+        }
+    }
+
+    @Test
+    void anIdleTunnelIsClosed() throws Exception {
+        try (WebSocketEchoBackend echo = new WebSocketEchoBackend();
+             TestProxy plain = TestProxy.start(TestProxy.simpleConfig(echo.hostPort())
+                     + "limits: { tunnel_idle_timeout: 500ms }\n")) {
+            CompletableFuture<String> ended = new CompletableFuture<>();
+            WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + plain.address().getPort() + "/ws"), new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                            ended.complete("close");
+                            return null;
+                        }
+
+                        @Override
+                        public void onError(WebSocket webSocket, Throwable error) {
+                            ended.complete("error");
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            assertEquals(1, echo.openConnections());
+            ended.get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> echo.openConnections() == 0);
+            ws.abort();
+        }
+    }
 }
