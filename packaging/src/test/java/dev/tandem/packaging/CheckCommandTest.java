@@ -151,7 +151,7 @@ class CheckCommandTest {
                 """);
         assertEquals(1, tandem("check", bad.toString()));
         assertEquals(List.of(
-                bad + ":6:29: listeners[0].tls.certificates[0].key: " + dir.resolve("old.key")
+                bad + ":6:30: listeners[0].tls.certificates[0].key: " + dir.resolve("old.key")
                         + ": the key does not match the certificate in " + dir.resolve("a.pem"),
                 bad + ":7:18: listeners[0].tls.certificates[1].cert: " + dir.resolve("junk.pem")
                         + ": not a PEM file (no -----BEGIN ...----- block)",
