@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
+# summary: HTTPS req/s and CPU per request, Tandem vs nginx on one certificate (h2load HTTP/2, wrk HTTP/1.1 over TLS)
 # HTTPS throughput (issue 5): Tandem and nginx terminating TLS with the same certificate in front of the same
 # backend, in the same run: HTTP/2 with h2load and HTTP/1.1 over TLS with wrk. For each: requests per second
 # and CPU time of the proxy per request, and Tandem's ratio to nginx.
 #
-#   benchmarks/scenarios/https.sh [--duration 10] [--connections 32] [--streams 10]
+#   benchmarks/scenarios/https.sh [--duration 10] [--warmup 60] [--connections 32] [--streams 10] [--keepalive 320]
 #
 # Self-contained: needs nginx (nginx-light), h2load (nghttp2-client), wrk, openssl, taskset, curl, Java 17
 # and Maven. Builds Tandem's distribution with `mvn -B -q -DskipTests -pl packaging -am package` unless
@@ -12,12 +13,19 @@
 #
 # The certificate is an ECDSA P-256 one made here by openssl; both proxies get the same file. HTTP/2:
 # `h2load -c CONNECTIONS -m STREAMS` (streams in flight per connection); HTTP/1.1: `wrk -c CONNECTIONS`
-# (keep-alive, one request at a time per connection). A warm-up run precedes each measured run. CPU per
+# (keep-alive, one request at a time per connection). A warm-up run precedes each measured run: WARMUP
+# seconds, because the JVM compiles its request path on the same single core as it serves, which takes 40 to
+# 50 seconds of this load on a busy 2-core machine (the compiler's CPU time counts as the proxy's). CPU per
 # request is the proxy's user+system time over the measured run (from /proc/PID/stat) divided by the
 # requests completed.
 set -euo pipefail
 
 DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-60}
+# Idle keep-alive connections each proxy keeps to the backend. h2load's 32 x 10 streams keep up to 320
+# requests in flight: with fewer idle connections kept, both proxies open and close backend connections
+# all the time, which measures connection churn more than HTTPS.
+KEEPALIVE=${BENCH_KEEPALIVE:-320}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 STREAMS=${BENCH_STREAMS:-10}
 CPU_SUT=${BENCH_CPU_SUT:-0}
@@ -25,14 +33,16 @@ CPU_LOAD=${BENCH_CPU_LOAD:-1}
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --keepalive) KEEPALIVE=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --streams) STREAMS=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 for tool in nginx h2load wrk openssl taskset curl java; do
   command -v "$tool" >/dev/null || { echo "https: $tool is missing" >&2; exit 2; }
 done
@@ -96,9 +106,8 @@ events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-  http2_max_requests 1000000;
   http2_max_concurrent_streams 128;
-  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
+  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive $KEEPALIVE; }
   server {
     listen 127.0.0.1:$NGINX_PORT ssl http2;
     ssl_certificate $work/cert.pem;
@@ -136,7 +145,7 @@ sites:
 upstreams:
   backend:
     servers: [{ address: "127.0.0.1:$BACKEND_PORT" }]
-    keepalive: 64
+    keepalive: $KEEPALIVE
 admin:
   bind: 127.0.0.1:$TANDEM_ADMIN
 CONF
@@ -152,7 +161,7 @@ declare -A RPS CPU
 measure() {
   local name=$1 pid=$2 kind=$3 url=$4 out="$work/$1-$3.out" before after requests rps
   if [ "$kind" = h2 ]; then
-    taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D 3 "$url" >/dev/null 2>&1
+    taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$WARMUP" "$url" >/dev/null 2>&1
     before=$(cpu_ticks "$pid")
     taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$DURATION" "$url" > "$out" 2>&1
     after=$(cpu_ticks "$pid")
@@ -160,7 +169,7 @@ measure() {
     rps=$(awk '/^finished in/ {gsub(/,/, ""); print $4}' "$out")
     grep -q "h2" <(grep -i "Application protocol" "$out") || { echo "https: $name did not speak h2" >&2; cat "$out" >&2; }
   else
-    taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d3s "$url" >/dev/null 2>&1
+    taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1
     before=$(cpu_ticks "$pid")
     taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$url" > "$out" 2>&1
     after=$(cpu_ticks "$pid")
@@ -196,4 +205,5 @@ for kind in h2 h1; do
   printf '%-22s %12s %12s %14s %14s %8s\n' "$label" "${RPS[nginx-$kind]}" "${RPS[tandem-$kind]}" \
     "${CPU[nginx-$kind]}" "${CPU[tandem-$kind]}" "$ratio"
 done
-echo "($CONNECTIONS connections, ${DURATION}s each; proxy on core $CPU_SUT, load and backend on core $CPU_LOAD)"
+echo "($CONNECTIONS connections, ${WARMUP}s warm-up then ${DURATION}s each; proxy on core $CPU_SUT, load and backend on core $CPU_LOAD;"
+echo " load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

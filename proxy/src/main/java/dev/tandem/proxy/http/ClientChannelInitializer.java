@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -24,7 +25,7 @@ import java.util.Map;
  * plaintext:  connection, http-codec, flow-control, proxy
  * TLS:        connection, tls (SNI, then the TLS handler), protocol (ALPN), then either
  *             http-codec, flow-control, proxy                     (http/1.1, or no ALPN)
- *             http2-idle, http2-codec, http2-streams              (h2), each stream a child channel with
+ *             http2-flush, http2-idle, http2-codec, http2-streams (h2), each stream a child channel with
  *                 stream-codec, flow-control, proxy
  * </pre>
  * The same {@link ProxyHandler} serves an HTTP/1.1 connection and an HTTP/2 stream: the stream codec turns
@@ -92,6 +93,10 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 // A drain sends GOAWAY and waits for the streams under way; a stop cuts them at its own timeout.
                 .gracefulShutdownTimeoutMillis(listener.config().config().shutdown().drainTimeout().toMillis())
                 .build();
+        // Streams answer from their servers' reads, each with a flush of its own: gathered into one flush per
+        // event loop turn, the TLS handler writes one record and one syscall for all of them.
+        p.addLast(HandlerNames.HTTP2_FLUSH, new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         p.addLast(HandlerNames.HTTP2_IDLE, new Http2IdleTimeout(limits.keepaliveTimeout().toNanos(), codec));
         p.addLast(HandlerNames.HTTP2_CODEC, codec);
         LoopResources loop = loops.get(p.channel().eventLoop());

@@ -15,6 +15,8 @@ public final class HandlerNames {
     /** HTTP/1.1 after a 101 from the server: bytes relayed both ways. */
     public static final String TUNNEL = "tunnel";
 
+    /** HTTP/2 connections: one flush per event loop turn for the responses of every stream. */
+    public static final String HTTP2_FLUSH = "http2-flush";
     /** HTTP/2 connections: closes one that has had no stream for the keep-alive timeout. */
     public static final String HTTP2_IDLE = "http2-idle";
     public static final String HTTP2_CODEC = "http2-codec";

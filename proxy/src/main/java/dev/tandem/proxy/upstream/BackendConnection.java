@@ -99,6 +99,14 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (!(msg instanceof HttpObject)) {
+            // Raw bytes: the server switched protocols (101) for a request that did not ask to.
+            ReferenceCountUtil.release(msg);
+            listener = null;
+            ctx.close();
+            l.onFailure(this, FailureKind.INVALID_RESPONSE, new IOException("101 Switching Protocols without an Upgrade request"));
+            return;
+        }
         DecoderResult result = ((HttpObject) msg).decoderResult();
         if (result.isFailure()) {
             ReferenceCountUtil.release(msg);
