@@ -11,7 +11,9 @@ import java.util.Optional;
  *
  * @param nodes      every node by name, in file order, with the address its peers reach it on
  * @param secretFile shared key authenticating (and encrypting) all cluster traffic
- * @param witnesses  addresses a node must reach at least one of to take a VIP
+ * @param preemptDelay how long a node that comes back (start, health regained, witnesses reached again,
+ *                   maintenance ended) waits before it takes a VIP from a less preferred node; zero = at once
+ * @param witnesses  hosts a node must reach at least one of to take or keep a VIP
  * @param notifyScript a script called with {@code VIP STATE} on every transition
  */
 public record ClusterConfig(
@@ -20,8 +22,9 @@ public record ClusterConfig(
         Path secretFile,
         Duration advertInterval,
         boolean preempt,
+        Duration preemptDelay,
         List<VipConfig> vips,
-        List<String> witnesses,
+        List<WitnessConfig> witnesses,
         Optional<Path> notifyScript,
         Optional<MirrorConfig> mirror) {
 

@@ -28,8 +28,23 @@ import java.util.List;
  * <tr><td>{@code sites[].hosts}</td><td>non-empty list: a name, {@code *.example.com} or {@code *}; lowercased;
  *     each host in one site only</td><td>required</td></tr>
  * <tr><td>{@code sites[].static.root}</td><td>directory</td><td>required in {@code static}</td></tr>
- * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path</td><td>every path</td></tr>
+ * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path as sent (percent-encoded,
+ *     without the query)</td><td>every path</td></tr>
  * <tr><td>{@code sites[].static.fallback}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code sites[].static.index}</td><td>list of file names (no {@code /}), tried in order for a directory;
+ *     {@code []} = none</td><td>[index.html]</td></tr>
+ * <tr><td>{@code sites[].static.hidden}</td><td>boolean: serve names starting with a dot</td><td>false</td></tr>
+ * <tr><td>{@code sites[].static.cache_control}</td><td>header value, e.g. {@code public, max-age=3600}</td><td>none</td></tr>
+ * <tr><td>{@code sites[].static.mime_types}</td><td>mapping extension (without the dot) -&gt; media type
+ *     {@code type/subtype[; params]}, over the built-in table</td><td>built-in table only</td></tr>
+ * <tr><td>{@code sites[].static.precompressed}</td><td>boolean: serve {@code file.br} / {@code file.gz} when accepted</td>
+ *     <td>false</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.max_entries}</td><td>integer 1-10000000: paths kept open/remembered</td>
+ *     <td>{@value #OPEN_FILE_CACHE_MAX_ENTRIES}</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.valid}</td><td>duration &gt; 0: a change on disk is seen within it</td>
+ *     <td>2s</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.inline_max}</td><td>size 0-1m: files up to it are kept in memory and
+ *     sent with their head in one write; 0 = sendfile for every file</td><td>16k</td></tr>
  * <tr><td>{@code sites[].upstream}</td><td>name under {@code upstreams}</td><td>required, unless
  *     {@code static.fallback} is false</td></tr>
  * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
@@ -70,9 +85,12 @@ import java.util.List;
  * <tr><td>{@code cluster.secret_file}</td><td>file path (read by the cluster module, not here)</td><td>required</td></tr>
  * <tr><td>{@code cluster.advert_interval}</td><td>duration &gt;= 10ms</td><td>1s</td></tr>
  * <tr><td>{@code cluster.preempt}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code cluster.preempt_delay}</td><td>duration &gt;= 0: how long a node that comes back waits before
+ *     taking a VIP from a less preferred node</td><td>0s</td></tr>
  * <tr><td>{@code cluster.vips}</td><td>list of {@code {address: a.b.c.d/nn, interface, prefer}}; addresses unique</td><td>empty</td></tr>
  * <tr><td>{@code cluster.vips[].prefer}</td><td>node names, most preferred first</td><td>every node, in {@code nodes} order</td></tr>
- * <tr><td>{@code cluster.witnesses}</td><td>list of IP addresses or host names</td><td>empty</td></tr>
+ * <tr><td>{@code cluster.witnesses}</td><td>list of {@code HOST} or {@code icmp:HOST} (ICMP echo), {@code tcp:HOST:PORT}
+ *     (TCP connect; refused counts as reached)</td><td>empty</td></tr>
  * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
  * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of paths</td><td>no mirror</td></tr>
  * <tr><td>{@code node_health.require}</td><td>{@code all-upstreams} (every upstream has a server up),
@@ -108,6 +126,15 @@ public final class Defaults {
     public static final int RISE = 2;
     public static final int FALL = 3;
 
+    public static final List<String> INDEX = List.of("index.html");
+    public static final boolean HIDDEN = false;
+    public static final boolean PRECOMPRESSED = false;
+    public static final int OPEN_FILE_CACHE_MAX_ENTRIES = 10_000;
+    public static final int OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT = 10_000_000;
+    public static final Duration OPEN_FILE_CACHE_VALID = Duration.ofSeconds(2);
+    public static final long OPEN_FILE_CACHE_INLINE_MAX = 16 * 1024;
+    public static final long OPEN_FILE_CACHE_INLINE_MAX_LIMIT = 1024 * 1024;
+
     public static final int MIN_HEADER_BYTES = 1024;
     public static final int MAX_HEADER_BYTES_LIMIT = 1024 * 1024;
     public static final int MAX_HEADER_BYTES = 16 * 1024;
@@ -126,6 +153,7 @@ public final class Defaults {
     public static final Duration ADVERT_INTERVAL = Duration.ofSeconds(1);
     public static final Duration MIN_ADVERT_INTERVAL = Duration.ofMillis(10);
     public static final boolean PREEMPT = true;
+    public static final Duration PREEMPT_DELAY = Duration.ZERO;
 
     /** Every upstream must have a server up for the node to count as able to serve. */
     public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());

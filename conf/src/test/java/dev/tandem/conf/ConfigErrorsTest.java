@@ -248,6 +248,82 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void badStaticValues() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      index: [index.html, ../x.html, "", "a/b"]
+                      hidden: sometimes
+                      cache_control: "max-age=1\\nSet-Cookie: a=b"
+                      precompressed: 1
+                """,
+                "t.yaml:9:27: sites[0].static.index[1]: '../x.html' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:9:38: sites[0].static.index[2]: '' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:9:42: sites[0].static.index[3]: 'a/b' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:10:15: sites[0].static.hidden: 'sometimes' (expected: true or false)",
+                "t.yaml:11:22: sites[0].static.cache_control: 'max-age=1\\nSet-Cookie: a=b' (expected: a header value such as 'public, max-age=3600')",
+                "t.yaml:12:22: sites[0].static.precompressed: 1 (expected: true or false)");
+    }
+
+    @Test
+    void badStaticIndexShape() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static: {root: /srv, fallback: false, index: index.html}
+                """,
+                "t.yaml:6:50: sites[0].static.index: 'index.html' (expected: a list of file names, e.g. [index.html])");
+    }
+
+    @Test
+    void badMimeTypes() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      mime_types:
+                        tar.gz: application/gzip
+                        md: markdown
+                        txt: "text/plain; charset"
+                        ok: text/x-ok
+                """,
+                "t.yaml:10:17: sites[0].static.mime_types.tar.gz: extension 'tar.gz' (expected: an extension without the dot, e.g. webmanifest)",
+                "t.yaml:11:13: sites[0].static.mime_types.md: 'markdown' (expected: a media type such as text/markdown; charset=utf-8)",
+                "t.yaml:12:14: sites[0].static.mime_types.txt: 'text/plain; charset' (expected: a media type such as text/markdown; charset=utf-8)");
+    }
+
+    @Test
+    void badOpenFileCache() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      open_file_cache: {max_entries: 0, valid: 0s, inactive: 20s, inline_max: 2m}
+                """,
+                "t.yaml:9:38: sites[0].static.open_file_cache.max_entries: 0 (expected: an integer from 1 to 10000000)",
+                "t.yaml:9:48: sites[0].static.open_file_cache.valid: '0s' (expected: a positive duration)",
+                "t.yaml:9:52: sites[0].static.open_file_cache: unknown key 'inactive' (expected: one of max_entries, valid, inline_max)",
+                "t.yaml:9:79: sites[0].static.open_file_cache.inline_max: '2m' (expected: a size from 0 to 1m)");
+    }
+
+    @Test
+    void unknownStaticKeySuggestsTheNearest() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static: {root: /srv, fallback: false, cache-control: no-cache}
+                """,
+                "t.yaml:6:43: sites[0].static: unknown key 'cache-control' (did you mean 'cache_control'?)");
+    }
+
+    @Test
     void unknownBalanceListsTheValidOnes() {
         assertErrors(LISTENER + """
                 upstreams:
@@ -534,11 +610,29 @@ class ConfigErrorsTest {
                   mirror: {paths: []}
                 """,
                 "t.yaml:5:27: cluster.nodes.b: '10.0.0.1' (expected: an address not already used by cluster.nodes.a)",
-                "t.yaml:7:25: cluster.witnesses[1]: 'x y' (expected: an IP address or a host name)",
+                "t.yaml:7:25: cluster.witnesses[1]: 'x y' (expected: a host (ICMP echo), icmp:HOST or tcp:HOST:PORT)",
                 "t.yaml:9:59: cluster.vips[0].prefer[1]: 'a' (expected: a node not already listed)",
                 "t.yaml:10:17: cluster.vips[1].address: '10.0.0.5/16' (expected: an address not already used by cluster.vips[0].address)",
                 "t.yaml:10:41: cluster.vips[1].interface: 'this-is-too-long0' (expected: a network interface name such as eth0)",
                 "t.yaml:11:19: cluster.mirror.paths: [] (expected: at least one file or directory)");
+    }
+
+    @Test
+    void clusterWitnessProbesAndPreemptDelay() {
+        assertErrors(LISTENER + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  preempt_delay: 5
+                  witnesses: ['tcp:10.0.0.9', 'tcp:10.0.0.9:0', 'tcp:10.0.0.9:99999', 'icmp:', 'udp:10.0.0.9:53', 'tcp:x y:22']
+                """,
+                "t.yaml:7:18: cluster.preempt_delay: 5 (expected: a duration with a unit, e.g. 5s or 5ms)",
+                "t.yaml:8:15: cluster.witnesses[0]: 'tcp:10.0.0.9' (expected: tcp:HOST:PORT with a port of 1-65535)",
+                "t.yaml:8:31: cluster.witnesses[1]: 'tcp:10.0.0.9:0' (expected: tcp:HOST:PORT with a port of 1-65535)",
+                "t.yaml:8:49: cluster.witnesses[2]: 'tcp:10.0.0.9:99999' (expected: tcp:HOST:PORT with a port of 1-65535)",
+                "t.yaml:8:71: cluster.witnesses[3]: 'icmp:' (expected: a host (ICMP echo), icmp:HOST or tcp:HOST:PORT)",
+                "t.yaml:8:80: cluster.witnesses[4]: 'udp:10.0.0.9:53' (expected: a host (ICMP echo), icmp:HOST or tcp:HOST:PORT)",
+                "t.yaml:8:99: cluster.witnesses[5]: 'tcp:x y:22' (expected: tcp:HOST:PORT with a port of 1-65535)");
     }
 
     @Test

@@ -131,7 +131,8 @@ class ConfigLoaderTest {
         assertTrue(cluster.preempt());
         assertEquals(List.of(new VipConfig("203.0.113.10", 24, "eth0", List.of("lb1", "lb2")),
                 new VipConfig("203.0.113.11", 24, "eth0", List.of("lb2", "lb1"))), cluster.vips());
-        assertEquals(List.of("10.0.0.1"), cluster.witnesses());
+        assertEquals(List.of(WitnessConfig.icmp("10.0.0.1")), cluster.witnesses());
+        assertEquals(Duration.ZERO, cluster.preemptDelay());
         assertEquals(Optional.of(Path.of("/etc/tandem/notify.sh")), cluster.notifyScript());
         assertEquals(List.of(Path.of("/etc/tandem/tandem.yaml"), Path.of("/etc/tandem/certs"), Path.of("/var/www")),
                 cluster.mirror().orElseThrow().paths());
@@ -243,6 +244,53 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void staticFilesWithEveryKey() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                sites:
+                  - hosts: [example.com]
+                    static:
+                      root: www
+                      match: '\\.(css|js)$'
+                      fallback: false
+                      index: [index.htm, default.html]
+                      hidden: true
+                      cache_control: "public, max-age=3600"
+                      mime_types: {WebManifest: application/manifest+json, md: "text/markdown; charset=utf-8"}
+                      precompressed: true
+                      open_file_cache: {max_entries: 500, valid: 250ms, inline_max: 4k}
+                """, Path.of("/srv"));
+        StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
+        assertEquals(Path.of("/srv/www"), st.root());
+        assertEquals("\\.(css|js)$", st.match().orElseThrow().pattern());
+        assertFalse(st.fallback());
+        assertEquals(List.of("index.htm", "default.html"), st.index());
+        assertTrue(st.hidden());
+        assertEquals(Optional.of("public, max-age=3600"), st.cacheControl());
+        assertEquals(Map.of("webmanifest", "application/manifest+json", "md", "text/markdown; charset=utf-8"), st.mimeTypes());
+        assertTrue(st.precompressed());
+        assertEquals(new OpenFileCacheConfig(500, Duration.ofMillis(250), 4096), st.openFileCache());
+    }
+
+    @Test
+    void staticFilesDefaults() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                sites:
+                  - hosts: [example.com]
+                    static: {root: /www, fallback: false, index: [], open_file_cache: {valid: 10s}}
+                """, BASE);
+        StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
+        assertEquals(List.of(), st.index());
+        assertFalse(st.hidden());
+        assertEquals(Optional.empty(), st.cacheControl());
+        assertEquals(Map.of(), st.mimeTypes());
+        assertFalse(st.precompressed());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(10), 16_384), st.openFileCache());
+        assertEquals(List.of("index.html"), new StaticConfig(Path.of("/www"), Optional.empty(), true).index());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(2), 16_384),
+                new StaticConfig(Path.of("/www"), Optional.empty(), true).openFileCache());
+    }
+
+    @Test
     void accessLogKeywords() throws ConfigException {
         assertEquals(Optional.of(new AccessLogConfig(Optional.empty())),
                 ConfigLoader.parse("t.yaml", MINIMAL + "access_log: '-'\n", BASE).accessLog());
@@ -250,6 +298,23 @@ class ConfigLoaderTest {
                 ConfigLoader.parse("t.yaml", MINIMAL + "access_log: stdout\n", BASE).accessLog());
         assertEquals(Optional.empty(), ConfigLoader.parse("t.yaml", MINIMAL + "access_log: off\n", BASE).accessLog());
         assertEquals(0, ConfigLoader.parse("t.yaml", MINIMAL + "workers: auto\n", BASE).workers());
+    }
+
+    @Test
+    void witnessProbesAndPreemptDelay() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  preempt_delay: 30s
+                  witnesses: [10.0.0.254, 'icmp:gw.internal', 'tcp:10.0.0.2:22', 'TCP:[2001:db8::1]:443']
+                """, BASE);
+        ClusterConfig cluster = c.cluster().orElseThrow();
+        assertEquals(Duration.ofSeconds(30), cluster.preemptDelay());
+        assertEquals(List.of(WitnessConfig.icmp("10.0.0.254"), WitnessConfig.icmp("gw.internal"),
+                WitnessConfig.tcp("10.0.0.2", 22), WitnessConfig.tcp("2001:db8::1", 443)), cluster.witnesses());
+        assertEquals("tcp:[2001:db8::1]:443", cluster.witnesses().get(3).toString());
+        assertEquals("10.0.0.254", cluster.witnesses().get(0).toString());
     }
 
     @Test

@@ -1,10 +1,12 @@
 package dev.tandem.packaging;
 
+import dev.tandem.cluster.ClusterCheck;
 import dev.tandem.conf.ConfigCheck;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.proxy.statics.StaticRootCheck;
 import dev.tandem.proxy.tls.TlsCheck;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,7 +31,7 @@ final class ConfigValidation {
 
     /** The checks of every module that owns files named in the config. */
     static ConfigValidation standard() {
-        return new ConfigValidation(List.of(new TlsCheck()));
+        return new ConfigValidation(List.of(new StaticRootCheck(), new ClusterCheck(), new TlsCheck()));
     }
 
     /**

@@ -30,6 +30,11 @@ public final class Main {
                                                   (warnings, e.g. an expired certificate: FILE:LINE:COL: warning: ..., exit 0)
               status [--admin HOST:PORT] [--config FILE] [--token TOKEN] [--json]
                                                   a running node's state; exit 1 when it cannot be reached
+              handover [--admin HOST:PORT] [--config FILE] [--token TOKEN] [--timeout SECONDS]
+                                                  hand every VIP this node holds to a peer, losing no request,
+                                                  and stay out of elections; waits until done (exit 0) or 1
+              resume [--admin HOST:PORT] [--config FILE] [--token TOKEN]
+                                                  end maintenance: take part in elections again
               demo                                proxy on :8080 in front of two demo backends, admin on :9090
             """;
 
@@ -53,6 +58,7 @@ public final class Main {
                 case "check" -> check(rest, out, err);
                 case "run" -> runNode(rest, err);
                 case "status" -> StatusCommand.run(rest, out, err);
+                case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
                 case "demo" -> Demo.run(out);
                 default -> {
                     err.println("tandem: unknown command '" + command + "'");

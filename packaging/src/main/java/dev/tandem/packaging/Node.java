@@ -1,5 +1,7 @@
 package dev.tandem.packaging;
 
+import dev.tandem.cluster.LocalNode;
+import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.Snapshot;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,7 @@ final class Node implements AutoCloseable {
     private ConfigReloader reloader;
     private AdminServer admin;
     private volatile ConfigWatcher watcher;
+    private volatile ClusterService cluster;
     private boolean stopped;
 
     private Node(Path configFile, Transport transport, String name) {
@@ -63,16 +67,23 @@ final class Node implements AutoCloseable {
     }
 
     /**
-     * Loads {@code configFile} and starts serving it on {@code transport}.
+     * Loads {@code configFile} and starts serving it on {@code transport}; when the config has a
+     * {@code cluster}, joins it once the listeners are up (they bind VIPs with IP_FREEBIND, so they are up
+     * before a VIP arrives) and the request path is warm.
      *
-     * @param name the node's name for status; null for the host name
+     * @param name the node's name: with a cluster, the node of {@code cluster.nodes} this is (null: the one
+     *             whose address is on this host); without, the name for status (null: the host name)
+     * @throws IllegalArgumentException when the cluster node cannot be told (a wrong name, none or several local)
      */
     static Node start(Path configFile, Transport transport, String name)
             throws IOException, ConfigException, InterruptedException {
-        Node node = new Node(configFile, transport, name != null ? name : hostName());
         ConfigValidation validation = ConfigValidation.standard();
         Snapshot snapshot = validation.load(configFile, 1);
         validation.warnings(snapshot).forEach(w -> log.warn("{}", w));
+        Optional<ClusterConfig> clusterConfig = snapshot.config().cluster();
+        String nodeName = clusterConfig.isPresent() ? LocalNode.pick(clusterConfig.get(), Optional.ofNullable(name))
+                : name != null ? name : hostName();
+        Node node = new Node(configFile, transport, nodeName);
         node.proxy.start(snapshot);
         try {
             node.reloader = new ConfigReloader(configFile, snapshot, validation::checkedAndWarned, node::apply, node.meters,
@@ -82,11 +93,23 @@ final class Node implements AutoCloseable {
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
             node.watchIfNoMirror(snapshot);
+            if (clusterConfig.isPresent()) {
+                // A backup takes a VIP over cold otherwise: warm the request path before joining.
+                Warmup.run(snapshot, transport);
+                node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
+                        node.proxy, node.proxy.nodeHealth());
+                ClusterAdmin.add(node, node.cluster);
+            }
         } catch (IOException | RuntimeException e) {
             node.stop(Duration.ZERO);
             throw e;
         }
         return node;
+    }
+
+    /** The cluster this node is part of, if its config has one. */
+    Optional<ClusterService> cluster() {
+        return Optional.ofNullable(cluster);
     }
 
     private static String hostName() {
@@ -99,6 +122,11 @@ final class Node implements AutoCloseable {
 
     /** Puts {@code snapshot} in force everywhere, or nowhere (called on the control thread). */
     private void apply(Snapshot snapshot) throws IOException, InterruptedException {
+        if (!snapshot.config().cluster().equals(reloader.current().config().cluster())) {
+            // The elections keep the cluster they started with: changing nodes, keys or VIPs under running
+            // elections could hand a VIP to two nodes. The rest of the config applies now.
+            log.warn("cluster: changes to the cluster section take effect at the next restart");
+        }
         HostPort oldAdmin = reloader.current().config().admin().bind();
         HostPort newAdmin = snapshot.config().admin().bind();
         admin.rebind(newAdmin);
@@ -212,6 +240,12 @@ final class Node implements AutoCloseable {
         }
         if (reloader != null) {
             reloader.close();
+        }
+        ClusterService c = cluster;
+        if (c != null) {
+            // First the VIPs go to a peer (this node serving until the peer has announced them), then the drain.
+            c.stop();
+            cluster = null;
         }
         boolean clean = true;
         try {

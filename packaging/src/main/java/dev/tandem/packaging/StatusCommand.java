@@ -84,7 +84,7 @@ final class StatusCommand {
     }
 
     /** A wildcard bind address is reached on loopback. */
-    private static HostPort connectable(HostPort bind) {
+    static HostPort connectable(HostPort bind) {
         return switch (bind.host()) {
             case "0.0.0.0" -> new HostPort("127.0.0.1", bind.port());
             case "::", "0:0:0:0:0:0:0:0" -> new HostPort("::1", bind.port());
@@ -191,10 +191,7 @@ final class StatusCommand {
             }
             b.append('\n').append(table(rows, 3, 4, 5, 6));
 
-            b.append('\n').append("cluster   ").append(status.containsKey("cluster") ? "" : "no cluster\n");
-            if (status.containsKey("cluster")) {
-                b.append(new String(Json.write(status.get("cluster"), false), StandardCharsets.UTF_8)).append('\n');
-            }
+            b.append('\n').append(cluster(status.get("cluster")));
             for (Map.Entry<?, ?> e : status.entrySet()) {
                 String key = String.valueOf(e.getKey());
                 if (!List.of("node", "config", "listeners", "sites", "upstreams", "cluster").contains(key)) {
@@ -203,6 +200,44 @@ final class StatusCommand {
                 }
             }
             return b.toString();
+        }
+
+        /** The cluster: this node's standing, then one row per VIP. */
+        private static String cluster(Object section) {
+            if (!(section instanceof Map<?, ?> c)) {
+                return "cluster   no cluster\n";
+            }
+            StringBuilder b = new StringBuilder("cluster   node ").append(str(c.get("node")));
+            if (Boolean.TRUE.equals(c.get("maintenance"))) {
+                b.append(", MAINTENANCE (out of elections until tandem resume)");
+            }
+            if (!list(c.get("handover_pending")).isEmpty()) {
+                b.append(", handing over ").append(list(c.get("handover_pending")));
+            }
+            if (!Boolean.TRUE.equals(c.get("healthy"))) {
+                b.append(", cannot serve: ").append(str(c.get("health_reason")));
+            }
+            if (!Boolean.TRUE.equals(c.get("witnesses_reached"))) {
+                b.append(", reaches no witness of ").append(list(c.get("witnesses")));
+            }
+            b.append('\n');
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("VIP", "STATE", "HOLDER", "PRIORITY", "PEERS", "LAST CHANGE"));
+            for (Object o : list(c.get("vips"))) {
+                Map<?, ?> v = map(o);
+                StringBuilder peers = new StringBuilder();
+                for (Map.Entry<?, ?> p : map(v.get("peers")).entrySet()) {
+                    Map<?, ?> pv = map(p.getValue());
+                    peers.append(peers.length() == 0 ? "" : " ").append(p.getKey()).append('=').append(str(pv.get("priority")))
+                            .append(Boolean.TRUE.equals(pv.get("maintenance")) ? "(maint)" : "")
+                            .append(Boolean.TRUE.equals(pv.get("fault")) ? "(fault)" : "");
+                }
+                rows.add(List.of(str(v.get("vip")) + "/" + str(v.get("prefix_length")) + " " + str(v.get("interface")),
+                        Boolean.TRUE.equals(v.get("candidate")) ? str(v.get("state")) : "-",
+                        str(v.get("holder")), str(v.get("priority")), peers.length() == 0 ? "-" : peers.toString(),
+                        str(v.get("last_reason")) + " " + str(v.get("last_transition"))));
+            }
+            return b.append(table(rows, 3)).toString();
         }
 
         /** Columns padded to their widest cell; columns listed in {@code right} are right-aligned. */

@@ -5,6 +5,7 @@ import dev.tandem.conf.Config;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.conf.StaticConfig;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.health.HealthChecks;
 import dev.tandem.health.HealthTarget;
@@ -19,6 +20,7 @@ import dev.tandem.proxy.tls.CertificateWatcher;
 import dev.tandem.proxy.tls.ListenerTls;
 import dev.tandem.proxy.tls.ServerTlsContexts;
 import dev.tandem.proxy.tls.SessionTickets;
+import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.transport.Transport;
 import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.ServerKey;
@@ -70,6 +72,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private final MeterRegistry meters;
     private final ServerRegistry servers;
+    private final StaticFiles files;
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
@@ -97,6 +100,7 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.meters = meters;
         this.servers = new ServerRegistry(meters);
+        this.files = new StaticFiles(meters);
     }
 
     /** Starts the event loops and binds every listener of {@code snapshot}. */
@@ -141,7 +145,7 @@ public final class ProxyServer implements AutoCloseable {
         if (group == null) {
             throw new IllegalStateException("not started");
         }
-        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, meters, loops.size());
+        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, files, meters, loops.size());
         Config next = snapshot.config();
         RuntimeConfig previous = config.get();
         if (previous != null && previous.config().workers() != next.workers()) {
@@ -253,6 +257,9 @@ public final class ProxyServer implements AutoCloseable {
         });
         watchCertificates();
         servers.retainOnly(live);
+        Set<StaticConfig> liveFiles = new HashSet<>();
+        next.sites().forEach(s -> s.staticFiles().ifPresent(liveFiles::add));
+        files.retainOnly(liveFiles);
         List<HealthTarget> targets = compiled.healthTargets();
         healthChecks.apply(targets);
         nodeHealth.configure(next.nodeHealth(), targets);
@@ -402,6 +409,11 @@ public final class ProxyServer implements AutoCloseable {
         return servers;
     }
 
+    /** The static files' lookup executor and open-file caches. */
+    public StaticFiles files() {
+        return files;
+    }
+
     /**
      * Whether this node can serve: its listeners are bound and {@code node_health.require} is met. Available
      * before {@link #start} (it says no until the listeners are bound) and after {@link #close} (it says no).
@@ -469,6 +481,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         group = null;
+        files.close();
         AccessLog al = accessLog.getAndSet(null);
         if (al != null) {
             al.close();

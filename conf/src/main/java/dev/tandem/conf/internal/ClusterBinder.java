@@ -2,8 +2,10 @@ package dev.tandem.conf.internal;
 
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.Defaults;
+import dev.tandem.conf.HostPort;
 import dev.tandem.conf.MirrorConfig;
 import dev.tandem.conf.VipConfig;
+import dev.tandem.conf.WitnessConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +26,7 @@ final class ClusterBinder {
     }
 
     static Optional<ClusterConfig> bind(YamlValue value) {
-        return value.object("nodes", "port", "secret_file", "advert_interval", "preempt", "vips", "witnesses",
+        return value.object("nodes", "port", "secret_file", "advert_interval", "preempt", "preempt_delay", "vips", "witnesses",
                 "notify", "mirror").flatMap(ClusterBinder::cluster);
     }
 
@@ -41,19 +43,45 @@ final class ClusterBinder {
         Duration advertInterval = o.get("advert_interval").duration(Defaults.MIN_ADVERT_INTERVAL)
                 .orElse(Defaults.ADVERT_INTERVAL);
         boolean preempt = o.get("preempt").bool().orElse(Defaults.PREEMPT);
+        Duration preemptDelay = o.get("preempt_delay").duration(Duration.ZERO).orElse(Defaults.PREEMPT_DELAY);
         // Names, not addresses: a node with a bad address is still a node a VIP may prefer.
         List<VipConfig> vips = vips(o.get("vips"), List.copyOf(entries.orElse(Map.of()).keySet()));
-        List<String> witnesses = new ArrayList<>();
-        for (YamlValue w : o.get("witnesses").list("a list of IP addresses or host names").orElse(List.of())) {
-            w.as("an IP address or a host name", Addresses::host).ifPresent(witnesses::add);
+        List<WitnessConfig> witnesses = new ArrayList<>();
+        for (YamlValue w : o.get("witnesses").list("a list of hosts: 10.0.0.1, icmp:10.0.0.1 or tcp:10.0.0.1:22")
+                .orElse(List.of())) {
+            w.as(WITNESS, ClusterBinder::witness).ifPresent(witnesses::add);
         }
         Optional<Path> notify = o.get("notify").file();
         Optional<MirrorConfig> mirror = o.get("mirror").object("paths").map(ClusterBinder::mirror);
         if (secretFile.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ClusterConfig(nodes, port, secretFile.get(), advertInterval, preempt, vips, witnesses,
+        return Optional.of(new ClusterConfig(nodes, port, secretFile.get(), advertInterval, preempt, preemptDelay, vips, witnesses,
                 notify, mirror));
+    }
+
+    private static final String WITNESS = "a host (ICMP echo), icmp:HOST or tcp:HOST:PORT";
+
+    /** {@code HOST} or {@code icmp:HOST} (ICMP echo), {@code tcp:HOST:PORT} (TCP connect; refused counts as reached). */
+    static WitnessConfig witness(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("tcp:")) {
+            HostPort hp;
+            try {
+                hp = HostPort.parse(text.substring(4), -1);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(text + " (expected: tcp:HOST:PORT with a port of 1-65535)");
+            }
+            if (hp.port() == 0 || !Addresses.isHost(hp.host())) {
+                throw new IllegalArgumentException(text + " (expected: tcp:HOST:PORT with a port of 1-65535)");
+            }
+            return WitnessConfig.tcp(hp.host(), hp.port());
+        }
+        String host = lower.startsWith("icmp:") ? text.substring(5) : text;
+        if (!Addresses.isHost(host)) {
+            throw new IllegalArgumentException(text + " (expected: " + WITNESS + ")");
+        }
+        return WitnessConfig.icmp(host);
     }
 
     private static Map<String, String> nodes(Map<String, YamlValue> entries) {

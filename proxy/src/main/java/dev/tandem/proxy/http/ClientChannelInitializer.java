@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.Map;
 
 /**
@@ -24,9 +25,9 @@ import java.util.Map;
  * <pre>
  * plaintext:  connection, http-codec, flow-control, proxy
  * TLS:        connection, tls (SNI, then the TLS handler), protocol (ALPN), then either
- *             http-codec, flow-control, proxy                     (http/1.1, or no ALPN)
+ *             http-codec, flow-control, chunked-write, proxy      (http/1.1, or no ALPN)
  *             http2-flush, http2-idle, http2-codec, http2-streams (h2), each stream a child channel with
- *                 stream-codec, flow-control, proxy
+ *                 stream-codec, flow-control, chunked-write, proxy
  * </pre>
  * The same {@link ProxyHandler} serves an HTTP/1.1 connection and an HTTP/2 stream: the stream codec turns
  * frames into the HTTP/1 messages it speaks.
@@ -75,7 +76,20 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
         // Hands on one decoded message per read(), so that requests and body chunks are pulled, not pushed.
         p.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
+        if (listener.secure()) {
+            addChunkedWriter(p);
+        }
         p.addLast(HandlerNames.PROXY, new ProxyHandler(listener, loops.get(p.channel().eventLoop())));
+    }
+
+    /**
+     * Static files leave plaintext connections as file regions (sendfile/splice, no copy), which a TLS handler
+     * cannot encrypt; on secure listeners (HTTP/1.1 and every HTTP/2 stream) they go as chunks, which this
+     * handler reads from the file one at a time, as the connection can take them. Plaintext pipelines do
+     * without it: it would only queue writes.
+     */
+    private static void addChunkedWriter(ChannelPipeline p) {
+        p.addLast(HandlerNames.CHUNKED_WRITE, new ChunkedWriteHandler());
     }
 
     /**
@@ -108,6 +122,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 ChannelPipeline sp = stream.pipeline();
                 sp.addLast(HandlerNames.STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true));
                 sp.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
+                addChunkedWriter(sp);
                 sp.addLast(HandlerNames.PROXY, new ProxyHandler(listener, loop, true));
             }
         }));

@@ -10,6 +10,8 @@ public final class HandlerNames {
     /** TLS listeners, until the handshake ends: picks HTTP/2 or HTTP/1.1 by ALPN. */
     public static final String PROTOCOL = "protocol";
     public static final String HTTP_CODEC = "http-codec";
+    /** Secure listeners only: turns a static file's chunked input into buffers the TLS handler can encrypt. */
+    public static final String CHUNKED_WRITE = "chunked-write";
     public static final String FLOW_CONTROL = "flow-control";
     public static final String PROXY = "proxy";
     /** HTTP/1.1 after a 101 from the server: bytes relayed both ways. */

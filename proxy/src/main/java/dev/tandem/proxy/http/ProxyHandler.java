@@ -9,6 +9,7 @@ import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.runtime.RequestMetrics;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.Site;
+import dev.tandem.proxy.statics.StaticExchange;
 import dev.tandem.proxy.upstream.BackendConnection;
 import dev.tandem.proxy.upstream.BackendListener;
 import dev.tandem.proxy.upstream.BackendPool;
@@ -298,12 +299,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
         Site site = config.route(target.host());
         e.site = site;
+        if (site != null && site.files() != null && site.files().wants(request.method(), target.target())) {
+            site.files().serve(new StaticCall(e, request, target), request, target.target());
+            return;
+        }
+        toUpstream(e, request, target);
+    }
+
+    private void toUpstream(Exchange e, HttpRequest request, RequestTarget target) {
+        Site site = e.site;
         if (site == null || site.upstream() == null) {
             respondError(e, HttpResponseStatus.NOT_FOUND, e.bodyExpected);
             return;
         }
         e.group = site.upstream();
-        e.upstreamRequest = upstreamRequest(request, target, config);
+        e.upstreamRequest = upstreamRequest(request, target, e.config);
         connect(e);
     }
 
@@ -710,6 +720,85 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             upstreamTimer.disarm();
         } else {
             upstreamTimer.arm(timeoutNanos);
+        }
+    }
+
+    // ---- answering from disk ----
+
+    /**
+     * The static-file path's view of one exchange (see {@link StaticExchange}): everything the static side
+     * needs from this connection, and nothing else, so the two evolve apart.
+     */
+    private final class StaticCall implements StaticExchange {
+
+        private final Exchange e;
+        private final HttpRequest request;
+        private final RequestTarget target;
+
+        StaticCall(Exchange e, HttpRequest request, RequestTarget target) {
+            this.e = e;
+            this.request = request;
+            this.target = target;
+        }
+
+        @Override
+        public ChannelHandlerContext ctx() {
+            return ctx;
+        }
+
+        @Override
+        public boolean active() {
+            return ex == e && !closed;
+        }
+
+        @Override
+        public boolean secure() {
+            return listener.secure();
+        }
+
+        @Override
+        public void fallback() {
+            toUpstream(e, request, target);
+        }
+
+        @Override
+        public void error(HttpResponseStatus status, String reason) {
+            if (status.code() != HttpResponseStatus.NOT_FOUND.code()) {
+                log.info("client {} {} {} answered {}: {}", remote, e.method, e.uri, status.code(), reason);
+            }
+            respondError(e, status, e.bodyExpected);
+        }
+
+        @Override
+        public void respond(HttpResponse head, long bodyBytes) {
+            if (e.bodyExpected) {
+                // A GET with a body: the body is not read, so the connection cannot carry another request.
+                closeAfterResponse = true;
+            } else {
+                // Without a body a request is whole with its head; its empty end is read and dropped after this.
+                e.requestComplete = true;
+            }
+            setConnectionHeader(e, head.headers());
+            addHsts(e, head.headers());
+            e.status = head.status().code();
+            e.responseStarted = true;
+            e.responseComplete = true;
+            e.responseBytes = bodyBytes;
+            e.source = "disk";
+        }
+
+        @Override
+        public void written(ChannelFuture last) {
+            if (!last.isDone()) {
+                // A body still leaving: the client must keep reading it, as with a proxied response.
+                setClientWait(ClientWait.CLIENT, e.config.config().limits().clientTimeout().toNanos());
+            }
+            last.addListener(responseWritten);
+        }
+
+        @Override
+        public void progressed() {
+            clientTimer.touch();
         }
     }
 

@@ -1,0 +1,42 @@
+package dev.tandem.cluster.election;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one VIP's election needs to know about this node.
+ *
+ * @param priority      this node's priority for the VIP when healthy, 2-254 (see {@link #priorityOf})
+ * @param advertInterval how often a master advertises
+ * @param preemptDelay  how long a node must have been able to serve before it preempts a less preferred master
+ */
+public record ElectionSettings(String vip, String node, int priority, Duration advertInterval, boolean preempt,
+                               Duration preemptDelay) {
+
+    /** The priority a node advertises while its health says it cannot serve: below every healthy peer. */
+    public static final int FAULT_PRIORITY = 1;
+    /** Highest priority given out. 255 means "address owner" in RFC 5798 (master at once, no timers): not us. */
+    public static final int TOP_PRIORITY = 250;
+    public static final int STEP = 10;
+    /** Lowest priority a healthy node gets, so that it stays above {@link #FAULT_PRIORITY}. */
+    public static final int FLOOR_PRIORITY = 2;
+
+    public ElectionSettings {
+        if (priority < FLOOR_PRIORITY || priority > 254) {
+            throw new IllegalArgumentException("priority: " + priority + " (expected: 2-254)");
+        }
+        if (advertInterval.isNegative() || advertInterval.isZero()) {
+            throw new IllegalArgumentException("advertInterval: " + advertInterval + " (expected: > 0)");
+        }
+    }
+
+    /**
+     * The priority of {@code node} for a VIP whose {@code prefer} list is given: the first gets 250, each next
+     * one 10 less (gaps leave room for a future weight), never below 2; a node not in the list gets 0 and so
+     * never holds the VIP.
+     */
+    public static int priorityOf(String node, List<String> prefer) {
+        int i = prefer.indexOf(node);
+        return i < 0 ? 0 : Math.max(FLOOR_PRIORITY, TOP_PRIORITY - STEP * i);
+    }
+}

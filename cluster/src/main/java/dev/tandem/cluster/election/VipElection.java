@@ -1,0 +1,367 @@
+package dev.tandem.cluster.election;
+
+import dev.tandem.cluster.wire.Advert;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The RFC 5798 state machine (section 6.4) of one VIP on this node, as pure logic: time comes in as a
+ * {@code now} in nanoseconds (any monotonic origin), adverts to send and state changes go out through
+ * {@link Output}. Not thread-safe: the cluster drives it from its one event loop; tests drive it with a
+ * clock of their own.
+ *
+ * <p>Beyond the RFC, three things can make a node unfit to hold the VIP, each handled its own way:
+ * <ul>
+ * <li>Health: a node that cannot serve advertises {@link ElectionSettings#FAULT_PRIORITY} with the
+ *     {@link Advert#FAULT} flag. A healthy, more preferred backup treats that like a priority-0 advert and
+ *     takes over after the skew time, whatever {@code preempt} says: a sick master is not a master worth
+ *     keeping. With no healthy peer the sick node keeps the VIP, which still beats no one holding it.</li>
+ * <li>Witnesses: a node that reaches none of its witnesses may be the isolated one, and a VIP held on both
+ *     sides is the split brain the witnesses exist to prevent: it releases at once (priority 0) and never
+ *     becomes master while the witnesses stay out of reach.</li>
+ * <li>Maintenance (handover): a master keeps the VIP, and keeps serving, while it advertises priority 0 with
+ *     {@link Advert#MAINTENANCE}; a peer takes over after the skew time, and only once that peer's adverts
+ *     say it is master and has {@link Advert#ANNOUNCED} the address does this node step down. Until
+ *     {@link #setMaintenance resume} it takes part in no election, even with preemption on.</li>
+ * </ul>
+ *
+ * <p>{@code preempt_delay}: a node that has just become able to hold the VIP (started, healthy again,
+ * witnesses back, maintenance over) does not preempt a less preferred master until it has stayed able for
+ * that long, so that a flapping node does not pull the VIP back and forth. It never delays taking over from
+ * a master that is gone.
+ */
+public final class VipElection {
+
+    /** Where the election's decisions go. Called on the thread that called the election. */
+    public interface Output {
+        /** Send an advert for this VIP, with this priority and these {@link Advert} flags, to every peer. */
+        void send(int priority, int flags);
+
+        /** The VIP went from {@code from} to {@code to}. */
+        void transition(VipState from, VipState to, Reason reason);
+    }
+
+    /** What this node last heard from a peer about this VIP. */
+    public record Peer(int priority, int flags, long heardAt) {
+    }
+
+    private static final long NEVER = Long.MAX_VALUE;
+
+    private final ElectionSettings settings;
+    private final long advertNanos;
+    private final long preemptDelayNanos;
+    private final Predicate<String> peerWinsTie;
+    private final Output out;
+    private final Map<String, Peer> peers = new LinkedHashMap<>();
+
+    private VipState state = VipState.INIT;
+    private long masterAdvertNanos;
+    private long masterDownAt = NEVER;
+    private Reason downReason = Reason.MASTER_DOWN;
+    private long advertAt = NEVER;
+    private boolean healthy = true;
+    private boolean witnessesReached = true;
+    private boolean maintenance;
+    private boolean announced;
+    private long ableSince;
+    private String master;
+    private Reason lastReason;
+
+    /**
+     * @param peerWinsTie true when the named peer wins a tie of priorities: RFC 5798 gives the VIP to the
+     *                    higher primary address, and so do we, with the node addresses from the config
+     */
+    public VipElection(ElectionSettings settings, Predicate<String> peerWinsTie, Output out) {
+        this.settings = settings;
+        this.advertNanos = settings.advertInterval().toNanos();
+        this.preemptDelayNanos = settings.preemptDelay().toNanos();
+        this.peerWinsTie = peerWinsTie;
+        this.out = out;
+        this.masterAdvertNanos = advertNanos;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /** Startup event: Initialize -> Backup. No priority here is 255, so no node goes straight to master. */
+    public void start(long now) {
+        if (state != VipState.INIT) {
+            return;
+        }
+        ableSince = now;
+        masterAdvertNanos = advertNanos;
+        masterDownAt = now + masterDownInterval();
+        downReason = Reason.MASTER_DOWN;
+        move(VipState.BACKUP, Reason.STARTUP);
+    }
+
+    /** Shutdown event: a master sends priority 0 so that a backup takes over after its skew time. */
+    public void stop(long now) {
+        if (state == VipState.MASTER) {
+            out.send(0, flags() & ~Advert.MASTER);
+        }
+        masterDownAt = NEVER;
+        advertAt = NEVER;
+        if (state != VipState.INIT) {
+            move(VipState.INIT, Reason.STOP);
+        }
+    }
+
+    /** An authenticated, fresh advert about this VIP from another node. */
+    public void onAdvert(long now, String from, Advert a) {
+        peers.put(from, new Peer(a.priority(), a.flags(), now));
+        switch (state) {
+            case INIT -> {
+            }
+            case BACKUP -> backupHeard(now, from, a);
+            case MASTER -> masterHeard(now, from, a);
+        }
+    }
+
+    private void backupHeard(long now, String from, Advert a) {
+        int mine = priority();
+        if (a.priority() == 0) {
+            // 6.4.2: the master leaves; take over after the skew time (a priority-0 advert still counts
+            // as hearing from it, so its state is forgotten).
+            if (from.equals(master)) {
+                master = null;
+            }
+            armDown(now + skew(), Reason.PEER_RELEASED);
+            return;
+        }
+        if (a.has(Advert.MASTER)) {
+            master = from;
+        }
+        if (a.has(Advert.FAULT) && canHold() && healthy && outranks(mine, a.priority(), from)) {
+            armDown(Math.min(masterDownAt, now + skew()), Reason.PEER_FAULT);
+            return;
+        }
+        // 6.4.2: an equal priority is accepted too; the address decides only between two masters.
+        if (!preempting(now) || a.priority() >= mine) {
+            masterAdvertNanos = Math.max(1, a.intervalMillis()) * 1_000_000L;
+            armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
+        } else {
+            // 6.4.2: preempting, the advert of a less preferred master is discarded; the down timer runs out.
+            downReason = Reason.PREEMPT;
+        }
+    }
+
+    private void masterHeard(long now, String from, Advert a) {
+        if (a.priority() == 0) {
+            // 6.4.3: another node gives up the VIP while we hold it: tell everyone at once who the master is.
+            advertise(now);
+            return;
+        }
+        if (maintenance) {
+            if (a.has(Advert.MASTER) && a.has(Advert.ANNOUNCED)) {
+                toBackup(now, from, a, Reason.HANDOVER);
+            }
+            return;
+        }
+        if (outranks(a.priority(), priority(), from, true)) {
+            toBackup(now, from, a, Reason.HIGHER_PRIORITY);
+        }
+    }
+
+    private void toBackup(long now, String from, Advert a, Reason why) {
+        advertAt = NEVER;
+        master = a.has(Advert.MASTER) ? from : null;
+        masterAdvertNanos = Math.max(1, a.intervalMillis()) * 1_000_000L;
+        move(VipState.BACKUP, why);
+        armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
+    }
+
+    /** Timers: call at {@link #nextDeadline()} (or later; early calls do nothing). */
+    public void tick(long now) {
+        if (state == VipState.BACKUP && now - masterDownAt >= 0) {
+            master = null;
+            if (canHold()) {
+                Reason why = downReason;
+                move(VipState.MASTER, why);
+                advertise(now);
+            } else {
+                // Unfit (witnesses, maintenance): stay out, and look again one master-down interval later.
+                armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
+            }
+        } else if (state == VipState.MASTER && now - advertAt >= 0) {
+            advertise(now);
+        }
+    }
+
+    /** When {@link #tick} next has something to do, on the same clock as {@code now}. */
+    public long nextDeadline() {
+        return switch (state) {
+            case INIT -> NEVER;
+            case BACKUP -> masterDownAt;
+            case MASTER -> advertAt;
+        };
+    }
+
+    /** Whether this node's health lets it serve. A master says so at once; a backup's priority changes. */
+    public void setHealthy(long now, boolean healthy) {
+        if (this.healthy == healthy) {
+            return;
+        }
+        this.healthy = healthy;
+        becameAble(now);
+        if (state == VipState.MASTER) {
+            advertise(now);
+        }
+    }
+
+    /** Whether this node reaches at least one witness (true when there are none). */
+    public void setWitnessesReached(long now, boolean reached) {
+        if (witnessesReached == reached) {
+            return;
+        }
+        witnessesReached = reached;
+        becameAble(now);
+        if (!reached && state == VipState.MASTER) {
+            out.send(0, flags() & ~Advert.MASTER);
+            advertAt = NEVER;
+            move(VipState.BACKUP, Reason.WITNESS_LOST);
+            armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
+        }
+    }
+
+    /** Maintenance on: hand the VIP over (when master) and stay out of elections; off: take part again. */
+    public void setMaintenance(long now, boolean on) {
+        if (maintenance == on) {
+            return;
+        }
+        maintenance = on;
+        becameAble(now);
+        if (state == VipState.MASTER) {
+            advertise(now);
+        }
+    }
+
+    /** Whether this node has the address on its interface and has announced it; carried in adverts. */
+    public void setAnnounced(long now, boolean announced) {
+        if (this.announced == announced) {
+            return;
+        }
+        this.announced = announced;
+        if (state == VipState.MASTER && announced) {
+            // Peers waiting to hand over learn it now rather than one interval later.
+            advertise(now);
+        }
+    }
+
+    private void becameAble(long now) {
+        if (canHold() && healthy) {
+            ableSince = now;
+        }
+    }
+
+    // ---------------------------------------------------------------- rules
+
+    private void advertise(long now) {
+        out.send(advertisedPriority(), flags());
+        advertAt = now + advertNanos;
+    }
+
+    private int advertisedPriority() {
+        if (maintenance) {
+            return 0;
+        }
+        return priority();
+    }
+
+    /** The priority this node runs with now: its configured one, or the fault priority when it cannot serve. */
+    public int priority() {
+        return healthy ? settings.priority() : ElectionSettings.FAULT_PRIORITY;
+    }
+
+    private int flags() {
+        int f = 0;
+        if (state == VipState.MASTER) {
+            f |= Advert.MASTER;
+        }
+        if (announced) {
+            f |= Advert.ANNOUNCED;
+        }
+        if (maintenance) {
+            f |= Advert.MAINTENANCE;
+        }
+        if (!healthy) {
+            f |= Advert.FAULT;
+        }
+        return f;
+    }
+
+    private boolean canHold() {
+        return witnessesReached && !maintenance;
+    }
+
+    private boolean preempting(long now) {
+        return settings.preempt() && canHold() && healthy && now - ableSince >= preemptDelayNanos;
+    }
+
+    /** Whether priority {@code a} (of this node unless {@code peerIsA}) beats {@code b}; ties go by address. */
+    private boolean outranks(int a, int b, String peer, boolean peerIsA) {
+        if (a != b) {
+            return a > b;
+        }
+        return peerIsA == peerWinsTie.test(peer);
+    }
+
+    private boolean outranks(int mine, int theirs, String peer) {
+        return outranks(mine, theirs, peer, false);
+    }
+
+    private void armDown(long at, Reason why) {
+        masterDownAt = at;
+        downReason = why;
+    }
+
+    /** RFC 5798: Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256. */
+    private long skew() {
+        return (256 - priority()) * masterAdvertNanos / 256;
+    }
+
+    /** RFC 5798: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time. */
+    private long masterDownInterval() {
+        return 3 * masterAdvertNanos + skew();
+    }
+
+    private void move(VipState to, Reason why) {
+        VipState from = state;
+        state = to;
+        lastReason = why;
+        out.transition(from, to, why);
+    }
+
+    // ---------------------------------------------------------------- status
+
+    public VipState state() {
+        return state;
+    }
+
+    public ElectionSettings settings() {
+        return settings;
+    }
+
+    /** The node that holds the VIP as far as this node knows: itself, the last master heard, or null. */
+    public String master() {
+        return state == VipState.MASTER ? settings.node() : master;
+    }
+
+    public boolean maintenance() {
+        return maintenance;
+    }
+
+    public boolean announced() {
+        return announced;
+    }
+
+    public Reason lastReason() {
+        return lastReason;
+    }
+
+    /** What each peer last said about this VIP, by node name. */
+    public Map<String, Peer> peers() {
+        return Collections.unmodifiableMap(peers);
+    }
+}

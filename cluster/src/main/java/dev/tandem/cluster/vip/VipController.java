@@ -1,0 +1,237 @@
+package dev.tandem.cluster.vip;
+
+import dev.tandem.conf.VipConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes one VIP's address follow what the election wants, on a thread of its own: the driver's commands block
+ * and may hang (bounded by their timeouts), and neither the event loops nor another VIP may wait for them.
+ *
+ * <p>Each request ({@link #hold}, {@link #release}) supersedes the ones before it, so a late retry of an old
+ * request never undoes a newer one. A failed command is logged, counted, and retried every
+ * {@code retryEvery} for as long as the request stands.
+ */
+public final class VipController implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(VipController.class);
+
+    /** Told, on the controller's thread, when the address is held and announced, and when it no longer is. */
+    public interface Listener {
+        void announced(boolean announced);
+    }
+
+    private final VipConfig vip;
+    private final VipDriver driver;
+    private final Listener listener;
+    private final Duration retryEvery;
+    private final Duration secondRound;
+    private final ScheduledExecutorService thread;
+    private final AtomicLong request = new AtomicLong();
+    private final Counter addFailures;
+    private final Counter removeFailures;
+    private final Counter announceFailures;
+    private volatile boolean present;
+    private volatile boolean wanted;
+    private volatile boolean announcing = true;
+
+    /**
+     * @param secondRound delay of the second announcement round after the first (keepalived's
+     *                    {@code garp_master_delay}, 5 s by default), for neighbours that missed the first
+     */
+    public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
+                         Duration retryEvery, Duration secondRound) {
+        this.vip = vip;
+        this.driver = driver;
+        this.listener = listener;
+        this.retryEvery = retryEvery;
+        this.secondRound = secondRound;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "tandem-vip-" + vip.address());
+            th.setDaemon(true);
+            return th;
+        });
+        // On close, what was asked runs; announcement rounds and retries still waiting are dropped.
+        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.thread = t;
+        this.addFailures = failures(meters, "add");
+        this.removeFailures = failures(meters, "remove");
+        this.announceFailures = failures(meters, "announce");
+    }
+
+    private Counter failures(MeterRegistry meters, String op) {
+        return Counter.builder("tandem_vip_driver_failures_total")
+                .description("VIP driver commands that failed (each is retried)")
+                .tag("vip", vip.address()).tag("op", op).register(meters);
+    }
+
+    /**
+     * At start, before any election: an address left on the interface by a previous run (a crash, a kill)
+     * is removed, since this node masters nothing yet. A request made meanwhile wins.
+     */
+    public void removeLeftover() {
+        long id = request.incrementAndGet();
+        thread.execute(() -> {
+            if (request.get() != id) {
+                return;
+            }
+            try {
+                if (driver.present(vip)) {
+                    log.info("VIP {}: on {} from a previous run, removing it", vip.address(), vip.iface());
+                    apply(id, false);
+                }
+            } catch (IOException e) {
+                log.warn("VIP {}: cannot list the addresses of {}: {}", vip.address(), vip.iface(), e.getMessage());
+            }
+        });
+    }
+
+    /** Add the address and announce it. */
+    public void hold() {
+        wanted = true;
+        announcing = true;
+        long id = request.incrementAndGet();
+        thread.execute(() -> apply(id, true));
+    }
+
+    /** Remove the address. */
+    public void release() {
+        wanted = false;
+        long id = request.incrementAndGet();
+        thread.execute(() -> apply(id, false));
+    }
+
+    /**
+     * Remove the address once a handover is safe: not before {@code quiet} has passed (neighbours that still
+     * send to this host's MAC keep being served, and the new holder's later announcement rounds land), then as
+     * soon as {@code idle} says nothing is in flight, and at the latest after {@code max}.
+     */
+    public void releaseWhenDrained(Duration quiet, BooleanSupplier idle, Duration max) {
+        wanted = false;
+        long id = request.incrementAndGet();
+        long giveUpAt = System.nanoTime() + max.toNanos();
+        thread.schedule(() -> drain(id, idle, giveUpAt), quiet.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void drain(long id, BooleanSupplier idle, long giveUpAt) {
+        if (request.get() != id) {
+            return;
+        }
+        boolean quiet;
+        try {
+            quiet = idle.getAsBoolean();
+        } catch (RuntimeException e) {
+            log.warn("VIP {}: drain check failed: {}", vip.address(), e.toString());
+            quiet = true;
+        }
+        if (quiet || System.nanoTime() - giveUpAt >= 0) {
+            if (!quiet) {
+                log.warn("VIP {}: requests still in flight after the drain limit, releasing anyway", vip.address());
+            }
+            apply(id, false);
+        } else {
+            thread.schedule(() -> drain(id, idle, giveUpAt), 50, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void apply(long id, boolean hold) {
+        if (request.get() != id) {
+            return;
+        }
+        if (hold) {
+            try {
+                driver.add(vip);
+                present = true;
+                log.info("VIP {} added on {}", vip.address(), vip.iface());
+            } catch (IOException e) {
+                fail(addFailures, "add", e, id, true);
+                return;
+            }
+            announce(id, true);
+        } else {
+            listener.announced(false);
+            try {
+                driver.remove(vip);
+                present = false;
+                log.info("VIP {} removed from {}", vip.address(), vip.iface());
+            } catch (IOException e) {
+                fail(removeFailures, "remove", e, id, false);
+            }
+        }
+    }
+
+    /**
+     * No more announcements of the address while it stays here: the node hands it over, and an announcement
+     * round still to come (the second, 5 s after the first) would pull the clients back from the new holder.
+     */
+    public void stopAnnouncing() {
+        announcing = false;
+        driver.stopAnnouncing(vip);
+    }
+
+    private void announce(long id, boolean first) {
+        if (request.get() != id || !announcing) {
+            return;
+        }
+        try {
+            driver.announce(vip);
+        } catch (IOException e) {
+            // The address is in place; a neighbour that missed this round learns on the next one.
+            announceFailures.increment();
+            log.warn("VIP {}: announcement failed: {}", vip.address(), e.getMessage());
+        }
+        if (first && request.get() == id) {
+            listener.announced(true);
+            thread.schedule(() -> announce(id, false), secondRound.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void fail(Counter counter, String op, IOException e, long id, boolean hold) {
+        counter.increment();
+        log.warn("VIP {}: {} failed, retrying in {}ms: {}", vip.address(), op, retryEvery.toMillis(), e.getMessage());
+        thread.schedule(() -> apply(id, hold), retryEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the address was on the interface after the last command that succeeded. */
+    public boolean present() {
+        return present;
+    }
+
+    /** Whether the election wants the address here. */
+    public boolean wanted() {
+        return wanted;
+    }
+
+    public VipConfig vip() {
+        return vip;
+    }
+
+    /** Waits up to {@code wait} for the requests made so far (a release on stop), then stops the thread. */
+    public void close(Duration wait) {
+        thread.execute(() -> request.set(Long.MIN_VALUE));
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("VIP {}: driver still busy after {}ms, leaving it", vip.address(), wait.toMillis());
+                thread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            thread.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}

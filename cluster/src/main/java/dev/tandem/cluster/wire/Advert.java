@@ -1,0 +1,38 @@
+package dev.tandem.cluster.wire;
+
+/**
+ * One advertisement: node {@code node} says, about VIP {@code vip}, its priority and state.
+ *
+ * @param priority       0 = "I am leaving, take over now" (RFC 5798), 1-254 = candidate, 255 is never sent
+ * @param intervalMillis the sender's advert interval; backups time the master out from it
+ * @param epoch          the sender's boot epoch; with {@code sequence} it orders every packet a node sends
+ * @param sequence       grows by one with every packet the sender sends in this epoch
+ * @param flags          {@link #MASTER}, {@link #ANNOUNCED}, {@link #MAINTENANCE}, {@link #FAULT}
+ */
+public record Advert(String node, String vip, int priority, int intervalMillis, long epoch, long sequence, int flags) {
+
+    /** The sender holds the VIP (is master). */
+    public static final int MASTER = 1;
+    /** The sender has the address on its interface and has announced it (first gratuitous ARP round done). */
+    public static final int ANNOUNCED = 2;
+    /** The sender is in maintenance: it hands the VIP over and takes part in no election. */
+    public static final int MAINTENANCE = 4;
+    /** The sender's health says it cannot serve. */
+    public static final int FAULT = 8;
+
+    public Advert {
+        if (priority < 0 || priority > 255) {
+            throw new IllegalArgumentException("priority: " + priority + " (expected: 0-255)");
+        }
+        if (intervalMillis <= 0) {
+            throw new IllegalArgumentException("intervalMillis: " + intervalMillis + " (expected: > 0)");
+        }
+        if ((flags & ~0xFF) != 0) {
+            throw new IllegalArgumentException("flags: " + flags + " (expected: 0-255)");
+        }
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.tandem.cluster.wire;
+
+import java.util.Locale;
+
+/** Why a received packet was dropped; the {@code reason} label of {@code tandem_cluster_adverts_total}. */
+public enum Rejection {
+    /** Shorter than its fields say, or with bytes after its MAC. */
+    MALFORMED,
+    /** Not a Tandem cluster packet, or from another version. */
+    FOREIGN,
+    /** The MAC does not match: forged, corrupted, or made with another secret. */
+    BAD_MAC,
+    /** Not newer than the last packet from the same node: replayed (or reordered). */
+    REPLAY,
+    /** From a node that is not in {@code cluster.nodes}, or claiming to be this node. */
+    UNKNOWN_NODE,
+    /** About a VIP this node does not have. */
+    UNKNOWN_VIP;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,310 @@
+package dev.tandem.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.cluster.key.ClusterKeys;
+import dev.tandem.cluster.vip.RecordingVipDriver;
+import dev.tandem.cluster.wire.Advert;
+import dev.tandem.cluster.wire.AdvertCodec;
+import dev.tandem.conf.ClusterConfig;
+import dev.tandem.conf.VipConfig;
+import dev.tandem.conf.WitnessConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Three nodes in this process, over real UDP on loopback (127.0.0.11-13), with recording VIP drivers. */
+class ClusterIntegrationTest {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterIntegrationTest.class);
+    private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
+    private static final String V1 = "192.0.2.10";
+    private static final String V2 = "192.0.2.11";
+
+    private final List<ClusterNode> started = new ArrayList<>();
+    private final Map<String, RecordingVipDriver> drivers = new LinkedHashMap<>();
+    private final Map<String, AtomicBoolean> witnessReached = new LinkedHashMap<>();
+    private final Map<String, MeterRegistry> meters = new LinkedHashMap<>();
+
+    @AfterEach
+    void stopAll() {
+        started.forEach(n -> n.stop(Duration.ofSeconds(2)));
+    }
+
+    private static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static ClusterConfig config(int port, List<VipConfig> vips, List<WitnessConfig> witnesses, boolean preempt) {
+        Map<String, String> nodes = new LinkedHashMap<>();
+        nodes.put("a", "127.0.0.11");
+        nodes.put("b", "127.0.0.12");
+        nodes.put("c", "127.0.0.13");
+        return new ClusterConfig(nodes, port, Path.of("unused.key"), Duration.ofMillis(100), preempt, Duration.ZERO,
+                vips, witnesses, Optional.empty(), Optional.empty());
+    }
+
+    private static VipConfig vip(String address, String... prefer) {
+        return new VipConfig(address, 24, "eth0", List.of(prefer));
+    }
+
+    private ClusterNode start(ClusterConfig config, String name, String... leftovers) throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver(leftovers);
+        AtomicBoolean reached = new AtomicBoolean(true);
+        MeterRegistry registry = new SimpleMeterRegistry();
+        ClusterNode node = ClusterNode.builder(config, name, ClusterKeys.of(SECRET))
+                .vipDriver(driver)
+                .witnessProbe((w, timeout) -> reached.get())
+                .meters(registry)
+                .handoverQuiet(Duration.ofMillis(300))
+                .build();
+        node.start();
+        started.add(node);
+        drivers.put(name, driver);
+        witnessReached.put(name, reached);
+        meters.put(name, registry);
+        return node;
+    }
+
+    private String holder(String vip) {
+        String found = null;
+        for (Map.Entry<String, RecordingVipDriver> d : drivers.entrySet()) {
+            if (d.getValue().holds(vip)) {
+                if (found != null) {
+                    return found + "+" + d.getKey();
+                }
+                found = d.getKey();
+            }
+        }
+        return found;
+    }
+
+    private static ClusterStatus.VipStatus status(ClusterNode n, String vip) {
+        return n.status().vips().stream().filter(v -> v.vip().equals(vip)).findFirst().orElseThrow();
+    }
+
+    private double counter(String node, String name, String... tags) {
+        var c = meters.get(node).find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void theMostPreferredNodeTakesTheVipAndTheNextOneTakesOverWhenItCrashes() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b", "c")), List.of(), true);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        ClusterNode c = start(config, "c");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)));
+        await().atMost(2, TimeUnit.SECONDS).until(() -> "a".equals(status(b, V1).holder())
+                && "a".equals(status(c, V1).holder()));
+        assertEquals("MASTER", status(a, V1).state());
+        assertEquals("BACKUP", status(b, V1).state());
+        assertEquals(250, status(b, V1).peers().get("a").priority());
+
+        double takeoversBefore = counter("b", "tandem_vip_transitions_total", "to", "master", "reason", "master_down");
+        long crashed = System.nanoTime();
+        a.halt();
+        await().atMost(3, TimeUnit.SECONDS).until(() -> drivers.get("b").holds(V1));
+        long tookOver = drivers.get("b").calls().stream().filter(call -> call.op().equals("add")).mapToLong(RecordingVipDriver.Call::nanos)
+                .max().orElseThrow();
+        log.info("failover with 100ms adverts: b added the VIP {} ms after a stopped answering",
+                TimeUnit.NANOSECONDS.toMillis(tookOver - crashed));
+        assertEquals("master_down", status(b, V1).lastReason());
+        // c, less preferred, hears b and stays backup
+        await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                .until(() -> "BACKUP".equals(status(c, V1).state()));
+        assertFalse(drivers.get("c").holds(V1));
+        assertTrue(counter("b", "tandem_cluster_adverts_total", "direction", "received") > 0);
+        assertEquals(takeoversBefore + 1, counter("b", "tandem_vip_transitions_total", "to", "master", "reason", "master_down"));
+    }
+
+    @Test
+    void twoVipsWithOppositePreferencesAreHeldOneOnEachNode() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b"), vip(V2, "b", "a")), List.of(), true);
+        start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "b".equals(holder(V2)));
+        assertEquals("MASTER", status(b, V2).state());
+        assertEquals("a", status(b, V1).holder());
+        assertFalse(status(b, V1).candidate() == false);
+    }
+
+    @Test
+    void aCleanStopHandsTheVipOverAtOnceAndReleasesIt() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")), List.of(), true);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "a".equals(status(b, V1).holder()));
+        long stop = System.nanoTime();
+        a.stop(Duration.ofSeconds(2));
+        started.remove(a);
+        assertFalse(drivers.get("a").holds(V1), "released on stop");
+        await().atMost(2, TimeUnit.SECONDS).until(() -> drivers.get("b").holds(V1));
+        assertEquals("peer_released", status(b, V1).lastReason(), "taken after the skew time, not the master-down interval");
+        log.info("clean stop: b added the VIP {} ms after a began to stop",
+                TimeUnit.NANOSECONDS.toMillis(drivers.get("b").first("add", V1) - stop));
+    }
+
+    @Test
+    void handoverWaitsForTheAnnouncedPeerThenReleasesAndStaysOutUntilResumed() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b"), vip(V2, "a", "b")), List.of(), true);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "a".equals(holder(V2)));
+
+        a.handover().get(10, TimeUnit.SECONDS);
+        assertEquals("b", holder(V1));
+        assertEquals("b", holder(V2));
+        for (String v : List.of(V1, V2)) {
+            long added = drivers.get("b").first("add", v);
+            long announced = drivers.get("b").first("announce", v);
+            long removed = drivers.get("a").calls().stream()
+                    .filter(c -> c.op().equals("remove") && c.vip().equals(v)).mapToLong(RecordingVipDriver.Call::nanos)
+                    .max().orElseThrow();
+            assertTrue(added < removed && announced < removed, "the old holder keeps the address until the new one announced it");
+            assertEquals("handover", status(a, v).lastReason());
+            long quiet = drivers.get("a").first("quiet", v);
+            long lastAdd = drivers.get("b").calls().stream().filter(c -> c.op().equals("add") && c.vip().equals(v))
+                    .mapToLong(RecordingVipDriver.Call::nanos).max().orElseThrow();
+            assertTrue(quiet >= 0 && quiet < lastAdd, "the old holder stopped announcing before the peer took over");
+        }
+        ClusterStatus sa = a.status();
+        assertTrue(sa.maintenance());
+        assertTrue(sa.handoverPending().isEmpty());
+        assertTrue(status(b, V1).peers().get("a").maintenance());
+
+        // preemption is on and a is preferred, yet it stays out
+        await().during(1, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> "b".equals(holder(V1)));
+
+        a.resume().get(2, TimeUnit.SECONDS);
+        await().atMost(3, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "a".equals(holder(V2)));
+        assertEquals("preempt", status(a, V1).lastReason());
+        assertFalse(a.status().maintenance());
+    }
+
+    @Test
+    void aNodeThatReachesNoWitnessGivesTheVipUpAndNeverTakesIt() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")),
+                List.of(WitnessConfig.tcp("127.0.0.1", 9)), true);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)));
+
+        // a is cut off: it must not keep the VIP while b takes it
+        witnessReached.get("a").set(false);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "b".equals(holder(V1)));
+        assertEquals("witness_lost", status(a, V1).lastReason());
+        assertFalse(a.status().witnessesReached());
+
+        // b dies; a, still cut off, does not take the VIP
+        b.halt();
+        drivers.get("b").remove(vip(V1));
+        await().during(1500, TimeUnit.MILLISECONDS).atMost(3, TimeUnit.SECONDS).until(() -> holder(V1) == null);
+
+        witnessReached.get("a").set(true);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)));
+    }
+
+    @Test
+    void aVipLeftFromAPreviousRunIsRemovedAtStart() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")), List.of(), true);
+        start(config, "b", V1);
+        await().atMost(3, TimeUnit.SECONDS).until(() -> drivers.get("b").first("remove", V1) >= 0);
+    }
+
+    @Test
+    void aDriverFailureIsCountedAndRetried() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a")), List.of(), true);
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext(1);
+        MeterRegistry registry = new SimpleMeterRegistry();
+        ClusterNode a = ClusterNode.builder(config, "a", ClusterKeys.of(SECRET)).vipDriver(driver).meters(registry).build();
+        started.add(a);
+        a.start();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> driver.first("announce", V1) >= 0);
+        assertTrue(driver.first("add-failed", V1) >= 0);
+        assertTrue(driver.first("add-failed", V1) < driver.first("add", V1));
+        assertEquals(1, registry.get("tandem_vip_driver_failures_total").tags("vip", V1, "op", "add").counter().count());
+        assertTrue(driver.holds(V1));
+    }
+
+    @Test
+    void withNoPeerToTakeItAHandoverKeepsServingTheVipAndSaysSo() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")), List.of(), true);
+        ClusterNode a = start(config, "a");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> drivers.get("a").first("announce", V1) >= 0);
+        var handover = a.handover();
+        await().during(1, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> drivers.get("a").holds(V1));
+        assertFalse(handover.isDone());
+        assertEquals(List.of(V1), a.status().handoverPending());
+        assertTrue(a.status().maintenance());
+        // a peer arrives: the handover completes
+        start(config, "b");
+        handover.get(10, TimeUnit.SECONDS);
+        assertEquals("b", holder(V1));
+    }
+
+    @Test
+    void forgedReplayedAndForeignPacketsAreDroppedAndCounted() throws Exception {
+        int port = freeUdpPort();
+        ClusterConfig config = config(port, List.of(vip(V1, "a", "b")), List.of(), true);
+        ClusterNode b = start(config, "b");
+        AdvertCodec good = new AdvertCodec(ClusterKeys.of(SECRET).hmac(ClusterKeys.ADVERTS));
+        byte[] other = SECRET.clone();
+        other[0] ^= 1;
+        AdvertCodec forger = new AdvertCodec(ClusterKeys.of(other).hmac(ClusterKeys.ADVERTS));
+        long epoch = System.currentTimeMillis() * 1000;
+        byte[] real = packet(good, new Advert("a", V1, 250, 100, epoch, 1, Advert.MASTER));
+        byte[] forged = packet(forger, new Advert("a", V1, 250, 100, epoch, 2, Advert.MASTER));
+        byte[] stranger = packet(good, new Advert("z", V1, 250, 100, epoch, 1, Advert.MASTER));
+        byte[] self = packet(good, new Advert("b", V1, 250, 100, epoch, 1, Advert.MASTER));
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.11"))) {
+            InetSocketAddress to = new InetSocketAddress("127.0.0.12", port);
+            for (byte[] p : List.of(real, real, forged, stranger, self, "hello".getBytes())) {
+                s.send(new DatagramPacket(p, p.length, to));
+            }
+        }
+        await().atMost(2, TimeUnit.SECONDS).until(() ->
+                counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "replay") == 1
+                        && counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "bad_mac") == 1
+                        && counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "unknown_node") == 2
+                        && counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "foreign") == 1);
+        assertEquals(1, counter("b", "tandem_cluster_adverts_total", "direction", "received"));
+        assertEquals(250, status(b, V1).peers().get("a").priority());
+    }
+
+    private static byte[] packet(AdvertCodec codec, Advert a) {
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            codec.encode(a, buf);
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            return bytes;
+        } finally {
+            buf.release();
+        }
+    }
+}

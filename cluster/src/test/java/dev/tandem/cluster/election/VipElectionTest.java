@@ -1,0 +1,415 @@
+package dev.tandem.cluster.election;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.cluster.wire.Advert;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** RFC 5798 section 6.4, one transition at a time, on a clock the test moves. */
+class VipElectionTest {
+
+    private static final long MS = 1_000_000L;
+    private static final long ADVERT = 100 * MS;
+
+    record Sent(int priority, int flags) {
+    }
+
+    record Move(VipState from, VipState to, Reason reason) {
+    }
+
+    private final List<Sent> sent = new ArrayList<>();
+    private final List<Move> moves = new ArrayList<>();
+    private long seq;
+
+    private VipElection election(int priority, boolean preempt, Duration preemptDelay, boolean peerWinsTie) {
+        return new VipElection(new ElectionSettings("10.0.0.10", "a", priority, Duration.ofMillis(100), preempt,
+                preemptDelay), peer -> peerWinsTie, new VipElection.Output() {
+                    @Override
+                    public void send(int p, int flags) {
+                        sent.add(new Sent(p, flags));
+                    }
+
+                    @Override
+                    public void transition(VipState from, VipState to, Reason reason) {
+                        moves.add(new Move(from, to, reason));
+                    }
+                });
+    }
+
+    private VipElection election(int priority, boolean preempt) {
+        return election(priority, preempt, Duration.ZERO, false);
+    }
+
+    private Advert advert(int priority, int flags) {
+        return new Advert("b", "10.0.0.10", priority, 100, 1, ++seq, flags);
+    }
+
+    private Advert master(int priority) {
+        return advert(priority, Advert.MASTER | Advert.ANNOUNCED);
+    }
+
+    private static long skew(int priority) {
+        return (256 - priority) * ADVERT / 256;
+    }
+
+    private static long down(int priority) {
+        return 3 * ADVERT + skew(priority);
+    }
+
+    private Move last() {
+        return moves.get(moves.size() - 1);
+    }
+
+    /** Makes {@code e} master by letting its master-down timer run out from time 0. */
+    private void becomeMaster(VipElection e) {
+        e.start(0);
+        e.tick(e.nextDeadline());
+        assertEquals(VipState.MASTER, e.state());
+        sent.clear();
+        moves.clear();
+    }
+
+    // ---- 6.4.1 Initialize
+
+    @Test
+    void startupGoesToBackupAndArmsTheMasterDownTimer() {
+        VipElection e = election(250, true);
+        assertEquals(VipState.INIT, e.state());
+        e.start(0);
+        assertEquals(List.of(new Move(VipState.INIT, VipState.BACKUP, Reason.STARTUP)), moves);
+        assertEquals(down(250), e.nextDeadline());
+        assertTrue(sent.isEmpty(), "a backup does not advertise");
+    }
+
+    // ---- 6.4.2 Backup
+
+    @Test
+    void backupBecomesMasterWhenTheMasterDownTimerFires() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.tick(down(250) - 1);
+        assertEquals(VipState.BACKUP, e.state());
+        e.tick(down(250));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent);
+        assertEquals(down(250) + ADVERT, e.nextDeadline());
+        assertEquals("a", e.master());
+    }
+
+    @Test
+    void backupResetsItsTimerOnEachAdvertOfAMoreOrEquallyPreferredMaster() {
+        VipElection e = election(240, true);
+        e.start(0);
+        e.onAdvert(250 * MS, "b", master(250));
+        assertEquals(250 * MS + down(240), e.nextDeadline());
+        assertEquals("b", e.master());
+        e.onAdvert(350 * MS, "b", master(240));
+        assertEquals(350 * MS + down(240), e.nextDeadline(), "equal priority is accepted (6.4.2)");
+        e.tick(350 * MS + down(240) - 1);
+        assertEquals(VipState.BACKUP, e.state());
+    }
+
+    @Test
+    void backupUsesTheMastersAdvertIntervalForTheMasterDownInterval() {
+        VipElection e = election(240, true);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", new Advert("b", "10.0.0.10", 250, 1000, 1, ++seq, Advert.MASTER));
+        long masterAdvert = 1000 * MS;
+        assertEquals(10 * MS + 3 * masterAdvert + (256 - 240) * masterAdvert / 256, e.nextDeadline());
+    }
+
+    @Test
+    void priorityZeroFromTheMasterMakesTheBackupTakeOverAfterItsSkewTime() {
+        VipElection e = election(240, false);
+        e.start(0);
+        e.onAdvert(50 * MS, "b", master(250));
+        e.onAdvert(80 * MS, "b", advert(0, 0));
+        assertEquals(80 * MS + skew(240), e.nextDeadline());
+        e.tick(80 * MS + skew(240));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PEER_RELEASED), last());
+    }
+
+    @Test
+    void withPreemptionAMorePreferredBackupIgnoresALessPreferredMaster() {
+        VipElection e = election(250, true);
+        e.start(0);
+        long t = 0;
+        for (int i = 0; i < 3; i++) {
+            t += ADVERT;
+            e.onAdvert(t, "b", master(240));
+            e.tick(t);
+        }
+        // the adverts did not reset the timer armed at start
+        assertEquals(down(250), e.nextDeadline());
+        e.tick(down(250));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PREEMPT), last());
+    }
+
+    @Test
+    void withoutPreemptionAMorePreferredBackupLeavesTheMasterAlone() {
+        VipElection e = election(250, false);
+        e.start(0);
+        for (long t = ADVERT; t < 5000 * MS; t += ADVERT) {
+            e.onAdvert(t, "b", master(240));
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        assertEquals("b", e.master());
+    }
+
+    @Test
+    void preemptDelayHoldsPreemptionBackUntilTheNodeHasBeenAbleForThatLong() {
+        VipElection e = election(250, true, Duration.ofSeconds(1), false);
+        e.start(0);
+        long t = 0;
+        while (e.state() == VipState.BACKUP && t < 3000 * MS) {
+            t += ADVERT;
+            e.tick(t);
+            e.onAdvert(t, "b", master(240));
+        }
+        assertEquals(VipState.MASTER, e.state());
+        assertEquals(Reason.PREEMPT, e.lastReason());
+        // The advert at 1000ms was the first one ignored; the down timer armed at 900ms ran out after it.
+        assertTrue(t >= 1000 * MS && t <= 900 * MS + down(250) + ADVERT, "took over at " + t / MS + "ms");
+    }
+
+    @Test
+    void preemptDelayNeverDelaysTakingOverFromAMasterThatIsGone() {
+        VipElection e = election(250, true, Duration.ofSeconds(30), false);
+        e.start(0);
+        e.onAdvert(ADVERT, "b", master(240));
+        e.tick(ADVERT + down(250));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    // ---- 6.4.3 Master
+
+    @Test
+    void masterAdvertisesEveryInterval() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = e.nextDeadline();
+        for (int i = 0; i < 5; i++) {
+            e.tick(t);
+            t = e.nextDeadline();
+        }
+        assertEquals(5, sent.size());
+        assertTrue(sent.stream().allMatch(s -> s.equals(new Sent(250, Advert.MASTER))));
+    }
+
+    @Test
+    void masterStepsDownForAMorePreferredNode() {
+        VipElection e = election(240, true);
+        becomeMaster(e);
+        e.onAdvert(500 * MS, "b", master(250));
+        assertEquals(new Move(VipState.MASTER, VipState.BACKUP, Reason.HIGHER_PRIORITY), last());
+        assertEquals(500 * MS + down(240), e.nextDeadline());
+        assertEquals("b", e.master());
+    }
+
+    @Test
+    void masterKeepsTheVipAgainstALessPreferredNode() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.onAdvert(500 * MS, "b", master(240));
+        assertEquals(VipState.MASTER, e.state());
+        assertTrue(moves.isEmpty());
+    }
+
+    @Test
+    void equalPrioritiesGoToTheHigherAddress() {
+        VipElection loses = election(240, true, Duration.ZERO, true);
+        becomeMaster(loses);
+        loses.onAdvert(500 * MS, "b", master(240));
+        assertEquals(new Move(VipState.MASTER, VipState.BACKUP, Reason.HIGHER_PRIORITY), last());
+
+        moves.clear();
+        VipElection wins = election(240, true, Duration.ZERO, false);
+        becomeMaster(wins);
+        wins.onAdvert(500 * MS, "b", master(240));
+        assertEquals(VipState.MASTER, wins.state());
+    }
+
+    @Test
+    void masterAnswersPriorityZeroWithAnAdvertAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.onAdvert(400 * MS, "b", advert(0, 0));
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent);
+        assertEquals(400 * MS + ADVERT, e.nextDeadline());
+    }
+
+    @Test
+    void masterStopsWithPriorityZero() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.stop(1000 * MS);
+        assertEquals(List.of(new Sent(0, 0)), sent);
+        assertEquals(new Move(VipState.MASTER, VipState.INIT, Reason.STOP), last());
+        assertEquals(Long.MAX_VALUE, e.nextDeadline());
+    }
+
+    @Test
+    void backupStopsQuietly() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.stop(10 * MS);
+        assertTrue(sent.isEmpty());
+        assertEquals(new Move(VipState.BACKUP, VipState.INIT, Reason.STOP), last());
+        e.onAdvert(20 * MS, "b", master(240));
+        e.tick(Long.MAX_VALUE - 1);
+        assertEquals(VipState.INIT, e.state());
+    }
+
+    // ---- health
+
+    @Test
+    void aSickMasterAdvertisesTheFaultPriority() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setHealthy(500 * MS, false);
+        assertEquals(List.of(new Sent(ElectionSettings.FAULT_PRIORITY, Advert.MASTER | Advert.FAULT)), sent);
+        assertEquals(ElectionSettings.FAULT_PRIORITY, e.priority());
+        e.setHealthy(600 * MS, true);
+        assertEquals(new Sent(250, Advert.MASTER), sent.get(1));
+    }
+
+    @Test
+    void aHealthyBackupTakesOverFromASickMasterEvenWithoutPreemption() {
+        VipElection e = election(240, false);
+        e.start(0);
+        e.onAdvert(50 * MS, "b", master(250));
+        e.onAdvert(100 * MS, "b", advert(1, Advert.MASTER | Advert.FAULT));
+        assertEquals(100 * MS + skew(240), e.nextDeadline());
+        e.onAdvert(100 * MS + skew(240) - 1, "b", advert(1, Advert.MASTER | Advert.FAULT));
+        e.tick(100 * MS + skew(240));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PEER_FAULT), last());
+        // and the sick master, hearing the healthy one, steps down
+        VipElection sick = election(250, true);
+        becomeMaster(sick);
+        sick.setHealthy(200 * MS, false);
+        sick.onAdvert(300 * MS, "b", master(240));
+        assertEquals(new Move(VipState.MASTER, VipState.BACKUP, Reason.HIGHER_PRIORITY), last());
+    }
+
+    @Test
+    void aSickBackupDoesNotTakeOverFromASickMaster() {
+        VipElection e = election(240, true);
+        e.start(0);
+        e.setHealthy(10 * MS, false);
+        e.onAdvert(50 * MS, "b", advert(1, Advert.MASTER | Advert.FAULT));
+        assertEquals(50 * MS + down(1), e.nextDeadline());
+    }
+
+    @Test
+    void aRecoveredNodeTakesItsVipBackWhenPreempting() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.setHealthy(0, false);
+        long t = 0;
+        for (int i = 0; i < 10; i++) {
+            t += ADVERT;
+            e.onAdvert(t, "b", master(240));
+        }
+        assertEquals(VipState.BACKUP, e.state(), "sick, it does not preempt");
+        e.setHealthy(t, true);
+        long takeover = t + ADVERT + down(250);
+        while (e.state() == VipState.BACKUP && t < takeover + ADVERT) {
+            t += ADVERT;
+            e.onAdvert(t, "b", master(240));
+            e.tick(t);
+        }
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PREEMPT), last());
+    }
+
+    // ---- witnesses
+
+    @Test
+    void losingTheWitnessesReleasesTheVipAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(0, true);
+        sent.clear();
+        e.setWitnessesReached(700 * MS, false);
+        assertEquals(List.of(new Sent(0, Advert.ANNOUNCED)), sent);
+        assertEquals(new Move(VipState.MASTER, VipState.BACKUP, Reason.WITNESS_LOST), last());
+    }
+
+    @Test
+    void withoutWitnessesANodeNeverBecomesMaster() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.setWitnessesReached(0, false);
+        for (long t = 0; t < 5000 * MS; t = e.nextDeadline()) {
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        e.setWitnessesReached(5000 * MS, true);
+        e.tick(e.nextDeadline());
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    // ---- maintenance
+
+    @Test
+    void maintenanceHandsOverOnlyToAMasterThatAnnouncedTheVip() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(0, true);
+        sent.clear();
+        e.setMaintenance(1000 * MS, true);
+        assertEquals(List.of(new Sent(0, Advert.MASTER | Advert.ANNOUNCED | Advert.MAINTENANCE)), sent);
+        assertEquals(VipState.MASTER, e.state());
+        e.onAdvert(1010 * MS, "b", advert(240, Advert.MASTER));
+        assertEquals(VipState.MASTER, e.state(), "the peer has not announced the address yet");
+        e.tick(1100 * MS);
+        assertEquals(new Sent(0, Advert.MASTER | Advert.ANNOUNCED | Advert.MAINTENANCE), sent.get(1));
+        e.onAdvert(1150 * MS, "b", master(240));
+        assertEquals(new Move(VipState.MASTER, VipState.BACKUP, Reason.HANDOVER), last());
+    }
+
+    @Test
+    void inMaintenanceANodeTakesNoVipEvenWithPreemptionUntilResumed() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.setMaintenance(0, true);
+        long t = 0;
+        for (int i = 0; i < 30; i++) {
+            t += ADVERT;
+            if (i < 5) {
+                e.onAdvert(t, "b", master(240));
+            }
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state(), "neither preemption nor a silent master draws it in");
+        e.setMaintenance(t, false);
+        e.tick(e.nextDeadline());
+        assertEquals(VipState.MASTER, e.state());
+    }
+
+    @Test
+    void announcingAsMasterIsToldToPeersAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(10 * MS, true);
+        assertEquals(List.of(new Sent(250, Advert.MASTER | Advert.ANNOUNCED)), sent);
+    }
+
+    @Test
+    void prioritiesFollowThePreferOrder() {
+        List<String> prefer = List.of("a", "b", "c");
+        assertEquals(250, ElectionSettings.priorityOf("a", prefer));
+        assertEquals(240, ElectionSettings.priorityOf("b", prefer));
+        assertEquals(230, ElectionSettings.priorityOf("c", prefer));
+        assertEquals(0, ElectionSettings.priorityOf("d", prefer));
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            many.add("n" + i);
+        }
+        assertEquals(ElectionSettings.FLOOR_PRIORITY, ElectionSettings.priorityOf("n39", many));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.tandem.cluster.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.cluster.key.ClusterKeys;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class AdvertCodecTest {
+
+    private static final byte[] SECRET = new byte[32];
+    private final AdvertCodec codec = new AdvertCodec(ClusterKeys.of(SECRET).hmac(ClusterKeys.ADVERTS));
+    private final Advert advert = new Advert("lb1", "203.0.113.10", 250, 100, 1_700_000_000_000_000L, 42,
+            Advert.MASTER | Advert.ANNOUNCED);
+
+    private ByteBuf encoded() {
+        ByteBuf buf = Unpooled.buffer();
+        codec.encode(advert, buf);
+        return buf;
+    }
+
+    private AdvertCodec.Decoded decode(ByteBuf buf) {
+        try {
+            return codec.decode(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void roundTrip() {
+        AdvertCodec.Decoded d = decode(encoded());
+        assertTrue(d.ok());
+        assertEquals(advert, d.advert());
+    }
+
+    @Test
+    void everyFlippedBitIsAForgery() {
+        ByteBuf good = encoded();
+        try {
+            for (int i = 6; i < good.readableBytes(); i++) {
+                ByteBuf bad = good.copy();
+                bad.setByte(i, bad.getByte(i) ^ 0x10);
+                AdvertCodec.Decoded d = decode(bad);
+                assertFalse(d.ok(), "byte " + i);
+                // a length byte that changes moves the MAC: malformed or bad MAC, never accepted
+                assertTrue(d.rejection() == Rejection.BAD_MAC || d.rejection() == Rejection.MALFORMED, "byte " + i);
+            }
+        } finally {
+            good.release();
+        }
+    }
+
+    @Test
+    void anotherKeyIsABadMac() {
+        byte[] other = new byte[32];
+        Arrays.fill(other, (byte) 1);
+        ByteBuf buf = Unpooled.buffer();
+        new AdvertCodec(ClusterKeys.of(other).hmac(ClusterKeys.ADVERTS)).encode(advert, buf);
+        assertEquals(Rejection.BAD_MAC, decode(buf).rejection());
+        // the mirror's key of the same secret does not make adverts either
+        ByteBuf mirror = Unpooled.buffer();
+        new AdvertCodec(ClusterKeys.of(SECRET).hmac(ClusterKeys.MIRROR)).encode(advert, mirror);
+        assertEquals(Rejection.BAD_MAC, decode(mirror).rejection());
+    }
+
+    @Test
+    void truncatedAndPaddedPacketsAreMalformed() {
+        ByteBuf good = encoded();
+        try {
+            for (int n = 0; n < good.readableBytes(); n++) {
+                AdvertCodec.Decoded d = decode(good.copy(0, n));
+                assertFalse(d.ok(), "length " + n);
+                assertTrue(d.rejection() == Rejection.MALFORMED || d.rejection() == Rejection.BAD_MAC, "length " + n);
+            }
+            ByteBuf padded = Unpooled.buffer();
+            padded.writeBytes(good, 0, good.readableBytes()).writeByte(0);
+            assertEquals(Rejection.MALFORMED, decode(padded).rejection());
+        } finally {
+            good.release();
+        }
+    }
+
+    @Test
+    void foreignPacketsAreToldApart() {
+        assertEquals(Rejection.FOREIGN, decode(Unpooled.wrappedBuffer(new byte[]{'G', 'E', 'T', ' ', '/', ' ', 'H'})).rejection());
+        ByteBuf v2 = encoded();
+        v2.setByte(4, 2);
+        assertEquals(Rejection.FOREIGN, decode(v2).rejection());
+    }
+
+    @Test
+    void replayedPacketsAreRefused() {
+        ReplayGuard guard = new ReplayGuard();
+        Advert first = new Advert("lb1", "v", 250, 100, 10, 1, 0);
+        assertTrue(guard.accept(first));
+        assertFalse(guard.accept(first), "the same packet again");
+        assertTrue(guard.accept(new Advert("lb1", "v", 250, 100, 10, 2, 0)));
+        assertFalse(guard.accept(new Advert("lb1", "v", 250, 100, 10, 1, 0)), "an older one");
+        assertTrue(guard.accept(new Advert("lb2", "v", 250, 100, 5, 1, 0)), "marks are per node");
+        assertTrue(guard.accept(new Advert("lb1", "v", 250, 100, 11, 1, 0)), "a restart: a newer epoch");
+        assertFalse(guard.accept(new Advert("lb1", "v", 250, 100, 10, 99, 0)), "anything from the old epoch");
+    }
+}

@@ -1,0 +1,109 @@
+package dev.tandem.packaging;
+
+import dev.tandem.cluster.ClusterNode;
+import dev.tandem.cluster.ClusterStatus;
+import dev.tandem.cluster.key.ClusterKeys;
+import dev.tandem.conf.ClusterConfig;
+import dev.tandem.health.NodeHealth;
+import dev.tandem.proxy.ProxyServer;
+import dev.tandem.proxy.transport.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster as the node runs it: which node this is, its keys, the data plane's transport for its UDP
+ * socket, the proxy's open connections as the sign that a handed-over address is drained, and a stop that
+ * hands the VIPs over before it goes, so that a planned stop loses no request.
+ */
+final class ClusterService {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterService.class);
+    /** The longest a stop waits for its handover before it gives the VIPs up with priority 0. */
+    static final Duration STOP_HANDOVER_LIMIT = Duration.ofSeconds(15);
+
+    private final ClusterNode node;
+    private final ClusterConfig config;
+
+    private ClusterService(ClusterNode node, ClusterConfig config) {
+        this.node = node;
+        this.config = config;
+    }
+
+    /**
+     * Starts the cluster of {@code config} as node {@code name} (see {@link dev.tandem.cluster.LocalNode}).
+     *
+     * @param health the node's health signal; null when nothing tracks it (the node then always counts as able)
+     */
+    static ClusterService start(ClusterConfig config, String name, Transport transport,
+                                MeterRegistry meters, ProxyServer proxy, NodeHealth health) throws IOException {
+        ClusterKeys keys;
+        try {
+            keys = ClusterKeys.load(config.secretFile());
+        } catch (ClusterKeys.KeyFileException e) {
+            throw new IOException("cluster.secret_file: " + e.getMessage(), e);
+        }
+        ClusterNode node = ClusterNode.builder(config, name, keys)
+                .transport(transport.ioHandlerFactory(), transport.datagramChannel())
+                .meters(meters)
+                .health(health)
+                .drained(() -> proxy.connections() == 0)
+                .build();
+        node.start();
+        return new ClusterService(node, config);
+    }
+
+    ClusterNode node() {
+        return node;
+    }
+
+    /**
+     * Planned stop: hands every VIP this node holds to a peer (losing no request), then stops. Gives up the
+     * handover after {@link #STOP_HANDOVER_LIMIT}, or sooner when no peer became master for a VIP within
+     * twice the master-down interval (no peer is running): the stop then releases with priority 0.
+     */
+    void stop() {
+        if (holdsAny(node.status())) {
+            long advert = config.advertInterval().toNanos();
+            long noPeerAfter = 2 * (4 * advert) + TimeUnit.SECONDS.toNanos(1);
+            long start = System.nanoTime();
+            CompletableFuture<Void> handover = node.handover();
+            log.info("stopping: handing the VIPs over first");
+            while (!handover.isDone()) {
+                long elapsed = System.nanoTime() - start;
+                if (elapsed > STOP_HANDOVER_LIMIT.toNanos()) {
+                    log.warn("stopping: handover not complete after {}s, releasing the VIPs now",
+                            STOP_HANDOVER_LIMIT.toSeconds());
+                    break;
+                }
+                if (elapsed > noPeerAfter && !peerIsMaster(node.status())) {
+                    log.warn("stopping: no peer took over, releasing the VIPs now");
+                    break;
+                }
+                try {
+                    handover.get(50, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // looked at again on the next turn
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        node.stop(Duration.ofSeconds(5));
+    }
+
+    private static boolean holdsAny(ClusterStatus s) {
+        return s.vips().stream().anyMatch(v -> v.addressPresent() || "MASTER".equals(v.state()));
+    }
+
+    private static boolean peerIsMaster(ClusterStatus s) {
+        return s.vips().stream().anyMatch(v -> v.peers().values().stream().anyMatch(ClusterStatus.PeerStatus::master));
+    }
+}

@@ -1,0 +1,169 @@
+package dev.tandem.packaging.lab;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A small network in namespaces: a client and two nodes on one bridge (itself in a namespace, so nothing
+ * touches the host's own network). Names carry a random id so that concurrent runs never meet; everything
+ * made here (namespaces, and with them their veths and the bridge; processes) goes on {@link #close()}.
+ */
+final class Lab implements AutoCloseable {
+
+    static final String NET = "10.201.0";
+    static final String VIP = NET + ".50";
+
+    final String id = String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    final String sw = "tl" + id + "-sw";
+    final String client = "tl" + id + "-c";
+    final String n1 = "tl" + id + "-1";
+    final String n2 = "tl" + id + "-2";
+    private final List<String> made = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    /** Why a lab cannot run here, or empty when it can. */
+    static Optional<String> unavailable() {
+        try {
+            Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+            String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            if (!uid.equals("0")) {
+                return Optional.of("the failover lab needs root for network namespaces (running as uid " + uid + ")");
+            }
+            for (String tool : List.of("ip", "python3", "arping", "curl")) {
+                if (run(List.of("sh", "-c", "command -v " + tool)).exit != 0) {
+                    return Optional.of("the failover lab needs " + tool + " (apt-get install iproute2 python3 iputils-arping curl)");
+                }
+            }
+            String probe = "tlprobe" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+            Result add = run(List.of("ip", "netns", "add", probe));
+            if (add.exit != 0) {
+                return Optional.of("ip netns add fails here: " + add.output);
+            }
+            Result bridge = run(List.of("ip", "-n", probe, "link", "add", "br0", "type", "bridge"));
+            run(List.of("ip", "netns", "del", probe));
+            if (bridge.exit != 0) {
+                return Optional.of("no bridge in a network namespace here: " + bridge.output);
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of("cannot run the lab's tools: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        }
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    static Result run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, String.join(" ", cmd) + ": timed out");
+        }
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+    }
+
+    /** Runs {@code cmd}; it must succeed. */
+    String sh(String... cmd) throws IOException, InterruptedException {
+        Result r = run(List.of(cmd));
+        if (r.exit != 0) {
+            throw new IOException(String.join(" ", cmd) + ": exit " + r.exit + ": " + r.output);
+        }
+        return r.output;
+    }
+
+    /** Creates the namespaces, the bridge and the links, and addresses client .100, n1 .1, n2 .2. */
+    void build() throws IOException, InterruptedException {
+        for (String ns : List.of(sw, client, n1, n2)) {
+            sh("ip", "netns", "add", ns);
+            made.add(ns);
+            sh("ip", "-n", ns, "link", "set", "lo", "up");
+        }
+        sh("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
+        sh("ip", "-n", sw, "link", "set", "br0", "up");
+        String[][] ends = {{client, "pc"}, {n1, "p1"}, {n2, "p2"}};
+        for (String[] e : ends) {
+            sh("ip", "link", "add", "eth0", "netns", e[0], "type", "veth", "peer", "name", e[1], "netns", sw);
+            sh("ip", "-n", sw, "link", "set", e[1], "master", "br0");
+            sh("ip", "-n", sw, "link", "set", e[1], "up");
+            sh("ip", "-n", e[0], "link", "set", "eth0", "up");
+        }
+        sh("ip", "-n", client, "addr", "add", NET + ".100/24", "dev", "eth0");
+        sh("ip", "-n", n1, "addr", "add", NET + ".1/24", "dev", "eth0");
+        sh("ip", "-n", n2, "addr", "add", NET + ".2/24", "dev", "eth0");
+    }
+
+    /** Starts {@code cmd} in namespace {@code ns}, its output to {@code log}; stopped by {@link #close()}. */
+    Process spawn(String ns, List<String> cmd, Path log) throws IOException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(cmd);
+        Process p = new ProcessBuilder(full).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        synchronized (processes) {
+            processes.add(p);
+        }
+        return p;
+    }
+
+    /** What {@code cmd} prints in namespace {@code ns} (empty on failure). */
+    String output(String ns, String... cmd) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(cmd));
+        Result r = run(full);
+        return r.exit == 0 ? r.output : "";
+    }
+
+    static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Kills every process started here (their namespaces stay). */
+    void killAll() {
+        List<Process> all;
+        synchronized (processes) {
+            all = new ArrayList<>(processes);
+            processes.clear();
+        }
+        all.forEach(Lab::kill);
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        killAll();
+        for (String ns : made) {
+            try {
+                run(List.of("ip", "netns", "del", ns));
+            } catch (IOException e) {
+                System.err.println("lab: cannot delete namespace " + ns + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        made.clear();
+    }
+}

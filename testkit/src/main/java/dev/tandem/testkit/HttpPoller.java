@@ -1,0 +1,101 @@
+package dev.tandem.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * A client that asks for one URL over and over, each time on a new connection, and reports what it saw:
+ * the failover labs run it inside the client's network namespace. One line per request
+ * ({@code START_MS END_MS ok|fail DETAIL}, DETAIL of an answer: {@code STATUS BODY connect_ms=N}, milliseconds since the poller started) and a closing summary:
+ * {@code summary requests=N ok=N failed=N max_gap_ms=N}, where the gap is the longest time between two
+ * answered requests (the client-seen outage).
+ *
+ * <p>Usage: {@code HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS]}. Bounded by
+ * DURATION_MS; exits 0 once it has run that long.
+ */
+public final class HttpPoller {
+
+    private HttpPoller() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS]");
+            System.exit(64);
+        }
+        URI uri = URI.create(args[0]);
+        long interval = Long.parseLong(args[1]);
+        long duration = Long.parseLong(args[2]);
+        int connectTimeout = args.length > 3 ? Integer.parseInt(args[3]) : 100;
+        int readTimeout = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+        poll(uri, interval, duration, connectTimeout, readTimeout, System.out);
+    }
+
+    static void poll(URI uri, long interval, long duration, int connectTimeout, int readTimeout, PrintStream out)
+            throws InterruptedException {
+        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        long t0 = System.nanoTime();
+        long requests = 0;
+        long ok = 0;
+        long lastOk = -1;
+        long maxGap = 0;
+        while (System.nanoTime() - t0 < duration * 1_000_000L) {
+            long start = ms(t0);
+            String detail;
+            boolean success;
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(uri.getHost(), port), connectTimeout);
+                long connected = ms(t0);
+                s.setSoTimeout(readTimeout);
+                OutputStream o = s.getOutputStream();
+                o.write(request);
+                o.flush();
+                String response = readAll(s.getInputStream());
+                int sp = response.indexOf(' ');
+                String status = sp > 0 && response.length() >= sp + 4 ? response.substring(sp + 1, sp + 4) : "?";
+                int bodyAt = response.indexOf("\r\n\r\n");
+                String body = bodyAt < 0 ? "" : response.substring(bodyAt + 4).trim();
+                success = status.startsWith("2");
+                detail = status + " " + (body.isEmpty() ? "-" : body.split("\\s+")[0]) + " connect_ms="
+                        + (connected - start);
+            } catch (IOException e) {
+                success = false;
+                detail = e.getClass().getSimpleName() + ":" + String.valueOf(e.getMessage()).replace(' ', '_');
+            }
+            long end = ms(t0);
+            requests++;
+            if (success) {
+                ok++;
+                if (lastOk >= 0) {
+                    maxGap = Math.max(maxGap, end - lastOk);
+                }
+                lastOk = end;
+            }
+            // One line per request as it happens, so that a lab can wait until the client is running.
+            out.println(start + " " + end + " " + (success ? "ok " : "fail ") + detail);
+            out.flush();
+            Thread.sleep(interval);
+        }
+        out.printf(Locale.ROOT, "summary requests=%d ok=%d failed=%d max_gap_ms=%d%n", requests, ok, requests - ok, maxGap);
+        out.flush();
+    }
+
+    private static long ms(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000L;
+    }
+
+    private static String readAll(InputStream in) throws IOException {
+        byte[] b = in.readNBytes(64 * 1024);
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+}
