@@ -34,7 +34,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         listener.opened(this);
         ctx.fireChannelActive();
-        if (listener.secure()) {
+        if (listener.tls() != null) {
             // With AUTO_READ off, the handshake starts when someone reads: the TLS handlers read on from there.
             ctx.read();
         }

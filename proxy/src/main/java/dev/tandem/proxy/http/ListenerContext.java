@@ -27,26 +27,31 @@ public final class ListenerContext {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
-    /** A plaintext listener. */
+    /**
+     * A listener without certificates of its own: plaintext, or ({@code secure}) one whose connections arrive
+     * with TLS already taken off, as pipeline tests build them: https as far as the proxy is concerned.
+     */
     public ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
                            Supplier<AccessLog> accessLog) {
-        this(name, config, accessLog, null);
-        if (secure) {
-            throw new IllegalArgumentException("a TLS listener needs its certificates");
-        }
+        this(name, secure, config, accessLog, null);
     }
 
     /** @param tls the listener's certificates; null for plaintext */
     public ListenerContext(String name, AtomicReference<RuntimeConfig> config, Supplier<AccessLog> accessLog,
                            ListenerTls tls) {
+        this(name, tls != null, config, accessLog, tls);
+    }
+
+    private ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
+                            Supplier<AccessLog> accessLog, ListenerTls tls) {
         this.name = name;
-        this.secure = tls != null;
+        this.secure = secure;
         this.config = config;
         this.accessLog = accessLog;
         this.tls = tls;
     }
 
-    /** The listener's certificates, or null for plaintext. */
+    /** The listener's certificates, or null when its connections do not do TLS here. */
     public ListenerTls tls() {
         return tls;
     }

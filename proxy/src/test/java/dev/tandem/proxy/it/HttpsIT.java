@@ -52,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the redirect from plain http, and certificates replaced on disk while the proxy runs.
  */
 @Timeout(60)
+@SuppressWarnings("try") // TestProxy.close() may throw InterruptedException; try-with-resources is still what closes it
 class HttpsIT {
 
     private static final TestCertificates CA = TestCertificates.authority("Tandem Test CA");
@@ -439,6 +440,42 @@ class HttpsIT {
             ended.get(10, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> echo.openConnections() == 0);
             ws.abort();
+        }
+    }
+
+    @Test
+    void staticFilesOverHttp2AndHttp11WithTls() throws Exception {
+        Path www = Files.createDirectories(certs.resolve("www"));
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        Files.write(www.resolve("big.bin"), big);
+        Files.writeString(www.resolve("small.txt"), "small file\n");
+        try (TestProxy files = TestProxy.start("""
+                workers: 1
+                listeners:
+                  - name: https
+                    bind: 127.0.0.1:0
+                    hsts: true
+                    tls:
+                      certificates:
+                        - {cert: %1$s/a.pem, key: %1$s/a.key}
+                sites:
+                  - hosts: ["*"]
+                    static: {root: %1$s/www, fallback: false}
+                """.formatted(certs))) {
+            int port = files.server().boundAddress("https").getPort();
+            for (HttpClient.Version version : List.of(HttpClient.Version.HTTP_2, HttpClient.Version.HTTP_1_1)) {
+                HttpClient client = client(version);
+                HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port
+                        + "/big.bin")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, r.statusCode());
+                assertEquals(version, r.version());
+                assertTrue(java.util.Arrays.equals(big, r.body()), version + ": the file as it is on disk");
+                assertTrue(r.headers().firstValue("strict-transport-security").isPresent());
+                HttpResponse<String> small = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port
+                        + "/small.txt")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals("small file\n", small.body());
+            }
         }
     }
 }
