@@ -195,6 +195,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     private void awaitRequest() {
+        if (stream) {
+            // A stream is opened by its request's HEADERS: they are already here, nothing to wait for.
+            ctx.read();
+            return;
+        }
         LimitsConfig limits = listener.config().config().limits();
         setClientWait(ClientWait.NEXT_REQUEST, (firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
         firstRequest = false;
