@@ -4,7 +4,8 @@
 # backend, in the same run: HTTP/2 with h2load and HTTP/1.1 over TLS with wrk. For each: requests per second
 # and CPU time of the proxy per request, and Tandem's ratio to nginx.
 #
-#   benchmarks/scenarios/https.sh [--duration 10] [--warmup 60] [--connections 32] [--streams 10] [--keepalive 320]
+#   benchmarks/scenarios/https.sh [--duration 10] [--repeats 3] [--warmup 60] [--connections 32] [--streams 10]
+#                                 [--keepalive 320]
 #
 # Self-contained: needs nginx (nginx-light), h2load (nghttp2-client), wrk, openssl, taskset, curl, Java 17
 # and Maven. Builds Tandem's distribution with `mvn -B -q -DskipTests -pl packaging -am package` unless
@@ -15,12 +16,13 @@
 # `h2load -c CONNECTIONS -m STREAMS` (streams in flight per connection); HTTP/1.1: `wrk -c CONNECTIONS`
 # (keep-alive, one request at a time per connection). A warm-up run precedes each measured run: WARMUP
 # seconds, because the JVM compiles its request path on the same single core as it serves, which takes 40 to
-# 50 seconds of this load on a busy 2-core machine (the compiler's CPU time counts as the proxy's). CPU per
-# request is the proxy's user+system time over the measured run (from /proc/PID/stat) divided by the
-# requests completed.
+# 50 seconds of this load on a busy 2-core machine (the compiler's CPU time counts as the proxy's). Then
+# REPEATS measured runs; the table has the median of each column. CPU per request is the proxy's
+# user+system time over a measured run (from /proc/PID/stat) divided by the requests completed.
 set -euo pipefail
 
 DURATION=${BENCH_DURATION:-10}
+REPEATS=${BENCH_REPEATS:-3}
 WARMUP=${BENCH_WARMUP:-60}
 # Idle keep-alive connections each proxy keeps to the backend. h2load's 32 x 10 streams keep up to 320
 # requests in flight: with fewer idle connections kept, both proxies open and close backend connections
@@ -33,6 +35,7 @@ CPU_LOAD=${BENCH_CPU_LOAD:-1}
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
+    --repeats) REPEATS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --keepalive) KEEPALIVE=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
@@ -157,27 +160,36 @@ cpu_ticks() { # pid: utime + stime of the process and its threads, in clock tick
 TICKS=$(getconf CLK_TCK)
 declare -A RPS CPU
 
-# measure NAME PID KIND URL: one warm-up, one measured run; fills RPS[NAME-KIND] and CPU[NAME-KIND] (microseconds)
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)) }'; }
+
+# measure NAME PID KIND URL: a warm-up, then REPEATS measured runs; fills RPS[NAME-KIND] and CPU[NAME-KIND]
+# (microseconds per request) with the medians.
 measure() {
-  local name=$1 pid=$2 kind=$3 url=$4 out="$work/$1-$3.out" before after requests rps
+  local name=$1 pid=$2 kind=$3 url=$4 out="$work/$1-$3.out" before after requests rps i rpss="" cpus=""
   if [ "$kind" = h2 ]; then
     taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$WARMUP" "$url" >/dev/null 2>&1
-    before=$(cpu_ticks "$pid")
-    taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$DURATION" "$url" > "$out" 2>&1
-    after=$(cpu_ticks "$pid")
-    requests=$(awk '/^requests:/ {print $8}' "$out")
-    rps=$(awk '/^finished in/ {gsub(/,/, ""); print $4}' "$out")
-    grep -q "h2" <(grep -i "Application protocol" "$out") || { echo "https: $name did not speak h2" >&2; cat "$out" >&2; }
   else
     taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1
-    before=$(cpu_ticks "$pid")
-    taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$url" > "$out" 2>&1
-    after=$(cpu_ticks "$pid")
-    requests=$(awk '/requests in/ {print $1}' "$out")
-    rps=$(awk '/Requests\/sec/ {print $2}' "$out")
   fi
-  RPS[$name-$kind]=${rps%.*}
-  CPU[$name-$kind]=$(( (after - before) * 1000000 / TICKS / (requests > 0 ? requests : 1) ))
+  for i in $(seq 1 "$REPEATS"); do
+    before=$(cpu_ticks "$pid")
+    if [ "$kind" = h2 ]; then
+      taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$DURATION" "$url" > "$out" 2>&1
+      requests=$(awk '/^requests:/ {print $8}' "$out")
+      rps=$(awk '/^finished in/ {gsub(/,/, ""); print $4}' "$out")
+      grep -qi "Application protocol: h2" "$out" || { echo "https: $name did not speak h2" >&2; cat "$out" >&2; }
+    else
+      taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$url" > "$out" 2>&1
+      requests=$(awk '/requests in/ {print $1}' "$out")
+      rps=$(awk '/Requests\/sec/ {print $2}' "$out")
+    fi
+    after=$(cpu_ticks "$pid")
+    rpss+="${rps%.*}"$'\n'
+    cpus+="$(( (after - before) * 1000000 / TICKS / (requests > 0 ? requests : 1) ))"$'\n'
+    echo "  $name $kind run $i: ${rps%.*} req/s, $(printf '%s' "$cpus" | tail -1) us/req (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  done
+  RPS[$name-$kind]=$(printf '%s' "$rpss" | median)
+  CPU[$name-$kind]=$(printf '%s' "$cpus" | median)
 }
 
 taskset -c "$CPU_SUT" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
@@ -205,5 +217,5 @@ for kind in h2 h1; do
   printf '%-22s %12s %12s %14s %14s %8s\n' "$label" "${RPS[nginx-$kind]}" "${RPS[tandem-$kind]}" \
     "${CPU[nginx-$kind]}" "${CPU[tandem-$kind]}" "$ratio"
 done
-echo "($CONNECTIONS connections, ${WARMUP}s warm-up then ${DURATION}s each; proxy on core $CPU_SUT, load and backend on core $CPU_LOAD;"
+echo "(medians of $REPEATS runs; $CONNECTIONS connections, ${WARMUP}s warm-up then ${DURATION}s each; proxy on core $CPU_SUT, load and backend on core $CPU_LOAD;"
 echo " load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
