@@ -581,6 +581,8 @@ public final class ClusterNode implements AutoCloseable {
             // Whatever passed segments on to an old holder goes with the address.
             v.forwardingTo = null;
         }
+        // status first: whoever sees the address move must also see why
+        publish();
         if (to == VipState.MASTER) {
             String oldHolder = reason == Reason.PEER_RELEASED ? handingOver(v) : null;
             InetAddress at = oldHolder == null ? null : forwardable(v.vip, oldHolder);
