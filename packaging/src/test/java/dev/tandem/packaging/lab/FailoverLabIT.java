@@ -25,6 +25,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * time on a new connection, while the master fails in one way or another; it must keep getting answers.
  * Needs root and {@code ip netns}; skips, saying why, without them (the handovers also need {@code nft}).
  * Runs after {@code package} (failsafe). {@code -Dtandem.lab.handovers=N} repeats the handover under load N
- * times on the same two nodes (handover, resume, handover, ...).
+ * times on the same two nodes (handover, resume, handover, ...). The lab's work directory (the nodes' logs, the
+ * client's output, one line per request) is kept when a test fails, or always with {@code -Dtandem.lab.keep=true}.
  */
 class FailoverLabIT {
 
@@ -50,6 +54,15 @@ class FailoverLabIT {
     private static Path dist;
     private static Process backend1;
     private static Process backend2;
+    private static volatile boolean failed;
+
+    @RegisterExtension
+    static final TestWatcher FAILURES = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            failed = true;
+        }
+    };
     private Process node1;
     private Process node2;
     /** Where the nodes' logs (which go on from one test to the next) stood when this test began. */
@@ -91,7 +104,9 @@ class FailoverLabIT {
         if (lab != null) {
             lab.close();
         }
-        if (work != null) {
+        if (work != null && (failed || Boolean.getBoolean("tandem.lab.keep"))) {
+            log.warn("lab: kept {} (the nodes' logs and the client's output)", work);
+        } else if (work != null) {
             try (var files = Files.walk(work)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -132,7 +147,10 @@ class FailoverLabIT {
                   web:
                     servers: [{address: "127.0.0.1:8000"}]
                     timeouts: {connect: 1s, read: 5s, write: 5s}
-                    health: {http: {path: /}, interval: 200ms, timeout: 200ms, rise: 2, fall: 2}
+                    # Dead backends are refused at once and found within 2 checks; the timeout only has to outlast
+                    # a stall of this shared machine (a 200 ms one marked a live backend down, and its node
+                    # answered 503, in the middle of a handover round).
+                    health: {http: {path: /}, interval: 200ms, timeout: 1s, rise: 2, fall: 2}
                 cluster:
                   nodes: {n1: %2$s.1, n2: %2$s.2}
                   secret_file: %3$s
@@ -193,6 +211,14 @@ class FailoverLabIT {
 
         String last() {
             return lines.stream().filter(l -> l.contains(" ok ")).reduce((a, b) -> b).orElse("");
+        }
+
+        /** The request that took longest ({@code START_MS END_MS ...}), to tell a slow answer from a gap. */
+        String slowest() {
+            return lines.stream().filter(l -> l.matches("\\d+ \\d+ .*")).max(Comparator.comparingLong(l -> {
+                String[] f = l.split(" ", 3);
+                return Long.parseLong(f[1]) - Long.parseLong(f[0]);
+            })).orElse("");
         }
     }
 
@@ -324,9 +350,9 @@ class FailoverLabIT {
             Seen seen = finish(poller, out);
             lost += seen.failed();
             await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> rules(lab.n2).isEmpty());
-            log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms, {} segment(s) passed on to n1 (lost so "
-                    + "far: {}); CLI said:\n{}", round, rounds, seen.failed(), seen.requests(), seen.maxGapMillis(),
-                    passedOn(logFrom), lost, Files.readString(cli));
+            log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms (slowest request: {}), {} segment(s) "
+                    + "passed on to n1 (lost so far: {}); CLI said:\n{}", round, rounds, seen.failed(), seen.requests(),
+                    seen.maxGapMillis(), seen.slowest(), passedOn(logFrom), lost, Files.readString(cli));
             noRequestLost(seen, logs());
             assertTrue(seen.last().contains(" n2 "), "n2 holds the VIP" + logs());
             assertTrue(lab.output(lab.n1, "sh", dist.resolve("bin/tandem").toString(), "status").contains("MAINTENANCE"));
