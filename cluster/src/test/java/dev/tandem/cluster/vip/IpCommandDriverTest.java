@@ -249,4 +249,12 @@ class IpCommandDriverTest {
                 .run(List.of("sleep", "5"), java.time.Duration.ofMillis(200)));
         assertTrue(e.getMessage().contains("no answer within 200ms"), e.getMessage());
     }
+
+    @Test
+    void theSystemRunnerTakesACommandThatPrintsMoreThanAPipeHolds() throws IOException {
+        CommandRunner.Result r = CommandRunner.system()
+                .run(List.of("sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x"), java.time.Duration.ofSeconds(5));
+        assertTrue(r.ok());
+        assertEquals(CommandRunner.MAX_OUTPUT, r.output().length(), "the first 64 KiB kept, the rest read, dropped");
+    }
 }
