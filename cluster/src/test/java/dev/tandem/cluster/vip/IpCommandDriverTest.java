@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The commands the driver runs, and how it reads their answers, with a scripted command runner. */
 class IpCommandDriverTest {
 
+    /** Stands in for /proc: sys/net/... for the interfaces' settings, net/tcp and net/tcp6 for the connections. */
     @TempDir
-    Path procSys;
+    Path proc;
 
     private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
 
@@ -35,10 +36,15 @@ class IpCommandDriverTest {
     private IpCommandDriver driver(Function<String, CommandRunner.Result> answers, boolean nftInstalled) {
         return new IpCommandDriver(new CommandRunner() {
             @Override
-            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout)
+                    throws IOException {
                 String line = String.join(" ", cmd);
                 ran.add(line);
-                return answers.apply(line);
+                Result r = answers.apply(line);
+                if (r.exit() == TIMED_OUT) {
+                    throw new IOException(line + ": no answer within " + timeout.toMillis() + "ms (killed)");
+                }
+                return r;
             }
 
             @Override
@@ -54,8 +60,11 @@ class IpCommandDriverTest {
                 started.add(p);
                 return p;
             }
-        }, procSys, tool -> nftInstalled || !tool.equals("nft") ? Optional.of(tool) : Optional.empty());
+        }, proc, tool -> nftInstalled || !tool.equals("nft") ? Optional.of(tool) : Optional.empty());
     }
+
+    /** An answer's exit status that stands for a command the runner killed at its timeout. */
+    private static final int TIMED_OUT = -2;
 
     private List<String> nftRuns() {
         return ran.stream().filter(l -> l.startsWith("nft ")).toList();
@@ -76,7 +85,7 @@ class IpCommandDriverTest {
 
     @Test
     void addsRemovesAndAnnouncesAnIpv4Address() throws IOException {
-        Path knob = procSys.resolve("net/ipv4/conf/eth0/arp_announce");
+        Path knob = proc.resolve("sys/net/ipv4/conf/eth0/arp_announce");
         Files.createDirectories(knob.getParent());
         Files.writeString(knob, "0\n");
         IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("arping") ? 1 : 0, ""));
@@ -92,7 +101,7 @@ class IpCommandDriverTest {
 
     @Test
     void ipv6IsAddedWithoutDadAfterTurningOnUnsolicitedNeighbourAdvertisements() throws IOException {
-        Path knob = procSys.resolve("net/ipv6/conf/eth0/ndisc_notify");
+        Path knob = proc.resolve("sys/net/ipv6/conf/eth0/ndisc_notify");
         Files.createDirectories(knob.getParent());
         Files.writeString(knob, "0\n");
         IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
@@ -173,31 +182,75 @@ class IpCommandDriverTest {
     void theNewHolderPassesSegmentsOfConnectionsItDoesNotOwnToTheOldHolder() throws IOException {
         IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
         d.forward(V4, java.net.InetAddress.getByName("10.0.0.11"));
-        assertEquals(List.of("nft " + IP_TABLE + """
+        assertEquals(List.of(FORWARD_SET, FORWARD_RULES), ran);
+    }
 
-                table ip tandem_203_0_113_10 {
-                  set owned { type ipv4_addr . inet_service . inet_service; flags dynamic; size 1048576; }
-                  chain strays {
-                    type filter hook prerouting priority raw; policy accept;
-                    iifname "eth0" ip daddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip saddr . tcp sport . tcp dport } accept
-                    iifname "eth0" ip daddr 203.0.113.10 ip saddr . tcp sport . tcp dport @owned accept
-                    iifname "eth0" ip daddr 203.0.113.10 meta l4proto tcp counter dup to 10.0.0.11 device "eth0" drop
-                  }
-                  chain own {
-                    type filter hook output priority raw; policy accept;
-                    ip saddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip daddr . tcp dport . tcp sport }
-                  }
-                }"""), ran);
+    /** The set and what fills it (nothing passed on yet). */
+    private static final String FORWARD_SET = "nft " + IP_TABLE + """
+
+            table ip tandem_203_0_113_10 {
+              set owned { type ipv4_addr . inet_service . inet_service; flags dynamic; size 1048576; }
+              chain strays {
+                type filter hook prerouting priority raw; policy accept;
+                iifname "eth0" ip daddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip saddr . tcp sport . tcp dport } accept
+              }
+              chain own {
+                type filter hook output priority raw; policy accept;
+                ip saddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip daddr . tcp dport . tcp sport }
+              }
+            }""";
+    /** Then the passing on. */
+    private static final String FORWARD_RULES = """
+            nft add rule ip tandem_203_0_113_10 strays iifname "eth0" ip daddr 203.0.113.10 ip saddr . tcp sport . tcp dport @owned accept
+            add rule ip tandem_203_0_113_10 strays iifname "eth0" ip daddr 203.0.113.10 meta l4proto tcp ip ttl != 1 counter ip ttl set 1 dup to 10.0.0.11 device "eth0" drop""";
+
+    @Test
+    void aNodeTakingBackAVipItStillHasKeepsItsOwnConnectionsAndPassesOnOnlyTheRest() throws IOException {
+        Files.createDirectories(proc.resolve("net"));
+        boolean little = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        // 203.0.113.10 is CB 00 71 0A; /proc prints each 32-bit word of an address as the host reads it
+        String vip = little ? "0A7100CB" : "CB00710A";
+        String client = little ? "640000C6" : "C6000064"; // 198.0.0.100
+        Files.writeString(proc.resolve("net/tcp"), String.join("\n",
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+                "   0: " + vip + ":0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1",
+                "   1: " + vip + ":0050 " + client + ":A1B2 01 00000000:00000000 00:00000000 00000000     0        0 2",
+                "   2: " + vip + ":0050 " + client + ":A1B3 08 00000000:00000000 00:00000000 00000000     0        0 4",
+                "   3: " + vip + ":0050 " + client + ":A1B4 06 00000000:00000000 00:00000000 00000000     0        0 0",
+                "   4: 0100007F:1F40 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 3", ""));
+        String mapped = little ? "0000000000000000FFFF0000" : "00000000000000000000FFFF";
+        Files.writeString(proc.resolve("net/tcp6"), String.join("\n",
+                "  sl  local_address                         remote_address                        st tx_queue",
+                "   0: " + mapped + vip + ":0050 " + mapped + client + ":B000 01 00000000:00000000",
+                "   1: 00000000000000000000000000000001:0050 00000000000000000000000000000001:B001 01 00000000:00000000",
+                ""));
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        assertEquals(List.of("198.0.0.100 . 41394 . 80", "198.0.0.100 . 41395 . 80", "198.0.0.100 . 45056 . 80"),
+                d.connections("203.0.113.10"), "connected (not listening, not in TIME_WAIT), IPv4 and IPv4-mapped, nothing else");
+
+        d.forward(V4, java.net.InetAddress.getByName("10.0.0.11"));
+        assertEquals(List.of(FORWARD_SET,
+                "nft add element ip tandem_203_0_113_10 owned { 198.0.0.100 . 41394 . 80, 198.0.0.100 . 41395 . 80, "
+                        + "198.0.0.100 . 45056 . 80 }",
+                FORWARD_RULES), ran, "its own connections are in the set before anything is passed on");
     }
 
     @Test
     void endingTheForwardingSaysHowManySegmentsWentOnAndDeletesTheTable() throws IOException {
         IpCommandDriver d = driver(line -> line.startsWith("nft list")
-                ? new CommandRunner.Result(0, "table ip tandem_203_0_113_10 {\n ... meta l4proto tcp counter packets 7 "
-                        + "bytes 420 dup to 10.0.0.11 device \"eth0\" drop\n}")
+                ? new CommandRunner.Result(0, "table ip tandem_203_0_113_10 {\n chain strays {\n ... meta l4proto tcp ip "
+                        + "ttl != 1 counter packets 7 bytes 420 ip ttl set 1 dup to 10.0.0.11 device \"eth0\" drop\n}\n}")
                 : new CommandRunner.Result(0, ""));
         assertEquals(7, d.stopForwarding(V4));
-        assertEquals(List.of("nft list table ip tandem_203_0_113_10", "nft " + IP_TABLE), ran);
+        assertEquals(List.of("nft list chain ip tandem_203_0_113_10 strays", "nft " + IP_TABLE), ran,
+                "the chain is listed, not the table with its set of every connection");
+    }
+
+    @Test
+    void theForwardingEndsEvenWhenTheCountCannotBeRead() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("nft list") ? TIMED_OUT : 0, ""));
+        assertEquals(-1, d.stopForwarding(V4));
+        assertEquals(List.of("nft list chain ip tandem_203_0_113_10 strays", "nft " + IP_TABLE), ran);
     }
 
     @Test
