@@ -148,6 +148,12 @@ public final class ClusterNode implements AutoCloseable {
         Reason lastReason;
         /** Handed over, the address still here: {@link Advert#DRAINING} reports go to the new holder. */
         boolean draining;
+        /**
+         * A more preferred master took the VIP over (since {@link #steppingAsideSince}) and has not announced it
+         * yet: the address stays here, answering ARP, until it has (then the drain of a handover follows).
+         */
+        boolean steppingAside;
+        long steppingAsideSince;
         /** Taken over from this peer, which drains: segments of its connections are passed on to it. */
         String forwardingTo;
         long forwardingSince;
@@ -578,13 +584,15 @@ public final class ClusterNode implements AutoCloseable {
             log.debug("VIP {}: {} -> {} ({})", v.vip.address(), from, to, reason.label());
         }
         if (from == VipState.MASTER) {
-            // Whatever passed segments on to an old holder goes with the address.
-            v.forwardingTo = null;
+            // Only a master passes segments on: two nodes passing strays to each other would loop them.
+            endForwarding(v, "no longer master");
         }
         // status first: whoever sees the address move must also see why
         publish();
         if (to == VipState.MASTER) {
-            String oldHolder = reason == Reason.PEER_RELEASED ? handingOver(v) : null;
+            v.steppingAside = false;
+            // (A node taking back a VIP it still drains keeps its own connections: the driver counts them in.)
+            String oldHolder = takingFrom(v, reason);
             InetAddress at = oldHolder == null ? null : forwardable(v.vip, oldHolder);
             if (at != null) {
                 v.forwardingTo = oldHolder;
@@ -599,7 +607,10 @@ public final class ClusterNode implements AutoCloseable {
             v.draining = true;
             sendAdvert(v.vip.address(), 0, drainFlags(Advert.DRAINING));
             armDrainTick();
+        } else if (reason == Reason.HIGHER_PRIORITY) {
+            stepAside(v);
         } else if (from == VipState.MASTER || to == VipState.INIT) {
+            v.steppingAside = false;
             v.controller.release();
         }
         if (notify != null) {
@@ -650,6 +661,9 @@ public final class ClusterNode implements AutoCloseable {
             if (a.node().equals(v.forwardingTo) && a.has(Advert.RELEASED)) {
                 endForwarding(v, a.node() + " drained and released it");
             }
+            if (v.steppingAside && a.priority() > 0 && a.has(Advert.MASTER) && a.has(Advert.ANNOUNCED)) {
+                drainAfterSteppingAside(v, a.node() + " announced it");
+            }
             reschedule();
             if (handover != null && !handover.isDone()) {
                 checkHandover();
@@ -674,6 +688,61 @@ public final class ClusterNode implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The peer this node takes {@code v} from that keeps its connections and drains them, or null. Handed over
+     * (see {@link #handingOver}), or a master that steps aside: preempted, or taken from because its node
+     * cannot serve (it stays up, and {@link #stepAside drains} like a node that handed over).
+     */
+    private String takingFrom(VipRun v, Reason reason) {
+        return switch (reason) {
+            case PEER_RELEASED -> handingOver(v);
+            case PREEMPT, PEER_FAULT -> liveMaster(v);
+            default -> null;
+        };
+    }
+
+    /** The peer heard last saying it is master of {@code v}, if that was recent; else null. */
+    private String liveMaster(VipRun v) {
+        long now = nanoClock.getAsLong();
+        String found = null;
+        long heard = Long.MIN_VALUE;
+        for (Map.Entry<String, VipElection.Peer> e : v.election.peers().entrySet()) {
+            VipElection.Peer p = e.getValue();
+            if (p.priority() > 0 && (p.flags() & Advert.MASTER) != 0 && now - p.heardAt() < forwardSilence()
+                    && (found == null || p.heardAt() - heard > 0)) {
+                found = e.getKey();
+                heard = p.heardAt();
+            }
+        }
+        return found;
+    }
+
+    /**
+     * A more preferred master took {@code v}: as after a handover, the address stays while what is in flight
+     * here drains (the new master passes on the segments of those connections that reach it), but ARP is
+     * still answered here until the new master has announced the address, so that no neighbour asking in
+     * between goes unanswered. Then (or after {@link #forwardSilence()} without that announcement) the drain.
+     */
+    private void stepAside(VipRun v) {
+        v.controller.stepAside();
+        v.draining = true;
+        v.steppingAside = true;
+        v.steppingAsideSince = nanoClock.getAsLong();
+        sendAdvert(v.vip.address(), 0, drainFlags(Advert.DRAINING));
+        armDrainTick();
+        VipElection.Peer master = v.election.master() == null ? null : v.election.peers().get(v.election.master());
+        int announcedMaster = Advert.MASTER | Advert.ANNOUNCED;
+        if (master != null && (master.flags() & announcedMaster) == announcedMaster) {
+            drainAfterSteppingAside(v, v.election.master() + " had announced it");
+        }
+    }
+
+    private void drainAfterSteppingAside(VipRun v, String why) {
+        v.steppingAside = false;
+        log.info("VIP {}: {}; draining, then releasing it", v.vip.address(), why);
+        v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
     }
 
     /** The old holder's address to pass segments on to: IPv4 VIPs and node addresses only. */
@@ -737,6 +806,14 @@ public final class ClusterNode implements AutoCloseable {
         long now = nanoClock.getAsLong();
         boolean busy = false;
         for (VipRun v : vips.values()) {
+            if (v.steppingAside) {
+                if (now - v.steppingAsideSince > forwardSilence()) {
+                    drainAfterSteppingAside(v, "the new master did not announce it within "
+                            + TimeUnit.NANOSECONDS.toMillis(forwardSilence()) + " ms");
+                } else {
+                    busy = true;
+                }
+            }
             if (v.draining) {
                 if (v.controller.wanted()) {
                     v.draining = false; // held again (resumed and preempted) before the drain ended

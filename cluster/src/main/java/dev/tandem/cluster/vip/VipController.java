@@ -176,6 +176,17 @@ public final class VipController implements AutoCloseable {
     }
 
     /**
+     * A more preferred peer took the address (it preempted, or this node cannot serve): the address stays here,
+     * unannounced, serving what still arrives at this host's MAC, until the peer has announced it; then
+     * {@link #releaseWhenDrained}. Ends any announcement round and any retry of an older request.
+     */
+    public void stepAside() {
+        wanted = false;
+        request.incrementAndGet();
+        stopAnnouncing();
+    }
+
+    /**
      * Remove the address once a handover is safe: not before {@code quiet} has passed (neighbours that still
      * send to this host's MAC keep being served, and the new holder's later announcement rounds land), then as
      * soon as {@code idle} says nothing is in flight, and at the latest after {@code max}.
@@ -250,8 +261,9 @@ public final class VipController implements AutoCloseable {
     }
 
     /**
-     * No more announcements of the address while it stays here: the node hands it over, and an announcement
-     * round still to come (the second, 5 s after the first) would pull the clients back from the new holder.
+     * No more announcements of the address while it stays here: the node hands it over (or steps aside), and an
+     * announcement round still to come (the second, 5 s after the first) would pull the clients back from the
+     * new holder.
      */
     public void stopAnnouncing() {
         announcing = false;
@@ -269,7 +281,12 @@ public final class VipController implements AutoCloseable {
             announceFailures.increment();
             log.warn("VIP {}: announcement failed: {}", vip.address(), e.getMessage());
         }
-        if (first && request.get() == id) {
+        if (request.get() != id || !announcing) {
+            // Handed over or stepped aside while the round was starting: it must not claim the address.
+            driver.stopAnnouncing(vip);
+            return;
+        }
+        if (first) {
             listener.announced(true);
             thread.schedule(() -> announce(id, false), secondRound.toMillis(), TimeUnit.MILLISECONDS);
         }

@@ -34,17 +34,19 @@ public interface VipDriver {
     void stopAnnouncing(VipConfig vip);
 
     /**
-     * The old holder after a handover: keeps the address, so that connections in flight go on, but answers no
-     * more neighbour requests for it, so that no neighbour that asks who has it is drawn back while the new
-     * holder is the one that answers. Until {@link #add} or {@link #remove}.
+     * The old holder after a handover (or once the master it stepped aside for announced the address): keeps
+     * the address, so that connections in flight go on, but answers no more neighbour requests for it, so that
+     * no neighbour that asks who has it is drawn back while the new holder is the one that answers. Until
+     * {@link #add} or {@link #remove}.
      */
     void withdraw(VipConfig vip) throws IOException;
 
     /**
-     * The new holder during a handover: TCP segments for the address that belong to no connection this host
-     * opened or accepted since (they belong to connections opened to the old holder, whose neighbours moved
-     * to this host mid-connection) go on to the old holder at {@code oldHolder} instead of being reset. Call
-     * it before {@link #add}; ended by {@link #stopForwarding} or {@link #remove}.
+     * The new holder during a handover (or when it takes the VIP from a master that steps aside): TCP segments
+     * for the address that belong to no connection this host opened or accepted since (they belong to
+     * connections opened to the old holder, whose neighbours moved to this host mid-connection) go on to the
+     * old holder at {@code oldHolder} instead of being reset. Call it before {@link #add}; ended by
+     * {@link #stopForwarding} or {@link #remove}.
      */
     void forward(VipConfig vip, InetAddress oldHolder) throws IOException;
 

@@ -21,12 +21,16 @@ public record Advert(String node, String vip, int priority, int intervalMillis, 
     /** The sender's health says it cannot serve. */
     public static final int FAULT = 8;
     /**
-     * The sender handed the VIP over and still has the address, serving the connections in flight until they
-     * are drained. Sent by a backup, for the new holder only: it passes on the segments of those connections
-     * that reach it. Not an election advert: no peer's state machine acts on it.
+     * The sender handed the VIP over (or stepped aside for a more preferred master) and still has the address,
+     * serving the connections in flight until they are drained. Sent by a backup, for the new holder only: it
+     * passes on the segments of those connections that reach it. Not an election advert: no peer's state
+     * machine acts on it.
      */
     public static final int DRAINING = 16;
-    /** The sender handed the VIP over, drained it and removed the address. Not an election advert either. */
+    /**
+     * The sender handed the VIP over (or stepped aside), drained it and removed the address. Not an election
+     * advert either.
+     */
     public static final int RELEASED = 32;
 
     public Advert {

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.conf.VipConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -169,6 +171,95 @@ class VipControllerTest {
             await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
             assertFalse(driver.withdrawn(VIP.address()));
             assertTrue(driver.holds(VIP.address()));
+        }
+    }
+
+    @Test
+    void aNodeSteppingAsideKeepsTheAddressUnannouncedUntilItDrains() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofMillis(300))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.stepAside();
+            assertFalse(c.wanted());
+            // past the second round: none comes, and the address stays, still answered for
+            await().during(600, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() ->
+                    count(driver, "announce") == 1 && driver.holds(VIP.address()) && !driver.withdrawn(VIP.address()));
+            c.releaseWhenDrained(Duration.ofMillis(100), () -> true, Duration.ofSeconds(10));
+            await().atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
+            assertTrue(driver.first("withdraw", VIP.address()) < driver.first("remove", VIP.address()));
+        }
+    }
+
+    @Test
+    void aRoundStartingJustAsTheNodeStepsAsideIsEndedAtOnce() throws Exception {
+        RecordingVipDriver recorder = new RecordingVipDriver();
+        CountDownLatch announcing = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        VipDriver slowToAnnounce = new VipDriver() {
+            @Override
+            public void add(VipConfig vip) throws IOException {
+                recorder.add(vip);
+            }
+
+            @Override
+            public void remove(VipConfig vip) throws IOException {
+                recorder.remove(vip);
+            }
+
+            @Override
+            public boolean present(VipConfig vip) {
+                return recorder.present(vip);
+            }
+
+            @Override
+            public void announce(VipConfig vip) throws IOException {
+                announcing.countDown();
+                try {
+                    goOn.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                recorder.announce(vip);
+            }
+
+            @Override
+            public void stopAnnouncing(VipConfig vip) {
+                recorder.stopAnnouncing(vip);
+            }
+
+            @Override
+            public void withdraw(VipConfig vip) throws IOException {
+                recorder.withdraw(vip);
+            }
+
+            @Override
+            public void forward(VipConfig vip, InetAddress oldHolder) throws IOException {
+                recorder.forward(vip, oldHolder);
+            }
+
+            @Override
+            public long stopForwarding(VipConfig vip) throws IOException {
+                return recorder.stopForwarding(vip);
+            }
+
+            @Override
+            public void removeRules(VipConfig vip) throws IOException {
+                recorder.removeRules(vip);
+            }
+        };
+        List<Boolean> told = new CopyOnWriteArrayList<>();
+        try (VipController c = new VipController(VIP, slowToAnnounce, told::add, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            assertTrue(announcing.await(2, TimeUnit.SECONDS));
+            c.stepAside();
+            goOn.countDown();
+            // the round that started anyway is ended right after it started
+            await().atMost(2, TimeUnit.SECONDS).until(() -> ops(recorder).contains("announce")
+                    && ops(recorder).lastIndexOf("quiet") > ops(recorder).indexOf("announce"));
+            assertEquals(List.of(), told, "not reported announced: the address is on its way elsewhere");
         }
     }
 
