@@ -181,7 +181,7 @@ class FailoverLabIT {
 
     /** The client, polling for {@code millis}; returns once it has seen 80 answers from n1. */
     private Process poller(long millis, Path out) throws Exception {
-        return poller(millis, out, 100, 300);
+        return poller(millis, out, 100, 300, "n1");
     }
 
     /**
@@ -189,18 +189,20 @@ class FailoverLabIT {
      * machine is shared, and an answer that takes 400 ms while other builds run is not a lost one. The
      * timeouts only bound a request that would never be answered.
      */
-    private Process patientPoller(long millis, Path out) throws Exception {
-        return poller(millis, out, 1000, 2000);
+    private Process patientPoller(long millis, Path out, String holder) throws Exception {
+        return poller(millis, out, 1000, 2000, holder);
     }
 
-    private Process poller(long millis, Path out, int connectTimeoutMillis, int readTimeoutMillis) throws Exception {
+    /** The client, polling for {@code millis}; returns once it has seen 80 answers from {@code holder}. */
+    private Process poller(long millis, Path out, int connectTimeoutMillis, int readTimeoutMillis, String holder)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         Process p = lab.spawn(lab.client, List.of(java, "-cp", cp, HttpPoller.class.getName(), URL, "10",
                 Long.toString(millis), Integer.toString(connectTimeoutMillis), Integer.toString(readTimeoutMillis)), out);
         // the backup has heard the master for a while, and the client is running
         await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out)
-                && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 n1 ")).count() >= 80);
+                && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 " + holder + " ")).count() >= 80);
         return p;
     }
 
@@ -253,11 +255,11 @@ class FailoverLabIT {
     }
 
     /**
-     * How many segments n2 passed on to n1 in the last forwarding its log tells of past {@code from} (-1: none
-     * ended there yet).
+     * How many segments node {@code name} passed on to the old holder in the last forwarding its log tells of
+     * past {@code from} (-1: none ended there yet).
      */
-    private static long passedOn(int from) throws IOException {
-        Matcher m = PASSED_ON.matcher(logSince("n2", from));
+    private static long passedOn(String name, int from) throws IOException {
+        Matcher m = PASSED_ON.matcher(logSince(name, from));
         long last = -1;
         while (m.find()) {
             last = Long.parseLong(m.group(1));
@@ -333,7 +335,7 @@ class FailoverLabIT {
     }
 
     @Test
-    void tandemHandoverUnderLoadLosesNoRequestAndResumeTakesTheVipBack() throws Exception {
+    void tandemHandoverAndResumeUnderLoadLoseNoRequest() throws Exception {
         assumeNft();
         startBoth();
         int rounds = Integer.getInteger("tandem.lab.handovers", 1);
@@ -341,7 +343,7 @@ class FailoverLabIT {
         for (int round = 1; round <= rounds; round++) {
             Path out = work.resolve("poll-handover-" + round + ".out");
             int logFrom = logLength("n2");
-            Process poller = patientPoller(10000, out);
+            Process poller = patientPoller(10000, out, "n1");
             Path cli = work.resolve("handover-" + round + ".out");
             Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"), cli);
             assertTrue(handover.waitFor(40, TimeUnit.SECONDS), "tandem handover ends" + logs());
@@ -352,20 +354,33 @@ class FailoverLabIT {
             await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> rules(lab.n2).isEmpty());
             log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms (slowest request: {}), {} segment(s) "
                     + "passed on to n1 (lost so far: {}); CLI said:\n{}", round, rounds, seen.failed(), seen.requests(),
-                    seen.maxGapMillis(), seen.slowest(), passedOn(logFrom), lost, Files.readString(cli));
+                    seen.maxGapMillis(), seen.slowest(), passedOn("n2", logFrom), lost, Files.readString(cli));
             noRequestLost(seen, logs());
             assertTrue(seen.last().contains(" n2 "), "n2 holds the VIP" + logs());
             assertTrue(lab.output(lab.n1, "sh", dist.resolve("bin/tandem").toString(), "status").contains("MAINTENANCE"));
             // n1 released and took its rules with it; n2 ended its forwarding once n1 said it released (above)
             assertEquals("", rules(lab.n1));
 
+            // The end of the maintenance, under load too: n1 takes its VIP back (preempt) and n2 steps aside,
+            // draining as a node that hands over does.
+            Path back = work.resolve("poll-resume-" + round + ".out");
+            int n1LogFrom = logLength("n1");
+            Process backPoller = patientPoller(8000, back, "n2");
             Path resumed = work.resolve("resume-" + round + ".out");
             Process resume = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "resume"), resumed);
             assertTrue(resume.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, resume.exitValue(), Files.readString(resumed));
             await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1")
                     && !lab.output(lab.n2, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/"));
-            assertEquals("", rules(lab.n1) + rules(lab.n2));
+            Seen resumedSeen = finish(backPoller, back);
+            lost += resumedSeen.failed();
+            await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                    .until(() -> (rules(lab.n1) + rules(lab.n2)).isEmpty());
+            log.info("(d) resume {}/{}: {} failed of {}, longest gap {} ms (slowest request: {}), {} segment(s) "
+                    + "passed on to n2 (lost so far: {})", round, rounds, resumedSeen.failed(), resumedSeen.requests(),
+                    resumedSeen.maxGapMillis(), resumedSeen.slowest(), passedOn("n1", n1LogFrom), lost);
+            noRequestLost(resumedSeen, logs());
+            assertTrue(resumedSeen.last().contains(" n1 "), "n1 holds the VIP again" + logs());
         }
     }
 
@@ -378,29 +393,7 @@ class FailoverLabIT {
     void aConnectionThatStraddlesTheMoveIsServedByTheOldHolderAndOnlyTheNewOneAnswersArp() throws Exception {
         assumeNft();
         startBoth();
-        Path go = work.resolve("straddle.go");
-        Path out = work.resolve("straddle.out");
-        Files.deleteIfExists(go);
-        Process straddler = lab.spawn(lab.client, List.of("python3", "-c", """
-                import os, socket, sys, time
-                s = socket.create_connection((sys.argv[1], 80), timeout=20)
-                s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n")
-                print("sent", flush=True)
-                while not os.path.exists(sys.argv[2]):
-                    time.sleep(0.01)
-                s.sendall(b"\\r\\n")
-                data = b""
-                try:
-                    while True:
-                        b = s.recv(65536)
-                        if not b:
-                            break
-                        data += b
-                    print("answer", data.split(b"\\r\\n\\r\\n", 1)[-1].decode().strip(), flush=True)
-                except OSError as e:
-                    print("fail", repr(e), flush=True)
-                """, Lab.VIP, go.toString()), out);
-        await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out) && Files.readString(out).contains("sent"));
+        Straddler straddler = straddler("straddle");
 
         Path cli = work.resolve("handover-straddle.out");
         int logFrom = logLength("n2");
@@ -420,16 +413,92 @@ class FailoverLabIT {
         assertTrue(!answeredBy.isEmpty() && answeredBy.stream().allMatch(n2::equals),
                 "only n2 answers who has the VIP: " + arp + logs());
 
-        Files.writeString(go, "go");
-        assertTrue(straddler.waitFor(20, TimeUnit.SECONDS), "the client ends" + logs());
-        assertEquals("answer n1", Files.readString(out).lines().reduce((a, b) -> b).orElse("").trim(),
-                Files.readString(out) + logs());
+        assertEquals("answer n1", straddler.finish(), logs());
         assertTrue(handover.waitFor(40, TimeUnit.SECONDS), "tandem handover ends" + logs());
         assertEquals(0, handover.exitValue(), Files.readString(cli) + logs());
-        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> passedOn(logFrom) >= 0);
-        assertTrue(passedOn(logFrom) > 0, "n2 passed the straddler's segments on" + logs());
+        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .until(() -> passedOn("n2", logFrom) >= 0);
+        assertTrue(passedOn("n2", logFrom) > 0, "n2 passed the straddler's segments on" + logs());
         await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                 .until(() -> (rules(lab.n1) + rules(lab.n2)).isEmpty());
+    }
+
+    /**
+     * A client that opens a connection to the VIP and sends all of a request but its last line, then waits
+     * (until {@link #finish}), so that its connection straddles whatever moves the VIP meanwhile.
+     */
+    private record Straddler(Process process, Path go, Path out) {
+        /** Sends the end of the request; what the client got: {@code answer NODE}, or {@code fail ...}. */
+        String finish() throws Exception {
+            Files.writeString(go, "go");
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the client ends");
+            return Files.readString(out).lines().reduce((a, b) -> b).orElse("").trim();
+        }
+    }
+
+    private Straddler straddler(String name) throws Exception {
+        Path go = work.resolve(name + ".go");
+        Path out = work.resolve(name + ".out");
+        Files.deleteIfExists(go);
+        Process p = lab.spawn(lab.client, List.of("python3", "-c", """
+                import os, socket, sys, time
+                s = socket.create_connection((sys.argv[1], 80), timeout=20)
+                s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n")
+                print("sent", flush=True)
+                while not os.path.exists(sys.argv[2]):
+                    time.sleep(0.01)
+                s.sendall(b"\\r\\n")
+                data = b""
+                try:
+                    while True:
+                        b = s.recv(65536)
+                        if not b:
+                            break
+                        data += b
+                    print("answer", data.split(b"\\r\\n\\r\\n", 1)[-1].decode().strip(), flush=True)
+                except OSError as e:
+                    print("fail", repr(e), flush=True)
+                """, Lab.VIP, go.toString()), out);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out) && Files.readString(out).contains("sent"));
+        return new Straddler(p, go, out);
+    }
+
+    /**
+     * The VIP taken back (resume, preempt) by a node that still drains it after handing it over: its own
+     * connections stay with it, and those opened to the peer meanwhile are passed on to the peer.
+     */
+    @Test
+    void aNodeTakingBackAVipItStillDrainsKeepsItsConnectionsAndPassesOnThePeers() throws Exception {
+        assumeNft();
+        startBoth();
+        Straddler toN1 = straddler("straddle-n1");
+        int n1From = logLength("n1");
+        int n2From = logLength("n2");
+        Process handover = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "handover"),
+                work.resolve("handover-retake.out"));
+        String n1 = mac(lab.n1);
+        String n2 = mac(lab.n2);
+        // n1 drains (its straddler keeps it from being drained), and the client talks to n2
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() ->
+                lab.output(lab.client, "ip", "neigh", "show", Lab.VIP).contains(n2)
+                        && logSince("n1", n1From).contains("answering no more ARP requests"));
+        Straddler toN2 = straddler("straddle-n2");
+
+        Process resume = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "resume"),
+                work.resolve("resume-retake.out"));
+        assertTrue(resume.waitFor(30, TimeUnit.SECONDS));
+        Lab.kill(handover); // it ends with the maintenance, as a failure: resumed before it completed
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() ->
+                lab.output(lab.client, "ip", "neigh", "show", Lab.VIP).contains(n1)
+                        && logSince("n2", n2From).contains("draining, then releasing it"));
+        assertTrue(logSince("n1", n1From).contains("connection(s) already here stay here"), logs());
+        assertTrue(lab.output(lab.n1, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/"),
+                "n1 never let the address go" + logs());
+
+        assertEquals("answer n1", toN1.finish(), logs());
+        assertEquals("answer n2", toN2.finish(), "passed on to n2" + logs());
+        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .until(() -> passedOn("n1", n1From) > 0 && (rules(lab.n1) + rules(lab.n2)).isEmpty());
     }
 
     @Test
@@ -437,7 +506,7 @@ class FailoverLabIT {
         assumeNft();
         startBoth();
         Path out = work.resolve("poll-planned.out");
-        Process poller = patientPoller(12000, out);
+        Process poller = patientPoller(12000, out, "n1");
         node1.destroy(); // SIGTERM: hand over, drain, then stop
         assertTrue(node1.waitFor(30, TimeUnit.SECONDS), "n1 stops" + logs());
         Seen seen = finish(poller, out);
