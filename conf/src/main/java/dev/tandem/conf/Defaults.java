@@ -1,5 +1,6 @@
 package dev.tandem.conf;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -63,7 +64,13 @@ import java.time.Duration;
  * <tr><td>{@code cluster.witnesses}</td><td>list of {@code HOST} or {@code icmp:HOST} (ICMP echo), {@code tcp:HOST:PORT}
  *     (TCP connect; refused counts as reached)</td><td>empty</td></tr>
  * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
- * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of paths</td><td>no mirror</td></tr>
+ * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of files and directories, none inside
+ *     another</td><td>no mirror</td></tr>
+ * <tr><td>{@code cluster.mirror.scan_interval}</td><td>duration &gt;= 1s: full scans under the file events</td><td>30s</td></tr>
+ * <tr><td>{@code cluster.mirror.debounce}</td><td>duration &gt;= 0: quiet time before a burst of changes is sent</td><td>100ms</td></tr>
+ * <tr><td>{@code cluster.mirror.state_dir}</td><td>directory, not inside a mirrored path</td><td>{@code /var/lib/tandem/mirror}</td></tr>
+ * <tr><td>{@code cluster.mirror.sync_wait}</td><td>duration &gt;= 0: how long the elections wait at start for the
+ *     first sync with a reachable peer</td><td>30s</td></tr>
  * <tr><td>{@code admin.bind}</td><td>{@code host:port}; a non-loopback address needs {@code token}</td><td>127.0.0.1:9090</td></tr>
  * <tr><td>{@code admin.token}</td><td>non-empty string</td><td>none</td></tr>
  * </table>
@@ -103,6 +110,11 @@ public final class Defaults {
     public static final Duration MIN_ADVERT_INTERVAL = Duration.ofMillis(10);
     public static final boolean PREEMPT = true;
     public static final Duration PREEMPT_DELAY = Duration.ZERO;
+    public static final Duration MIRROR_SCAN_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration MIN_MIRROR_SCAN_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration MIRROR_DEBOUNCE = Duration.ofMillis(100);
+    public static final Path MIRROR_STATE_DIR = Path.of("/var/lib/tandem/mirror");
+    public static final Duration MIRROR_SYNC_WAIT = Duration.ofSeconds(30);
 
     public static final HostPort ADMIN_BIND = new HostPort("127.0.0.1", 9090);
 
