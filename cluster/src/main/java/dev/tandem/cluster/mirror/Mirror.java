@@ -230,6 +230,9 @@ public final class Mirror implements AutoCloseable {
         }
         watcher.close();
         engine.halt();
+        // the connections end as the kernel ends a dead process's: closed, nothing more said
+        links.forEach(PeerLink::close);
+        server.close();
         group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         reader.shutdownNow();
         synchronized (this) {

@@ -698,7 +698,8 @@ public final class MirrorEngine {
         Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size());
         table.put(e, s, now);
         outgoing.add(e);
-        if (config) {
+        if (config && started) {
+            // (At start the node has just loaded the file: nothing to reload.)
             notifyConfig(path, "edited here");
         }
         return Refresh.CHANGED;
@@ -790,6 +791,7 @@ public final class MirrorEngine {
         exec(() -> {
             PeerState p = peers.get(peer);
             p.sending = false;
+            updateSync(p);
             statusDirty = true;
         });
     }
@@ -866,13 +868,18 @@ public final class MirrorEngine {
         }
     }
 
+    /**
+     * In sync with a peer: this node holds what the peer said it holds, and is still connected to it (with
+     * no connection it cannot know, and the lag grows: nothing is being mirrored).
+     */
     private void updateSync(PeerState p) {
         long now = clock.millis();
-        boolean all = p.summary != null;
+        boolean connected = p.sending || p.receiving > 0;
+        boolean all = p.summary != null && connected;
         for (Roots.Root r : roots.all()) {
             MirrorTable.RootDigest mine = table.digest(r.id());
             MirrorTable.RootDigest theirs = p.summary == null ? null : p.summary.roots().get(r.id());
-            boolean same = theirs != null && theirs.digest().equals(mine.digest());
+            boolean same = connected && theirs != null && theirs.digest().equals(mine.digest());
             p.rootInSync.put(r.id(), same);
             if (same) {
                 p.rootLastSync.put(r.id(), now);
@@ -935,6 +942,7 @@ public final class MirrorEngine {
             }
             PeerState p = peers.get(st.peer);
             p.receiving--;
+            updateSync(p);
             statusDirty = true;
             dropReceiving(st);
             for (Fetch f : fetches.values()) {

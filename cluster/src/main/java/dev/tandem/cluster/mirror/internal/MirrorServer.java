@@ -8,6 +8,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.IOException;
@@ -29,14 +31,19 @@ public final class MirrorServer implements AutoCloseable {
     static final int MAX_HANDSHAKES = 32;
 
     private final Channel channel;
+    private final ChannelGroup accepted;
 
-    private MirrorServer(Channel channel) {
+    private MirrorServer(Channel channel, ChannelGroup accepted) {
         this.channel = channel;
+        this.accepted = accepted;
     }
 
     public static MirrorServer bind(EventLoopGroup group, Class<? extends ServerChannel> type, InetSocketAddress local,
                                     String self, Set<String> peers, byte[] mirrorKey, MirrorEngine engine) throws IOException {
         AtomicInteger handshaking = new AtomicInteger();
+        // Closing the event loops does not close the connections on them: they are closed here, so that
+        // peers see this node go at once.
+        ChannelGroup accepted = new DefaultChannelGroup("mirror", group.next());
         ChannelFuture f = new ServerBootstrap()
                 .group(group)
                 .channel(type)
@@ -47,6 +54,7 @@ public final class MirrorServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        accepted.add(ch);
                         if (handshaking.incrementAndGet() > MAX_HANDSHAKES) {
                             handshaking.decrementAndGet();
                             engine.metrics().rejected(MirrorMetrics.UNAUTHENTICATED);
@@ -80,7 +88,7 @@ public final class MirrorServer implements AutoCloseable {
             throw new IOException("mirror: cannot listen on TCP " + local + ": "
                     + (cause == null ? "timed out" : cause.getMessage()), cause);
         }
-        return new MirrorServer(f.channel());
+        return new MirrorServer(f.channel(), accepted);
     }
 
     public InetSocketAddress localAddress() {
@@ -90,5 +98,6 @@ public final class MirrorServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        accepted.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }
