@@ -42,7 +42,7 @@ final class CipherHandler extends ChannelDuplexHandler {
         }
         ByteBuf plain;
         try {
-            plain = opening.open(ctx.alloc(), frame);
+            plain = opening.open(frame);
         } catch (GeneralSecurityException | RuntimeException e) {
             fail(ctx, "a frame did not decrypt (" + e.getClass().getSimpleName() + ")");
             return;
@@ -76,7 +76,7 @@ final class CipherHandler extends ChannelDuplexHandler {
         }
         ByteBuf frame;
         try {
-            frame = sealing.seal(ctx.alloc(), plain);
+            frame = sealing.seal(plain);
         } catch (GeneralSecurityException | RuntimeException e) {
             promise.tryFailure(e);
             return;

@@ -81,10 +81,12 @@ public final class FileStore {
         return HexFormat.of().formatHex(digest);
     }
 
+    private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER]);
+
     /** Hex SHA-256 of the file's content. */
     public static String hash(Path path) throws IOException {
         MessageDigest md = sha256();
-        byte[] buf = new byte[BUFFER];
+        byte[] buf = BUFFERS.get();
         try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
             int n;
             while ((n = in.read(buf)) > 0) {

@@ -1,8 +1,7 @@
 package dev.tandem.cluster.mirror.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import java.nio.ByteBuffer;
+import io.netty.buffer.Unpooled;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -53,39 +52,42 @@ public final class FrameCipher {
         cipher.init(mode, key, new GCMParameterSpec(TAG * 8, iv));
     }
 
-    /** The frame for {@code plain} (not released): a 4-byte length, then the ciphertext with its tag. */
-    public ByteBuf seal(ByteBufAllocator alloc, ByteBuf plain) throws GeneralSecurityException {
+    /**
+     * The frame for {@code plain} (not released): a 4-byte length, then the ciphertext with its tag. Built in a
+     * heap buffer: the JDK's AES-GCM works on arrays (a direct buffer would be copied to one anyway).
+     */
+    public ByteBuf seal(ByteBuf plain) throws GeneralSecurityException {
         int n = plain.readableBytes();
-        ByteBuf out = alloc.buffer(4 + n + TAG);
-        try {
-            out.writeInt(n + TAG);
-            next();
-            ByteBuffer dst = out.nioBuffer(4, n + TAG);
-            int written = cipher.doFinal(plain.nioBuffer(), dst);
-            out.writerIndex(4 + written);
-            return out;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            out.release();
-            throw e;
+        byte[] in;
+        int off;
+        if (plain.hasArray()) {
+            in = plain.array();
+            off = plain.arrayOffset() + plain.readerIndex();
+        } else {
+            in = new byte[n];
+            plain.getBytes(plain.readerIndex(), in);
+            off = 0;
         }
+        ByteBuf out = Messages.heap(4 + n + TAG);
+        byte[] o = out.array();
+        int base = out.arrayOffset();
+        next();
+        int written = cipher.doFinal(in, off, n, o, base + 4);
+        out.writeInt(written);
+        out.writerIndex(4 + written);
+        return out;
     }
 
-    /** The plaintext of one frame's body (ciphertext and tag, not released). */
-    public ByteBuf open(ByteBufAllocator alloc, ByteBuf frame) throws GeneralSecurityException {
+    /** The plaintext of one frame's body (ciphertext and tag, not released), in a heap buffer. */
+    public ByteBuf open(ByteBuf frame) throws GeneralSecurityException {
         int n = frame.readableBytes();
         if (n < TAG) {
             throw new GeneralSecurityException("frame shorter than its tag");
         }
-        ByteBuf out = alloc.buffer(n - TAG);
-        try {
-            next();
-            ByteBuffer dst = out.nioBuffer(0, n - TAG);
-            int written = cipher.doFinal(frame.nioBuffer(), dst);
-            out.writerIndex(written);
-            return out;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            out.release();
-            throw e;
-        }
+        byte[] in = new byte[n];
+        frame.getBytes(frame.readerIndex(), in);
+        next();
+        byte[] plain = cipher.doFinal(in);
+        return Unpooled.wrappedBuffer(plain);
     }
 }

@@ -20,7 +20,7 @@ final class Heartbeat {
         ScheduledFuture<?> f = ch.eventLoop().scheduleAtFixedRate(() -> {
             Messages.Summary s = latest.get();
             if (s != null && ch.isActive()) {
-                ch.writeAndFlush(Messages.summary(ch.alloc(), s));
+                ch.writeAndFlush(Messages.summary(s));
             }
         }, every, every, TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(x -> f.cancel(false));

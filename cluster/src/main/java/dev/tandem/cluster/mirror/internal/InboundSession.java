@@ -106,17 +106,17 @@ public final class InboundSession extends ChannelInboundHandlerAdapter {
     void want(List<Messages.Wanted> items) {
         int[] next = {0};
         while (next[0] < items.size()) {
-            channel.write(Messages.want(channel.alloc(), items, next[0], next));
+            channel.write(Messages.want(items, next[0], next));
         }
         channel.flush();
     }
 
     void done(long round) {
-        channel.writeAndFlush(Messages.done(channel.alloc(), round));
+        channel.writeAndFlush(Messages.done(round));
     }
 
     void summary(Messages.Summary s) {
-        channel.writeAndFlush(Messages.summary(channel.alloc(), s));
+        channel.writeAndFlush(Messages.summary(s));
     }
 
     void close() {
@@ -130,7 +130,7 @@ public final class InboundSession extends ChannelInboundHandlerAdapter {
         boolean pause = b > HIGH_BYTES || c > HIGH_COMMITS;
         boolean resume = b < LOW_BYTES && c < LOW_COMMITS;
         if (pause && !paused || resume && paused) {
-            channel.eventLoop().execute(() -> {
+            run(() -> {
                 long nb = queuedBytes.get();
                 int nc = pendingCommits.get();
                 if (!paused && (nb > HIGH_BYTES || nc > HIGH_COMMITS)) {
@@ -141,6 +141,14 @@ public final class InboundSession extends ChannelInboundHandlerAdapter {
                     channel.config().setAutoRead(true);
                 }
             });
+        }
+    }
+
+    private void run(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
         }
     }
 

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.DefaultByteBufHolder;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -105,11 +107,20 @@ public final class Messages {
     // ------------------------------------------------------------------ encoding
 
     /**
+     * A plain heap buffer for a message of many small fields: written field by field, then sealed into a frame
+     * at once. (The allocator's buffers cost more per field written: in tests they record every access, for
+     * the leak detector; file content, a few large writes per chunk, uses them.)
+     */
+    static ByteBuf heap(int initialCapacity) {
+        return new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, initialCapacity, Math.max(initialCapacity, MAX_MESSAGE));
+    }
+
+    /**
      * Encodes {@code entries[from..]} into one OFFER of about {@link #BATCH_BYTES}; returns the buffer and
      * sets {@code next[0]} to the index of the first entry left out.
      */
-    public static ByteBuf offer(ByteBufAllocator alloc, long round, List<Entry> entries, int from, int[] next) {
-        ByteBuf b = alloc.buffer(Math.min(BATCH_BYTES + 8192, 256 + 200 * (entries.size() - from)));
+    public static ByteBuf offer(long round, List<Entry> entries, int from, int[] next) {
+        ByteBuf b = heap(Math.min(BATCH_BYTES + 8192, 256 + 200 * (entries.size() - from)));
         try {
             b.writeByte(OFFER).writeLong(round);
             int countAt = b.writerIndex();
@@ -129,13 +140,13 @@ public final class Messages {
         }
     }
 
-    public static ByteBuf offerEnd(ByteBufAllocator alloc, long round, boolean full) {
-        return alloc.buffer(10).writeByte(OFFER_END).writeLong(round).writeBoolean(full);
+    public static ByteBuf offerEnd(long round, boolean full) {
+        return heap(10).writeByte(OFFER_END).writeLong(round).writeBoolean(full);
     }
 
     /** Like {@link #offer}: one WANT of about {@link #BATCH_BYTES} from {@code items[from..]}. */
-    public static ByteBuf want(ByteBufAllocator alloc, List<Wanted> items, int from, int[] next) {
-        ByteBuf b = alloc.buffer(Math.min(BATCH_BYTES + 8192, 64 + 100 * (items.size() - from)));
+    public static ByteBuf want(List<Wanted> items, int from, int[] next) {
+        ByteBuf b = heap(Math.min(BATCH_BYTES + 8192, 64 + 100 * (items.size() - from)));
         try {
             b.writeByte(WANT);
             int countAt = b.writerIndex();
@@ -158,8 +169,8 @@ public final class Messages {
         }
     }
 
-    public static ByteBuf fileStart(ByteBufAllocator alloc, Entry entry) {
-        ByteBuf b = alloc.buffer(256);
+    public static ByteBuf fileStart(Entry entry) {
+        ByteBuf b = heap(256);
         b.writeByte(FILE_START);
         entry(b, entry);
         return b;
@@ -170,23 +181,23 @@ public final class Messages {
         return alloc.buffer(1 + contentBytes).writeByte(FILE_DATA);
     }
 
-    public static ByteBuf fileEnd(ByteBufAllocator alloc) {
-        return alloc.buffer(1).writeByte(FILE_END);
+    public static ByteBuf fileEnd() {
+        return heap(1).writeByte(FILE_END);
     }
 
-    public static ByteBuf fileAbort(ByteBufAllocator alloc, EntryKey key, String reason) {
-        ByteBuf b = alloc.buffer(128).writeByte(FILE_ABORT);
+    public static ByteBuf fileAbort(EntryKey key, String reason) {
+        ByteBuf b = heap(128).writeByte(FILE_ABORT);
         key(b, key);
         string(b, reason.length() > 200 ? reason.substring(0, 200) : reason);
         return b;
     }
 
-    public static ByteBuf done(ByteBufAllocator alloc, long round) {
-        return alloc.buffer(9).writeByte(DONE).writeLong(round);
+    public static ByteBuf done(long round) {
+        return heap(9).writeByte(DONE).writeLong(round);
     }
 
-    public static ByteBuf summary(ByteBufAllocator alloc, Summary s) {
-        ByteBuf b = alloc.buffer(64 + 80 * s.roots().size());
+    public static ByteBuf summary(Summary s) {
+        ByteBuf b = heap(64 + 80 * s.roots().size());
         b.writeByte(SUMMARY).writeLong(s.boot()).writeLong(s.generation()).writeShort(s.roots().size());
         s.roots().forEach((root, d) -> {
             string(b, root);

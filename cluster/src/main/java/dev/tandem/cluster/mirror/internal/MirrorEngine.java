@@ -60,11 +60,13 @@ public final class MirrorEngine {
 
     /** A config file larger than this is no config: refused without reading it. */
     static final int MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-    static final Duration PERSIST_DELAY = Duration.ofMillis(200);
+    static final Duration PERSIST_DELAY = Duration.ofSeconds(1);
     static final Duration PUBLISH_EVERY = Duration.ofMillis(200);
     static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(5);
     /** A file modified less than this before it was hashed is hashed again at the next scan (racy stat). */
     static final long RACY_MILLIS = 1000;
+    /** Files up to this size are received into memory and written in one go on the flush pool. */
+    static final int SMALL_FILE = 64 * 1024;
 
     /** Where a wanted version can be read, or why it cannot. */
     public record Source(Messages.Wanted wanted, Entry entry, Path path, String reason) {
@@ -110,6 +112,8 @@ public final class MirrorEngine {
         final Path target;
         Path temp;
         FileChannel ch;
+        /** A small file's content, kept here until it is complete, then written on the flush pool. */
+        byte[] buffer;
         MessageDigest md;
         long written;
         String discard;
@@ -204,6 +208,8 @@ public final class MirrorEngine {
     private final List<Entry> outgoing = new ArrayList<>();
     private final List<Path> changedFiles = new ArrayList<>();
     private final Set<Path> dirsToSync = new HashSet<>();
+    /** Files this engine renamed into place, with their stat then: the watcher's event for them is no edit. */
+    private final Map<Path, FileStore.Stat> installed = new HashMap<>();
     private final Map<InboundSession, SessionState> sessions = new LinkedHashMap<>();
     private final Map<EntryKey, Fetch> fetches = new HashMap<>();
     private final Map<EntryKey, String> refused = new HashMap<>();
@@ -537,6 +543,7 @@ public final class MirrorEngine {
     }
 
     private void periodicScan() {
+        installed.clear();
         scanAll(false);
         for (PeerState p : peers.values()) {
             if (p.link != null) {
@@ -631,6 +638,11 @@ public final class MirrorEngine {
         FileStore.Stat s = FileStore.stat(path);
         MirrorTable.Local l = table.local(key);
         long now = clock.millis();
+        FileStore.Stat mine = installed.remove(path);
+        if (s != null && s.equals(mine)) {
+            // the file as this engine renamed it into place (its own event, or a scan right after)
+            return Refresh.UNCHANGED;
+        }
         if (s == null) {
             if (l == null || l.entry().deleted()) {
                 return Refresh.UNCHANGED;
@@ -1074,10 +1086,14 @@ public final class MirrorEngine {
                 rx.discardReason = "no longer needed";
                 return;
             }
+            rx.md = FileStore.sha256();
+            rx.temp = FileStore.tempBeside(rx.target);
+            if (e.size() <= SMALL_FILE) {
+                rx.buffer = new byte[(int) e.size()];
+                return;
+            }
             try {
-                rx.temp = FileStore.tempBeside(rx.target);
                 rx.ch = FileStore.createTemp(rx.temp);
-                rx.md = FileStore.sha256();
             } catch (IOException ex) {
                 writeFailed(st, rx, ex);
             }
@@ -1103,7 +1119,11 @@ public final class MirrorEngine {
                     }
                     try {
                         rx.md.update(data.nioBuffer());
-                        data.readBytes(rx.ch, rx.written, n);
+                        if (rx.buffer != null) {
+                            data.readBytes(rx.buffer, (int) rx.written, n);
+                        } else {
+                            data.readBytes(rx.ch, rx.written, n);
+                        }
                         rx.written += n;
                     } catch (IOException ex) {
                         writeFailed(st, rx, ex);
@@ -1149,26 +1169,12 @@ public final class MirrorEngine {
                 fetchEnded(rx.entry.key(), rx.entry, false);
                 return;
             }
-            // Flushed off this thread, renamed on it (see the class comment).
+            // Written (small files), flushed and given their mode off this thread, renamed on it (see the class
+            // comment): many small files are then written in parallel, and their flushes share journal commits.
             s.queued(0, 1);
-            FileChannel ch = rx.ch;
             try {
                 flusher.execute(() -> {
-                    boolean ok;
-                    try {
-                        ch.force(true);
-                        ok = true;
-                    } catch (IOException ex) {
-                        log.warn("mirror: cannot flush {}: {}", rx.temp, ex.toString());
-                        ok = false;
-                    } finally {
-                        try {
-                            ch.close();
-                        } catch (IOException ex) {
-                            // flushed or not, nothing more to do with it
-                        }
-                    }
-                    boolean flushed = ok;
+                    boolean flushed = flush(rx);
                     try {
                         thread.execute(() -> {
                             s.queued(0, -1);
@@ -1192,6 +1198,29 @@ public final class MirrorEngine {
                 closeAndDelete(rx);
             }
         });
+    }
+
+    /** On the flush pool: the temporary file complete on disk, with its mode. */
+    private static boolean flush(Receiving rx) {
+        try {
+            if (rx.buffer != null) {
+                rx.ch = FileStore.createTemp(rx.temp);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(rx.buffer);
+                while (b.hasRemaining()) {
+                    rx.ch.write(b);
+                }
+                rx.buffer = null;
+            }
+            rx.ch.force(true);
+            rx.ch.close();
+            rx.ch = null;
+            Files.setAttribute(rx.temp, "unix:mode", rx.entry.mode(), LinkOption.NOFOLLOW_LINKS);
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            log.warn("mirror: cannot write {}: {}", rx.temp, ex.toString());
+            closeAndDelete(rx);
+            return false;
+        }
     }
 
     public void fileAbort(InboundSession s, EntryKey key, String reason) {
@@ -1388,11 +1417,13 @@ public final class MirrorEngine {
 
     /** Renames the received file into place and records it. */
     private void install(SessionState st, Receiving rx, Entry e, Path target) throws IOException {
-        Files.setAttribute(rx.temp, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
         Files.move(rx.temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         dirsToSync.add(target.getParent());
         FileStore.Stat s = FileStore.stat(target);
         table.put(e, s, clock.millis());
+        if (s != null && installed.size() < 100_000) {
+            installed.put(target, s);
+        }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
         st.filesDone++;

@@ -24,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -54,6 +55,8 @@ public final class PeerLink {
     static final long MIN_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 2000;
     static final int WINDOW = 4;
+    static final int SMALL_BATCH_FILES = 128;
+    static final long SMALL_BATCH_BYTES = 1024 * 1024;
 
     private final String self;
     private final String peer;
@@ -116,12 +119,30 @@ public final class PeerLink {
     }
 
     public void start() {
-        loop.execute(this::connect);
+        run(this::connect);
+    }
+
+    /** Runs {@code task} on the reader thread; once that is stopped (the mirror stopping), nothing is read. */
+    private void offRead(Runnable task) {
+        try {
+            reader.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** Runs {@code task} on the loop; a loop already shut down (the mirror stopping) drops it. */
+    private void run(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     /** Stops dialing and closes the connection. */
     public void close() {
-        loop.execute(() -> {
+        run(() -> {
             closed = true;
             if (retry != null) {
                 retry.cancel(false);
@@ -134,7 +155,7 @@ public final class PeerLink {
 
     /** The peer showed it is up (it dialed us): dial now rather than at the end of the back-off. */
     public void poke() {
-        loop.execute(() -> {
+        run(() -> {
             if (!closed && channel == null && retry != null && retry.cancel(false)) {
                 retry = null;
                 backoff = MIN_BACKOFF_MS;
@@ -145,7 +166,7 @@ public final class PeerLink {
 
     /** Offers changes made here (a round of their own), ahead of the files queued. */
     public void offer(List<Entry> changes) {
-        loop.execute(() -> {
+        run(() -> {
             if (channel != null && !changes.isEmpty()) {
                 offers.add(new OfferJob(changes, false, ++rounds));
                 pump();
@@ -155,7 +176,7 @@ public final class PeerLink {
 
     /** Offers every path again (the periodic anti-entropy round). */
     public void offerAll(List<Entry> all) {
-        loop.execute(() -> {
+        run(() -> {
             if (channel != null) {
                 offers.add(new OfferJob(all, true, ++rounds));
                 pump();
@@ -164,9 +185,9 @@ public final class PeerLink {
     }
 
     public void summary(Messages.Summary s) {
-        loop.execute(() -> {
+        run(() -> {
             if (channel != null) {
-                channel.writeAndFlush(Messages.summary(channel.alloc(), s));
+                channel.writeAndFlush(Messages.summary(s));
             }
         });
     }
@@ -189,7 +210,7 @@ public final class PeerLink {
                 failed();
                 return;
             }
-            f.channel().closeFuture().addListener(c -> loop.execute(() -> disconnected(f.channel())));
+            f.channel().closeFuture().addListener(c -> run(() -> disconnected(f.channel())));
         });
     }
 
@@ -226,7 +247,7 @@ public final class PeerLink {
         long round = ++rounds;
         fullRound = round;
         engine.linkUp(peer, this);
-        engine.offerAll().whenComplete((all, e) -> loop.execute(() -> {
+        engine.offerAll().whenComplete((all, e) -> run(() -> {
             if (channel != ch) {
                 return;
             }
@@ -268,7 +289,7 @@ public final class PeerLink {
     private void pump() {
         while (channel != null) {
             if (current == null) {
-                current = offers.isEmpty() ? files.poll() : offers.poll();
+                current = offers.isEmpty() ? nextFiles() : offers.poll();
                 if (current == null) {
                     return;
                 }
@@ -279,6 +300,28 @@ public final class PeerLink {
             }
             current = null;
         }
+    }
+
+    /**
+     * The next file job; small files in a row go as one batch, read in one go on the reader thread and
+     * written in one flush (a tree of many small files is the common case: per-file hand-offs between
+     * threads would cost more than the files).
+     */
+    private Job nextFiles() {
+        Job first = files.poll();
+        if (!(first instanceof FileJob f) || !f.small()) {
+            return first;
+        }
+        List<FileJob> batch = new ArrayList<>();
+        batch.add(f);
+        long bytes = f.source.entry().size();
+        while (batch.size() < SMALL_BATCH_FILES && files.peek() instanceof FileJob next && next.small()
+                && bytes + next.source.entry().size() <= SMALL_BATCH_BYTES) {
+            files.poll();
+            batch.add(next);
+            bytes += next.source.entry().size();
+        }
+        return batch.size() == 1 ? f : new SmallFiles(batch, f.ch);
     }
 
     private abstract static class Job {
@@ -307,14 +350,88 @@ public final class PeerLink {
         void resume() {
             int[] n = {next};
             while (n[0] < entries.size() && channel.isWritable()) {
-                channel.write(Messages.offer(channel.alloc(), round, entries, n[0], n));
+                channel.write(Messages.offer(round, entries, n[0], n));
             }
             next = n[0];
             if (next == entries.size()) {
-                channel.write(Messages.offerEnd(channel.alloc(), round, full));
+                channel.write(Messages.offerEnd(round, full));
                 finished = true;
             }
             channel.flush();
+        }
+    }
+
+    /** Small files read together and sent in one flush, each as header, content, end (or an abort). */
+    private final class SmallFiles extends Job {
+        private final List<FileJob> jobs;
+        private final Channel ch;
+        private boolean reading;
+        private boolean cancelled;
+
+        SmallFiles(List<FileJob> jobs, Channel ch) {
+            this.jobs = jobs;
+            this.ch = ch;
+        }
+
+        @Override
+        void resume() {
+            if (reading || !ch.isWritable()) {
+                return;
+            }
+            reading = true;
+            offRead(this::read);
+        }
+
+        private void read() {
+            List<Object> contents = new ArrayList<>(jobs.size());
+            for (FileJob j : jobs) {
+                Entry e = j.source.entry();
+                try (FileChannel f = FileChannel.open(j.source.path(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                    // one byte more than expected: a file that grew is seen as changed
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) e.size() + 1);
+                    while (b.hasRemaining() && f.read(b) > 0) {
+                        // reading
+                    }
+                    b.flip();
+                    byte[] bytes = new byte[b.remaining()];
+                    b.get(bytes);
+                    boolean same = bytes.length == e.size()
+                            && FileStore.hex(FileStore.sha256().digest(bytes)).equals(e.hash());
+                    contents.add(same ? bytes : "changed while it was read");
+                } catch (IOException | RuntimeException ex) {
+                    contents.add("cannot read: " + ex.getMessage());
+                }
+            }
+            run(() -> write(contents));
+        }
+
+        private void write(List<Object> contents) {
+            if (cancelled) {
+                return;
+            }
+            for (int i = 0; i < jobs.size(); i++) {
+                FileJob j = jobs.get(i);
+                Object c = contents.get(i);
+                if (c instanceof byte[] bytes) {
+                    ch.write(Messages.fileStart(j.source.entry()));
+                    if (bytes.length > 0) {
+                        ch.write(Messages.fileDataHeader(ch.alloc(), bytes.length).writeBytes(bytes));
+                    }
+                    ch.write(Messages.fileEnd());
+                    engine.sent(bytes.length);
+                } else {
+                    log.debug("mirror: not sending {} to {}: {}", j.source.wanted().key(), peer, c);
+                    ch.write(Messages.fileAbort(j.source.wanted().key(), (String) c));
+                }
+            }
+            ch.flush();
+            finished = true;
+            pump();
+        }
+
+        @Override
+        void cancel() {
+            cancelled = true;
         }
     }
 
@@ -335,16 +452,20 @@ public final class PeerLink {
             this.ch = ch;
         }
 
+        boolean small() {
+            return source.entry() != null && source.entry().size() <= Messages.CHUNK;
+        }
+
         @Override
         void resume() {
             if (source.entry() == null) {
-                ch.writeAndFlush(Messages.fileAbort(ch.alloc(), source.wanted().key(), source.reason()));
+                ch.writeAndFlush(Messages.fileAbort(source.wanted().key(), source.reason()));
                 finished = true;
                 return;
             }
             if (!opening) {
                 opening = true;
-                reader.execute(this::open);
+                offRead(this::open);
                 return;
             }
             request();
@@ -353,9 +474,13 @@ public final class PeerLink {
         private void open() {
             try {
                 FileChannel f = FileChannel.open(source.path(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                loop.execute(() -> opened(f));
+                try {
+                    loop.execute(() -> opened(f));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    closeQuietly(f);
+                }
             } catch (IOException | RuntimeException e) {
-                loop.execute(() -> end("cannot read: " + e.getMessage()));
+                run(() -> end("cannot read: " + e.getMessage()));
             }
         }
 
@@ -366,7 +491,7 @@ public final class PeerLink {
             }
             file = f;
             md = FileStore.sha256();
-            ch.write(Messages.fileStart(ch.alloc(), source.entry()));
+            ch.write(Messages.fileStart(source.entry()));
             request();
         }
 
@@ -376,7 +501,7 @@ public final class PeerLink {
             }
             reading = true;
             FileChannel f = file;
-            reader.execute(() -> read(f));
+            offRead(() -> read(f));
         }
 
         private void read(FileChannel f) {
@@ -390,14 +515,18 @@ public final class PeerLink {
                 }
             } catch (IOException | RuntimeException e) {
                 b.release();
-                loop.execute(() -> {
+                run(() -> {
                     reading = false;
                     end("cannot read: " + e.getMessage());
                 });
                 return;
             }
             int read = n;
-            loop.execute(() -> chunk(b, read));
+            try {
+                loop.execute(() -> chunk(b, read));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                b.release();
+            }
         }
 
         private void chunk(ByteBuf b, int n) {
@@ -411,7 +540,7 @@ public final class PeerLink {
                 String hash = FileStore.hex(md.digest());
                 if (sent == source.entry().size() && hash.equals(source.entry().hash())) {
                     closeQuietly(file);
-                    ch.writeAndFlush(Messages.fileEnd(ch.alloc()));
+                    ch.writeAndFlush(Messages.fileEnd());
                     engine.sent(sent);
                     finished = true;
                     pump();
@@ -441,7 +570,7 @@ public final class PeerLink {
             }
             closeQuietly(file);
             log.debug("mirror: not sending {} to {}: {}", source.wanted().key(), peer, reason);
-            ch.writeAndFlush(Messages.fileAbort(ch.alloc(), source.wanted().key(), reason));
+            ch.writeAndFlush(Messages.fileAbort(source.wanted().key(), reason));
             finished = true;
             pump();
         }
@@ -469,7 +598,7 @@ public final class PeerLink {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Messages.Want w) {
                 Channel ch = ctx.channel();
-                engine.sources(w.items()).whenComplete((sources, e) -> loop.execute(() -> {
+                engine.sources(w.items()).whenComplete((sources, e) -> run(() -> {
                     if (channel != ch) {
                         return;
                     }

@@ -123,21 +123,21 @@ class WireTest {
         List<ByteBuf> frames = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ByteBuf plain = Unpooled.copiedBuffer("frame " + i, StandardCharsets.US_ASCII);
-            ByteBuf f = seal.seal(ALLOC, plain);
+            ByteBuf f = seal.seal(plain);
             plain.release();
             assertEquals(f.readableBytes() - 4, f.readInt());
             frames.add(f);
         }
         try {
-            ByteBuf p0 = open.open(ALLOC, frames.get(0));
+            ByteBuf p0 = open.open(frames.get(0));
             assertEquals("frame 0", p0.toString(StandardCharsets.US_ASCII));
             p0.release();
             // frame 2 before frame 1: refused (a replayed or reordered frame never opens)
-            assertThrows(GeneralSecurityException.class, () -> open.open(ALLOC, frames.get(2)));
+            assertThrows(GeneralSecurityException.class, () -> open.open(frames.get(2)));
             FrameCipher fresh = FrameCipher.opening(k[1].receiveKey(), k[1].receiveIv());
             ByteBuf tampered = frames.get(0);
             tampered.setByte(tampered.readerIndex() + 2, tampered.getByte(tampered.readerIndex() + 2) ^ 1);
-            assertThrows(GeneralSecurityException.class, () -> fresh.open(ALLOC, tampered));
+            assertThrows(GeneralSecurityException.class, () -> fresh.open(tampered));
         } finally {
             frames.forEach(ByteBuf::release);
         }
@@ -156,7 +156,7 @@ class WireTest {
         List<Entry> back = new ArrayList<>();
         int messages = 0;
         while (next[0] < many.size()) {
-            ByteBuf b = Messages.offer(ALLOC, 7, many, next[0], next);
+            ByteBuf b = Messages.offer(7, many, next[0], next);
             assertTrue(b.readableBytes() < Messages.BATCH_BYTES + 1024);
             Messages.Offer o = (Messages.Offer) Messages.decode(b);
             b.release();
@@ -167,17 +167,17 @@ class WireTest {
         assertEquals(many, back);
         assertTrue(messages > 1, "cut in batches");
 
-        ByteBuf b = Messages.offer(ALLOC, 1, List.of(e, d), 0, next);
+        ByteBuf b = Messages.offer(1, List.of(e, d), 0, next);
         assertEquals(List.of(e, d), ((Messages.Offer) Messages.decode(b)).entries());
         b.release();
-        b = Messages.want(ALLOC, List.of(new Messages.Wanted(key, 1, "lb1")), 0, next);
+        b = Messages.want(List.of(new Messages.Wanted(key, 1, "lb1")), 0, next);
         assertEquals(List.of(new Messages.Wanted(key, 1, "lb1")), ((Messages.Want) Messages.decode(b)).items());
         b.release();
-        b = Messages.fileAbort(ALLOC, key, "gone");
+        b = Messages.fileAbort(key, "gone");
         assertEquals(new Messages.FileAbort(key, "gone"), Messages.decode(b));
         b.release();
         Messages.Summary s = new Messages.Summary(1, 2, Map.of("www", new MirrorTable.RootDigest("ef".repeat(32), 3, 4, 5)));
-        b = Messages.summary(ALLOC, s);
+        b = Messages.summary(s);
         assertEquals(s, Messages.decode(b));
         b.release();
         b = Messages.fileDataHeader(ALLOC, 3).writeBytes(new byte[]{1, 2, 3});
@@ -195,7 +195,7 @@ class WireTest {
         ByteBuf c = Unpooled.buffer().writeByte(42);
         assertThrows(Messages.Malformed.class, () -> Messages.decode(c));
         c.release();
-        ByteBuf d = Messages.done(ALLOC, 1).writeByte(0);
+        ByteBuf d = Messages.done(1).writeByte(0);
         assertThrows(Messages.Malformed.class, () -> Messages.decode(d));
         d.release();
     }
