@@ -159,6 +159,15 @@ public final class Mirror implements AutoCloseable {
                 }
             }
         });
+        // A root missing at start (created later, by an operator or by what peers send) is watched once it exists.
+        long every = b.mirror.scanInterval().toMillis();
+        group.scheduleAtFixedRate(() -> {
+            try {
+                reader.execute(watcher::watchRoots);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         Duration wait = b.mirror.syncWait();
         group.schedule(() -> engine.giveUpFirstSync("first sync: no complete sync with a peer within "
                 + wait.toMillis() + " ms: going on without"), wait.toMillis(), TimeUnit.MILLISECONDS);

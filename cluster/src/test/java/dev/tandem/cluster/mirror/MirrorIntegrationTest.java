@@ -290,4 +290,23 @@ class MirrorIntegrationTest {
             assertTrue(outcome.contains("within 300 ms"), outcome);
         }
     }
+
+    @Test
+    void anInvalidEditHereIsKeptBesideWhenAValidOneArrives() throws Exception {
+        nodes = new MirrorNodes(base, "a", "b");
+        nodes.start("a");
+        nodes.start("b");
+        nodes.awaitFirstSync();
+        save(nodes.config("b"), "listeners: [half a thought\n");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> nodes.get("b").statusNow().configRejected() != null);
+        save(nodes.config("a"), MirrorNodes.CONFIG.formatted(8200));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> read(nodes.config("b")).contains("8200"));
+        try (Stream<Path> files = Files.list(nodes.dir("b"))) {
+            Path kept = files.filter(p -> p.getFileName().toString().startsWith("tandem.yaml.conflict-b-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the invalid edit made on b is kept"));
+            assertEquals("listeners: [half a thought\n", read(kept));
+        }
+        assertNull(nodes.get("b").statusNow().configRejected());
+        assertTrue(nodes.configEvents.get("b").contains("from a"));
+    }
 }

@@ -42,6 +42,8 @@ public final class TreeWatcher implements AutoCloseable {
     private final Sink sink;
     private final WatchService watch;
     private final Map<WatchKey, Path> dirs = new ConcurrentHashMap<>();
+    /** The roots (or, for a single file, its directory) under watch now. */
+    private final Set<Path> watchedRoots = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean warnedLimit;
 
@@ -70,8 +72,10 @@ public final class TreeWatcher implements AutoCloseable {
     private void watchRoot(Roots.Root r) {
         Path p = r.path();
         if (Files.isDirectory(p)) {
-            watchTree(p);
-        } else if (p.getParent() != null && Files.isDirectory(p.getParent())) {
+            if (watchedRoots.add(p)) {
+                watchTree(p);
+            }
+        } else if (p.getParent() != null && Files.isDirectory(p.getParent()) && watchedRoots.add(p.getParent())) {
             register(p.getParent());
         }
     }
@@ -157,7 +161,10 @@ public final class TreeWatcher implements AutoCloseable {
             }
         }
         if (!key.reset()) {
-            dirs.remove(key);
+            Path gone = dirs.remove(key);
+            if (gone != null) {
+                watchedRoots.remove(gone);
+            }
         }
         return overflow;
     }
