@@ -108,8 +108,8 @@ public final class Mirror implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code cluster.port} (TCP), starts watching, scans every path (in the background: a large
-     * first scan hashes everything), then dials every peer. Blocking (name resolution, bind): call from the
+     * Loads the state and scans every path (in the background: a large first scan hashes everything), listens
+     * on {@code cluster.port} (TCP), starts watching, then, once the scan is done, dials every peer. Blocking (name resolution, bind): call from the
      * control thread.
      */
     public synchronized void start() throws IOException {
@@ -121,6 +121,8 @@ public final class Mirror implements AutoCloseable {
             addresses.put(n.getKey(), new InetSocketAddress(InetAddress.getByName(n.getValue()), b.port));
         }
         InetSocketAddress local = b.bind != null ? b.bind : addresses.get(b.node);
+        // First on the mirror's thread: the state and the initial scan, before anything a peer says is heard.
+        CompletableFuture<Void> started = engine.start();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tandem-mirror-io", true), b.ioHandlerFactory.get());
         try {
             server = MirrorServer.bind(group, b.serverChannel, local, b.node, Set.copyOf(peers), b.key, engine);
@@ -145,7 +147,7 @@ public final class Mirror implements AutoCloseable {
                 links.add(new PeerLink(b.node, a.getKey(), a.getValue(), from, engine, reader, b.key, template, group.next()));
             }
         }
-        engine.start().whenComplete((ok, e) -> {
+        started.whenComplete((ok, e) -> {
             if (e != null) {
                 log.error("mirror: start failed", e);
                 return;

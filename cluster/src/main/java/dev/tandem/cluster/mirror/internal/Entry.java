@@ -66,8 +66,11 @@ public record Entry(EntryKey key, long version, String origin, VersionVector vec
         return version + "@" + origin;
     }
 
-    /** The name a losing version of this path is kept under, beside the file. */
+    /**
+     * The name a losing version of this path is kept under, beside the file (a node name's characters other
+     * than letters, digits, '.', '_' and '-' become '_': the name stays one file name).
+     */
     public String conflictName(String fileName) {
-        return fileName + ".conflict-" + origin + "-" + version;
+        return fileName + ".conflict-" + origin.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + version;
     }
 }
