@@ -15,6 +15,7 @@
 #
 # Usage: benchmarks/scenarios/failover.sh            (root; builds the distribution when missing)
 #   ADVERTS="1000 100" RUNS=3 STACKS="tandem keepalived" SCENARIOS="unplanned planned"
+#   KEEP=1 keeps the work directory (logs, client output); CAPTURE=1 records ARP on the bridge there
 # Prints one table per advert interval: median outage and failed requests over RUNS runs, and the ratio.
 set -euo pipefail
 
@@ -168,8 +169,10 @@ wait_ready() { # stack advert_ms
     [ $SECONDS -lt $deadline ] || { echo "failover.sh: $1 never served the VIP" >&2; tail -n 20 "$work"/node-n*.log >&2; exit 1; }
     sleep 0.1
   done
-  # n2 has heard n1 for a while (and keepalived's second gratuitous ARP round is done)
-  sleep "$(awk "BEGIN { print ($2 * 4) / 1000 + 1 }")"
+  # Settled: n2 has heard n1 for a while, and both stacks' second gratuitous ARP round (5 s after taking
+  # the VIP, also after a brief start-up mastership of n2) is over, so no MAC move from start-up falls
+  # into the measurement.
+  sleep "$(awk "BEGIN { t = ($2 * 4) / 1000 + 1; print (t > 6.5 ? t : 6.5) }")"
 }
 
 trigger() { # stack scenario
@@ -195,10 +198,16 @@ measure() { # stack advert_ms scenario; sets gap and failed (no subshell: it kee
   [ "$2" -ge 1000 ] && duration=$((duration + 4000))
   ip netns exec "$NS_C" java -cp "$poller_cp" dev.tandem.testkit.HttpPoller "$(url "$1")" 10 $duration 100 300 > "$work/poll.out" &
   local poller=$!
+  local capture=""
+  if [ -n "${CAPTURE:-}" ]; then # ARP on the bridge, for a look at who claims the VIP when
+    ip netns exec "$NS_SW" tcpdump -l -n -e -i br0 arp > "$work/arp-$1-$2-$3.txt" 2>/dev/null &
+    capture=$!
+  fi
   sleep 2
   date +"%H:%M:%S.%3N trigger" >> "$work/node-n1.log"
   trigger "$1" "$3"
   wait $poller
+  if [ -n "$capture" ]; then kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true; fi
   local s; s=$(grep '^summary' "$work/poll.out")
   gap=$(sed 's/.*max_gap_ms=\([0-9]*\).*/\1/' <<<"$s")
   failed=$(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$s")

@@ -433,6 +433,7 @@ public final class ClusterNode implements AutoCloseable {
             maintenance = true;
             long now = nanoClock.getAsLong();
             for (VipRun v : vips.values()) {
+                v.controller.stopAnnouncing();
                 if (v.election != null) {
                     v.election.setMaintenance(now, true);
                 }

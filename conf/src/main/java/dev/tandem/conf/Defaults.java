@@ -2,6 +2,7 @@ package dev.tandem.conf;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Every default and limit of the config file, in one place. A key that is absent, or whose value is YAML
@@ -19,8 +20,23 @@ import java.time.Duration;
  * <tr><td>{@code sites[].hosts}</td><td>non-empty list: a name, {@code *.example.com} or {@code *}; lowercased;
  *     each host in one site only</td><td>required</td></tr>
  * <tr><td>{@code sites[].static.root}</td><td>directory</td><td>required in {@code static}</td></tr>
- * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path</td><td>every path</td></tr>
+ * <tr><td>{@code sites[].static.match}</td><td>Java regular expression, found in the path as sent (percent-encoded,
+ *     without the query)</td><td>every path</td></tr>
  * <tr><td>{@code sites[].static.fallback}</td><td>boolean</td><td>true</td></tr>
+ * <tr><td>{@code sites[].static.index}</td><td>list of file names (no {@code /}), tried in order for a directory;
+ *     {@code []} = none</td><td>[index.html]</td></tr>
+ * <tr><td>{@code sites[].static.hidden}</td><td>boolean: serve names starting with a dot</td><td>false</td></tr>
+ * <tr><td>{@code sites[].static.cache_control}</td><td>header value, e.g. {@code public, max-age=3600}</td><td>none</td></tr>
+ * <tr><td>{@code sites[].static.mime_types}</td><td>mapping extension (without the dot) -&gt; media type
+ *     {@code type/subtype[; params]}, over the built-in table</td><td>built-in table only</td></tr>
+ * <tr><td>{@code sites[].static.precompressed}</td><td>boolean: serve {@code file.br} / {@code file.gz} when accepted</td>
+ *     <td>false</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.max_entries}</td><td>integer 1-10000000: paths kept open/remembered</td>
+ *     <td>{@value #OPEN_FILE_CACHE_MAX_ENTRIES}</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.valid}</td><td>duration &gt; 0: a change on disk is seen within it</td>
+ *     <td>2s</td></tr>
+ * <tr><td>{@code sites[].static.open_file_cache.inline_max}</td><td>size 0-1m: files up to it are kept in memory and
+ *     sent with their head in one write; 0 = sendfile for every file</td><td>16k</td></tr>
  * <tr><td>{@code sites[].upstream}</td><td>name under {@code upstreams}</td><td>required, unless
  *     {@code static.fallback} is false</td></tr>
  * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
@@ -71,8 +87,14 @@ import java.time.Duration;
  * <tr><td>{@code cluster.mirror.state_dir}</td><td>directory, not inside a mirrored path</td><td>{@code /var/lib/tandem/mirror}</td></tr>
  * <tr><td>{@code cluster.mirror.sync_wait}</td><td>duration &gt;= 0: how long the elections wait at start for the
  *     first sync with a reachable peer</td><td>30s</td></tr>
+ * <tr><td>{@code node_health.require}</td><td>{@code all-upstreams} (every upstream has a server up),
+ *     {@code any-upstream} (at least one has), {@code none} (bound listeners suffice), or a non-empty list of
+ *     upstream names that must each have a server up. "Up" means active checks do not report it down (unknown
+ *     and unchecked servers count as up); listeners must be bound in every case</td><td>all-upstreams</td></tr>
  * <tr><td>{@code admin.bind}</td><td>{@code host:port}; a non-loopback address needs {@code token}</td><td>127.0.0.1:9090</td></tr>
  * <tr><td>{@code admin.token}</td><td>non-empty string</td><td>none</td></tr>
+ * <tr><td>{@code shutdown.drain_timeout}</td><td>duration &gt;= 0: how long a graceful stop ({@code SIGTERM})
+ *     waits for requests in flight (0 = cut them at once)</td><td>10s</td></tr>
  * </table>
  *
  * <p>Durations are a whole number with {@code ms}, {@code s}, {@code m} or {@code h}; a bare number is an
@@ -98,6 +120,15 @@ public final class Defaults {
     public static final int RISE = 2;
     public static final int FALL = 3;
 
+    public static final List<String> INDEX = List.of("index.html");
+    public static final boolean HIDDEN = false;
+    public static final boolean PRECOMPRESSED = false;
+    public static final int OPEN_FILE_CACHE_MAX_ENTRIES = 10_000;
+    public static final int OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT = 10_000_000;
+    public static final Duration OPEN_FILE_CACHE_VALID = Duration.ofSeconds(2);
+    public static final long OPEN_FILE_CACHE_INLINE_MAX = 16 * 1024;
+    public static final long OPEN_FILE_CACHE_INLINE_MAX_LIMIT = 1024 * 1024;
+
     public static final int MIN_HEADER_BYTES = 1024;
     public static final int MAX_HEADER_BYTES_LIMIT = 1024 * 1024;
     public static final int MAX_HEADER_BYTES = 16 * 1024;
@@ -116,7 +147,12 @@ public final class Defaults {
     public static final Path MIRROR_STATE_DIR = Path.of("/var/lib/tandem/mirror");
     public static final Duration MIRROR_SYNC_WAIT = Duration.ofSeconds(30);
 
+    /** Every upstream must have a server up for the node to count as able to serve. */
+    public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());
+
     public static final HostPort ADMIN_BIND = new HostPort("127.0.0.1", 9090);
+
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private Defaults() {
     }

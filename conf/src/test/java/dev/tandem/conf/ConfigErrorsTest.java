@@ -121,7 +121,7 @@ class ConfigErrorsTest {
 
     @Test
     void rootMustBeAMapping() {
-        assertErrors("- a\n- b\n", "t.yaml:1:1: a list (expected: a mapping with keys workers, listeners, sites, upstreams, forwarding, limits, access_log, cluster, admin)");
+        assertErrors("- a\n- b\n", "t.yaml:1:1: a list (expected: a mapping with keys workers, listeners, sites, upstreams, forwarding, limits, access_log, cluster, admin, shutdown, node_health)");
     }
 
     // ---- ranges
@@ -245,6 +245,82 @@ class ConfigErrorsTest {
                     static: {root: /srv, match: '\\.(png|jpg$', fallback: false}
                 """,
                 "t.yaml:6:33: sites[0].static.match: '\\.(png|jpg$' (expected: a regular expression; Unclosed group near index 11)");
+    }
+
+    @Test
+    void badStaticValues() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      index: [index.html, ../x.html, "", "a/b"]
+                      hidden: sometimes
+                      cache_control: "max-age=1\\nSet-Cookie: a=b"
+                      precompressed: 1
+                """,
+                "t.yaml:9:27: sites[0].static.index[1]: '../x.html' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:9:38: sites[0].static.index[2]: '' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:9:42: sites[0].static.index[3]: 'a/b' (expected: a file name without '/', e.g. index.html)",
+                "t.yaml:10:15: sites[0].static.hidden: 'sometimes' (expected: true or false)",
+                "t.yaml:11:22: sites[0].static.cache_control: 'max-age=1\\nSet-Cookie: a=b' (expected: a header value such as 'public, max-age=3600')",
+                "t.yaml:12:22: sites[0].static.precompressed: 1 (expected: true or false)");
+    }
+
+    @Test
+    void badStaticIndexShape() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static: {root: /srv, fallback: false, index: index.html}
+                """,
+                "t.yaml:6:50: sites[0].static.index: 'index.html' (expected: a list of file names, e.g. [index.html])");
+    }
+
+    @Test
+    void badMimeTypes() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      mime_types:
+                        tar.gz: application/gzip
+                        md: markdown
+                        txt: "text/plain; charset"
+                        ok: text/x-ok
+                """,
+                "t.yaml:10:17: sites[0].static.mime_types.tar.gz: extension 'tar.gz' (expected: an extension without the dot, e.g. webmanifest)",
+                "t.yaml:11:13: sites[0].static.mime_types.md: 'markdown' (expected: a media type such as text/markdown; charset=utf-8)",
+                "t.yaml:12:14: sites[0].static.mime_types.txt: 'text/plain; charset' (expected: a media type such as text/markdown; charset=utf-8)");
+    }
+
+    @Test
+    void badOpenFileCache() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static:
+                      root: /srv
+                      fallback: false
+                      open_file_cache: {max_entries: 0, valid: 0s, inactive: 20s, inline_max: 2m}
+                """,
+                "t.yaml:9:38: sites[0].static.open_file_cache.max_entries: 0 (expected: an integer from 1 to 10000000)",
+                "t.yaml:9:48: sites[0].static.open_file_cache.valid: '0s' (expected: a positive duration)",
+                "t.yaml:9:52: sites[0].static.open_file_cache: unknown key 'inactive' (expected: one of max_entries, valid, inline_max)",
+                "t.yaml:9:79: sites[0].static.open_file_cache.inline_max: '2m' (expected: a size from 0 to 1m)");
+    }
+
+    @Test
+    void unknownStaticKeySuggestsTheNearest() {
+        assertErrors(LISTENER + """
+                sites:
+                  - hosts: [a.example]
+                    static: {root: /srv, fallback: false, cache-control: no-cache}
+                """,
+                "t.yaml:6:43: sites[0].static: unknown key 'cache-control' (did you mean 'cache_control'?)");
     }
 
     @Test
@@ -409,6 +485,20 @@ class ConfigErrorsTest {
                   bind: 0.0.0.0:9090
                 """,
                 "t.yaml:5:9: admin.bind: '0.0.0.0:9090' (expected: a loopback address such as 127.0.0.1:9090, or an admin.token)");
+    }
+
+    // ---- shutdown
+
+    @Test
+    void drainTimeoutNeedsAUnit() {
+        assertErrors(LISTENER + "shutdown: {drain_timeout: 10}\n",
+                "t.yaml:4:27: shutdown.drain_timeout: 10 (expected: a duration with a unit, e.g. 10s or 10ms)");
+    }
+
+    @Test
+    void unknownShutdownKey() {
+        assertErrors(LISTENER + "shutdown: {drain: 5s}\n",
+                "t.yaml:4:12: shutdown: unknown key 'drain' (did you mean 'drain_timeout'?)");
     }
 
     // ---- listeners

@@ -168,7 +168,16 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.forwarding().trustedProxies());
         assertEquals(Optional.empty(), c.cluster());
         assertEquals(new AdminConfig(new HostPort("127.0.0.1", 9090), Optional.empty()), c.admin());
+        assertEquals(new ShutdownConfig(Duration.ofSeconds(10)), c.shutdown());
         assertEquals(0, c.workers());
+    }
+
+    @Test
+    void shutdownDrainTimeout() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + "shutdown: {drain_timeout: 30s}\n", BASE);
+        assertEquals(new ShutdownConfig(Duration.ofSeconds(30)), c.shutdown());
+        c = ConfigLoader.parse("t.yaml", MINIMAL + "shutdown: {drain_timeout: 0s}\n", BASE);
+        assertEquals(new ShutdownConfig(Duration.ZERO), c.shutdown());
     }
 
     @Test
@@ -206,6 +215,53 @@ class ConfigLoaderTest {
         assertEquals(Balance.IP_HASH, c.upstreams().get("api").balance());
         assertEquals(Optional.of(new AccessLogConfig(Optional.of(Path.of("/srv/tandem/logs/access.log")))), c.accessLog());
         assertEquals(new AdminConfig(new HostPort("0.0.0.0", 9090), Optional.of("s3cret")), c.admin());
+    }
+
+    @Test
+    void staticFilesWithEveryKey() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                sites:
+                  - hosts: [example.com]
+                    static:
+                      root: www
+                      match: '\\.(css|js)$'
+                      fallback: false
+                      index: [index.htm, default.html]
+                      hidden: true
+                      cache_control: "public, max-age=3600"
+                      mime_types: {WebManifest: application/manifest+json, md: "text/markdown; charset=utf-8"}
+                      precompressed: true
+                      open_file_cache: {max_entries: 500, valid: 250ms, inline_max: 4k}
+                """, Path.of("/srv"));
+        StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
+        assertEquals(Path.of("/srv/www"), st.root());
+        assertEquals("\\.(css|js)$", st.match().orElseThrow().pattern());
+        assertFalse(st.fallback());
+        assertEquals(List.of("index.htm", "default.html"), st.index());
+        assertTrue(st.hidden());
+        assertEquals(Optional.of("public, max-age=3600"), st.cacheControl());
+        assertEquals(Map.of("webmanifest", "application/manifest+json", "md", "text/markdown; charset=utf-8"), st.mimeTypes());
+        assertTrue(st.precompressed());
+        assertEquals(new OpenFileCacheConfig(500, Duration.ofMillis(250), 4096), st.openFileCache());
+    }
+
+    @Test
+    void staticFilesDefaults() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                sites:
+                  - hosts: [example.com]
+                    static: {root: /www, fallback: false, index: [], open_file_cache: {valid: 10s}}
+                """, BASE);
+        StaticConfig st = c.sites().get(0).staticFiles().orElseThrow();
+        assertEquals(List.of(), st.index());
+        assertFalse(st.hidden());
+        assertEquals(Optional.empty(), st.cacheControl());
+        assertEquals(Map.of(), st.mimeTypes());
+        assertFalse(st.precompressed());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(10), 16_384), st.openFileCache());
+        assertEquals(List.of("index.html"), new StaticConfig(Path.of("/www"), Optional.empty(), true).index());
+        assertEquals(new OpenFileCacheConfig(10_000, Duration.ofSeconds(2), 16_384),
+                new StaticConfig(Path.of("/www"), Optional.empty(), true).openFileCache());
     }
 
     @Test

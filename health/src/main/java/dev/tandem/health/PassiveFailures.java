@@ -49,6 +49,12 @@ public final class PassiveFailures {
         }
     }
 
+    /** Lifts the penalty and forgets the failures counted (the server was found healthy by other means). */
+    public void clear() {
+        downUntil.set(NONE);
+        failures.set(0);
+    }
+
     /** True while the server serves out its penalty. */
     public boolean isDown(long nanoTime) {
         long until = downUntil.get();

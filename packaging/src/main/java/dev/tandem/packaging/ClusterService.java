@@ -2,7 +2,6 @@ package dev.tandem.packaging;
 
 import dev.tandem.cluster.ClusterNode;
 import dev.tandem.cluster.ClusterStatus;
-import dev.tandem.cluster.LocalNode;
 import dev.tandem.cluster.key.ClusterKeys;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.health.NodeHealth;
@@ -11,7 +10,6 @@ import dev.tandem.proxy.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,14 +37,12 @@ final class ClusterService {
     }
 
     /**
-     * Starts the cluster of {@code config} as node {@code requested} (or the node with a local address).
+     * Starts the cluster of {@code config} as node {@code name} (see {@link dev.tandem.cluster.LocalNode}).
      *
      * @param health the node's health signal; null when nothing tracks it (the node then always counts as able)
-     * @throws IllegalArgumentException when the node cannot be told (none or several local, or a wrong name)
      */
-    static ClusterService start(ClusterConfig config, Optional<String> requested, Transport transport,
+    static ClusterService start(ClusterConfig config, String name, Transport transport,
                                 MeterRegistry meters, ProxyServer proxy, NodeHealth health) throws IOException {
-        String name = LocalNode.pick(config, requested);
         ClusterKeys keys;
         try {
             keys = ClusterKeys.load(config.secretFile());

@@ -6,6 +6,7 @@ import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.proxy.statics.StaticRootCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ final class ConfigValidation {
 
     /** The checks of every module that owns files named in the config. */
     static ConfigValidation standard() {
-        return new ConfigValidation(List.of(new ClusterCheck()));
+        return new ConfigValidation(List.of(new StaticRootCheck(), new ClusterCheck()));
     }
 
     /**

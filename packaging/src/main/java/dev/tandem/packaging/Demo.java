@@ -69,6 +69,7 @@ final class Demo {
                 Tandem demo is running.
 
                   proxy      http://127.0.0.1:%1$d/   ->  backend A (weight 2, port %3$d) and B (weight 1, port %4$d)
+                  dashboard  http://127.0.0.1:%6$d/dashboard
                   config     %2$s
                   access log %5$s
 
@@ -77,9 +78,12 @@ final class Demo {
                   curl -si localhost:%1$d/hello -H 'X-Forwarded-For: 1.2.3.4'  # forged XFF is replaced
                   curl -si localhost:%1$d/ -H 'Host: bad host'                 # 400
                   tandem check %2$s
+                  tandem status --admin 127.0.0.1:%6$d
+                  curl -X POST localhost:%6$d/api/upstreams/demo/servers/127.0.0.1:%4$d/drain   # all to A
+                  (edit %2$s and save: it is reloaded; a mistake is refused and shown on the dashboard)
 
                 Ctrl-C stops everything.
-                """, PROXY_PORT, config, a.port(), b.port(), config.resolveSibling("access.log"));
+                """, PROXY_PORT, config, a.port(), b.port(), config.resolveSibling("access.log"), ADMIN_PORT);
         out.flush();
     }
 }

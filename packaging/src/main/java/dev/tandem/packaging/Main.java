@@ -2,6 +2,7 @@ package dev.tandem.packaging;
 
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
+import dev.tandem.packaging.reload.Signals;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
@@ -10,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The {@code tandem} command line. */
 public final class Main {
@@ -22,8 +24,15 @@ public final class Main {
     private static final String USAGE_TEXT = """
             usage: tandem <command> [options]
 
-              run   --config FILE [--node NAME]   run a node
-              check FILE                          validate a config: exit 0, or 1 with FILE:LINE:COL: message lines
+              run    --config FILE [--node NAME]  run a node (SIGHUP reloads, SIGTERM stops gracefully)
+              check  FILE                         validate a config: exit 0, or 1 with FILE:LINE:COL: message lines
+              status [--admin HOST:PORT] [--config FILE] [--token TOKEN] [--json]
+                                                  a running node's state; exit 1 when it cannot be reached
+              handover [--admin HOST:PORT] [--config FILE] [--token TOKEN] [--timeout SECONDS]
+                                                  hand every VIP this node holds to a peer, losing no request,
+                                                  and stay out of elections; waits until done (exit 0) or 1
+              resume [--admin HOST:PORT] [--config FILE] [--token TOKEN]
+                                                  end maintenance: take part in elections again
               demo                                proxy on :8080 in front of two demo backends, admin on :9090
             """;
 
@@ -31,10 +40,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        if (code != OK || !(args.length > 0 && (args[0].equals("run") || args[0].equals("demo")))) {
-            System.exit(code);
-        }
+        // run and demo return once the node has stopped.
+        System.exit(run(args, System.out, System.err));
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -48,6 +55,8 @@ public final class Main {
             return switch (command) {
                 case "check" -> check(rest, out, err);
                 case "run" -> runNode(rest, err);
+                case "status" -> StatusCommand.run(rest, out, err);
+                case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
                 case "demo" -> Demo.run(out);
                 default -> {
                     err.println("tandem: unknown command '" + command + "'");
@@ -107,7 +116,7 @@ public final class Main {
         }
         Node running;
         try {
-            running = Node.start(config, dev.tandem.proxy.transport.Transport.detect(), java.util.Optional.ofNullable(node));
+            running = Node.start(config, dev.tandem.proxy.transport.Transport.detect(), node);
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 err.println(error);
@@ -118,15 +127,27 @@ public final class Main {
             return UNREADABLE;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.close();
-            stopped.countDown();
-        }, "tandem-stop"));
-        stopped.await();
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                new Thread(() -> {
+                    running.stop(running.drainTimeout());
+                    stopped.countDown();
+                }, "tandem-stop").start();
+            }
+        };
+        Signals signals = Signals.install(() -> running.reload("SIGHUP"), stop);
+        // Any other way out of the JVM still drains.
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "tandem-exit"));
+        try {
+            stopped.await();
+        } finally {
+            signals.close();
+        }
         return OK;
     }
 
-    private static String value(Deque<String> args, String option) throws UsageException {
+    static String value(Deque<String> args, String option) throws UsageException {
         String v = args.poll();
         if (v == null) {
             throw new UsageException(option + " needs a value");

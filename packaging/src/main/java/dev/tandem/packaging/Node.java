@@ -1,62 +1,107 @@
 package dev.tandem.packaging;
 
+import dev.tandem.cluster.LocalNode;
+import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.ConfigException;
+import dev.tandem.conf.HostPort;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.health.NodeHealth;
+import dev.tandem.packaging.admin.AdminRoutes;
+import dev.tandem.packaging.admin.AdminServer;
+import dev.tandem.packaging.admin.StatusSections;
+import dev.tandem.packaging.reload.ConfigReloader;
+import dev.tandem.packaging.reload.ConfigWatcher;
+import dev.tandem.packaging.reload.ReloadResult;
 import dev.tandem.proxy.ProxyServer;
 import dev.tandem.proxy.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Tandem node: the composition root that wires the config, the data plane and the services
- * around it, and stops them in the right order.
+ * One running Tandem node: the composition root that wires the config, the data plane, the admin
+ * endpoint and the reload paths, and stops them in the right order. Other modules' status and routes are
+ * adapted here into {@link #statusSections()} and {@link #adminRoutes()}.
  */
 final class Node implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Node.class);
 
+    /** How long the config file must stay untouched after a change before it is read. */
+    static final Duration WATCH_QUIET = Duration.ofMillis(300);
+
     private final Path configFile;
+    private final String name;
+    private final Instant started;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ProxyServer proxy;
-    private long version;
-    private ClusterService cluster;
+    private final StatusSections sections = new StatusSections();
+    private final AdminRoutes routes = new AdminRoutes();
+    private ConfigReloader reloader;
+    private AdminServer admin;
+    private volatile ConfigWatcher watcher;
+    private volatile ClusterService cluster;
+    private boolean stopped;
 
-    private Node(Path configFile, Transport transport) {
+    private Node(Path configFile, Transport transport, String name) {
         this.configFile = configFile;
+        this.name = name;
+        this.started = Instant.now();
         this.proxy = new ProxyServer(transport, meters);
     }
 
     /** Loads {@code configFile} and starts serving it on {@code transport}. */
     static Node start(Path configFile, Transport transport) throws IOException, ConfigException, InterruptedException {
-        return start(configFile, transport, Optional.empty());
+        return start(configFile, transport, null);
     }
 
     /**
-     * Loads {@code configFile}, starts serving it on {@code transport}, and, when it has a {@code cluster},
-     * joins it as {@code nodeName} (default: the node whose address is on this host). The listeners are
-     * up before the cluster may bring a VIP here (they bind with IP_FREEBIND).
+     * Loads {@code configFile} and starts serving it on {@code transport}; when the config has a
+     * {@code cluster}, joins it once the listeners are up (they bind VIPs with IP_FREEBIND, so they are up
+     * before a VIP arrives) and the request path is warm.
+     *
+     * @param name the node's name: with a cluster, the node of {@code cluster.nodes} this is (null: the one
+     *             whose address is on this host); without, the name for status (null: the host name)
+     * @throws IllegalArgumentException when the cluster node cannot be told (a wrong name, none or several local)
      */
-    static Node start(Path configFile, Transport transport, Optional<String> nodeName)
+    static Node start(Path configFile, Transport transport, String name)
             throws IOException, ConfigException, InterruptedException {
-        Node node = new Node(configFile, transport);
-        Snapshot snapshot = ConfigValidation.standard().load(configFile, ++node.version);
+        ConfigValidation validation = ConfigValidation.standard();
+        Snapshot snapshot = validation.load(configFile, 1);
+        Optional<ClusterConfig> clusterConfig = snapshot.config().cluster();
+        String nodeName = clusterConfig.isPresent() ? LocalNode.pick(clusterConfig.get(), Optional.ofNullable(name))
+                : name != null ? name : hostName();
+        Node node = new Node(configFile, transport, nodeName);
         node.proxy.start(snapshot);
-        if (snapshot.config().cluster().isPresent()) {
-            // Before joining: a backup must be warm when a VIP lands on it.
-            Warmup.run(snapshot, transport);
-            try {
-                node.cluster = ClusterService.start(snapshot.config().cluster().get(), nodeName, transport,
-                        node.meters, node.proxy, null);
-            } catch (IOException | RuntimeException e) {
-                node.proxy.close(Duration.ZERO);
-                throw e;
+        try {
+            node.reloader = new ConfigReloader(configFile, snapshot, validation::checked, node::apply, node.meters,
+                    Clock.systemUTC());
+            NodeStatus.addSections(node);
+            AdminApi.addRoutes(node);
+            node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
+                    () -> node.reloader.current().config().admin().token());
+            node.watchIfNoMirror(snapshot);
+            if (clusterConfig.isPresent()) {
+                // A backup takes a VIP over cold otherwise: warm the request path before joining.
+                Warmup.run(snapshot, transport);
+                node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
+                        node.proxy, node.proxy.nodeHealth());
+                ClusterAdmin.add(node, node.cluster);
             }
+        } catch (IOException | RuntimeException e) {
+            node.stop(Duration.ZERO);
+            throw e;
         }
         return node;
     }
@@ -66,8 +111,69 @@ final class Node implements AutoCloseable {
         return Optional.ofNullable(cluster);
     }
 
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** Puts {@code snapshot} in force everywhere, or nowhere (called on the control thread). */
+    private void apply(Snapshot snapshot) throws IOException, InterruptedException {
+        if (!snapshot.config().cluster().equals(reloader.current().config().cluster())) {
+            // The elections keep the cluster they started with: changing nodes, keys or VIPs under running
+            // elections could hand a VIP to two nodes. The rest of the config applies now.
+            log.warn("cluster: changes to the cluster section take effect at the next restart");
+        }
+        HostPort oldAdmin = reloader.current().config().admin().bind();
+        HostPort newAdmin = snapshot.config().admin().bind();
+        admin.rebind(newAdmin);
+        try {
+            proxy.apply(snapshot);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            admin.rebind(oldAdmin);
+            throw e;
+        }
+        watchIfNoMirror(snapshot);
+    }
+
+    /**
+     * Watches the config file unless a mirror is configured: the mirror writes the file and asks for the
+     * reload itself, and a second path would reload the same change twice.
+     */
+    private synchronized void watchIfNoMirror(Snapshot snapshot) {
+        boolean mirrored = snapshot.config().cluster().flatMap(c -> c.mirror()).isPresent();
+        if (mirrored && watcher != null) {
+            watcher.close();
+            watcher = null;
+            log.info("config mirror configured: the file is no longer watched here");
+        } else if (!mirrored && watcher == null && !stopped) {
+            try {
+                watcher = ConfigWatcher.start(configFile, WATCH_QUIET, () -> reload("file"));
+            } catch (IOException e) {
+                log.warn("cannot watch {} ({}): reload with SIGHUP or POST /api/reload", configFile, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Reloads the config file (off the event loops, one reload at a time).
+     *
+     * @param trigger {@code SIGHUP}, {@code file}, {@code api}, ...: a file change that left the text as it
+     *                was does nothing; the others always apply (and resolve upstream names again)
+     */
+    CompletableFuture<ReloadResult> reload(String trigger) {
+        return reloader.reload(trigger, trigger.equals("file"));
+    }
+
     ProxyServer proxy() {
         return proxy;
+    }
+
+    /** Whether this node can serve (listeners bound, {@code node_health.require} met): what the cluster tracks. */
+    NodeHealth nodeHealth() {
+        return proxy.nodeHealth();
     }
 
     PrometheusMeterRegistry meters() {
@@ -78,23 +184,85 @@ final class Node implements AutoCloseable {
         return configFile;
     }
 
-    /** Stops accepting, lets requests in flight finish for up to {@code drain}, then stops. */
-    void stop(Duration drain) {
-        if (cluster != null) {
-            cluster.stop();
+    String name() {
+        return name;
+    }
+
+    Instant started() {
+        return started;
+    }
+
+    ConfigReloader reloader() {
+        return reloader;
+    }
+
+    boolean watching() {
+        return watcher != null;
+    }
+
+    /** Sections of {@code /status}; other modules' sections are added here by the composition root. */
+    StatusSections statusSections() {
+        return sections;
+    }
+
+    /** Routes of the admin listener; other modules' routes are added here by the composition root. */
+    AdminRoutes adminRoutes() {
+        return routes;
+    }
+
+    /** The admin listener's bound address. */
+    InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    /** The drain timeout of the config in force. */
+    Duration drainTimeout() {
+        return reloader.current().config().shutdown().drainTimeout();
+    }
+
+    /**
+     * Graceful stop: no more reloads, stop accepting, let requests in flight finish for up to {@code drain}
+     * (idle keep-alive connections close at once), then stop the admin listener and the event loops.
+     *
+     * @return true when every request finished within {@code drain}
+     */
+    boolean stop(Duration drain) {
+        synchronized (this) {
+            if (stopped) {
+                return true;
+            }
+            stopped = true;
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+        }
+        if (reloader != null) {
+            reloader.close();
+        }
+        ClusterService c = cluster;
+        if (c != null) {
+            // First the VIPs go to a peer (this node serving until the peer has announced them), then the drain.
+            c.stop();
             cluster = null;
         }
+        boolean clean = true;
         try {
-            proxy.close(drain);
+            log.info("stopping: draining connections for up to {}", drain);
+            clean = proxy.close(drain);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (admin != null) {
+            admin.close();
+        }
         meters.close();
         log.info("stopped");
+        return clean;
     }
 
     @Override
     public void close() {
-        stop(Duration.ofSeconds(10));
+        stop(reloader != null ? drainTimeout() : Duration.ZERO);
     }
 }

@@ -47,7 +47,8 @@ final class Warmup {
             return;
         }
         Config copy = new Config(1, List.of(new ListenerConfig("warmup", new HostPort("127.0.0.1", 0), Optional.empty())),
-                c.sites(), c.upstreams(), c.forwarding(), c.limits(), Optional.empty(), Optional.empty(), c.admin());
+                c.sites(), c.upstreams(), c.forwarding(), c.limits(), Optional.empty(), Optional.empty(), c.admin(),
+                c.shutdown(), c.nodeHealth());
         ProxyServer warm = new ProxyServer(transport, new SimpleMeterRegistry());
         long start = System.nanoTime();
         int answered = 0;

@@ -5,15 +5,24 @@ import dev.tandem.conf.Config;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.conf.StaticConfig;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.health.HealthChecks;
+import dev.tandem.health.HealthTarget;
+import dev.tandem.health.NodeHealth;
+import dev.tandem.health.NodeHealthMonitor;
 import dev.tandem.proxy.http.ClientChannelInitializer;
 import dev.tandem.proxy.http.ListenerContext;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.transport.Transport;
 import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
+import dev.tandem.proxy.upstream.UpstreamGroup;
+import dev.tandem.proxy.upstream.UpstreamServer;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -25,14 +34,20 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +64,19 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private final MeterRegistry meters;
     private final ServerRegistry servers;
+    private final StaticFiles files;
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    private final NodeHealthMonitor nodeHealth = new NodeHealthMonitor();
+    /** Listeners closed by a reload whose connections are still finishing their requests. */
+    private final Set<ListenerContext> retiring = ConcurrentHashMap.newKeySet();
+    /** The listeners' contexts by name, republished after every change for readers outside the lock. */
+    private volatile Map<String, ListenerContext> liveContexts = Map.of();
+    /** tandem_active_connections by listener name: one gauge per name, whichever socket serves it. */
+    private final Map<String, Gauge> connectionGauges = new ConcurrentHashMap<>();
     private MultiThreadIoEventLoopGroup group;
+    private HealthChecks healthChecks;
     private Map<EventLoop, LoopResources> loops;
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
 
@@ -63,6 +87,7 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.meters = meters;
         this.servers = new ServerRegistry(meters);
+        this.files = new StaticFiles(meters);
     }
 
     /** Starts the event loops and binds every listener of {@code snapshot}. */
@@ -80,6 +105,7 @@ public final class ProxyServer implements AutoCloseable {
             byLoop.put(loop, new LoopResources(index++, loop, transport));
         }
         loops = byLoop;
+        healthChecks = new HealthChecks(group, transport.socketChannel(), meters, nodeHealth);
         log.info("data plane: {} event loop(s) on {}", workers, transport.name());
         try {
             apply(snapshot);
@@ -90,58 +116,91 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Makes {@code snapshot} the config in force: compiles it (resolving names, off the event loops), swaps it
-     * in for new requests, then opens listeners it adds and closes those it removes. Requests in flight finish
-     * on the config they started with; servers it keeps keep their health and counters.
+     * Makes {@code snapshot} the config in force: compiles it (resolving names, off the event loops), opens
+     * the listeners it adds or moves, then swaps it in for new requests (including the next request on a
+     * kept-alive connection) and closes the listeners it removes or moved away from, whose connections
+     * finish their requests. Requests in flight finish on the config they started with; servers it keeps
+     * keep their health, counters and runtime changes (drain, weight); servers it removes take no new
+     * requests and their pooled connections close. Active health checks follow: they start for new servers,
+     * stop for removed ones, and restart without losing what they found for servers whose check settings
+     * changed.
      *
-     * @throws IOException when a name does not resolve or a new listener cannot bind; nothing changes then
-     *                     except listeners already opened by this call, which are closed again
+     * @throws IOException when a name does not resolve, a listener cannot bind or the access log cannot be
+     *                     opened; nothing changes then
      */
     public synchronized void apply(Snapshot snapshot) throws IOException, InterruptedException {
-        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, meters, loops.size());
+        if (group == null) {
+            throw new IllegalStateException("not started");
+        }
+        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, files, meters, loops.size());
         Config next = snapshot.config();
+        RuntimeConfig previous = config.get();
+        if (previous != null && previous.config().workers() != next.workers()) {
+            log.warn("workers changed from {} to {}: takes effect at the next start", previous.config().workers(),
+                    next.workers());
+        }
 
-        Map<String, BoundListener> added = new LinkedHashMap<>();
-        Map<String, ListenerConfig> moved = new LinkedHashMap<>();
+        // Everything that can fail happens first; on failure what was opened is closed again.
+        Map<String, BoundListener> opened = new LinkedHashMap<>();
+        Map<String, BoundListener> replaced = new LinkedHashMap<>();
+        Map<String, BoundListener> kept = new LinkedHashMap<>();
+        AccessLog newLog = null;
+        boolean swapLog = !Objects.equals(accessLogConfig, next.accessLog());
         try {
             for (ListenerConfig l : next.listeners()) {
                 BoundListener current = listeners.get(l.name());
                 if (current == null) {
-                    added.put(l.name(), bind(l));
+                    opened.put(l.name(), bind(l));
                 } else if (!current.config().bind().equals(l.bind()) || current.config().secure() != l.secure()) {
-                    moved.put(l.name(), l);
+                    // Recorded first: a rebind that fails after closing the old socket must get it back.
+                    replaced.put(l.name(), current);
+                    opened.put(l.name(), rebind(current, l));
                 } else {
-                    listeners.put(l.name(), new BoundListener(l, current.context(), current.channel()));
+                    kept.put(l.name(), new BoundListener(l, current.context(), current.channel()));
                 }
             }
-        } catch (IOException | InterruptedException ex) {
-            added.values().forEach(b -> b.channel().close());
+            if (swapLog && next.accessLog().isPresent()) {
+                newLog = new AccessLog(next.accessLog().get().path().orElse(null), meters);
+            }
+        } catch (IOException | InterruptedException | RuntimeException ex) {
+            for (BoundListener b : opened.values()) {
+                b.channel().close().awaitUninterruptibly();
+            }
+            // A moved listener whose old socket had to close first gets its old address back.
+            for (BoundListener old : replaced.values()) {
+                if (!old.channel().isOpen()) {
+                    reopen(old);
+                }
+            }
             throw ex;
         }
-        if (!Objects.equals(accessLogConfig, next.accessLog())) {
-            swapAccessLog(next.accessLog());
-        }
-        config.set(compiled);
-        listeners.putAll(added);
 
+        config.set(compiled);
+        for (UpstreamGroup g : compiled.upstreams().values()) {
+            for (UpstreamServer s : g.primaries()) {
+                s.state().configuredWeight(s.config().weight());
+            }
+            for (UpstreamServer s : g.backups()) {
+                s.state().configuredWeight(s.config().weight());
+            }
+        }
+        if (swapLog) {
+            AccessLog old = accessLog.getAndSet(newLog);
+            accessLogConfig = next.accessLog();
+            if (old != null) {
+                old.close();
+            }
+        }
         Set<String> keep = new HashSet<>();
         next.listeners().forEach(l -> keep.add(l.name()));
         for (String name : Set.copyOf(listeners.keySet())) {
-            if (!keep.contains(name)) {
+            if (!keep.contains(name) || replaced.containsKey(name)) {
                 closeListener(name);
             }
         }
-        IOException rebindFailure = null;
-        for (ListenerConfig l : moved.values()) {
-            // Closed first: the new address may share the old one's port.
-            BoundListener old = listeners.get(l.name());
-            closeListener(l.name());
-            try {
-                listeners.put(l.name(), bind(l));
-            } catch (IOException ex) {
-                rebindFailure = ex;
-                listeners.put(l.name(), bind(old.config()));
-            }
+        listeners.clear();
+        for (ListenerConfig l : next.listeners()) {
+            listeners.put(l.name(), kept.containsKey(l.name()) ? kept.get(l.name()) : opened.get(l.name()));
         }
 
         Set<ServerKey> live = new HashSet<>();
@@ -150,24 +209,95 @@ public final class ProxyServer implements AutoCloseable {
                 live.add(new ServerKey(u.name(), s.address()));
             }
         }
+        publishListeners();
         servers.retainOnly(live);
+        Set<StaticConfig> liveFiles = new HashSet<>();
+        next.sites().forEach(s -> s.staticFiles().ifPresent(liveFiles::add));
+        files.retainOnly(liveFiles);
+        List<HealthTarget> targets = compiled.healthTargets();
+        healthChecks.apply(targets);
+        nodeHealth.configure(next.nodeHealth(), targets);
+        nodeHealth.listeners(true, null);
         log.info("config version {} in force ({})", snapshot.version(),
                 snapshot.hash().substring(0, Math.min(12, snapshot.hash().length())));
-        if (rebindFailure != null) {
-            throw rebindFailure;
+    }
+
+    /**
+     * Opens listener {@code l} at its new address while {@code current} still serves the old one. When the
+     * two share a port and the system refuses both at once (0.0.0.0:80 to 10.0.0.1:80), the old socket closes
+     * first; the caller reopens it if the reload fails later.
+     */
+    private BoundListener rebind(BoundListener current, ListenerConfig l) throws IOException, InterruptedException {
+        try {
+            return bind(l);
+        } catch (IOException first) {
+            if (current.config().bind().port() != l.bind().port()) {
+                throw first;
+            }
+            current.channel().close().sync();
+            return bind(l);
         }
     }
 
+    /** Binds the address of {@code old} again for its existing connections' context. */
+    private void reopen(BoundListener old) {
+        try {
+            BoundListener again = bind(old.config(), old.context());
+            listeners.put(old.config().name(), again);
+            publishListeners();
+        } catch (IOException | InterruptedException e) {
+            log.error("listener {} could not get {} back: it no longer accepts", old.config().name(), old.config().bind(), e);
+        }
+    }
+
+    /**
+     * Publishes the listener set for the connection gauges: registers a gauge for each new name and drops
+     * those of names that are gone (their draining connections, if any, no longer show).
+     */
+    private void publishListeners() {
+        Map<String, ListenerContext> now = new LinkedHashMap<>();
+        listeners.forEach((name, l) -> now.put(name, l.context()));
+        liveContexts = Map.copyOf(now);
+        for (String name : now.keySet()) {
+            connectionGauges.computeIfAbsent(name, n -> Gauge.builder("tandem.active.connections", () -> connectionsOf(n))
+                    .description("Open client connections").tag("listener", n).strongReference(true).register(meters));
+        }
+        connectionGauges.entrySet().removeIf(e -> {
+            if (now.containsKey(e.getKey())) {
+                return false;
+            }
+            meters.remove(e.getValue());
+            return true;
+        });
+    }
+
+    private int connectionsOf(String name) {
+        ListenerContext c = liveContexts.get(name);
+        int n = c == null ? 0 : c.connections();
+        for (ListenerContext r : retiring) {
+            if (r.name().equals(name)) {
+                n += r.connections();
+            }
+        }
+        return n;
+    }
+
+    /** Stops accepting on listener {@code name}; its connections drain in the background. */
     private void closeListener(String name) throws InterruptedException {
         BoundListener old = listeners.remove(name);
         old.channel().close().sync();
-        old.context().drain();
-        old.context().removeMeters(meters);
-        log.info("listener {} closed ({})", name, old.channel().localAddress());
+        ListenerContext context = old.context();
+        retiring.add(context);
+        context.drain().whenComplete((ok, err) -> retiring.remove(context));
+        log.info("listener {} closed ({}); its open connections finish their requests", name,
+                old.channel().localAddress());
     }
 
     private BoundListener bind(ListenerConfig l) throws IOException, InterruptedException {
-        ListenerContext context = new ListenerContext(l.name(), l.secure(), config, accessLog::get, meters);
+        return bind(l, new ListenerContext(l.name(), l.secure(), config, accessLog::get));
+    }
+
+    private BoundListener bind(ListenerConfig l, ListenerContext context) throws IOException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -184,21 +314,11 @@ public final class ProxyServer implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(l.bind().host()), l.bind().port());
         var future = b.bind(address).await();
         if (!future.isSuccess()) {
-            context.removeMeters(meters);
             throw new IOException("listener " + l.name() + ": cannot bind " + l.bind() + ": " + future.cause().getMessage(),
                     future.cause());
         }
         log.info("listener {} on {}{}", l.name(), future.channel().localAddress(), l.secure() ? " (TLS)" : "");
         return new BoundListener(l, context, future.channel());
-    }
-
-    private void swapAccessLog(Optional<AccessLogConfig> next) throws IOException {
-        AccessLog created = next.isPresent() ? new AccessLog(next.get().path().orElse(null), meters) : null;
-        AccessLog previous = accessLog.getAndSet(created);
-        accessLogConfig = next;
-        if (previous != null) {
-            previous.close();
-        }
     }
 
     /** The config in force. */
@@ -210,48 +330,106 @@ public final class ProxyServer implements AutoCloseable {
         return servers;
     }
 
+    /** The static files' lookup executor and open-file caches. */
+    public StaticFiles files() {
+        return files;
+    }
+
+    /**
+     * Whether this node can serve: its listeners are bound and {@code node_health.require} is met. Available
+     * before {@link #start} (it says no until the listeners are bound) and after {@link #close} (it says no).
+     */
+    public NodeHealth nodeHealth() {
+        return nodeHealth;
+    }
+
     /** The address listener {@code name} is bound to (its actual port when configured as 0), or null. */
     public synchronized InetSocketAddress boundAddress(String name) {
         BoundListener l = listeners.get(name);
         return l == null ? null : (InetSocketAddress) l.channel().localAddress();
     }
 
-    /** Open client connections on every listener. */
+    /** Open client connections on every listener, including listeners a reload removed that still drain. */
     public synchronized int connections() {
-        return listeners.values().stream().mapToInt(l -> l.context().connections()).sum();
+        int n = listeners.values().stream().mapToInt(l -> l.context().connections()).sum();
+        for (ListenerContext c : retiring) {
+            n += c.connections();
+        }
+        return n;
     }
 
     /**
-     * Stops accepting, lets open connections finish their current request for up to {@code drain} (each
-     * answers its next response with {@code Connection: close}), then stops the event loops.
+     * Graceful stop: stops accepting on every listener, closes connections that have no request in flight at
+     * once, lets the others finish their current request for up to {@code drain} (each answers with
+     * {@code Connection: close} and is then closed), cuts whatever is left, then stops the event loops.
+     *
+     * @return true when every connection finished within {@code drain}
      */
-    public synchronized void close(Duration drain) throws InterruptedException {
+    public synchronized boolean close(Duration drain) throws InterruptedException {
         if (group == null) {
-            return;
+            return true;
         }
+        // First, so that the cluster hands VIPs over while requests in flight finish.
+        nodeHealth.listeners(false, "stopping");
         for (BoundListener l : listeners.values()) {
-            l.context().drain();
             l.channel().close().sync();
         }
-        long deadline = System.nanoTime() + drain.toNanos();
-        while (connections() > 0 && System.nanoTime() - deadline < 0) {
-            wait(20);
+        List<ListenerContext> contexts = new ArrayList<>(retiring);
+        listeners.values().forEach(l -> contexts.add(l.context()));
+        CompletableFuture<?>[] drained = contexts.stream().map(ListenerContext::drain).toArray(CompletableFuture[]::new);
+        boolean clean = true;
+        try {
+            CompletableFuture.allOf(drained).get(drain.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            clean = false;
+            int cut = contexts.stream().mapToInt(ListenerContext::closeAll).sum();
+            log.warn("drain timeout ({}) reached: cutting {} connection(s) still busy", drain, cut);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a drain cannot fail", e);
         }
-        listeners.values().forEach(l -> l.context().removeMeters(meters));
         listeners.clear();
+        retiring.clear();
+        publishListeners();
+        healthChecks.close();
         for (LoopResources r : loops.values()) {
             r.eventLoop().execute(r::close);
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         group = null;
+        files.close();
         AccessLog al = accessLog.getAndSet(null);
         if (al != null) {
             al.close();
         }
+        return clean;
     }
 
     @Override
     public void close() throws InterruptedException {
         close(Duration.ofSeconds(10));
+    }
+
+    /** What each listener is bound to and how many connections it has, in config order. */
+    public synchronized List<ListenerView> listenerViews() {
+        List<ListenerView> views = new ArrayList<>();
+        for (BoundListener l : listeners.values()) {
+            views.add(new ListenerView(l.config(), (InetSocketAddress) l.channel().localAddress(),
+                    l.context().connections()));
+        }
+        return views;
+    }
+
+    /** The transport the event loops run on. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /**
+     * One listener as it runs now.
+     *
+     * @param address     the bound address (the actual port when the config says 0)
+     * @param connections open client connections
+     */
+    public record ListenerView(ListenerConfig config, InetSocketAddress address, int connections) {
     }
 }

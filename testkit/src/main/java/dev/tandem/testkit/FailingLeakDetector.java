@@ -13,6 +13,16 @@ public final class FailingLeakDetector<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    /**
+     * The constructor Netty looks for first; without it Netty logs an ERROR in every test JVM before it
+     * falls back to the one above.
+     */
+    @Deprecated
+    @SuppressWarnings("deprecation")
+    public FailingLeakDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
+        super(resourceType, samplingInterval, maxActive);
+    }
+
     @Override
     protected void reportTracedLeak(String resourceType, String records) {
         super.reportTracedLeak(resourceType, records);

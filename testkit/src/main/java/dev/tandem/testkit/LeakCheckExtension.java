@@ -3,6 +3,8 @@ package dev.tandem.testkit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -13,15 +15,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Netty reports a leak only when a later allocation polls the reference queue, so after the class
  * the extension collects garbage and allocates a few tracked buffers to make pending reports surface.
+ * It is registered through {@code META-INF/services} and enabled by testkit's
+ * {@code junit-platform.properties}, so every module whose tests depend on testkit gets it.
  */
 public final class LeakCheckExtension implements AfterAllCallback {
 
     private static final int COLLECTION_ROUNDS = 3;
+    private static final long SENTINEL_WAIT_MILLIS = 1000;
 
     @Override
     public void afterAll(ExtensionContext context) throws InterruptedException {
         for (int i = 0; i < COLLECTION_ROUNDS; i++) {
-            System.gc();
+            collectGarbage();
             pollDetectors();
         }
         List<String> leaks = LeakLedger.drain();
@@ -29,6 +34,18 @@ public final class LeakCheckExtension implements AfterAllCallback {
             throw new AssertionError(leaks.size() + " ByteBuf leak(s) detected in "
                     + context.getDisplayName() + ":\n" + String.join("\n---\n", leaks));
         }
+    }
+
+    /**
+     * A full collection, then a wait until the JVM has queued the references it cleared: a sentinel cleared
+     * with them reaching its queue means the reference handler got that far.
+     */
+    private static void collectGarbage() throws InterruptedException {
+        ReferenceQueue<Object> queue = new ReferenceQueue<>();
+        WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
+        System.gc();
+        queue.remove(SENTINEL_WAIT_MILLIS);
+        sentinel.clear();
     }
 
     private static void pollDetectors() {

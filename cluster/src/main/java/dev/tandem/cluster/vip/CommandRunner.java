@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs an external command with a time limit. Blocking; never call it on an event loop. */
+/** Runs external commands: to completion with a time limit, or in the background. Never on an event loop. */
 public interface CommandRunner {
 
     /** What a command did: its exit status and what it printed (stdout and stderr together). */
@@ -25,30 +25,48 @@ public interface CommandRunner {
         return run(command, Map.of(), timeout);
     }
 
+    /** Starts {@code command} and returns at once; its output is discarded. The caller ends it. */
+    Process start(List<String> command) throws IOException;
+
     /** The real one: {@link ProcessBuilder}, output read after exit (the commands here print little). */
     static CommandRunner system() {
-        return (command, environment, timeout) -> {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-            pb.environment().putAll(environment);
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Process p = pb.start();
-            try {
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
-                    throw new IOException(String.join(" ", command) + ": no answer within " + timeout.toMillis()
-                            + "ms (killed)");
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-                Thread.currentThread().interrupt();
-                throw new IOException(String.join(" ", command) + ": interrupted");
+        return new CommandRunner() {
+            @Override
+            public Result run(List<String> command, Map<String, String> environment, Duration timeout) throws IOException {
+                return runToEnd(command, environment, timeout);
             }
-            String output;
-            try (InputStream in = p.getInputStream()) {
-                output = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
+
+            @Override
+            public Process start(List<String> command) throws IOException {
+                return new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             }
-            return new Result(p.exitValue(), output);
         };
+    }
+
+    private static Result runToEnd(List<String> command, Map<String, String> environment, Duration timeout)
+            throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(environment);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + ": no answer within " + timeout.toMillis()
+                        + "ms (killed)");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", command) + ": interrupted");
+        }
+        String output;
+        try (InputStream in = p.getInputStream()) {
+            output = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
+        }
+        return new Result(p.exitValue(), output);
     }
 }

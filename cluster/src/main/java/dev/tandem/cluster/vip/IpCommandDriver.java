@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>IPv4: {@code ip addr add ADDR/PREFIX dev IF}; announced with {@code arping -U} (gratuitous request) and
  * {@code arping -A} (gratuitous reply), both, since some neighbours heed only one kind, three of each one
- * second apart, the two started 100 ms apart. The caller runs a second round after a delay, as keepalived
+ * second apart, the two started 100 ms apart. The round runs in the background: the controller's thread is
+ * free at once (a release must not wait two seconds behind it), and a release or a handover ends it, so
+ * that a node never claims an address it is giving away. The caller runs a second round after a delay, as keepalived
  * does, for neighbours that missed the first.
  *
  * <p>IPv6: added with {@code nodad}, since during a handover the old holder still has the address and duplicate
@@ -34,6 +39,9 @@ public final class IpCommandDriver implements VipDriver {
 
     private final CommandRunner runner;
     private final Path procSys;
+    /** The arping processes of the round under way, by VIP. */
+    private final Map<String, List<Process>> rounds = new ConcurrentHashMap<>();
+    private final Set<Process> stopped = ConcurrentHashMap.newKeySet();
 
     public IpCommandDriver(CommandRunner runner) {
         this(runner, Path.of("/proc/sys"));
@@ -58,6 +66,8 @@ public final class IpCommandDriver implements VipDriver {
         if (v6(vip)) {
             enableUnsolicitedNa(vip.iface());
             cmd.add("-6");
+        } else {
+            announceFromThePrimaryAddress(vip.iface());
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -67,6 +77,26 @@ public final class IpCommandDriver implements VipDriver {
         // "already assigned" is success; any other failure is one only if the address is not there after it.
         if (!r.ok() && !present(vip)) {
             throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+    }
+
+    /**
+     * {@code net.ipv4.conf.IF.arp_announce = 2}: the kernel's own ARP requests (resolving a client it answers)
+     * carry the interface's primary address, never the VIP. Otherwise a node that still has the VIP (the old
+     * holder draining after a handover, or one killed with the address left behind) tells every client it
+     * resolves that the VIP is at its MAC, and pulls them back from the new holder: in the lab that flipped
+     * clients between the two nodes for seconds and reset connections. The gratuitous ARP that moves a VIP
+     * is arping's, which this setting does not touch. It is what keepalived's documentation asks of LVS hosts.
+     */
+    private void announceFromThePrimaryAddress(String iface) {
+        Path knob = procSys.resolve("net/ipv4/conf").resolve(iface).resolve("arp_announce");
+        try {
+            if (Files.exists(knob) && Integer.parseInt(Files.readString(knob).trim()) < 2) {
+                Files.writeString(knob, "2\n");
+            }
+        } catch (IOException | NumberFormatException e) {
+            log.warn("cannot set arp_announce on {} ({}): after a handover, clients may be drawn back to the "
+                    + "old holder until it releases the VIP", iface, e.toString());
         }
     }
 
@@ -82,6 +112,7 @@ public final class IpCommandDriver implements VipDriver {
 
     @Override
     public void remove(VipConfig vip) throws IOException {
+        stopAnnouncing(vip);
         List<String> cmd = List.of("ip", "addr", "del", cidr(vip), "dev", vip.iface());
         CommandRunner.Result r = runner.run(cmd, TIMEOUT);
         if (!r.ok() && present(vip)) {
@@ -134,44 +165,58 @@ public final class IpCommandDriver implements VipDriver {
         if (v6(vip)) {
             return;
         }
-        List<String> request = arping("-U", vip);
-        List<String> reply = arping("-A", vip);
-        IOException failed = null;
-        Thread second = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-                check(reply, runner.run(reply, TIMEOUT));
-            } catch (IOException e) {
-                log.warn("{}", e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        stopAnnouncing(vip);
+        List<Process> round = new ArrayList<>();
+        rounds.put(vip.address(), round);
+        try {
+            start(round, arping("-U", vip));
+            // The replies 100 ms after the requests: a neighbour that missed one may catch the other.
+            Thread.sleep(100);
+            start(round, arping("-A", vip));
+            // A broken interface or a missing arping fails at once; say so now, not in a log line later.
+            Thread.sleep(50);
+            for (Process p : List.copyOf(round)) {
+                if (!p.isAlive() && p.exitValue() > 1) {
+                    throw new IOException(String.join(" ", p.info().arguments().map(List::of).orElse(List.of("arping")))
+                            + ": exit " + p.exitValue());
+                }
             }
-        }, "tandem-arping-" + vip.address());
-        second.setDaemon(true);
-        second.start();
-        try {
-            check(request, runner.run(request, TIMEOUT));
-        } catch (IOException e) {
-            failed = e;
-        }
-        try {
-            second.join(TIMEOUT.toMillis() + 500);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            stopAnnouncing(vip);
         }
-        if (failed != null) {
-            throw failed;
+    }
+
+    private void start(List<Process> round, List<String> cmd) throws IOException {
+        Process p = runner.start(cmd);
+        synchronized (round) {
+            round.add(p);
+        }
+        p.onExit().thenAccept(done -> {
+            // arping exits 1 when no reply came, which is what gratuitous ARP expects; 2 and up are errors.
+            boolean ended = stopped.remove(done);
+            if (done.exitValue() > 1 && !ended) {
+                log.warn("{}: exit {}", String.join(" ", cmd), done.exitValue());
+            }
+        });
+    }
+
+    @Override
+    public void stopAnnouncing(VipConfig vip) {
+        List<Process> round = rounds.remove(vip.address());
+        if (round != null) {
+            synchronized (round) {
+                for (Process p : round) {
+                    if (p.isAlive()) {
+                        stopped.add(p);
+                        p.destroy();
+                    }
+                }
+            }
         }
     }
 
     private static List<String> arping(String mode, VipConfig vip) {
         return List.of("arping", "-q", mode, "-c", Integer.toString(ARP_COUNT), "-I", vip.iface(), vip.address());
-    }
-
-    /** arping exits 1 when no reply came, which is what gratuitous ARP expects; 2 and up are errors. */
-    private static void check(List<String> cmd, CommandRunner.Result r) throws IOException {
-        if (r.exit() > 1) {
-            throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
-        }
     }
 }

@@ -42,6 +42,7 @@ public final class VipController implements AutoCloseable {
     private final Counter announceFailures;
     private volatile boolean present;
     private volatile boolean wanted;
+    private volatile boolean announcing = true;
 
     /**
      * @param secondRound delay of the second announcement round after the first (keepalived's
@@ -97,6 +98,7 @@ public final class VipController implements AutoCloseable {
     /** Add the address and announce it. */
     public void hold() {
         wanted = true;
+        announcing = true;
         long id = request.incrementAndGet();
         thread.execute(() -> apply(id, true));
     }
@@ -167,8 +169,17 @@ public final class VipController implements AutoCloseable {
         }
     }
 
+    /**
+     * No more announcements of the address while it stays here: the node hands it over, and an announcement
+     * round still to come (the second, 5 s after the first) would pull the clients back from the new holder.
+     */
+    public void stopAnnouncing() {
+        announcing = false;
+        driver.stopAnnouncing(vip);
+    }
+
     private void announce(long id, boolean first) {
-        if (request.get() != id) {
+        if (request.get() != id || !announcing) {
             return;
         }
         try {

@@ -24,12 +24,37 @@ class IpCommandDriverTest {
 
     private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
 
+    private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
+
+    /** Answers {@code run} from {@code answers}; {@code start} runs a harmless stand-in that exits as arping would. */
     private IpCommandDriver driver(Function<String, CommandRunner.Result> answers) {
-        return new IpCommandDriver((cmd, env, timeout) -> {
-            String line = String.join(" ", cmd);
-            ran.add(line);
-            return answers.apply(line);
+        return new IpCommandDriver(new CommandRunner() {
+            @Override
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+                String line = String.join(" ", cmd);
+                ran.add(line);
+                return answers.apply(line);
+            }
+
+            @Override
+            public Process start(List<String> cmd) throws IOException {
+                String line = String.join(" ", cmd);
+                ran.add(line);
+                int exit = answers.apply(line).exit();
+                Process p = new ProcessBuilder("sh", "-c", "sleep 2; exit " + exit).start();
+                if (exit > 1) {
+                    p.destroy();
+                    p = new ProcessBuilder("sh", "-c", "exit " + exit).start();
+                }
+                started.add(p);
+                return p;
+            }
         }, procSys);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void endStandIns() {
+        started.forEach(Process::destroyForcibly);
     }
 
     private static final VipConfig V4 = new VipConfig("203.0.113.10", 24, "eth0", List.of("a"));
@@ -42,11 +67,15 @@ class IpCommandDriverTest {
 
     @Test
     void addsRemovesAndAnnouncesAnIpv4Address() throws IOException {
+        Path knob = procSys.resolve("net/ipv4/conf/eth0/arp_announce");
+        Files.createDirectories(knob.getParent());
+        Files.writeString(knob, "0\n");
         IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("arping") ? 1 : 0, ""));
         d.add(V4);
         d.remove(V4);
         d.announce(V4);
         assertEquals("ip addr add 203.0.113.10/24 dev eth0", ran.get(0));
+        assertEquals("2\n", Files.readString(knob), "the kernel's ARP requests never carry the VIP");
         assertEquals("ip addr del 203.0.113.10/24 dev eth0", ran.get(1));
         assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());
         assertTrue(ran.contains("arping -q -A -c 3 -I eth0 203.0.113.10"), ran.toString());
@@ -91,6 +120,20 @@ class IpCommandDriverTest {
         assertTrue(e.getMessage().contains("exit 2"), e.getMessage());
         IpCommandDriver arpFails = driver(line -> new CommandRunner.Result(2, "arping: interface eth0 is down"));
         assertThrows(IOException.class, () -> arpFails.announce(V4));
+    }
+
+    @Test
+    void anAnnouncementRoundRunsInTheBackgroundAndEndsWithTheAddress() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("arping") ? 1 : 0, ""));
+        long before = System.nanoTime();
+        d.announce(V4);
+        assertTrue(System.nanoTime() - before < 1_000_000_000L, "returns once the round is under way");
+        assertEquals(2, started.size());
+        assertTrue(started.stream().allMatch(Process::isAlive));
+        d.remove(V4);
+        for (Process p : started) {
+            org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS).until(() -> !p.isAlive());
+        }
     }
 
     @Test

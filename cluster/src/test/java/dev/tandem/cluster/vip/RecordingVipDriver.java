@@ -59,6 +59,13 @@ public final class RecordingVipDriver implements VipDriver {
         record("announce", vip);
     }
 
+    @Override
+    public void stopAnnouncing(VipConfig vip) {
+        synchronized (this) {
+            calls.add(new Call("quiet", vip.address(), System.nanoTime()));
+        }
+    }
+
     public boolean holds(String vip) {
         return present.contains(vip);
     }

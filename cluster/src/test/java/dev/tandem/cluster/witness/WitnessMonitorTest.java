@@ -69,9 +69,17 @@ class WitnessMonitorTest {
     @Test
     void icmpProbeUsesPing() {
         List<String> ran = new CopyOnWriteArrayList<>();
-        WitnessProbe probe = WitnessProbe.system((cmd, env, timeout) -> {
-            ran.add(String.join(" ", cmd));
-            return new CommandRunner.Result(cmd.get(cmd.size() - 1).equals("10.0.0.1") ? 0 : 1, "");
+        WitnessProbe probe = WitnessProbe.system(new CommandRunner() {
+            @Override
+            public Result run(List<String> cmd, java.util.Map<String, String> env, Duration timeout) {
+                ran.add(String.join(" ", cmd));
+                return new Result(cmd.get(cmd.size() - 1).equals("10.0.0.1") ? 0 : 1, "");
+            }
+
+            @Override
+            public Process start(List<String> command) {
+                throw new AssertionError("a witness probe starts nothing in the background");
+            }
         });
         assertTrue(probe.reachable(WitnessConfig.icmp("10.0.0.1"), Duration.ofSeconds(1)));
         assertFalse(probe.reachable(WitnessConfig.icmp("10.0.0.2"), Duration.ofSeconds(1)));

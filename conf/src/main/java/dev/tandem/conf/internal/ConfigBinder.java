@@ -10,6 +10,8 @@ import dev.tandem.conf.ForwardingConfig;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.LimitsConfig;
 import dev.tandem.conf.ListenerConfig;
+import dev.tandem.conf.NodeHealthConfig;
+import dev.tandem.conf.ShutdownConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.UpstreamConfig;
 import java.time.Duration;
@@ -36,7 +38,8 @@ public final class ConfigBinder {
 
     public Optional<Config> bind(Node root) {
         Optional<YamlObject> top = YamlValue.root(ctx, root).object("workers", "listeners", "sites", "upstreams",
-                "forwarding", "limits", "access_log", "cluster", "admin");
+                "forwarding", "limits", "access_log", "cluster", "admin",
+                "shutdown", "node_health");
         if (top.isEmpty()) {
             return Optional.empty();
         }
@@ -52,10 +55,13 @@ public final class ConfigBinder {
         Optional<AccessLogConfig> accessLog = accessLog(o.get("access_log"));
         Optional<ClusterConfig> cluster = ClusterBinder.bind(o.get("cluster"));
         AdminConfig admin = admin(o.get("admin"));
+        ShutdownConfig shutdown = shutdown(o.get("shutdown"));
+        NodeHealthConfig nodeHealth = new NodeHealthBinder(upstreamEntries.keySet()).bind(o.get("node_health"));
         if (ctx.hasErrors()) {
             return Optional.empty();
         }
-        return Optional.of(new Config(workers, listeners, sites, upstreams, forwarding, limits, accessLog, cluster, admin));
+        return Optional.of(new Config(workers, listeners, sites, upstreams, forwarding, limits, accessLog, cluster, admin,
+                shutdown, nodeHealth));
     }
 
     private static int workers(YamlValue value) {
@@ -115,5 +121,11 @@ public final class ConfigBinder {
             }
             return new AdminConfig(bind, token);
         }).orElse(new AdminConfig(Defaults.ADMIN_BIND, Optional.empty()));
+    }
+
+    private static ShutdownConfig shutdown(YamlValue value) {
+        return value.object("drain_timeout")
+                .map(o -> new ShutdownConfig(o.get("drain_timeout").duration(Duration.ZERO).orElse(Defaults.DRAIN_TIMEOUT)))
+                .orElse(new ShutdownConfig(Defaults.DRAIN_TIMEOUT));
     }
 }

@@ -1,10 +1,14 @@
 package dev.tandem.conf.internal;
 
+import dev.tandem.conf.Defaults;
+import dev.tandem.conf.OpenFileCacheConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.StaticConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,6 +21,10 @@ import java.util.regex.PatternSyntaxException;
 final class SiteBinder {
 
     private static final String HOST = "a host name, *.example.com or *";
+    /** An extension as it follows the last dot of a file name. */
+    private static final Pattern EXTENSION = Pattern.compile("[a-z0-9][a-z0-9_+-]*");
+    private static final Pattern MEDIA_TYPE = Pattern.compile(
+            "[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=(\"[^\"\\p{Cntrl}]*\"|[A-Za-z0-9!#$&^_.+-]+))*");
 
     private final Set<String> upstreamNames;
     private final Map<String, String> hostOwners = new HashMap<>();
@@ -36,7 +44,8 @@ final class SiteBinder {
 
     private Optional<SiteConfig> site(YamlObject o) {
         List<String> hosts = hosts(o.get("hosts"));
-        Optional<YamlObject> staticObject = o.get("static").object("root", "match", "fallback");
+        Optional<YamlObject> staticObject = o.get("static").object("root", "match", "fallback", "index", "hidden",
+                "cache_control", "mime_types", "precompressed", "open_file_cache");
         boolean fallback = staticObject.flatMap(s -> s.get("fallback").bool()).orElse(true);
         Optional<StaticConfig> staticFiles = staticObject.flatMap(s -> staticFiles(s, fallback));
         YamlValue upstreamValue = o.get("upstream");
@@ -92,10 +101,110 @@ final class SiteBinder {
         Optional<Path> root = o.get("root").required("the directory files are served from").file();
         YamlValue matchValue = o.get("match");
         Optional<Pattern> match = matchValue.as("a regular expression", SiteBinder::regex);
-        if (root.isEmpty() || matchValue.isPresent() && match.isEmpty()) {
+        Optional<List<String>> index = index(o.get("index"));
+        boolean hidden = o.get("hidden").bool().orElse(Defaults.HIDDEN);
+        YamlValue cacheControlValue = o.get("cache_control");
+        Optional<String> cacheControl = cacheControlValue.as("a header value such as 'public, max-age=3600'",
+                SiteBinder::headerValue);
+        Optional<Map<String, String>> mimeTypes = mimeTypes(o.get("mime_types"));
+        boolean precompressed = o.get("precompressed").bool().orElse(Defaults.PRECOMPRESSED);
+        Optional<OpenFileCacheConfig> cache = openFileCache(o.get("open_file_cache"));
+        if (root.isEmpty() || matchValue.isPresent() && match.isEmpty() || index.isEmpty()
+                || cacheControlValue.isPresent() && cacheControl.isEmpty() || mimeTypes.isEmpty() || cache.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new StaticConfig(root.get(), match, fallback));
+        return Optional.of(new StaticConfig(root.get(), match, fallback, index.get(), hidden, cacheControl,
+                mimeTypes.get(), precompressed, cache.get()));
+    }
+
+    /** File names tried in a directory; empty when one is wrong. */
+    private static Optional<List<String>> index(YamlValue value) {
+        if (!value.isPresent()) {
+            return Optional.of(Defaults.INDEX);
+        }
+        Optional<List<YamlValue>> items = value.list("a list of file names, e.g. [index.html]");
+        if (items.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> names = new ArrayList<>();
+        boolean ok = true;
+        for (YamlValue item : items.get()) {
+            Optional<String> name = item.as("a file name without '/', e.g. index.html", SiteBinder::fileName);
+            name.ifPresent(names::add);
+            ok &= name.isPresent();
+        }
+        return ok ? Optional.of(names) : Optional.empty();
+    }
+
+    private static String fileName(String text) {
+        if (text.isEmpty() || text.equals(".") || text.equals("..") || text.indexOf('/') >= 0 || text.indexOf('\\') >= 0
+                || text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException(text + " (expected: a file name without '/', e.g. index.html)");
+        }
+        return text;
+    }
+
+    /** Printable text only: a CR or LF here would let the config forge headers. */
+    private static String headerValue(String text) {
+        String v = text.trim();
+        if (v.isEmpty() || v.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f || c > 0xff)) {
+            throw new IllegalArgumentException(text + " (expected: a header value such as 'public, max-age=3600')");
+        }
+        return v;
+    }
+
+    /** Extension -> media type; empty when an entry is wrong. */
+    private static Optional<Map<String, String>> mimeTypes(YamlValue value) {
+        if (!value.isPresent()) {
+            return Optional.of(Map.of());
+        }
+        Optional<Map<String, YamlValue>> entries = value.entries("a mapping of extension to media type, e.g. {webmanifest: application/manifest+json}");
+        if (entries.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        boolean ok = true;
+        for (Map.Entry<String, YamlValue> e : entries.get().entrySet()) {
+            String ext = e.getKey().toLowerCase(Locale.ROOT);
+            YamlValue typeValue = e.getValue();
+            if (!EXTENSION.matcher(ext).matches()) {
+                typeValue.report("extension '" + e.getKey() + "' (expected: an extension without the dot, e.g. webmanifest)");
+                ok = false;
+                continue;
+            }
+            Optional<String> type = typeValue.as("a media type such as text/markdown; charset=utf-8", SiteBinder::mediaType);
+            type.ifPresent(t -> out.put(ext, t));
+            ok &= type.isPresent();
+        }
+        return ok ? Optional.of(out) : Optional.empty();
+    }
+
+    private static String mediaType(String text) {
+        String t = text.trim();
+        if (!MEDIA_TYPE.matcher(t).matches()) {
+            throw new IllegalArgumentException(text + " (expected: a media type such as text/markdown; charset=utf-8)");
+        }
+        return t;
+    }
+
+    private static Optional<OpenFileCacheConfig> openFileCache(YamlValue value) {
+        if (!value.isPresent()) {
+            return Optional.of(OpenFileCacheConfig.DEFAULT);
+        }
+        return value.object("max_entries", "valid", "inline_max").flatMap(o -> {
+            YamlValue maxValue = o.get("max_entries");
+            Optional<Integer> max = maxValue.integer(1, Defaults.OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT);
+            YamlValue validValue = o.get("valid");
+            Optional<Duration> valid = validValue.duration(Duration.ofMillis(1));
+            YamlValue inlineValue = o.get("inline_max");
+            Optional<Long> inline = inlineValue.size(0, Defaults.OPEN_FILE_CACHE_INLINE_MAX_LIMIT, "a size from 0 to 1m");
+            if (maxValue.isPresent() && max.isEmpty() || validValue.isPresent() && valid.isEmpty()
+                    || inlineValue.isPresent() && inline.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new OpenFileCacheConfig(max.orElse(Defaults.OPEN_FILE_CACHE_MAX_ENTRIES),
+                    valid.orElse(Defaults.OPEN_FILE_CACHE_VALID), inline.orElse(Defaults.OPEN_FILE_CACHE_INLINE_MAX)));
+        });
     }
 
     private static Pattern regex(String text) {

@@ -8,7 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.Map;
 
 /**
@@ -31,6 +31,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         addHttp1Handlers(p, listener.config().config().limits());
+        if (listener.secure()) {
+            addChunkedWriter(p);
+        }
         addProxyHandler(p, loops.get(ch.eventLoop()));
     }
 
@@ -41,7 +44,16 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 .setMaxChunkSize(MAX_CHUNK);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
         // Hands on one decoded message per read(), so that requests and body chunks are pulled, not pushed.
-        p.addLast(HandlerNames.FLOW_CONTROL, new FlowControlHandler());
+        p.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
+    }
+
+    /**
+     * Static files leave plaintext connections as file regions (sendfile/splice, no copy), which a TLS handler
+     * cannot encrypt; on secure listeners they go as chunks, which this handler reads from the file one at a
+     * time, as the connection can take them. Plaintext pipelines do without it: it would only queue writes.
+     */
+    private static void addChunkedWriter(ChannelPipeline p) {
+        p.addLast(HandlerNames.CHUNKED_WRITE, new ChunkedWriteHandler());
     }
 
     private void addProxyHandler(ChannelPipeline p, LoopResources loop) {

@@ -2,16 +2,19 @@ package dev.tandem.proxy.http;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A timeout that restarts on activity, for one connection on its event loop. Activity only moves a
  * deadline forward; the one scheduled task notices and re-schedules itself for the remainder, so a busy
- * connection costs no scheduling per read or write.
+ * connection costs no scheduling per read or write. Time is the event loop's own clock, the one its
+ * scheduled tasks run by.
  */
 final class DeadlineTimer implements Runnable {
 
     private final EventExecutor executor;
+    private final Ticker ticker;
     private final Runnable onExpiry;
     private ScheduledFuture<?> task;
     private long taskAt;
@@ -21,12 +24,13 @@ final class DeadlineTimer implements Runnable {
 
     DeadlineTimer(EventExecutor executor, Runnable onExpiry) {
         this.executor = executor;
+        this.ticker = executor.ticker();
         this.onExpiry = onExpiry;
     }
 
     /** Starts (or restarts) the timeout: it expires {@code timeoutNanos} after the last {@link #touch()}. */
     void arm(long timeoutNanos) {
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         this.timeoutNanos = timeoutNanos;
         this.deadline = now + timeoutNanos;
         this.armed = true;
@@ -42,7 +46,7 @@ final class DeadlineTimer implements Runnable {
     /** Records activity: the deadline moves to one timeout from now. */
     void touch() {
         if (armed) {
-            deadline = System.nanoTime() + timeoutNanos;
+            deadline = ticker.nanoTime() + timeoutNanos;
         }
     }
 
@@ -69,7 +73,7 @@ final class DeadlineTimer implements Runnable {
         if (!armed) {
             return;
         }
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         if (deadline - now > 0) {
             schedule(now);
         } else {

@@ -7,6 +7,7 @@ import dev.tandem.proxy.upstream.BackendConnection;
 import dev.tandem.proxy.upstream.FailureKind;
 import dev.tandem.proxy.upstream.UpstreamGroup;
 import dev.tandem.proxy.upstream.UpstreamServer;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -31,6 +32,8 @@ final class Exchange {
     /** The client announced a body (Content-Length > 0 or chunked). */
     boolean bodyExpected;
     boolean expectContinue;
+    /** The 100 Continue the client expects has been sent (once, whichever attempt sends the head). */
+    boolean continueSent;
     Site site;
     UpstreamGroup group;
     /** The request as it goes upstream (headers rewritten); written again on a retry. */
@@ -64,8 +67,8 @@ final class Exchange {
         this.method = request.method();
         this.uri = request.uri();
         this.clientVersion = request.protocolVersion();
-        this.referer = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.REFERER);
-        this.userAgent = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT);
+        this.referer = request.headers().get(HttpHeaderNames.REFERER);
+        this.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
     }
 
     boolean isHead() {
@@ -76,5 +79,13 @@ final class Exchange {
     boolean idempotent() {
         return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)
                 || HttpMethod.PUT.equals(method) || HttpMethod.DELETE.equals(method);
+    }
+
+    /**
+     * True when the request can be sent again after a server may have seen it: an idempotent method without a
+     * body. A body is streamed, not kept, so once any of it may have gone to one server it cannot go to another.
+     */
+    boolean resendable() {
+        return idempotent() && !bodyExpected;
     }
 }

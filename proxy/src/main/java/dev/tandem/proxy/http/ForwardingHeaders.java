@@ -3,13 +3,15 @@ package dev.tandem.proxy.http;
 import dev.tandem.conf.ForwardingConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
  * Tells the upstream who the client is (DESIGN.md, "Forwarding headers"). A peer in
  * {@code trusted_proxies} is another proxy whose headers are believed and extended; anyone else's
- * are replaced, so a client cannot forge its own address.
+ * are replaced, so a client cannot forge its own address. Addresses are written as nginx writes them
+ * (IPv6 in the RFC 5952 short form).
  */
 public final class ForwardingHeaders {
 
@@ -32,7 +34,7 @@ public final class ForwardingHeaders {
     public static void apply(HttpHeaders headers, InetSocketAddress peer, String proto, String host,
                              ForwardingConfig forwarding) {
         InetAddress peerAddress = peer.getAddress();
-        String client = peerAddress.getHostAddress();
+        String client = NetUtil.toAddressString(peerAddress);
         boolean trusted = forwarding.trusts(peerAddress);
 
         String priorFor = trusted ? joined(headers, X_FORWARDED_FOR) : null;
@@ -96,11 +98,7 @@ public final class ForwardingHeaders {
 
     /** RFC 7239 node: IPv6 is bracketed and therefore quoted. */
     private static String node(InetAddress address) {
-        String a = address.getHostAddress();
-        int zone = a.indexOf('%');
-        if (zone >= 0) {
-            a = a.substring(0, zone);
-        }
+        String a = NetUtil.toAddressString(address);
         return a.indexOf(':') >= 0 ? "\"[" + a + "]\"" : a;
     }
 

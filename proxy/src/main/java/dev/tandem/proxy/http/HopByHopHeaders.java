@@ -7,11 +7,16 @@ import java.util.List;
 
 /**
  * Removes the headers that describe one connection rather than the message (RFC 9110 section 7.6.1): those
- * named in {@code Connection}, and the fixed set every proxy must not forward.
+ * named in {@code Connection}, and the fixed set every proxy must not forward. {@code Connection} cannot
+ * name the headers that frame or route a message: a peer that lists {@code Content-Length} there would
+ * otherwise have its body sent on without a length, to be read as the next request (smuggling).
  */
 public final class HopByHopHeaders {
 
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString[] NEVER_BY_CONNECTION = {
+        HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.HOST,
+    };
     private static final AsciiString[] ALWAYS = {
         HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
         HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
@@ -20,12 +25,21 @@ public final class HopByHopHeaders {
     private HopByHopHeaders() {
     }
 
+    private static boolean protectedName(String name) {
+        for (AsciiString p : NEVER_BY_CONNECTION) {
+            if (p.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static void strip(HttpHeaders headers) {
         List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
         for (int i = 0; i < connection.size(); i++) {
             for (String token : connection.get(i).split(",")) {
                 String name = token.trim();
-                if (!name.isEmpty()) {
+                if (!name.isEmpty() && !protectedName(name)) {
                     headers.remove(name);
                 }
             }

@@ -2,15 +2,16 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * What every connection accepted on one listener shares: the listener's name and scheme, the config in
- * force, the access log, and the count of open connections.
+ * force, the access log, and its open connections, which it can drain when the listener goes away.
  */
 public final class ListenerContext {
 
@@ -19,17 +20,16 @@ public final class ListenerContext {
     private final AtomicReference<RuntimeConfig> config;
     private final Supplier<AccessLog> accessLog;
     private final AtomicInteger connections = new AtomicInteger();
-    private final Gauge connectionsGauge;
+    private final Set<ProxyHandler> open = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
     public ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
-                           Supplier<AccessLog> accessLog, MeterRegistry meters) {
+                           Supplier<AccessLog> accessLog) {
         this.name = name;
         this.secure = secure;
         this.config = config;
         this.accessLog = accessLog;
-        this.connectionsGauge = Gauge.builder("tandem.active.connections", connections, AtomicInteger::get)
-                .description("Open client connections").tag("listener", name).register(meters);
     }
 
     public String name() {
@@ -58,12 +58,21 @@ public final class ListenerContext {
         return connections.get();
     }
 
-    void opened() {
+    void opened(ProxyHandler connection) {
         connections.incrementAndGet();
+        open.add(connection);
+        // Added before reading the flag, and drain() sets the flag before it walks the set: one of the two
+        // sees the other, so a connection accepted while the drain starts is not missed.
+        if (draining) {
+            connection.drainSoon();
+        }
     }
 
-    void closed() {
-        connections.decrementAndGet();
+    void closed(ProxyHandler connection) {
+        open.remove(connection);
+        if (connections.decrementAndGet() == 0 && draining) {
+            drained.complete(null);
+        }
     }
 
     /** A draining listener answers each connection's next response with {@code Connection: close}. */
@@ -71,12 +80,29 @@ public final class ListenerContext {
         return draining;
     }
 
-    public void drain() {
+    /**
+     * Starts draining: connections with no request in flight are closed now, the others after the response
+     * they are sending (which carries {@code Connection: close} when its head has not left yet). Call after
+     * the listening socket is closed.
+     *
+     * @return completes once every connection of this listener is closed
+     */
+    public CompletableFuture<Void> drain() {
         draining = true;
+        open.forEach(ProxyHandler::drainSoon);
+        if (connections.get() == 0) {
+            drained.complete(null);
+        }
+        return drained;
     }
 
-    /** Unregisters this listener's meters. */
-    public void removeMeters(MeterRegistry meters) {
-        meters.remove(connectionsGauge);
+    /** Cuts every connection still open, requests in flight or not (a drain that ran out of time). */
+    public int closeAll() {
+        int n = 0;
+        for (ProxyHandler connection : open) {
+            connection.closeNow();
+            n++;
+        }
+        return n;
     }
 }

@@ -7,6 +7,7 @@ import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.runtime.RequestMetrics;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.Site;
+import dev.tandem.proxy.statics.StaticExchange;
 import dev.tandem.proxy.upstream.BackendConnection;
 import dev.tandem.proxy.upstream.BackendListener;
 import dev.tandem.proxy.upstream.BackendPool;
@@ -20,8 +21,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -32,6 +35,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,9 +48,14 @@ import org.slf4j.LoggerFactory;
  * a time, in order).
  *
  * <p>Both directions are streamed with backpressure. The client channel does not read by itself: a
- * {@code FlowControlHandler} before this handler releases one decoded message per {@code read()}, and the
+ * {@link OneMessagePerRead} before this handler releases one decoded message per {@code read()}, and the
  * next body chunk is read only once the upstream connection can take it. The upstream connection reads
  * the response only while the client connection is writable.
+ *
+ * <p>Two timers say who owes the next move. The client timer runs while the client owes us bytes (the next
+ * request, the rest of a body) or must make room for the response; the upstream timer runs while the
+ * server owes us the response (read timeout) or room for the request body (write timeout). Neither runs
+ * while the other side is the one holding things up, so a slow client never counts against a server.
  *
  * <p>Failures before the response starts are retried on another server when DESIGN.md says it is safe, or
  * answered with 502/503/504; once the response has started, the client connection is closed so that the
@@ -57,6 +66,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     private static final int CLIENT_CLOSED_REQUEST = 499;
 
+    /** What the client timer is waiting for. */
+    private enum ClientWait { NONE, NEXT_REQUEST, CLIENT }
+
+    /** What the upstream timer is waiting for. */
+    private enum UpstreamWait { NONE, READ, WRITE }
+
     private final ListenerContext listener;
     private final LoopResources loop;
     private final ChannelFutureListener responseWritten = this::onResponseWritten;
@@ -65,6 +80,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private long clientHash;
     private DeadlineTimer clientTimer;
     private DeadlineTimer upstreamTimer;
+    private ClientWait clientWait = ClientWait.NONE;
+    private UpstreamWait upstreamWait = UpstreamWait.NONE;
     private Exchange ex;
     private boolean firstRequest = true;
     /** Close the connection once the current response is written. */
@@ -89,14 +106,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     public void channelActive(ChannelHandlerContext ctx) {
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
-        listener.opened();
+        listener.opened(this);
         awaitRequest();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        listener.closed();
+        listener.closed(this);
         clientTimer.cancel();
         upstreamTimer.cancel();
         Exchange e = ex;
@@ -111,20 +128,38 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("client {} connection error: {}", remote, cause.toString());
+        } else if (cause instanceof DecoderException) {
+            // What a client sends cannot make a stack trace worth logging (e.g. over 128 pipelined requests).
+            log.info("client {} sent what cannot be decoded: {}", remote, cause.getMessage());
         } else {
             log.warn("client {} connection error", remote, cause);
         }
         ctx.close();
     }
 
+    /** The listener is draining: an idle connection closes now, a busy one after its response (any thread). */
+    void drainSoon() {
+        ctx.executor().execute(() -> {
+            if (!closed && ex == null) {
+                ctx.close();
+            }
+        });
+    }
+
+    /** Closes the connection whatever it is doing (any thread). */
+    void closeNow() {
+        ctx.channel().close();
+    }
+
     private void awaitRequest() {
         LimitsConfig limits = listener.config().config().limits();
-        clientTimer.arm((firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
+        setClientWait(ClientWait.NEXT_REQUEST, (firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
         firstRequest = false;
         ctx.read();
     }
 
     private void onClientTimeout() {
+        clientWait = ClientWait.NONE;
         Exchange e = ex;
         if (e == null) {
             ctx.close();
@@ -133,6 +168,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             endUpstream(e, false);
             respondError(e, HttpResponseStatus.REQUEST_TIMEOUT, true);
         } else {
+            log.info("client {} too slow reading the response to {} {}", remote, e.method, e.uri);
             ctx.close();
         }
     }
@@ -142,7 +178,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         Exchange e = ex;
         if (e != null && e.waitingForClientWritable && ctx.channel().isWritable() && e.backend != null) {
             e.waitingForClientWritable = false;
-            clientTimer.disarm();
+            updateTimers(e);
             e.backend.channel().read();
         }
     }
@@ -151,26 +187,31 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpContent content) {
-            // A request that failed to decode arrives whole, as a request that is also content.
-            if (msg instanceof HttpRequest request) {
-                try {
-                    onRequest(request);
-                } catch (RuntimeException ex) {
+        if (msg instanceof HttpRequest request) {
+            // A request that failed to decode may arrive whole, as a request that is also (empty) content.
+            boolean failed = request.decoderResult().isFailure();
+            try {
+                onRequest(request);
+            } catch (RuntimeException ex) {
+                ReferenceCountUtil.release(msg);
+                throw ex;
+            }
+            if (msg instanceof HttpContent content) {
+                if (failed) {
                     content.release();
-                    throw ex;
+                } else {
+                    onRequestContent(content);
                 }
             }
+        } else if (msg instanceof HttpContent content) {
             onRequestContent(content);
-        } else if (msg instanceof HttpRequest request) {
-            onRequest(request);
         } else {
             ReferenceCountUtil.release(msg);
         }
     }
 
     private void onRequest(HttpRequest request) {
-        clientTimer.disarm();
+        setClientWait(ClientWait.NONE, 0);
         if (ex != null || closeAfterResponse) {
             return;
         }
@@ -178,10 +219,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         RuntimeConfig config = listener.config();
         Exchange e = new Exchange(config, request, now);
         ex = e;
-        e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !listener.draining();
-        e.bodyExpected = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
 
         if (request.decoderResult().isFailure()) {
+            // Nothing of a request that failed to decode can be trusted, its framing headers least of all.
             Throwable cause = request.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongFrameException
                     ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
@@ -189,6 +229,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             respondError(e, status, true);
             return;
         }
+        e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !listener.draining();
+        e.bodyExpected = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         RequestTarget target = RequestTarget.check(request, config.config().limits());
         if (target.status() != 0) {
             log.info("client {} request refused ({}): {}", remote, target.status(), target.reason());
@@ -200,12 +242,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
         Site site = config.route(target.host());
         e.site = site;
+        if (site != null && site.files() != null && site.files().wants(request.method(), target.target())) {
+            site.files().serve(new StaticCall(e, request, target), request, target.target());
+            return;
+        }
+        toUpstream(e, request, target);
+    }
+
+    private void toUpstream(Exchange e, HttpRequest request, RequestTarget target) {
+        Site site = e.site;
         if (site == null || site.upstream() == null) {
             respondError(e, HttpResponseStatus.NOT_FOUND, e.bodyExpected);
             return;
         }
         e.group = site.upstream();
-        e.upstreamRequest = upstreamRequest(request, target, config);
+        e.upstreamRequest = upstreamRequest(request, target, e.config);
         connect(e);
     }
 
@@ -229,6 +280,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     private void onRequestContent(HttpContent content) {
         Exchange e = ex;
+        if (content.decoderResult().isFailure()) {
+            // A broken chunk: the body cannot be delimited, so it must not reach the server as if it had ended.
+            content.release();
+            log.info("client {} sent a malformed body: {}", remote, content.decoderResult().cause().getMessage());
+            if (e == null) {
+                ctx.close();
+            } else {
+                endUpstream(e, false);
+                respondError(e, HttpResponseStatus.BAD_REQUEST, true);
+            }
+            return;
+        }
         if (e == null || e.requestComplete || e.responseComplete) {
             // The tail of a request already answered (an error page, or an early response).
             content.release();
@@ -248,14 +311,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         if (last) {
             e.requestComplete = true;
-            clientTimer.disarm();
         } else {
             clientTimer.touch();
         }
         BackendConnection b = e.backend;
         if (b == null) {
-            // Between attempts: nothing to send to. Only reached when the body had started, which rules out
-            // a retry, so the exchange is already being answered.
+            // Between attempts: only a request without a body is ever retried once sent, and the end of it is
+            // all that can arrive here; the next attempt sends the head and the end.
             content.release();
             return;
         }
@@ -263,23 +325,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         // A failed write surfaces as the connection's exceptionCaught, which fails the attempt.
         backend.writeAndFlush(content, backend.voidPromise());
         upstreamTimer.touch();
-        if (last) {
-            return;
+        if (!last) {
+            if (backend.isWritable()) {
+                ctx.read();
+            } else {
+                // The server is not taking the body as fast as the client sends it: wait, under the write timeout.
+                e.waitingForBackendWritable = true;
+            }
         }
-        if (backend.isWritable()) {
-            ctx.read();
-        } else {
-            // The server is not taking the body as fast as the client sends it: wait, under the write timeout.
-            e.waitingForBackendWritable = true;
-            upstreamTimer.arm(e.group.config().timeouts().write().toNanos());
-        }
+        updateTimers(e);
     }
 
     // ---- choosing and reaching a server ----
 
     private void connect(Exchange e) {
-        long now = System.nanoTime();
-        UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, now);
+        UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, System.nanoTime());
         if (server == null) {
             if (e.attempts.count() == 0) {
                 log.warn("no server available in upstream '{}' for {} {}", e.group.name(), e.method, e.uri);
@@ -290,12 +350,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
+        connectTo(e, server, true);
+    }
+
+    /** Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there. */
+    private void connectTo(Exchange e, UpstreamServer server, boolean pooled) {
+        long now = System.nanoTime();
         e.server = server;
         e.upstreamLabel = server.label();
         server.state().requestStarted();
         UpstreamConfig uc = e.group.config();
         BackendPool pool = loop.pool(server.state());
-        BackendConnection idle = pool.poll(uc.keepalive(), uc.idleTimeout().toNanos(), now);
+        BackendConnection idle = pooled ? pool.poll(uc.keepalive(), uc.idleTimeout().toNanos(), now) : null;
         if (idle != null) {
             sendHead(e, idle);
             return;
@@ -305,7 +371,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     private void onConnected(Exchange e, UpstreamServer server, ChannelFuture future) {
-        if (ex != e || e.server != server) {
+        if (ex != e || e.server != server || e.backend != null) {
             // The client left or the exchange moved on while connecting.
             if (future.isSuccess()) {
                 future.channel().close();
@@ -326,22 +392,27 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         b.attach(this);
         e.upstreamStartNanos = System.nanoTime();
         Channel backend = b.channel();
-        UpstreamConfig uc = e.group.config();
-        upstreamTimer.arm(uc.timeouts().read().toNanos());
         if (e.requestComplete) {
             // A retry of a request without a body: its end was already read.
             backend.write(e.upstreamRequest, backend.voidPromise());
             backend.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, backend.voidPromise());
         } else {
             backend.write(e.upstreamRequest, backend.voidPromise());
-            if (e.expectContinue && e.attempts.count() == 1) {
-                backend.flush();
+            if (e.expectContinue && !e.continueSent) {
+                e.continueSent = true;
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
-            clientTimer.arm(e.config.config().limits().clientTimeout().toNanos());
+            // Delivers the end of a request without a body at once; a body comes chunk by chunk.
             ctx.read();
+            if (e.backend == b && !e.requestComplete) {
+                // The head goes now rather than with the first chunk of a body the client may be slow to send.
+                backend.flush();
+            }
         }
-        backend.read();
+        if (e.backend == b) {
+            updateTimers(e);
+            backend.read();
+        }
     }
 
     // ---- the response from the server ----
@@ -377,6 +448,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         setConnectionHeader(e, h);
         ctx.write(response, ctx.voidPromise());
+        updateTimers(e);
     }
 
     private static boolean bodyless(Exchange e, int code) {
@@ -384,7 +456,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     private void setConnectionHeader(Exchange e, HttpHeaders h) {
-        boolean keepAlive = e.clientKeepAlive && !closeAfterResponse && !listener.draining();
+        // An answer that comes before the whole request body leaves the rest of the body unread on the
+        // connection, which therefore cannot carry another request.
+        boolean keepAlive = e.clientKeepAlive && e.requestComplete && !closeAfterResponse && !listener.draining();
         if (!keepAlive) {
             closeAfterResponse = true;
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -436,7 +510,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             // The client is not reading as fast as the server sends: stop reading the server until it does.
             e.waitingForClientWritable = true;
-            clientTimer.arm(e.config.config().limits().clientTimeout().toNanos());
+            updateTimers(e);
         }
     }
 
@@ -445,7 +519,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         Exchange e = ex;
         if (e != null && c == e.backend && e.waitingForBackendWritable && c.channel().isWritable()) {
             e.waitingForBackendWritable = false;
-            upstreamTimer.arm(e.group.config().timeouts().read().toNanos());
+            updateTimers(e);
             ctx.read();
         }
     }
@@ -460,24 +534,37 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     private void onUpstreamTimeout() {
+        UpstreamWait waited = upstreamWait;
+        upstreamWait = UpstreamWait.NONE;
         Exchange e = ex;
         if (e != null && e.backend != null && !e.responseComplete) {
-            attemptFailed(e, FailureKind.TIMEOUT, new IOException("no progress within the upstream timeout"), false);
+            attemptFailed(e, FailureKind.TIMEOUT, new IOException("no progress within the upstream "
+                    + (waited == UpstreamWait.WRITE ? "write" : "read") + " timeout"), false);
         }
     }
 
     /**
      * One attempt failed: count it against the server, then retry elsewhere when that is safe, else answer
      * with an error page, or cut the client off when part of the response is already on its way.
+     *
+     * @param reusedConnection the attempt ran on a kept-alive connection that served an earlier request
      */
-    private void attemptFailed(Exchange e, FailureKind kind, Throwable cause, boolean staleKeepAlive) {
+    private void attemptFailed(Exchange e, FailureKind kind, Throwable cause, boolean reusedConnection) {
         UpstreamServer server = e.server;
         endUpstream(e, false);
+        UpstreamConfig uc = e.group.config();
+        // A kept-alive connection the server closed just as it was reused: the server dropped an idle connection,
+        // it did not fail. Sent again on a new connection to the same server, and neither counted against the
+        // server nor as an attempt.
+        if (reusedConnection && kind == FailureKind.RESET && !e.responseStarted && e.resendable()) {
+            log.debug("{} {}: kept-alive connection to {} was closed, sending again on a new one", e.method, e.uri,
+                    server.label());
+            connectTo(e, server, false);
+            return;
+        }
         e.lastFailure = kind;
         server.state().metrics().failure(kind);
-        UpstreamConfig uc = e.group.config();
-        // A kept-alive connection closed by the server between requests is not the server's fault.
-        boolean blameless = staleKeepAlive && kind == FailureKind.RESET && !e.responseStarted;
+        boolean blameless = reusedConnection && kind == FailureKind.RESET && !e.responseStarted;
         if (!blameless && server.state().health().passive().recordFailure(System.nanoTime(),
                 uc.passive().maxFails(), uc.passive().failTimeout().toNanos())) {
             log.warn("server {} in upstream '{}' taken out for {} after {} failure(s)", server.label(),
@@ -490,7 +577,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             ctx.close();
             return;
         }
-        boolean safe = kind.beforeSend() || (e.idempotent() && e.requestBodyBytes == 0);
+        boolean safe = kind.beforeSend() || e.resendable();
         if (safe && e.attempts.count() <= uc.retries()) {
             log.info("{} {} failed on {} ({}: {}), retrying", e.method, e.uri, server.label(), kind, cause.toString());
             connect(e);
@@ -502,7 +589,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     /** Lets go of the server: the connection goes back to its pool when {@code reusable}, else it is closed. */
     private void endUpstream(Exchange e, boolean reusable) {
-        upstreamTimer.disarm();
+        setUpstreamWait(UpstreamWait.NONE, 0);
         BackendConnection b = e.backend;
         if (b != null) {
             e.backend = null;
@@ -516,11 +603,137 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.waitingForClientWritable = false;
     }
 
+    // ---- timers ----
+
+    /** Points both timers at whoever owes the next move of {@code e}, which has a server connection. */
+    private void updateTimers(Exchange e) {
+        if (e.backend == null || e.responseComplete) {
+            return;
+        }
+        boolean readingBody = !e.requestComplete && !e.waitingForBackendWritable;
+        if (e.waitingForClientWritable || readingBody) {
+            setClientWait(ClientWait.CLIENT, e.config.config().limits().clientTimeout().toNanos());
+        } else {
+            setClientWait(ClientWait.NONE, 0);
+        }
+        UpstreamConfig uc = e.group.config();
+        if (e.waitingForBackendWritable) {
+            setUpstreamWait(UpstreamWait.WRITE, uc.timeouts().write().toNanos());
+        } else if ((e.requestComplete || e.responseStarted) && !e.waitingForClientWritable) {
+            setUpstreamWait(UpstreamWait.READ, uc.timeouts().read().toNanos());
+        } else {
+            setUpstreamWait(UpstreamWait.NONE, 0);
+        }
+    }
+
+    /** Arms the client timer for {@code wait}, unless it already waits for that (its deadline then stands). */
+    private void setClientWait(ClientWait wait, long timeoutNanos) {
+        if (wait == clientWait && (wait == ClientWait.NONE || clientTimer.armed())) {
+            return;
+        }
+        clientWait = wait;
+        if (wait == ClientWait.NONE) {
+            clientTimer.disarm();
+        } else {
+            clientTimer.arm(timeoutNanos);
+        }
+    }
+
+    private void setUpstreamWait(UpstreamWait wait, long timeoutNanos) {
+        if (wait == upstreamWait && (wait == UpstreamWait.NONE || upstreamTimer.armed())) {
+            return;
+        }
+        upstreamWait = wait;
+        if (wait == UpstreamWait.NONE) {
+            upstreamTimer.disarm();
+        } else {
+            upstreamTimer.arm(timeoutNanos);
+        }
+    }
+
+    // ---- answering from disk ----
+
+    /**
+     * The static-file path's view of one exchange (see {@link StaticExchange}): everything the static side
+     * needs from this connection, and nothing else, so the two evolve apart.
+     */
+    private final class StaticCall implements StaticExchange {
+
+        private final Exchange e;
+        private final HttpRequest request;
+        private final RequestTarget target;
+
+        StaticCall(Exchange e, HttpRequest request, RequestTarget target) {
+            this.e = e;
+            this.request = request;
+            this.target = target;
+        }
+
+        @Override
+        public ChannelHandlerContext ctx() {
+            return ctx;
+        }
+
+        @Override
+        public boolean active() {
+            return ex == e && !closed;
+        }
+
+        @Override
+        public boolean secure() {
+            return listener.secure();
+        }
+
+        @Override
+        public void fallback() {
+            toUpstream(e, request, target);
+        }
+
+        @Override
+        public void error(HttpResponseStatus status, String reason) {
+            if (status.code() != HttpResponseStatus.NOT_FOUND.code()) {
+                log.info("client {} {} {} answered {}: {}", remote, e.method, e.uri, status.code(), reason);
+            }
+            respondError(e, status, e.bodyExpected);
+        }
+
+        @Override
+        public void respond(HttpResponse head, long bodyBytes) {
+            if (e.bodyExpected) {
+                // A GET with a body: the body is not read, so the connection cannot carry another request.
+                closeAfterResponse = true;
+            } else {
+                // Without a body a request is whole with its head; its empty end is read and dropped after this.
+                e.requestComplete = true;
+            }
+            setConnectionHeader(e, head.headers());
+            e.status = head.status().code();
+            e.responseStarted = true;
+            e.responseComplete = true;
+            e.responseBytes = bodyBytes;
+            e.source = "disk";
+        }
+
+        @Override
+        public void written(ChannelFuture last) {
+            if (!last.isDone()) {
+                // A body still leaving: the client must keep reading it, as with a proxied response.
+                setClientWait(ClientWait.CLIENT, e.config.config().limits().clientTimeout().toNanos());
+            }
+            last.addListener(responseWritten);
+        }
+
+        @Override
+        public void progressed() {
+            clientTimer.touch();
+        }
+    }
+
     // ---- answering ----
 
     /** Answers {@code e} with an error page; {@code close} when the connection cannot be reused after it. */
     private void respondError(Exchange e, HttpResponseStatus status, boolean close) {
-        clientTimer.disarm();
+        setClientWait(ClientWait.NONE, 0);
         if (e.responseStarted) {
             ctx.close();
             return;
@@ -532,7 +745,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseStarted = true;
         e.responseComplete = true;
         e.source = "tandem";
-        ctx.writeAndFlush(ErrorResponses.of(status, closeAfterResponse, e.isHead())).addListener(responseWritten);
+        FullHttpResponse page = ErrorResponses.of(status, closeAfterResponse, e.isHead());
+        e.responseBytes = page.content().readableBytes();
+        ctx.writeAndFlush(page).addListener(responseWritten);
     }
 
     private void onResponseWritten(ChannelFuture future) {
@@ -542,7 +757,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         ex = null;
         finish(e, e.status);
-        if (!future.isSuccess() || closeAfterResponse || closed) {
+        if (!future.isSuccess() || closeAfterResponse || closed || listener.draining()) {
+            // A response whose head left before the drain began still said keep-alive: close after it all the same.
             ctx.close();
         } else {
             awaitRequest();
@@ -556,7 +772,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         (metrics != null ? metrics : e.config.unrouted(listener.name())).record(status, nanos);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
-            accessLog.log(new AccessLogEntry(remote.getAddress().getHostAddress(), System.currentTimeMillis(),
+            accessLog.log(new AccessLogEntry(NetUtil.toAddressString(remote.getAddress()), System.currentTimeMillis(),
                     e.method.name(), e.uri, e.clientVersion.text(), status, e.responseBytes, e.referer, e.userAgent,
                     e.source, e.upstreamLabel, nanos, e.upstreamNanos));
         }

@@ -3,7 +3,6 @@ package dev.tandem.proxy.runtime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** Requests answered on one listener for one site: counts by status class and a latency histogram. */
@@ -19,12 +18,9 @@ public final class RequestMetrics {
                     .tag("listener", listener).tag("site", site).tag("status_class", c + "xx")
                     .register(registry);
         }
-        duration = Timer.builder("tandem.request.duration")
+        duration = LatencyHistogram.buckets(Timer.builder("tandem.request.duration")
                 .description("Time from a request's head to the end of its response")
-                .tag("listener", listener).tag("site", site)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(60))
+                .tag("listener", listener).tag("site", site))
                 .register(registry);
     }
 

@@ -8,7 +8,9 @@ import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.health.HealthTarget;
 import dev.tandem.proxy.routing.Router;
+import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
 import dev.tandem.proxy.upstream.UpstreamGroup;
@@ -44,13 +46,28 @@ public final class RuntimeConfig {
     }
 
     /**
-     * Compiles {@code snapshot}. Resolves upstream host names, so it blocks: never call it on an event loop.
+     * Compiles a {@code snapshot} that serves no static files (for tools and tests that need no open-file
+     * caches); see {@link #compile(Snapshot, ServerRegistry, StaticFiles, MeterRegistry, int)}.
      *
-     * @throws UnknownHostException when a server's name does not resolve
+     * @throws IllegalArgumentException when a site of {@code snapshot} has {@code static}
      */
     public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, MeterRegistry meters, int loops)
             throws UnknownHostException {
+        return compile(snapshot, servers, null, meters, loops);
+    }
+
+    /**
+     * Compiles {@code snapshot}. Resolves upstream host names, so it blocks: never call it on an event loop.
+     *
+     * @param files where the sites' static paths get their open-file caches (null only without static sites)
+     * @throws UnknownHostException when a server's name does not resolve
+     */
+    public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, StaticFiles files, MeterRegistry meters,
+                                        int loops) throws UnknownHostException {
         Config config = snapshot.config();
+        if (files == null && config.sites().stream().anyMatch(sc -> sc.staticFiles().isPresent())) {
+            throw new IllegalArgumentException("a config with static sites needs StaticFiles to compile");
+        }
         Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
         for (UpstreamConfig u : config.upstreams().values()) {
             List<UpstreamServer> primaries = new ArrayList<>();
@@ -68,7 +85,8 @@ public final class RuntimeConfig {
             for (ListenerConfig l : config.listeners()) {
                 metrics.put(l.name(), new RequestMetrics(meters, l.name(), sc.name()));
             }
-            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), Map.copyOf(metrics));
+            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), Map.copyOf(metrics),
+                    sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null));
             for (String host : sc.hosts()) {
                 router.add(host, site);
             }
@@ -107,6 +125,20 @@ public final class RuntimeConfig {
 
     public Map<String, UpstreamGroup> upstreams() {
         return upstreams;
+    }
+
+    /** Every server of every upstream, as the health checks see it: resolved address, checks, long-lived health. */
+    public List<HealthTarget> healthTargets() {
+        List<HealthTarget> targets = new ArrayList<>();
+        for (UpstreamConfig u : snapshot.config().upstreams().values()) {
+            UpstreamGroup g = upstreams.get(u.name());
+            for (List<UpstreamServer> role : List.of(g.primaries(), g.backups())) {
+                for (UpstreamServer s : role) {
+                    targets.add(new HealthTarget(g.name(), s.config().address(), s.address(), u.health(), s.state().health()));
+                }
+            }
+        }
+        return targets;
     }
 
     /** Meters for requests on {@code listener} that reached no site (bad requests, unknown hosts). */

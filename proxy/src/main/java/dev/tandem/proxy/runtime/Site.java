@@ -1,6 +1,7 @@
 package dev.tandem.proxy.runtime;
 
 import dev.tandem.conf.SiteConfig;
+import dev.tandem.proxy.statics.StaticSite;
 import dev.tandem.proxy.upstream.UpstreamGroup;
 import java.util.Map;
 
@@ -9,8 +10,9 @@ import java.util.Map;
  *
  * @param upstream where requests go; null for a static-only site without fallback
  * @param metrics  request meters by listener name
+ * @param files    the static-file path, or null when the site serves no files
  */
-public record Site(SiteConfig config, UpstreamGroup upstream, Map<String, RequestMetrics> metrics) {
+public record Site(SiteConfig config, UpstreamGroup upstream, Map<String, RequestMetrics> metrics, StaticSite files) {
 
     public String name() {
         return config.name();

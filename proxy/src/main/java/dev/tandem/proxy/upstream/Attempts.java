@@ -16,7 +16,12 @@ public final class Attempts implements ServerFilter {
         NOT_LAST,
         /** available, even the one that just failed (nothing else is) */
         ANY,
-        /** up by active checks, even when passive accounting took it out: nothing else is left */
+        /**
+         * up by active checks, even when passive accounting took it out (nothing else is left), but not the one
+         * that just failed
+         */
+        IGNORING_PASSIVE_NOT_LAST,
+        /** up by active checks, even the one that just failed */
         IGNORING_PASSIVE
     }
 
@@ -49,6 +54,10 @@ public final class Attempts implements ServerFilter {
         return false;
     }
 
+    private boolean isLast(UpstreamServer server) {
+        return count > 0 && tried[count - 1].state() == server.state();
+    }
+
     void prepare(Pass pass, long nanoTime) {
         this.pass = pass;
         this.now = nanoTime;
@@ -58,8 +67,9 @@ public final class Attempts implements ServerFilter {
     public boolean test(UpstreamServer server) {
         return switch (pass) {
             case FRESH -> server.available(now) && !wasTried(server);
-            case NOT_LAST -> server.available(now) && (count == 0 || server.state() != last().state());
+            case NOT_LAST -> server.available(now) && !isLast(server);
             case ANY -> server.available(now);
+            case IGNORING_PASSIVE_NOT_LAST -> server.availableIgnoringPassive() && !isLast(server);
             case IGNORING_PASSIVE -> server.availableIgnoringPassive();
         };
     }

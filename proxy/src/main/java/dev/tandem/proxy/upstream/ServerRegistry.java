@@ -21,17 +21,24 @@ public final class ServerRegistry {
 
     /** The state of {@code key}, created on first sight. */
     public ServerState obtain(ServerKey key) {
-        return states.computeIfAbsent(key,
-                k -> new ServerState(k, new UpstreamServerMetrics(meters, k.upstream(), k.address().toString())));
+        return states.computeIfAbsent(key, k -> {
+            ServerState state = new ServerState(k, new UpstreamServerMetrics(meters, k.upstream(), k.address().toString()));
+            state.metrics().watch(meters, state);
+            return state;
+        });
     }
 
-    /** Retires and forgets every server not in {@code live}. */
+    /**
+     * Retires and forgets every server not in {@code live}, and unregisters its meters: requests still in
+     * flight to it count on meters no longer scraped.
+     */
     public void retainOnly(Set<ServerKey> live) {
         states.values().removeIf(s -> {
             if (live.contains(s.key())) {
                 return false;
             }
             s.retire();
+            s.metrics().remove(meters);
             return true;
         });
     }

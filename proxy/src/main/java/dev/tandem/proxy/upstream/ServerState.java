@@ -15,6 +15,7 @@ public final class ServerState {
     private final UpstreamServerMetrics metrics;
     private volatile boolean drained;
     private volatile int weightOverride = -1;
+    private volatile int configuredWeight = 1;
     private volatile boolean retired;
 
     public ServerState(ServerKey key, UpstreamServerMetrics metrics) {
@@ -62,6 +63,21 @@ public final class ServerState {
 
     public void weightOverride(int weight) {
         this.weightOverride = weight;
+    }
+
+    /** The weight the config in force gives this server. */
+    public int configuredWeight() {
+        return configuredWeight;
+    }
+
+    public void configuredWeight(int weight) {
+        this.configuredWeight = weight;
+    }
+
+    /** The weight in force: the runtime override when an operator set one, else the configured weight. */
+    public int weight() {
+        int w = weightOverride;
+        return w >= 0 ? w : configuredWeight;
     }
 
     /** A retired server was removed from the config: its pooled connections close instead of being reused. */

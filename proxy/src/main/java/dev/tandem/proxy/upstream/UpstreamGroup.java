@@ -47,14 +47,17 @@ public final class UpstreamGroup {
      * Chooses the server for the next attempt of a request and records it in {@code attempts}: a primary
      * not tried yet, else a backup not tried yet, else any server but the one that just failed, else that
      * one again. When active checks leave servers up but passive accounting took every one of them out,
-     * they are used anyway: passive accounting is a heuristic and must not take a whole site down.
+     * they are used anyway (again avoiding the one that just failed while another is left): passive
+     * accounting is a heuristic and must not take a whole site down.
      *
      * @param loop the index of the calling event loop
      * @return the server, or null when no server is up
      */
     public UpstreamServer select(int loop, long clientHash, Attempts attempts, long nanoTime) {
         for (Attempts.Pass pass : Attempts.Pass.values()) {
-            if (pass == Attempts.Pass.NOT_LAST && attempts.count() == 0) {
+            if ((pass == Attempts.Pass.NOT_LAST || pass == Attempts.Pass.ANY
+                    || pass == Attempts.Pass.IGNORING_PASSIVE_NOT_LAST) && attempts.count() == 0) {
+                // Without attempts these passes see no more than the one before.
                 continue;
             }
             attempts.prepare(pass, nanoTime);

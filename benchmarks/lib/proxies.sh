@@ -1,0 +1,183 @@
+# The common reverse-proxy setup: backends, and nginx / HAProxy / Tandem configured the same way in front
+# of them. Every proxy:
+#   - listens on 127.0.0.1:PORT, one worker / one thread / one event loop;
+#   - spreads requests 1:1 over the backends by (smooth) weighted round robin;
+#   - keeps idle keep-alive connections to the backends (nginx: 32 per backend, as a total of 32 x N
+#     because nginx's `keepalive` is per worker for the whole upstream; HAProxy: `http-reuse always`;
+#     Tandem: `keepalive: 32`, which is per backend per event loop);
+#   - sends the same forwarding headers (Host kept, X-Forwarded-For, X-Real-IP, X-Forwarded-Proto,
+#     X-Forwarded-Host, Forwarded), the set Tandem always sends;
+#   - writes no access log.
+
+BENCH_BACKEND_BODY_PAD=${BENCH_BACKEND_BODY_PAD:-}
+
+# backends_start CPU PORT...: one nginx (1 worker) answering GET on every PORT with 200 and a small body
+# naming the backend ("backend 1", "backend 2", ...), keep-alive unlimited, plus stub_status on its own
+# port (BACKEND_STATUS_PORT) to count the connections the proxies open. Sets BACKEND_PORTS.
+backends_start() {
+  local cpu=$1 dir conf i=0 p
+  shift
+  BACKEND_PORTS=("$@")
+  free_port BACKEND_STATUS_PORT
+  dir=$(server_dir backends)
+  conf=$dir/nginx.conf
+  {
+    nginx_main_conf "$dir" 1
+    echo "http {"
+    nginx_http_common "$dir"
+    for p in "${BACKEND_PORTS[@]}"; do
+      i=$((i + 1))
+      cat <<EOF
+    server {
+        listen 127.0.0.1:$p backlog=4096;
+        location / { return 200 "backend $i$BENCH_BACKEND_BODY_PAD\n"; }
+    }
+EOF
+    done
+    cat <<EOF
+    server {
+        listen 127.0.0.1:$BACKEND_STATUS_PORT;
+        location / { stub_status; }
+    }
+}
+EOF
+  } >"$conf"
+  nginx_start backends "$cpu" "$conf" "$BACKEND_STATUS_PORT"
+  for p in "${BACKEND_PORTS[@]}"; do
+    wait_port "$p" 10 || die "backend port $p does not listen"
+  done
+}
+
+# Connections the backends accepted since they started (nginx stub_status "accepts").
+backends_accepted() {
+  curl -s --max-time 2 "http://127.0.0.1:$BACKEND_STATUS_PORT/" | awk 'NR == 3 { print $1 }'
+}
+
+# proxy_conf_nginx NAME PORT: writes the config of nginx as a proxy in front of BACKEND_PORTS; prints its path.
+proxy_conf_nginx() {
+  local name=$1 port=$2 dir p
+  dir=$(server_dir "$name")
+  {
+    nginx_main_conf "$dir" 1
+    echo "http {"
+    nginx_http_common "$dir"
+    echo "    upstream backends {"
+    for p in "${BACKEND_PORTS[@]}"; do
+      echo "        server 127.0.0.1:$p weight=1;"
+    done
+    cat <<EOF
+        keepalive $((32 * ${#BACKEND_PORTS[@]}));
+        keepalive_requests 1000000;
+        keepalive_timeout 60s;
+    }
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        location / {
+            proxy_pass http://backends;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-Host \$host;
+            proxy_set_header Forwarded "for=\$remote_addr;host=\$host;proto=\$scheme";
+        }
+    }
+}
+EOF
+  } >"$dir/nginx.conf"
+  echo "$dir/nginx.conf"
+}
+
+# proxy_conf_haproxy NAME PORT: writes the config of HAProxy (1 thread) in front of BACKEND_PORTS.
+proxy_conf_haproxy() {
+  local name=$1 port=$2 dir i=0 p
+  dir=$(server_dir "$name")
+  {
+    cat <<EOF
+global
+    nbthread 1
+    maxconn 4096
+    pidfile $dir/haproxy.pid
+
+defaults
+    mode http
+    option http-keep-alive
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 75s
+
+frontend proxy
+    bind 127.0.0.1:$port
+    option forwardfor
+    http-request set-header X-Real-IP %[src]
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    http-request set-header Forwarded "for=%[src];host=%[req.hdr(host)];proto=http"
+    default_backend backends
+
+backend backends
+    balance roundrobin
+    http-reuse always
+EOF
+    for p in "${BACKEND_PORTS[@]}"; do
+      i=$((i + 1))
+      echo "    server b$i 127.0.0.1:$p weight 1"
+    done
+  } >"$dir/haproxy.cfg"
+  echo "$dir/haproxy.cfg"
+}
+
+# proxy_conf_tandem NAME PORT [ADMIN_PORT]: writes the config of Tandem (one event loop) in front of
+# BACKEND_PORTS. The admin listener gets a port of its own rather than the default 9090.
+proxy_conf_tandem() {
+  local name=$1 port=$2 admin=${3:-0} dir p
+  dir=$(server_dir "$name")
+  {
+    cat <<EOF
+workers: 1
+listeners:
+  - name: http
+    bind: 127.0.0.1:$port
+sites:
+  - hosts: ["*"]
+    upstream: backends
+upstreams:
+  backends:
+    balance: weighted-round-robin
+    servers:
+EOF
+    for p in "${BACKEND_PORTS[@]}"; do
+      echo "      - { address: 127.0.0.1:$p, weight: 1 }"
+    done
+    cat <<EOF
+    keepalive: 32
+access_log: off
+admin:
+  bind: 127.0.0.1:$admin
+EOF
+  } >"$dir/tandem.yaml"
+  echo "$dir/tandem.yaml"
+}
+
+# proxy_start KIND NAME CPU PORT: generates the config for KIND (nginx, haproxy, tandem) and starts it.
+proxy_start() {
+  local kind=$1 name=$2 cpu=$3 port=$4 conf extra=()
+  if [[ $kind == tandem ]]; then
+    free_port TANDEM_ADMIN_PORT
+    extra=("$TANDEM_ADMIN_PORT")
+  fi
+  conf=$("proxy_conf_$kind" "$name" "$port" "${extra[@]}")
+  "${kind}_start" "$name" "$cpu" "$conf" "$port"
+}
+
+# proxy_check_spread URL: true when a few requests through the proxy reach every backend.
+proxy_check_spread() {
+  local url=$1 bodies i n=${#BACKEND_PORTS[@]}
+  bodies=$(for ((i = 0; i < 4 * n; i++)); do curl -s --max-time 2 "$url"; echo; done)
+  for ((i = 1; i <= n; i++)); do
+    grep -qx "backend $i$BENCH_BACKEND_BODY_PAD" <<<"$bodies" || { log "backend $i never answered through $url"; return 1; }
+  done
+}

@@ -1,0 +1,123 @@
+package dev.tandem.packaging.admin;
+
+import dev.tandem.conf.HostPort;
+import dev.tandem.proxy.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin listener: a small HTTP/1.1 server on one event loop of its own, so that a slow scrape, a big
+ * status document or a stuck admin client never takes time from the data plane.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    /** Admin requests are small; anything bigger is refused by the aggregator with 413. */
+    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+    private static final int IDLE_SECONDS = 120;
+
+    private final Transport transport;
+    private final MultiThreadIoEventLoopGroup group;
+    private final AdminRoutes routes;
+    private final Supplier<Optional<String>> token;
+    private volatile Channel channel;
+    private volatile HostPort bind;
+
+    private AdminServer(Transport transport, AdminRoutes routes, Supplier<Optional<String>> token) {
+        this.transport = transport;
+        this.group = transport.newGroup(1, "tandem-admin");
+        this.routes = routes;
+        this.token = token;
+    }
+
+    /**
+     * Binds {@code bind} and serves {@code routes}.
+     *
+     * @param token the token in force now (read per request, so a reload can change it)
+     */
+    public static AdminServer start(HostPort bind, Transport transport, AdminRoutes routes,
+                                    Supplier<Optional<String>> token) throws IOException, InterruptedException {
+        AdminServer server = new AdminServer(transport, routes, token);
+        try {
+            server.channel = server.bind(bind);
+            server.bind = bind;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            server.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        return server;
+    }
+
+    /** Moves the listener to {@code next}; on failure it stays where it was. */
+    public synchronized void rebind(HostPort next) throws IOException, InterruptedException {
+        if (next.equals(bind)) {
+            return;
+        }
+        Channel old = channel;
+        // Closed first: the new address may share the old one's port.
+        old.close().sync();
+        try {
+            channel = bind(next);
+            bind = next;
+        } catch (IOException e) {
+            channel = bind(bind);
+            throw e;
+        }
+    }
+
+    private Channel bind(HostPort hp) throws IOException, InterruptedException {
+        InetAddress host = InetAddress.getByName(hp.host());
+        AdminHandler handler = new AdminHandler(routes, token, host.isLoopbackAddress());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
+                                .addLast(new HttpServerCodec())
+                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast(new FlowControlHandler())
+                                .addLast(handler);
+                    }
+                });
+        var future = b.bind(new InetSocketAddress(host, hp.port())).await();
+        if (!future.isSuccess()) {
+            throw new IOException("admin listener: cannot bind " + hp + ": " + future.cause().getMessage(), future.cause());
+        }
+        log.info("admin listener on {}{}", future.channel().localAddress(),
+                host.isLoopbackAddress() ? "" : " (token required)");
+        return future.channel();
+    }
+
+    /** The bound address (the actual port when the config says 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

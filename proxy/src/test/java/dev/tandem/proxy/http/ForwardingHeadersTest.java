@@ -1,0 +1,113 @@
+package dev.tandem.proxy.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.tandem.conf.Cidr;
+import dev.tandem.conf.ForwardingConfig;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ForwardingHeadersTest {
+
+    private static final ForwardingConfig TRUSTING_10 = new ForwardingConfig(List.of(Cidr.parse("10.0.0.0/8")));
+    private static final ForwardingConfig TRUSTING_NONE = new ForwardingConfig(List.of());
+
+    private static InetSocketAddress peer(String address) {
+        return new InetSocketAddress(address, 50_000);
+    }
+
+    private static HttpHeaders forged() {
+        return new DefaultHttpHeaders()
+                .add("X-Forwarded-For", "1.2.3.4")
+                .add("X-Real-IP", "1.2.3.4")
+                .add("X-Forwarded-Proto", "https")
+                .add("X-Forwarded-Host", "forged.example")
+                .add("Forwarded", "for=1.2.3.4");
+    }
+
+    @Test
+    void anUntrustedPeerCannotForgeItsAddress() {
+        HttpHeaders h = forged();
+        ForwardingHeaders.apply(h, peer("203.0.113.7"), "http", "site.example", TRUSTING_10);
+        assertEquals(List.of("203.0.113.7"), h.getAll("X-Forwarded-For"));
+        assertEquals("203.0.113.7", h.get("X-Real-IP"));
+        assertEquals("http", h.get("X-Forwarded-Proto"));
+        assertEquals("site.example", h.get("X-Forwarded-Host"));
+        assertEquals(List.of("for=203.0.113.7;host=site.example;proto=http"), h.getAll("Forwarded"));
+    }
+
+    @Test
+    void aTrustedProxyIsBelievedAndExtended() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("X-Forwarded-For", "198.51.100.9, 10.1.1.1")
+                .add("X-Forwarded-Proto", "https")
+                .add("X-Forwarded-Host", "public.example")
+                .add("Forwarded", "for=198.51.100.9;proto=https");
+        ForwardingHeaders.apply(h, peer("10.2.2.2"), "http", "internal.example", TRUSTING_10);
+        assertEquals("198.51.100.9, 10.1.1.1, 10.2.2.2", h.get("X-Forwarded-For"));
+        // the nearest address, walking back, that is not one of our proxies
+        assertEquals("198.51.100.9", h.get("X-Real-IP"));
+        assertEquals("https", h.get("X-Forwarded-Proto"));
+        assertEquals("public.example", h.get("X-Forwarded-Host"));
+        assertEquals("for=198.51.100.9;proto=https, for=10.2.2.2;host=internal.example;proto=http", h.get("Forwarded"));
+    }
+
+    @Test
+    void severalXForwardedForLinesFromATrustedProxyAreJoined() {
+        HttpHeaders h = new DefaultHttpHeaders().add("X-Forwarded-For", "198.51.100.1").add("X-Forwarded-For", "10.0.0.5");
+        ForwardingHeaders.apply(h, peer("10.0.0.6"), "http", "h", TRUSTING_10);
+        assertEquals(List.of("198.51.100.1, 10.0.0.5, 10.0.0.6"), h.getAll("X-Forwarded-For"));
+        assertEquals("198.51.100.1", h.get("X-Real-IP"));
+    }
+
+    @Test
+    void aTrustedPeerWithoutHeadersIsTheClient() {
+        HttpHeaders h = new DefaultHttpHeaders();
+        ForwardingHeaders.apply(h, peer("10.0.0.6"), "https", "h", TRUSTING_10);
+        assertEquals("10.0.0.6", h.get("X-Forwarded-For"));
+        assertEquals("10.0.0.6", h.get("X-Real-IP"));
+        assertEquals("https", h.get("X-Forwarded-Proto"));
+    }
+
+    @Test
+    void realIpStopsAtAHopThatIsNotAnAddress() {
+        assertEquals("10.0.0.3", ForwardingHeaders.realClient("garbage, 10.0.0.3", "10.0.0.4", TRUSTING_10));
+        assertEquals("10.0.0.3", ForwardingHeaders.realClient("10.0.0.3", "10.0.0.4", TRUSTING_10));
+        assertEquals("192.0.2.1", ForwardingHeaders.realClient("192.0.2.1, 10.0.0.3", "10.0.0.4", TRUSTING_10));
+    }
+
+    @Test
+    void withNoTrustedProxiesEveryIncomingValueIsReplaced() {
+        HttpHeaders h = forged();
+        ForwardingHeaders.apply(h, peer("10.0.0.1"), "http", "h", TRUSTING_NONE);
+        assertEquals("10.0.0.1", h.get("X-Forwarded-For"));
+        assertEquals("for=10.0.0.1;host=h;proto=http", h.get("Forwarded"));
+    }
+
+    @Test
+    void ipv6ClientsAreBracketedAndQuotedInForwarded() {
+        HttpHeaders h = new DefaultHttpHeaders();
+        ForwardingHeaders.apply(h, peer("2001:db8::7"), "https", "[2001:db8::1]:8443", TRUSTING_NONE);
+        assertEquals("2001:db8::7", h.get("X-Forwarded-For"));
+        assertEquals("for=\"[2001:db8::7]\";host=\"[2001:db8::1]:8443\";proto=https", h.get("Forwarded"));
+    }
+
+    @Test
+    void aHostWithCharactersOutsideATokenIsQuoted() {
+        HttpHeaders h = new DefaultHttpHeaders();
+        ForwardingHeaders.apply(h, peer("192.0.2.1"), "http", "a.example:8080", TRUSTING_NONE);
+        assertEquals("for=192.0.2.1;host=\"a.example:8080\";proto=http", h.get("Forwarded"));
+    }
+
+    @Test
+    void withoutAHostThereIsNoForwardedHost() {
+        HttpHeaders h = forged();
+        ForwardingHeaders.apply(h, peer("192.0.2.1"), "http", null, TRUSTING_NONE);
+        assertFalse(h.contains("X-Forwarded-Host"));
+        assertEquals("for=192.0.2.1;proto=http", h.get("Forwarded"));
+    }
+}
