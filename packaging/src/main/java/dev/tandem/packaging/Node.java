@@ -1,6 +1,7 @@
 package dev.tandem.packaging;
 
 import dev.tandem.cluster.LocalNode;
+import dev.tandem.cluster.mirror.MirrorListener;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.HostPort;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -52,6 +54,7 @@ final class Node implements AutoCloseable {
     private AdminServer admin;
     private volatile ConfigWatcher watcher;
     private volatile ClusterService cluster;
+    private volatile MirrorService mirror;
     private boolean stopped;
 
     private Node(Path configFile, Transport transport, String name) {
@@ -92,11 +95,17 @@ final class Node implements AutoCloseable {
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
             node.watchIfNoMirror(snapshot);
+            if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
+                node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation, transport,
+                        node.meters, node.mirrorListener());
+                MirrorAdmin.add(node, node.mirror.mirror());
+            }
             if (clusterConfig.isPresent()) {
                 // A backup takes a VIP over cold otherwise: warm the request path before joining.
                 Warmup.run(snapshot, transport);
+                // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
                 node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
-                        node.proxy, node.proxy.nodeHealth());
+                        node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.mirror.mirror().firstSync());
                 ClusterAdmin.add(node, node.cluster);
             }
         } catch (IOException | RuntimeException e) {
@@ -104,6 +113,32 @@ final class Node implements AutoCloseable {
             throw e;
         }
         return node;
+    }
+
+    /**
+     * What the mirror changed here: a config (edited here or received, validated either way) is reloaded as
+     * a file change is (nothing happens when its text is the one in force); static files are looked up again.
+     */
+    private MirrorListener mirrorListener() {
+        return new MirrorListener() {
+            @Override
+            public void configChanged(Path file, String cause) {
+                ConfigReloader r = reloader;
+                if (r != null) {
+                    r.reload("mirror (" + cause + ")", true);
+                }
+            }
+
+            @Override
+            public void filesChanged(List<Path> files) {
+                proxy.files().invalidate(files);
+            }
+        };
+    }
+
+    /** The mirror of this node, if its config has one. */
+    Optional<MirrorService> mirror() {
+        return Optional.ofNullable(mirror);
     }
 
     /** The cluster this node is part of, if its config has one. */
@@ -245,6 +280,11 @@ final class Node implements AutoCloseable {
             // First the VIPs go to a peer (this node serving until the peer has announced them), then the drain.
             c.stop();
             cluster = null;
+        }
+        MirrorService m = mirror;
+        if (m != null) {
+            m.stop();
+            mirror = null;
         }
         boolean clean = true;
         try {

@@ -259,7 +259,7 @@ public final class MirrorEngine {
             t.setDaemon(true);
             return t;
         });
-        io.micrometer.core.instrument.Gauge.builder("tandem_mirror_files", this, e -> {
+        io.micrometer.core.instrument.Gauge.builder("tandem_mirror_tracked_files", this, e -> {
             MirrorStatus st = e.published;
             return st == null ? 0 : st.paths().stream().mapToInt(MirrorStatus.PathStatus::files).sum();
         }).description("Files this node mirrors").register(metrics.registry());

@@ -58,7 +58,7 @@ public final class MirrorMetrics {
 
     private Counter bytes(String direction) {
         return Counter.builder("tandem_mirror_bytes_total").description("File content sent to or received from peers")
-                .baseUnit("bytes").tag("direction", direction).register(meters);
+                .tag("direction", direction).register(meters);
     }
 
     private Counter files(String direction) {
