@@ -65,8 +65,11 @@ public final class MirrorEngine {
     static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(5);
     /** A file modified less than this before it was hashed is hashed again at the next scan (racy stat). */
     static final long RACY_MILLIS = 1000;
-    /** Files up to this size are received into memory and written in one go on the flush pool. */
-    static final int SMALL_FILE = 64 * 1024;
+    /**
+     * Files up to this size are sent in one message, received into memory and written in one go on the flush
+     * pool (at most {@link InboundSession#HIGH_COMMITS} of them wait there: 16 MiB a connection).
+     */
+    public static final int SMALL_FILE = 256 * 1024;
 
     /** Where a wanted version can be read, or why it cannot. */
     public record Source(Messages.Wanted wanted, Entry entry, Path path, String reason) {
@@ -1420,7 +1423,11 @@ public final class MirrorEngine {
         Files.move(rx.temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         dirsToSync.add(target.getParent());
         FileStore.Stat s = FileStore.stat(target);
-        table.put(e, s, clock.millis());
+        // The content is known (its hash checked as it was written) and the stat taken after the rename: only
+        // an edit after that could differ, and it moves the stat (or the watcher reports it). So the file is not
+        // "racy" for the next scan, which would otherwise hash every file a sync just wrote once more.
+        long known = s == null ? clock.millis() : Math.max(clock.millis(), s.mtimeNanos() / 1_000_000 + RACY_MILLIS + 1);
+        table.put(e, s, known);
         if (s != null && installed.size() < 100_000) {
             installed.put(target, s);
         }

@@ -56,7 +56,7 @@ public final class PeerLink {
     static final long MAX_BACKOFF_MS = 2000;
     static final int WINDOW = 4;
     static final int SMALL_BATCH_FILES = 128;
-    static final long SMALL_BATCH_BYTES = 1024 * 1024;
+    static final long SMALL_BATCH_BYTES = 2 * 1024 * 1024;
 
     private final String self;
     private final String peer;
@@ -453,7 +453,7 @@ public final class PeerLink {
         }
 
         boolean small() {
-            return source.entry() != null && source.entry().size() <= Messages.CHUNK;
+            return source.entry() != null && source.entry().size() <= MirrorEngine.SMALL_FILE;
         }
 
         @Override
