@@ -165,7 +165,8 @@ class MirrorSecurityTest {
     @Test
     void aReceiverThatCrashesMidFileKeepsNothingOfItAfterItsRestart() throws Exception {
         startB();
-        byte[] content = "x".repeat(200_000).getBytes(StandardCharsets.US_ASCII);
+        // larger than what is received in memory: it streams to a temporary file beside the target
+        byte[] content = "x".repeat(dev.tandem.cluster.mirror.internal.MirrorEngine.SMALL_FILE * 2).getBytes(StandardCharsets.US_ASCII);
         Entry e = file("page.html", content);
         Files.writeString(nodes.www("b").resolve("page.html"), "old");
         try (FakePeer p = FakePeer.authenticated(nodes.address("b"), "a", KEY)) {
@@ -176,6 +177,7 @@ class MirrorSecurityTest {
             assertInstanceOf(Messages.Want.class, p.receive());
             p.send(Messages.fileStart(later));
             p.sendData(content, 0, 100_000);
+            p.sendData(content, 100_000, 100_000);
             await().atMost(5, TimeUnit.SECONDS).until(() -> !noTempFiles());
             nodes.halt("b");
         }
