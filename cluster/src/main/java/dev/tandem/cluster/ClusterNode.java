@@ -562,6 +562,8 @@ public final class ClusterNode implements AutoCloseable {
         } else {
             log.debug("VIP {}: {} -> {} ({})", v.vip.address(), from, to, reason.label());
         }
+        // status first: whoever sees the address move must also see why
+        publish();
         if (to == VipState.MASTER) {
             v.controller.hold();
         } else if (reason == Reason.HANDOVER) {

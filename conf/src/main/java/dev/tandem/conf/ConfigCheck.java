@@ -11,4 +11,12 @@ public interface ConfigCheck {
 
     /** Every problem found, placed with {@link Snapshot#sources()}; empty when all is well. */
     List<ConfigError> check(Snapshot snapshot);
+
+    /**
+     * What is worth saying but does not stop the config from running (an expired certificate is still
+     * served): logged at start-up and on reload, and printed by {@code tandem check}, which still exits 0.
+     */
+    default List<ConfigError> warnings(Snapshot snapshot) {
+        return List.of();
+    }
 }

@@ -15,7 +15,16 @@ import java.util.List;
  * <tr><td>{@code listeners}</td><td>non-empty list</td><td>required</td></tr>
  * <tr><td>{@code listeners[].name}</td><td>unique name</td><td>required</td></tr>
  * <tr><td>{@code listeners[].bind}</td><td>{@code host:port}, {@code [v6]:port}, {@code :port} (= 0.0.0.0); port 0-65535</td><td>required</td></tr>
- * <tr><td>{@code listeners[].tls.certificates}</td><td>non-empty list of {@code {cert, key}} paths</td><td>no TLS</td></tr>
+ * <tr><td>{@code listeners[].tls.certificates}</td><td>non-empty list of {@code {cert, key}} paths: PEM certificate
+ *     chain (leaf first) and PEM private key (PKCS#8, or traditional RSA/EC). Each is offered to clients whose SNI
+ *     name matches one of its names (subject alternative names, else the common name; {@code *.example.com}
+ *     matches one label); the first is the default for clients without SNI or with an unknown name</td><td>no TLS</td></tr>
+ * <tr><td>{@code listeners[].redirect_https}</td><td>{@code true}, {@code false}, or {@code {port: 8443}}; plaintext
+ *     listeners only: every request is answered with a 301 to {@code https://host[:port]/path?query}</td><td>false</td></tr>
+ * <tr><td>{@code listeners[].hsts}</td><td>{@code true} (the defaults), {@code false}, or
+ *     {@code {max_age, include_subdomains, preload}}; TLS listeners only: adds Strict-Transport-Security to every
+ *     response that has none. {@code preload} needs {@code include_subdomains} and a {@code max_age} of at least
+ *     365d</td><td>off; in the mapping: 365d / false / false</td></tr>
  * <tr><td>{@code sites}</td><td>list</td><td>empty</td></tr>
  * <tr><td>{@code sites[].hosts}</td><td>non-empty list: a name, {@code *.example.com} or {@code *}; lowercased;
  *     each host in one site only</td><td>required</td></tr>
@@ -66,6 +75,10 @@ import java.util.List;
  * <tr><td>{@code limits.max_header_bytes}</td><td>size, 1k-1m</td><td>16k</td></tr>
  * <tr><td>{@code limits.max_body_bytes}</td><td>size &gt;= 1</td><td>1m</td></tr>
  * <tr><td>{@code limits.client_timeout / keepalive_timeout}</td><td>duration &gt; 0</td><td>60s / 75s</td></tr>
+ * <tr><td>{@code limits.tunnel_idle_timeout}</td><td>duration &gt; 0: an upgraded connection (WebSocket) with no
+ *     byte either way for this long is closed</td><td>10m</td></tr>
+ * <tr><td>{@code limits.max_concurrent_streams}</td><td>integer 1-10000: HTTP/2 streams open at once on one
+ *     client connection</td><td>{@value #MAX_CONCURRENT_STREAMS}</td></tr>
  * <tr><td>{@code access_log}</td><td>file path, {@code -} or {@code stdout}, or {@code off}</td><td>off</td></tr>
  * <tr><td>{@code cluster}</td><td>mapping</td><td>no cluster</td></tr>
  * <tr><td>{@code cluster.nodes}</td><td>non-empty mapping name -&gt; IP address or host name, addresses unique</td><td>required</td></tr>
@@ -97,7 +110,7 @@ import java.util.List;
  *     waits for requests in flight (0 = cut them at once)</td><td>10s</td></tr>
  * </table>
  *
- * <p>Durations are a whole number with {@code ms}, {@code s}, {@code m} or {@code h}; a bare number is an
+ * <p>Durations are a whole number with {@code ms}, {@code s}, {@code m}, {@code h} or {@code d}; a bare number is an
  * error. Sizes are a whole number of bytes, optionally with {@code k}, {@code m} or {@code g} (powers of
  * 1024). Relative paths resolve against the directory of the config file.
  */
@@ -135,6 +148,13 @@ public final class Defaults {
     public static final long MAX_BODY_BYTES = 1024 * 1024;
     public static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(75);
+    public static final Duration TUNNEL_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    public static final int MAX_CONCURRENT_STREAMS = 128;
+    public static final int MAX_CONCURRENT_STREAMS_LIMIT = 10_000;
+
+    public static final Duration HSTS_MAX_AGE = Duration.ofDays(365);
+    /** The shortest max_age the browsers' preload list accepts. */
+    public static final Duration HSTS_PRELOAD_MIN_AGE = Duration.ofDays(365);
 
     public static final int CLUSTER_PORT = 7400;
     public static final Duration ADVERT_INTERVAL = Duration.ofSeconds(1);

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as written in the config: a whole number with a unit, {@code 100ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
+/** Durations as written in the config: a whole number with a unit, {@code 100ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 365d}. */
 public final class Durations {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h|d)");
 
     private Durations() {
     }
@@ -33,7 +33,8 @@ public final class Durations {
                 case "ms" -> Duration.ofMillis(amount);
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
             };
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException(text + " (expected: a duration such as 100ms, 2s, 5m or 1h)");

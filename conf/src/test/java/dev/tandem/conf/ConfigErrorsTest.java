@@ -51,7 +51,7 @@ class ConfigErrorsTest {
     @Test
     void unknownKeyFarFromAnyListsTheKnownOnes() {
         assertErrors(LISTENER + "limits: {colour: blue}\n",
-                "t.yaml:4:10: limits: unknown key 'colour' (expected: one of max_header_bytes, max_body_bytes, client_timeout, keepalive_timeout)");
+                "t.yaml:4:10: limits: unknown key 'colour' (expected: one of max_header_bytes, max_body_bytes, client_timeout, keepalive_timeout, tunnel_idle_timeout, max_concurrent_streams)");
     }
 
     @Test
@@ -93,7 +93,7 @@ class ConfigErrorsTest {
     @Test
     void listWhereAMappingIsExpected() {
         assertErrors(LISTENER + "limits: [16k]\n",
-                "t.yaml:4:9: limits: a list (expected: a mapping with keys max_header_bytes, max_body_bytes, client_timeout, keepalive_timeout)");
+                "t.yaml:4:9: limits: a list (expected: a mapping with keys max_header_bytes, max_body_bytes, client_timeout, keepalive_timeout, tunnel_idle_timeout, max_concurrent_streams)");
     }
 
     @Test
@@ -694,6 +694,55 @@ class ConfigErrorsTest {
                 """,
                 "t.yaml:4:25: listeners[0].tls.certificates: [] (expected: at least one certificate)",
                 "t.yaml:7:26: listeners[1].tls.certificates[0].key: missing (expected: the path of a PEM private key)");
+    }
+
+    @Test
+    void redirectHttpsIsForPlaintextListenersAndTakesAPort() {
+        assertErrors("""
+                listeners:
+                  - name: a
+                    bind: :443
+                    tls: {certificates: [{cert: a.pem, key: a.key}]}
+                    redirect_https: true
+                  - name: b
+                    bind: :80
+                    redirect_https: {port: 70000}
+                  - name: c
+                    bind: :81
+                    redirect_https: yes please
+                """,
+                "t.yaml:5:21: listeners[0].redirect_https: a listener with tls serves https itself (expected: redirect_https on a plaintext listener)",
+                "t.yaml:8:28: listeners[1].redirect_https.port: 70000 (expected: an integer from 1 to 65535)",
+                "t.yaml:11:21: listeners[2].redirect_https: 'yes please' (expected: true or false)");
+    }
+
+    @Test
+    void hstsIsForTlsListenersAndPreloadNeedsAYearWithSubdomains() {
+        assertErrors("""
+                listeners:
+                  - name: a
+                    bind: :80
+                    hsts: true
+                  - name: b
+                    bind: :443
+                    tls: {certificates: [{cert: a.pem, key: a.key}]}
+                    hsts: {max_age: 30d, preload: true}
+                  - name: c
+                    bind: :444
+                    tls: {certificates: [{cert: a.pem, key: a.key}]}
+                    hsts: {max_age: 1y, include_subdomain: true}
+                """,
+                "t.yaml:4:11: listeners[0].hsts: browsers ignore Strict-Transport-Security over plain http (expected: hsts on a listener with tls)",
+                "t.yaml:8:35: listeners[1].hsts.preload: preload needs include_subdomains: true and a max_age of at least 365d",
+                "t.yaml:12:21: listeners[2].hsts.max_age: '1y' (expected: a duration such as 100ms, 2s, 5m or 1h)",
+                "t.yaml:12:25: listeners[2].hsts: unknown key 'include_subdomain' (did you mean 'include_subdomains'?)");
+    }
+
+    @Test
+    void tunnelAndStreamLimits() {
+        assertErrors(LISTENER + "limits: {tunnel_idle_timeout: 0s, max_concurrent_streams: 0}\n",
+                "t.yaml:4:31: limits.tunnel_idle_timeout: '0s' (expected: a positive duration)",
+                "t.yaml:4:59: limits.max_concurrent_streams: 0 (expected: an integer from 1 to 10000)");
     }
 
     @Test

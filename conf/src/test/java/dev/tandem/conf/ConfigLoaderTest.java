@@ -181,6 +181,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void httpsOptions() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", """
+                listeners:
+                  - {name: http, bind: ":80", redirect_https: true}
+                  - {name: alt, bind: ":8080", redirect_https: {port: 8443}}
+                  - name: https
+                    bind: ":443"
+                    tls: {certificates: [{cert: a.pem, key: a.key}]}
+                    hsts: {max_age: 730d, include_subdomains: true, preload: true}
+                  - name: short
+                    bind: ":444"
+                    tls: {certificates: [{cert: a.pem, key: a.key}]}
+                    hsts: true
+                limits: {tunnel_idle_timeout: 90s, max_concurrent_streams: 100}
+                """, Path.of("/etc/tandem"));
+        assertEquals(Optional.of(new HttpsRedirect(java.util.OptionalInt.empty())), c.listeners().get(0).redirectHttps());
+        assertEquals(Optional.of(new HttpsRedirect(java.util.OptionalInt.of(8443))), c.listeners().get(1).redirectHttps());
+        HstsConfig hsts = c.listeners().get(2).hsts().orElseThrow();
+        assertEquals("max-age=63072000; includeSubDomains; preload", hsts.headerValue());
+        assertEquals("max-age=31536000", c.listeners().get(3).hsts().orElseThrow().headerValue());
+        assertEquals(Optional.empty(), c.listeners().get(2).redirectHttps());
+        assertEquals(Duration.ofSeconds(90), c.limits().tunnelIdleTimeout());
+        assertEquals(100, c.limits().maxConcurrentStreams());
+    }
+
+    @Test
     void optionalFormsAndRelativePaths() throws ConfigException {
         Config c = ConfigLoader.parse("t.yaml", """
                 workers: 4

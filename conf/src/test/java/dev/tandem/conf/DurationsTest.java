@@ -14,6 +14,7 @@ class DurationsTest {
         assertEquals(Duration.ofSeconds(2), Durations.parse("2s"));
         assertEquals(Duration.ofMinutes(5), Durations.parse("5m"));
         assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+        assertEquals(Duration.ofDays(365), Durations.parse("365d"));
         assertEquals(Duration.ZERO, Durations.parse("0s"));
         assertEquals(Duration.ofSeconds(3), Durations.parse(" 3s "));
     }
@@ -26,7 +27,7 @@ class DurationsTest {
 
     @Test
     void malformed() {
-        for (String bad : new String[] {"", "s", "1.5s", "-1s", "1 s", "1S", "1d", "1sec", "ms10", "99999999999999999999h"}) {
+        for (String bad : new String[] {"", "s", "1.5s", "-1s", "1 s", "1S", "1D", "1sec", "ms10", "99999999999999999999h"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad), bad);
             assertEquals(bad + " (expected: a duration such as 100ms, 2s, 5m or 1h)", e.getMessage());
         }
@@ -35,5 +36,6 @@ class DurationsTest {
     @Test
     void tooLargeForADuration() {
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("999999999999999999h"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("999999999999999999d"));
     }
 }

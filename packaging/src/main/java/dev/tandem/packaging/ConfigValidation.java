@@ -8,16 +8,21 @@ import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.proxy.statics.StaticRootCheck;
+import dev.tandem.proxy.tls.TlsCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything a config must pass before it runs: the parser's validation, then each module's checks of the
  * files the config names. {@code tandem check}, start-up and every reload go through here, so they agree.
  */
 final class ConfigValidation {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigValidation.class);
 
     private final List<ConfigCheck> checks;
 
@@ -27,7 +32,8 @@ final class ConfigValidation {
 
     /** The checks of every module that owns files named in the config. */
     static ConfigValidation standard() {
-        return new ConfigValidation(List.of(new StaticRootCheck(), new ClusterCheck(), new MirrorCheck()));
+        return new ConfigValidation(
+                List.of(new StaticRootCheck(), new ClusterCheck(), new MirrorCheck(), new TlsCheck()));
     }
 
     /**
@@ -50,5 +56,24 @@ final class ConfigValidation {
             throw new ConfigException(errors);
         }
         return snapshot;
+    }
+
+    /** {@link #checked}, then the warnings to the log: what start-up and reloads run. */
+    Snapshot checkedAndWarned(Snapshot snapshot) throws ConfigException {
+        checked(snapshot);
+        for (ConfigError warning : warnings(snapshot)) {
+            log.warn("{}", warning);
+        }
+        return snapshot;
+    }
+
+    /** What the checks say is wrong but does not stop the config (an expired certificate), in file order. */
+    List<ConfigError> warnings(Snapshot snapshot) {
+        List<ConfigError> warnings = new ArrayList<>();
+        for (ConfigCheck check : checks) {
+            warnings.addAll(check.warnings(snapshot));
+        }
+        warnings.sort(null);
+        return warnings;
     }
 }

@@ -2,6 +2,7 @@ package dev.tandem.packaging;
 
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
+import dev.tandem.conf.Snapshot;
 import dev.tandem.packaging.reload.Signals;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,6 +27,7 @@ public final class Main {
 
               run    --config FILE [--node NAME]  run a node (SIGHUP reloads, SIGTERM stops gracefully)
               check  FILE                         validate a config: exit 0, or 1 with FILE:LINE:COL: message lines
+                                                  (warnings, e.g. an expired certificate: FILE:LINE:COL: warning: ..., exit 0)
               status [--admin HOST:PORT] [--config FILE] [--token TOKEN] [--json]
                                                   a running node's state; exit 1 when it cannot be reached
               handover [--admin HOST:PORT] [--config FILE] [--token TOKEN] [--timeout SECONDS]
@@ -83,7 +85,13 @@ public final class Main {
         }
         Path file = Path.of(args.poll());
         try {
-            ConfigValidation.standard().load(file, 0);
+            ConfigValidation validation = ConfigValidation.standard();
+            Snapshot snapshot = validation.load(file, 0);
+            // Warnings (an expired certificate, still served) do not make the config invalid: exit 0.
+            for (ConfigError warning : validation.warnings(snapshot)) {
+                err.println(warning.file() + ":" + warning.line() + ":" + warning.column() + ": warning: "
+                        + warning.message());
+            }
             out.println(file + ": ok");
             return OK;
         } catch (ConfigException e) {

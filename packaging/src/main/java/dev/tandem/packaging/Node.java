@@ -82,13 +82,14 @@ final class Node implements AutoCloseable {
             throws IOException, ConfigException, InterruptedException {
         ConfigValidation validation = ConfigValidation.standard();
         Snapshot snapshot = validation.load(configFile, 1);
+        validation.warnings(snapshot).forEach(w -> log.warn("{}", w));
         Optional<ClusterConfig> clusterConfig = snapshot.config().cluster();
         String nodeName = clusterConfig.isPresent() ? LocalNode.pick(clusterConfig.get(), Optional.ofNullable(name))
                 : name != null ? name : hostName();
         Node node = new Node(configFile, transport, nodeName);
         node.proxy.start(snapshot);
         try {
-            node.reloader = new ConfigReloader(configFile, snapshot, validation::checked, node::apply, node.meters,
+            node.reloader = new ConfigReloader(configFile, snapshot, validation::checkedAndWarned, node::apply, node.meters,
                     Clock.systemUTC());
             NodeStatus.addSections(node);
             AdminApi.addRoutes(node);

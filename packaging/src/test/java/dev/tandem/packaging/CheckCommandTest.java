@@ -127,4 +127,47 @@ class CheckCommandTest {
         assertEquals(0, tandem("--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("check  FILE"));
     }
+
+    @Test
+    void certificateProblemsAreErrorsAtTheirEntryAndAnExpiredOneIsAWarningThatExits0() throws Exception {
+        dev.tandem.testkit.TestCertificates ca = dev.tandem.testkit.TestCertificates.authority("CA");
+        ca.issue("a", "a.test").write(dir.resolve("a.pem"), dir.resolve("a.key"));
+        java.time.Instant now = java.time.Instant.now();
+        ca.issue(dev.tandem.testkit.TestCertificates.KeyType.RSA, now.minusSeconds(7200), now.minusSeconds(3600), "old",
+                "old.test").write(dir.resolve("old.pem"), dir.resolve("old.key"),
+                dev.tandem.testkit.TestCertificates.KeyFormat.TRADITIONAL);
+        Files.writeString(dir.resolve("junk.pem"), "not a certificate\n");
+        String listener = """
+                listeners:
+                  - name: https
+                    bind: 127.0.0.1:8443
+                    tls:
+                      certificates:
+                """;
+        Path bad = write("bad.yaml", listener + """
+                        - {cert: a.pem, key: old.key}
+                        - {cert: junk.pem, key: a.key}
+                        - {cert: gone.pem, key: a.key}
+                """);
+        assertEquals(1, tandem("check", bad.toString()));
+        assertEquals(List.of(
+                bad + ":6:30: listeners[0].tls.certificates[0].key: " + dir.resolve("old.key")
+                        + ": the key does not match the certificate in " + dir.resolve("a.pem"),
+                bad + ":7:18: listeners[0].tls.certificates[1].cert: " + dir.resolve("junk.pem")
+                        + ": not a PEM file (no -----BEGIN ...----- block)",
+                bad + ":8:18: listeners[0].tls.certificates[2].cert: " + dir.resolve("gone.pem") + ": no such file"),
+                errLines());
+
+        err.reset();
+        Path expired = write("expired.yaml", listener + """
+                        - {cert: a.pem, key: a.key}
+                        - {cert: old.pem, key: old.key}
+                """);
+        assertEquals(0, tandem("check", expired.toString()));
+        List<String> lines = errLines();
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).startsWith(expired + ":7:18: warning: listeners[0].tls.certificates[1].cert: "
+                + dir.resolve("old.pem") + ": the certificate for old.test expired at "), lines.get(0));
+        assertEquals(expired + ": ok\n", out.toString(StandardCharsets.UTF_8));
+    }
 }

@@ -15,6 +15,11 @@ import dev.tandem.proxy.http.ClientChannelInitializer;
 import dev.tandem.proxy.http.ListenerContext;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.tls.CertificateProblem;
+import dev.tandem.proxy.tls.CertificateWatcher;
+import dev.tandem.proxy.tls.ListenerTls;
+import dev.tandem.proxy.tls.ServerTlsContexts;
+import dev.tandem.proxy.tls.SessionTickets;
 import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.transport.Transport;
 import dev.tandem.proxy.upstream.LoopResources;
@@ -33,6 +38,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** How long certificate files must stay untouched after a change before they are read. */
+    private static final Duration CERTIFICATE_QUIET = Duration.ofMillis(200);
 
     private final Transport transport;
     private final MeterRegistry meters;
@@ -79,6 +87,11 @@ public final class ProxyServer implements AutoCloseable {
     private HealthChecks healthChecks;
     private Map<EventLoop, LoopResources> loops;
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
+    /** The certificates of each TLS listener by name; read by the certificate watcher's thread too. */
+    private final Map<String, ListenerTls> tls = new ConcurrentHashMap<>();
+    private final SessionTickets tickets = new SessionTickets();
+    private ServerTlsContexts tlsContexts;
+    private CertificateWatcher certificateWatcher;
 
     private record BoundListener(ListenerConfig config, ListenerContext context, Channel channel) {
     }
@@ -140,6 +153,27 @@ public final class ProxyServer implements AutoCloseable {
                     next.workers());
         }
 
+        // Certificates first: a config whose certificates cannot be served is refused whole. Those of listeners
+        // the config keeps are read again (a config reload is also a certificate reload).
+        Map<String, ListenerTls> newTls = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            if (l.tls().isEmpty()) {
+                continue;
+            }
+            try {
+                ListenerTls current = tls.get(l.name());
+                if (current != null) {
+                    current.update(l.tls().get());
+                } else {
+                    newTls.put(l.name(), ListenerTls.load(l.name(), l.tls().get(), tlsContexts(), meters));
+                }
+            } catch (CertificateProblem e) {
+                newTls.values().forEach(ListenerTls::close);
+                throw new IOException("listener " + l.name() + ": " + e.getMessage(), e);
+            }
+        }
+        tls.putAll(newTls);
+
         // Everything that can fail happens first; on failure what was opened is closed again.
         Map<String, BoundListener> opened = new LinkedHashMap<>();
         Map<String, BoundListener> replaced = new LinkedHashMap<>();
@@ -166,6 +200,10 @@ public final class ProxyServer implements AutoCloseable {
             for (BoundListener b : opened.values()) {
                 b.channel().close().awaitUninterruptibly();
             }
+            newTls.forEach((name, t) -> {
+                tls.remove(name);
+                t.close();
+            });
             // A moved listener whose old socket had to close first gets its old address back.
             for (BoundListener old : replaced.values()) {
                 if (!old.channel().isOpen()) {
@@ -210,6 +248,14 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         publishListeners();
+        tls.entrySet().removeIf(t -> {
+            boolean gone = next.listeners().stream().noneMatch(l -> l.name().equals(t.getKey()) && l.secure());
+            if (gone) {
+                t.getValue().close();
+            }
+            return gone;
+        });
+        watchCertificates();
         servers.retainOnly(live);
         Set<StaticConfig> liveFiles = new HashSet<>();
         next.sites().forEach(s -> s.staticFiles().ifPresent(liveFiles::add));
@@ -294,8 +340,41 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private BoundListener bind(ListenerConfig l) throws IOException, InterruptedException {
-        return bind(l, new ListenerContext(l.name(), l.secure(), config, accessLog::get));
+        return bind(l, new ListenerContext(l.name(), config, accessLog::get, l.secure() ? tls.get(l.name()) : null));
     }
+
+    /** Made when the first TLS listener needs it, so that a plaintext-only node says nothing about TLS. */
+    private ServerTlsContexts tlsContexts() {
+        if (tlsContexts == null) {
+            tlsContexts = ServerTlsContexts.create(tickets);
+            group.next().scheduleAtFixedRate(tickets::rotate, SessionTickets.ROTATION_HOURS,
+                    SessionTickets.ROTATION_HOURS, TimeUnit.HOURS);
+        }
+        return tlsContexts;
+    }
+
+    /** Watches the directories of every certificate and key in force (started with the first TLS listener). */
+    private void watchCertificates() throws IOException {
+        Set<Path> dirs = new HashSet<>();
+        tls.values().forEach(t -> dirs.addAll(t.directories()));
+        if (certificateWatcher == null && !dirs.isEmpty()) {
+            certificateWatcher = new CertificateWatcher(CERTIFICATE_QUIET, this::reloadCertificates);
+        }
+        if (certificateWatcher != null) {
+            certificateWatcher.watch(dirs);
+        }
+    }
+
+    /** Reads every listener's certificates again where their files changed (the watcher's thread). */
+    private void reloadCertificates() {
+        tls.values().forEach(ListenerTls::reloadFromDisk);
+    }
+
+    /** The certificates listener {@code name} serves now, or null when it has no TLS. */
+    public ListenerTls tls(String name) {
+        return tls.get(name);
+    }
+
 
     private BoundListener bind(ListenerConfig l, ListenerContext context) throws IOException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
@@ -390,6 +469,12 @@ public final class ProxyServer implements AutoCloseable {
         listeners.clear();
         retiring.clear();
         publishListeners();
+        if (certificateWatcher != null) {
+            certificateWatcher.close();
+            certificateWatcher = null;
+        }
+        tls.values().forEach(ListenerTls::close);
+        tls.clear();
         healthChecks.close();
         for (LoopResources r : loops.values()) {
             r.eventLoop().execute(r::close);

@@ -86,14 +86,18 @@ public final class ConfigBinder {
     }
 
     private static LimitsConfig limits(YamlValue value) {
-        return value.object("max_header_bytes", "max_body_bytes", "client_timeout", "keepalive_timeout")
+        return value.object("max_header_bytes", "max_body_bytes", "client_timeout", "keepalive_timeout",
+                        "tunnel_idle_timeout", "max_concurrent_streams")
                 .map(o -> new LimitsConfig(
                         o.get("max_header_bytes")
                                 .size(Defaults.MIN_HEADER_BYTES, Defaults.MAX_HEADER_BYTES_LIMIT, "a size from 1k to 1m")
                                 .map(Long::intValue).orElse(Defaults.MAX_HEADER_BYTES),
                         o.get("max_body_bytes").size(1, Long.MAX_VALUE, "a size >= 1").orElse(Defaults.MAX_BODY_BYTES),
                         o.get("client_timeout").duration(POSITIVE).orElse(Defaults.CLIENT_TIMEOUT),
-                        o.get("keepalive_timeout").duration(POSITIVE).orElse(Defaults.KEEPALIVE_TIMEOUT)))
+                        o.get("keepalive_timeout").duration(POSITIVE).orElse(Defaults.KEEPALIVE_TIMEOUT),
+                        o.get("tunnel_idle_timeout").duration(POSITIVE).orElse(Defaults.TUNNEL_IDLE_TIMEOUT),
+                        o.get("max_concurrent_streams").integer(1, Defaults.MAX_CONCURRENT_STREAMS_LIMIT)
+                                .orElse(Defaults.MAX_CONCURRENT_STREAMS)))
                 .orElse(new LimitsConfig(Defaults.MAX_HEADER_BYTES, Defaults.MAX_BODY_BYTES, Defaults.CLIENT_TIMEOUT,
                         Defaults.KEEPALIVE_TIMEOUT));
     }

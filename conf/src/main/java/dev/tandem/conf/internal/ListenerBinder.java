@@ -1,15 +1,20 @@
 package dev.tandem.conf.internal;
 
 import dev.tandem.conf.CertificateConfig;
+import dev.tandem.conf.Defaults;
 import dev.tandem.conf.HostPort;
+import dev.tandem.conf.HstsConfig;
+import dev.tandem.conf.HttpsRedirect;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.TlsConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** {@code listeners}: at least one, each with a unique name and bind address. */
 final class ListenerBinder {
@@ -23,7 +28,7 @@ final class ListenerBinder {
         List<ListenerConfig> out = new ArrayList<>();
         List<YamlValue> items = value.required("a list of listeners").nonEmptyList("a list of listeners", "at least one listener");
         for (YamlValue item : items) {
-            item.object("name", "bind", "tls").flatMap(this::listener).ifPresent(out::add);
+            item.object("name", "bind", "tls", "redirect_https", "hsts").flatMap(this::listener).ifPresent(out::add);
         }
         return out;
     }
@@ -34,12 +39,88 @@ final class ListenerBinder {
         name.ifPresent(n -> unique(names, n, nameValue, "a name"));
         YamlValue bindValue = o.get("bind").required(BIND);
         Optional<HostPort> bind = bindValue.as(BIND, Addresses::bind);
-        bind.ifPresent(b -> unique(binds, b, bindValue, "an address"));
+        // Port 0 asks the system for a free port, so two such listeners never collide (tests run that way).
+        bind.filter(b -> b.port() != 0).ifPresent(b -> unique(binds, b, bindValue, "an address"));
         Optional<Optional<TlsConfig>> tls = tls(o.get("tls"));
-        if (name.isEmpty() || bind.isEmpty() || tls.isEmpty()) {
+        boolean secure = o.get("tls").isPresent();
+        Optional<Optional<HttpsRedirect>> redirect = redirect(o.get("redirect_https"), secure);
+        Optional<Optional<HstsConfig>> hsts = hsts(o.get("hsts"), secure);
+        if (name.isEmpty() || bind.isEmpty() || tls.isEmpty() || redirect.isEmpty() || hsts.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ListenerConfig(name.get(), bind.get(), tls.get()));
+        return Optional.of(new ListenerConfig(name.get(), bind.get(), tls.get(), redirect.get(), hsts.get()));
+    }
+
+    /** {@code true}, {@code false} or {@code {port: N}}; empty when broken, holding empty when off. */
+    private static Optional<Optional<HttpsRedirect>> redirect(YamlValue value, boolean secure) {
+        if (!value.isPresent()) {
+            return Optional.of(Optional.empty());
+        }
+        Optional<HttpsRedirect> redirect;
+        if (value.isMapping()) {
+            Optional<YamlObject> o = value.object("port");
+            if (o.isEmpty()) {
+                return Optional.empty();
+            }
+            YamlValue portValue = o.get().get("port");
+            Optional<Integer> port = portValue.integer(1, 65535);
+            if (portValue.isPresent() && port.isEmpty()) {
+                return Optional.empty();
+            }
+            redirect = Optional.of(new HttpsRedirect(port.map(OptionalInt::of).orElse(OptionalInt.empty())));
+        } else {
+            Optional<Boolean> on = value.bool();
+            if (on.isEmpty()) {
+                return Optional.empty();
+            }
+            redirect = on.get() ? Optional.of(new HttpsRedirect(OptionalInt.empty())) : Optional.empty();
+        }
+        if (redirect.isPresent() && secure) {
+            value.report("a listener with tls serves https itself (expected: redirect_https on a plaintext listener)");
+            return Optional.empty();
+        }
+        return Optional.of(redirect);
+    }
+
+    /** {@code true}, {@code false} or {@code {max_age, include_subdomains, preload}}. */
+    private static Optional<Optional<HstsConfig>> hsts(YamlValue value, boolean secure) {
+        if (!value.isPresent()) {
+            return Optional.of(Optional.empty());
+        }
+        Optional<HstsConfig> hsts;
+        if (value.isMapping()) {
+            Optional<YamlObject> o = value.object("max_age", "include_subdomains", "preload");
+            if (o.isEmpty()) {
+                return Optional.empty();
+            }
+            YamlValue ageValue = o.get().get("max_age");
+            Optional<Duration> age = ageValue.duration(Duration.ZERO);
+            YamlValue subValue = o.get().get("include_subdomains");
+            Optional<Boolean> sub = subValue.bool();
+            YamlValue preloadValue = o.get().get("preload");
+            Optional<Boolean> preload = preloadValue.bool();
+            if ((ageValue.isPresent() && age.isEmpty()) || (subValue.isPresent() && sub.isEmpty())
+                    || (preloadValue.isPresent() && preload.isEmpty())) {
+                return Optional.empty();
+            }
+            HstsConfig c = new HstsConfig(age.orElse(Defaults.HSTS_MAX_AGE), sub.orElse(false), preload.orElse(false));
+            if (c.preload() && (!c.includeSubdomains() || c.maxAge().compareTo(Defaults.HSTS_PRELOAD_MIN_AGE) < 0)) {
+                preloadValue.report("preload needs include_subdomains: true and a max_age of at least 365d");
+                return Optional.empty();
+            }
+            hsts = Optional.of(c);
+        } else {
+            Optional<Boolean> on = value.bool();
+            if (on.isEmpty()) {
+                return Optional.empty();
+            }
+            hsts = on.get() ? Optional.of(new HstsConfig(Defaults.HSTS_MAX_AGE, false, false)) : Optional.empty();
+        }
+        if (hsts.isPresent() && !secure) {
+            value.report("browsers ignore Strict-Transport-Security over plain http (expected: hsts on a listener with tls)");
+            return Optional.empty();
+        }
+        return Optional.of(hsts);
     }
 
     private static <K> void unique(Map<K, String> seen, K key, YamlValue value, String what) {

@@ -72,6 +72,10 @@ final class YamlValue {
         return node instanceof ScalarNode s && Tag.INT.equals(s.getTag());
     }
 
+    public boolean isMapping() {
+        return node instanceof MappingNode;
+    }
+
     public boolean isList() {
         return node instanceof SequenceNode;
     }

@@ -23,6 +23,8 @@ final class Exchange {
     final HttpMethod method;
     final String uri;
     final HttpVersion clientVersion;
+    /** As the access log shows it: {@code HTTP/1.1}, or {@code HTTP/2.0} for a stream. */
+    final String protocol;
     final String referer;
     final String userAgent;
     final Attempts attempts = new Attempts();
@@ -36,6 +38,8 @@ final class Exchange {
     boolean continueSent;
     Site site;
     UpstreamGroup group;
+    /** The protocol the client asks to upgrade to (HTTP/1.1 {@code Upgrade}), or null. */
+    String upgrade;
     /** The request as it goes upstream (headers rewritten); written again on a retry. */
     HttpRequest upstreamRequest;
 
@@ -61,7 +65,8 @@ final class Exchange {
     String source = "tandem";
     String upstreamLabel;
 
-    Exchange(RuntimeConfig config, HttpRequest request, long startNanos) {
+    Exchange(RuntimeConfig config, HttpRequest request, long startNanos, String protocol) {
+        this.protocol = protocol;
         this.config = config;
         this.startNanos = startNanos;
         this.method = request.method();

@@ -2,6 +2,7 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.tls.ListenerTls;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * What every connection accepted on one listener shares: the listener's name and scheme, the config in
- * force, the access log, and its open connections, which it can drain when the listener goes away.
+ * force, the access log, its certificates when it speaks TLS, and its open connections, which it can drain
+ * when the listener goes away.
  */
 public final class ListenerContext {
 
@@ -19,17 +21,39 @@ public final class ListenerContext {
     private final boolean secure;
     private final AtomicReference<RuntimeConfig> config;
     private final Supplier<AccessLog> accessLog;
+    private final ListenerTls tls;
     private final AtomicInteger connections = new AtomicInteger();
-    private final Set<ProxyHandler> open = ConcurrentHashMap.newKeySet();
+    private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
+    /**
+     * A listener without certificates of its own: plaintext, or ({@code secure}) one whose connections arrive
+     * with TLS already taken off, as pipeline tests build them: https as far as the proxy is concerned.
+     */
     public ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
                            Supplier<AccessLog> accessLog) {
+        this(name, secure, config, accessLog, null);
+    }
+
+    /** @param tls the listener's certificates; null for plaintext */
+    public ListenerContext(String name, AtomicReference<RuntimeConfig> config, Supplier<AccessLog> accessLog,
+                           ListenerTls tls) {
+        this(name, tls != null, config, accessLog, tls);
+    }
+
+    private ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
+                            Supplier<AccessLog> accessLog, ListenerTls tls) {
         this.name = name;
         this.secure = secure;
         this.config = config;
         this.accessLog = accessLog;
+        this.tls = tls;
+    }
+
+    /** The listener's certificates, or null when its connections do not do TLS here. */
+    public ListenerTls tls() {
+        return tls;
     }
 
     public String name() {
@@ -58,7 +82,7 @@ public final class ListenerContext {
         return connections.get();
     }
 
-    void opened(ProxyHandler connection) {
+    void opened(ClientConnection connection) {
         connections.incrementAndGet();
         open.add(connection);
         // Added before reading the flag, and drain() sets the flag before it walks the set: one of the two
@@ -68,7 +92,7 @@ public final class ListenerContext {
         }
     }
 
-    void closed(ProxyHandler connection) {
+    void closed(ClientConnection connection) {
         open.remove(connection);
         if (connections.decrementAndGet() == 0 && draining) {
             drained.complete(null);
@@ -89,7 +113,7 @@ public final class ListenerContext {
      */
     public CompletableFuture<Void> drain() {
         draining = true;
-        open.forEach(ProxyHandler::drainSoon);
+        open.forEach(ClientConnection::drainSoon);
         if (connections.get() == 0) {
             drained.complete(null);
         }
@@ -99,7 +123,7 @@ public final class ListenerContext {
     /** Cuts every connection still open, requests in flight or not (a drain that ran out of time). */
     public int closeAll() {
         int n = 0;
-        for (ProxyHandler connection : open) {
+        for (ClientConnection connection : open) {
             connection.closeNow();
             n++;
         }

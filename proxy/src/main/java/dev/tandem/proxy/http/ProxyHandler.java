@@ -1,6 +1,8 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.conf.HttpsRedirect;
 import dev.tandem.conf.LimitsConfig;
+import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
@@ -20,10 +22,14 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,10 +41,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,11 +70,28 @@ import org.slf4j.LoggerFactory;
  * <p>Failures before the response starts are retried on another server when DESIGN.md says it is safe, or
  * answered with 502/503/504; once the response has started, the client connection is closed so that the
  * client sees a truncated response rather than a wrong one.
+ *
+ * <p>An HTTP/1.1 request that asks for an upgrade (WebSocket) is sent with its {@code Upgrade} and
+ * {@code Connection: upgrade}; when the server answers 101, both connections leave HTTP and become a
+ * {@link Tunnel}, and this handler steps out.
+ *
+ * <p>On HTTP/2 ({@code stream} true) the same handler serves one stream, which the stream codec presents as
+ * HTTP/1.1 messages, and these assumptions differ: the stream carries exactly one exchange (no keep-alive, no
+ * pipelining, no {@code Connection} header; the response ends the stream, and an early response resets the
+ * rest of the request); {@code :authority} arrives as {@code Host}; there is no upgrade; the client timer
+ * waits for the body and the reading of the response, the connection's idle timeout lives on the connection;
+ * and the connection is counted and drained as a whole (GOAWAY), not per stream. Flow control needs nothing
+ * of its own: a stream's window opens as this handler reads (when the server can take the body), and the
+ * stream channel turns unwritable when the client's window is spent, which stops reading the server exactly as
+ * a full socket does.
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter implements BackendListener {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     private static final int CLIENT_CLOSED_REQUEST = 499;
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
+    /** Headers the HTTP/2 stream codec adds for its own bookkeeping ({@code x-http2-stream-id}, ...). */
+    private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
 
     /** What the client timer is waiting for. */
     private enum ClientWait { NONE, NEXT_REQUEST, CLIENT }
@@ -74,6 +101,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     private final ListenerContext listener;
     private final LoopResources loop;
+    /** This handler serves one HTTP/2 stream rather than an HTTP/1.x connection. */
+    private final boolean stream;
     private final ChannelFutureListener responseWritten = this::onResponseWritten;
     private ChannelHandlerContext ctx;
     private InetSocketAddress remote;
@@ -87,10 +116,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** Close the connection once the current response is written. */
     private boolean closeAfterResponse;
     private boolean closed;
+    private boolean started;
 
     public ProxyHandler(ListenerContext listener, LoopResources loop) {
+        this(listener, loop, false);
+    }
+
+    /** @param stream true for an HTTP/2 stream channel */
+    ProxyHandler(ListenerContext listener, LoopResources loop, boolean stream) {
         this.listener = listener;
         this.loop = loop;
+        this.stream = stream;
     }
 
     // ---- client connection lifecycle ----
@@ -100,20 +136,34 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         this.ctx = ctx;
         this.clientTimer = new DeadlineTimer(ctx.executor(), this::onClientTimeout);
         this.upstreamTimer = new DeadlineTimer(ctx.executor(), this::onUpstreamTimeout);
+        ClientConnection connection = stream ? null : ctx.pipeline().get(ClientConnection.class);
+        if (connection != null) {
+            connection.onDrain(this::drainIfIdle);
+        }
+        if (ctx.channel().isActive()) {
+            // Added after the connection came up (behind TLS): channelActive has been and gone.
+            start();
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        start();
+    }
+
+    private void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
-        listener.opened(this);
         awaitRequest();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        listener.closed(this);
         clientTimer.cancel();
         upstreamTimer.cancel();
         Exchange e = ex;
@@ -137,21 +187,19 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         ctx.close();
     }
 
-    /** The listener is draining: an idle connection closes now, a busy one after its response (any thread). */
-    void drainSoon() {
-        ctx.executor().execute(() -> {
-            if (!closed && ex == null) {
-                ctx.close();
-            }
-        });
-    }
-
-    /** Closes the connection whatever it is doing (any thread). */
-    void closeNow() {
-        ctx.channel().close();
+    /** The listener is draining: an idle connection closes now, a busy one after its response (its event loop). */
+    private void drainIfIdle() {
+        if (!closed && ex == null) {
+            ctx.close();
+        }
     }
 
     private void awaitRequest() {
+        if (stream) {
+            // A stream is opened by its request's HEADERS: they are already here, nothing to wait for.
+            ctx.read();
+            return;
+        }
         LimitsConfig limits = listener.config().config().limits();
         setClientWait(ClientWait.NEXT_REQUEST, (firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
         firstRequest = false;
@@ -187,7 +235,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest request) {
+        if (msg instanceof FullHttpRequest full && stream && !full.decoderResult().isFailure()) {
+            // An HTTP/2 request whose HEADERS ended the stream: a head, then the end of an empty body, as from
+            // HTTP/1.1 (the head alone is what goes upstream, and may go again on a retry).
+            onRequest(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
+            onRequestContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+        } else if (msg instanceof HttpRequest request) {
             // A request that failed to decode may arrive whole, as a request that is also (empty) content.
             boolean failed = request.decoderResult().isFailure();
             try {
@@ -217,8 +270,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         long now = System.nanoTime();
         RuntimeConfig config = listener.config();
-        Exchange e = new Exchange(config, request, now);
+        Exchange e = new Exchange(config, request, now, stream ? "HTTP/2.0" : request.protocolVersion().text());
         ex = e;
+        if (stream) {
+            fromHttp2(request);
+        }
 
         if (request.decoderResult().isFailure()) {
             // Nothing of a request that failed to decode can be trusted, its framing headers least of all.
@@ -229,7 +285,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             respondError(e, status, true);
             return;
         }
-        e.clientKeepAlive = HttpUtil.isKeepAlive(request) && !listener.draining();
+        e.clientKeepAlive = !stream && HttpUtil.isKeepAlive(request) && !listener.draining();
         e.bodyExpected = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         RequestTarget target = RequestTarget.check(request, config.config().limits());
         if (target.status() != 0) {
@@ -239,6 +295,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         e.expectContinue = request.headers().contains(HttpHeaderNames.EXPECT)
                 && request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        ListenerConfig options = config.listener(listener.name());
+        if (options != null && options.redirectHttps().isPresent()) {
+            redirectToHttps(e, request, target, options.redirectHttps().get());
+            return;
+        }
+        e.upgrade = stream ? null : upgradeAsked(request);
 
         Site site = config.route(target.host());
         e.site = site;
@@ -266,6 +328,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         HopByHopHeaders.strip(h);
         h.remove(HttpHeaderNames.EXPECT);
+        if (ex.upgrade != null) {
+            // Hop-by-hop, but the one case where they must reach the server: the upgrade is its to accept.
+            h.set(HttpHeaderNames.UPGRADE, ex.upgrade);
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
         if (target.host() != null) {
             h.set(HttpHeaderNames.HOST, target.host());
         }
@@ -425,6 +492,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         upstreamTimer.touch();
         int code = response.status().code();
+        if (code == 101 && e.upgrade != null && e.requestComplete) {
+            switchToTunnel(e, c, response);
+            return;
+        }
         if (code < 200) {
             // 100 Continue was handled here, and nothing else interim is passed on to HTTP/1 clients.
             e.inInterimResponse = true;
@@ -438,7 +509,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
         HopByHopHeaders.strip(h);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (!hasLength && !bodyless(e, code)) {
+        if (!hasLength && !bodyless(e, code) && !stream) {
             if (e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             } else {
@@ -447,6 +518,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             }
         }
         setConnectionHeader(e, h);
+        addHsts(e, h);
         ctx.write(response, ctx.voidPromise());
         updateTimers(e);
     }
@@ -456,6 +528,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     private void setConnectionHeader(Exchange e, HttpHeaders h) {
+        if (stream) {
+            // The stream ends with this response; HTTP/2 has no Connection header (RFC 9113 section 8.2.2).
+            closeAfterResponse = true;
+            return;
+        }
         // An answer that comes before the whole request body leaves the rest of the body unread on the
         // connection, which therefore cannot carry another request.
         boolean keepAlive = e.clientKeepAlive && e.requestComplete && !closeAfterResponse && !listener.draining();
@@ -707,6 +784,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 e.requestComplete = true;
             }
             setConnectionHeader(e, head.headers());
+            addHsts(e, head.headers());
             e.status = head.status().code();
             e.responseStarted = true;
             e.responseComplete = true;
@@ -745,7 +823,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseStarted = true;
         e.responseComplete = true;
         e.source = "tandem";
-        FullHttpResponse page = ErrorResponses.of(status, closeAfterResponse, e.isHead());
+        FullHttpResponse page = ErrorResponses.of(status, closeAfterResponse && !stream, e.isHead());
+        addHsts(e, page.headers());
         e.responseBytes = page.content().readableBytes();
         ctx.writeAndFlush(page).addListener(responseWritten);
     }
@@ -765,6 +844,134 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    // ---- HTTPS: redirect, HSTS ----
+
+    /** {@code redirect_https}: 301 to the same host (without its port) and target over https. */
+    private void redirectToHttps(Exchange e, HttpRequest request, RequestTarget target, HttpsRedirect redirect) {
+        setClientWait(ClientWait.NONE, 0);
+        if (target.host() == null) {
+            respondError(e, HttpResponseStatus.BAD_REQUEST, true);
+            return;
+        }
+        String host = hostWithoutPort(target.host());
+        String location = "https://" + host + (redirect.port().isPresent() && redirect.port().getAsInt() != 443
+                ? ":" + redirect.port().getAsInt() : "") + target.target();
+        if (e.bodyExpected || !e.clientKeepAlive || listener.draining()) {
+            // A body is not read: the connection cannot carry another request after it.
+            closeAfterResponse = true;
+        }
+        e.status = 301;
+        e.responseStarted = true;
+        e.responseComplete = true;
+        e.source = "tandem";
+        FullHttpResponse r = ErrorResponses.of(HttpResponseStatus.MOVED_PERMANENTLY, closeAfterResponse, e.isHead());
+        r.headers().set(HttpHeaderNames.LOCATION, location);
+        e.responseBytes = r.content().readableBytes();
+        ctx.writeAndFlush(r).addListener(responseWritten);
+    }
+
+    private static String hostWithoutPort(String authority) {
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            return authority.substring(0, close + 1);
+        }
+        int colon = authority.indexOf(':');
+        return colon < 0 ? authority : authority.substring(0, colon);
+    }
+
+    /** {@code hsts}: Strict-Transport-Security on every response of a TLS listener that has none of its own. */
+    private void addHsts(Exchange e, HttpHeaders h) {
+        if (!listener.secure()) {
+            return;
+        }
+        ListenerConfig options = e.config.listener(listener.name());
+        if (options != null && options.hsts().isPresent() && !h.contains(STRICT_TRANSPORT_SECURITY)) {
+            h.set(STRICT_TRANSPORT_SECURITY, options.hsts().get().headerValue());
+        }
+    }
+
+    // ---- HTTP/2 streams ----
+
+    /**
+     * The request as the stream codec made it, made like one from HTTP/1.1: without the codec's own
+     * {@code x-http2-*} headers, and with one Host, {@code :authority}'s (the codec puts it first; RFC 9113
+     * section 8.3.1 has it win over a Host header).
+     */
+    private static void fromHttp2(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        List<String> drop = new ArrayList<>(3);
+        for (Map.Entry<String, String> header : h) {
+            if (header.getKey().regionMatches(true, 0, HTTP2_EXTENSION_PREFIX, 0, HTTP2_EXTENSION_PREFIX.length())) {
+                drop.add(header.getKey());
+            }
+        }
+        drop.forEach(h::remove);
+        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            h.set(HttpHeaderNames.HOST, hosts.get(0));
+        }
+    }
+
+    // ---- upgrades (WebSocket) ----
+
+    /** The protocol an HTTP/1.1 request asks to upgrade to ({@code Upgrade} named in {@code Connection}), or null. */
+    private static String upgradeAsked(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || upgrade.isBlank() || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                || !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return null;
+        }
+        return upgrade.trim();
+    }
+
+    /**
+     * The server accepted the upgrade: the 101 goes to the client, then both connections leave HTTP and this
+     * handler steps out for a {@link Tunnel}. The server connection is never pooled again; the server counts
+     * the tunnel as a request in flight until it closes.
+     */
+    private void switchToTunnel(Exchange e, BackendConnection c, HttpResponse response) {
+        UpstreamServer server = e.server;
+        setClientWait(ClientWait.NONE, 0);
+        setUpstreamWait(UpstreamWait.NONE, 0);
+        clientTimer.cancel();
+        upstreamTimer.cancel();
+        e.status = 101;
+        e.responseStarted = true;
+        e.responseComplete = true;
+        e.source = "upstream";
+        e.upstreamNanos = System.nanoTime() - e.upstreamStartNanos;
+        server.state().metrics().response(101, e.upstreamNanos);
+        server.state().health().passive().recordSuccess();
+        HttpHeaders h = response.headers();
+        String protocol = h.get(HttpHeaderNames.UPGRADE, e.upgrade);
+        HopByHopHeaders.strip(h);
+        h.set(HttpHeaderNames.UPGRADE, protocol);
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        e.backend = null;
+        e.server = null;
+        ex = null;
+        finish(e, 101);
+
+        Channel backend = c.channel();
+        long idleNanos = e.config.config().limits().tunnelIdleTimeout().toNanos();
+        // The 101 is encoded as it is written, before the codec leaves the pipeline.
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
+                io.netty.buffer.Unpooled.EMPTY_BUFFER, h, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+        Tunnel tunnel = Tunnel.open(ctx.channel(), backend, idleNanos, server.state()::requestEnded);
+        ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
+        if (connection != null) {
+            connection.onDrain(tunnel::close);
+        }
+        ChannelPipeline p = ctx.pipeline();
+        p.remove(HandlerNames.FLOW_CONTROL);
+        p.remove(this);
+        p.remove(HandlerNames.HTTP_CODEC);
+        c.detach();
+        log.debug("client {} {} {}: upgraded to {} with {}", remote, e.method, e.uri, protocol, server.label());
+        tunnel.start();
+    }
+
     private void finish(Exchange e, int status) {
         long nanos = System.nanoTime() - e.startNanos;
         Site site = e.site;
@@ -773,7 +980,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
             accessLog.log(new AccessLogEntry(NetUtil.toAddressString(remote.getAddress()), System.currentTimeMillis(),
-                    e.method.name(), e.uri, e.clientVersion.text(), status, e.responseBytes, e.referer, e.userAgent,
+                    e.method.name(), e.uri, e.protocol, status, e.responseBytes, e.referer, e.userAgent,
                     e.source, e.upstreamLabel, nanos, e.upstreamNanos));
         }
     }

@@ -36,6 +36,7 @@ public final class RuntimeConfig {
     private final Router<Site> router;
     private final Map<String, UpstreamGroup> upstreams;
     private final Map<String, RequestMetrics> unrouted;
+    private final Map<String, ListenerConfig> listeners;
 
     private RuntimeConfig(Snapshot snapshot, Router<Site> router, Map<String, UpstreamGroup> upstreams,
                           Map<String, RequestMetrics> unrouted) {
@@ -43,6 +44,14 @@ public final class RuntimeConfig {
         this.router = router;
         this.upstreams = upstreams;
         this.unrouted = unrouted;
+        Map<String, ListenerConfig> byName = new HashMap<>();
+        snapshot.config().listeners().forEach(l -> byName.put(l.name(), l));
+        this.listeners = Map.copyOf(byName);
+    }
+
+    /** Listener {@code name} as this config has it, or null (a listener the config removed, still draining). */
+    public ListenerConfig listener(String name) {
+        return listeners.get(name);
     }
 
     /**

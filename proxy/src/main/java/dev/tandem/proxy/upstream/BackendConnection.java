@@ -20,6 +20,9 @@ import java.io.IOException;
  */
 public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
+    /** The name of the HTTP codec in a server connection's pipeline. */
+    static final String HTTP_CODEC = "http";
+
     private final BackendPool pool;
     private Channel channel;
     private BackendListener listener;
@@ -62,6 +65,19 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Takes this connection out of HTTP for good (a {@code 101 Switching Protocols}): the request lets go of it,
+     * and it never returns to a pool. The caller puts its own handler at the end of the pipeline first, then
+     * calls this, which removes the HTTP codec and this handler; bytes the codec read past the 101 go on to the
+     * caller's handler.
+     */
+    public Channel detach() {
+        listener = null;
+        channel.pipeline().remove(this);
+        channel.pipeline().remove(HTTP_CODEC);
+        return channel;
+    }
+
     long idleSince() {
         return idleSince;
     }
@@ -81,6 +97,14 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         if (l == null) {
             ReferenceCountUtil.release(msg);
             ctx.close();
+            return;
+        }
+        if (!(msg instanceof HttpObject)) {
+            // Raw bytes: the server switched protocols (101) for a request that did not ask to.
+            ReferenceCountUtil.release(msg);
+            listener = null;
+            ctx.close();
+            l.onFailure(this, FailureKind.INVALID_RESPONSE, new IOException("101 Switching Protocols without an Upgrade request"));
             return;
         }
         DecoderResult result = ((HttpObject) msg).decoderResult();

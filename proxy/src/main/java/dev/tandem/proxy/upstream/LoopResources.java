@@ -74,7 +74,7 @@ public final class LoopResources {
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
                                 .setMaxChunkSize(MAX_CHUNK);
-                        ch.pipeline().addLast("http", new HttpClientCodec(decoder, false, false));
+                        ch.pipeline().addLast(BackendConnection.HTTP_CODEC, new HttpClientCodec(decoder, false, false));
                         ch.pipeline().addLast("backend", new BackendConnection(pool));
                     }
                 });

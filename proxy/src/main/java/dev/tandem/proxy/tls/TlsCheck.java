@@ -1,0 +1,77 @@
+package dev.tandem.proxy.tls;
+
+import dev.tandem.conf.CertificateConfig;
+import dev.tandem.conf.ConfigCheck;
+import dev.tandem.conf.ConfigError;
+import dev.tandem.conf.ListenerConfig;
+import dev.tandem.conf.Snapshot;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks every listener's certificates as {@code tandem check}, start-up and reloads see them: each file
+ * exists and is PEM, the key is supported and matches its certificate (errors, at the {@code cert} or
+ * {@code key} entry of the config). An expired certificate, or one not yet valid, is a warning: it is still
+ * served, because refusing the whole config would take every other site down with it.
+ */
+public final class TlsCheck implements ConfigCheck {
+
+    private final Clock clock;
+
+    public TlsCheck(Clock clock) {
+        this.clock = clock;
+    }
+
+    public TlsCheck() {
+        this(Clock.systemUTC());
+    }
+
+    @Override
+    public List<ConfigError> check(Snapshot snapshot) {
+        return run(snapshot, false);
+    }
+
+    @Override
+    public List<ConfigError> warnings(Snapshot snapshot) {
+        return run(snapshot, true);
+    }
+
+    private List<ConfigError> run(Snapshot snapshot, boolean warnings) {
+        List<ConfigError> out = new ArrayList<>();
+        List<ListenerConfig> listeners = snapshot.config().listeners();
+        Instant now = clock.instant();
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerConfig l = listeners.get(i);
+            if (l.tls().isEmpty()) {
+                continue;
+            }
+            List<CertificateConfig> certs = l.tls().get().certificates();
+            for (int j = 0; j < certs.size(); j++) {
+                String at = "listeners[" + i + "].tls.certificates[" + j + "]";
+                CertificateConfig c = certs.get(j);
+                try {
+                    LoadedCertificate loaded = CertificateFiles.load(c);
+                    if (warnings) {
+                        if (loaded.notAfter().isBefore(now)) {
+                            out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert()
+                                    + ": the certificate for " + loaded.name() + " expired at " + loaded.notAfter()
+                                    + " (served all the same)"));
+                        } else if (loaded.leaf().getNotBefore().toInstant().isAfter(now)) {
+                            out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert()
+                                    + ": the certificate for " + loaded.name() + " is not valid before "
+                                    + loaded.leaf().getNotBefore().toInstant() + " (served all the same)"));
+                        }
+                    }
+                } catch (CertificateProblem e) {
+                    if (!warnings) {
+                        String key = e.file().equals(c.key()) && !e.file().equals(c.cert()) ? ".key" : ".cert";
+                        out.add(snapshot.sources().error(at + key, at + key + ": " + e.getMessage()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
