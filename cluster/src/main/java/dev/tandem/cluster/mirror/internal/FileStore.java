@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -104,8 +105,26 @@ public final class FileStore {
 
     /** Opens a new temporary file beside {@code target} for writing, creating missing parent directories. */
     public static FileChannel createTemp(Path temp) throws IOException {
-        Files.createDirectories(temp.getParent());
+        createDirectories(temp.getParent());
         return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents, durably: the entry of each new directory is flushed in its
+     * parent, or a crash could lose a directory whose files the state file then says are here.
+     */
+    static void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        ArrayDeque<Path> missing = new ArrayDeque<>();
+        for (Path p = dir; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            missing.push(p);
+        }
+        Files.createDirectories(dir);
+        for (Path p : missing) {
+            fsyncDirectory(p.getParent());
+        }
     }
 
     /**
