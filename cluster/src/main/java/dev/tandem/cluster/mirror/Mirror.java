@@ -94,6 +94,11 @@ public final class Mirror implements AutoCloseable {
             public void filesChanged(List<Path> files) {
                 listener.filesChanged(files);
             }
+
+            @Override
+            public void batchInPlace() {
+                listener.batchInPlace();
+            }
         }, new MirrorMetrics(b.meters), b.clock);
     }
 
@@ -175,6 +180,14 @@ public final class Mirror implements AutoCloseable {
                 + wait.toMillis() + " ms: going on without"), wait.toMillis(), TimeUnit.MILLISECONDS);
         log.info("mirror: node {} on TCP {}, {} peer(s), paths {}", b.node, server.localAddress(), peers.size(),
                 engine.roots().all().stream().map(r -> r.path().toString()).toList());
+    }
+
+    /**
+     * Whether the config file this node runs is among the mirrored paths: the mirror then validates its edits,
+     * sends them and asks for the reloads ({@link MirrorListener#configChanged}).
+     */
+    public boolean mirrorsConfigFile() {
+        return engine.configKey() != null;
     }
 
     /** The address the mirror listens on. */

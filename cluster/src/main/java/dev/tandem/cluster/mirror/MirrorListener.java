@@ -15,7 +15,18 @@ public interface MirrorListener {
     default void configChanged(Path file, String cause) {
     }
 
-    /** Files other than the config were written or deleted by the mirror (caches of them are stale). */
+    /**
+     * Files other than the config were written or deleted by the mirror (caches of them are stale). Called as
+     * each file is in place, so that a static file is served new at once.
+     */
     default void filesChanged(List<Path> files) {
+    }
+
+    /**
+     * Everything a peer sent in one round is in place, and {@link #filesChanged} has been told of all of it:
+     * the moment to read again files that only make sense together, such as a certificate and its key (one
+     * without the other does not load). Called only when files changed since the last call.
+     */
+    default void batchInPlace() {
     }
 }

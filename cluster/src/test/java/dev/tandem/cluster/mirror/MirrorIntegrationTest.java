@@ -309,4 +309,27 @@ class MirrorIntegrationTest {
         assertNull(nodes.get("b").statusNow().configRejected());
         assertTrue(nodes.configEvents.get("b").contains("from a"));
     }
+
+    @Test
+    void filesThatGoTogetherAreToldAsOneBatchOnceAllAreInPlace() throws Exception {
+        nodes = new MirrorNodes(base, "a", "b");
+        nodes.start("a");
+        nodes.start("b");
+        nodes.awaitFirstSync();
+        // a certificate renewed with a new key: neither loads without the other
+        Path staged = Files.createDirectories(base.resolve("staged"));
+        Files.writeString(staged.resolve("site.pem"), "certificate 2");
+        Files.writeString(staged.resolve("site.key"), "key 2");
+        Files.move(staged.resolve("site.pem"), nodes.certs("a").resolve("site.pem"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staged.resolve("site.key"), nodes.certs("a").resolve("site.key"), StandardCopyOption.ATOMIC_MOVE);
+        Path pem = nodes.certs("b").toRealPath().resolve("site.pem");
+        Path key = nodes.certs("b").toRealPath().resolve("site.key");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> nodes.batches.get("b").stream()
+                .anyMatch(seen -> seen.contains(pem) && seen.contains(key)));
+        assertEquals("certificate 2", read(pem));
+        assertEquals("key 2", read(key));
+        // told after the files of the batch, never before any was
+        assertFalse(nodes.batches.get("b").get(0).isEmpty());
+        assertTrue(nodes.batches.get("a").isEmpty(), "nothing was received on a");
+    }
 }

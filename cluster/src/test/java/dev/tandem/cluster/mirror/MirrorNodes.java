@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -54,6 +55,8 @@ final class MirrorNodes implements AutoCloseable {
     final Map<String, MeterRegistry> meters = new LinkedHashMap<>();
     final Map<String, List<String>> configEvents = new LinkedHashMap<>();
     final Map<String, List<Path>> fileEvents = new LinkedHashMap<>();
+    /** Per node, at each {@link MirrorListener#batchInPlace}: the files it had been told of until then. */
+    final Map<String, List<Set<Path>>> batches = new LinkedHashMap<>();
     /** Per node: content the node's config check refuses beyond the parser's (a check that differs per node). */
     final Map<String, Predicate<String>> refuse = new LinkedHashMap<>();
     private Duration debounce = Duration.ofMillis(20);
@@ -70,6 +73,7 @@ final class MirrorNodes implements AutoCloseable {
             Files.writeString(config(names[i]), CONFIG.formatted(8001));
             configEvents.put(names[i], new CopyOnWriteArrayList<>());
             fileEvents.put(names[i], new CopyOnWriteArrayList<>());
+            batches.put(names[i], new CopyOnWriteArrayList<>());
         }
         this.cluster = new ClusterConfig(nodes, port, Path.of("unused.key"), Duration.ofMillis(100), true, Duration.ZERO,
                 List.of(), List.of(), Optional.empty(), Optional.of(new MirrorConfig(List.of(Path.of("x")))));
@@ -144,6 +148,11 @@ final class MirrorNodes implements AutoCloseable {
                     @Override
                     public void filesChanged(List<Path> files) {
                         fileEvents.get(node).addAll(files);
+                    }
+
+                    @Override
+                    public void batchInPlace() {
+                        batches.get(node).add(Set.copyOf(fileEvents.get(node)));
                     }
                 })
                 .build();

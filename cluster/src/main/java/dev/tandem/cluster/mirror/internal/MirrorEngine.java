@@ -80,6 +80,9 @@ public final class MirrorEngine {
         void configChanged(Path file, String cause);
 
         void filesChanged(List<Path> files);
+
+        /** Everything a peer sent in one round is in place (after the {@link #filesChanged} of its files). */
+        void batchInPlace();
     }
 
     /** The settings of one engine. */
@@ -90,11 +93,14 @@ public final class MirrorEngine {
     private static final class Fetch {
         final Entry entry;
         SessionState from;
+        /** The connection whose progress counts this file (the first to offer it). */
+        final SessionState counted;
         final ArrayDeque<SessionState> alternates = new ArrayDeque<>();
 
         Fetch(Entry entry, SessionState from) {
             this.entry = entry;
             this.from = from;
+            this.counted = from;
         }
     }
 
@@ -149,6 +155,12 @@ public final class MirrorEngine {
 
         boolean syncing() {
             return filesDone < filesTotal;
+        }
+
+        /** Bytes of the files done, and of the one being received (a large file moves the progress too). */
+        long bytesDoneNow() {
+            Receiving r = rx;
+            return bytesDone + (r == null || r.discard != null ? 0 : Math.min(r.written, r.entry.size()));
         }
     }
 
@@ -210,6 +222,8 @@ public final class MirrorEngine {
     private ScheduledFuture<?> persistTimer;
     private final List<Entry> outgoing = new ArrayList<>();
     private final List<Path> changedFiles = new ArrayList<>();
+    /** Files were reported changed since the last {@link Events#batchInPlace}. */
+    private boolean changedSinceBatch;
     private final Set<Path> dirsToSync = new HashSet<>();
     /** Files this engine renamed into place, with their stat then: the watcher's event for them is no edit. */
     private final Map<Path, FileStore.Stat> installed = new HashMap<>();
@@ -441,19 +455,43 @@ public final class MirrorEngine {
                 }
             }
         }
-        if (!changedFiles.isEmpty()) {
-            List<Path> files = List.copyOf(changedFiles);
-            changedFiles.clear();
-            try {
-                events.filesChanged(files);
-            } catch (RuntimeException e) {
-                log.warn("mirror: files-changed listener failed", e);
-            }
-        }
+        deliverChangedFiles();
         if (table.changes() != savedChanges) {
             summaryDirty = true;
             statusDirty = true;
             schedulePersist();
+        }
+    }
+
+    /** Tells the node of the files written or deleted since it was last told. */
+    private void deliverChangedFiles() {
+        if (changedFiles.isEmpty()) {
+            return;
+        }
+        List<Path> files = List.copyOf(changedFiles);
+        changedFiles.clear();
+        changedSinceBatch = true;
+        try {
+            events.filesChanged(files);
+        } catch (RuntimeException e) {
+            log.warn("mirror: files-changed listener failed", e);
+        }
+    }
+
+    /**
+     * A round is complete: files that go together (a certificate and its key) are all in place now, and the
+     * node may read them again as a whole rather than one at a time.
+     */
+    private void batchInPlace() {
+        deliverChangedFiles();
+        if (!changedSinceBatch) {
+            return;
+        }
+        changedSinceBatch = false;
+        try {
+            events.batchInPlace();
+        } catch (RuntimeException e) {
+            log.warn("mirror: batch listener failed", e);
         }
     }
 
@@ -1012,7 +1050,11 @@ public final class MirrorEngine {
                     st.roundKeys.add(e.key());
                     continue;
                 }
-                fetches.put(e.key(), new Fetch(e, st));
+                Fetch superseded = fetches.put(e.key(), new Fetch(e, st));
+                if (superseded != null) {
+                    superseded.counted.filesDone++;
+                    superseded.counted.bytesDone += superseded.entry.size();
+                }
                 st.roundKeys.add(e.key());
                 want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
                 if (st.filesDone >= st.filesTotal) {
@@ -1128,6 +1170,7 @@ public final class MirrorEngine {
                             data.readBytes(rx.ch, rx.written, n);
                         }
                         rx.written += n;
+                        progress(st);
                     } catch (IOException ex) {
                         writeFailed(st, rx, ex);
                     }
@@ -1433,9 +1476,6 @@ public final class MirrorEngine {
         }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
-        st.filesDone++;
-        st.bytesDone += e.size();
-        progress(st);
         refused.clear();
         if (e.key().equals(configKey)) {
             if (parked != null && parked.rx.entry.key().equals(e.key())) {
@@ -1545,6 +1585,10 @@ public final class MirrorEngine {
             }
         }
         fetches.remove(key);
+        // Done, for the progress, whatever became of it (in place, kept as a conflict, no longer offered).
+        f.counted.filesDone++;
+        f.counted.bytesDone += entry.size();
+        progress(f.counted);
         for (SessionState st : sessions.values()) {
             st.roundKeys.remove(key);
             for (Round r : st.rounds) {
@@ -1567,6 +1611,7 @@ public final class MirrorEngine {
         while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
             Round r = st.rounds.poll();
             syncDirs();
+            batchInPlace();
             st.session.done(r.round);
             if (r.full && !st.firstFullDone) {
                 st.firstFullDone = true;
@@ -1584,12 +1629,13 @@ public final class MirrorEngine {
         }
     }
 
+    /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
     private void progress(SessionState st) {
         long now = System.nanoTime();
         if (st.syncing() && now - st.progressLoggedAt > PROGRESS_LOG_EVERY.toNanos()) {
             st.progressLoggedAt = now;
             log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
-                    bytes(st.bytesDone), bytes(st.bytesTotal));
+                    bytes(st.bytesDoneNow()), bytes(st.bytesTotal));
         }
         statusDirty = true;
     }
@@ -1735,7 +1781,7 @@ public final class MirrorEngine {
             MirrorStatus.Progress progress = null;
             for (SessionState st : sessions.values()) {
                 if (st.peer.equals(p.name) && st.filesTotal > 0) {
-                    progress = new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDone, st.bytesTotal);
+                    progress = new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal);
                 }
             }
             double lag = p.inSync ? 0 : (now - (p.lastSync == 0 ? boot : p.lastSync)) / 1000.0;
