@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,7 @@ final class Node implements AutoCloseable {
     private volatile ConfigWatcher watcher;
     private volatile ClusterService cluster;
     private volatile MirrorService mirror;
+    private final MirroredCertificates certificates;
     private boolean stopped;
 
     private Node(Path configFile, Transport transport, String name) {
@@ -62,6 +64,7 @@ final class Node implements AutoCloseable {
         this.name = name;
         this.started = Instant.now();
         this.proxy = new ProxyServer(transport, meters);
+        this.certificates = new MirroredCertificates(proxy);
     }
 
     /** Loads {@code configFile} and starts serving it on {@code transport}. */
@@ -95,18 +98,18 @@ final class Node implements AutoCloseable {
             AdminApi.addRoutes(node);
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
-            node.watchIfNoMirror(snapshot);
             if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
                 node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation, transport,
                         node.meters, node.mirrorListener());
                 MirrorAdmin.add(node, node.mirror.mirror());
             }
+            node.watchUnlessMirrored();
             if (clusterConfig.isPresent()) {
                 // A backup takes a VIP over cold otherwise: warm the request path before joining.
                 Warmup.run(snapshot, transport);
                 // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
                 node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
-                        node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.mirror.mirror().firstSync());
+                        node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.firstSyncInForce());
                 ClusterAdmin.add(node, node.cluster);
             }
         } catch (IOException | RuntimeException e) {
@@ -118,7 +121,10 @@ final class Node implements AutoCloseable {
 
     /**
      * What the mirror changed here: a config (edited here or received, validated either way) is reloaded as
-     * a file change is (nothing happens when its text is the one in force); static files are looked up again.
+     * a file change is (nothing happens when its text is the one in force); static files are looked up again
+     * at once; certificates and keys of the TLS listeners in force are read again once the round that brought
+     * them is complete (a new certificate and its new key arrive one after the other, and neither loads
+     * without the other).
      */
     private MirrorListener mirrorListener() {
         return new MirrorListener() {
@@ -133,8 +139,39 @@ final class Node implements AutoCloseable {
             @Override
             public void filesChanged(List<Path> files) {
                 proxy.files().invalidate(files);
+                ConfigReloader r = reloader;
+                if (r != null) {
+                    certificates.changed(r.current(), files);
+                }
+            }
+
+            @Override
+            public void batchInPlace() {
+                ConfigReloader r = reloader;
+                if (r != null && certificates.pending()) {
+                    try {
+                        r.onControlThread(() -> certificates.reload(r.current()));
+                    } catch (RejectedExecutionException e) {
+                        // stopping
+                    }
+                }
             }
         };
+    }
+
+    /**
+     * Completes once the mirror's first sync is over and what it brought is in force: the config reload and
+     * the certificate reloads it queued on the control thread have run. The elections wait for this.
+     */
+    private CompletableFuture<Void> firstSyncInForce() {
+        return mirror.mirror().firstSync().thenCompose(outcome -> {
+            try {
+                return reloader.onControlThread(() -> log.info("mirror: first sync ({}), and what it brought, in force",
+                        outcome));
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.completedFuture(null);
+            }
+        });
     }
 
     /** The mirror of this node, if its config has one. */
@@ -171,15 +208,17 @@ final class Node implements AutoCloseable {
             admin.rebind(oldAdmin);
             throw e;
         }
-        watchIfNoMirror(snapshot);
+        watchUnlessMirrored();
     }
 
     /**
-     * Watches the config file unless a mirror is configured: the mirror writes the file and asks for the
-     * reload itself, and a second path would reload the same change twice.
+     * Watches the config file unless the mirror (as started: its paths change at the next restart) covers it:
+     * the mirror then writes the file and asks for the reload itself, and a second path would reload the same
+     * change twice. A mirror of other paths leaves the config file to this watcher.
      */
-    private synchronized void watchIfNoMirror(Snapshot snapshot) {
-        boolean mirrored = snapshot.config().cluster().flatMap(c -> c.mirror()).isPresent();
+    private synchronized void watchUnlessMirrored() {
+        MirrorService m = mirror;
+        boolean mirrored = m != null && m.mirror().mirrorsConfigFile();
         if (mirrored && watcher != null) {
             watcher.close();
             watcher = null;

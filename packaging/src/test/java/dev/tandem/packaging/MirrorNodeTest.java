@@ -7,14 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.proxy.transport.Transport;
+import dev.tandem.testkit.TestCertificates;
+import java.math.BigInteger;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two nodes in this process, each with its own directory and config file (the same text), a cluster without
- * VIPs over loopback (127.0.0.41 and .42) and a mirror of the config and a static root: what the mirror does
- * to a running node (reload, static files served at once, status, the CLI's table).
+ * VIPs over loopback (127.0.0.41 and .42) and a mirror of the config, a static root and (with TLS) the
+ * certificates: what the mirror does to a running node (reload, static files served at once, certificates
+ * served anew, status, the CLI's table).
  */
 class MirrorNodeTest {
 
@@ -61,16 +69,20 @@ class MirrorNodeTest {
     }
 
     private String config(TestBackend backend) {
+        return config(backend, "[tandem.yaml, www]");
+    }
+
+    private String config(TestBackend backend, String paths) {
         return TestNodes.config("- { address: \"" + backend.address() + "\" }", """
                 cluster:
                   nodes: {a: 127.0.0.41, b: 127.0.0.42}
                   port: %d
                   secret_file: cluster.key
                   mirror:
-                    paths: [tandem.yaml, www]
+                    paths: %s
                     state_dir: state
                     debounce: 20ms
-                """.formatted(port)).replace("""
+                """.formatted(port, paths)).replace("""
                     upstream: web
                 """, """
                     upstream: web
@@ -156,8 +168,78 @@ class MirrorNodeTest {
                 .until(() -> get(a, "/").equals("one") && get(b, "/").equals("one"));
         String table = StatusCommand.StatusTable.render(TestNodes.status(a));
         assertTrue(table.contains("edited here, not valid: not sent, not applied"), table);
+        // every error, at its place in the file: FILE:LINE:COL: message
+        String file = dir.resolve("a/tandem.yaml").toRealPath().toString();
+        assertTrue(table.lines().anyMatch(l -> l.strip().startsWith(file + ":7:") && l.contains("'wbe'")), table);
         String metrics = TestNodes.get(TestNodes.adminUrl(a, "/metrics")).body();
         assertTrue(metrics.contains("tandem_mirror_rejected_total{reason=\"invalid_config\"} 1.0"), metrics);
         assertNotNull(mirror(b).get("paths"));
+    }
+
+    /** A TLS listener serving {@code certs/site.pem} for site.test, beside the plain one. */
+    private String tlsConfig(TestBackend backend) {
+        return config(backend, "[tandem.yaml, www, certs]").replace("""
+                listeners:
+                  - name: http
+                    bind: 127.0.0.1:0
+                """, """
+                listeners:
+                  - name: http
+                    bind: 127.0.0.1:0
+                  - name: https
+                    bind: 127.0.0.1:0
+                    tls:
+                      certificates:
+                        - { cert: certs/site.pem, key: certs/site.key }
+                """);
+    }
+
+    /** The serial number of the certificate node {@code n} serves for site.test. */
+    private static BigInteger servedSerial(Node n, SSLContext client) throws Exception {
+        int https = n.proxy().boundAddress("https").getPort();
+        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", https)) {
+            SSLParameters p = s.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName("site.test")));
+            s.setSSLParameters(p);
+            s.setSoTimeout(5000);
+            s.startHandshake();
+            return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
+    }
+
+    @Test
+    void aCertificateReplacedOnOneNodeIsServedByTheOther() throws Exception {
+        TestCertificates ca = TestCertificates.authority("Mirror test CA");
+        TestCertificates.Issued first = ca.issue("site.test", "site.test");
+        for (String n : List.of("a", "b")) {
+            Path certs = Files.createDirectories(dir.resolve(n).resolve("certs"));
+            first.write(certs.resolve("site.pem"), certs.resolve("site.key"));
+        }
+        a = start("a", tlsConfig(one));
+        b = start("b", tlsConfig(one));
+        await().atMost(20, TimeUnit.SECONDS).until(() -> mirror(a).get("first_sync") != null
+                && mirror(b).get("first_sync") != null);
+        assertEquals(first.certificate().getSerialNumber(), servedSerial(b, ca.clientContext()));
+
+        // renewed on a, with a new key: b serves it, without a restart or a reload of its config
+        TestCertificates.Issued second = ca.issue("site.test", "site.test");
+        second.write(dir.resolve("a/certs/site.pem"), dir.resolve("a/certs/site.key"));
+        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
+                .until(() -> second.certificate().getSerialNumber().equals(servedSerial(b, ca.clientContext())));
+        assertEquals(Files.readString(dir.resolve("a/certs/site.key")), Files.readString(dir.resolve("b/certs/site.key")));
+        assertEquals(1L, ((Number) ((Map<?, ?>) TestNodes.status(b).get("config")).get("version")).longValue(),
+                "the certificate alone changed: no config reload");
+        assertEquals(second.certificate().getSerialNumber(), servedSerial(a, ca.clientContext()));
+        String metrics = TestNodes.get(TestNodes.adminUrl(b, "/metrics")).body();
+        assertTrue(metrics.contains("tandem_tls_certificate_reloads_total{listener=\"https\",result=\"ok\"}"), metrics);
+    }
+
+    @Test
+    void aMirrorOfOtherPathsLeavesTheConfigFileToTheNodesOwnWatcher() throws Exception {
+        a = start("a", config(one, "[www]"));
+        await().atMost(20, TimeUnit.SECONDS).until(() -> mirror(a).get("first_sync") != null);
+        assertTrue(a.watching(), "the mirror does not cover the config file: the node watches it");
+        TestNodes.replaceFile(dir.resolve("a/tandem.yaml"), config(two, "[www]"));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> get(a, "/").equals("two"));
     }
 }
