@@ -209,6 +209,8 @@ public final class MirrorEngine {
     private final Duration scanInterval;
     private final ScheduledExecutorService thread;
     private final ExecutorService flusher;
+    /** Writes the state file (after flushing the directories it vouches for), in order, off {@link #thread}. */
+    private final ExecutorService stateWriter;
     private final long boot;
     private final AtomicInteger generation = new AtomicInteger();
 
@@ -273,6 +275,11 @@ public final class MirrorEngine {
         AtomicInteger n = new AtomicInteger();
         this.flusher = Executors.newFixedThreadPool(Math.max(1, s.flushThreads()), r -> {
             Thread t = new Thread(r, "tandem-mirror-flush-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.stateWriter = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tandem-mirror-state");
             t.setDaemon(true);
             return t;
         });
@@ -375,6 +382,8 @@ public final class MirrorEngine {
                     flusher.shutdown();
                     flusher.awaitTermination(10, TimeUnit.SECONDS);
                     persistNow();
+                    stateWriter.shutdown();
+                    stateWriter.awaitTermination(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
@@ -391,12 +400,14 @@ public final class MirrorEngine {
         }
         thread.shutdownNow();
         flusher.shutdownNow();
+        stateWriter.shutdownNow();
     }
 
     /** Stops at once, as a crash would: nothing more is written (temporary files stay behind). */
     public void halt() {
         thread.shutdownNow();
         flusher.shutdownNow();
+        stateWriter.shutdownNow();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -1483,7 +1494,7 @@ public final class MirrorEngine {
                 parked = null;
             }
             configRefused = null;
-            syncDirs();
+            // (Its directory is flushed with the round's, after the reload is asked for: a reader already sees it.)
             log.info("mirror: {} from {}: config version {} in place", target, st.peer, e.label());
             notifyConfig(target, "from " + st.peer);
         } else {
@@ -1682,17 +1693,43 @@ public final class MirrorEngine {
         }
     }
 
-    /** Writes the state file, once the renames it records are durable. */
+    /**
+     * Writes the state file, once the renames it records are durable: the table is taken here, the directories
+     * are flushed and the file written on the state writer, so that a slow disk (a flush waits for everything
+     * else the file system has to write) does not hold up this thread and the edits behind it.
+     */
     private void persistNow() {
-        syncDirs();
-        if (table.changes() == savedChanges) {
+        if (table.changes() == savedChanges && dirsToSync.isEmpty()) {
             return;
         }
+        List<Path> dirs = new ArrayList<>(dirsToSync);
+        dirsToSync.clear();
+        byte[] content = table.changes() == savedChanges ? null : stateFile.render(table);
+        savedChanges = table.changes();
         try {
-            stateFile.save(table);
-            savedChanges = table.changes();
-        } catch (IOException e) {
-            log.warn("mirror: cannot write {}: {}", stateFile.path(), e.toString());
+            stateWriter.execute(() -> {
+                for (Path d : dirs) {
+                    try {
+                        FileStore.fsyncDirectory(d);
+                    } catch (IOException e) {
+                        log.warn("mirror: cannot flush {}: {}", d, e.toString());
+                    }
+                }
+                if (content == null) {
+                    return;
+                }
+                try {
+                    stateFile.write(content);
+                } catch (IOException e) {
+                    log.warn("mirror: cannot write {}: {}", stateFile.path(), e.toString());
+                    exec(() -> {
+                        savedChanges = -1;
+                        schedulePersist();
+                    });
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // halted
         }
     }
 

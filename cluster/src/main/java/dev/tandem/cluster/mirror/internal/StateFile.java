@@ -35,6 +35,17 @@ public final class StateFile {
 
     /** Writes {@code table} (creating the directory if needed). */
     public void save(MirrorTable table) throws IOException {
+        write(render(table));
+    }
+
+    /** Writes what {@link #render} made (creating the directory if needed), atomically and durably. */
+    public void write(byte[] content) throws IOException {
+        Files.createDirectories(file.getParent());
+        FileStore.writeAtomically(file, content, 0600);
+    }
+
+    /** The state file's content for {@code table}. */
+    public byte[] render(MirrorTable table) {
         StringBuilder b = new StringBuilder(64 + table.size() * 200);
         b.append(HEADER).append('\n');
         for (MirrorTable.Local l : table.all()) {
@@ -56,8 +67,7 @@ public final class StateFile {
             b.append('\t').append(esc(c.keptAs().toString())).append('\t').append(esc(c.winner())).append('\t')
                     .append(c.at()).append('\n');
         }
-        Files.createDirectories(file.getParent());
-        FileStore.writeAtomically(file, b.toString().getBytes(StandardCharsets.UTF_8), 0600);
+        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
