@@ -224,6 +224,8 @@ public final class MirrorEngine {
     private ScheduledFuture<?> persistTimer;
     private final List<Entry> outgoing = new ArrayList<>();
     private final List<Path> changedFiles = new ArrayList<>();
+    /** The config file, when an edit of it made here became a version in this task (reloaded after the offer). */
+    private Path configEditedHere;
     /** Files were reported changed since the last {@link Events#batchInPlace}. */
     private boolean changedSinceBatch;
     private final Set<Path> dirsToSync = new HashSet<>();
@@ -465,6 +467,12 @@ public final class MirrorEngine {
                     p.link.offer(batch);
                 }
             }
+        }
+        if (configEditedHere != null) {
+            // after the offer: the reload here does not hold up the peers' copies (they reload it too)
+            Path p = configEditedHere;
+            configEditedHere = null;
+            notifyConfig(p, "edited here");
         }
         deliverChangedFiles();
         if (table.changes() != savedChanges) {
@@ -763,8 +771,8 @@ public final class MirrorEngine {
         table.put(e, s, now);
         outgoing.add(e);
         if (config && started) {
-            // (At start the node has just loaded the file: nothing to reload.)
-            notifyConfig(path, "edited here");
+            // (At start the node has just loaded the file: nothing to reload.) Asked for once the edit is offered.
+            configEditedHere = path;
         }
         return Refresh.CHANGED;
     }
