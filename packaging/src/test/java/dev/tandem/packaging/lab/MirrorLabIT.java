@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -136,18 +137,65 @@ class MirrorLabIT {
         Files.move(tmp, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * In the client's namespace (the file system is the host's): an editor's save of {@code text} over n1's
+     * config, then a request to n2 every 5 ms, each on a new connection, until n2 answers {@code expected}.
+     * Prints the milliseconds from the rename to the end of that answer, or {@code timeout} after 10 s. One
+     * process, so that what is timed is the mirror, not the start of a client per request.
+     */
+    private static final String SAVE_AND_POLL = """
+            import os, socket, sys, time
+            config, text, host, expected = sys.argv[1:5]
+            tmp = os.path.join(os.path.dirname(config), ".tandem.yaml.swp")
+            with open(tmp, "w") as f:
+                f.write(text)
+            t0 = time.monotonic()
+            os.rename(tmp, config)
+            def get():
+                try:
+                    s = socket.create_connection((host, 80), timeout=0.5)
+                    s.settimeout(0.5)
+                    s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n\\r\\n")
+                    data = b""
+                    while True:
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                    s.close()
+                    return data.split(b"\\r\\n\\r\\n", 1)[-1].strip().decode()
+                except OSError:
+                    return ""
+            while time.monotonic() - t0 < 10:
+                if get() == expected:
+                    print("ms=%d" % ((time.monotonic() - t0) * 1000))
+                    sys.exit(0)
+                time.sleep(0.005)
+            print("timeout")
+            """;
+
+    /**
+     * Five edits one after the other, each timed from the rename to n2's first answer by it; the median must be
+     * within a second. (The median, not each: the first edit after a start runs cold code, and the test
+     * machine is shared; the figures over many edits are the benchmark's, benchmarks/scenarios/mirror.sh.)
+     */
     @Test
     void aConfigEditOnOneNodeChangesTheRoutingOfTheOther() throws Exception {
         String before = answer(Lab.NET + ".2");
-        int next = before.equals("one") ? 8002 : 8001;
-        String expected = next == 8002 ? "two" : "one";
-        long t0 = System.nanoTime();
-        save(config(next));
-        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(10))
-                .until(() -> answer(Lab.NET + ".2").equals(expected));
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        log.info("mirror lab: n2 routes by n1's edit {} ms after the rename", millis);
-        assertTrue(millis <= 1000, "n2 routes by the edit within a second: " + millis + " ms" + logs());
+        int next = before.equals("one") ? 8001 : 8002;
+        String expected = before;
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            next = next == 8001 ? 8002 : 8001;
+            expected = next == 8002 ? "two" : "one";
+            String out = lab.output(lab.client, "python3", "-c", SAVE_AND_POLL, work.resolve("n1/tandem.yaml").toString(),
+                    config(next), Lab.NET + ".2", expected);
+            assertTrue(out.startsWith("ms="), "n2 never routed by n1's edit " + (i + 1) + ": " + out + logs());
+            times.add(Long.parseLong(out.substring(3)));
+        }
+        List<Long> sorted = times.stream().sorted().toList();
+        log.info("mirror lab: n2 routes by n1's edits {} ms after the rename (median {} ms)", times, sorted.get(2));
+        assertTrue(sorted.get(2) <= 1000, "n2 routes by an edit within a second: " + times + " ms" + logs());
         assertEquals(expected, answer(Lab.NET + ".1"), "n1, where the edit was made, runs it too");
         assertTrue(Files.readString(work.resolve("n2/tandem.yaml")).contains("127.0.0.1:" + next));
     }
