@@ -89,6 +89,8 @@ class MirrorIntegrationTest {
         nodes.start("b");
         nodes.awaitFirstSync();
         String before = read(nodes.config("b"));
+        nodes.awaitInSync();
+        double sent = nodes.counter("a", "tandem_mirror_files_total", "direction", "sent");
 
         save(nodes.config("a"), "listeners:\n  - {name: http, bind: \"127.0.0.1:0\"}\nupstreams: {web: {servers: []}}\nsitez: []\n");
         await().atMost(5, TimeUnit.SECONDS).until(() -> nodes.get("a").statusNow().configRejected() != null);
@@ -101,6 +103,8 @@ class MirrorIntegrationTest {
         await().during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
                 .until(() -> before.equals(read(nodes.config("b"))));
         assertTrue(nodes.configEvents.get("b").isEmpty());
+        assertEquals(sent, nodes.counter("a", "tandem_mirror_files_total", "direction", "sent"), "nothing sent");
+        assertEquals(0, nodes.counter("b", "tandem_mirror_files_total", "direction", "received"));
 
         // a full scan sees the same invalid file: no second rejection, still not sent
         nodes.get("a").scanNow().get(5, TimeUnit.SECONDS);

@@ -141,6 +141,13 @@ class MirrorSecurityTest {
             // half of it written to a temporary file beside the target...
             await().atMost(5, TimeUnit.SECONDS).until(() -> !noTempFiles());
             assertFalse(Files.exists(target));
+            // the progress of the sync moves with the bytes of the file under way, not only file by file
+            await().atMost(5, TimeUnit.SECONDS).until(() -> {
+                MirrorStatus.Progress g = nodes.get("b").statusNow().peers().stream().filter(x -> x.node().equals("a"))
+                        .findFirst().orElseThrow().receivingProgress();
+                return g != null && g.filesDone() == 0 && g.filesTotal() == 1 && g.bytesDone() == 128 * 1024
+                        && g.bytesTotal() == content.length;
+            });
             p.reset();
         }
         // ...and nothing left of it once the connection is gone
