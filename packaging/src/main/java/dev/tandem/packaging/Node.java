@@ -166,8 +166,8 @@ final class Node implements AutoCloseable {
     private CompletableFuture<Void> firstSyncInForce() {
         return mirror.mirror().firstSync().thenCompose(outcome -> {
             try {
-                return reloader.onControlThread(() -> log.info("mirror: first sync ({}), and what it brought, in force",
-                        outcome));
+                return reloader.onControlThread(() -> log.info("mirror: first sync over ({}), what it brought in force:"
+                        + " elections may begin", outcome));
             } catch (RejectedExecutionException e) {
                 return CompletableFuture.completedFuture(null);
             }

@@ -176,7 +176,7 @@ public final class Mirror implements AutoCloseable {
             }
         }, every, every, TimeUnit.MILLISECONDS);
         Duration wait = b.mirror.syncWait();
-        group.schedule(() -> engine.giveUpFirstSync("first sync: no complete sync with a peer within "
+        group.schedule(() -> engine.giveUpFirstSync("no complete sync with a peer within "
                 + wait.toMillis() + " ms: going on without"), wait.toMillis(), TimeUnit.MILLISECONDS);
         log.info("mirror: node {} on TCP {}, {} peer(s), paths {}", b.node, server.localAddress(), peers.size(),
                 engine.roots().all().stream().map(r -> r.path().toString()).toList());

@@ -10,7 +10,8 @@ import java.util.Map;
  * What {@code tandem status} and {@code /status} show of the mirror, as this node sees it.
  *
  * @param firstSync    how the first sync at start ended ({@code "synced with lb2"}, {@code "no peer reachable"},
- *                     {@code "gave up after 30s"}), or null while it runs: elections wait for it
+ *                     {@code "no complete sync with a peer within 30000 ms: going on without"}), or null while it
+ *                     runs: elections wait for it
  * @param configRejected the last edit of the config file made here that did not validate (not sent, not
  *                     applied), or null when the file on disk is the version in force
  * @param configRefused the last config received from a peer that did not validate here, or null

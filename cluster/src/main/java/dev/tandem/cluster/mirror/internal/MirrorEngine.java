@@ -147,6 +147,8 @@ public final class MirrorEngine {
         long progressLoggedAt;
         long progressStartedAt;
         boolean firstFullDone;
+        /** The end of the sync counted in the fields above was logged. */
+        boolean completeLogged;
 
         SessionState(InboundSession session) {
             this.session = session;
@@ -362,7 +364,7 @@ public final class MirrorEngine {
     /** Ends the first-sync wait (the bound on it ran out). */
     public void giveUpFirstSync(String why) {
         if (firstSync.complete(why)) {
-            log.warn("mirror: {}", why);
+            log.warn("mirror: first sync: {}", why);
             exec(() -> statusDirty = true);
         }
     }
@@ -1078,6 +1080,7 @@ public final class MirrorEngine {
                 want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
                 if (st.filesDone >= st.filesTotal) {
                     st.filesDone = st.filesTotal = st.bytesDone = st.bytesTotal = 0;
+                    st.completeLogged = false;
                     st.progressStartedAt = System.nanoTime();
                     st.progressLoggedAt = st.progressStartedAt;
                 }
@@ -1641,7 +1644,8 @@ public final class MirrorEngine {
                     checkFirstSync();
                 }
             }
-            if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100) {
+            if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100 && !st.completeLogged) {
+                st.completeLogged = true;
                 log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
                         bytes(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
             }
