@@ -130,19 +130,13 @@ EOF
   echo "$dir/haproxy.cfg"
 }
 
-# proxy_conf_tandem NAME PORT [ADMIN_PORT]: writes the config of Tandem (one event loop) in front of
-# BACKEND_PORTS. The admin listener gets a port of its own rather than the default 9090.
+# proxy_conf_tandem NAME PORT: writes the config of Tandem (one event loop) in front of BACKEND_PORTS.
 proxy_conf_tandem() {
-  local name=$1 port=$2 admin=${3:-0} dir p
+  local name=$1 port=$2 dir p
   dir=$(server_dir "$name")
   {
+    tandem_conf_head "$port"
     cat <<EOF
-workers: 1
-listeners:
-  - name: http
-    bind: 127.0.0.1:$port
-sites:
-  - hosts: ["*"]
     upstream: backends
 upstreams:
   backends:
@@ -155,8 +149,6 @@ EOF
     cat <<EOF
     keepalive: 32
 access_log: off
-admin:
-  bind: 127.0.0.1:$admin
 EOF
   } >"$dir/tandem.yaml"
   echo "$dir/tandem.yaml"
@@ -164,12 +156,8 @@ EOF
 
 # proxy_start KIND NAME CPU PORT: generates the config for KIND (nginx, haproxy, tandem) and starts it.
 proxy_start() {
-  local kind=$1 name=$2 cpu=$3 port=$4 conf extra=()
-  if [[ $kind == tandem ]]; then
-    free_port TANDEM_ADMIN_PORT
-    extra=("$TANDEM_ADMIN_PORT")
-  fi
-  conf=$("proxy_conf_$kind" "$name" "$port" "${extra[@]}")
+  local kind=$1 name=$2 cpu=$3 port=$4 conf
+  conf=$("proxy_conf_$kind" "$name" "$port")
   "${kind}_start" "$name" "$cpu" "$conf" "$port"
 }
 

@@ -12,12 +12,14 @@ server_dir() {
 
 # ---- nginx ----
 
-# The main context every nginx config starts with: nginx_main_conf DIR WORKERS
+# The main context every nginx config starts with: nginx_main_conf DIR WORKERS [MASTER_PROCESS]. With
+# MASTER_PROCESS off, nginx is one process: the pid it runs as is all its CPU time, and a kill -9 of it
+# closes its ports.
 nginx_main_conf() {
-  local dir=$1 workers=${2:-1}
+  local dir=$1 workers=${2:-1} master=${3:-on}
   cat <<EOF
 daemon off;
-master_process on;
+master_process $master;
 worker_processes $workers;
 worker_rlimit_nofile 16384;
 pid $dir/nginx.pid;
@@ -86,10 +88,24 @@ tandem_build() {
     [[ -x $TANDEM_DIST/bin/tandem || -f $TANDEM_DIST/bin/tandem ]] || die "TANDEM_DIST=$TANDEM_DIST has no bin/tandem"
     return
   fi
-  log "building Tandem's distribution (mvn -B -q -DskipTests -pl packaging -am package)"
-  run_tracked mvn bash -c 'cd "$1" && exec mvn -B -q -DskipTests -pl packaging -am package' build "$BENCH_REPO" >&2 \
-      || die "the build failed"
+  mvn_package packaging
   TANDEM_DIST=$BENCH_REPO/packaging/target/tandem
+}
+
+# tandem_conf_head PORT: how every Tandem config of ours starts: one event loop, a plain HTTP listener on
+# 127.0.0.1:PORT, the admin listener on a port of its own (not the default 9090), and the site for every
+# host, whose keys (upstream:, static:) the caller writes next, four spaces in.
+tandem_conf_head() {
+  cat <<EOF
+workers: 1
+admin:
+  bind: 127.0.0.1:0
+listeners:
+  - name: http
+    bind: 127.0.0.1:$1
+sites:
+  - hosts: ["*"]
+EOF
 }
 
 # tandem_start NAME CPU CONF PORT: validates the config with `tandem check`, then runs
