@@ -147,7 +147,7 @@ proxy_report() {
       cpu=$(results_median "$runs" proxy "$k" cpu_us_per_req)
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rps" "$p99" "$cpu" \
           "$(ratio "$rps" "$base_rps")" "$(ratio "$cpu" "$base_cpu")" \
-          "$(results_column "$runs" proxy "$k" errors | awk '{ s += $1 } END { print s + 0 }')" \
+          "$(results_sum "$runs" proxy "$k" errors)" \
           "$(results_median "$runs" proxy "$k" sut_cpu_pct)" \
           "$(results_median "$runs" proxy "$k" other_on_sut_core_pct)" \
           "$(results_median "$runs" proxy "$k" load_core_pct)" \
