@@ -12,12 +12,16 @@ server_dir() {
 
 # ---- nginx ----
 
-# The main context every nginx config starts with: nginx_main_conf DIR WORKERS [MASTER_PROCESS]. With
-# MASTER_PROCESS off, nginx is one process: the pid it runs as is all its CPU time, and a kill -9 of it
-# closes its ports.
-nginx_main_conf() {
-  local dir=$1 workers=${2:-1} master=${3:-on}
-  cat <<EOF
+# nginx_conf NAME WORKERS [MASTER_PROCESS] <<<SERVERS: writes the config of the nginx server NAME and
+# prints its path. Its http {} block has what every one of ours has (private temp paths, not
+# /var/lib/nginx; no access log; keep-alive connections not cut after nginx's default 1000 requests), then
+# the lines read on stdin (upstreams, servers). With MASTER_PROCESS off nginx is one process: the pid it
+# runs as is all its CPU time, and a kill -9 of it closes its ports.
+nginx_conf() {
+  local workers=$2 master=${3:-on} dir
+  dir=$(server_dir "$1")
+  {
+    cat <<EOF
 daemon off;
 master_process $master;
 worker_processes $workers;
@@ -27,14 +31,7 @@ error_log $dir/error.log warn;
 events {
     worker_connections 8192;
 }
-EOF
-}
-
-# Lines every http {} block of ours carries: private temp paths (not /var/lib/nginx), no access log,
-# keep-alive connections that are not cut after nginx's default 1000 requests.
-nginx_http_common() {
-  local dir=$1
-  cat <<EOF
+http {
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi;
@@ -45,6 +42,10 @@ nginx_http_common() {
     keepalive_requests 1000000;
     default_type text/plain;
 EOF
+    cat
+    echo "}"
+  } >"$dir/nginx.conf"
+  echo "$dir/nginx.conf"
 }
 
 # nginx_start NAME CPU CONF PORT: checks the config (nginx -t), starts nginx in the foreground pinned to
@@ -63,6 +64,26 @@ nginx_start() {
 }
 
 # ---- HAProxy ----
+
+# haproxy_conf_head DIR: the global and defaults sections of every HAProxy config of ours (one thread,
+# keep-alive both ways). What the caller writes next may add to the defaults, then has the frontend and
+# the backend.
+haproxy_conf_head() {
+  cat <<EOF
+global
+    nbthread 1
+    maxconn 4096
+    pidfile $1/haproxy.pid
+
+defaults
+    mode http
+    option http-keep-alive
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 75s
+EOF
+}
 
 # haproxy_start NAME CPU CONF PORT: checks the config (haproxy -c), starts HAProxy in the foreground
 # (-db) pinned to CPU, waits until PORT listens.

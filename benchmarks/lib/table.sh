@@ -29,18 +29,19 @@ results_sum() {
   results_column "$@" | awk '{ s += $1 } END { print s + 0 }'
 }
 
-# table_print [LEFT_COLUMNS]: reads tab-separated rows on stdin (the first is the header) and prints them
-# aligned, the first LEFT_COLUMNS (default 1) left-aligned and the others right-aligned.
+# table_print [ALIGN]: reads tab-separated rows on stdin (the first is the header) and prints them aligned,
+# column N to the left when letter N of ALIGN is l, else to the right (default: l, only the first column).
 table_print() {
-  awk -F'\t' -v left="${1:-1}" '
+  awk -F'\t' -v align="${1:-l}" '
     { for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } if (NF > nf) nf = NF }
     END {
       for (r = 1; r <= NR; r++) {
         line = ""
         for (i = 1; i <= nf; i++) {
-          fmt = (i == 1 ? "" : "  ") (i <= left ? "%-" : "%") w[i] "s"
+          fmt = (i == 1 ? "" : "  ") (substr(align, i, 1) == "l" ? "%-" : "%") w[i] "s"
           line = line sprintf(fmt, cell[r, i])
         }
+        sub(/ +$/, "", line)
         print line
       }
     }'

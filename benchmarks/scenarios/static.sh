@@ -88,11 +88,7 @@ static_start() {
   dir=$(server_dir "$name")
   case $server in
     nginx)
-      {
-        nginx_main_conf "$dir" 1 off
-        echo "http {"
-        nginx_http_common "$dir"
-        cat <<EOF
+      nginx_conf "$name" 1 off >/dev/null <<EOF
     sendfile on;
     open_file_cache max=10000 inactive=20s;
     open_file_cache_valid 2s;
@@ -101,9 +97,7 @@ static_start() {
         root $STATIC_ROOT;
         default_type application/octet-stream;
     }
-}
 EOF
-      } >"$dir/nginx.conf"
       nginx_start "$name" "$BENCH_CPU_SUT" "$dir/nginx.conf" "$port"
       ;;
     tandem)
@@ -145,7 +139,7 @@ static_report() {
           "$(calc "$t_rps * $size / 1048576")" "$(ratio "$t_rps" "$n_rps")"
       printf '%s\t%s\t%.2f\t%.2f\t%s\n' "$f" "CPU us/request (median)" "$n_cpu" "$t_cpu" "$(ratio "$t_cpu" "$n_cpu")"
     done
-  } | table_print 2
+  } | table_print ll
   printf '\nerrors (socket errors + non-2xx) over all runs: %s\n' "$(results_sum "$runs" errors)"
   printf 'other load on the server core, per run (%%): %s\n' "$(results_column "$runs" other_on_sut_core_pct | paste -sd' ')"
   log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
