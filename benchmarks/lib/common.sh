@@ -147,6 +147,7 @@ run_tracked() {
 # mvn_package MODULE: builds MODULE and the modules it needs from this checkout (package, never install).
 mvn_package() {
   log "building $1 (mvn -B -q -DskipTests -pl $1 -am package)"
+  # shellcheck disable=SC2016  # $1 and $2 are those of bash -c
   run_tracked mvn bash -c 'cd "$1" && exec mvn -B -q -DskipTests -pl "$2" -am package' build "$BENCH_REPO" "$1" >&2 \
       || die "the build failed"
 }
@@ -156,6 +157,7 @@ proc_tree() {
   local pid=$1 child
   [[ -d /proc/$pid ]] || return 0
   echo "$pid"
+  # shellcheck disable=SC2013  # the children files hold pids separated by spaces
   for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
     proc_tree "$child"
   done
@@ -164,12 +166,12 @@ proc_tree() {
 # Stops a process and its descendants: SIGTERM, up to 10 s to go, then SIGKILL. Only the given pid tree.
 stop_tree() {
   local pid=$1 name=${2:-process} pids p waited=0
-  pids=$(proc_tree "$pid")
-  [[ -n $pids ]] || return 0
-  kill -TERM $pids 2>/dev/null || true
+  mapfile -t pids < <(proc_tree "$pid")
+  ((${#pids[@]})) || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
   while ((waited < 100)); do
     local alive=0
-    for p in $pids; do
+    for p in "${pids[@]}"; do
       [[ -d /proc/$p ]] && [[ $(awk '{print $3}' /proc/"$p"/stat 2>/dev/null) != Z ]] && alive=1
     done
     ((alive)) || break
@@ -178,7 +180,7 @@ stop_tree() {
   done
   if ((waited >= 100)); then
     log "$name ($pid) did not stop within 10 s: killing it"
-    kill -KILL $pids 2>/dev/null || true
+    kill -KILL "${pids[@]}" 2>/dev/null || true
   fi
   wait "$pid" 2>/dev/null || true
 }
