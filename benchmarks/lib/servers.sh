@@ -113,9 +113,9 @@ tandem_build() {
   TANDEM_DIST=$BENCH_REPO/packaging/target/tandem
 }
 
-# tandem_conf_head PORT: how every Tandem config of ours starts: one event loop, a plain HTTP listener on
-# 127.0.0.1:PORT, the admin listener on a port of its own (not the default 9090), and the site for every
-# host, whose keys (upstream:, static:) the caller writes next, four spaces in.
+# tandem_conf_head PORT: how every Tandem config of ours starts: one event loop, the admin listener on any
+# free port (not the default 9090, which another node may hold), a plain HTTP listener on 127.0.0.1:PORT,
+# and the site for every host, whose keys (upstream:, static:) the caller writes next, four spaces in.
 tandem_conf_head() {
   cat <<EOF
 workers: 1

@@ -84,11 +84,10 @@ static_measure() {
 # static_start SERVER NAME PORT: writes the config of SERVER (nginx or tandem) serving STATIC_ROOT on PORT and
 # starts it on the server core.
 static_start() {
-  local server=$1 name=$2 port=$3 dir opts=${TANDEM_JAVA_OPTS:-}
-  dir=$(server_dir "$name")
+  local server=$1 name=$2 port=$3 conf dir opts=${TANDEM_JAVA_OPTS:-}
   case $server in
     nginx)
-      nginx_conf "$name" 1 off >/dev/null <<EOF
+      conf=$(nginx_conf "$name" 1 off <<EOF
     sendfile on;
     open_file_cache max=10000 inactive=20s;
     open_file_cache_valid 2s;
@@ -98,9 +97,11 @@ static_start() {
         default_type application/octet-stream;
     }
 EOF
-      nginx_start "$name" "$BENCH_CPU_SUT" "$dir/nginx.conf" "$port"
+      )
+      nginx_start "$name" "$BENCH_CPU_SUT" "$conf" "$port"
       ;;
     tandem)
+      dir=$(server_dir "$name")
       {
         tandem_conf_head "$port"
         cat <<EOF
