@@ -29,6 +29,9 @@ final class ClusterService {
     /** The longest a stop waits for its handover before it gives the VIPs up with priority 0. */
     static final Duration STOP_HANDOVER_LIMIT = Duration.ofSeconds(15);
 
+    /** How long the cluster node may take to leave (last adverts, VIPs released) once the handover is over. */
+    static final Duration LEAVE_LIMIT = Duration.ofSeconds(5);
+
     private final ClusterNode node;
     private final ClusterConfig config;
 
@@ -106,7 +109,7 @@ final class ClusterService {
                 }
             }
         }
-        node.stop(Duration.ofSeconds(5));
+        node.stop(LEAVE_LIMIT);
     }
 
     private static boolean holdsAny(ClusterStatus s) {
