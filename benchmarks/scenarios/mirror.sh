@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# summary: the mirror (root): edit-to-serving time on the peer, p50/p99 of 50 edits; first and second sync of a 10,000-file, 1 GiB tree
 # The mirror between two Tandem nodes (the packaged distribution, each in a network namespace of its own on one
 # bridge, each with its own directory: the same config text, its own copy of the files).
 #
@@ -10,7 +11,7 @@
 #                received (nothing should move). B runs with TANDEM_JAVA_OPTS (default -Xmx256m) and its peak
 #                resident memory is shown: the sync streams, whatever the size of the tree.
 #
-# Usage: benchmarks/scenarios/mirror.sh      (root; builds the distribution when missing)
+# Usage: benchmarks/run.sh mirror             (root; builds the distribution when missing, or TANDEM_DIST)
 #   EDITS=50 FILES=10000 SIZE=102400 (1 GiB in all) SCENARIOS="propagation tree" KEEP=1 (keep the work directory)
 set -euo pipefail
 
@@ -26,7 +27,7 @@ for tool in ip python3 java curl; do
   command -v "$tool" >/dev/null || { echo "mirror.sh: $tool is missing (apt-get install iproute2 python3 curl)" >&2; exit 2; }
 done
 
-dist="$top/packaging/target/tandem"
+dist="${TANDEM_DIST:-$top/packaging/target/tandem}"
 if [ ! -f "$dist/bin/tandem" ]; then
   echo "mirror.sh: building the distribution (mvn package)..." >&2
   (cd "$top" && mvn -B -q -DskipTests -pl packaging -am package) >&2
