@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,6 +47,14 @@ final class ClusterService {
      */
     static ClusterService start(ClusterConfig config, String name, Transport transport,
                                 MeterRegistry meters, ProxyServer proxy, NodeHealth health) throws IOException {
+        return start(config, name, transport, meters, proxy, health, null);
+    }
+
+    /**
+     * As above; the elections wait for {@code electionGate} (the mirror's first sync), when not null.
+     */
+    static ClusterService start(ClusterConfig config, String name, Transport transport, MeterRegistry meters,
+                                ProxyServer proxy, NodeHealth health, CompletionStage<?> electionGate) throws IOException {
         ClusterKeys keys;
         try {
             keys = ClusterKeys.load(config.secretFile());
@@ -57,6 +66,7 @@ final class ClusterService {
                 .meters(meters)
                 .health(health)
                 .drained(() -> proxy.connections() == 0)
+                .electionGate(electionGate)
                 .build();
         node.start();
         return new ClusterService(node, config);
