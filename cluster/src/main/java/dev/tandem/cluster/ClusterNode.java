@@ -600,7 +600,7 @@ public final class ClusterNode implements AutoCloseable {
             log.debug("VIP {}: {} -> {} ({})", v.vip.address(), from, to, reason.label());
         }
         if (from == VipState.MASTER) {
-            // Only a master passes segments on: two nodes passing strays to each other would loop them.
+            // Only a master passes segments on: the clients are moving to the new one, which passes on itself.
             endForwarding(v, "no longer master");
         }
         // status first: whoever sees the address move must also see why
