@@ -31,6 +31,8 @@ final class Exchange {
 
     /** The client wants the connection kept open after this response. */
     boolean clientKeepAlive;
+    /** The request body comes chunked ({@code Transfer-Encoding: chunked}). */
+    boolean chunked;
     /** The client announced a body (Content-Length > 0 or chunked). */
     boolean bodyExpected;
     boolean expectContinue;

@@ -286,7 +286,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         e.clientKeepAlive = !stream && HttpUtil.isKeepAlive(request) && !listener.draining();
-        e.bodyExpected = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        e.chunked = HttpUtil.isTransferEncodingChunked(request);
+        e.bodyExpected = e.chunked || HttpUtil.getContentLength(request, 0L) > 0;
         RequestTarget target = RequestTarget.check(request, config.config().limits());
         if (target.status() != 0) {
             log.info("client {} request refused ({}): {}", remote, target.status(), target.reason());
@@ -325,7 +326,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** The request head as it goes upstream: HTTP/1.1, origin-form, hop-by-hop headers replaced by ours. */
     private HttpRequest upstreamRequest(HttpRequest request, RequestTarget target, RuntimeConfig config) {
         HttpHeaders h = request.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         HopByHopHeaders.strip(h);
         h.remove(HttpHeaderNames.EXPECT);
         if (ex.upgrade != null) {
@@ -337,7 +337,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             h.set(HttpHeaderNames.HOST, target.host());
         }
         ForwardingHeaders.apply(h, remote, listener.scheme(), target.host(), config.config().forwarding());
-        if (chunked) {
+        if (ex.chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -504,10 +504,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.status = code;
         e.responseStarted = true;
         e.source = "upstream";
-        e.backendKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders h = response.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
-        HopByHopHeaders.strip(h);
+        e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(h));
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!hasLength && !bodyless(e, code) && !stream) {
             if (e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
