@@ -42,7 +42,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -106,6 +105,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private final ChannelFutureListener responseWritten = this::onResponseWritten;
     private ChannelHandlerContext ctx;
     private InetSocketAddress remote;
+    /** The forwarding headers of this connection's client, worked out once for all its requests. */
+    private ForwardingHeaders forwarding;
     private long clientHash;
     private DeadlineTimer clientTimer;
     private DeadlineTimer upstreamTimer;
@@ -157,6 +158,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         started = true;
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        forwarding = new ForwardingHeaders(remote);
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
         awaitRequest();
     }
@@ -336,7 +338,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (target.host() != null) {
             h.set(HttpHeaderNames.HOST, target.host());
         }
-        ForwardingHeaders.apply(h, remote, listener.scheme(), target.host(), config.config().forwarding());
+        forwarding.apply(h, listener.scheme(), target.host(), config.config().forwarding());
         if (ex.chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
@@ -978,7 +980,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         (metrics != null ? metrics : e.config.unrouted(listener.name())).record(status, nanos);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
-            accessLog.log(new AccessLogEntry(NetUtil.toAddressString(remote.getAddress()), System.currentTimeMillis(),
+            accessLog.log(new AccessLogEntry(forwarding.client(), System.currentTimeMillis(),
                     e.method.name(), e.uri, e.protocol, status, e.responseBytes, e.referer, e.userAgent,
                     e.source, e.upstreamLabel, nanos, e.upstreamNanos));
         }
