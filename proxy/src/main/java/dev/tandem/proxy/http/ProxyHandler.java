@@ -408,7 +408,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     // ---- choosing and reaching a server ----
 
     private void connect(Exchange e) {
-        UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, System.nanoTime());
+        long now = System.nanoTime();
+        UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, now);
         if (server == null) {
             if (e.attempts.count() == 0) {
                 log.warn("no server available in upstream '{}' for {} {}", e.group.name(), e.method, e.uri);
@@ -419,12 +420,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
-        connectTo(e, server, true);
+        connectTo(e, server, true, now);
     }
 
-    /** Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there. */
-    private void connectTo(Exchange e, UpstreamServer server, boolean pooled) {
-        long now = System.nanoTime();
+    /**
+     * Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there.
+     *
+     * @param now {@code System.nanoTime()}, read once for choosing the server, the pool and the upstream clock
+     */
+    private void connectTo(Exchange e, UpstreamServer server, boolean pooled, long now) {
         e.server = server;
         e.upstreamLabel = server.label();
         server.state().requestStarted();
@@ -432,7 +436,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         BackendPool pool = loop.pool(server.state());
         BackendConnection idle = pooled ? pool.poll(uc.keepalive(), uc.idleTimeout().toNanos(), now) : null;
         if (idle != null) {
-            sendHead(e, idle);
+            sendHead(e, idle, now);
             return;
         }
         ChannelFuture f = pool.connect(server.address(), (int) Math.min(Integer.MAX_VALUE, uc.timeouts().connect().toMillis()));
@@ -453,13 +457,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                     cause, false);
             return;
         }
-        sendHead(e, (BackendConnection) future.channel().pipeline().get("backend"));
+        sendHead(e, (BackendConnection) future.channel().pipeline().get("backend"), System.nanoTime());
     }
 
-    private void sendHead(Exchange e, BackendConnection b) {
+    /** @param now {@code System.nanoTime()}: when the upstream's part of the request's time starts */
+    private void sendHead(Exchange e, BackendConnection b, long now) {
         e.backend = b;
         b.attach(this);
-        e.upstreamStartNanos = System.nanoTime();
+        e.upstreamStartNanos = now;
         Channel backend = b.channel();
         if (e.requestComplete) {
             // A retry of a request without a body: its end was already read.
@@ -492,7 +497,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e == null || c != e.backend) {
             return;
         }
-        upstreamTimer.touch();
         int code = response.status().code();
         if (code == 101 && e.upgrade != null && e.requestComplete) {
             switchToTunnel(e, c, response);
@@ -552,7 +556,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             content.release();
             return;
         }
-        upstreamTimer.touch();
         boolean last = content instanceof LastHttpContent;
         if (e.inInterimResponse) {
             content.release();
@@ -582,6 +585,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e == null || c != e.backend) {
             return;
         }
+        // Progress, once per read of the server's connection rather than per message it held: the read timer
+        // cannot fire in between. After the end of the response the exchange has let go of the server already.
+        upstreamTimer.touch();
         ctx.flush();
         if (ctx.channel().isWritable()) {
             c.channel().read();
@@ -637,7 +643,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (reusedConnection && kind == FailureKind.RESET && !e.responseStarted && e.resendable()) {
             log.debug("{} {}: kept-alive connection to {} was closed, sending again on a new one", e.method, e.uri,
                     server.label());
-            connectTo(e, server, false);
+            connectTo(e, server, false, System.nanoTime());
             return;
         }
         e.lastFailure = kind;
