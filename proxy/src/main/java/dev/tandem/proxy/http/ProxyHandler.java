@@ -8,6 +8,7 @@ import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.runtime.RequestMetrics;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
 import dev.tandem.proxy.statics.StaticExchange;
 import dev.tandem.proxy.upstream.BackendConnection;
@@ -272,7 +273,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         long now = System.nanoTime();
         RuntimeConfig config = listener.config();
-        Exchange e = new Exchange(config, request, now, stream ? "HTTP/2.0" : request.protocolVersion().text());
+        Exchange e = new Exchange(config, config.runtimeListener(listener.name()), request, now,
+                stream ? "HTTP/2.0" : request.protocolVersion().text(), listener.accessLog() != null);
         ex = e;
         if (stream) {
             fromHttp2(request);
@@ -298,7 +300,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         e.expectContinue = request.headers().contains(HttpHeaderNames.EXPECT)
                 && request.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        ListenerConfig options = config.listener(listener.name());
+        ListenerConfig options = e.listener != null ? e.listener.options() : null;
         if (options != null && options.redirectHttps().isPresent()) {
             redirectToHttps(e, request, target, options.redirectHttps().get());
             return;
@@ -891,7 +893,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (!listener.secure()) {
             return;
         }
-        ListenerConfig options = e.config.listener(listener.name());
+        ListenerConfig options = e.listener != null ? e.listener.options() : null;
         if (options != null && options.hsts().isPresent() && !h.contains(STRICT_TRANSPORT_SECURITY)) {
             h.set(STRICT_TRANSPORT_SECURITY, options.hsts().get().headerValue());
         }
@@ -981,9 +983,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     private void finish(Exchange e, int status) {
         long nanos = System.nanoTime() - e.startNanos;
-        Site site = e.site;
-        RequestMetrics metrics = site != null ? site.metrics().get(listener.name()) : null;
-        (metrics != null ? metrics : e.config.unrouted(listener.name())).record(status, nanos);
+        RuntimeListener on = e.listener;
+        RequestMetrics metrics = on == null ? e.config.unrouted(listener.name())
+                : e.site != null ? e.site.metrics(on) : on.unrouted();
+        metrics.record(status, nanos);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
             accessLog.log(new AccessLogEntry(forwarding.client(), System.currentTimeMillis(),
