@@ -18,7 +18,7 @@ done
 scenarios() {
   local f
   for f in "$BENCH_HOME"/scenarios/*.sh; do
-    printf '  %-12s %s\n' "$(basename "$f" .sh)" "$(sed -n 's/^# summary: //p' "$f")"
+    printf '  %-18s %s\n' "$(basename "$f" .sh)" "$(sed -n 's/^# summary: //p' "$f")"
   done
 }
 
@@ -36,6 +36,13 @@ trap 'log "failed (status $?): $BASH_COMMAND (${BASH_SOURCE[0]##*/}:$LINENO)"' E
 scenario=$1
 shift
 [[ -f $BENCH_HOME/scenarios/$scenario.sh ]] || { echo "unknown scenario '$scenario'; known:" >&2; scenarios >&2; exit 64; }
+# A scenario written as a script of its own (no scenario_main) runs as one; its help is its opening comment
+# (not every such script knows --help).
+file=$BENCH_HOME/scenarios/$scenario.sh
+if ! grep -q '^scenario_main()' "$file"; then
+  [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$file"; exit 0; }
+  exec bash "$file" "$@"
+fi
 # shellcheck source=/dev/null
-source "$BENCH_HOME/scenarios/$scenario.sh"
+source "$file"
 scenario_main "$@"

@@ -33,6 +33,45 @@ bench_package_of() {
   esac
 }
 
+# bench_options USAGE_FUNCTION ARG...: reads a scenario's options. USAGE_FUNCTION prints its usage with a
+# line per option, "  --name VALUE  what it is" (VALUE in capitals) or "  --name  what it is" for a flag.
+# Each option sets its environment variable BENCH_NAME (--max-noise 5: BENCH_MAX_NOISE=5; a flag: 1), so
+# that an option and its variable are one setting. --help prints the usage and ends the run; an unknown
+# option ends it with status 64.
+bench_options() {
+  local usage=$1 spec kind
+  shift
+  spec=$("$usage" | awk '$1 ~ /^--[a-z]/ { print $1, ($2 ~ /^[A-Z]+$/ ? "value" : "flag") }')
+  while (($#)); do
+    [[ $1 == -h || $1 == --help ]] && { "$usage"; exit 0; }
+    kind=$(awk -v o="$1" '$1 == o { print $2 }' <<<"$spec")
+    [[ -n $kind ]] || { echo "unknown option '$1'" >&2; "$usage" >&2; exit 64; }
+    if [[ $kind == flag ]]; then
+      bench_option_set "$1" 1
+      shift
+    else
+      (($# >= 2)) || die "$1 needs a value"
+      bench_option_set "$1" "$2"
+      shift 2
+    fi
+  done
+}
+
+bench_option_set() {
+  local name=${1#--}
+  name=${name//-/_}
+  printf -v "BENCH_${name^^}" '%s' "$2"
+}
+
+# The variables every scenario reads, for the end of its usage text.
+bench_usage_env() {
+  cat <<EOF
+Environment: BENCH_CPU_SUT (the server core, default 0), BENCH_CPU_LOAD (the load core, default 1),
+TANDEM_DIST (an unpacked distribution to use instead of building one), TANDEM_JAVA_OPTS (passed to
+Tandem's JVM), BENCH_KEEP=1 (keep the work dir), BENCH_RESULTS (where the results go).
+EOF
+}
+
 # Creates BENCH_WORK (a temp dir for configs, pid files and logs of this run; removed on exit unless
 # BENCH_KEEP=1) and BENCH_RESULTS (kept: per-run raw output, the server configs and logs, the table).
 bench_init() {
@@ -105,11 +144,20 @@ run_tracked() {
   return "$status"
 }
 
+# mvn_package MODULE: builds MODULE and the modules it needs from this checkout (package, never install).
+mvn_package() {
+  log "building $1 (mvn -B -q -DskipTests -pl $1 -am package)"
+  # shellcheck disable=SC2016  # $1 and $2 are those of bash -c
+  run_tracked mvn bash -c 'cd "$1" && exec mvn -B -q -DskipTests -pl "$2" -am package' build "$BENCH_REPO" "$1" >&2 \
+      || die "the build failed"
+}
+
 # The pid and every descendant of it (children of nginx's master, for instance).
 proc_tree() {
   local pid=$1 child
   [[ -d /proc/$pid ]] || return 0
   echo "$pid"
+  # shellcheck disable=SC2013  # the children files hold pids separated by spaces
   for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
     proc_tree "$child"
   done
@@ -118,12 +166,12 @@ proc_tree() {
 # Stops a process and its descendants: SIGTERM, up to 10 s to go, then SIGKILL. Only the given pid tree.
 stop_tree() {
   local pid=$1 name=${2:-process} pids p waited=0
-  pids=$(proc_tree "$pid")
-  [[ -n $pids ]] || return 0
-  kill -TERM $pids 2>/dev/null || true
+  mapfile -t pids < <(proc_tree "$pid")
+  ((${#pids[@]})) || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
   while ((waited < 100)); do
     local alive=0
-    for p in $pids; do
+    for p in "${pids[@]}"; do
       [[ -d /proc/$p ]] && [[ $(awk '{print $3}' /proc/"$p"/stat 2>/dev/null) != Z ]] && alive=1
     done
     ((alive)) || break
@@ -132,7 +180,7 @@ stop_tree() {
   done
   if ((waited >= 100)); then
     log "$name ($pid) did not stop within 10 s: killing it"
-    kill -KILL $pids 2>/dev/null || true
+    kill -KILL "${pids[@]}" 2>/dev/null || true
   fi
   wait "$pid" 2>/dev/null || true
 }
@@ -156,7 +204,8 @@ free_port() {
 
 # Waits until GET url answers 200, the process pid (when given) staying alive; fails after timeout seconds.
 wait_http() {
-  local url=$1 timeout=${2:-30} pid=${3:-} deadline=$((SECONDS + ${2:-30}))
+  local url=$1 timeout=${2:-30} pid=${3:-}
+  local deadline=$((SECONDS + timeout))
   while ((SECONDS < deadline)); do
     if [[ -n $pid && ! -d /proc/$pid ]]; then
       return 1
@@ -169,7 +218,8 @@ wait_http() {
 
 # Waits until something listens on the TCP port.
 wait_port() {
-  local port=$1 timeout=${2:-10} pid=${3:-} deadline=$((SECONDS + ${2:-10}))
+  local port=$1 timeout=${2:-10} pid=${3:-}
+  local deadline=$((SECONDS + timeout))
   while ((SECONDS < deadline)); do
     [[ -n $pid && ! -d /proc/$pid ]] && return 1
     [[ -n $(ss -Htln "sport = :$port" 2>/dev/null) ]] && return 0

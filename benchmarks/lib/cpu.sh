@@ -53,9 +53,10 @@ cpu_mark_end() {
   CPU_LOAD_PCT=$(awk -v c=$((load - _cpu_load0)) -v e="$CPU_ELAPSED" 'BEGIN { printf "%.0f", 100 * c / e }')
 }
 
-# Microseconds of CPU per request: cpu_us_per_request TICKS REQUESTS.
+# Microseconds of CPU per request: cpu_us_per_request TICKS REQUESTS [DECIMALS (default 1)].
 cpu_us_per_request() {
-  awk -v t="$1" -v n="$2" -v hz="$BENCH_CLK_TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }'
+  awk -v t="$1" -v n="$2" -v d="${3:-1}" -v hz="$BENCH_CLK_TCK" \
+      'BEGIN { if (n > 0) printf "%.*f", d, t * 1e6 / hz / n; else print "-" }'
 }
 
 # wait_quiet_core CPU MAX_PCT TIMEOUT_S: waits (in steps of a second) until the core was busy for at most

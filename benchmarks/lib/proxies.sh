@@ -15,16 +15,11 @@ BENCH_BACKEND_BODY_PAD=${BENCH_BACKEND_BODY_PAD:-}
 # naming the backend ("backend 1", "backend 2", ...), keep-alive unlimited, plus stub_status on its own
 # port (BACKEND_STATUS_PORT) to count the connections the proxies open. Sets BACKEND_PORTS.
 backends_start() {
-  local cpu=$1 dir conf i=0 p
+  local cpu=$1 conf i=0 p
   shift
   BACKEND_PORTS=("$@")
   free_port BACKEND_STATUS_PORT
-  dir=$(server_dir backends)
-  conf=$dir/nginx.conf
-  {
-    nginx_main_conf "$dir" 1
-    echo "http {"
-    nginx_http_common "$dir"
+  conf=$({
     for p in "${BACKEND_PORTS[@]}"; do
       i=$((i + 1))
       cat <<EOF
@@ -39,9 +34,8 @@ EOF
         listen 127.0.0.1:$BACKEND_STATUS_PORT;
         location / { stub_status; }
     }
-}
 EOF
-  } >"$conf"
+  } | nginx_conf backends 1)
   nginx_start backends "$cpu" "$conf" "$BACKEND_STATUS_PORT"
   for p in "${BACKEND_PORTS[@]}"; do
     wait_port "$p" 10 || die "backend port $p does not listen"
@@ -55,12 +49,8 @@ backends_accepted() {
 
 # proxy_conf_nginx NAME PORT: writes the config of nginx as a proxy in front of BACKEND_PORTS; prints its path.
 proxy_conf_nginx() {
-  local name=$1 port=$2 dir p
-  dir=$(server_dir "$name")
+  local name=$1 port=$2 p
   {
-    nginx_main_conf "$dir" 1
-    echo "http {"
-    nginx_http_common "$dir"
     echo "    upstream backends {"
     for p in "${BACKEND_PORTS[@]}"; do
       echo "        server 127.0.0.1:$p weight=1;"
@@ -84,10 +74,8 @@ proxy_conf_nginx() {
             proxy_set_header Forwarded "for=\$remote_addr;host=\$host;proto=\$scheme";
         }
     }
-}
 EOF
-  } >"$dir/nginx.conf"
-  echo "$dir/nginx.conf"
+  } | nginx_conf "$name" 1
 }
 
 # proxy_conf_haproxy NAME PORT: writes the config of HAProxy (1 thread) in front of BACKEND_PORTS.
@@ -95,19 +83,8 @@ proxy_conf_haproxy() {
   local name=$1 port=$2 dir i=0 p
   dir=$(server_dir "$name")
   {
+    haproxy_conf_head "$dir"
     cat <<EOF
-global
-    nbthread 1
-    maxconn 4096
-    pidfile $dir/haproxy.pid
-
-defaults
-    mode http
-    option http-keep-alive
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 75s
 
 frontend proxy
     bind 127.0.0.1:$port
@@ -130,19 +107,13 @@ EOF
   echo "$dir/haproxy.cfg"
 }
 
-# proxy_conf_tandem NAME PORT [ADMIN_PORT]: writes the config of Tandem (one event loop) in front of
-# BACKEND_PORTS. The admin listener gets a port of its own rather than the default 9090.
+# proxy_conf_tandem NAME PORT: writes the config of Tandem (one event loop) in front of BACKEND_PORTS.
 proxy_conf_tandem() {
-  local name=$1 port=$2 admin=${3:-0} dir p
+  local name=$1 port=$2 dir p
   dir=$(server_dir "$name")
   {
+    tandem_conf_head "$port"
     cat <<EOF
-workers: 1
-listeners:
-  - name: http
-    bind: 127.0.0.1:$port
-sites:
-  - hosts: ["*"]
     upstream: backends
 upstreams:
   backends:
@@ -155,8 +126,6 @@ EOF
     cat <<EOF
     keepalive: 32
 access_log: off
-admin:
-  bind: 127.0.0.1:$admin
 EOF
   } >"$dir/tandem.yaml"
   echo "$dir/tandem.yaml"
@@ -164,12 +133,8 @@ EOF
 
 # proxy_start KIND NAME CPU PORT: generates the config for KIND (nginx, haproxy, tandem) and starts it.
 proxy_start() {
-  local kind=$1 name=$2 cpu=$3 port=$4 conf extra=()
-  if [[ $kind == tandem ]]; then
-    free_port TANDEM_ADMIN_PORT
-    extra=("$TANDEM_ADMIN_PORT")
-  fi
-  conf=$("proxy_conf_$kind" "$name" "$port" "${extra[@]}")
+  local kind=$1 name=$2 cpu=$3 port=$4 conf
+  conf=$("proxy_conf_$kind" "$name" "$port")
   "${kind}_start" "$name" "$cpu" "$conf" "$port"
 }
 

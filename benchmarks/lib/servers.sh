@@ -12,12 +12,18 @@ server_dir() {
 
 # ---- nginx ----
 
-# The main context every nginx config starts with: nginx_main_conf DIR WORKERS
-nginx_main_conf() {
-  local dir=$1 workers=${2:-1}
-  cat <<EOF
+# nginx_conf NAME WORKERS [MASTER_PROCESS] <<<SERVERS: writes the config of the nginx server NAME and
+# prints its path. Its http {} block has what every one of ours has (private temp paths, not
+# /var/lib/nginx; no access log; keep-alive connections not cut after nginx's default 1000 requests), then
+# the lines read on stdin (upstreams, servers). With MASTER_PROCESS off nginx is one process: the pid it
+# runs as is all its CPU time, and a kill -9 of it closes its ports.
+nginx_conf() {
+  local workers=$2 master=${3:-on} dir
+  dir=$(server_dir "$1")
+  {
+    cat <<EOF
 daemon off;
-master_process on;
+master_process $master;
 worker_processes $workers;
 worker_rlimit_nofile 16384;
 pid $dir/nginx.pid;
@@ -25,14 +31,7 @@ error_log $dir/error.log warn;
 events {
     worker_connections 8192;
 }
-EOF
-}
-
-# Lines every http {} block of ours carries: private temp paths (not /var/lib/nginx), no access log,
-# keep-alive connections that are not cut after nginx's default 1000 requests.
-nginx_http_common() {
-  local dir=$1
-  cat <<EOF
+http {
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi;
@@ -43,6 +42,10 @@ nginx_http_common() {
     keepalive_requests 1000000;
     default_type text/plain;
 EOF
+    cat
+    echo "}"
+  } >"$dir/nginx.conf"
+  echo "$dir/nginx.conf"
 }
 
 # nginx_start NAME CPU CONF PORT: checks the config (nginx -t), starts nginx in the foreground pinned to
@@ -61,6 +64,26 @@ nginx_start() {
 }
 
 # ---- HAProxy ----
+
+# haproxy_conf_head DIR: the global and defaults sections of every HAProxy config of ours (one thread,
+# keep-alive both ways). What the caller writes next may add to the defaults, then has the frontend and
+# the backend.
+haproxy_conf_head() {
+  cat <<EOF
+global
+    nbthread 1
+    maxconn 4096
+    pidfile $1/haproxy.pid
+
+defaults
+    mode http
+    option http-keep-alive
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 75s
+EOF
+}
 
 # haproxy_start NAME CPU CONF PORT: checks the config (haproxy -c), starts HAProxy in the foreground
 # (-db) pinned to CPU, waits until PORT listens.
@@ -86,10 +109,24 @@ tandem_build() {
     [[ -x $TANDEM_DIST/bin/tandem || -f $TANDEM_DIST/bin/tandem ]] || die "TANDEM_DIST=$TANDEM_DIST has no bin/tandem"
     return
   fi
-  log "building Tandem's distribution (mvn -B -q -DskipTests -pl packaging -am package)"
-  run_tracked mvn bash -c 'cd "$1" && exec mvn -B -q -DskipTests -pl packaging -am package' build "$BENCH_REPO" >&2 \
-      || die "the build failed"
+  mvn_package packaging
   TANDEM_DIST=$BENCH_REPO/packaging/target/tandem
+}
+
+# tandem_conf_head PORT: how every Tandem config of ours starts: one event loop, the admin listener on any
+# free port (not the default 9090, which another node may hold), a plain HTTP listener on 127.0.0.1:PORT,
+# and the site for every host, whose keys (upstream:, static:) the caller writes next, four spaces in.
+tandem_conf_head() {
+  cat <<EOF
+workers: 1
+admin:
+  bind: 127.0.0.1:0
+listeners:
+  - name: http
+    bind: 127.0.0.1:$1
+sites:
+  - hosts: ["*"]
+EOF
 }
 
 # tandem_start NAME CPU CONF PORT: validates the config with `tandem check`, then runs

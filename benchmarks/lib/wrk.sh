@@ -19,7 +19,8 @@ wrk_run() {
 
 # wrk_parse FILE: sets from the WRK_RESULT line that lib/wrk-report.lua prints
 #   WRK_REQUESTS  completed requests (any status)
-#   WRK_ERRORS    socket errors (connect, read, write, timeout) + responses with a status >= 400
+#   WRK_ERRORS    WRK_SOCKET_ERRORS (connect, read, write, timeout) + WRK_STATUS_ERRORS (responses with a
+#                 status >= 400, wrk's "Non-2xx or 3xx responses")
 #   WRK_RPS       requests per second over the measured duration
 #   WRK_P50_MS WRK_P99_MS WRK_P999_MS  latency percentiles in milliseconds
 #   WRK_BYTES_PER_S  response bytes per second
@@ -33,7 +34,9 @@ wrk_parse() {
     r[${kv%%=*}]=${kv#*=}
   done
   WRK_REQUESTS=${r[requests]}
-  WRK_ERRORS=$((r[connect] + r[read] + r[write] + r[timeout] + r[status]))
+  WRK_SOCKET_ERRORS=$((r[connect] + r[read] + r[write] + r[timeout]))
+  WRK_STATUS_ERRORS=${r[status]}
+  WRK_ERRORS=$((WRK_SOCKET_ERRORS + WRK_STATUS_ERRORS))
   WRK_RPS=$(awk -v n="${r[requests]}" -v d="${r[duration_us]}" 'BEGIN { printf "%.0f", n * 1e6 / d }')
   WRK_BYTES_PER_S=$(awk -v n="${r[bytes]}" -v d="${r[duration_us]}" 'BEGIN { printf "%.0f", n * 1e6 / d }')
   WRK_P50_MS=$(awk -v u="${r[p50_us]}" 'BEGIN { printf "%.2f", u / 1000 }')

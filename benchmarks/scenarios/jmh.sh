@@ -15,17 +15,15 @@ EOF2
 scenario_main() {
   [[ ${1:-} == --help ]] && { jmh_usage; return 0; }
   need java mvn taskset
-  log "building the benchmarks module (mvn -B -q -DskipTests -pl benchmarks -am package)"
-  (cd "$BENCH_REPO" && exec mvn -B -q -DskipTests -pl benchmarks -am package) >&2 || die "the build failed"
-  local cp results
+  bench_init jmh
+  mvn_package benchmarks
+  local cp
   cp="$BENCH_TARGET/classes:$(cat "$BENCH_TARGET/classpath.txt")"
-  results=${BENCH_RESULTS:-$BENCH_TARGET/results/jmh-$(date +%Y%m%d-%H%M%S)}
-  mkdir -p "$results"
   # JMH's defaults are minutes per benchmark; these settings give a first answer in a few minutes.
   # JMH refuses an option given twice, so a default applies only when the arguments do not set it.
   local defaults=(-f 1 -wi 3 -w 1s -i 5 -r 1s) args=() i
   for ((i = 0; i < ${#defaults[@]}; i += 2)); do
     [[ " $* " == *" ${defaults[i]} "* ]] || args+=("${defaults[i]}" "${defaults[i + 1]}")
   done
-  pinned "$BENCH_CPU_SUT" java -cp "$cp" org.openjdk.jmh.Main "${args[@]}" "$@" 2>&1 | tee "$results/jmh.txt"
+  pinned "$BENCH_CPU_SUT" java -cp "$cp" org.openjdk.jmh.Main "${args[@]}" "$@" 2>&1 | tee "$BENCH_RESULTS/jmh.txt"
 }

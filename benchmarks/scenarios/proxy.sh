@@ -23,34 +23,18 @@ usage: benchmarks/run.sh proxy [options]
   --quiet-wait S    before each measurement, wait up to S seconds for the server core to be quiet
                     (at most --max-noise % busy over a second)   (BENCH_QUIET_WAIT, default 0 = off)
 
-Environment: BENCH_CPU_SUT (default 0), BENCH_CPU_LOAD (default 1), BENCH_WRK_THREADS (default 1),
-TANDEM_DIST (use this distribution instead of building one), TANDEM_JAVA_OPTS (passed to Tandem's JVM),
-BENCH_KEEP=1 (keep the work dir), BENCH_RESULTS (where the results go).
+$(bench_usage_env)
+BENCH_WRK_THREADS: wrk's threads (default 1).
 EOF
 }
 
 scenario_main() {
+  bench_options proxy_usage "$@"
   local duration=${BENCH_DURATION:-10} warmup=${BENCH_WARMUP:-12} connections=${BENCH_CONNECTIONS:-64}
   local repeats=${BENCH_REPEATS:-3} proxies=${BENCH_PROXIES:-nginx,haproxy,tandem} jfr=${BENCH_JFR:-0}
   local max_noise=${BENCH_MAX_NOISE:-10} noise_retries=${BENCH_NOISE_RETRIES:-1}
   BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-0}
   BENCH_PERF=${BENCH_PERF:-0}
-  while (($#)); do
-    case $1 in
-      --duration) duration=$2; shift 2 ;;
-      --warmup) warmup=$2; shift 2 ;;
-      --connections) connections=$2; shift 2 ;;
-      --repeats) repeats=$2; shift 2 ;;
-      --proxies) proxies=$2; shift 2 ;;
-      --jfr) jfr=1; shift ;;
-      --perf) BENCH_PERF=1; shift ;;
-      --max-noise) max_noise=$2; shift 2 ;;
-      --quiet-wait) BENCH_QUIET_WAIT=$2; shift 2 ;;
-      --noise-retries) noise_retries=$2; shift 2 ;;
-      -h | --help) proxy_usage; exit 0 ;;
-      *) proxy_usage >&2; exit 64 ;;
-    esac
-  done
   local -a kinds
   IFS=, read -r -a kinds <<<"$proxies"
   local k
@@ -163,7 +147,7 @@ proxy_report() {
       cpu=$(results_median "$runs" proxy "$k" cpu_us_per_req)
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rps" "$p99" "$cpu" \
           "$(ratio "$rps" "$base_rps")" "$(ratio "$cpu" "$base_cpu")" \
-          "$(results_column "$runs" proxy "$k" errors | awk '{ s += $1 } END { print s + 0 }')" \
+          "$(results_sum "$runs" proxy "$k" errors)" \
           "$(results_median "$runs" proxy "$k" sut_cpu_pct)" \
           "$(results_median "$runs" proxy "$k" other_on_sut_core_pct)" \
           "$(results_median "$runs" proxy "$k" load_core_pct)" \

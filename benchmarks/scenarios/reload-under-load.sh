@@ -1,171 +1,88 @@
-#!/usr/bin/env bash
-# Reload under load (issue 6): the same wrk keep-alive load against nginx and against Tandem, each in front
-# of the same backend, while the proxy reloads its config RELOADS times; failed requests counted for each.
+# summary: reload under load: failed requests while nginx and Tandem reload their config under wrk (issue 6)
 #
-#   benchmarks/scenarios/reload-under-load.sh [--duration 14] [--reloads 20] [--interval 0.5] [--connections 32]
-#
-# Self-contained: needs nginx (nginx-light), wrk, taskset, curl, Java 17 and Maven. Builds Tandem's
-# distribution with `mvn -B -q -DskipTests -pl packaging -am package` unless TANDEM_DIST points at one.
-# Everything listens on 127.0.0.1 only. The proxy under test runs on core 0, wrk and the backend on core 1.
-#
-# A failed request is one wrk counts as a socket error (connect, read, write, timeout) or a non-2xx/3xx
-# response. nginx reloads with `nginx -s reload` (new workers; the old ones close their idle keep-alive
-# connections); Tandem with `kill -HUP` (the config is swapped in the same process).
-set -euo pipefail
+# The same wrk keep-alive load against nginx and against Tandem, each set up as in the proxy scenario
+# (lib/proxies.sh) in front of one backend, while the proxy reloads its config RELOADS times, INTERVAL
+# apart, from 2 s into the measured run. nginx reloads with `nginx -s reload` (new workers; the old ones
+# close their idle keep-alive connections); Tandem with `kill -HUP` (the config is swapped in the same
+# process). A failed request is one wrk counts as a socket error (connect, read, write, timeout) or a
+# response with a status >= 400.
 
-DURATION=${BENCH_DURATION:-14}
-RELOADS=${BENCH_RELOADS:-20}
-INTERVAL=${BENCH_INTERVAL:-0.5}
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
-CPU_SUT=${BENCH_CPU_SUT:-0}
-CPU_LOAD=${BENCH_CPU_LOAD:-1}
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) DURATION=$2; shift 2 ;;
-    --reloads) RELOADS=$2; shift 2 ;;
-    --interval) INTERVAL=$2; shift 2 ;;
-    --connections) CONNECTIONS=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 64 ;;
-  esac
-done
+reload_usage() {
+  cat <<EOF
+usage: benchmarks/run.sh reload-under-load [options]
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-for tool in nginx wrk taskset curl java; do
-  command -v "$tool" >/dev/null || { echo "reload-under-load: $tool is missing" >&2; exit 2; }
-done
+  --duration S      measured seconds per proxy                (BENCH_DURATION, default 14)
+  --warmup S        warm-up seconds before the measured run   (BENCH_WARMUP, default 5)
+  --reloads N       reloads during the measured run           (BENCH_RELOADS, default 20)
+  --interval S      seconds between two reloads               (BENCH_INTERVAL, default 0.5)
+  --connections N   wrk connections                           (BENCH_CONNECTIONS, default 32)
 
-work=$(mktemp -d /tmp/tandem-reload-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$work/backend/nginx.pid" ] && kill "$(cat "$work/backend/nginx.pid")" 2>/dev/null || true
-  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+$(bench_usage_env)
+EOF
 }
 
-wait_http() { # url
-  for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
+scenario_main() {
+  bench_options reload_usage "$@"
+  local duration=${BENCH_DURATION:-14} warmup=${BENCH_WARMUP:-5} reloads=${BENCH_RELOADS:-20}
+  local interval=${BENCH_INTERVAL:-0.5} connections=${BENCH_CONNECTIONS:-32}
+  need nginx wrk taskset curl ss java
+  bench_init reload-under-load
+  tandem_build
+
+  local backend runs=$BENCH_RESULTS/runs.tsv kind
+  free_port backend
+  backends_start "$BENCH_CPU_LOAD" "$backend"
+  results_add "$runs" proxy reloads requests non-2xx socket-errors failed
+  for kind in nginx tandem; do
+    reload_measure "$kind" "$warmup" "$duration" "$connections" "$reloads" "$interval" "$runs"
   done
-  echo "reload-under-load: $1 never answered" >&2
-  return 1
+
+  table_print <"$runs"
+  echo
+  for kind in nginx tandem; do
+    grep -E "Socket errors|Non-2xx|Requests/sec|99%" "$BENCH_RESULTS/$kind.txt" | sed "s/^/           $kind: /" || true
+  done
+  echo "           tandem: $RELOAD_APPLIED of $reloads SIGHUP reloads applied (config versions 2..$((RELOAD_APPLIED + 1)))"
 }
 
-# ---- the backend: one nginx answering 200 with a small body, keep-alive without a request limit
-BACKEND_PORT=$(free_port)
-mkdir -p "$work/backend/logs"
-cat > "$work/backend/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/backend/nginx.pid;
-error_log $work/backend/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$BACKEND_PORT;
-    location / { return 200 "backend ok"; }
-  }
-}
-CONF
-taskset -c "$CPU_LOAD" nginx -p "$work/backend" -c "$work/backend/nginx.conf"
-wait_http "http://127.0.0.1:$BACKEND_PORT/"
+# reload_measure KIND WARMUP DURATION CONNECTIONS RELOADS INTERVAL RUNS_FILE: starts the proxy, warms it up,
+# then reloads it during the measured run. For Tandem, sets RELOAD_APPLIED from its log.
+reload_measure() {
+  local kind=$1 warmup=$2 duration=$3 connections=$4 reloads=$5 interval=$6 runs=$7
+  local port url load done_reloads=0 out=$BENCH_RESULTS/$kind.txt
+  free_port port
+  url=http://127.0.0.1:$port/
+  proxy_start "$kind" "$kind" "$BENCH_CPU_SUT" "$port"
+  wait_http "$url" 30 "${SERVER_PID[$kind]}" || die "$kind does not answer 200 on $url"
+  # Both get the same warm-up: the JVM compiles its request path.
+  wrk_run "$BENCH_RESULTS/$kind-warmup.txt" "$warmup" "$connections" "$url" >/dev/null || die "$kind: warm-up failed"
 
-# ---- nginx as the proxy under test
-NGINX_PORT=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
-CONF
-
-# ---- Tandem as the proxy under test
-if [ -z "${TANDEM_DIST:-}" ]; then
-  (cd "$top" && mvn -B -q -DskipTests -pl packaging -am package) >&2
-  TANDEM_DIST="$top/packaging/target/tandem"
-fi
-TANDEM_PORT=$(free_port)
-TANDEM_ADMIN=$(free_port)
-cat > "$work/tandem.yaml" <<CONF
-workers: 1
-listeners:
-  - name: http
-    bind: 127.0.0.1:$TANDEM_PORT
-sites:
-  - hosts: ["*"]
-    upstream: backend
-upstreams:
-  backend:
-    servers: [{ address: "127.0.0.1:$BACKEND_PORT" }]
-    keepalive: 64
-admin:
-  bind: 127.0.0.1:$TANDEM_ADMIN
-CONF
-
-# run_one NAME URL RELOAD_COMMAND...: wrk for DURATION seconds; RELOADS reloads, INTERVAL apart, from second 2.
-run_one() {
-  local name=$1 url=$2; shift 2
-  # Warm up (the JVM compiles the request path; nginx gets the same), then measure.
-  taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d5s "$url" >/dev/null
-  taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" > "$work/$name.wrk" &
-  local wrk_pid=$!
+  # A request that a reload stalls for 2 s counts as failed (wrk's own default timeout).
+  wrk_run "$out" "$duration" "$connections" "$url" --timeout 2s &
+  load=$!
+  track wrk "$load"
   sleep 2
-  local done_reloads=0
-  for _ in $(seq 1 "$RELOADS"); do
-    "$@" >/dev/null 2>&1
+  while ((done_reloads < reloads)); do
+    reload_send "$kind" >/dev/null 2>&1
     done_reloads=$((done_reloads + 1))
-    sleep "$INTERVAL"
+    sleep "$interval"
   done
-  wait "$wrk_pid"
-  local requests non2xx socket
-  requests=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
-  non2xx=$(awk -F': ' '/Non-2xx or 3xx responses/ {print $2}' "$work/$name.wrk")
-  socket=$(awk '/Socket errors/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$work/$name.wrk")
-  non2xx=${non2xx:-0}; socket=${socket:-0}
-  printf '%-8s %8s %10s %9s %14s %7s\n' "$name" "$done_reloads" "$requests" "$non2xx" "$socket" $((non2xx + socket))
-  grep -E "Socket errors|Non-2xx|Requests/sec|99%" "$work/$name.wrk" | sed "s/^/           $name: /" >> "$work/details"
+  wait "$load" || die "$kind: measured run failed"
+  untrack "$load"
+  wrk_parse "$out"
+  results_add "$runs" "$kind" "$done_reloads" "$WRK_REQUESTS" "$WRK_STATUS_ERRORS" "$WRK_SOCKET_ERRORS" "$WRK_ERRORS"
+  if [[ $kind == tandem ]]; then
+    RELOAD_APPLIED=$(grep -c "reload (SIGHUP): config version" "$(server_dir tandem)/tandem.log" || true)
+  fi
+  server_stop "$kind"
 }
 
-printf '%-8s %8s %10s %9s %14s %7s\n' proxy reloads requests non-2xx socket-errors failed
-
-taskset -c "$CPU_SUT" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
-wait_http "http://127.0.0.1:$NGINX_PORT/"
-run_one nginx "http://127.0.0.1:$NGINX_PORT/" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -s reload
-kill "$(cat "$work/nginx/nginx.pid")"
-
-taskset -c "$CPU_SUT" sh "$TANDEM_DIST/bin/tandem" run --config "$work/tandem.yaml" > "$work/tandem.log" 2>&1 &
-tandem_pid=$!
-pids+=("$tandem_pid")
-wait_http "http://127.0.0.1:$TANDEM_PORT/"
-# The launcher execs java, so the shell's pid is the JVM's.
-run_one tandem "http://127.0.0.1:$TANDEM_PORT/" kill -HUP "$tandem_pid"
-applied=$(grep -c "reload (SIGHUP): config version" "$work/tandem.log" || true)
-kill -TERM "$tandem_pid"
-wait "$tandem_pid" || true
-
-echo
-cat "$work/details"
-echo "           tandem: $applied of $RELOADS SIGHUP reloads applied (config versions 2..$((applied + 1)))"
+# reload_send KIND: asks the running proxy to reload its config.
+reload_send() {
+  local dir
+  dir=$(server_dir "$1")
+  case $1 in
+    nginx) nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -s reload ;;
+    tandem) kill -HUP "${SERVER_PID[tandem]}" ;;
+  esac
+}

@@ -99,6 +99,7 @@ public final class ClusterNode implements AutoCloseable {
     private final CommandRunner commands;
     private final InetSocketAddress bindOverride;
     private final Duration handoverQuiet;
+    private final java.util.concurrent.CompletionStage<?> electionGate;
 
     private final Map<String, VipRun> vips = new LinkedHashMap<>();
     private final Map<String, Counter> rejected = new HashMap<>();
@@ -202,6 +203,7 @@ public final class ClusterNode implements AutoCloseable {
         this.drained = b.drained;
         this.bindOverride = b.bind;
         this.handoverQuiet = b.handoverQuiet;
+        this.electionGate = b.electionGate;
         if (!config.nodes().containsKey(name)) {
             throw new IllegalArgumentException("node: " + name + " (expected: one of cluster.nodes: "
                     + String.join(", ", config.nodes().keySet()) + ")");
@@ -283,18 +285,17 @@ public final class ClusterNode implements AutoCloseable {
         running = true;
         call(() -> {
             warmUp();
-            long now = nanoClock.getAsLong();
-            for (VipRun v : vips.values()) {
-                if (v.election != null) {
-                    v.election.setHealthy(now, healthy);
-                    v.election.start(now);
-                }
+            if (electionGate == null) {
+                startElections();
             }
-            reschedule();
             statusTimer = loop.scheduleAtFixedRate(this::publish, STATUS_EVERY.toMillis(), STATUS_EVERY.toMillis(),
                     TimeUnit.MILLISECONDS);
             return null;
         });
+        if (electionGate != null) {
+            log.info("cluster: elections wait for the mirror's first sync");
+            electionGate.whenComplete((ok, e) -> execute(this::startElections));
+        }
         if (health != null) {
             health.addListener(() -> execute(this::healthChanged));
         }
@@ -302,6 +303,21 @@ public final class ClusterNode implements AutoCloseable {
         log.info("cluster: node {} on UDP {}, {} peer(s), {} VIP(s), adverts every {}ms{}", name,
                 channel.localAddress(), peers.size(), vips.size(), config.advertInterval().toMillis(),
                 config.witnesses().isEmpty() ? "" : ", witnesses " + config.witnesses());
+    }
+
+    /** Every election from init to backup (the mirror's first sync over, when it has one). */
+    private void startElections() {
+        if (!running) {
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        for (VipRun v : vips.values()) {
+            if (v.election != null) {
+                v.election.setHealthy(now, healthy);
+                v.election.start(now);
+            }
+        }
+        reschedule();
     }
 
     /**
@@ -743,6 +759,7 @@ public final class ClusterNode implements AutoCloseable {
         private BooleanSupplier drained = () -> true;
         private InetSocketAddress bind;
         private Duration handoverQuiet = HANDOVER_QUIET;
+        private java.util.concurrent.CompletionStage<?> electionGate;
 
         private Builder(ClusterConfig config, String node, ClusterKeys keys) {
             this.config = Objects.requireNonNull(config);
@@ -819,6 +836,16 @@ public final class ClusterNode implements AutoCloseable {
          */
         public Builder handoverQuiet(Duration quiet) {
             this.handoverQuiet = quiet;
+            return this;
+        }
+
+        /**
+         * The elections start once {@code gate} completes (however it completes), not at {@link #start()}: a node
+         * whose mirror has not caught up with its peers must not take a VIP with stale files. The node still binds
+         * its socket and removes leftover addresses at start; the gate's owner bounds the wait.
+         */
+        public Builder electionGate(java.util.concurrent.CompletionStage<?> gate) {
+            this.electionGate = gate;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.tandem.conf;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -92,7 +93,13 @@ import java.util.List;
  * <tr><td>{@code cluster.witnesses}</td><td>list of {@code HOST} or {@code icmp:HOST} (ICMP echo), {@code tcp:HOST:PORT}
  *     (TCP connect; refused counts as reached)</td><td>empty</td></tr>
  * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
- * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of paths</td><td>no mirror</td></tr>
+ * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of files and directories, none inside
+ *     another</td><td>no mirror</td></tr>
+ * <tr><td>{@code cluster.mirror.scan_interval}</td><td>duration &gt;= 1s: full scans under the file events</td><td>30s</td></tr>
+ * <tr><td>{@code cluster.mirror.debounce}</td><td>duration &gt;= 0: quiet time before a burst of changes is sent</td><td>100ms</td></tr>
+ * <tr><td>{@code cluster.mirror.state_dir}</td><td>directory, not inside a mirrored path</td><td>{@code /var/lib/tandem/mirror}</td></tr>
+ * <tr><td>{@code cluster.mirror.sync_wait}</td><td>duration &gt;= 0: how long the elections wait at start for the
+ *     first sync with a reachable peer</td><td>30s</td></tr>
  * <tr><td>{@code node_health.require}</td><td>{@code all-upstreams} (every upstream has a server up),
  *     {@code any-upstream} (at least one has), {@code none} (bound listeners suffice), or a non-empty list of
  *     upstream names that must each have a server up. "Up" means active checks do not report it down (unknown
@@ -154,6 +161,11 @@ public final class Defaults {
     public static final Duration MIN_ADVERT_INTERVAL = Duration.ofMillis(10);
     public static final boolean PREEMPT = true;
     public static final Duration PREEMPT_DELAY = Duration.ZERO;
+    public static final Duration MIRROR_SCAN_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration MIN_MIRROR_SCAN_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration MIRROR_DEBOUNCE = Duration.ofMillis(100);
+    public static final Path MIRROR_STATE_DIR = Path.of("/var/lib/tandem/mirror");
+    public static final Duration MIRROR_SYNC_WAIT = Duration.ofSeconds(30);
 
     /** Every upstream must have a server up for the node to count as able to serve. */
     public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());

@@ -1,12 +1,29 @@
 package dev.tandem.conf;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
-/** Files and directories kept identical on every node. */
-public record MirrorConfig(List<Path> paths) {
+/**
+ * Files and directories kept identical on every node.
+ *
+ * @param paths        the config file, certificate directories, static roots; none inside another
+ * @param scanInterval how often every path is scanned in full, the safety net under the file-system events
+ *                     (events can be lost: a queue overflow, a network file system)
+ * @param debounce     how long a burst of changes must go quiet before it is sent (an editor's write, rename
+ *                     and chmod, a {@code git pull} of many files, become one batch)
+ * @param stateDir     where this node keeps its version of every mirrored path, across restarts
+ * @param syncWait     how long, at start, the elections wait for the first sync with a reachable peer
+ */
+public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
 
     public MirrorConfig {
         paths = List.copyOf(paths);
+    }
+
+    /** The paths with every other setting at its default. */
+    public MirrorConfig(List<Path> paths) {
+        this(paths, Defaults.MIRROR_SCAN_INTERVAL, Defaults.MIRROR_DEBOUNCE, Defaults.MIRROR_STATE_DIR,
+                Defaults.MIRROR_SYNC_WAIT);
     }
 }

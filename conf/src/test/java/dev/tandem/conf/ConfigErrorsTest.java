@@ -618,6 +618,29 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void mirrorPathsInsideEachOtherAndBadSettings() {
+        assertErrors(LISTENER + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror:
+                    paths: [/etc/tandem, /etc/tandem/certs, /srv, /]
+                    scan_interval: 10ms
+                    debounce: -1s
+                    state_dir: /srv/state
+                    sync_wait: soon
+                    delay: 1s
+                """,
+                "t.yaml:8:26: cluster.mirror.paths[1]: '/etc/tandem/certs' (expected: a path neither inside nor around cluster.mirror.paths[0] (/etc/tandem))",
+                "t.yaml:8:51: cluster.mirror.paths[3]: '/' (expected: a path neither inside nor around cluster.mirror.paths[0] (/etc/tandem))",
+                "t.yaml:9:20: cluster.mirror.scan_interval: '10ms' (expected: a duration >= 1000ms)",
+                "t.yaml:10:15: cluster.mirror.debounce: '-1s' (expected: a duration such as 100ms, 2s, 5m or 1h)",
+                "t.yaml:11:16: cluster.mirror.state_dir: '/srv/state' (expected: a state directory outside the mirrored paths (/srv/state is inside /srv))",
+                "t.yaml:12:16: cluster.mirror.sync_wait: 'soon' (expected: a duration such as 100ms, 2s, 5m or 1h)",
+                "t.yaml:13:5: cluster.mirror: unknown key 'delay' (expected: one of paths, scan_interval, debounce, state_dir, sync_wait)");
+    }
+
+    @Test
     void clusterWitnessProbesAndPreemptDelay() {
         assertErrors(LISTENER + """
                 cluster:

@@ -318,6 +318,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void mirrorDefaultsAndSettings() throws ConfigException {
+        MirrorConfig defaults = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror: {paths: [tandem.yaml, certs/]}
+                """, BASE).cluster().orElseThrow().mirror().orElseThrow();
+        assertEquals(List.of(Path.of("/etc/tandem/tandem.yaml"), Path.of("/etc/tandem/certs")), defaults.paths());
+        assertEquals(Duration.ofSeconds(30), defaults.scanInterval());
+        assertEquals(Duration.ofMillis(100), defaults.debounce());
+        assertEquals(Path.of("/var/lib/tandem/mirror"), defaults.stateDir());
+        assertEquals(Duration.ofSeconds(30), defaults.syncWait());
+        assertEquals(new MirrorConfig(defaults.paths()), defaults);
+
+        MirrorConfig set = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror:
+                    paths: [/srv/www]
+                    scan_interval: 5m
+                    debounce: 0ms
+                    state_dir: state/mirror
+                    sync_wait: 2s
+                """, BASE).cluster().orElseThrow().mirror().orElseThrow();
+        assertEquals(new MirrorConfig(List.of(Path.of("/srv/www")), Duration.ofMinutes(5), Duration.ZERO,
+                Path.of("/etc/tandem/state/mirror"), Duration.ofSeconds(2)), set);
+    }
+
+    @Test
     void vipPreferenceDefaultsToNodeOrder() throws ConfigException {
         Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
                 cluster:

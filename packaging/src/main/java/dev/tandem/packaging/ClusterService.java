@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,6 +29,9 @@ final class ClusterService {
     /** The longest a stop waits for its handover before it gives the VIPs up with priority 0. */
     static final Duration STOP_HANDOVER_LIMIT = Duration.ofSeconds(15);
 
+    /** How long the cluster node may take to leave (last adverts, VIPs released) once the handover is over. */
+    static final Duration LEAVE_LIMIT = Duration.ofSeconds(5);
+
     private final ClusterNode node;
     private final ClusterConfig config;
 
@@ -43,6 +47,14 @@ final class ClusterService {
      */
     static ClusterService start(ClusterConfig config, String name, Transport transport,
                                 MeterRegistry meters, ProxyServer proxy, NodeHealth health) throws IOException {
+        return start(config, name, transport, meters, proxy, health, null);
+    }
+
+    /**
+     * As above; the elections wait for {@code electionGate} (the mirror's first sync), when not null.
+     */
+    static ClusterService start(ClusterConfig config, String name, Transport transport, MeterRegistry meters,
+                                ProxyServer proxy, NodeHealth health, CompletionStage<?> electionGate) throws IOException {
         ClusterKeys keys;
         try {
             keys = ClusterKeys.load(config.secretFile());
@@ -54,6 +66,7 @@ final class ClusterService {
                 .meters(meters)
                 .health(health)
                 .drained(() -> proxy.connections() == 0)
+                .electionGate(electionGate)
                 .build();
         node.start();
         return new ClusterService(node, config);
@@ -96,7 +109,7 @@ final class ClusterService {
                 }
             }
         }
-        node.stop(Duration.ofSeconds(5));
+        node.stop(LEAVE_LIMIT);
     }
 
     private static boolean holdsAny(ClusterStatus s) {

@@ -1,6 +1,7 @@
 package dev.tandem.packaging;
 
 import dev.tandem.cluster.ClusterCheck;
+import dev.tandem.cluster.mirror.MirrorCheck;
 import dev.tandem.conf.ConfigCheck;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
@@ -31,7 +32,8 @@ final class ConfigValidation {
 
     /** The checks of every module that owns files named in the config. */
     static ConfigValidation standard() {
-        return new ConfigValidation(List.of(new StaticRootCheck(), new ClusterCheck(), new TlsCheck()));
+        return new ConfigValidation(
+                List.of(new StaticRootCheck(), new ClusterCheck(), new MirrorCheck(), new TlsCheck()));
     }
 
     /**

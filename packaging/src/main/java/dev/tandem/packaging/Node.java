@@ -1,6 +1,7 @@
 package dev.tandem.packaging;
 
 import dev.tandem.cluster.LocalNode;
+import dev.tandem.cluster.mirror.MirrorListener;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.HostPort;
@@ -24,8 +25,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +55,8 @@ final class Node implements AutoCloseable {
     private AdminServer admin;
     private volatile ConfigWatcher watcher;
     private volatile ClusterService cluster;
+    private volatile MirrorService mirror;
+    private final MirroredCertificates certificates;
     private boolean stopped;
 
     private Node(Path configFile, Transport transport, String name) {
@@ -59,6 +64,7 @@ final class Node implements AutoCloseable {
         this.name = name;
         this.started = Instant.now();
         this.proxy = new ProxyServer(transport, meters);
+        this.certificates = new MirroredCertificates(proxy);
     }
 
     /** Loads {@code configFile} and starts serving it on {@code transport}. */
@@ -92,12 +98,18 @@ final class Node implements AutoCloseable {
             AdminApi.addRoutes(node);
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
-            node.watchIfNoMirror(snapshot);
+            if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
+                node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation, transport,
+                        node.meters, node.mirrorListener());
+                MirrorAdmin.add(node, node.mirror.mirror());
+            }
+            node.watchUnlessMirrored();
             if (clusterConfig.isPresent()) {
                 // A backup takes a VIP over cold otherwise: warm the request path before joining.
                 Warmup.run(snapshot, transport);
+                // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
                 node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
-                        node.proxy, node.proxy.nodeHealth());
+                        node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.firstSyncInForce());
                 ClusterAdmin.add(node, node.cluster);
             }
         } catch (IOException | RuntimeException e) {
@@ -105,6 +117,66 @@ final class Node implements AutoCloseable {
             throw e;
         }
         return node;
+    }
+
+    /**
+     * What the mirror changed here: a config (edited here or received, validated either way) is reloaded as
+     * a file change is (nothing happens when its text is the one in force); static files are looked up again
+     * at once; certificates and keys of the TLS listeners in force are read again once the round that brought
+     * them is complete (a new certificate and its new key arrive one after the other, and neither loads
+     * without the other).
+     */
+    private MirrorListener mirrorListener() {
+        return new MirrorListener() {
+            @Override
+            public void configChanged(Path file, String cause) {
+                ConfigReloader r = reloader;
+                if (r != null) {
+                    r.reload("mirror (" + cause + ")", true);
+                }
+            }
+
+            @Override
+            public void filesChanged(List<Path> files) {
+                proxy.files().invalidate(files);
+                ConfigReloader r = reloader;
+                if (r != null) {
+                    certificates.changed(r.current(), files);
+                }
+            }
+
+            @Override
+            public void batchInPlace() {
+                ConfigReloader r = reloader;
+                if (r != null && certificates.pending()) {
+                    try {
+                        r.onControlThread(() -> certificates.reload(r.current()));
+                    } catch (RejectedExecutionException e) {
+                        // stopping
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * Completes once the mirror's first sync is over and what it brought is in force: the config reload and
+     * the certificate reloads it queued on the control thread have run. The elections wait for this.
+     */
+    private CompletableFuture<Void> firstSyncInForce() {
+        return mirror.mirror().firstSync().thenCompose(outcome -> {
+            try {
+                return reloader.onControlThread(() -> log.info("mirror: first sync over ({}), what it brought in force:"
+                        + " elections may begin", outcome));
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.completedFuture(null);
+            }
+        });
+    }
+
+    /** The mirror of this node, if its config has one. */
+    Optional<MirrorService> mirror() {
+        return Optional.ofNullable(mirror);
     }
 
     /** The cluster this node is part of, if its config has one. */
@@ -136,15 +208,17 @@ final class Node implements AutoCloseable {
             admin.rebind(oldAdmin);
             throw e;
         }
-        watchIfNoMirror(snapshot);
+        watchUnlessMirrored();
     }
 
     /**
-     * Watches the config file unless a mirror is configured: the mirror writes the file and asks for the
-     * reload itself, and a second path would reload the same change twice.
+     * Watches the config file unless the mirror (as started: its paths change at the next restart) covers it:
+     * the mirror then writes the file and asks for the reload itself, and a second path would reload the same
+     * change twice. A mirror of other paths leaves the config file to this watcher.
      */
-    private synchronized void watchIfNoMirror(Snapshot snapshot) {
-        boolean mirrored = snapshot.config().cluster().flatMap(c -> c.mirror()).isPresent();
+    private synchronized void watchUnlessMirrored() {
+        MirrorService m = mirror;
+        boolean mirrored = m != null && m.mirror().mirrorsConfigFile();
         if (mirrored && watcher != null) {
             watcher.close();
             watcher = null;
@@ -246,6 +320,11 @@ final class Node implements AutoCloseable {
             // First the VIPs go to a peer (this node serving until the peer has announced them), then the drain.
             c.stop();
             cluster = null;
+        }
+        MirrorService m = mirror;
+        if (m != null) {
+            m.stop();
+            mirror = null;
         }
         boolean clean = true;
         try {

@@ -192,9 +192,10 @@ final class StatusCommand {
             b.append('\n').append(table(rows, 3, 4, 5, 6));
 
             b.append('\n').append(cluster(status.get("cluster")));
+            b.append('\n').append(mirror(status.get("mirror")));
             for (Map.Entry<?, ?> e : status.entrySet()) {
                 String key = String.valueOf(e.getKey());
-                if (!List.of("node", "config", "listeners", "sites", "upstreams", "cluster").contains(key)) {
+                if (!List.of("node", "config", "listeners", "sites", "upstreams", "cluster", "mirror").contains(key)) {
                     b.append(String.format("%-10s", key)).append(new String(Json.write(e.getValue(), false),
                             StandardCharsets.UTF_8)).append('\n');
                 }
@@ -238,6 +239,68 @@ final class StatusCommand {
                         str(v.get("last_reason")) + " " + str(v.get("last_transition"))));
             }
             return b.append(table(rows, 3)).toString();
+        }
+
+        /**
+         * The mirror: the first sync, one row per mirrored path (version, hash, whether each peer holds the
+         * same), the peers (connections, lag, a sync's progress), conflicts, refused configs.
+         */
+        private static String mirror(Object section) {
+            if (!(section instanceof Map<?, ?> m)) {
+                return "mirror    no mirror\n";
+            }
+            StringBuilder b = new StringBuilder("mirror    first sync: ")
+                    .append(m.get("first_sync") == null ? "under way (elections wait)" : str(m.get("first_sync"))).append('\n');
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("PATH", "VERSION", "HASH", "FILES", "BYTES", "PEERS"));
+            for (Object o : list(m.get("paths"))) {
+                Map<?, ?> p = map(o);
+                StringBuilder peers = new StringBuilder();
+                for (Map.Entry<?, ?> e : map(p.get("peers")).entrySet()) {
+                    Map<?, ?> ps = map(e.getValue());
+                    peers.append(peers.length() == 0 ? "" : " ").append(e.getKey()).append('=')
+                            .append(Boolean.TRUE.equals(ps.get("in_sync")) ? "in sync" : "differs (last " + str(ps.get("last_sync")) + ")");
+                }
+                String hash = str(p.get("hash"));
+                rows.add(List.of(str(p.get("path")) + (Boolean.TRUE.equals(p.get("directory")) ? "/" : ""),
+                        str(p.get("version")) + "@" + str(p.get("origin")), hash.substring(0, Math.min(12, hash.length())),
+                        str(p.get("files")), str(p.get("bytes")), peers.length() == 0 ? "-" : peers.toString()));
+            }
+            b.append(table(rows, 3, 4));
+            for (Object o : list(m.get("peers"))) {
+                Map<?, ?> p = map(o);
+                b.append("peer      ").append(str(p.get("node"))).append(": ")
+                        .append(Boolean.TRUE.equals(p.get("sending")) ? "sending" : "not sending").append(", ")
+                        .append(Boolean.TRUE.equals(p.get("receiving")) ? "receiving" : "not receiving").append(", ")
+                        .append(Boolean.TRUE.equals(p.get("in_sync")) ? "in sync" : "lag " + str(p.get("lag_seconds")) + " s");
+                Map<?, ?> g = map(p.get("progress"));
+                if (!g.isEmpty() && !String.valueOf(g.get("files_done")).equals(String.valueOf(g.get("files_total")))) {
+                    b.append(", receiving ").append(str(g.get("files_done"))).append('/').append(str(g.get("files_total")))
+                            .append(" files, ").append(str(g.get("bytes_done"))).append('/').append(str(g.get("bytes_total")))
+                            .append(" bytes");
+                }
+                b.append('\n');
+            }
+            for (Object o : list(m.get("conflicts"))) {
+                Map<?, ?> c = map(o);
+                b.append("conflict  ").append(str(c.get("path"))).append(": ").append(str(c.get("loser")))
+                        .append(" lost to ").append(str(c.get("winner"))).append(", kept as ").append(str(c.get("kept_as")))
+                        .append('\n');
+            }
+            rejection(b, "edited here, not valid: not sent, not applied", m.get("config_rejected"));
+            rejection(b, "received, not valid here: refused", m.get("config_refused"));
+            return b.toString();
+        }
+
+        private static void rejection(StringBuilder b, String what, Object o) {
+            if (!(o instanceof Map<?, ?> r)) {
+                return;
+            }
+            b.append("config    ").append(str(r.get("path"))).append(" ").append(what).append(" (")
+                    .append(str(r.get("from"))).append(", ").append(str(r.get("at"))).append(")\n");
+            for (Object e : list(r.get("errors"))) {
+                b.append("          ").append(str(e)).append('\n');
+            }
         }
 
         /** Columns padded to their widest cell; columns listed in {@code right} are right-aligned. */

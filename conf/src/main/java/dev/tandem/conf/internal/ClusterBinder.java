@@ -52,7 +52,8 @@ final class ClusterBinder {
             w.as(WITNESS, ClusterBinder::witness).ifPresent(witnesses::add);
         }
         Optional<Path> notify = o.get("notify").file();
-        Optional<MirrorConfig> mirror = o.get("mirror").object("paths").map(ClusterBinder::mirror);
+        Optional<MirrorConfig> mirror = o.get("mirror").object("paths", "scan_interval", "debounce", "state_dir", "sync_wait")
+                .map(ClusterBinder::mirror);
         if (secretFile.isEmpty()) {
             return Optional.empty();
         }
@@ -148,9 +149,35 @@ final class ClusterBinder {
         YamlValue value = o.get("paths").required("a list of files and directories");
         List<YamlValue> items = value.nonEmptyList("a list of files and directories", "at least one file or directory");
         List<Path> paths = new ArrayList<>();
+        List<YamlValue> written = new ArrayList<>();
         for (YamlValue item : items) {
-            item.file().ifPresent(paths::add);
+            item.file().map(Path::normalize).ifPresent(p -> {
+                // A path inside another would be mirrored twice, under two names, with two versions.
+                for (int i = 0; i < paths.size(); i++) {
+                    Path other = paths.get(i);
+                    if (p.startsWith(other) || other.startsWith(p)) {
+                        item.fail("a path neither inside nor around " + written.get(i).path() + " (" + other + ")");
+                        return;
+                    }
+                }
+                paths.add(p);
+                written.add(item);
+            });
         }
-        return new MirrorConfig(paths);
+        Duration scan = o.get("scan_interval").duration(Defaults.MIN_MIRROR_SCAN_INTERVAL)
+                .orElse(Defaults.MIRROR_SCAN_INTERVAL);
+        Duration debounce = o.get("debounce").duration(Duration.ZERO).orElse(Defaults.MIRROR_DEBOUNCE);
+        YamlValue stateValue = o.get("state_dir");
+        Path stateDir = stateValue.file().map(Path::normalize).orElse(Defaults.MIRROR_STATE_DIR);
+        for (int i = 0; i < paths.size(); i++) {
+            // The state changes with every sync: inside a mirrored path it would be mirrored itself.
+            if (stateDir.startsWith(paths.get(i))) {
+                (stateValue.isPresent() ? stateValue : o.get("paths")).fail(
+                        "a state directory outside the mirrored paths (" + stateDir + " is inside " + paths.get(i) + ")");
+                break;
+            }
+        }
+        Duration syncWait = o.get("sync_wait").duration(Duration.ZERO).orElse(Defaults.MIRROR_SYNC_WAIT);
+        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait);
     }
 }

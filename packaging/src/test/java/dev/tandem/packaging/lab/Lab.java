@@ -27,6 +27,9 @@ final class Lab implements AutoCloseable {
     final String n2 = "tl" + id + "-2";
     private final List<String> made = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
+    /** Removes the lab when the test JVM is stopped before the test could (a timeout, Ctrl-C, a kill). */
+    private final Thread onExit = new Thread(this::close, "lab-cleanup");
+    private boolean hooked;
 
     /** Why a lab cannot run here, or empty when it can. */
     static Optional<String> unavailable() {
@@ -84,6 +87,12 @@ final class Lab implements AutoCloseable {
 
     /** Creates the namespaces, the bridge and the links, and addresses client .100, n1 .1, n2 .2. */
     void build() throws IOException, InterruptedException {
+        synchronized (this) {
+            if (!hooked) {
+                Runtime.getRuntime().addShutdownHook(onExit);
+                hooked = true;
+            }
+        }
         for (String ns : List.of(sw, client, n1, n2)) {
             sh("ip", "netns", "add", ns);
             made.add(ns);
@@ -153,7 +162,15 @@ final class Lab implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (hooked && Thread.currentThread() != onExit) {
+            hooked = false;
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException e) {
+                // the JVM is exiting: the hook runs (and finds nothing left to do)
+            }
+        }
         killAll();
         for (String ns : made) {
             try {

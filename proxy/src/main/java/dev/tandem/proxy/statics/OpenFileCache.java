@@ -79,6 +79,11 @@ final class OpenFileCache {
         cache.asMap().remove(key, stale);
     }
 
+    /** Forgets the lookups of {@code keys}: the next request for one of them looks at the disk again. */
+    void invalidate(java.util.Collection<String> keys) {
+        cache.synchronous().invalidateAll(keys);
+    }
+
     /** Retires this cache: lookups are released (files close once their responses are done). */
     void close() {
         closed = true;

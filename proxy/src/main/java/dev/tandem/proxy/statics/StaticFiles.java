@@ -100,6 +100,64 @@ public final class StaticFiles implements AutoCloseable {
         });
     }
 
+    /**
+     * Forgets what the open-file caches know of {@code files}, changed, created or deleted on disk behind their
+     * back (by the mirror, which writes a file and then says so): requests for them, for their precompressed
+     * originals, and for the directories whose index or existence they decide, look at the disk again at once
+     * instead of up to {@code open_file_cache.valid} later. Any thread.
+     */
+    public void invalidate(java.util.Collection<Path> files) {
+        List<Map.Entry<CacheKey, OpenFileCache>> all;
+        synchronized (this) {
+            all = new java.util.ArrayList<>(caches.entrySet());
+        }
+        for (Map.Entry<CacheKey, OpenFileCache> e : all) {
+            Path root = e.getKey().root().toAbsolutePath().normalize();
+            Path real = null;
+            try {
+                real = root.toRealPath();
+            } catch (java.io.IOException ignored) {
+                // a root that is not there caches nothing worth forgetting
+            }
+            Set<String> keys = new java.util.HashSet<>();
+            for (Path f : files) {
+                Path p = f.toAbsolutePath().normalize();
+                Path base = p.startsWith(root) ? root : real != null && p.startsWith(real) ? real : null;
+                if (base != null) {
+                    keys.addAll(keysOf(base.relativize(p)));
+                }
+            }
+            if (!keys.isEmpty()) {
+                e.getValue().invalidate(keys);
+            }
+        }
+    }
+
+    /** The cache keys a file at {@code relative} (under a root) may stand behind. */
+    static Set<String> keysOf(Path relative) {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        StringBuilder rel = new StringBuilder();
+        for (Path name : relative) {
+            rel.append(rel.length() == 0 ? "" : "/").append(name);
+        }
+        String r = rel.toString();
+        keys.add(r);
+        for (String suffix : List.of(".gz", ".br")) {
+            if (r.endsWith(suffix)) {
+                keys.add(r.substring(0, r.length() - suffix.length()));
+            }
+        }
+        // Every directory above: its index may be this file, and whether it exists may have changed.
+        String d = r;
+        while (!d.isEmpty()) {
+            int slash = d.lastIndexOf('/');
+            d = slash < 0 ? "" : d.substring(0, slash);
+            keys.add(d);
+            keys.add(d + "/");
+        }
+        return keys;
+    }
+
     /** Files open or in memory now, cached or being sent. */
     public int openFiles() {
         return openFiles.get();

@@ -57,6 +57,31 @@ class StaticFreshnessTest {
 
     @ParameterizedTest(name = "inline_max {0}")
     @ValueSource(strings = {"0", "16k"})
+    void aFileReplacedAndThenInvalidatedIsServedAnewAtOnce(String inlineMax) throws Exception {
+        // valid is long here: only the invalidation can make the change show
+        root = Files.createDirectories(dir.resolve("www"));
+        f = StaticFixture.start(root, "fallback: false\nopen_file_cache: {max_entries: 100, valid: 1h, inline_max: " + inlineMax + "}", false);
+        f.write("css/app.css", "version 1");
+        assertEquals("version 1", f.get("/css/app.css").text());
+        assertEquals(404, f.get("/css/new.css").status());
+        Path tmp = f.write("css/.app.css.tmp", "version 2");
+        Files.move(tmp, root.resolve("css/app.css"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        f.write("css/new.css", "new");
+        assertEquals("version 1", f.get("/css/app.css").text(), "cached for an hour");
+        f.proxy.files().invalidate(java.util.List.of(root.resolve("css/app.css"), root.resolve("css/new.css")));
+        assertEquals("version 2", f.get("/css/app.css").text());
+        assertEquals("new", f.get("/css/new.css").text());
+        await().atMost(WITHIN).until(() -> !openDescriptorsTo("app.css (deleted)"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theKeysAFileStandsBehind() {
+        assertEquals(java.util.Set.of("a/b/c.css.gz", "a/b/c.css", "a/b", "a/b/", "a", "a/", "", "/"),
+                StaticFiles.keysOf(Path.of("a/b/c.css.gz")));
+    }
+
+    @ParameterizedTest(name = "inline_max {0}")
+    @ValueSource(strings = {"0", "16k"})
     void aFileReplacedByRenameIsServedAnewWithinValid(String inlineMax) throws Exception {
         start(inlineMax);
         f.write("app.css", "version 1");

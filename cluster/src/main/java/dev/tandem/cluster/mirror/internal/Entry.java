@@ -1,0 +1,76 @@
+package dev.tandem.cluster.mirror.internal;
+
+import java.util.Objects;
+
+/**
+ * One version of one mirrored path, as every node knows it: a file with its content hash, size and mode, or
+ * the tombstone of a deleted one. Tombstones are kept so that a node that was away learns of the deletion
+ * instead of bringing the file back.
+ *
+ * @param version   the scalar version: the highest counter in {@code vector}
+ * @param origin    the node whose edit this is
+ * @param changedAt when that node saw the edit (its wall clock, milliseconds; for status only)
+ * @param hash      hex SHA-256 of the content; empty for a tombstone
+ * @param mode      permission bits (07777); 0 for a tombstone
+ */
+public record Entry(EntryKey key, long version, String origin, VersionVector vector, long changedAt, String hash,
+                    boolean deleted, int mode, long size) {
+
+    public Entry {
+        Objects.requireNonNull(key);
+        Objects.requireNonNull(origin);
+        Objects.requireNonNull(vector);
+        Objects.requireNonNull(hash);
+        if (version != vector.max() || vector.get(origin) != version) {
+            throw new IllegalArgumentException(key + ": version " + version + " of " + origin
+                    + " does not match its vector " + vector);
+        }
+        if (deleted ? !hash.isEmpty() || size != 0 : hash.length() != 64) {
+            throw new IllegalArgumentException(key + ": hash '" + hash + "' (expected: 64 hex digits, or empty for a deletion)");
+        }
+    }
+
+    /** A local edit on {@code node} of the version {@code previous} (null for a path never seen). */
+    public static Entry edit(EntryKey key, Entry previous, String node, long now, String hash, int mode, long size) {
+        VersionVector v = (previous == null ? VersionVector.EMPTY : previous.vector).edit(node);
+        return new Entry(key, v.max(), node, v, now, hash, false, mode, size);
+    }
+
+    /** The local deletion on {@code node} of {@code previous}. */
+    public static Entry deletion(Entry previous, String node, long now) {
+        VersionVector v = previous.vector.edit(node);
+        return new Entry(previous.key, v.max(), node, v, now, "", true, 0, 0);
+    }
+
+    /** Same content on disk: both deleted, or the same bytes with the same mode. */
+    public boolean sameContent(Entry o) {
+        return deleted ? o.deleted : !o.deleted && hash.equals(o.hash) && mode == o.mode;
+    }
+
+    /** The same version (the vector names it: one node never makes two edits with one counter). */
+    public boolean sameVersion(Entry o) {
+        return vector.equals(o.vector);
+    }
+
+    /**
+     * The total order concurrent versions are decided by, the same on every node: the higher version, then the
+     * greater node name. Consistent with the vectors: a version that includes another is also greater here.
+     */
+    public int precedence(Entry o) {
+        int c = Long.compare(version, o.version);
+        return c != 0 ? c : origin.compareTo(o.origin);
+    }
+
+    /** {@code 7@lb1}. */
+    public String label() {
+        return version + "@" + origin;
+    }
+
+    /**
+     * The name a losing version of this path is kept under, beside the file (a node name's characters other
+     * than letters, digits, '.', '_' and '-' become '_': the name stays one file name).
+     */
+    public String conflictName(String fileName) {
+        return fileName + ".conflict-" + origin.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + version;
+    }
+}

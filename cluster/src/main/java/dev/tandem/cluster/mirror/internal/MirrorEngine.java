@@ -1,0 +1,1867 @@
+package dev.tandem.cluster.mirror.internal;
+
+import dev.tandem.cluster.mirror.ConfigValidator;
+import dev.tandem.cluster.mirror.MirrorStatus;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mirror's decisions and its disk: which version of every path this node has, what changed here, what to
+ * ask peers for, and the writing of what they send. Everything here runs on one thread of its own (file I/O
+ * blocks; it never runs on an event loop), so the table needs no lock; the network hands messages in through
+ * the public methods, which only queue work.
+ *
+ * <p>Local changes: the watcher's events and the periodic scans mark paths; once a burst has been quiet for
+ * the debounce time, each marked file is hashed (a file whose stat moved while it was read is still being
+ * written, and waits for the next turn), and a new content becomes a new version of this node, offered to
+ * every peer. A config file that does not validate becomes no version at all.
+ *
+ * <p>Received files: content goes to a temporary file beside its target, is checked against its version's
+ * size and SHA-256, flushed to disk (on a small pool, so that many flushes share the file system's journal
+ * commits), and only then, back on this thread, renamed into place after the version is decided again
+ * against whatever happened meanwhile. Directories are flushed before the state file records the new
+ * versions, and before a peer is told a round is done.
+ */
+public final class MirrorEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(MirrorEngine.class);
+
+    /** A config file larger than this is no config: refused without reading it. */
+    static final int MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+    static final Duration PERSIST_DELAY = Duration.ofSeconds(1);
+    static final Duration PUBLISH_EVERY = Duration.ofMillis(200);
+    static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(5);
+    /** A file modified less than this before it was hashed is hashed again at the next scan (racy stat). */
+    static final long RACY_MILLIS = 1000;
+    /**
+     * Files up to this size are sent in one message, received into memory and written in one go on the flush
+     * pool (at most {@link InboundSession#HIGH_COMMITS} of them wait there: 16 MiB a connection).
+     */
+    public static final int SMALL_FILE = 256 * 1024;
+
+    /** Where a wanted version can be read, or why it cannot. */
+    public record Source(Messages.Wanted wanted, Entry entry, Path path, String reason) {
+    }
+
+    /** What the engine tells the node. Called on the engine's thread. */
+    public interface Events {
+        void configChanged(Path file, String cause);
+
+        void filesChanged(List<Path> files);
+
+        /** Everything a peer sent in one round is in place (after the {@link #filesChanged} of its files). */
+        void batchInPlace();
+    }
+
+    /** The settings of one engine. */
+    public record Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
+                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
+    }
+
+    private static final class Fetch {
+        final Entry entry;
+        SessionState from;
+        /** The connection whose progress counts this file (the first to offer it). */
+        final SessionState counted;
+        final ArrayDeque<SessionState> alternates = new ArrayDeque<>();
+
+        Fetch(Entry entry, SessionState from) {
+            this.entry = entry;
+            this.from = from;
+            this.counted = from;
+        }
+    }
+
+    private static final class Round {
+        final long round;
+        final boolean full;
+        final Set<EntryKey> waiting;
+
+        Round(long round, boolean full, Set<EntryKey> waiting) {
+            this.round = round;
+            this.full = full;
+            this.waiting = waiting;
+        }
+    }
+
+    private static final class Receiving {
+        final Entry entry;
+        final Path target;
+        Path temp;
+        FileChannel ch;
+        /** A small file's content, kept here until it is complete, then written on the flush pool. */
+        byte[] buffer;
+        MessageDigest md;
+        long written;
+        String discard;
+        String discardReason;
+
+        Receiving(Entry entry, Path target) {
+            this.entry = entry;
+            this.target = target;
+        }
+    }
+
+    private static final class SessionState {
+        final InboundSession session;
+        final String peer;
+        Receiving rx;
+        final ArrayDeque<Round> rounds = new ArrayDeque<>();
+        final Set<EntryKey> roundKeys = new HashSet<>();
+        long filesTotal;
+        long bytesTotal;
+        long filesDone;
+        long bytesDone;
+        long progressLoggedAt;
+        long progressStartedAt;
+        boolean firstFullDone;
+        /** The end of the sync counted in the fields above was logged. */
+        boolean completeLogged;
+
+        SessionState(InboundSession session) {
+            this.session = session;
+            this.peer = session.peer();
+        }
+
+        boolean syncing() {
+            return filesDone < filesTotal;
+        }
+
+        /** Bytes of the files done, and of the one being received (a large file moves the progress too). */
+        long bytesDoneNow() {
+            Receiving r = rx;
+            return bytesDone + (r == null || r.discard != null ? 0 : Math.min(r.written, r.entry.size()));
+        }
+    }
+
+    private static final class PeerState {
+        final String name;
+        PeerLink link;
+        boolean sending;
+        int receiving;
+        Messages.Summary summary;
+        final Map<String, Long> rootLastSync = new HashMap<>();
+        final Map<String, Boolean> rootInSync = new HashMap<>();
+        long lastSync;
+        boolean inSync;
+        boolean firstAttemptFailed;
+        boolean outDone;
+        boolean inDone;
+
+        PeerState(String name) {
+            this.name = name;
+        }
+    }
+
+    /** A received config that did not validate yet: it may once the rest of its round has arrived. */
+    private static final class Parked {
+        final SessionState from;
+        final Receiving rx;
+        List<String> errors;
+
+        Parked(SessionState from, Receiving rx, List<String> errors) {
+            this.from = from;
+            this.rx = rx;
+            this.errors = errors;
+        }
+    }
+
+    private final String node;
+    private final Roots roots;
+    private final StateFile stateFile;
+    private final Path configFile;
+    private final EntryKey configKey;
+    private final ConfigValidator validator;
+    private final Events events;
+    private final MirrorMetrics metrics;
+    private final Clock clock;
+    private final Duration debounce;
+    private final Duration scanInterval;
+    private final ScheduledExecutorService thread;
+    private final ExecutorService flusher;
+    /** Writes the state file (after flushing the directories it vouches for), in order, off {@link #thread}. */
+    private final ExecutorService stateWriter;
+    private final long boot;
+    private final AtomicInteger generation = new AtomicInteger();
+
+    private MirrorTable table = new MirrorTable();
+    private long savedChanges = -1;
+    private boolean started;
+    private final Set<Path> dirty = new HashSet<>();
+    private boolean rescanAll;
+    private long firstDirtyAt;
+    private ScheduledFuture<?> dirtyTimer;
+    private ScheduledFuture<?> persistTimer;
+    private final List<Entry> outgoing = new ArrayList<>();
+    private final List<Path> changedFiles = new ArrayList<>();
+    /** The config file, when an edit of it made here became a version in this task (reloaded after the offer). */
+    private Path configEditedHere;
+    /** Files were reported changed since the last {@link Events#batchInPlace}. */
+    private boolean changedSinceBatch;
+    private final Set<Path> dirsToSync = new HashSet<>();
+    /** Files this engine renamed into place, with their stat then: the watcher's event for them is no edit. */
+    private final Map<Path, FileStore.Stat> installed = new HashMap<>();
+    private final Map<InboundSession, SessionState> sessions = new LinkedHashMap<>();
+    private final Map<EntryKey, Fetch> fetches = new HashMap<>();
+    private final Map<EntryKey, String> refused = new HashMap<>();
+    private Parked parked;
+    private final Map<String, PeerState> peers = new LinkedHashMap<>();
+    private MirrorStatus.Rejection configRejected;
+    private String rejectedHash;
+    private MirrorStatus.Rejection configRefused;
+    private final CompletableFuture<String> firstSync = new CompletableFuture<>();
+    private volatile MirrorStatus published;
+    private volatile Messages.Summary latestSummary;
+    private boolean summaryDirty = true;
+    private boolean statusDirty = true;
+    private boolean closed;
+
+    public MirrorEngine(Settings s, Events events, MirrorMetrics metrics, Clock clock) throws IOException {
+        this.node = s.node();
+        this.roots = new Roots(s.roots());
+        this.stateFile = new StateFile(s.stateDir());
+        this.validator = s.validator();
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.debounce = s.debounce();
+        this.scanInterval = s.scanInterval();
+        this.boot = clock.millis();
+        Path cfg = null;
+        if (s.configFile() != null) {
+            cfg = s.configFile().toAbsolutePath().normalize();
+            if (Files.exists(cfg)) {
+                cfg = cfg.toRealPath();
+            }
+        }
+        this.configFile = cfg;
+        this.configKey = cfg == null ? null : roots.keyOf(cfg);
+        for (String p : s.peers()) {
+            peers.put(p, new PeerState(p));
+        }
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-mirror");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger n = new AtomicInteger();
+        this.flusher = Executors.newFixedThreadPool(Math.max(1, s.flushThreads()), r -> {
+            Thread t = new Thread(r, "tandem-mirror-flush-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.stateWriter = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tandem-mirror-state");
+            t.setDaemon(true);
+            return t;
+        });
+        io.micrometer.core.instrument.Gauge.builder("tandem_mirror_tracked_files", this, e -> {
+            MirrorStatus st = e.published;
+            return st == null ? 0 : st.paths().stream().mapToInt(MirrorStatus.PathStatus::files).sum();
+        }).description("Files this node mirrors").register(metrics.registry());
+        for (String p : s.peers()) {
+            io.micrometer.core.instrument.Gauge.builder("tandem_mirror_lag_seconds", this, e -> e.lag(p))
+                    .description("0 while this node holds what the peer holds; else seconds since it last did")
+                    .tag("peer", p).register(metrics.registry());
+            io.micrometer.core.instrument.Gauge.builder("tandem_mirror_in_sync", this, e -> e.inSync(p) ? 1 : 0)
+                    .description("1 while this node holds what the peer holds").tag("peer", p).register(metrics.registry());
+        }
+    }
+
+    public MirrorMetrics metrics() {
+        return metrics;
+    }
+
+    public Roots roots() {
+        return roots;
+    }
+
+    /** The key of the running config file, or null when it is not mirrored. */
+    public EntryKey configKey() {
+        return configKey;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Loads the state, removes temporary files a crash left, scans every path (hashing only what changed
+     * since the state was written). Completes when done; the links should start after it.
+     */
+    public CompletableFuture<Void> start() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        exec(() -> {
+            try {
+                table = stateFile.load();
+            } catch (IOException e) {
+                Path aside = stateFile.path().resolveSibling("state.unreadable-" + clock.millis());
+                log.warn("mirror: {}: starting from an empty state (the file is kept as {})", e.getMessage(), aside);
+                try {
+                    Files.move(stateFile.path(), aside, StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException moved) {
+                    log.warn("mirror: cannot move {} aside: {}", stateFile.path(), moved.toString());
+                }
+                table = new MirrorTable();
+            }
+            long t0 = System.nanoTime();
+            int before = table.size();
+            scanAll(true);
+            started = true;
+            log.info("mirror: node {}: {} path(s), {} file(s) known ({} before), {} local change(s), scanned in {} ms",
+                    node, roots.all().size(), table.size(), before, outgoing.size(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            if (configFile != null && configKey == null) {
+                log.info("mirror: the config file {} is not among the mirrored paths: it is not mirrored", configFile);
+            }
+            outgoing.clear();
+            persistNow();
+            checkFirstSync();
+            thread.scheduleWithFixedDelay(() -> exec(this::periodicScan), scanInterval.toMillis(), scanInterval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            thread.scheduleWithFixedDelay(() -> exec(this::publishIfDirty), PUBLISH_EVERY.toMillis(),
+                    PUBLISH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            f.complete(null);
+        });
+        return f;
+    }
+
+    /** Completes when the first sync at start is over, with how it ended. */
+    public CompletableFuture<String> firstSync() {
+        return firstSync;
+    }
+
+    /** Ends the first-sync wait (the bound on it ran out). */
+    public void giveUpFirstSync(String why) {
+        if (firstSync.complete(why)) {
+            log.warn("mirror: first sync: {}", why);
+            exec(() -> statusDirty = true);
+        }
+    }
+
+    /** Stops: pending flushes and the state are written; a file half received is dropped. */
+    public void close() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    closed = true;
+                    for (SessionState st : sessions.values()) {
+                        dropReceiving(st);
+                    }
+                    if (parked != null) {
+                        deleteQuietly(parked.rx.temp);
+                        parked = null;
+                    }
+                    flusher.shutdown();
+                    flusher.awaitTermination(10, TimeUnit.SECONDS);
+                    persistNow();
+                    stateWriter.shutdown();
+                    stateWriter.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    log.warn("mirror: stopping: {}", e.toString());
+                } finally {
+                    done.complete(null);
+                }
+            });
+            done.get(20, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            // already stopped
+        } catch (Exception e) {
+            log.warn("mirror: stopping: {}", e.toString());
+        }
+        thread.shutdownNow();
+        flusher.shutdownNow();
+        stateWriter.shutdownNow();
+    }
+
+    /** Stops at once, as a crash would: nothing more is written (temporary files stay behind). */
+    public void halt() {
+        thread.shutdownNow();
+        flusher.shutdownNow();
+        stateWriter.shutdownNow();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void exec(Runnable task) {
+        try {
+            thread.execute(() -> {
+                if (closed) {
+                    return;
+                }
+                try {
+                    task.run();
+                    afterTask();
+                } catch (RuntimeException e) {
+                    log.error("mirror: unexpected failure", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopped
+        }
+    }
+
+    private <T> CompletableFuture<T> call(java.util.function.Supplier<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    f.complete(task.get());
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new IllegalStateException("the mirror is stopped"));
+        }
+        return f;
+    }
+
+    /** After every task: offer what changed here, tell the node what changed on disk, schedule the state. */
+    private void afterTask() {
+        if (!outgoing.isEmpty()) {
+            List<Entry> batch = ordered(outgoing);
+            outgoing.clear();
+            if (batch.size() <= 5) {
+                batch.forEach(e -> log.info("mirror: {} {} here: version {}", e.key(), e.deleted() ? "deleted" : "changed",
+                        e.label()));
+            } else {
+                log.info("mirror: {} path(s) changed here", batch.size());
+            }
+            for (PeerState p : peers.values()) {
+                if (p.link != null) {
+                    p.link.offer(batch);
+                }
+            }
+        }
+        if (configEditedHere != null) {
+            // after the offer: the reload here does not hold up the peers' copies (they reload it too)
+            Path p = configEditedHere;
+            configEditedHere = null;
+            notifyConfig(p, "edited here");
+        }
+        deliverChangedFiles();
+        if (table.changes() != savedChanges) {
+            summaryDirty = true;
+            statusDirty = true;
+            schedulePersist();
+        }
+    }
+
+    /** Tells the node of the files written or deleted since it was last told. */
+    private void deliverChangedFiles() {
+        if (changedFiles.isEmpty()) {
+            return;
+        }
+        List<Path> files = List.copyOf(changedFiles);
+        changedFiles.clear();
+        changedSinceBatch = true;
+        try {
+            events.filesChanged(files);
+        } catch (RuntimeException e) {
+            log.warn("mirror: files-changed listener failed", e);
+        }
+    }
+
+    /**
+     * A round is complete: files that go together (a certificate and its key) are all in place now, and the
+     * node may read them again as a whole rather than one at a time.
+     */
+    private void batchInPlace() {
+        deliverChangedFiles();
+        if (!changedSinceBatch) {
+            return;
+        }
+        changedSinceBatch = false;
+        try {
+            events.batchInPlace();
+        } catch (RuntimeException e) {
+            log.warn("mirror: batch listener failed", e);
+        }
+    }
+
+    /** Key order, the config file last: the files it names (certificates) arrive before it is validated. */
+    private List<Entry> ordered(Collection<Entry> entries) {
+        List<Entry> out = new ArrayList<>(entries);
+        out.sort((a, b) -> {
+            boolean ca = a.key().equals(configKey);
+            boolean cb = b.key().equals(configKey);
+            return ca != cb ? (ca ? 1 : -1) : a.key().compareTo(b.key());
+        });
+        return out;
+    }
+
+    // ------------------------------------------------------------------ local changes
+
+    /** From the watcher: paths touched; debounced here. */
+    public void touched(Set<Path> paths, boolean overflow) {
+        exec(() -> {
+            if (dirty.isEmpty() && !rescanAll) {
+                firstDirtyAt = System.nanoTime();
+            }
+            dirty.addAll(paths);
+            rescanAll |= overflow;
+            armDirty();
+        });
+    }
+
+    /**
+     * Waits for the burst to be quiet for the debounce time, but not longer than ten times that (at least a
+     * second) since its first event, so that a path changing all the time does not hold back the others.
+     */
+    private void armDirty() {
+        if (dirtyTimer != null) {
+            dirtyTimer.cancel(false);
+        }
+        long cap = Math.max(TimeUnit.SECONDS.toNanos(1), debounce.toNanos() * 10);
+        long wait = Math.min(debounce.toNanos(), Math.max(0, firstDirtyAt + cap - System.nanoTime()));
+        dirtyTimer = thread.schedule(() -> exec(this::processDirty), wait, TimeUnit.NANOSECONDS);
+    }
+
+    private void processDirty() {
+        dirtyTimer = null;
+        if (!started) {
+            return;
+        }
+        if (rescanAll) {
+            rescanAll = false;
+            dirty.clear();
+            log.info("mirror: file events were lost: scanning every path");
+            scanAll(false);
+            return;
+        }
+        List<Path> paths = new ArrayList<>(new TreeSet<>(dirty));
+        dirty.clear();
+        Set<Path> again = new HashSet<>();
+        for (Path p : paths) {
+            EntryKey key = roots.keyOf(p);
+            if (key == null || FileStore.isTemp(p.getFileName().toString())) {
+                continue;
+            }
+            try {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    scanTree(key, p, false, again);
+                } else if (refreshFile(key, p, true) == Refresh.CHANGING) {
+                    again.add(p);
+                } else {
+                    // a directory that went away: everything that was under it
+                    for (MirrorTable.Local l : new ArrayList<>(table.under(key).values())) {
+                        if (!l.entry().key().equals(key) && !l.entry().deleted()) {
+                            Path lp = roots.pathOf(l.entry().key());
+                            if (lp != null) {
+                                refreshFile(l.entry().key(), lp, false);
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                log.debug("mirror: cannot read {}: {}", p, e.toString());
+                again.add(p);
+            }
+        }
+        if (!again.isEmpty()) {
+            if (dirty.isEmpty()) {
+                firstDirtyAt = System.nanoTime();
+            }
+            dirty.addAll(again);
+            armDirty();
+        }
+    }
+
+    private void periodicScan() {
+        installed.clear();
+        scanAll(false);
+        for (PeerState p : peers.values()) {
+            if (p.link != null) {
+                p.link.offerAll(ordered(table.entries()));
+            }
+        }
+        // Conflict files the operator removed are no longer reported.
+        for (Conflict c : new ArrayList<>(table.conflicts())) {
+            if (!Files.exists(c.keptAs(), LinkOption.NOFOLLOW_LINKS)) {
+                table.removeConflict(c);
+            }
+        }
+    }
+
+    private void scanAll(boolean removeTemps) {
+        for (Roots.Root r : roots.all()) {
+            Path p = r.path();
+            EntryKey key = new EntryKey(r.id(), "");
+            try {
+                if (Files.isDirectory(p)) {
+                    scanTree(key, p, removeTemps, null);
+                } else {
+                    refreshFile(key, p, false);
+                }
+            } catch (IOException e) {
+                log.warn("mirror: cannot scan {}: {}", p, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Scans {@code dir} (the directory of {@code key}): every regular file (links and others are not
+     * mirrored), then the paths known under it that are gone.
+     */
+    private void scanTree(EntryKey key, Path dir, boolean removeTemps, Set<Path> again) throws IOException {
+        Set<EntryKey> seen = new HashSet<>();
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                String name = file.getFileName().toString();
+                if (FileStore.isTemp(name)) {
+                    if (removeTemps) {
+                        deleteQuietly(file);
+                        log.info("mirror: removed {}, left by an interrupted write", file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+                if (!attrs.isRegularFile()) {
+                    return FileVisitResult.CONTINUE;
+                }
+                EntryKey k = roots.keyOf(file);
+                if (k == null) {
+                    return FileVisitResult.CONTINUE;
+                }
+                seen.add(k);
+                try {
+                    if (refreshFile(k, file, false) == Refresh.CHANGING && again != null) {
+                        again.add(file);
+                    }
+                } catch (IOException e) {
+                    log.debug("mirror: cannot read {}: {}", file, e.toString());
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                log.debug("mirror: cannot scan {}: {}", file, e.toString());
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        for (MirrorTable.Local l : new ArrayList<>(table.under(key).values())) {
+            Entry e = l.entry();
+            if (!e.deleted() && !seen.contains(e.key())) {
+                Path p = roots.pathOf(e.key());
+                if (p != null) {
+                    refreshFile(e.key(), p, false);
+                }
+            }
+        }
+    }
+
+    private enum Refresh { UNCHANGED, CHANGED, CHANGING, REJECTED }
+
+    /**
+     * Looks at the file of {@code key} and records a local edit if its content (or mode, or existence)
+     * differs from the version recorded.
+     *
+     * @param force hash even when the stat says nothing changed (a file event came for it)
+     */
+    private Refresh refreshFile(EntryKey key, Path path, boolean force) throws IOException {
+        FileStore.Stat s = FileStore.stat(path);
+        MirrorTable.Local l = table.local(key);
+        long now = clock.millis();
+        FileStore.Stat mine = installed.remove(path);
+        if (s != null && s.equals(mine)) {
+            // the file as this engine renamed it into place (its own event, or a scan right after)
+            return Refresh.UNCHANGED;
+        }
+        if (s == null) {
+            if (l == null || l.entry().deleted()) {
+                return Refresh.UNCHANGED;
+            }
+            Roots.Root root = roots.get(key.root());
+            if (!key.rel().isEmpty() && !Files.isDirectory(root.path())) {
+                // The whole root is gone (an unmounted disk?): not a deletion of every file in it.
+                return Refresh.UNCHANGED;
+            }
+            if (key.equals(configKey)) {
+                rejectLocal(path, "", List.of(path + ": deleted (expected: the config file; it is not mirrored away)"));
+                return Refresh.REJECTED;
+            }
+            Entry e = Entry.deletion(l.entry(), node, now);
+            table.put(e, null, now);
+            outgoing.add(e);
+            return Refresh.CHANGED;
+        }
+        if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
+            return Refresh.UNCHANGED;
+        }
+        boolean config = key.equals(configKey);
+        byte[] content = null;
+        String hash;
+        if (config) {
+            if (s.size() > MAX_CONFIG_BYTES) {
+                rejectLocal(path, "", List.of(path + ": " + s.size() + " bytes (expected: a config file of at most "
+                        + MAX_CONFIG_BYTES + " bytes)"));
+                return Refresh.REJECTED;
+            }
+            content = Files.readAllBytes(path);
+            hash = FileStore.hex(FileStore.sha256().digest(content));
+        } else {
+            hash = FileStore.hash(path);
+        }
+        FileStore.Stat after = FileStore.stat(path);
+        if (!s.equals(after)) {
+            return Refresh.CHANGING;
+        }
+        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()) {
+            table.restat(key, s, now);
+            if (config && configRejected != null) {
+                log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
+                configRejected = null;
+                rejectedHash = null;
+                statusDirty = true;
+            }
+            return Refresh.UNCHANGED;
+        }
+        if (config) {
+            if (hash.equals(rejectedHash)) {
+                return Refresh.REJECTED;
+            }
+            List<String> problems = validate(path, content);
+            if (!problems.isEmpty()) {
+                rejectLocal(path, hash, problems);
+                return Refresh.REJECTED;
+            }
+            if (configRejected != null) {
+                configRejected = null;
+                rejectedHash = null;
+                statusDirty = true;
+            }
+        }
+        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size());
+        table.put(e, s, now);
+        outgoing.add(e);
+        if (config && started) {
+            // (At start the node has just loaded the file: nothing to reload.) Asked for once the edit is offered.
+            configEditedHere = path;
+        }
+        return Refresh.CHANGED;
+    }
+
+    private List<String> validate(Path path, byte[] content) {
+        try {
+            return validator == null ? List.of() : validator.problems(path, content);
+        } catch (RuntimeException e) {
+            log.error("mirror: the config check failed on {}", path, e);
+            return List.of(path + ": the check failed: " + e);
+        }
+    }
+
+    private void rejectLocal(Path path, String hash, List<String> problems) {
+        if (hash.equals(rejectedHash) && configRejected != null) {
+            return;
+        }
+        rejectedHash = hash;
+        configRejected = new MirrorStatus.Rejection(path.toString(), hash, problems, clock.instant(), node);
+        statusDirty = true;
+        metrics.rejected(MirrorMetrics.INVALID_CONFIG);
+        Entry current = table.get(configKey);
+        log.warn("mirror: {} edited here does not validate: not sent, not applied; config version {} stays in force:",
+                path, current == null ? "-" : current.label());
+        problems.forEach(p -> log.warn("{}", p));
+    }
+
+    private void notifyConfig(Path path, String cause) {
+        try {
+            events.configChanged(path, cause);
+        } catch (RuntimeException e) {
+            log.warn("mirror: config-changed listener failed", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ offering (for the links)
+
+    /** Every version this node has, in offer order (the config file last). */
+    public CompletableFuture<List<Entry>> offerAll() {
+        return call(() -> ordered(table.entries()));
+    }
+
+    /** Where to read each wanted version: the file, or the conflict copy of a version that lost here. */
+    public CompletableFuture<List<Source>> sources(List<Messages.Wanted> wanted) {
+        return call(() -> {
+            List<Source> out = new ArrayList<>(wanted.size());
+            for (Messages.Wanted w : wanted) {
+                Entry e = table.get(w.key());
+                if (e != null && !e.deleted() && e.version() == w.version() && e.origin().equals(w.origin())) {
+                    Path p = roots.pathOf(w.key());
+                    out.add(p == null ? new Source(w, null, null, "not mirrored here") : new Source(w, e, p, null));
+                    continue;
+                }
+                Source kept = null;
+                for (Conflict c : table.conflicts()) {
+                    if (c.key().equals(w.key()) && c.loser().version() == w.version() && c.loser().origin().equals(w.origin())) {
+                        kept = new Source(w, c.loser(), c.keptAs(), null);
+                    }
+                }
+                out.add(kept != null ? kept : new Source(w, null, null, "superseded"));
+            }
+            return out;
+        });
+    }
+
+    /** Content sent to a peer (for the meters). */
+    void sent(long bytes) {
+        metrics.filesSent.increment();
+        metrics.bytesSent.increment(bytes);
+    }
+
+    // ------------------------------------------------------------------ peers
+
+    public void linkUp(String peer, PeerLink link) {
+        exec(() -> {
+            PeerState p = peers.get(peer);
+            p.link = link;
+            p.sending = true;
+            statusDirty = true;
+            Messages.Summary s = latestSummary;
+            if (s != null) {
+                link.summary(s);
+            }
+        });
+    }
+
+    public void linkDown(String peer) {
+        exec(() -> {
+            PeerState p = peers.get(peer);
+            p.sending = false;
+            updateSync(p);
+            statusDirty = true;
+        });
+    }
+
+    /** Dialing {@code peer} failed ({@code first}: the first attempt since start). */
+    public void linkFailed(String peer, boolean first) {
+        exec(() -> {
+            PeerState p = peers.get(peer);
+            if (first) {
+                p.firstAttemptFailed = true;
+                checkFirstSync();
+            }
+        });
+    }
+
+    /** The peer applied a round this node offered ({@code full}: the full round a connection begins with). */
+    public void peerDone(String peer, boolean full) {
+        exec(() -> {
+            PeerState p = peers.get(peer);
+            if (full && !p.outDone) {
+                p.outDone = true;
+                log.info("mirror: {} has everything of this node", peer);
+                checkFirstSync();
+            }
+        });
+    }
+
+    public void summary(String peer, Messages.Summary s) {
+        exec(() -> {
+            PeerState p = peers.get(peer);
+            if (p == null) {
+                return;
+            }
+            Messages.Summary old = p.summary;
+            if (old == null || s.boot() > old.boot() || s.boot() == old.boot() && s.generation() > old.generation()) {
+                p.summary = s;
+                updateSync(p);
+                statusDirty = true;
+            }
+        });
+    }
+
+    public void attachLink(String peer, PeerLink link) {
+        exec(() -> peers.get(peer).link = link);
+    }
+
+    /**
+     * The first sync is over once one peer has everything of this node and this node everything of it; or when
+     * no peer could be reached at all (nothing to wait for).
+     */
+    private void checkFirstSync() {
+        if (firstSync.isDone()) {
+            return;
+        }
+        for (PeerState p : peers.values()) {
+            if (p.outDone && p.inDone) {
+                complete("synced with " + p.name);
+                return;
+            }
+        }
+        boolean none = !peers.isEmpty();
+        for (PeerState p : peers.values()) {
+            none &= p.firstAttemptFailed && !p.sending && p.receiving == 0;
+        }
+        if (peers.isEmpty() || none) {
+            complete("no peer reachable");
+        }
+    }
+
+    private void complete(String outcome) {
+        if (firstSync.complete(outcome)) {
+            log.info("mirror: first sync: {}", outcome);
+            statusDirty = true;
+        }
+    }
+
+    /**
+     * In sync with a peer: this node holds what the peer said it holds, and is still connected to it (with
+     * no connection it cannot know, and the lag grows: nothing is being mirrored).
+     */
+    private void updateSync(PeerState p) {
+        long now = clock.millis();
+        boolean connected = p.sending || p.receiving > 0;
+        boolean all = p.summary != null && connected;
+        for (Roots.Root r : roots.all()) {
+            MirrorTable.RootDigest mine = table.digest(r.id());
+            MirrorTable.RootDigest theirs = p.summary == null ? null : p.summary.roots().get(r.id());
+            boolean same = connected && theirs != null && theirs.digest().equals(mine.digest());
+            p.rootInSync.put(r.id(), same);
+            if (same) {
+                p.rootLastSync.put(r.id(), now);
+            }
+            all &= same;
+        }
+        if (all) {
+            p.lastSync = now;
+        }
+        p.inSync = all;
+    }
+
+    private double lag(String peer) {
+        MirrorStatus s = published;
+        if (s == null) {
+            return 0;
+        }
+        for (MirrorStatus.PeerStatus p : s.peers()) {
+            if (p.node().equals(peer)) {
+                return p.inSync() ? 0 : Math.max(0, (clock.millis() - (p.lastSync() == null ? boot
+                        : p.lastSync().toEpochMilli())) / 1000.0);
+            }
+        }
+        return 0;
+    }
+
+    private boolean inSync(String peer) {
+        MirrorStatus s = published;
+        return s != null && s.peers().stream().anyMatch(p -> p.node().equals(peer) && p.inSync());
+    }
+
+    /** The summary to send on every connection, now and as the heartbeat. */
+    public Messages.Summary latestSummary() {
+        return latestSummary;
+    }
+
+    // ------------------------------------------------------------------ receiving (from the sessions)
+
+    public void sessionOpened(InboundSession s) {
+        exec(() -> {
+            sessions.put(s, new SessionState(s));
+            PeerState p = peers.get(s.peer());
+            p.receiving++;
+            statusDirty = true;
+            if (p.link != null) {
+                p.link.poke();
+            }
+            Messages.Summary sum = latestSummary;
+            if (sum != null) {
+                s.summary(sum);
+            }
+        });
+    }
+
+    public void sessionClosed(InboundSession s) {
+        exec(() -> {
+            SessionState st = sessions.remove(s);
+            if (st == null) {
+                return;
+            }
+            PeerState p = peers.get(st.peer);
+            p.receiving--;
+            updateSync(p);
+            statusDirty = true;
+            dropReceiving(st);
+            for (Fetch f : fetches.values()) {
+                f.alternates.remove(st);
+            }
+            for (Map.Entry<EntryKey, Fetch> e : new ArrayList<>(fetches.entrySet())) {
+                if (e.getValue().from == st) {
+                    fetchEnded(e.getKey(), e.getValue().entry, false);
+                }
+            }
+            if (parked != null && parked.from == st && fetches.isEmpty()) {
+                refuseParked();
+            }
+        });
+    }
+
+    public void offer(InboundSession s, Messages.Offer o) {
+        exec(() -> {
+            SessionState st = sessions.get(s);
+            if (st == null) {
+                return;
+            }
+            List<Messages.Wanted> want = new ArrayList<>();
+            boolean unsafe = false;
+            for (Entry e : o.entries()) {
+                Path target = roots.pathOf(e.key());
+                if (target == null) {
+                    if (roots.get(e.key().root()) != null) {
+                        unsafe = true;
+                    } else {
+                        log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
+                    }
+                    continue;
+                }
+                Entry local = table.get(e.key());
+                Resolution r = Resolution.of(local, e);
+                if (r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE && conflictKept(e)) {
+                    continue;
+                }
+                if (!r.needsContent(local, e)) {
+                    applyWithoutContent(st, e);
+                    continue;
+                }
+                if (e.hash().equals(refused.get(e.key()))) {
+                    continue;
+                }
+                Fetch f = fetches.get(e.key());
+                if (f != null && f.entry.sameVersion(e)) {
+                    if (f.from != st && !f.alternates.contains(st)) {
+                        f.alternates.add(st);
+                    }
+                    st.roundKeys.add(e.key());
+                    continue;
+                }
+                Fetch superseded = fetches.put(e.key(), new Fetch(e, st));
+                if (superseded != null) {
+                    superseded.counted.filesDone++;
+                    superseded.counted.bytesDone += superseded.entry.size();
+                }
+                st.roundKeys.add(e.key());
+                want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
+                if (st.filesDone >= st.filesTotal) {
+                    st.filesDone = st.filesTotal = st.bytesDone = st.bytesTotal = 0;
+                    st.completeLogged = false;
+                    st.progressStartedAt = System.nanoTime();
+                    st.progressLoggedAt = st.progressStartedAt;
+                }
+                st.filesTotal++;
+                st.bytesTotal += e.size();
+            }
+            if (unsafe) {
+                metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+                log.warn("mirror: {} offered a path that would leave its root: ignored", st.peer);
+            }
+            if (!want.isEmpty()) {
+                s.want(want);
+                statusDirty = true;
+            }
+        });
+    }
+
+    private boolean conflictKept(Entry loser) {
+        for (Conflict c : table.conflicts()) {
+            if (c.key().equals(loser.key()) && c.loser().sameVersion(loser)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public void offerEnd(InboundSession s, Messages.OfferEnd end) {
+        exec(() -> {
+            SessionState st = sessions.get(s);
+            if (st == null) {
+                return;
+            }
+            Set<EntryKey> waiting = new HashSet<>();
+            for (EntryKey k : st.roundKeys) {
+                if (fetches.containsKey(k)) {
+                    waiting.add(k);
+                }
+            }
+            st.roundKeys.clear();
+            st.rounds.add(new Round(end.round(), end.full(), waiting));
+            popRounds(st);
+        });
+    }
+
+    public void fileStart(InboundSession s, Entry e) {
+        exec(() -> {
+            SessionState st = sessions.get(s);
+            if (st == null) {
+                return;
+            }
+            if (st.rx != null) {
+                metrics.rejected(MirrorMetrics.BAD_FRAME);
+                log.warn("mirror: {} began a file inside another: closing the connection", st.peer);
+                s.close();
+                return;
+            }
+            Receiving rx = new Receiving(e, roots.pathOf(e.key()));
+            st.rx = rx;
+            Roots.Root root = roots.get(e.key().root());
+            if (rx.target == null || root == null || !FileStore.noLinksBetween(root.path(), rx.target)) {
+                metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+                log.warn("mirror: {} sent {}, which would leave its root or pass through a link: refused", st.peer, e.key());
+                rx.discard = MirrorMetrics.UNSAFE_PATH;
+                return;
+            }
+            Entry local = table.get(e.key());
+            Resolution r = Resolution.of(local, e);
+            if (!r.needsContent(local, e) || r == Resolution.KEEP_SAVE_REMOTE && conflictKept(e)) {
+                rx.discard = "";
+                rx.discardReason = "no longer needed";
+                return;
+            }
+            rx.md = FileStore.sha256();
+            rx.temp = FileStore.tempBeside(rx.target);
+            if (e.size() <= SMALL_FILE) {
+                rx.buffer = new byte[(int) e.size()];
+                return;
+            }
+            try {
+                rx.ch = FileStore.createTemp(rx.temp);
+            } catch (IOException ex) {
+                writeFailed(st, rx, ex);
+            }
+        });
+    }
+
+    public void fileData(InboundSession s, ByteBuf data) {
+        int n = data.readableBytes();
+        try {
+            thread.execute(() -> {
+                try {
+                    if (closed) {
+                        return;
+                    }
+                    SessionState st = sessions.get(s);
+                    Receiving rx = st == null ? null : st.rx;
+                    if (rx == null || rx.discard != null) {
+                        return;
+                    }
+                    if (rx.written + n > rx.entry.size()) {
+                        mismatch(st, rx, "more bytes than its size, " + rx.entry.size());
+                        return;
+                    }
+                    try {
+                        rx.md.update(data.nioBuffer());
+                        if (rx.buffer != null) {
+                            data.readBytes(rx.buffer, (int) rx.written, n);
+                        } else {
+                            data.readBytes(rx.ch, rx.written, n);
+                        }
+                        rx.written += n;
+                        progress(st);
+                    } catch (IOException ex) {
+                        writeFailed(st, rx, ex);
+                    }
+                } catch (RuntimeException ex) {
+                    log.error("mirror: unexpected failure", ex);
+                } finally {
+                    data.release();
+                    s.queued(-n, 0);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            data.release();
+        }
+    }
+
+    public void fileEnd(InboundSession s) {
+        exec(() -> {
+            SessionState st = sessions.get(s);
+            if (st == null) {
+                return;
+            }
+            Receiving rx = st.rx;
+            st.rx = null;
+            if (rx == null) {
+                metrics.rejected(MirrorMetrics.BAD_FRAME);
+                log.warn("mirror: {} ended a file it never began: closing the connection", st.peer);
+                s.close();
+                return;
+            }
+            if (rx.discard != null) {
+                closeAndDelete(rx);
+                fetchEnded(rx.entry.key(), rx.entry, rx.discard.isEmpty());
+                return;
+            }
+            String hash = FileStore.hex(rx.md.digest());
+            if (rx.written != rx.entry.size() || !hash.equals(rx.entry.hash())) {
+                rx.discard = MirrorMetrics.HASH_MISMATCH;
+                metrics.rejected(MirrorMetrics.HASH_MISMATCH);
+                log.warn("mirror: {} from {}: {} bytes with SHA-256 {}, not the {} bytes and {} of version {}: dropped",
+                        rx.entry.key(), st.peer, rx.written, hash, rx.entry.size(), rx.entry.hash(), rx.entry.label());
+                closeAndDelete(rx);
+                fetchEnded(rx.entry.key(), rx.entry, false);
+                return;
+            }
+            // Written (small files), flushed and given their mode off this thread, renamed on it (see the class
+            // comment): many small files are then written in parallel, and their flushes share journal commits.
+            s.queued(0, 1);
+            try {
+                flusher.execute(() -> {
+                    boolean flushed = flush(rx);
+                    try {
+                        thread.execute(() -> {
+                            s.queued(0, -1);
+                            if (closed) {
+                                deleteQuietly(rx.temp);
+                                return;
+                            }
+                            try {
+                                commit(st, rx, flushed);
+                                afterTask();
+                            } catch (RuntimeException ex) {
+                                log.error("mirror: unexpected failure", ex);
+                            }
+                        });
+                    } catch (RejectedExecutionException ex) {
+                        deleteQuietly(rx.temp);
+                    }
+                });
+            } catch (RejectedExecutionException ex) {
+                s.queued(0, -1);
+                closeAndDelete(rx);
+            }
+        });
+    }
+
+    /** On the flush pool: the temporary file complete on disk, with its mode. */
+    private static boolean flush(Receiving rx) {
+        try {
+            if (rx.buffer != null) {
+                rx.ch = FileStore.createTemp(rx.temp);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(rx.buffer);
+                while (b.hasRemaining()) {
+                    rx.ch.write(b);
+                }
+                rx.buffer = null;
+            }
+            rx.ch.force(true);
+            rx.ch.close();
+            rx.ch = null;
+            Files.setAttribute(rx.temp, "unix:mode", rx.entry.mode(), LinkOption.NOFOLLOW_LINKS);
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            log.warn("mirror: cannot write {}: {}", rx.temp, ex.toString());
+            closeAndDelete(rx);
+            return false;
+        }
+    }
+
+    public void fileAbort(InboundSession s, EntryKey key, String reason) {
+        exec(() -> {
+            SessionState st = sessions.get(s);
+            if (st == null) {
+                return;
+            }
+            Receiving rx = st.rx;
+            if (rx != null && rx.entry.key().equals(key)) {
+                st.rx = null;
+                closeAndDelete(rx);
+                log.debug("mirror: {} from {} not sent after all: {}", key, st.peer, reason);
+                fetchEnded(key, rx.entry, false);
+                return;
+            }
+            Fetch f = fetches.get(key);
+            if (f != null && f.from == st) {
+                log.debug("mirror: {} from {} not sent: {}", key, st.peer, reason);
+                fetchEnded(key, f.entry, false);
+            }
+        });
+    }
+
+    private void mismatch(SessionState st, Receiving rx, String why) {
+        rx.discard = MirrorMetrics.HASH_MISMATCH;
+        metrics.rejected(MirrorMetrics.HASH_MISMATCH);
+        log.warn("mirror: {} from {}: {}: dropped", rx.entry.key(), st.peer, why);
+        closeAndDelete(rx);
+    }
+
+    private void writeFailed(SessionState st, Receiving rx, IOException e) {
+        rx.discard = MirrorMetrics.WRITE_FAILED;
+        metrics.rejected(MirrorMetrics.WRITE_FAILED);
+        log.warn("mirror: cannot write {} from {}: {}", rx.target, st.peer, e.toString());
+        closeAndDelete(rx);
+    }
+
+    private void dropReceiving(SessionState st) {
+        if (st.rx != null) {
+            log.info("mirror: {} from {} interrupted: nothing of it is kept", st.rx.entry.key(), st.peer);
+            closeAndDelete(st.rx);
+            st.rx = null;
+        }
+    }
+
+    private static void closeAndDelete(Receiving rx) {
+        if (rx.ch != null) {
+            try {
+                rx.ch.close();
+            } catch (IOException e) {
+                // deleting it anyway
+            }
+            rx.ch = null;
+        }
+        deleteQuietly(rx.temp);
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("mirror: cannot delete {}: {}", p, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Applies a version that needs no content: a deletion, a new mode, the same content under the winning
+     * version.
+     */
+    private void applyWithoutContent(SessionState st, Entry e) {
+        Path target = roots.pathOf(e.key());
+        Roots.Root root = roots.get(e.key().root());
+        try {
+            refreshBeforeApply(e.key(), target);
+            Entry local = table.get(e.key());
+            Resolution r = Resolution.of(local, e);
+            if (r.needsContent(local, e) || r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE) {
+                // The file changed here meanwhile: the next offer decides again.
+                return;
+            }
+            if (r == Resolution.ADOPT) {
+                table.put(e, FileStore.stat(target), clock.millis());
+                return;
+            }
+            if (e.deleted()) {
+                if (e.key().equals(configKey)) {
+                    refuseReceived(st, e, target, List.of(target + ": deleted by " + e.origin()
+                            + " (expected: the config file; a config is not mirrored away)"));
+                    return;
+                }
+                if (!FileStore.noLinksBetween(root.path(), target)) {
+                    metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+                    return;
+                }
+                if (r == Resolution.TAKE_KEEP_LOCAL) {
+                    keepLocalLoser(e.key(), target, local, e);
+                }
+                FileStore.delete(target, root.path());
+                table.put(e, null, clock.millis());
+                metrics.deletionsReceived.increment();
+                changedFiles.add(target);
+                log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
+            } else {
+                FileStore.Stat s = FileStore.stat(target);
+                if (s != null && s.mode() != e.mode()) {
+                    FileStore.chmod(target, e.mode());
+                    s = FileStore.stat(target);
+                }
+                table.put(e, s, clock.millis());
+                changedFiles.add(target);
+            }
+        } catch (IOException ex) {
+            metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            log.warn("mirror: cannot apply {} from {} to {}: {}", e.label(), st.peer, target, ex.toString());
+        }
+    }
+
+    /**
+     * Before a version from a peer replaces what is on disk: an edit made here that the watcher has not yet
+     * reported becomes a version first, so it competes (and is kept if it loses) instead of being overwritten.
+     * Returns the content of an invalid config edit made here, which is no version but is not lost either.
+     */
+    private boolean refreshBeforeApply(EntryKey key, Path target) throws IOException {
+        Refresh r = refreshFile(key, target, false);
+        if (r == Refresh.CHANGING) {
+            r = refreshFile(key, target, true);
+        }
+        return r == Refresh.REJECTED;
+    }
+
+    private void commit(SessionState st, Receiving rx, boolean flushed) {
+        Entry e = rx.entry;
+        EntryKey key = e.key();
+        if (!flushed) {
+            metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            deleteQuietly(rx.temp);
+            fetchEnded(key, e, false);
+            return;
+        }
+        Path target = rx.target;
+        try {
+            boolean invalidHere = refreshBeforeApply(key, target);
+            Entry local = table.get(key);
+            Resolution r = Resolution.of(local, e);
+            switch (r) {
+                case KEEP, ADOPT -> {
+                    deleteQuietly(rx.temp);
+                    if (r == Resolution.ADOPT) {
+                        table.put(e, FileStore.stat(target), clock.millis());
+                    }
+                }
+                case KEEP_SAVE_REMOTE -> {
+                    Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
+                    if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS)) {
+                        deleteQuietly(rx.temp);
+                    } else {
+                        FileStore.commit(rx.temp, keep, e.mode());
+                    }
+                    conflict(key, keep, e, local);
+                }
+                case TAKE, TAKE_KEEP_LOCAL -> {
+                    if (key.equals(configKey)) {
+                        List<String> problems = validate(target, Files.readAllBytes(rx.temp));
+                        if (!problems.isEmpty()) {
+                            park(st, rx, problems);
+                            return;
+                        }
+                    }
+                    if (invalidHere && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                        // the invalid edit made here is no version, but it is not lost either
+                        Entry would = Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
+                                FileStore.stat(target).mode(), Files.size(target));
+                        keepLocalLoser(key, target, would, e);
+                        configRejected = null;
+                        rejectedHash = null;
+                    } else if (r == Resolution.TAKE_KEEP_LOCAL) {
+                        keepLocalLoser(key, target, local, e);
+                    }
+                    install(st, rx, e, target);
+                }
+                default -> throw new IllegalStateException(r.name());
+            }
+            fetchEnded(key, e, true);
+        } catch (IOException ex) {
+            metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            log.warn("mirror: cannot apply {} of {} from {}: {}", e.label(), target, st.peer, ex.toString());
+            deleteQuietly(rx.temp);
+            fetchEnded(key, e, false);
+        }
+    }
+
+    /** Renames the received file into place and records it. */
+    private void install(SessionState st, Receiving rx, Entry e, Path target) throws IOException {
+        Files.move(rx.temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        dirsToSync.add(target.getParent());
+        FileStore.Stat s = FileStore.stat(target);
+        // The content is known (its hash checked as it was written) and the stat taken after the rename: only
+        // an edit after that could differ, and it moves the stat (or the watcher reports it). So the file is not
+        // "racy" for the next scan, which would otherwise hash every file a sync just wrote once more.
+        long known = s == null ? clock.millis() : Math.max(clock.millis(), s.mtimeNanos() / 1_000_000 + RACY_MILLIS + 1);
+        table.put(e, s, known);
+        if (s != null && installed.size() < 100_000) {
+            installed.put(target, s);
+        }
+        metrics.filesReceived.increment();
+        metrics.bytesReceived.increment(e.size());
+        refused.clear();
+        if (e.key().equals(configKey)) {
+            if (parked != null && parked.rx.entry.key().equals(e.key())) {
+                deleteQuietly(parked.rx.temp);
+                parked = null;
+            }
+            configRefused = null;
+            // (Its directory is flushed with the round's, after the reload is asked for: a reader already sees it.)
+            log.info("mirror: {} from {}: config version {} in place", target, st.peer, e.label());
+            notifyConfig(target, "from " + st.peer);
+        } else {
+            changedFiles.add(target);
+            log.debug("mirror: {} from {}: version {} in place", target, st.peer, e.label());
+            retryParked();
+        }
+    }
+
+    private void keepLocalLoser(EntryKey key, Path target, Entry loser, Entry winner) throws IOException {
+        if (loser == null || loser.deleted() || !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path keep = target.resolveSibling(loser.conflictName(target.getFileName().toString()));
+        FileStore.keepBeside(target, keep);
+        conflict(key, keep, loser, winner);
+    }
+
+    private void conflict(EntryKey key, Path keptAs, Entry loser, Entry winner) {
+        table.addConflict(new Conflict(key, keptAs, loser, winner == null ? "-" : winner.label(), clock.millis()));
+        metrics.conflicts.increment();
+        log.warn("mirror: concurrent edits of {}: version {} wins, {} is kept as {}", key,
+                winner == null ? "-" : winner.label(), loser.label(), keptAs);
+        EntryKey k = roots.keyOf(keptAs);
+        if (k != null) {
+            // A conflict copy inside a mirrored directory is mirrored like any file: record it now.
+            try {
+                refreshFile(k, keptAs, true);
+            } catch (IOException e) {
+                log.debug("mirror: cannot read {}: {}", keptAs, e.toString());
+            }
+        }
+        statusDirty = true;
+    }
+
+    /** A received config that does not validate waits for the rest of what is being received. */
+    private void park(SessionState st, Receiving rx, List<String> problems) {
+        if (parked != null) {
+            deleteQuietly(parked.rx.temp);
+        }
+        parked = new Parked(st, rx, problems);
+        fetchEnded(rx.entry.key(), rx.entry, true);
+    }
+
+    private void retryParked() {
+        if (parked == null) {
+            return;
+        }
+        Parked p = parked;
+        try {
+            List<String> problems = validate(p.rx.target, Files.readAllBytes(p.rx.temp));
+            if (problems.isEmpty()) {
+                parked = null;
+                commit(p.from, p.rx, true);
+            } else {
+                p.errors = problems;
+            }
+        } catch (IOException e) {
+            parked = null;
+            deleteQuietly(p.rx.temp);
+        }
+    }
+
+    private void refuseParked() {
+        Parked p = parked;
+        parked = null;
+        deleteQuietly(p.rx.temp);
+        refuseReceived(p.from, p.rx.entry, p.rx.target, p.errors);
+    }
+
+    private void refuseReceived(SessionState st, Entry e, Path target, List<String> problems) {
+        refused.put(e.key(), e.hash());
+        metrics.rejected(MirrorMetrics.INVALID_CONFIG_RECEIVED);
+        configRefused = new MirrorStatus.Rejection(target.toString(), e.hash(), problems, clock.instant(), st.peer);
+        statusDirty = true;
+        Entry current = table.get(e.key());
+        log.warn("mirror: config version {} from {} does not validate here: refused; version {} stays in force:",
+                e.label(), st.peer, current == null ? "-" : current.label());
+        problems.forEach(p -> log.warn("{}", p));
+    }
+
+    /**
+     * A wanted version arrived (or will not): another connection that offered it is asked instead if it
+     * failed; the rounds waiting on it move on.
+     */
+    private void fetchEnded(EntryKey key, Entry entry, boolean ok) {
+        Fetch f = fetches.get(key);
+        if (f == null || !f.entry.sameVersion(entry)) {
+            return;
+        }
+        if (!ok) {
+            SessionState alt;
+            while ((alt = f.alternates.poll()) != null) {
+                if (sessions.containsKey(alt.session) && alt.session.isOpen()) {
+                    f.from = alt;
+                    alt.session.want(List.of(new Messages.Wanted(key, entry.version(), entry.origin())));
+                    return;
+                }
+            }
+        }
+        fetches.remove(key);
+        // Done, for the progress, whatever became of it (in place, kept as a conflict, no longer offered).
+        f.counted.filesDone++;
+        f.counted.bytesDone += entry.size();
+        progress(f.counted);
+        for (SessionState st : sessions.values()) {
+            st.roundKeys.remove(key);
+            for (Round r : st.rounds) {
+                r.waiting.remove(key);
+            }
+        }
+        for (SessionState st : new ArrayList<>(sessions.values())) {
+            popRounds(st);
+        }
+        if (fetches.isEmpty() && parked != null) {
+            retryParked();
+            if (parked != null) {
+                refuseParked();
+            }
+        }
+    }
+
+    /** Rounds whose files have all arrived: flushed, then the peer is told. */
+    private void popRounds(SessionState st) {
+        while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
+            Round r = st.rounds.poll();
+            syncDirs();
+            batchInPlace();
+            st.session.done(r.round);
+            if (r.full && !st.firstFullDone) {
+                st.firstFullDone = true;
+                PeerState p = peers.get(st.peer);
+                if (!p.inDone) {
+                    p.inDone = true;
+                    log.info("mirror: this node has everything of {}", st.peer);
+                    checkFirstSync();
+                }
+            }
+            if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100 && !st.completeLogged) {
+                st.completeLogged = true;
+                log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
+                        bytes(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
+            }
+        }
+    }
+
+    /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
+    private void progress(SessionState st) {
+        long now = System.nanoTime();
+        if (st.syncing() && now - st.progressLoggedAt > PROGRESS_LOG_EVERY.toNanos()) {
+            st.progressLoggedAt = now;
+            log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
+                    bytes(st.bytesDoneNow()), bytes(st.bytesTotal));
+        }
+        statusDirty = true;
+    }
+
+    private static String bytes(long n) {
+        if (n < 1024 * 1024) {
+            return String.format("%.1f KiB", n / 1024.0);
+        }
+        if (n < 1024L * 1024 * 1024) {
+            return String.format("%.1f MiB", n / (1024.0 * 1024));
+        }
+        return String.format("%.2f GiB", n / (1024.0 * 1024 * 1024));
+    }
+
+    // ------------------------------------------------------------------ durability, state, status
+
+    /** Flushes the directories of renamed files: a rename is durable only then. */
+    private void syncDirs() {
+        if (dirsToSync.isEmpty()) {
+            return;
+        }
+        List<Path> dirs = new ArrayList<>(dirsToSync);
+        dirsToSync.clear();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Path d : dirs) {
+            all.add(CompletableFuture.runAsync(() -> {
+                try {
+                    FileStore.fsyncDirectory(d);
+                } catch (IOException e) {
+                    log.warn("mirror: cannot flush {}: {}", d, e.toString());
+                }
+            }, flusher));
+        }
+        try {
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("mirror: flushing directories: {}", e.toString());
+        }
+    }
+
+    private void schedulePersist() {
+        if (persistTimer == null || persistTimer.isDone()) {
+            persistTimer = thread.schedule(() -> exec(this::persistNow), PERSIST_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Writes the state file, once the renames it records are durable: the table is taken here, the directories
+     * are flushed and the file written on the state writer, so that a slow disk (a flush waits for everything
+     * else the file system has to write) does not hold up this thread and the edits behind it.
+     */
+    private void persistNow() {
+        if (table.changes() == savedChanges && dirsToSync.isEmpty()) {
+            return;
+        }
+        List<Path> dirs = new ArrayList<>(dirsToSync);
+        dirsToSync.clear();
+        byte[] content = table.changes() == savedChanges ? null : stateFile.render(table);
+        savedChanges = table.changes();
+        try {
+            stateWriter.execute(() -> {
+                for (Path d : dirs) {
+                    try {
+                        FileStore.fsyncDirectory(d);
+                    } catch (IOException e) {
+                        log.warn("mirror: cannot flush {}: {}", d, e.toString());
+                    }
+                }
+                if (content == null) {
+                    return;
+                }
+                try {
+                    stateFile.write(content);
+                } catch (IOException e) {
+                    log.warn("mirror: cannot write {}: {}", stateFile.path(), e.toString());
+                    exec(() -> {
+                        savedChanges = -1;
+                        schedulePersist();
+                    });
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // halted
+        }
+    }
+
+    private void publishIfDirty() {
+        if (summaryDirty) {
+            summaryDirty = false;
+            Map<String, MirrorTable.RootDigest> digests = new LinkedHashMap<>();
+            for (Roots.Root r : roots.all()) {
+                digests.put(r.id(), table.digest(r.id()));
+            }
+            Messages.Summary s = new Messages.Summary(boot, generation.incrementAndGet(), digests);
+            latestSummary = s;
+            for (PeerState p : peers.values()) {
+                if (p.link != null && p.sending) {
+                    p.link.summary(s);
+                }
+                updateSync(p);
+            }
+            for (SessionState st : sessions.values()) {
+                st.session.summary(s);
+            }
+            statusDirty = true;
+        }
+        if (statusDirty) {
+            statusDirty = false;
+            published = snapshot();
+        }
+    }
+
+    /** The status as of the last change (at most {@link #PUBLISH_EVERY} old); never waits. */
+    public MirrorStatus status() {
+        MirrorStatus s = published;
+        return s != null ? s : new MirrorStatus(node, null, List.of(), List.of(), List.of(), null, null);
+    }
+
+    /** Publishes the status now (tests, and the end of a sync); waits for the engine's thread. */
+    public MirrorStatus statusNow() {
+        try {
+            return call(() -> {
+                summaryDirty = true;
+                statusDirty = true;
+                publishIfDirty();
+                return published;
+            }).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return status();
+        }
+    }
+
+    private MirrorStatus snapshot() {
+        List<MirrorStatus.PathStatus> paths = new ArrayList<>();
+        for (Roots.Root r : roots.all()) {
+            EntryKey rootKey = new EntryKey(r.id(), "");
+            MirrorTable.RootDigest d = table.digest(r.id());
+            Entry single = table.get(rootKey);
+            boolean directory = single == null && (r.directory() || Files.isDirectory(r.path()));
+            Map<String, MirrorStatus.PathSync> sync = new LinkedHashMap<>();
+            for (PeerState p : peers.values()) {
+                Long last = p.rootLastSync.get(r.id());
+                sync.put(p.name, new MirrorStatus.PathSync(Boolean.TRUE.equals(p.rootInSync.get(r.id())),
+                        last == null ? null : Instant.ofEpochMilli(last)));
+            }
+            List<String> conflicts = new ArrayList<>();
+            for (Conflict c : table.conflicts()) {
+                if (c.key().root().equals(r.id())) {
+                    conflicts.add(c.keptAs().toString());
+                }
+            }
+            long changedAt = 0;
+            String origin = null;
+            long version = 0;
+            for (MirrorTable.Local l : table.under(rootKey).values()) {
+                if (l.entry().version() > version || l.entry().version() == version && l.entry().changedAt() > changedAt) {
+                    version = l.entry().version();
+                    origin = l.entry().origin();
+                    changedAt = l.entry().changedAt();
+                }
+            }
+            String hash = single != null && !directory ? single.hash() : d.digest();
+            paths.add(new MirrorStatus.PathStatus(r.id(), r.path().toString(), directory, version, origin, hash, d.files(),
+                    d.bytes(), changedAt == 0 ? null : Instant.ofEpochMilli(changedAt), sync, conflicts));
+        }
+        List<MirrorStatus.PeerStatus> ps = new ArrayList<>();
+        long now = clock.millis();
+        for (PeerState p : peers.values()) {
+            MirrorStatus.Progress progress = null;
+            for (SessionState st : sessions.values()) {
+                if (st.peer.equals(p.name) && st.filesTotal > 0) {
+                    progress = new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal);
+                }
+            }
+            double lag = p.inSync ? 0 : (now - (p.lastSync == 0 ? boot : p.lastSync)) / 1000.0;
+            ps.add(new MirrorStatus.PeerStatus(p.name, p.sending, p.receiving > 0, p.inSync,
+                    p.lastSync == 0 ? null : Instant.ofEpochMilli(p.lastSync), Math.max(0, lag), progress));
+        }
+        List<MirrorStatus.ConflictStatus> cs = new ArrayList<>();
+        for (Conflict c : table.conflicts()) {
+            Path p = roots.pathOf(c.key());
+            cs.add(new MirrorStatus.ConflictStatus(p == null ? c.key().toString() : p.toString(), c.keptAs().toString(),
+                    c.loser().label(), c.winner(), Instant.ofEpochMilli(c.at())));
+        }
+        return new MirrorStatus(node, firstSync.getNow(null), paths, ps, cs, configRejected, configRefused);
+    }
+
+    /** The version of {@code key} here (tests). */
+    public Entry entry(EntryKey key) {
+        try {
+            return call(() -> table.get(key)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs a scan of every path now, as the periodic one does (tests, benchmarks). */
+    public CompletableFuture<Void> scanNow() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        exec(() -> {
+            periodicScan();
+            f.complete(null);
+        });
+        return f;
+    }
+}
