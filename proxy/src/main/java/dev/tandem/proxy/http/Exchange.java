@@ -60,6 +60,8 @@ final class Exchange {
     boolean waitingForBackendWritable;
     boolean waitingForClientWritable;
     boolean backendKeepAlive;
+    /** A read of the server's connection under way brought part of the response (a head or content). */
+    boolean responseProgress;
     /** Skipping a 1xx interim response from the server, up to its end. */
     boolean inInterimResponse;
     FailureKind lastFailure;

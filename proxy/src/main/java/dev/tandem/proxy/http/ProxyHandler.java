@@ -467,6 +467,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.backend = b;
         b.attach(this);
         e.upstreamStartNanos = now;
+        e.responseProgress = false;
         Channel backend = b.channel();
         if (e.requestComplete) {
             // A retry of a request without a body: its end was already read.
@@ -499,6 +500,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e == null || c != e.backend) {
             return;
         }
+        e.responseProgress = true;
         int code = response.status().code();
         if (code == 101 && e.upgrade != null && e.requestComplete) {
             switchToTunnel(e, c, response);
@@ -558,6 +560,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             content.release();
             return;
         }
+        e.responseProgress = true;
         boolean last = content instanceof LastHttpContent;
         if (e.inInterimResponse) {
             content.release();
@@ -587,9 +590,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e == null || c != e.backend) {
             return;
         }
-        // Progress, once per read of the server's connection rather than per message it held: the read timer
-        // cannot fire in between. After the end of the response the exchange has let go of the server already.
-        upstreamTimer.touch();
+        // Progress counts once per read of the server's connection rather than per message it held (the read
+        // timer cannot fire in between); after the end of the response the exchange has let go of the server.
+        if (e.responseProgress) {
+            e.responseProgress = false;
+            upstreamTimer.touch();
+        }
         ctx.flush();
         if (ctx.channel().isWritable()) {
             c.channel().read();
