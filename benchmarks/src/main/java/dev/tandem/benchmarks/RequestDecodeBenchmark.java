@@ -22,11 +22,12 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Decoding a request head with the decoder settings Tandem's client pipeline uses (header and initial line
- * limits of 16 KiB, Netty's default header validation), for wrk's minimal request and a browser-sized one.
+ * limits of 16 KiB; {@code validation=false}, as the pipeline decodes, where RequestTarget validates every field
+ * once afterwards), for wrk's minimal request and a browser-sized one.
  * The request decoder alone stands for the pipeline's HttpServerCodec, whose encoder half would keep a
  * queue entry for every request that never gets a response here.
  * RequestTarget, the checks Tandem runs next, is internal to the proxy and measured as part of the load
- * runs instead. The {@code validation} parameter shows what Netty's header-name validation costs.
+ * runs instead. The {@code validation} parameter shows what Netty's header validation would cost.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

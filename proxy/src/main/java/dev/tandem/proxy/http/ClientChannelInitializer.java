@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -68,18 +69,27 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     }
 
     void addHttp1Handlers(ChannelPipeline p) {
-        LimitsConfig limits = listener.config().config().limits();
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxHeaderBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK);
-        p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
+        p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(requestDecoder(listener.config().config().limits())));
         // Hands on one decoded message per read(), so that requests and body chunks are pulled, not pushed.
         p.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
         if (listener.secure()) {
             addChunkedWriter(p);
         }
         p.addLast(HandlerNames.PROXY, new ProxyHandler(listener, loops.get(p.channel().eventLoop())));
+    }
+
+    /**
+     * How requests are decoded: within the limits, and without Netty's validation of each header field as it
+     * is added, because {@link RequestTarget#check} validates every field of the request once before anything
+     * uses it (Netty would validate them as they are decoded and again as the proxy sets its own headers).
+     * Trailers are validated as they are decoded. The decoder's framing defences stay as they are.
+     */
+    static HttpDecoderConfig requestDecoder(LimitsConfig limits) {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxHeaderBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(MAX_CHUNK)
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
 import dev.tandem.proxy.upstream.Attempts;
 import dev.tandem.proxy.upstream.BackendConnection;
@@ -19,18 +20,23 @@ import io.netty.handler.codec.http.HttpVersion;
 final class Exchange {
 
     final RuntimeConfig config;
+    /** The listener as {@link #config} compiled it; null for a listener that config no longer has (draining). */
+    final RuntimeListener listener;
     final long startNanos;
     final HttpMethod method;
     final String uri;
     final HttpVersion clientVersion;
     /** As the access log shows it: {@code HTTP/1.1}, or {@code HTTP/2.0} for a stream. */
     final String protocol;
+    /** For the access log: null when there is none to write to. */
     final String referer;
     final String userAgent;
     final Attempts attempts = new Attempts();
 
     /** The client wants the connection kept open after this response. */
     boolean clientKeepAlive;
+    /** The request body comes chunked ({@code Transfer-Encoding: chunked}). */
+    boolean chunked;
     /** The client announced a body (Content-Length > 0 or chunked). */
     boolean bodyExpected;
     boolean expectContinue;
@@ -54,6 +60,8 @@ final class Exchange {
     boolean waitingForBackendWritable;
     boolean waitingForClientWritable;
     boolean backendKeepAlive;
+    /** A read of the server's connection under way brought part of the response (a head or content). */
+    boolean responseProgress;
     /** Skipping a 1xx interim response from the server, up to its end. */
     boolean inInterimResponse;
     FailureKind lastFailure;
@@ -65,15 +73,18 @@ final class Exchange {
     String source = "tandem";
     String upstreamLabel;
 
-    Exchange(RuntimeConfig config, HttpRequest request, long startNanos, String protocol) {
+    /** @param logged there is an access log: keep what it writes of the request */
+    Exchange(RuntimeConfig config, RuntimeListener listener, HttpRequest request, long startNanos, String protocol,
+             boolean logged) {
         this.protocol = protocol;
         this.config = config;
+        this.listener = listener;
         this.startNanos = startNanos;
         this.method = request.method();
         this.uri = request.uri();
         this.clientVersion = request.protocolVersion();
-        this.referer = request.headers().get(HttpHeaderNames.REFERER);
-        this.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        this.referer = logged ? request.headers().get(HttpHeaderNames.REFERER) : null;
+        this.userAgent = logged ? request.headers().get(HttpHeaderNames.USER_AGENT) : null;
     }
 
     boolean isHead() {

@@ -6,12 +6,16 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 
 /**
  * Tells the upstream who the client is (DESIGN.md, "Forwarding headers"). A peer in
  * {@code trusted_proxies} is another proxy whose headers are believed and extended; anyone else's
  * are replaced, so a client cannot forge its own address. Addresses are written as nginx writes them
  * (IPv6 in the RFC 5952 short form).
+ *
+ * <p>An instance serves one client connection: what depends only on the peer (its address as text, its
+ * {@code Forwarded} element, whether the config in force trusts it) is worked out once, not per request.
  */
 public final class ForwardingHeaders {
 
@@ -21,21 +25,47 @@ public final class ForwardingHeaders {
     public static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     public static final AsciiString FORWARDED = AsciiString.cached("forwarded");
 
-    private ForwardingHeaders() {
+    private final InetAddress peer;
+    private final String client;
+    private final String forPeer;
+    /** The config {@link #trusted} was worked out for: a reload may change {@code trusted_proxies}. */
+    private ForwardingConfig trustedIn;
+    private boolean trusted;
+    /** The last {@code Forwarded} element made, and the host and proto it was made for. */
+    private String elementHost;
+    private String elementProto;
+    private String element;
+
+    /** @param peer the address the connection came from */
+    public ForwardingHeaders(InetSocketAddress peer) {
+        this.peer = peer.getAddress();
+        this.client = NetUtil.toAddressString(this.peer);
+        this.forPeer = "for=" + (client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client);
+    }
+
+    /** The peer's address as the headers and the access log write it. */
+    public String client() {
+        return client;
     }
 
     /**
-     * Sets the forwarding headers of a request about to go upstream.
+     * Sets the forwarding headers of a request about to go upstream, for a peer seen once.
      *
-     * @param peer  the address the request came from
-     * @param proto {@code http} or {@code https}, as the client spoke to us
-     * @param host  the request's host (Host header or authority), or null
+     * @see #apply(HttpHeaders, String, String, ForwardingConfig)
      */
     public static void apply(HttpHeaders headers, InetSocketAddress peer, String proto, String host,
                              ForwardingConfig forwarding) {
-        InetAddress peerAddress = peer.getAddress();
-        String client = NetUtil.toAddressString(peerAddress);
-        boolean trusted = forwarding.trusts(peerAddress);
+        new ForwardingHeaders(peer).apply(headers, proto, host, forwarding);
+    }
+
+    /**
+     * Sets the forwarding headers of a request from this connection's peer about to go upstream.
+     *
+     * @param proto {@code http} or {@code https}, as the client spoke to us
+     * @param host  the request's host (Host header or authority), or null
+     */
+    public void apply(HttpHeaders headers, String proto, String host, ForwardingConfig forwarding) {
+        boolean trusted = trusted(forwarding);
 
         String priorFor = trusted ? joined(headers, X_FORWARDED_FOR) : null;
         headers.set(X_FORWARDED_FOR, priorFor == null ? client : priorFor + ", " + client);
@@ -52,15 +82,35 @@ public final class ForwardingHeaders {
             }
         }
 
-        StringBuilder element = new StringBuilder(64).append("for=").append(node(peerAddress));
-        if (host != null && isToken(host)) {
-            element.append(";host=").append(host);
-        } else if (host != null) {
-            element.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        element.append(";proto=").append(proto);
+        String element = element(proto, host);
         String priorForwarded = trusted ? joined(headers, FORWARDED) : null;
         headers.set(FORWARDED, priorForwarded == null ? element : priorForwarded + ", " + element);
+    }
+
+    private boolean trusted(ForwardingConfig forwarding) {
+        if (forwarding != trustedIn) {
+            trusted = forwarding.trusts(peer);
+            trustedIn = forwarding;
+        }
+        return trusted;
+    }
+
+    /** This peer's RFC 7239 element for {@code host} and {@code proto}; the requests of a connection mostly share one. */
+    private String element(String proto, String host) {
+        if (element != null && proto.equals(elementProto) && Objects.equals(host, elementHost)) {
+            return element;
+        }
+        StringBuilder e = new StringBuilder(64).append(forPeer);
+        if (host != null && isToken(host)) {
+            e.append(";host=").append(host);
+        } else if (host != null) {
+            e.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        e.append(";proto=").append(proto);
+        elementProto = proto;
+        elementHost = host;
+        element = e.toString();
+        return element;
     }
 
     /**
@@ -94,12 +144,6 @@ public final class ForwardingHeaders {
         } catch (java.net.UnknownHostException e) {
             return null;
         }
-    }
-
-    /** RFC 7239 node: IPv6 is bracketed and therefore quoted. */
-    private static String node(InetAddress address) {
-        String a = NetUtil.toAddressString(address);
-        return a.indexOf(':') >= 0 ? "\"[" + a + "]\"" : a;
     }
 
     private static String joined(HttpHeaders headers, AsciiString name) {

@@ -8,6 +8,7 @@ import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.runtime.RequestMetrics;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
 import dev.tandem.proxy.statics.StaticExchange;
 import dev.tandem.proxy.upstream.BackendConnection;
@@ -42,7 +43,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -106,6 +106,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private final ChannelFutureListener responseWritten = this::onResponseWritten;
     private ChannelHandlerContext ctx;
     private InetSocketAddress remote;
+    /** The forwarding headers of this connection's client, worked out once for all its requests. */
+    private ForwardingHeaders forwarding;
     private long clientHash;
     private DeadlineTimer clientTimer;
     private DeadlineTimer upstreamTimer;
@@ -157,6 +159,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         started = true;
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        forwarding = new ForwardingHeaders(remote);
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
         awaitRequest();
     }
@@ -270,7 +273,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         long now = System.nanoTime();
         RuntimeConfig config = listener.config();
-        Exchange e = new Exchange(config, request, now, stream ? "HTTP/2.0" : request.protocolVersion().text());
+        Exchange e = new Exchange(config, config.runtimeListener(listener.name()), request, now,
+                stream ? "HTTP/2.0" : request.protocolVersion().text(), listener.accessLog() != null);
         ex = e;
         if (stream) {
             fromHttp2(request);
@@ -286,7 +290,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         e.clientKeepAlive = !stream && HttpUtil.isKeepAlive(request) && !listener.draining();
-        e.bodyExpected = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        e.chunked = HttpUtil.isTransferEncodingChunked(request);
+        e.bodyExpected = e.chunked || HttpUtil.getContentLength(request, 0L) > 0;
         RequestTarget target = RequestTarget.check(request, config.config().limits());
         if (target.status() != 0) {
             log.info("client {} request refused ({}): {}", remote, target.status(), target.reason());
@@ -295,7 +300,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         e.expectContinue = request.headers().contains(HttpHeaderNames.EXPECT)
                 && request.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        ListenerConfig options = config.listener(listener.name());
+        ListenerConfig options = e.listener != null ? e.listener.options() : null;
         if (options != null && options.redirectHttps().isPresent()) {
             redirectToHttps(e, request, target, options.redirectHttps().get());
             return;
@@ -325,7 +330,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** The request head as it goes upstream: HTTP/1.1, origin-form, hop-by-hop headers replaced by ours. */
     private HttpRequest upstreamRequest(HttpRequest request, RequestTarget target, RuntimeConfig config) {
         HttpHeaders h = request.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         HopByHopHeaders.strip(h);
         h.remove(HttpHeaderNames.EXPECT);
         if (ex.upgrade != null) {
@@ -336,8 +340,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (target.host() != null) {
             h.set(HttpHeaderNames.HOST, target.host());
         }
-        ForwardingHeaders.apply(h, remote, listener.scheme(), target.host(), config.config().forwarding());
-        if (chunked) {
+        forwarding.apply(h, listener.scheme(), target.host(), config.config().forwarding());
+        if (ex.chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -406,7 +410,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     // ---- choosing and reaching a server ----
 
     private void connect(Exchange e) {
-        UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, System.nanoTime());
+        long now = System.nanoTime();
+        UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, now);
         if (server == null) {
             if (e.attempts.count() == 0) {
                 log.warn("no server available in upstream '{}' for {} {}", e.group.name(), e.method, e.uri);
@@ -417,12 +422,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
-        connectTo(e, server, true);
+        connectTo(e, server, true, now);
     }
 
-    /** Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there. */
-    private void connectTo(Exchange e, UpstreamServer server, boolean pooled) {
-        long now = System.nanoTime();
+    /**
+     * Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there.
+     *
+     * @param now {@code System.nanoTime()}, read once for choosing the server, the pool and the upstream clock
+     */
+    private void connectTo(Exchange e, UpstreamServer server, boolean pooled, long now) {
         e.server = server;
         e.upstreamLabel = server.label();
         server.state().requestStarted();
@@ -430,7 +438,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         BackendPool pool = loop.pool(server.state());
         BackendConnection idle = pooled ? pool.poll(uc.keepalive(), uc.idleTimeout().toNanos(), now) : null;
         if (idle != null) {
-            sendHead(e, idle);
+            sendHead(e, idle, now);
             return;
         }
         ChannelFuture f = pool.connect(server.address(), (int) Math.min(Integer.MAX_VALUE, uc.timeouts().connect().toMillis()));
@@ -451,13 +459,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                     cause, false);
             return;
         }
-        sendHead(e, (BackendConnection) future.channel().pipeline().get("backend"));
+        sendHead(e, (BackendConnection) future.channel().pipeline().get("backend"), System.nanoTime());
     }
 
-    private void sendHead(Exchange e, BackendConnection b) {
+    /** @param now {@code System.nanoTime()}: when the upstream's part of the request's time starts */
+    private void sendHead(Exchange e, BackendConnection b, long now) {
         e.backend = b;
         b.attach(this);
-        e.upstreamStartNanos = System.nanoTime();
+        e.upstreamStartNanos = now;
+        e.responseProgress = false;
         Channel backend = b.channel();
         if (e.requestComplete) {
             // A retry of a request without a body: its end was already read.
@@ -490,7 +500,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e == null || c != e.backend) {
             return;
         }
-        upstreamTimer.touch();
+        e.responseProgress = true;
         int code = response.status().code();
         if (code == 101 && e.upgrade != null && e.requestComplete) {
             switchToTunnel(e, c, response);
@@ -504,10 +514,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.status = code;
         e.responseStarted = true;
         e.source = "upstream";
-        e.backendKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders h = response.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
-        HopByHopHeaders.strip(h);
+        e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(h));
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!hasLength && !bodyless(e, code) && !stream) {
             if (e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
@@ -551,7 +560,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             content.release();
             return;
         }
-        upstreamTimer.touch();
+        e.responseProgress = true;
         boolean last = content instanceof LastHttpContent;
         if (e.inInterimResponse) {
             content.release();
@@ -580,6 +589,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         Exchange e = ex;
         if (e == null || c != e.backend) {
             return;
+        }
+        // Progress counts once per read of the server's connection rather than per message it held (the read
+        // timer cannot fire in between); after the end of the response the exchange has let go of the server.
+        if (e.responseProgress) {
+            e.responseProgress = false;
+            upstreamTimer.touch();
         }
         ctx.flush();
         if (ctx.channel().isWritable()) {
@@ -636,7 +651,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (reusedConnection && kind == FailureKind.RESET && !e.responseStarted && e.resendable()) {
             log.debug("{} {}: kept-alive connection to {} was closed, sending again on a new one", e.method, e.uri,
                     server.label());
-            connectTo(e, server, false);
+            connectTo(e, server, false, System.nanoTime());
             return;
         }
         e.lastFailure = kind;
@@ -884,7 +899,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (!listener.secure()) {
             return;
         }
-        ListenerConfig options = e.config.listener(listener.name());
+        ListenerConfig options = e.listener != null ? e.listener.options() : null;
         if (options != null && options.hsts().isPresent() && !h.contains(STRICT_TRANSPORT_SECURITY)) {
             h.set(STRICT_TRANSPORT_SECURITY, options.hsts().get().headerValue());
         }
@@ -974,12 +989,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     private void finish(Exchange e, int status) {
         long nanos = System.nanoTime() - e.startNanos;
-        Site site = e.site;
-        RequestMetrics metrics = site != null ? site.metrics().get(listener.name()) : null;
-        (metrics != null ? metrics : e.config.unrouted(listener.name())).record(status, nanos);
+        RuntimeListener on = e.listener;
+        RequestMetrics metrics = on == null ? e.config.unrouted(listener.name())
+                : e.site != null ? e.site.metrics(on) : on.unrouted();
+        metrics.record(status, nanos);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
-            accessLog.log(new AccessLogEntry(NetUtil.toAddressString(remote.getAddress()), System.currentTimeMillis(),
+            accessLog.log(new AccessLogEntry(forwarding.client(), System.currentTimeMillis(),
                     e.method.name(), e.uri, e.protocol, status, e.responseBytes, e.referer, e.userAgent,
                     e.source, e.upstreamLabel, nanos, e.upstreamNanos));
         }

@@ -3,6 +3,7 @@ package dev.tandem.proxy.http;
 import dev.tandem.conf.LimitsConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -13,8 +14,12 @@ import java.util.Map;
 
 /**
  * Checks a request head before anything is done with it, and works out where it is going: the host that
- * routes it and the origin-form target sent upstream. Rules from RFC 9112 (sections 3.2 and 6) and the
- * configured limits.
+ * routes it and the origin-form target sent upstream. Rules from RFC 9110 (section 5.5), RFC 9112 (sections
+ * 3.2 and 6) and the configured limits.
+ *
+ * <p>The client pipeline's decoder does not validate header fields itself (see {@link ClientChannelInitializer}):
+ * this is where every field of a request is checked, once, before any of it is used or sent on. The decoder
+ * still does the framing checks (conflicting Content-Length and Transfer-Encoding, bad chunk sizes, bare LF).
  *
  * @param status  0 when the request is acceptable, else the status to refuse it with
  * @param host    the request's host (authority of an absolute-form target, else the Host header), or null
@@ -22,11 +27,31 @@ import java.util.Map;
  */
 record RequestTarget(int status, String reason, String host, String target) {
 
+    /** RFC 9110 tchar. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
     static RequestTarget refuse(int status, String reason) {
         return new RequestTarget(status, reason, null, null);
     }
 
     static RequestTarget check(HttpRequest request, LimitsConfig limits) {
+        String badField = invalidField(request.headers());
+        if (badField != null) {
+            return refuse(400, badField);
+        }
         HttpVersion version = request.protocolVersion();
         if (version.majorVersion() != 1 || version.minorVersion() > 1) {
             return refuse(505, "unsupported HTTP version " + version);
@@ -88,6 +113,60 @@ record RequestTarget(int status, String reason, String host, String target) {
             bytes += h.getKey().length() + h.getValue().length() + 4;
         }
         return bytes;
+    }
+
+    /**
+     * What is wrong with the first header field that is not a token name with a field-content value (RFC 9110
+     * section 5), or null when all are. A header name with a space before its colon ends up here too (the
+     * decoder keeps the space in the name), as do CR, LF and other controls in a value: nothing that a server
+     * behind us could read differently from us gets through.
+     */
+    static String invalidField(HttpHeaders headers) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> h = it.next();
+            CharSequence name = h.getKey();
+            if (!isToken(name)) {
+                return "invalid header name";
+            }
+            if (!isFieldContent(h.getValue())) {
+                return "invalid value of header " + name;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isToken(CharSequence s) {
+        int n = s.length();
+        if (n == 0) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= TOKEN.length || !TOKEN[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Visible characters and obs-text, with single spaces and tabs between them: no controls, no DEL. */
+    private static boolean isFieldContent(CharSequence s) {
+        int n = s.length();
+        if (n == 0) {
+            return true;
+        }
+        char first = s.charAt(0);
+        if (first <= ' ' || first == 0x7F) {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            char c = s.charAt(i);
+            if ((c < ' ' && c != '\t') || c == 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** host[:port] with the characters of a reg-name, an IPv4 address or a bracketed IPv6 address. */

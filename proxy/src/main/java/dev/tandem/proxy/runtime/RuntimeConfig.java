@@ -35,22 +35,27 @@ public final class RuntimeConfig {
     private final Snapshot snapshot;
     private final Router<Site> router;
     private final Map<String, UpstreamGroup> upstreams;
-    private final Map<String, RequestMetrics> unrouted;
-    private final Map<String, ListenerConfig> listeners;
+    private final Map<String, RuntimeListener> listeners;
 
     private RuntimeConfig(Snapshot snapshot, Router<Site> router, Map<String, UpstreamGroup> upstreams,
-                          Map<String, RequestMetrics> unrouted) {
+                          Map<String, RuntimeListener> listeners) {
         this.snapshot = snapshot;
         this.router = router;
         this.upstreams = upstreams;
-        this.unrouted = unrouted;
-        Map<String, ListenerConfig> byName = new HashMap<>();
-        snapshot.config().listeners().forEach(l -> byName.put(l.name(), l));
-        this.listeners = Map.copyOf(byName);
+        this.listeners = listeners;
     }
 
     /** Listener {@code name} as this config has it, or null (a listener the config removed, still draining). */
     public ListenerConfig listener(String name) {
+        RuntimeListener l = listeners.get(name);
+        return l != null ? l.options() : null;
+    }
+
+    /**
+     * Listener {@code name} as this config compiled it (its options and meters), or null (a listener the config
+     * removed, still draining).
+     */
+    public RuntimeListener runtimeListener(String name) {
         return listeners.get(name);
     }
 
@@ -90,21 +95,22 @@ public final class RuntimeConfig {
         }
         Router.Builder<Site> router = Router.builder();
         for (SiteConfig sc : config.sites()) {
-            Map<String, RequestMetrics> metrics = new HashMap<>();
+            List<RequestMetrics> metrics = new ArrayList<>();
             for (ListenerConfig l : config.listeners()) {
-                metrics.put(l.name(), new RequestMetrics(meters, l.name(), sc.name()));
+                metrics.add(new RequestMetrics(meters, l.name(), sc.name()));
             }
-            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), Map.copyOf(metrics),
+            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), List.copyOf(metrics),
                     sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null));
             for (String host : sc.hosts()) {
                 router.add(host, site);
             }
         }
-        Map<String, RequestMetrics> unrouted = new HashMap<>();
-        for (ListenerConfig l : config.listeners()) {
-            unrouted.put(l.name(), new RequestMetrics(meters, l.name(), "-"));
+        Map<String, RuntimeListener> listeners = new HashMap<>();
+        for (int i = 0; i < config.listeners().size(); i++) {
+            ListenerConfig l = config.listeners().get(i);
+            listeners.put(l.name(), new RuntimeListener(l, i, new RequestMetrics(meters, l.name(), "-")));
         }
-        return new RuntimeConfig(snapshot, router.build(), Map.copyOf(groups), Map.copyOf(unrouted));
+        return new RuntimeConfig(snapshot, router.build(), Map.copyOf(groups), Map.copyOf(listeners));
     }
 
     /** An IP literal converts without a lookup; a name is resolved now, once per reload. */
@@ -152,7 +158,7 @@ public final class RuntimeConfig {
 
     /** Meters for requests on {@code listener} that reached no site (bad requests, unknown hosts). */
     public RequestMetrics unrouted(String listener) {
-        RequestMetrics m = unrouted.get(listener);
-        return m != null ? m : unrouted.values().iterator().next();
+        RuntimeListener l = listeners.get(listener);
+        return (l != null ? l : listeners.values().iterator().next()).unrouted();
     }
 }

@@ -110,4 +110,34 @@ class ForwardingHeadersTest {
         assertFalse(h.contains("X-Forwarded-Host"));
         assertEquals("for=192.0.2.1;proto=http", h.get("Forwarded"));
     }
+
+    @Test
+    void oneConnectionsRequestsEachGetTheirOwnHostAndTheTrustOfTheConfigInForce() {
+        ForwardingHeaders connection = new ForwardingHeaders(peer("10.2.2.2"));
+        assertEquals("10.2.2.2", connection.client());
+        HttpHeaders first = forged();
+        connection.apply(first, "http", "a.example", TRUSTING_10);
+        assertEquals("for=1.2.3.4, for=10.2.2.2;host=a.example;proto=http", first.get("Forwarded"));
+        HttpHeaders second = new DefaultHttpHeaders();
+        connection.apply(second, "http", "b.example", TRUSTING_10);
+        assertEquals("for=10.2.2.2;host=b.example;proto=http", second.get("Forwarded"));
+        HttpHeaders noHost = new DefaultHttpHeaders();
+        connection.apply(noHost, "https", null, TRUSTING_10);
+        assertEquals("for=10.2.2.2;proto=https", noHost.get("Forwarded"));
+        // A reload that no longer trusts the peer applies to the connection's next request.
+        HttpHeaders afterReload = forged();
+        connection.apply(afterReload, "http", "a.example", TRUSTING_NONE);
+        assertEquals("10.2.2.2", afterReload.get("X-Forwarded-For"));
+        assertEquals("for=10.2.2.2;host=a.example;proto=http", afterReload.get("Forwarded"));
+    }
+
+    @Test
+    void anIpv6ClientIsWrittenShortAndBracketedInForwarded() {
+        ForwardingHeaders connection = new ForwardingHeaders(peer("2001:db8:0:0:0:0:0:1"));
+        assertEquals("2001:db8::1", connection.client());
+        HttpHeaders h = new DefaultHttpHeaders();
+        connection.apply(h, "http", "a.example", TRUSTING_NONE);
+        assertEquals("for=\"[2001:db8::1]\";host=a.example;proto=http", h.get("Forwarded"));
+        assertEquals("2001:db8::1", h.get("X-Real-IP"));
+    }
 }

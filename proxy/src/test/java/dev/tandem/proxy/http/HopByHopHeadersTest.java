@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class HopByHopHeadersTest {
@@ -48,5 +54,28 @@ class HopByHopHeadersTest {
         HttpHeaders h = new DefaultHttpHeaders().add("Connection", ",, ,close,").add("X-A", "1");
         HopByHopHeaders.strip(h);
         assertTrue(h.contains("X-A"));
+    }
+
+    @Test
+    void tellsWhatConnectionAskedAsHttpUtilWould() {
+        String[][] cases = {
+            {}, {"close"}, {"Keep-Alive"}, {"x-a, CLOSE"}, {"keep-alive, close"}, {"keep-alive", "close"},
+            {"x-a", "x-b ,  keep-alive"}, {"closed"}, {"upgrade"},
+        };
+        for (String[] values : cases) {
+            for (HttpVersion version : new HttpVersion[] {HttpVersion.HTTP_1_0, HttpVersion.HTTP_1_1}) {
+                HttpResponse r = new DefaultHttpResponse(version, HttpResponseStatus.OK);
+                for (String v : values) {
+                    r.headers().add("Connection", v);
+                }
+                boolean expected = HttpUtil.isKeepAlive(r);
+                HopByHopHeaders.ConnectionOption option = HopByHopHeaders.strip(r.headers());
+                assertEquals(expected, HopByHopHeaders.keepAlive(version, option), version + " " + List.of(values));
+                assertFalse(r.headers().contains("Connection"));
+            }
+        }
+        assertEquals(HopByHopHeaders.ConnectionOption.CLOSE,
+                HopByHopHeaders.strip(new DefaultHttpHeaders().add("Connection", "keep-alive, close")));
+        assertEquals(HopByHopHeaders.ConnectionOption.NONE, HopByHopHeaders.strip(new DefaultHttpHeaders()));
     }
 }

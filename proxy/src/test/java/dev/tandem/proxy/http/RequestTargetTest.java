@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.conf.LimitsConfig;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -95,6 +96,38 @@ class RequestTargetTest {
     void onlyExpect100ContinueIsUnderstood() {
         assertEquals(0, check("/", "Host", "h", "Expect", "100-Continue").status());
         assertEquals(417, check("/", "Host", "h", "Expect", "something-else").status());
+    }
+
+    /** A request as the client pipeline decodes it: header fields as they came, not validated on the way in. */
+    private static RequestTarget unvalidated(String name, String value) {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
+                DefaultHttpHeadersFactory.headersFactory().withValidation(false));
+        r.headers().add("Host", "h").add(name, value);
+        return RequestTarget.check(r, LIMITS);
+    }
+
+    @Test
+    void headerNamesMustBeTokens() {
+        assertEquals(0, unvalidated("X-Ok_1!#$%&'*+.^`|~", "v").status());
+        assertEquals(400, unvalidated("Content-Length ", "5").status());
+        assertEquals(400, unvalidated("Bad Header", "v").status());
+        assertEquals(400, unvalidated("", "v").status());
+        assertEquals(400, unvalidated("X\u0000", "v").status());
+        assertEquals(400, unvalidated("X:Y", "v").status());
+        assertEquals(400, unvalidated("X\u00e9", "v").status());
+    }
+
+    @Test
+    void headerValuesMustBeFieldContent() {
+        assertEquals(0, unvalidated("X", "").status());
+        assertEquals(0, unvalidated("X", "a b\tc \"q\" \u00e9\u00ff").status());
+        assertEquals(400, unvalidated("X", "a\rb").status());
+        assertEquals(400, unvalidated("X", "a\nb").status());
+        assertEquals(400, unvalidated("X", "a\u0000b").status());
+        assertEquals(400, unvalidated("X", "a\u007fb").status());
+        assertEquals(400, unvalidated("X", "\u0001a").status());
+        RequestTarget t = unvalidated("X-Evil", "a\rSet-Cookie: x");
+        assertEquals("invalid value of header X-Evil", t.reason());
     }
 
     @Test

@@ -21,6 +21,7 @@ final class WebSocketEchoBackend implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
 
     WebSocketEchoBackend() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -28,6 +29,7 @@ final class WebSocketEchoBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         open.incrementAndGet();
+                        accepted.incrementAndGet();
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
                                 new WebSocketServerProtocolHandler("/ws"),
@@ -49,6 +51,11 @@ final class WebSocketEchoBackend implements AutoCloseable {
     /** Open connections from the proxy. */
     int openConnections() {
         return open.get();
+    }
+
+    /** Connections from the proxy so far, open or closed since. */
+    int acceptedConnections() {
+        return accepted.get();
     }
 
     @Override
