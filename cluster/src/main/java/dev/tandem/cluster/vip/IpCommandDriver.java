@@ -419,10 +419,10 @@ public final class IpCommandDriver implements VipDriver {
         List<Process> round = new ArrayList<>();
         rounds.put(vip.address(), round);
         try {
-            start(round, arping("-U", vip));
+            start(vip, round, arping("-U", vip));
             // The replies 100 ms after the requests: a neighbour that missed one may catch the other.
             Thread.sleep(100);
-            start(round, arping("-A", vip));
+            start(vip, round, arping("-A", vip));
             // A broken interface or a missing arping fails at once; say so now, not in a log line later.
             Thread.sleep(50);
             for (Process p : List.copyOf(round)) {
@@ -437,10 +437,24 @@ public final class IpCommandDriver implements VipDriver {
         }
     }
 
-    private void start(List<Process> round, List<String> cmd) throws IOException {
+    /**
+     * Starts one arping of {@code round}, unless the round was stopped; one stopped while the process started
+     * ends it at once. (Missed, such a process went on announcing the address for two seconds from a node that
+     * had stepped aside, and drew clients back to it mid-connection: they were reset.)
+     */
+    private void start(VipConfig vip, List<Process> round, List<String> cmd) throws IOException {
+        if (rounds.get(vip.address()) != round) {
+            return;
+        }
         Process p = runner.start(cmd);
         synchronized (round) {
             round.add(p);
+            // stopAnnouncing takes the round out of the map first, then ends what the round holds: this
+            // process is ended by one of the two.
+            if (rounds.get(vip.address()) != round) {
+                stopped.add(p);
+                p.destroy();
+            }
         }
         p.onExit().thenAccept(done -> {
             // arping exits 1 when no reply came, which is what gratuitous ARP expects; 2 and up are errors.

@@ -154,6 +154,47 @@ class IpCommandDriverTest {
         }
     }
 
+    @Test
+    void anAnnouncementStoppedWhileItsFirstArpingStartsEndsThatArpingAndStartsNoOther() throws Exception {
+        java.util.concurrent.CountDownLatch starting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+        IpCommandDriver d = new IpCommandDriver(new CommandRunner() {
+            @Override
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+                return new Result(0, "");
+            }
+
+            @Override
+            public Process start(List<String> cmd) throws IOException {
+                ran.add(String.join(" ", cmd));
+                starting.countDown();
+                try {
+                    goOn.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Process p = new ProcessBuilder("sh", "-c", "sleep 5").start();
+                started.add(p);
+                return p;
+            }
+        }, proc, tool -> Optional.of(tool));
+        Thread announcing = new Thread(() -> {
+            try {
+                d.announce(V4);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        announcing.start();
+        assertTrue(starting.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        d.stopAnnouncing(V4); // the node steps aside while arping -U is being started
+        goOn.countDown();
+        announcing.join(5000);
+        assertEquals(1, started.size(), "no arping -A once the round is stopped: " + ran);
+        org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS)
+                .until(() -> !started.get(0).isAlive());
+    }
+
     private static final String ARP_TABLE = "table arp tandem_203_0_113_10\ndelete table arp tandem_203_0_113_10";
     private static final String IP_TABLE = "table ip tandem_203_0_113_10\ndelete table ip tandem_203_0_113_10";
 
