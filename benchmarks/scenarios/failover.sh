@@ -15,7 +15,8 @@
 #
 # Usage: benchmarks/scenarios/failover.sh            (root; builds the distribution when missing)
 #   ADVERTS="1000 100" RUNS=3 STACKS="tandem keepalived" SCENARIOS="unplanned planned"
-#   KEEP=1 keeps the work directory (logs, client output); CAPTURE=1 records ARP on the bridge there
+#   KEEP=1 keeps the work directory (logs, client output); CAPTURE=1 records ARP and the
+#   client's TCP on the bridge there (cap-STACK-ADVERT-SCENARIO-STAMP.pcap beside poll-...-STAMP.out; tcpdump)
 # Prints one table per advert interval: median outage and failed requests over RUNS runs, and the ratio.
 set -euo pipefail
 
@@ -199,8 +200,10 @@ measure() { # stack advert_ms scenario; sets gap and failed (no subshell: it kee
   ip netns exec "$NS_C" java -cp "$poller_cp" dev.tandem.testkit.HttpPoller "$(url "$1")" 10 $duration 100 300 > "$work/poll.out" &
   local poller=$!
   local capture=""
-  if [ -n "${CAPTURE:-}" ]; then # ARP on the bridge, for a look at who claims the VIP when
-    ip netns exec "$NS_SW" tcpdump -l -n -e -i br0 arp > "$work/arp-$1-$2-$3.txt" 2>/dev/null &
+  local stamp; stamp=$(date +%s%N)
+  if [ -n "${CAPTURE:-}" ]; then # ARP and the client's TCP on the bridge: who claims the VIP when, who resets what
+    ip netns exec "$NS_SW" tcpdump -n -i br0 -s 128 -U -w "$work/cap-$1-$2-$3-$stamp.pcap" \
+      "arp or (tcp and host $VIP)" 2>/dev/null &
     capture=$!
   fi
   sleep 2
@@ -212,7 +215,7 @@ measure() { # stack advert_ms scenario; sets gap and failed (no subshell: it kee
   gap=$(sed 's/.*max_gap_ms=\([0-9]*\).*/\1/' <<<"$s")
   failed=$(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$s")
   if ! grep -q ' ok 200 n2 ' "$work/poll.out"; then echo "failover.sh: $1 $3: n2 never answered" >&2; fi
-  cp "$work/poll.out" "$work/poll-$1-$2-$3-$(date +%s%N).out"
+  cp "$work/poll.out" "$work/poll-$1-$2-$3-$stamp.out"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }

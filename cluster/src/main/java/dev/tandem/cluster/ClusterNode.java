@@ -77,6 +77,11 @@ public final class ClusterNode implements AutoCloseable {
     static final Duration HANDOVER_QUIET = Duration.ofSeconds(3);
     /** The longest the old holder waits for requests in flight after {@link #HANDOVER_QUIET}. */
     static final Duration HANDOVER_DRAIN_MAX = Duration.ofSeconds(10);
+    /**
+     * How long past the old holder's longest drain ({@link #handoverQuiet} + {@link #HANDOVER_DRAIN_MAX}) the new
+     * holder keeps passing its connections on to it when the old holder's report that it released never comes.
+     */
+    static final Duration FORWARD_SLACK = Duration.ofSeconds(5);
     static final Duration DRIVER_RETRY = Duration.ofSeconds(1);
     /** keepalived's {@code garp_master_delay}: the second announcement round after becoming master. */
     static final Duration SECOND_ANNOUNCEMENT = Duration.ofSeconds(5);
@@ -123,6 +128,8 @@ public final class ClusterNode implements AutoCloseable {
     private volatile boolean witnessesReached = true;
     private CompletableFuture<Void> handover;
     private ScheduledFuture<?> handoverWatch;
+    /** While a VIP drains here or is forwarded to its old holder: drain reports out, forwarding timed out. */
+    private ScheduledFuture<?> drainTick;
     private volatile boolean running;
     /** The status as of the last event (and at most {@link #STATUS_EVERY} old), for readers that must not wait. */
     private volatile ClusterStatus published;
@@ -140,17 +147,37 @@ public final class ClusterNode implements AutoCloseable {
         final AtomicInteger priorityGauge = new AtomicInteger();
         Instant lastTransition;
         Reason lastReason;
+        /** Handed over, the address still here: {@link Advert#DRAINING} reports go to the new holder. */
+        boolean draining;
+        /**
+         * A more preferred master took the VIP over (since {@link #steppingAsideSince}) and has not announced it
+         * yet: the address stays here, answering ARP, until it has (then the drain of a handover follows).
+         */
+        boolean steppingAside;
+        long steppingAsideSince;
+        /** Taken over from this peer, which drains: segments of its connections are passed on to it. */
+        String forwardingTo;
+        long forwardingSince;
 
         VipRun(VipConfig vip, int priority) {
             this.vip = vip;
-            this.controller = new VipController(vip, driver,
-                    announced -> execute(() -> {
+            this.controller = new VipController(vip, driver, new VipController.Listener() {
+                @Override
+                public void announced(boolean announced) {
+                    execute(() -> {
                         VipElection e = VipRun.this.election;
                         if (e != null) {
                             e.setAnnounced(nanoClock.getAsLong(), announced);
                             reschedule();
                         }
-                    }), meters, DRIVER_RETRY, SECOND_ANNOUNCEMENT);
+                    });
+                }
+
+                @Override
+                public void removed() {
+                    execute(() -> drained(VipRun.this));
+                }
+            }, meters, DRIVER_RETRY, SECOND_ANNOUNCEMENT);
             this.election = priority == 0 ? null : new VipElection(
                     new ElectionSettings(vip.address(), name, priority, config.advertInterval(), config.preempt(),
                             config.preemptDelay()),
@@ -359,6 +386,16 @@ public final class ClusterNode implements AutoCloseable {
                 if (handoverWatch != null) {
                     handoverWatch.cancel(false);
                 }
+                if (drainTick != null) {
+                    drainTick.cancel(false);
+                }
+                for (VipRun v : vips.values()) {
+                    if (v.draining) {
+                        // The stop removes the address now: the new holder need not pass anything on any more.
+                        v.draining = false;
+                        sendAdvert(v.vip.address(), 0, drainFlags(Advert.RELEASED));
+                    }
+                }
                 if (statusTimer != null) {
                     statusTimer.cancel(false);
                 }
@@ -562,13 +599,34 @@ public final class ClusterNode implements AutoCloseable {
         } else {
             log.debug("VIP {}: {} -> {} ({})", v.vip.address(), from, to, reason.label());
         }
+        if (from == VipState.MASTER) {
+            // Only a master passes segments on: the clients are moving to the new one, which passes on itself.
+            endForwarding(v, "no longer master");
+        }
         // status first: whoever sees the address move must also see why
         publish();
         if (to == VipState.MASTER) {
-            v.controller.hold();
+            v.steppingAside = false;
+            // (A node taking back a VIP it still drains keeps its own connections: the driver counts them in.)
+            String oldHolder = takingFrom(v, reason);
+            InetAddress at = oldHolder == null ? null : forwardable(v.vip, oldHolder);
+            if (at != null) {
+                v.forwardingTo = oldHolder;
+                v.forwardingSince = nanoClock.getAsLong();
+                v.controller.holdFrom(at);
+                armDrainTick();
+            } else {
+                v.controller.hold();
+            }
         } else if (reason == Reason.HANDOVER) {
             v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
+            v.draining = true;
+            sendAdvert(v.vip.address(), 0, drainFlags(Advert.DRAINING));
+            armDrainTick();
+        } else if (reason == Reason.HIGHER_PRIORITY) {
+            stepAside(v);
         } else if (from == VipState.MASTER || to == VipState.INIT) {
+            v.steppingAside = false;
             v.controller.release();
         }
         if (notify != null) {
@@ -616,10 +674,185 @@ public final class ClusterNode implements AutoCloseable {
         accepted.increment();
         if (v.election != null && running) {
             v.election.onAdvert(nanoClock.getAsLong(), a.node(), a);
+            if (a.node().equals(v.forwardingTo) && a.has(Advert.RELEASED)) {
+                endForwarding(v, a.node() + " drained and released it");
+            }
+            if (v.steppingAside && a.priority() > 0 && a.has(Advert.MASTER) && a.has(Advert.ANNOUNCED)) {
+                drainAfterSteppingAside(v, a.node() + " announced it");
+            }
             reschedule();
             if (handover != null && !handover.isDone()) {
                 checkHandover();
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ handover drain (on the loop)
+
+    /**
+     * The peer that handed {@code v} over, when this node takes it from one: its last advert, fresh, said it is
+     * master, in maintenance, with priority 0. Null after a crash, a clean stop or a lost witness: those peers
+     * keep no connection worth passing anything on to.
+     */
+    private String handingOver(VipRun v) {
+        long now = nanoClock.getAsLong();
+        for (Map.Entry<String, VipElection.Peer> e : v.election.peers().entrySet()) {
+            VipElection.Peer p = e.getValue();
+            if (p.priority() == 0 && (p.flags() & (Advert.MASTER | Advert.MAINTENANCE)) == (Advert.MASTER | Advert.MAINTENANCE)
+                    && now - p.heardAt() < forwardSilence()) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The peer this node takes {@code v} from that keeps its connections and drains them, or null. Handed over
+     * (see {@link #handingOver}), or a master that steps aside: preempted, or taken from because its node
+     * cannot serve (it stays up, and {@link #stepAside drains} like a node that handed over).
+     */
+    private String takingFrom(VipRun v, Reason reason) {
+        return switch (reason) {
+            case PEER_RELEASED -> handingOver(v);
+            case PREEMPT, PEER_FAULT -> liveMaster(v);
+            default -> null;
+        };
+    }
+
+    /** The peer heard last saying it is master of {@code v}, if that was recent; else null. */
+    private String liveMaster(VipRun v) {
+        long now = nanoClock.getAsLong();
+        String found = null;
+        long heard = Long.MIN_VALUE;
+        for (Map.Entry<String, VipElection.Peer> e : v.election.peers().entrySet()) {
+            VipElection.Peer p = e.getValue();
+            if (p.priority() > 0 && (p.flags() & Advert.MASTER) != 0 && now - p.heardAt() < forwardSilence()
+                    && (found == null || p.heardAt() - heard > 0)) {
+                found = e.getKey();
+                heard = p.heardAt();
+            }
+        }
+        return found;
+    }
+
+    /**
+     * A more preferred master took {@code v}: as after a handover, the address stays while what is in flight
+     * here drains (the new master passes on the segments of those connections that reach it), but ARP is
+     * still answered here until the new master has announced the address, so that no neighbour asking in
+     * between goes unanswered. Then (or after {@link #forwardSilence()} without that announcement) the drain.
+     */
+    private void stepAside(VipRun v) {
+        v.controller.stepAside();
+        v.draining = true;
+        v.steppingAside = true;
+        v.steppingAsideSince = nanoClock.getAsLong();
+        sendAdvert(v.vip.address(), 0, drainFlags(Advert.DRAINING));
+        armDrainTick();
+        VipElection.Peer master = v.election.master() == null ? null : v.election.peers().get(v.election.master());
+        int announcedMaster = Advert.MASTER | Advert.ANNOUNCED;
+        if (master != null && (master.flags() & announcedMaster) == announcedMaster) {
+            drainAfterSteppingAside(v, v.election.master() + " had announced it");
+        }
+    }
+
+    private void drainAfterSteppingAside(VipRun v, String why) {
+        v.steppingAside = false;
+        log.info("VIP {}: {}; draining, then releasing it", v.vip.address(), why);
+        v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
+    }
+
+    /** The old holder's address to pass segments on to: IPv4 VIPs and node addresses only. */
+    private InetAddress forwardable(VipConfig vip, String peer) {
+        byte[] a = addressOrder.get(peer);
+        if (a == null || a.length != 4 || vip.address().indexOf(':') >= 0) {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /**
+     * How long the new holder goes without a word from a draining old holder before it counts it gone: a few
+     * adverts, and never less than 2 s, since a node busy handing over may miss a beat (forwarding to a node
+     * that died a moment longer costs nothing: its connections are dead either way).
+     */
+    private long forwardSilence() {
+        return Math.max(TimeUnit.SECONDS.toNanos(2), 5 * config.advertInterval().toNanos());
+    }
+
+    private int drainFlags(int flag) {
+        return flag | (maintenance ? Advert.MAINTENANCE : 0);
+    }
+
+    /** The address of a VIP this node handed over is off now: the new holder can stop passing segments on. */
+    private void drained(VipRun v) {
+        if (v.draining) {
+            v.draining = false;
+            if (running) {
+                sendAdvert(v.vip.address(), 0, drainFlags(Advert.RELEASED));
+            }
+        }
+    }
+
+    private void endForwarding(VipRun v, String why) {
+        if (v.forwardingTo == null) {
+            return;
+        }
+        log.info("VIP {}: no more forwarding to {}: {}", v.vip.address(), v.forwardingTo, why);
+        v.forwardingTo = null;
+        v.controller.stopForwarding();
+    }
+
+    private void armDrainTick() {
+        if (drainTick == null && running) {
+            long every = Math.max(50, config.advertInterval().toMillis());
+            drainTick = loop.scheduleAtFixedRate(this::drainTick, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Every advert interval while a handover drains: the old holder reports that it still drains (the new holder
+     * counts it gone when the reports stop), and the new holder ends a forwarding whose old holder went silent
+     * or drains for longer than any drain lasts.
+     */
+    private void drainTick() {
+        long now = nanoClock.getAsLong();
+        boolean busy = false;
+        for (VipRun v : vips.values()) {
+            if (v.steppingAside) {
+                if (now - v.steppingAsideSince > forwardSilence()) {
+                    drainAfterSteppingAside(v, "the new master did not announce it within "
+                            + TimeUnit.NANOSECONDS.toMillis(forwardSilence()) + " ms");
+                } else {
+                    busy = true;
+                }
+            }
+            if (v.draining) {
+                if (v.controller.wanted()) {
+                    v.draining = false; // held again (resumed and preempted) before the drain ended
+                } else {
+                    sendAdvert(v.vip.address(), 0, drainFlags(Advert.DRAINING));
+                    busy = true;
+                }
+            }
+            if (v.forwardingTo != null && v.election != null) {
+                VipElection.Peer p = v.election.peers().get(v.forwardingTo);
+                long limit = handoverQuiet.plus(HANDOVER_DRAIN_MAX).plus(FORWARD_SLACK).toNanos();
+                if (p == null || now - p.heardAt() > forwardSilence()) {
+                    endForwarding(v, "not heard for " + TimeUnit.NANOSECONDS.toMillis(forwardSilence()) + " ms");
+                } else if (now - v.forwardingSince > limit) {
+                    endForwarding(v, "still draining after " + TimeUnit.NANOSECONDS.toSeconds(limit) + " s");
+                } else {
+                    busy = true;
+                }
+            }
+        }
+        if (!busy && drainTick != null) {
+            drainTick.cancel(false);
+            drainTick = null;
         }
     }
 

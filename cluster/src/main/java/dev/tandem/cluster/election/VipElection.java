@@ -111,6 +111,11 @@ public final class VipElection {
     /** An authenticated, fresh advert about this VIP from another node. */
     public void onAdvert(long now, String from, Advert a) {
         peers.put(from, new Peer(a.priority(), a.flags(), now));
+        if (isDrainReport(a)) {
+            // A node that handed the VIP over tells the new holder how its drain goes: it claims nothing, and
+            // its priority 0 is not "take over now" (the VIP already has a master).
+            return;
+        }
         switch (state) {
             case INIT -> {
             }
@@ -331,6 +336,11 @@ public final class VipElection {
         state = to;
         lastReason = why;
         out.transition(from, to, why);
+    }
+
+    /** Whether {@code a} only reports on a drain after a handover ({@link Advert#DRAINING}, {@link Advert#RELEASED}). */
+    public static boolean isDrainReport(Advert a) {
+        return !a.has(Advert.MASTER) && (a.has(Advert.DRAINING) || a.has(Advert.RELEASED));
     }
 
     // ---------------------------------------------------------------- status

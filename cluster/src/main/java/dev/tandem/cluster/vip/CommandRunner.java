@@ -1,5 +1,6 @@
 package dev.tandem.cluster.vip;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,12 +46,34 @@ public interface CommandRunner {
         };
     }
 
+    /** The most of a command's output kept; the rest is read and thrown away. */
+    int MAX_OUTPUT = 64 * 1024;
+
     private static Result runToEnd(List<String> command, Map<String, String> environment, Duration timeout)
             throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(environment);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
+        // Read while it runs: a command that prints more than a pipe holds would otherwise wait for a reader,
+        // and be killed at its timeout.
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try (InputStream in = p.getInputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    int room = MAX_OUTPUT - kept.size();
+                    if (room > 0) {
+                        kept.write(buf, 0, Math.min(n, room));
+                    }
+                }
+            } catch (IOException e) {
+                // the stream closed under it: what was read is kept
+            }
+        }, "tandem-command-output");
+        reader.setDaemon(true);
+        reader.start();
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -58,15 +81,13 @@ public interface CommandRunner {
                 throw new IOException(String.join(" ", command) + ": no answer within " + timeout.toMillis()
                         + "ms (killed)");
             }
+            // A child it left behind may hold the output open: take what came.
+            reader.join(1000);
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException(String.join(" ", command) + ": interrupted");
         }
-        String output;
-        try (InputStream in = p.getInputStream()) {
-            output = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
-        }
-        return new Result(p.exitValue(), output);
+        return new Result(p.exitValue(), kept.toString(StandardCharsets.UTF_8).strip());
     }
 }

@@ -2,15 +2,23 @@ package dev.tandem.cluster.vip;
 
 import dev.tandem.conf.VipConfig;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +38,23 @@ import org.slf4j.LoggerFactory;
  * flag when an address finishes (here: skips) duplicate address detection. That needs no extra package (the
  * sysctl is written to /proc, not through a tool); its limit is one advertisement per add, so a later round
  * does nothing for IPv6.
+ *
+ * <p>Handover (IPv4; also a master stepping aside for a preferred one), with nftables ({@code nft}), one table per
+ * VIP and family named {@code tandem_ADDRESS}:
+ * <ul>
+ * <li>{@link #withdraw}, on the old holder: table {@code arp}, ARP requests for the VIP dropped on input, so that
+ *     only the new holder answers a neighbour that asks (both would, and the one answering first would win).</li>
+ * <li>{@link #forward}, on the new holder: table {@code ip}. A connection opened to the old holder an instant
+ *     before the client's ARP entry moved sends its next segments to this host, whose kernel knows no such
+ *     connection and resets it. So, for the drain: connections whose SYN this host sees (to the VIP, or from
+ *     it) go into a set, and so do those it already has (a node taking back a VIP it still drains); any other
+ *     TCP segment for the VIP is duplicated to the old holder's address ({@code dup to OLD device IF}: the
+ *     same packet, sent to the old holder's MAC, with TTL 1 so that it is never passed on again) and dropped
+ *     here. Made in steps (the set and what fills it, the connections already here, then the passing on), so
+ *     that no connection of this host's own is passed on.</li>
+ * </ul>
+ * Without {@code nft} both fail (counted and logged by the controller) and the handover goes on without them.
+ * IPv6 VIPs get neither: neighbour discovery and forwarding are not filtered.
  */
 public final class IpCommandDriver implements VipDriver {
 
@@ -37,19 +62,50 @@ public final class IpCommandDriver implements VipDriver {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final int ARP_COUNT = 3;
 
+    private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+)");
+    private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
+    /**
+     * {@code /proc/net/tcp}'s states of sockets that have no connection to keep: TIME_WAIT, CLOSE, LISTEN. (A
+     * server that closes first, as with {@code Connection: close}, has thousands in TIME_WAIT; owning their
+     * addresses and ports would only catch a new connection of the same client, opened to the old holder.)
+     */
+    private static final Set<String> NO_CONNECTION = Set.of("06", "07", "0A");
+    /** Elements added to the set per nft run: one argument of a command may be 128 KiB at most. */
+    private static final int ELEMENTS_PER_RUN = 2000;
+
     private final CommandRunner runner;
-    private final Path procSys;
+    private final Path proc;
+    private final Function<String, Optional<String>> locate;
+    /** VIPs whose neighbour requests this driver stopped answering ({@link #withdraw}). */
+    private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
     /** The arping processes of the round under way, by VIP. */
     private final Map<String, List<Process>> rounds = new ConcurrentHashMap<>();
     private final Set<Process> stopped = ConcurrentHashMap.newKeySet();
 
     public IpCommandDriver(CommandRunner runner) {
-        this(runner, Path.of("/proc/sys"));
+        this(runner, Path.of("/proc"), IpCommandDriver::onPath);
     }
 
-    IpCommandDriver(CommandRunner runner, Path procSys) {
+    /**
+     * @param proc   where procfs is ({@code /proc}: its {@code sys} for the interfaces' settings, its {@code net}
+     *               for the connections on a VIP)
+     * @param locate a tool's path by its name ({@code nft}), or empty when it is not installed
+     */
+    IpCommandDriver(CommandRunner runner, Path proc, Function<String, Optional<String>> locate) {
         this.runner = runner;
-        this.procSys = procSys;
+        this.proc = proc;
+        this.locate = locate;
+    }
+
+    /** Where {@code tool} is on the PATH, or in the sbin directories a service's PATH may lack. */
+    static Optional<String> onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return Optional.of(Path.of(dir, tool).toString());
+            }
+        }
+        return Optional.empty();
     }
 
     static boolean v6(VipConfig vip) {
@@ -68,6 +124,11 @@ public final class IpCommandDriver implements VipDriver {
             cmd.add("-6");
         } else {
             announceFromThePrimaryAddress(vip.iface());
+        }
+        if (withdrawn.contains(vip.address())) {
+            // Held again (resumed, then preempted) before the drain ended: answer for it again first.
+            nft("answer for " + vip.address() + " again", deleteTable("arp", vip));
+            withdrawn.remove(vip.address());
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -89,7 +150,7 @@ public final class IpCommandDriver implements VipDriver {
      * is arping's, which this setting does not touch. It is what keepalived's documentation asks of LVS hosts.
      */
     private void announceFromThePrimaryAddress(String iface) {
-        Path knob = procSys.resolve("net/ipv4/conf").resolve(iface).resolve("arp_announce");
+        Path knob = proc.resolve("sys/net/ipv4/conf").resolve(iface).resolve("arp_announce");
         try {
             if (Files.exists(knob) && Integer.parseInt(Files.readString(knob).trim()) < 2) {
                 Files.writeString(knob, "2\n");
@@ -101,7 +162,7 @@ public final class IpCommandDriver implements VipDriver {
     }
 
     private void enableUnsolicitedNa(String iface) {
-        Path knob = procSys.resolve("net/ipv6/conf").resolve(iface).resolve("ndisc_notify");
+        Path knob = proc.resolve("sys/net/ipv6/conf").resolve(iface).resolve("ndisc_notify");
         try {
             Files.writeString(knob, "1\n");
         } catch (IOException e) {
@@ -117,6 +178,195 @@ public final class IpCommandDriver implements VipDriver {
         CommandRunner.Result r = runner.run(cmd, TIMEOUT);
         if (!r.ok() && present(vip)) {
             throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
+        }
+        removeRules(vip);
+    }
+
+    @Override
+    public void withdraw(VipConfig vip) throws IOException {
+        if (v6(vip)) {
+            return;
+        }
+        String t = table(vip);
+        List<String> script = new ArrayList<>(deleteTable("arp", vip));
+        script.addAll(List.of(
+                "table arp " + t + " {",
+                "  chain quiet {",
+                "    type filter hook input priority filter; policy accept;",
+                "    arp operation request arp daddr ip " + vip.address() + " drop",
+                "  }",
+                "}"));
+        nft("withdraw " + vip.address(), script);
+        withdrawn.add(vip.address());
+    }
+
+    @Override
+    public void forward(VipConfig vip, InetAddress oldHolder) throws IOException {
+        if (v6(vip) || !(oldHolder instanceof Inet4Address)) {
+            throw new IOException("passing segments on to the old holder is done for IPv4 only (VIP " + vip.address()
+                    + ", old holder " + oldHolder.getHostAddress() + ")");
+        }
+        String t = table(vip);
+        String in = "iifname " + iface(vip) + " ip daddr " + vip.address();
+        String what = "forward strays of " + vip.address() + " to " + oldHolder.getHostAddress();
+        // First the set and what fills it: every connection this host sees open from now on is its own.
+        List<String> script = new ArrayList<>(deleteTable("ip", vip));
+        script.addAll(List.of(
+                "table ip " + t + " {",
+                // Emptied with the table; a connection whose SYN finds the set full is passed on to the old
+                // holder, which still listens: it is served, and only the drain waits for it.
+                "  set owned { type ipv4_addr . inet_service . inet_service; flags dynamic; size 1048576; }",
+                "  chain strays {",
+                "    type filter hook prerouting priority raw; policy accept;",
+                "    " + in + " tcp flags & (syn | ack) == syn add @owned { ip saddr . tcp sport . tcp dport } accept",
+                "  }",
+                // Connections this host opens from the VIP (to a backend on the VIP's subnet) are its own too.
+                "  chain own {",
+                "    type filter hook output priority raw; policy accept;",
+                "    ip saddr " + vip.address()
+                        + " tcp flags & (syn | ack) == syn add @owned { ip daddr . tcp dport . tcp sport }",
+                "  }",
+                "}"));
+        nft(what, script);
+        // Then the connections it has already: a node that takes back a VIP it still drains keeps serving them.
+        List<String> mine = connections(vip.address());
+        for (int i = 0; i < mine.size(); i += ELEMENTS_PER_RUN) {
+            nft(what, List.of("add element ip " + t + " owned { "
+                    + String.join(", ", mine.subList(i, Math.min(mine.size(), i + ELEMENTS_PER_RUN))) + " }"));
+        }
+        // Only now is anything passed on. A segment passed on leaves with TTL 1, and one that arrives so is never
+        // passed on again: while two nodes pass strays to each other (a VIP taken back from a node that passes
+        // the taker's own connections on to it, for the moment until it hears of it), none goes round.
+        nft(what, List.of(
+                "add rule ip " + t + " strays " + in + " ip saddr . tcp sport . tcp dport @owned accept",
+                "add rule ip " + t + " strays " + in + " meta l4proto tcp ip ttl != 1 counter ip ttl set 1 dup to "
+                        + oldHolder.getHostAddress() + " device " + iface(vip) + " drop"));
+        if (!mine.isEmpty()) {
+            log.info("VIP {}: {} connection(s) already here stay here", vip.address(), mine.size());
+        }
+    }
+
+    /**
+     * This host's TCP connections on {@code vip} (in any state but those of {@link #NO_CONNECTION}), as elements
+     * of the {@code owned} set: {@code PEER . PEER_PORT . LOCAL_PORT}. Read from {@code /proc/net/tcp} and
+     * {@code tcp6} (a dual-stack socket has the VIP as {@code ::ffff:A.B.C.D}).
+     */
+    List<String> connections(String vip) throws IOException {
+        byte[] wanted = InetAddress.getByName(vip).getAddress();
+        List<String> found = new ArrayList<>();
+        for (String table : List.of("tcp", "tcp6")) {
+            Path file = proc.resolve("net").resolve(table);
+            if (!Files.exists(file)) {
+                continue;
+            }
+            try (var lines = Files.lines(file)) {
+                lines.skip(1).forEach(line -> {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 4 || NO_CONNECTION.contains(f[3])) {
+                        return;
+                    }
+                    byte[] local = v4(f[1]);
+                    byte[] peer = v4(f[2]);
+                    if (local != null && peer != null && Arrays.equals(local, wanted)) {
+                        try {
+                            found.add(InetAddress.getByAddress(peer).getHostAddress() + " . " + port(f[2]) + " . "
+                                    + port(f[1]));
+                        } catch (IOException e) {
+                            // four bytes are always an address
+                        }
+                    }
+                });
+            }
+        }
+        return found;
+    }
+
+    /** The IPv4 address of a {@code /proc/net/tcp[6]} {@code ADDR:PORT} (words in host byte order), or null. */
+    private static byte[] v4(String addressAndPort) {
+        int colon = addressAndPort.indexOf(':');
+        String hex = colon < 0 ? "" : addressAndPort.substring(0, colon);
+        if (hex.length() != 8 && hex.length() != 32) {
+            return null;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(hex.length() / 2).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < hex.length(); i += 8) {
+            bytes.putInt((int) Long.parseLong(hex.substring(i, i + 8), 16));
+        }
+        byte[] a = bytes.array();
+        if (a.length == 4) {
+            return a;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return null;
+            }
+        }
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff ? Arrays.copyOfRange(a, 12, 16) : null;
+    }
+
+    private static int port(String addressAndPort) {
+        return Integer.parseInt(addressAndPort.substring(addressAndPort.indexOf(':') + 1), 16);
+    }
+
+    @Override
+    public long stopForwarding(VipConfig vip) throws IOException {
+        Optional<String> nft = locate.apply("nft");
+        if (nft.isEmpty()) {
+            return -1;
+        }
+        long passed = -1;
+        try {
+            // The chain, not the table: the table lists every connection in the set.
+            CommandRunner.Result list = runner.run(List.of(nft.get(), "list", "chain", "ip", table(vip), "strays"),
+                    TIMEOUT);
+            Matcher m = COUNTER.matcher(list.output());
+            if (list.ok() && m.find()) {
+                passed = Long.parseLong(m.group(1));
+            }
+        } catch (IOException e) {
+            // Only the count is lost: the forwarding ends all the same.
+            log.warn("VIP {}: cannot count the segments passed on: {}", vip.address(), e.getMessage());
+        }
+        nft("stop forwarding " + vip.address(), deleteTable("ip", vip));
+        return passed;
+    }
+
+    @Override
+    public void removeRules(VipConfig vip) throws IOException {
+        if (locate.apply("nft").isEmpty()) {
+            // No nft, no rule of ours: nothing to remove.
+            return;
+        }
+        List<String> script = new ArrayList<>(deleteTable("ip", vip));
+        script.addAll(deleteTable("arp", vip));
+        nft("remove the rules of " + vip.address(), script);
+        withdrawn.remove(vip.address());
+    }
+
+    /** nft's name for the VIP's tables (one per family). */
+    static String table(VipConfig vip) {
+        return "tandem_" + vip.address().replaceAll("[^0-9A-Za-z]", "_");
+    }
+
+    /** Deletes the table if it is there: adding a table that exists is no error, so add, then delete. */
+    private static List<String> deleteTable(String family, VipConfig vip) {
+        return List.of("table " + family + " " + table(vip), "delete table " + family + " " + table(vip));
+    }
+
+    private static String iface(VipConfig vip) throws IOException {
+        if (!IFACE.matcher(vip.iface()).matches()) {
+            throw new IOException("interface name not fit for an nft rule: " + vip.iface());
+        }
+        return "\"" + vip.iface() + "\"";
+    }
+
+    /** Runs {@code script} as one nft transaction: all of it takes effect, or none. */
+    private void nft(String what, List<String> script) throws IOException {
+        String nft = locate.apply("nft").orElseThrow(() -> new IOException(
+                "cannot " + what + ": nft not found (install nftables)"));
+        CommandRunner.Result r = runner.run(List.of(nft, String.join("\n", script)), TIMEOUT);
+        if (!r.ok()) {
+            throw new IOException("cannot " + what + ": nft: exit " + r.exit() + ": " + r.output());
         }
     }
 
@@ -169,10 +419,10 @@ public final class IpCommandDriver implements VipDriver {
         List<Process> round = new ArrayList<>();
         rounds.put(vip.address(), round);
         try {
-            start(round, arping("-U", vip));
+            start(vip, round, arping("-U", vip));
             // The replies 100 ms after the requests: a neighbour that missed one may catch the other.
             Thread.sleep(100);
-            start(round, arping("-A", vip));
+            start(vip, round, arping("-A", vip));
             // A broken interface or a missing arping fails at once; say so now, not in a log line later.
             Thread.sleep(50);
             for (Process p : List.copyOf(round)) {
@@ -187,10 +437,24 @@ public final class IpCommandDriver implements VipDriver {
         }
     }
 
-    private void start(List<Process> round, List<String> cmd) throws IOException {
+    /**
+     * Starts one arping of {@code round}, unless the round was stopped; one stopped while the process started
+     * ends it at once. (Missed, such a process went on announcing the address for two seconds from a node that
+     * had stepped aside, and drew clients back to it mid-connection: they were reset.)
+     */
+    private void start(VipConfig vip, List<Process> round, List<String> cmd) throws IOException {
+        if (rounds.get(vip.address()) != round) {
+            return;
+        }
         Process p = runner.start(cmd);
         synchronized (round) {
             round.add(p);
+            // stopAnnouncing takes the round out of the map first, then ends what the round holds: this
+            // process is ended by one of the two.
+            if (rounds.get(vip.address()) != round) {
+                stopped.add(p);
+                p.destroy();
+            }
         }
         p.onExit().thenAccept(done -> {
             // arping exits 1 when no reply came, which is what gratuitous ARP expects; 2 and up are errors.

@@ -4,6 +4,7 @@ import dev.tandem.conf.VipConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -28,6 +29,10 @@ public final class VipController implements AutoCloseable {
     /** Told, on the controller's thread, when the address is held and announced, and when it no longer is. */
     public interface Listener {
         void announced(boolean announced);
+
+        /** The address (and any rule of a handover) is off this host now. */
+        default void removed() {
+        }
     }
 
     private final VipConfig vip;
@@ -40,6 +45,10 @@ public final class VipController implements AutoCloseable {
     private final Counter addFailures;
     private final Counter removeFailures;
     private final Counter announceFailures;
+    private final Counter forwardFailures;
+    private final Counter withdrawFailures;
+    /** Bumped by every {@link #forwardTo}/{@link #stopForwarding}: a retry of an older one gives way. */
+    private final AtomicLong forwarding = new AtomicLong();
     private volatile boolean present;
     private volatile boolean wanted;
     private volatile boolean announcing = true;
@@ -66,6 +75,8 @@ public final class VipController implements AutoCloseable {
         this.addFailures = failures(meters, "add");
         this.removeFailures = failures(meters, "remove");
         this.announceFailures = failures(meters, "announce");
+        this.forwardFailures = failures(meters, "forward");
+        this.withdrawFailures = failures(meters, "withdraw");
     }
 
     private Counter failures(MeterRegistry meters, String op) {
@@ -88,9 +99,15 @@ public final class VipController implements AutoCloseable {
                 if (driver.present(vip)) {
                     log.info("VIP {}: on {} from a previous run, removing it", vip.address(), vip.iface());
                     apply(id, false);
+                    return;
                 }
             } catch (IOException e) {
                 log.warn("VIP {}: cannot list the addresses of {}: {}", vip.address(), vip.iface(), e.getMessage());
+            }
+            try {
+                driver.removeRules(vip);
+            } catch (IOException e) {
+                log.warn("VIP {}: cannot remove the handover rules of a previous run: {}", vip.address(), e.getMessage());
             }
         });
     }
@@ -103,11 +120,70 @@ public final class VipController implements AutoCloseable {
         thread.execute(() -> apply(id, true));
     }
 
+    /**
+     * Take the address over from {@code oldHolder}, which handed it over and drains it: first pass the segments
+     * of its connections that reach this host on to it ({@link VipDriver#forward}), then add and announce the
+     * address. A failure to forward is counted and logged, and does not hold the takeover up.
+     */
+    public void holdFrom(InetAddress oldHolder) {
+        wanted = true;
+        announcing = true;
+        long id = request.incrementAndGet();
+        long f = forwarding.incrementAndGet();
+        thread.execute(() -> {
+            if (request.get() == id && forwarding.get() == f) {
+                try {
+                    driver.forward(vip, oldHolder);
+                    log.info("VIP {}: segments of connections opened to {} go on to it while it drains", vip.address(),
+                            oldHolder.getHostAddress());
+                } catch (IOException e) {
+                    forwardFailures.increment();
+                    log.warn("VIP {}: cannot pass the old holder's connections on to it ({}): a connection that "
+                            + "straddles the move is reset", vip.address(), e.getMessage());
+                }
+            }
+            apply(id, true);
+        });
+    }
+
+    /** The old holder drained and released the address (or is gone): stop passing segments on to it. */
+    public void stopForwarding() {
+        long f = forwarding.incrementAndGet();
+        thread.execute(() -> endForwarding(f));
+    }
+
+    private void endForwarding(long f) {
+        if (forwarding.get() != f) {
+            return;
+        }
+        try {
+            long passed = driver.stopForwarding(vip);
+            log.info("VIP {}: the old holder released it; forwarding ended{}", vip.address(),
+                    passed >= 0 ? " (" + passed + " segment(s) passed on)" : "");
+        } catch (IOException e) {
+            forwardFailures.increment();
+            log.warn("VIP {}: cannot end the forwarding, retrying in {}ms: {}", vip.address(), retryEvery.toMillis(),
+                    e.getMessage());
+            thread.schedule(() -> endForwarding(f), retryEvery.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Remove the address. */
     public void release() {
         wanted = false;
         long id = request.incrementAndGet();
         thread.execute(() -> apply(id, false));
+    }
+
+    /**
+     * A more preferred peer took the address (it preempted, or this node cannot serve): the address stays here,
+     * unannounced, serving what still arrives at this host's MAC, until the peer has announced it; then
+     * {@link #releaseWhenDrained}. Ends any announcement round and any retry of an older request.
+     */
+    public void stepAside() {
+        wanted = false;
+        request.incrementAndGet();
+        stopAnnouncing();
     }
 
     /**
@@ -119,6 +195,20 @@ public final class VipController implements AutoCloseable {
         wanted = false;
         long id = request.incrementAndGet();
         long giveUpAt = System.nanoTime() + max.toNanos();
+        // The new holder answers for the address now; answering too would draw neighbours back here.
+        thread.execute(() -> {
+            if (request.get() != id) {
+                return;
+            }
+            try {
+                driver.withdraw(vip);
+                log.info("VIP {}: answering no more ARP requests for it while it drains", vip.address());
+            } catch (IOException e) {
+                withdrawFailures.increment();
+                log.warn("VIP {}: cannot stop answering ARP for it while it drains ({}): a neighbour that asks "
+                        + "may be drawn back here", vip.address(), e.getMessage());
+            }
+        });
         thread.schedule(() -> drain(id, idle, giveUpAt), quiet.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -163,6 +253,7 @@ public final class VipController implements AutoCloseable {
                 driver.remove(vip);
                 present = false;
                 log.info("VIP {} removed from {}", vip.address(), vip.iface());
+                listener.removed();
             } catch (IOException e) {
                 fail(removeFailures, "remove", e, id, false);
             }
@@ -170,8 +261,9 @@ public final class VipController implements AutoCloseable {
     }
 
     /**
-     * No more announcements of the address while it stays here: the node hands it over, and an announcement
-     * round still to come (the second, 5 s after the first) would pull the clients back from the new holder.
+     * No more announcements of the address while it stays here: the node hands it over (or steps aside), and an
+     * announcement round still to come (the second, 5 s after the first) would pull the clients back from the
+     * new holder.
      */
     public void stopAnnouncing() {
         announcing = false;
@@ -189,7 +281,12 @@ public final class VipController implements AutoCloseable {
             announceFailures.increment();
             log.warn("VIP {}: announcement failed: {}", vip.address(), e.getMessage());
         }
-        if (first && request.get() == id) {
+        if (request.get() != id || !announcing) {
+            // Handed over or stepped aside while the round was starting: it must not claim the address.
+            driver.stopAnnouncing(vip);
+            return;
+        }
+        if (first) {
             listener.announced(true);
             thread.schedule(() -> announce(id, false), secondRound.toMillis(), TimeUnit.MILLISECONDS);
         }

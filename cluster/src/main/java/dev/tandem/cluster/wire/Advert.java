@@ -7,7 +7,8 @@ package dev.tandem.cluster.wire;
  * @param intervalMillis the sender's advert interval; backups time the master out from it
  * @param epoch          the sender's boot epoch; with {@code sequence} it orders every packet a node sends
  * @param sequence       grows by one with every packet the sender sends in this epoch
- * @param flags          {@link #MASTER}, {@link #ANNOUNCED}, {@link #MAINTENANCE}, {@link #FAULT}
+ * @param flags          {@link #MASTER}, {@link #ANNOUNCED}, {@link #MAINTENANCE}, {@link #FAULT}, {@link #DRAINING},
+ *                       {@link #RELEASED}
  */
 public record Advert(String node, String vip, int priority, int intervalMillis, long epoch, long sequence, int flags) {
 
@@ -19,6 +20,18 @@ public record Advert(String node, String vip, int priority, int intervalMillis, 
     public static final int MAINTENANCE = 4;
     /** The sender's health says it cannot serve. */
     public static final int FAULT = 8;
+    /**
+     * The sender handed the VIP over (or stepped aside for a more preferred master) and still has the address,
+     * serving the connections in flight until they are drained. Sent by a backup, for the new holder only: it
+     * passes on the segments of those connections that reach it. Not an election advert: no peer's state
+     * machine acts on it.
+     */
+    public static final int DRAINING = 16;
+    /**
+     * The sender handed the VIP over (or stepped aside), drained it and removed the address. Not an election
+     * advert either.
+     */
+    public static final int RELEASED = 32;
 
     public Advert {
         if (priority < 0 || priority > 255) {

@@ -412,4 +412,34 @@ class VipElectionTest {
         }
         assertEquals(ElectionSettings.FLOOR_PRIORITY, ElectionSettings.priorityOf("n39", many));
     }
+
+    // ---- drain reports after a handover (not RFC 5798)
+
+    @Test
+    void aDrainReportIsRecordedButMovesNoStateMachine() {
+        VipElection backup = election(240, true);
+        backup.start(0);
+        backup.onAdvert(10 * MS, "b", master(250));
+        long deadline = backup.nextDeadline();
+        backup.onAdvert(20 * MS, "c", new Advert("c", "10.0.0.10", 0, 100, 1, 1, Advert.DRAINING | Advert.MAINTENANCE));
+        backup.onAdvert(30 * MS, "c", new Advert("c", "10.0.0.10", 0, 100, 1, 2, Advert.RELEASED | Advert.MAINTENANCE));
+        assertEquals(deadline, backup.nextDeadline(), "priority 0 in a drain report is no master leaving");
+        assertEquals("b", backup.master());
+        assertEquals(Advert.RELEASED | Advert.MAINTENANCE, backup.peers().get("c").flags());
+
+        VipElection master = election(250, true);
+        becomeMaster(master);
+        master.onAdvert(10 * MS, "b", advert(0, Advert.DRAINING | Advert.MAINTENANCE));
+        assertTrue(sent.isEmpty(), "no advert in answer (6.4.3 is for a master leaving)");
+        assertEquals(VipState.MASTER, master.state());
+        assertTrue(moves.isEmpty());
+    }
+
+    @Test
+    void onlyABackupsReportIsADrainReport() {
+        assertTrue(VipElection.isDrainReport(advert(0, Advert.DRAINING)));
+        assertTrue(VipElection.isDrainReport(advert(0, Advert.RELEASED | Advert.MAINTENANCE)));
+        assertEquals(false, VipElection.isDrainReport(advert(0, Advert.MASTER | Advert.DRAINING)));
+        assertEquals(false, VipElection.isDrainReport(advert(0, Advert.MAINTENANCE)));
+    }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The commands the driver runs, and how it reads their answers, with a scripted command runner. */
 class IpCommandDriverTest {
 
+    /** Stands in for /proc: sys/net/... for the interfaces' settings, net/tcp and net/tcp6 for the connections. */
     @TempDir
-    Path procSys;
+    Path proc;
 
     private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
 
@@ -28,12 +30,21 @@ class IpCommandDriverTest {
 
     /** Answers {@code run} from {@code answers}; {@code start} runs a harmless stand-in that exits as arping would. */
     private IpCommandDriver driver(Function<String, CommandRunner.Result> answers) {
+        return driver(answers, true);
+    }
+
+    private IpCommandDriver driver(Function<String, CommandRunner.Result> answers, boolean nftInstalled) {
         return new IpCommandDriver(new CommandRunner() {
             @Override
-            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout)
+                    throws IOException {
                 String line = String.join(" ", cmd);
                 ran.add(line);
-                return answers.apply(line);
+                Result r = answers.apply(line);
+                if (r.exit() == TIMED_OUT) {
+                    throw new IOException(line + ": no answer within " + timeout.toMillis() + "ms (killed)");
+                }
+                return r;
             }
 
             @Override
@@ -49,7 +60,14 @@ class IpCommandDriverTest {
                 started.add(p);
                 return p;
             }
-        }, procSys);
+        }, proc, tool -> nftInstalled || !tool.equals("nft") ? Optional.of(tool) : Optional.empty());
+    }
+
+    /** An answer's exit status that stands for a command the runner killed at its timeout. */
+    private static final int TIMED_OUT = -2;
+
+    private List<String> nftRuns() {
+        return ran.stream().filter(l -> l.startsWith("nft ")).toList();
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -67,7 +85,7 @@ class IpCommandDriverTest {
 
     @Test
     void addsRemovesAndAnnouncesAnIpv4Address() throws IOException {
-        Path knob = procSys.resolve("net/ipv4/conf/eth0/arp_announce");
+        Path knob = proc.resolve("sys/net/ipv4/conf/eth0/arp_announce");
         Files.createDirectories(knob.getParent());
         Files.writeString(knob, "0\n");
         IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("arping") ? 1 : 0, ""));
@@ -83,7 +101,7 @@ class IpCommandDriverTest {
 
     @Test
     void ipv6IsAddedWithoutDadAfterTurningOnUnsolicitedNeighbourAdvertisements() throws IOException {
-        Path knob = procSys.resolve("net/ipv6/conf/eth0/ndisc_notify");
+        Path knob = proc.resolve("sys/net/ipv6/conf/eth0/ndisc_notify");
         Files.createDirectories(knob.getParent());
         Files.writeString(knob, "0\n");
         IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
@@ -106,8 +124,8 @@ class IpCommandDriverTest {
 
     @Test
     void addingAnAddressThatIsThereAndRemovingOneThatIsNotSucceed() throws IOException {
-        IpCommandDriver d = driver(line -> line.contains(" show ") ? new CommandRunner.Result(0, SHOW)
-                : new CommandRunner.Result(2, "Error: ipv4: Address already assigned."));
+        IpCommandDriver d = driver(line -> line.contains(" show ") || line.startsWith("nft ")
+                ? new CommandRunner.Result(0, SHOW) : new CommandRunner.Result(2, "Error: ipv4: Address already assigned."));
         d.add(V4);
         d.remove(new VipConfig("203.0.113.99", 24, "eth0", List.of()));
     }
@@ -137,9 +155,200 @@ class IpCommandDriverTest {
     }
 
     @Test
+    void anAnnouncementStoppedWhileItsFirstArpingStartsEndsThatArpingAndStartsNoOther() throws Exception {
+        java.util.concurrent.CountDownLatch starting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+        IpCommandDriver d = new IpCommandDriver(new CommandRunner() {
+            @Override
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+                return new Result(0, "");
+            }
+
+            @Override
+            public Process start(List<String> cmd) throws IOException {
+                ran.add(String.join(" ", cmd));
+                starting.countDown();
+                try {
+                    goOn.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Process p = new ProcessBuilder("sh", "-c", "sleep 5").start();
+                started.add(p);
+                return p;
+            }
+        }, proc, tool -> Optional.of(tool));
+        Thread announcing = new Thread(() -> {
+            try {
+                d.announce(V4);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        announcing.start();
+        assertTrue(starting.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        d.stopAnnouncing(V4); // the node steps aside while arping -U is being started
+        goOn.countDown();
+        announcing.join(5000);
+        assertEquals(1, started.size(), "no arping -A once the round is stopped: " + ran);
+        org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS)
+                .until(() -> !started.get(0).isAlive());
+    }
+
+    private static final String ARP_TABLE = "table arp tandem_203_0_113_10\ndelete table arp tandem_203_0_113_10";
+    private static final String IP_TABLE = "table ip tandem_203_0_113_10\ndelete table ip tandem_203_0_113_10";
+
+    @Test
+    void aWithdrawnAddressIsNoLongerAnsweredForUntilItIsAddedAgain() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.withdraw(V4);
+        assertEquals(List.of("nft " + ARP_TABLE + """
+
+                table arp tandem_203_0_113_10 {
+                  chain quiet {
+                    type filter hook input priority filter; policy accept;
+                    arp operation request arp daddr ip 203.0.113.10 drop
+                  }
+                }"""), ran, "one transaction: the old table (if any) goes, the new one comes");
+        ran.clear();
+        d.add(V4);
+        assertEquals(List.of("nft " + ARP_TABLE, "ip addr add 203.0.113.10/24 dev eth0"), ran,
+                "held again: answered for again before the address is (re)added");
+        ran.clear();
+        d.add(V4);
+        assertEquals(List.of("ip addr add 203.0.113.10/24 dev eth0"), ran, "nothing to undo any more");
+    }
+
+    @Test
+    void theNewHolderPassesSegmentsOfConnectionsItDoesNotOwnToTheOldHolder() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.forward(V4, java.net.InetAddress.getByName("10.0.0.11"));
+        assertEquals(List.of(FORWARD_SET, FORWARD_RULES), ran);
+    }
+
+    /** The set and what fills it (nothing passed on yet). */
+    private static final String FORWARD_SET = "nft " + IP_TABLE + """
+
+            table ip tandem_203_0_113_10 {
+              set owned { type ipv4_addr . inet_service . inet_service; flags dynamic; size 1048576; }
+              chain strays {
+                type filter hook prerouting priority raw; policy accept;
+                iifname "eth0" ip daddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip saddr . tcp sport . tcp dport } accept
+              }
+              chain own {
+                type filter hook output priority raw; policy accept;
+                ip saddr 203.0.113.10 tcp flags & (syn | ack) == syn add @owned { ip daddr . tcp dport . tcp sport }
+              }
+            }""";
+    /** Then the passing on. */
+    private static final String FORWARD_RULES = """
+            nft add rule ip tandem_203_0_113_10 strays iifname "eth0" ip daddr 203.0.113.10 ip saddr . tcp sport . tcp dport @owned accept
+            add rule ip tandem_203_0_113_10 strays iifname "eth0" ip daddr 203.0.113.10 meta l4proto tcp ip ttl != 1 counter ip ttl set 1 dup to 10.0.0.11 device "eth0" drop""";
+
+    @Test
+    void aNodeTakingBackAVipItStillHasKeepsItsOwnConnectionsAndPassesOnOnlyTheRest() throws IOException {
+        Files.createDirectories(proc.resolve("net"));
+        boolean little = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        // 203.0.113.10 is CB 00 71 0A; /proc prints each 32-bit word of an address as the host reads it
+        String vip = little ? "0A7100CB" : "CB00710A";
+        String client = little ? "640000C6" : "C6000064"; // 198.0.0.100
+        Files.writeString(proc.resolve("net/tcp"), String.join("\n",
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+                "   0: " + vip + ":0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1",
+                "   1: " + vip + ":0050 " + client + ":A1B2 01 00000000:00000000 00:00000000 00000000     0        0 2",
+                "   2: " + vip + ":0050 " + client + ":A1B3 08 00000000:00000000 00:00000000 00000000     0        0 4",
+                "   3: " + vip + ":0050 " + client + ":A1B4 06 00000000:00000000 00:00000000 00000000     0        0 0",
+                "   4: 0100007F:1F40 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 3", ""));
+        String mapped = little ? "0000000000000000FFFF0000" : "00000000000000000000FFFF";
+        Files.writeString(proc.resolve("net/tcp6"), String.join("\n",
+                "  sl  local_address                         remote_address                        st tx_queue",
+                "   0: " + mapped + vip + ":0050 " + mapped + client + ":B000 01 00000000:00000000",
+                "   1: 00000000000000000000000000000001:0050 00000000000000000000000000000001:B001 01 00000000:00000000",
+                ""));
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        assertEquals(List.of("198.0.0.100 . 41394 . 80", "198.0.0.100 . 41395 . 80", "198.0.0.100 . 45056 . 80"),
+                d.connections("203.0.113.10"), "connected (not listening, not in TIME_WAIT), IPv4 and IPv4-mapped, nothing else");
+
+        d.forward(V4, java.net.InetAddress.getByName("10.0.0.11"));
+        assertEquals(List.of(FORWARD_SET,
+                "nft add element ip tandem_203_0_113_10 owned { 198.0.0.100 . 41394 . 80, 198.0.0.100 . 41395 . 80, "
+                        + "198.0.0.100 . 45056 . 80 }",
+                FORWARD_RULES), ran, "its own connections are in the set before anything is passed on");
+    }
+
+    @Test
+    void endingTheForwardingSaysHowManySegmentsWentOnAndDeletesTheTable() throws IOException {
+        IpCommandDriver d = driver(line -> line.startsWith("nft list")
+                ? new CommandRunner.Result(0, "table ip tandem_203_0_113_10 {\n chain strays {\n ... meta l4proto tcp ip "
+                        + "ttl != 1 counter packets 7 bytes 420 ip ttl set 1 dup to 10.0.0.11 device \"eth0\" drop\n}\n}")
+                : new CommandRunner.Result(0, ""));
+        assertEquals(7, d.stopForwarding(V4));
+        assertEquals(List.of("nft list chain ip tandem_203_0_113_10 strays", "nft " + IP_TABLE), ran,
+                "the chain is listed, not the table with its set of every connection");
+    }
+
+    @Test
+    void theForwardingEndsEvenWhenTheCountCannotBeRead() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("nft list") ? TIMED_OUT : 0, ""));
+        assertEquals(-1, d.stopForwarding(V4));
+        assertEquals(List.of("nft list chain ip tandem_203_0_113_10 strays", "nft " + IP_TABLE), ran);
+    }
+
+    @Test
+    void removingTheAddressRemovesEveryRuleOfAHandover() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.remove(V4);
+        assertEquals(List.of("ip addr del 203.0.113.10/24 dev eth0", "nft " + IP_TABLE + "\n" + ARP_TABLE), ran);
+        ran.clear();
+        d.removeRules(V4);
+        assertEquals(List.of("nft " + IP_TABLE + "\n" + ARP_TABLE), ran, "and so does a start after a crash");
+    }
+
+    @Test
+    void withoutNftTheHandoverRulesFailAndNothingIsLeftToRemove() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""), false);
+        IOException e = assertThrows(IOException.class, () -> d.forward(V4, java.net.InetAddress.getByName("10.0.0.11")));
+        assertTrue(e.getMessage().contains("install nftables"), e.getMessage());
+        assertThrows(IOException.class, () -> d.withdraw(V4));
+        d.remove(V4);
+        d.removeRules(V4);
+        assertEquals(-1, d.stopForwarding(V4));
+        assertEquals(List.of(), nftRuns());
+    }
+
+    @Test
+    void failuresOfNftAreReportedWithWhatItSaid() {
+        IpCommandDriver d = driver(line -> line.startsWith("nft ") ? new CommandRunner.Result(1, "Error: syntax error")
+                : new CommandRunner.Result(0, ""));
+        IOException e = assertThrows(IOException.class, () -> d.withdraw(V4));
+        assertTrue(e.getMessage().contains("exit 1: Error: syntax error"), e.getMessage());
+        assertThrows(IOException.class, () -> d.remove(V4), "retried by the controller until the rules are gone");
+    }
+
+    @Test
+    void ipv6VipsAreNeitherWithdrawnNorForwardedAndAStrangeInterfaceNameIsRefused() throws IOException {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
+        d.withdraw(V6);
+        assertEquals(List.of(), nftRuns());
+        assertThrows(IOException.class, () -> d.forward(V6, java.net.InetAddress.getByName("2001:db8::1")));
+        assertThrows(IOException.class, () -> d.forward(V4, java.net.InetAddress.getByName("2001:db8::1")));
+        VipConfig odd = new VipConfig("203.0.113.10", 24, "eth0\" drop", List.of("a"));
+        assertThrows(IOException.class, () -> d.forward(odd, java.net.InetAddress.getByName("10.0.0.11")));
+        assertEquals(List.of(), nftRuns());
+    }
+
+    @Test
     void theSystemRunnerKillsACommandThatHangs() {
         IOException e = assertThrows(IOException.class, () -> CommandRunner.system()
                 .run(List.of("sleep", "5"), java.time.Duration.ofMillis(200)));
         assertTrue(e.getMessage().contains("no answer within 200ms"), e.getMessage());
+    }
+
+    @Test
+    void theSystemRunnerTakesACommandThatPrintsMoreThanAPipeHolds() throws IOException {
+        CommandRunner.Result r = CommandRunner.system()
+                .run(List.of("sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x"), java.time.Duration.ofSeconds(5));
+        assertTrue(r.ok());
+        assertEquals(CommandRunner.MAX_OUTPUT, r.output().length(), "the first 64 KiB kept, the rest read, dropped");
     }
 }

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.conf.VipConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -76,6 +79,204 @@ class VipControllerTest {
             c.release();
             await().during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
             assertEquals(-1, driver.first("add", VIP.address()), "the failed add is not retried once released");
+        }
+    }
+
+    private static List<String> ops(RecordingVipDriver d) {
+        return d.calls().stream().map(RecordingVipDriver.Call::op).toList();
+    }
+
+    @Test
+    void takingOverFromANodeThatHandsOverForwardsFirstThenAddsAndAnnounces() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.holdFrom(InetAddress.getByName("10.0.0.11"));
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            assertEquals(List.of("forward", "add", "announce"), ops(driver), "no segment reaches this host unforwarded");
+            assertEquals("10.0.0.11", driver.forwardingTo(VIP.address()));
+
+            c.stopForwarding();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.forwardingTo(VIP.address()) == null);
+            assertTrue(driver.holds(VIP.address()), "the address stays");
+        }
+    }
+
+    @Test
+    void aFailureToForwardIsCountedAndDoesNotHoldTheTakeoverUp() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext(1);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (VipController c = new VipController(VIP, driver, a -> { }, meters, Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.holdFrom(InetAddress.getByName("10.0.0.11"));
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            assertEquals(List.of("forward-failed", "add", "announce"), ops(driver), "not retried: the takeover goes on");
+            assertEquals(1, meters.get("tandem_vip_driver_failures_total").tags("op", "forward").counter().count());
+        }
+    }
+
+    @Test
+    void aFailureToEndTheForwardingIsRetried() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.holdFrom(InetAddress.getByName("10.0.0.11"));
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            driver.failNext(1);
+            c.stopForwarding();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "stop-forwarding") == 1);
+            assertEquals(1, count(driver, "stop-forwarding-failed"));
+            assertEquals(null, driver.forwardingTo(VIP.address()));
+        }
+    }
+
+    @Test
+    void aDrainingHolderWithdrawsAtOnceAndIsToldWhenTheAddressIsGone() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        AtomicBoolean removed = new AtomicBoolean();
+        VipController.Listener listener = new VipController.Listener() {
+            @Override
+            public void announced(boolean announced) {
+            }
+
+            @Override
+            public void removed() {
+                removed.set(true);
+            }
+        };
+        try (VipController c = new VipController(VIP, driver, listener, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.releaseWhenDrained(Duration.ofMillis(500), () -> true, Duration.ofSeconds(10));
+            await().atMost(400, TimeUnit.MILLISECONDS).until(() -> driver.withdrawn(VIP.address()));
+            assertTrue(driver.holds(VIP.address()), "withdrawn, not removed: connections in flight go on");
+            assertFalse(removed.get());
+            await().atMost(2, TimeUnit.SECONDS).until(removed::get);
+            assertFalse(driver.holds(VIP.address()));
+            assertFalse(driver.withdrawn(VIP.address()), "the rules go with the address");
+        }
+    }
+
+    @Test
+    void heldAgainBeforeTheDrainEndedItIsAnsweredForAgain() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.releaseWhenDrained(Duration.ofSeconds(5), () -> true, Duration.ofSeconds(10));
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.withdrawn(VIP.address()));
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+            assertFalse(driver.withdrawn(VIP.address()));
+            assertTrue(driver.holds(VIP.address()));
+        }
+    }
+
+    @Test
+    void aNodeSteppingAsideKeepsTheAddressUnannouncedUntilItDrains() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofMillis(300))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.stepAside();
+            assertFalse(c.wanted());
+            // past the second round: none comes, and the address stays, still answered for
+            await().during(600, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() ->
+                    count(driver, "announce") == 1 && driver.holds(VIP.address()) && !driver.withdrawn(VIP.address()));
+            c.releaseWhenDrained(Duration.ofMillis(100), () -> true, Duration.ofSeconds(10));
+            await().atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
+            assertTrue(driver.first("withdraw", VIP.address()) < driver.first("remove", VIP.address()));
+        }
+    }
+
+    @Test
+    void aRoundStartingJustAsTheNodeStepsAsideIsEndedAtOnce() throws Exception {
+        RecordingVipDriver recorder = new RecordingVipDriver();
+        CountDownLatch announcing = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        VipDriver slowToAnnounce = new VipDriver() {
+            @Override
+            public void add(VipConfig vip) throws IOException {
+                recorder.add(vip);
+            }
+
+            @Override
+            public void remove(VipConfig vip) throws IOException {
+                recorder.remove(vip);
+            }
+
+            @Override
+            public boolean present(VipConfig vip) {
+                return recorder.present(vip);
+            }
+
+            @Override
+            public void announce(VipConfig vip) throws IOException {
+                announcing.countDown();
+                try {
+                    goOn.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                recorder.announce(vip);
+            }
+
+            @Override
+            public void stopAnnouncing(VipConfig vip) {
+                recorder.stopAnnouncing(vip);
+            }
+
+            @Override
+            public void withdraw(VipConfig vip) throws IOException {
+                recorder.withdraw(vip);
+            }
+
+            @Override
+            public void forward(VipConfig vip, InetAddress oldHolder) throws IOException {
+                recorder.forward(vip, oldHolder);
+            }
+
+            @Override
+            public long stopForwarding(VipConfig vip) throws IOException {
+                return recorder.stopForwarding(vip);
+            }
+
+            @Override
+            public void removeRules(VipConfig vip) throws IOException {
+                recorder.removeRules(vip);
+            }
+        };
+        List<Boolean> told = new CopyOnWriteArrayList<>();
+        try (VipController c = new VipController(VIP, slowToAnnounce, told::add, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            assertTrue(announcing.await(2, TimeUnit.SECONDS));
+            c.stepAside();
+            goOn.countDown();
+            // the round that started anyway is ended right after it started
+            await().atMost(2, TimeUnit.SECONDS).until(() -> ops(recorder).contains("announce")
+                    && ops(recorder).lastIndexOf("quiet") > ops(recorder).indexOf("announce"));
+            assertEquals(List.of(), told, "not reported announced: the address is on its way elsewhere");
+        }
+    }
+
+    @Test
+    void atStartRulesLeftByACrashAreRemovedWithOrWithoutTheAddress() {
+        RecordingVipDriver withAddress = new RecordingVipDriver(VIP.address());
+        RecordingVipDriver without = new RecordingVipDriver();
+        try (VipController a = new VipController(VIP, withAddress, x -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5));
+             VipController b = new VipController(VIP, without, x -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            a.removeLeftover();
+            b.removeLeftover();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(withAddress, "remove") == 1
+                    && count(without, "remove-rules") == 1);
+            assertEquals(List.of("remove"), ops(withAddress), "removing the address removes its rules too");
+            assertEquals(List.of("remove-rules"), ops(without));
         }
     }
 }

@@ -67,6 +67,18 @@ final class Lab implements AutoCloseable {
     record Result(int exit, String output) {
     }
 
+    /** Whether {@code tool} is installed. */
+    static boolean has(String tool) {
+        try {
+            return run(List.of("sh", "-c", "command -v " + tool)).exit == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     static Result run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
