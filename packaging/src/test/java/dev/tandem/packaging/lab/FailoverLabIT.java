@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,10 +80,7 @@ class FailoverLabIT {
 
     @BeforeAll
     static void buildLab() throws Exception {
-        Optional<String> why = Lab.unavailable();
-        assumeTrue(why.isEmpty(), () -> "lab skipped: " + why.orElse(""));
-        dist = Path.of(System.getProperty("tandem.dist", "target/tandem")).toAbsolutePath();
-        assumeTrue(Files.exists(dist.resolve("bin/tandem")), "lab skipped: no distribution at " + dist + " (run after package)");
+        dist = Lab.distributionOrSkip();
         work = Files.createTempDirectory("tandem-lab-");
         lab = new Lab();
         try {

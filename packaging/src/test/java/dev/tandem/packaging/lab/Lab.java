@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /**
  * A small network in namespaces: a client and two nodes on one bridge (itself in a namespace, so nothing
  * touches the host's own network). Names carry a random id so that concurrent runs never meet; everything
@@ -32,6 +34,18 @@ final class Lab implements AutoCloseable {
     private boolean hooked;
 
     /** Why a lab cannot run here, or empty when it can. */
+    /**
+     * The distribution the lab's nodes run ({@code -Dtandem.dist}, else target/tandem); the calling test is
+     * skipped, with the reason, when this machine cannot hold a lab or the distribution is not built.
+     */
+    static Path distributionOrSkip() {
+        Optional<String> why = unavailable();
+        assumeTrue(why.isEmpty(), () -> "lab skipped: " + why.orElse(""));
+        Path dist = Path.of(System.getProperty("tandem.dist", "target/tandem")).toAbsolutePath();
+        assumeTrue(Files.exists(dist.resolve("bin/tandem")), "lab skipped: no distribution at " + dist + " (run after package)");
+        return dist;
+    }
+
     static Optional<String> unavailable() {
         try {
             Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();

@@ -3,7 +3,6 @@ package dev.tandem.packaging.lab;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,10 +55,7 @@ class MirrorLabIT {
 
     @BeforeAll
     static void buildLab() throws Exception {
-        Optional<String> why = Lab.unavailable();
-        assumeTrue(why.isEmpty(), () -> "lab skipped: " + why.orElse(""));
-        dist = Path.of(System.getProperty("tandem.dist", "target/tandem")).toAbsolutePath();
-        assumeTrue(Files.exists(dist.resolve("bin/tandem")), "lab skipped: no distribution at " + dist + " (run after package)");
+        dist = Lab.distributionOrSkip();
         work = Files.createTempDirectory("tandem-mirror-lab-");
         lab = new Lab();
         try {
