@@ -83,18 +83,20 @@ class GracefulStopTest {
             try (RawClient idle = new RawClient(port); RawClient busy = new RawClient(port)) {
                 idle.send("/");
                 assertTrue(idle.response().endsWith("a"));
-                busy.send("/slow?ms=1500");
+                busy.send("/held");
                 await().atMost(Duration.ofSeconds(5)).until(() -> a.requests() == 2);
 
                 long start = System.nanoTime();
                 CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> node.stop(Duration.ofSeconds(10)));
 
-                // The idle keep-alive connection is closed long before the slow request ends.
+                // The idle keep-alive connection is closed while the slow request is still held by its backend.
                 assertTrue(idle.closedByServer());
                 assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1000),
                         "idle connection closed at drain start");
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                         assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close()));
+                assertFalse(stopped.isDone(), "the stop waits for the request in flight");
+                a.release();
 
                 String response = busy.response();
                 assertTrue(response.startsWith("HTTP/1.1 200"), response);
@@ -115,7 +117,7 @@ class GracefulStopTest {
             assertEquals(Duration.ofMillis(200), node.drainTimeout());
             int port = node.proxy().boundAddress("http").getPort();
             try (RawClient busy = new RawClient(port)) {
-                busy.send("/slow?ms=3000");
+                busy.send("/held");
                 await().atMost(Duration.ofSeconds(5)).until(() -> a.requests() == 1);
                 assertFalse(node.stop(node.drainTimeout()), "a request was cut");
                 assertTrue(busy.closedByServer());

@@ -7,13 +7,15 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An application server for tests, on loopback port 0: answers every path with its name (and in header
- * {@code X-Backend}); {@code /slow?ms=N} answers after N milliseconds.
+ * {@code X-Backend}); {@code /held} answers once the test calls {@link #release()} (or the backend closes).
  */
 final class TestBackend implements AutoCloseable {
 
@@ -21,6 +23,7 @@ final class TestBackend implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(16);
     private final AtomicLong requests = new AtomicLong();
+    private final CountDownLatch released = new CountDownLatch(1);
 
     private TestBackend(String name) throws IOException {
         this.name = name;
@@ -38,10 +41,9 @@ final class TestBackend implements AutoCloseable {
         requests.incrementAndGet();
         try (exchange) {
             exchange.getRequestBody().readAllBytes();
-            String query = exchange.getRequestURI().getQuery();
-            if (exchange.getRequestURI().getPath().equals("/slow") && query != null && query.startsWith("ms=")) {
+            if (exchange.getRequestURI().getPath().equals("/held")) {
                 try {
-                    Thread.sleep(Long.parseLong(query.substring(3)));
+                    released.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -54,6 +56,11 @@ final class TestBackend implements AutoCloseable {
                 out.write(body);
             }
         }
+    }
+
+    /** Lets every {@code /held} request, waiting or still to come, be answered. */
+    void release() {
+        released.countDown();
     }
 
     String name() {
@@ -71,6 +78,7 @@ final class TestBackend implements AutoCloseable {
 
     @Override
     public void close() {
+        released.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
