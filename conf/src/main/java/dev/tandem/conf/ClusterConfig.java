@@ -15,6 +15,8 @@ import java.util.Optional;
  *                   maintenance ended) waits before it takes a VIP from a less preferred node; zero = at once
  * @param witnesses  hosts a node must reach at least one of to take or keep a VIP
  * @param notifyScript a script called with {@code VIP STATE} on every transition
+ * @param stateDir   where this node keeps what must outlive its process: its boot counter (replay protection)
+ *                   and the record of the addresses and rules it put on the host (removed after a crash)
  */
 public record ClusterConfig(
         Map<String, String> nodes,
@@ -26,11 +28,21 @@ public record ClusterConfig(
         List<VipConfig> vips,
         List<WitnessConfig> witnesses,
         Optional<Path> notifyScript,
-        Optional<MirrorConfig> mirror) {
+        Optional<MirrorConfig> mirror,
+        Path stateDir) {
 
     public ClusterConfig {
         nodes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodes));
         vips = List.copyOf(vips);
         witnesses = List.copyOf(witnesses);
+        java.util.Objects.requireNonNull(stateDir, "stateDir");
+    }
+
+    /** With the default {@code state_dir}. */
+    public ClusterConfig(Map<String, String> nodes, int port, Path secretFile, Duration advertInterval, boolean preempt,
+                         Duration preemptDelay, List<VipConfig> vips, List<WitnessConfig> witnesses,
+                         Optional<Path> notifyScript, Optional<MirrorConfig> mirror) {
+        this(nodes, port, secretFile, advertInterval, preempt, preemptDelay, vips, witnesses, notifyScript, mirror,
+                Defaults.CLUSTER_STATE_DIR);
     }
 }

@@ -641,6 +641,18 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void clusterStateDirOutsideTheMirror() {
+        assertErrors(LISTENER + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  state_dir: /srv/www/state
+                  mirror: {paths: [/srv/www]}
+                """,
+                "t.yaml:7:14: cluster.state_dir: '/srv/www/state' (expected: a state directory outside the mirrored paths (/srv/www/state is inside /srv/www))");
+    }
+
+    @Test
     void clusterWitnessProbesAndPreemptDelay() {
         assertErrors(LISTENER + """
                 cluster:

@@ -361,6 +361,18 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(1), cluster.advertInterval());
         assertEquals(Optional.empty(), cluster.mirror());
         assertEquals(List.of(), cluster.witnesses());
+        assertEquals(Path.of("/var/lib/tandem"), cluster.stateDir());
+    }
+
+    @Test
+    void clusterStateDirResolvesAgainstTheConfigDirectory() throws ConfigException {
+        ClusterConfig cluster = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  state_dir: state
+                """, BASE).cluster().orElseThrow();
+        assertEquals(Path.of("/etc/tandem/state"), cluster.stateDir());
     }
 
     @Test

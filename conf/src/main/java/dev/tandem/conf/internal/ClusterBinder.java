@@ -27,7 +27,7 @@ final class ClusterBinder {
 
     static Optional<ClusterConfig> bind(YamlValue value) {
         return value.object("nodes", "port", "secret_file", "advert_interval", "preempt", "preempt_delay", "vips", "witnesses",
-                "notify", "mirror").flatMap(ClusterBinder::cluster);
+                "notify", "mirror", "state_dir").flatMap(ClusterBinder::cluster);
     }
 
     private static Optional<ClusterConfig> cluster(YamlObject o) {
@@ -54,11 +54,22 @@ final class ClusterBinder {
         Optional<Path> notify = o.get("notify").file();
         Optional<MirrorConfig> mirror = o.get("mirror").object("paths", "scan_interval", "debounce", "state_dir", "sync_wait")
                 .map(ClusterBinder::mirror);
+        YamlValue stateValue = o.get("state_dir");
+        Path stateDir = stateValue.file().map(Path::normalize).orElse(Defaults.CLUSTER_STATE_DIR);
+        if (mirror.isPresent()) {
+            for (Path p : mirror.get().paths()) {
+                // Written by this node alone: mirrored, a peer's boot counter or address record would land here.
+                if (stateDir.startsWith(p)) {
+                    stateValue.fail("a state directory outside the mirrored paths (" + stateDir + " is inside " + p + ")");
+                    break;
+                }
+            }
+        }
         if (secretFile.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new ClusterConfig(nodes, port, secretFile.get(), advertInterval, preempt, preemptDelay, vips, witnesses,
-                notify, mirror));
+                notify, mirror, stateDir));
     }
 
     private static final String WITNESS = "a host (ICMP echo), icmp:HOST or tcp:HOST:PORT";
