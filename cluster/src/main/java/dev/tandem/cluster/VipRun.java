@@ -1,0 +1,41 @@
+package dev.tandem.cluster;
+
+import dev.tandem.cluster.election.Reason;
+import dev.tandem.cluster.election.VipElection;
+import dev.tandem.cluster.vip.VipController;
+import dev.tandem.conf.VipConfig;
+import java.time.Instant;
+
+/**
+ * One VIP on this node: its election (null when this node is not in its {@code prefer}), the controller of its
+ * address, its gauges, and where a move of it stands. Lives on the cluster loop.
+ */
+final class VipRun {
+
+    final VipConfig vip;
+    final ClusterMetrics.VipGauges gauges;
+    VipElection election;
+    VipController controller;
+    Instant lastTransition;
+    Reason lastReason;
+    /** Handed over, the address still here: {@code DRAINING} reports go to the new holder. */
+    boolean draining;
+    /**
+     * A more preferred master took the VIP over (since {@link #steppingAsideSince}) and has not announced it
+     * yet: the address stays here, answering ARP, until it has (then the drain of a handover follows).
+     */
+    boolean steppingAside;
+    long steppingAsideSince;
+    /** Taken over from this peer, which drains: segments of its connections are passed on to it. */
+    String forwardingTo;
+    long forwardingSince;
+
+    VipRun(VipConfig vip, ClusterMetrics.VipGauges gauges) {
+        this.vip = vip;
+        this.gauges = gauges;
+    }
+
+    String address() {
+        return vip.address();
+    }
+}
