@@ -17,7 +17,13 @@ public record ElectionSettings(String vip, String node, int priority, Duration a
     public static final int FAULT_PRIORITY = 1;
     /** Highest priority given out. 255 means "address owner" in RFC 5798 (master at once, no timers): not us. */
     public static final int TOP_PRIORITY = 250;
-    public static final int STEP = 10;
+    /**
+     * Between two places in {@code prefer}. The skew time, and so the order in which backups take over a VIP that
+     * was released, differs by STEP/256 of the advert interval: with 10, two backups were 4 ms apart at 100 ms
+     * adverts, and on a busy host the less preferred one took the address too (and announced it) before it heard
+     * the other. 50 keeps them 20 ms apart.
+     */
+    public static final int STEP = 50;
     /** Lowest priority a healthy node gets, so that it stays above {@link #FAULT_PRIORITY}. */
     public static final int FLOOR_PRIORITY = 2;
 
@@ -32,7 +38,7 @@ public record ElectionSettings(String vip, String node, int priority, Duration a
 
     /**
      * The priority of {@code node} for a VIP whose {@code prefer} list is given: the first gets 250, each next
-     * one 10 less (gaps leave room for a future weight), never below 2; a node not in the list gets 0 and so
+     * one {@value #STEP} less, never below 2; a node not in the list gets 0 and so
      * never holds the VIP.
      */
     public static int priorityOf(String node, List<String> prefer) {

@@ -403,14 +403,28 @@ class VipElectionTest {
     void prioritiesFollowThePreferOrder() {
         List<String> prefer = List.of("a", "b", "c");
         assertEquals(250, ElectionSettings.priorityOf("a", prefer));
-        assertEquals(240, ElectionSettings.priorityOf("b", prefer));
-        assertEquals(230, ElectionSettings.priorityOf("c", prefer));
+        assertEquals(200, ElectionSettings.priorityOf("b", prefer));
+        assertEquals(150, ElectionSettings.priorityOf("c", prefer));
         assertEquals(0, ElectionSettings.priorityOf("d", prefer));
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             many.add("n" + i);
         }
         assertEquals(ElectionSettings.FLOOR_PRIORITY, ElectionSettings.priorityOf("n39", many));
+    }
+
+    @Test
+    void whenTheMasterReleasesThePreferredBackupTakesOverWellBeforeTheNext() {
+        List<String> prefer = List.of("a", "b", "c");
+        VipElection b = election(ElectionSettings.priorityOf("b", prefer), true);
+        VipElection c = election(ElectionSettings.priorityOf("c", prefer), true);
+        b.start(0);
+        c.start(0);
+        b.onAdvert(10 * MS, "a", advert(0, Advert.MASTER | Advert.MAINTENANCE));
+        c.onAdvert(10 * MS, "a", advert(0, Advert.MASTER | Advert.MAINTENANCE));
+        // time enough for b's advert to reach c on a busy host before c's own timer runs out
+        assertTrue(c.nextDeadline() - b.nextDeadline() >= ADVERT / 6,
+                (c.nextDeadline() - b.nextDeadline()) / MS + " ms apart");
     }
 
     // ---- drain reports after a handover (not RFC 5798)
