@@ -6,17 +6,18 @@ import dev.tandem.cluster.election.VipElection;
 import dev.tandem.cluster.election.VipState;
 import dev.tandem.cluster.key.ClusterKeys;
 import dev.tandem.cluster.notify.NotifyHook;
+import dev.tandem.cluster.state.BootCounter;
 import dev.tandem.cluster.transport.AdvertChannel;
+import dev.tandem.cluster.transport.AdvertReceiver;
 import dev.tandem.cluster.vip.CommandRunner;
 import dev.tandem.cluster.vip.IpCommandDriver;
 import dev.tandem.cluster.vip.VipController;
 import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.cluster.wire.Advert;
 import dev.tandem.cluster.wire.AdvertCodec;
-import dev.tandem.cluster.wire.Rejection;
-import dev.tandem.cluster.wire.ReplayGuard;
 import dev.tandem.cluster.witness.WitnessMonitor;
 import dev.tandem.cluster.witness.WitnessProbe;
+import dev.tandem.cluster.witness.WitnessVerdict;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.VipConfig;
 import dev.tandem.health.NodeHealth;
@@ -107,12 +108,11 @@ public final class ClusterNode implements AutoCloseable {
     private final java.util.concurrent.CompletionStage<?> electionGate;
 
     private final Map<String, VipRun> vips = new LinkedHashMap<>();
-    private final Map<String, Counter> rejected = new HashMap<>();
     private MultiThreadIoEventLoopGroup group;
     private EventLoop loop;
     private AdvertChannel channel;
     private AdvertCodec codec;
-    private final ReplayGuard replay = new ReplayGuard();
+    private AdvertReceiver receiver;
     private List<InetSocketAddress> peers = List.of();
     private Map<String, byte[]> addressOrder = Map.of();
     private WitnessMonitor witnesses;
@@ -125,7 +125,8 @@ public final class ClusterNode implements AutoCloseable {
     private volatile boolean maintenance;
     private volatile boolean healthy = true;
     private volatile String healthReason = "";
-    private volatile boolean witnessesReached = true;
+    private volatile boolean witnessesReached;
+    private volatile WitnessVerdict witnessVerdict;
     private CompletableFuture<Void> handover;
     private ScheduledFuture<?> handoverWatch;
     /** While a VIP drains here or is forwarded to its old holder: drain reports out, forwarding timed out. */
@@ -136,7 +137,6 @@ public final class ClusterNode implements AutoCloseable {
     private ScheduledFuture<?> statusTimer;
     static final Duration STATUS_EVERY = Duration.ofMillis(250);
     private final Counter sent;
-    private final Counter accepted;
 
     /** One VIP: its election (null when this node is not in its {@code prefer}), address and meters. */
     private final class VipRun {
@@ -200,6 +200,9 @@ public final class ClusterNode implements AutoCloseable {
                     .description("Priority this node runs with for the VIP (0: not a candidate)")
                     .tag("vip", vip.address()).register(meters);
             priorityGauge.set(priority);
+            if (election != null && !config.witnesses().isEmpty()) {
+                election.awaitWitnesses();
+            }
         }
 
         boolean peerWinsTie(String peer) {
@@ -231,22 +234,19 @@ public final class ClusterNode implements AutoCloseable {
         this.bindOverride = b.bind;
         this.handoverQuiet = b.handoverQuiet;
         this.electionGate = b.electionGate;
+        this.witnessVerdict = config.witnesses().isEmpty() ? WitnessVerdict.REACHED : WitnessVerdict.PENDING;
+        this.witnessesReached = witnessVerdict == WitnessVerdict.REACHED;
         if (!config.nodes().containsKey(name)) {
             throw new IllegalArgumentException("node: " + name + " (expected: one of cluster.nodes: "
                     + String.join(", ", config.nodes().keySet()) + ")");
         }
         this.sent = Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
                 .tag("direction", "sent").tag("reason", "none").register(meters);
-        this.accepted = Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
-                .tag("direction", "received").tag("reason", "none").register(meters);
-        for (Rejection r : Rejection.values()) {
-            rejected.put(r.label(), Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
-                    .tag("direction", "rejected").tag("reason", r.label()).register(meters));
-        }
         Gauge.builder("tandem_cluster_maintenance", this, n -> n.maintenance ? 1 : 0)
                 .description("1 while this node is in maintenance (handed over, out of elections)").register(meters);
         Gauge.builder("tandem_cluster_witnesses_reached", this, n -> n.witnessesReached ? 1 : 0)
-                .description("1 while this node reaches a witness (or has none)").register(meters);
+                .description("1 while this node reaches a witness (or has none); 0 while cut off or not known yet")
+                .register(meters);
         Gauge.builder("tandem_cluster_healthy", this, n -> n.healthy ? 1 : 0)
                 .description("1 while this node's health lets it hold VIPs at its configured priority").register(meters);
     }
@@ -262,8 +262,12 @@ public final class ClusterNode implements AutoCloseable {
     // ------------------------------------------------------------------ lifecycle
 
     /**
-     * Resolves the nodes' addresses, binds {@code cluster.port}, removes VIPs left over from a previous run
-     * and starts every election as backup. Blocking (name resolution): call from the control thread.
+     * Resolves the nodes' addresses, counts this start in {@code cluster.state_dir} (the epoch of its adverts),
+     * binds {@code cluster.port}, removes VIPs left over from a previous run and starts every election as backup.
+     * Blocking (name resolution, the boot counter's fsync): call from the control thread.
+     *
+     * @throws IOException when the socket cannot be bound, or the state directory cannot be written (the message
+     *                     names {@code cluster.state_dir} and the path)
      */
     public synchronized void start() throws IOException {
         if (group != null) {
@@ -272,9 +276,11 @@ public final class ClusterNode implements AutoCloseable {
         InetSocketAddress local = null;
         List<InetSocketAddress> others = new ArrayList<>();
         Map<String, byte[]> order = new HashMap<>();
+        Map<String, InetAddress> resolved = new HashMap<>();
         for (Map.Entry<String, String> n : config.nodes().entrySet()) {
             InetAddress a = InetAddress.getByName(n.getValue());
             order.put(n.getKey(), a.getAddress());
+            resolved.put(n.getKey(), a);
             if (n.getKey().equals(name)) {
                 local = new InetSocketAddress(a, config.port());
             } else {
@@ -284,8 +290,12 @@ public final class ClusterNode implements AutoCloseable {
         peers = List.copyOf(others);
         addressOrder = Map.copyOf(order);
         codec = new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS));
-        epoch = wallClock.millis() * 1000;
+        // On disk before the first advert: a peer must never see this run's adverts under an older epoch.
+        epoch = BootCounter.next(config.stateDir(), name, wallClock);
         sequence = 0;
+        receiver = new AdvertReceiver(new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)), name, resolved,
+                config.vips().stream().map(VipConfig::address).collect(java.util.stream.Collectors.toSet()),
+                meters, nanoClock);
         if (health != null) {
             healthy = health.canServe();
             healthReason = health.reason();
@@ -551,8 +561,8 @@ public final class ClusterNode implements AutoCloseable {
      */
     public ClusterStatus status() {
         ClusterStatus s = published;
-        return s != null ? s : new ClusterStatus(name, false, List.of(), true, "", true,
-                config.witnesses().stream().map(Object::toString).toList(), List.of());
+        return s != null ? s : new ClusterStatus(name, false, List.of(), true, "", witnessesReached,
+                witnessVerdict.label(), config.witnesses().stream().map(Object::toString).toList(), List.of());
     }
 
     private void publish() {
@@ -579,7 +589,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         List<String> pending = handover != null && !handover.isDone() ? stillHeld() : List.of();
         return new ClusterStatus(name, maintenance, pending, healthy, healthReason, witnessesReached,
-                config.witnesses().stream().map(Object::toString).toList(), list);
+                witnessVerdict.label(), config.witnesses().stream().map(Object::toString).toList(), list);
     }
 
     // ------------------------------------------------------------------ events (on the loop)
@@ -652,26 +662,11 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     private void received(ByteBuf content, InetSocketAddress sender) {
-        AdvertCodec.Decoded d = codec.decode(content);
-        if (!d.ok()) {
-            reject(d.rejection(), sender);
-            return;
-        }
-        Advert a = d.advert();
-        if (a.node().equals(name) || !config.nodes().containsKey(a.node())) {
-            reject(Rejection.UNKNOWN_NODE, sender);
-            return;
-        }
-        if (!replay.accept(a)) {
-            reject(Rejection.REPLAY, sender);
+        Advert a = receiver.receive(content, sender);
+        if (a == null) {
             return;
         }
         VipRun v = vips.get(a.vip());
-        if (v == null) {
-            reject(Rejection.UNKNOWN_VIP, sender);
-            return;
-        }
-        accepted.increment();
         if (v.election != null && running) {
             v.election.onAdvert(nanoClock.getAsLong(), a.node(), a);
             if (a.node().equals(v.forwardingTo) && a.has(Advert.RELEASED)) {
@@ -856,11 +851,6 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
-    private void reject(Rejection r, InetSocketAddress sender) {
-        rejected.get(r.label()).increment();
-        log.debug("advert from {} rejected: {}", sender, r.label());
-    }
-
     private void healthChanged() {
         boolean can = health.canServe();
         healthReason = health.reason();
@@ -886,6 +876,7 @@ public final class ClusterNode implements AutoCloseable {
 
     private void witnessesChanged(boolean reached) {
         witnessesReached = reached;
+        witnessVerdict = reached ? WitnessVerdict.REACHED : WitnessVerdict.CUT_OFF;
         long now = nanoClock.getAsLong();
         for (VipRun v : vips.values()) {
             if (v.election != null) {
@@ -1042,7 +1033,7 @@ public final class ClusterNode implements AutoCloseable {
             return this;
         }
 
-        /** Wall clock for advert epochs and transition times. */
+        /** Wall clock for transition times, and the first boot count (see {@link BootCounter}). */
         public Builder wallClock(Clock wallClock) {
             this.wallClock = wallClock;
             return this;
