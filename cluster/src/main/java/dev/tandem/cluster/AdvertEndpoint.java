@@ -1,10 +1,9 @@
 package dev.tandem.cluster;
 
 import dev.tandem.cluster.transport.AdvertChannel;
+import dev.tandem.cluster.transport.AdvertReceiver;
 import dev.tandem.cluster.wire.Advert;
 import dev.tandem.cluster.wire.AdvertCodec;
-import dev.tandem.cluster.wire.Rejection;
-import dev.tandem.cluster.wire.ReplayGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
@@ -13,19 +12,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * This node's end of the advert protocol: the UDP socket, the codec with the cluster key, the replay guard and
- * the counting of what is sent, accepted and rejected. Everything that reaches the {@link Handler} is
- * authenticated, fresh, from a configured peer and about a VIP this node has. On the cluster loop only.
+ * This node's end of the advert protocol: the UDP socket, adverts sent with this run's epoch and a growing
+ * sequence, and received ones checked by an {@link AdvertReceiver}: everything that reaches the {@link Handler}
+ * is authenticated, fresh, from a configured peer at its address and about a VIP this node has. On the cluster
+ * loop only.
  */
 final class AdvertEndpoint implements AutoCloseable {
-
-    private static final Logger log = LoggerFactory.getLogger(AdvertEndpoint.class);
 
     /** Told, on the cluster loop, of every advert that passed every check. */
     interface Handler {
@@ -33,37 +27,31 @@ final class AdvertEndpoint implements AutoCloseable {
     }
 
     private final String node;
-    private final Set<String> nodes;
     private final Duration advertInterval;
     private final AdvertCodec codec;
-    private final ReplayGuard replay = new ReplayGuard();
+    private final AdvertReceiver receiver;
     private final ClusterMetrics metrics;
     private final List<InetSocketAddress> peers;
     private final long epoch;
-    private Predicate<String> knownVip = v -> false;
     private Handler handler = (a, s) -> { };
     private AdvertChannel channel;
     private long sequence;
 
-    /**
-     * @param nodes every node name of the cluster, this one included
-     * @param epoch what makes this run's adverts newer than any of an earlier run's
-     */
-    AdvertEndpoint(String node, Set<String> nodes, Duration advertInterval, AdvertCodec codec, List<InetSocketAddress> peers,
-                   long epoch, ClusterMetrics metrics) {
+    /** @param epoch what makes this run's adverts newer than any of an earlier run's: the boot count */
+    AdvertEndpoint(String node, Duration advertInterval, AdvertCodec codec, AdvertReceiver receiver,
+                   List<InetSocketAddress> peers, long epoch, ClusterMetrics metrics) {
         this.node = node;
-        this.nodes = Set.copyOf(nodes);
         this.advertInterval = advertInterval;
         this.codec = codec;
+        this.receiver = receiver;
         this.peers = List.copyOf(peers);
         this.epoch = epoch;
         this.metrics = metrics;
     }
 
-    /** Binds the socket; adverts about a VIP {@code knownVip} accepts go to {@code handler}. */
-    void bind(EventLoopGroup group, Class<? extends DatagramChannel> type, InetSocketAddress local,
-              Predicate<String> knownVip, Handler handler) throws IOException {
-        this.knownVip = knownVip;
+    /** Binds the socket; adverts that pass every check go to {@code handler}. */
+    void bind(EventLoopGroup group, Class<? extends DatagramChannel> type, InetSocketAddress local, Handler handler)
+            throws IOException {
         this.handler = handler;
         this.channel = AdvertChannel.bind(group, type, local, this::received);
     }
@@ -109,31 +97,10 @@ final class AdvertEndpoint implements AutoCloseable {
     }
 
     private void received(ByteBuf content, InetSocketAddress sender) {
-        AdvertCodec.Decoded d = codec.decode(content);
-        if (!d.ok()) {
-            reject(d.rejection(), sender);
-            return;
+        Advert a = receiver.receive(content, sender);
+        if (a != null) {
+            handler.advert(a, sender);
         }
-        Advert a = d.advert();
-        if (a.node().equals(node) || !nodes.contains(a.node())) {
-            reject(Rejection.UNKNOWN_NODE, sender);
-            return;
-        }
-        if (!replay.accept(a)) {
-            reject(Rejection.REPLAY, sender);
-            return;
-        }
-        if (!knownVip.test(a.vip())) {
-            reject(Rejection.UNKNOWN_VIP, sender);
-            return;
-        }
-        metrics.accepted();
-        handler.advert(a, sender);
-    }
-
-    private void reject(Rejection r, InetSocketAddress sender) {
-        metrics.rejected(r);
-        log.debug("advert from {} rejected: {}", sender, r.label());
     }
 
     @Override

@@ -2,13 +2,10 @@ package dev.tandem.cluster;
 
 import dev.tandem.cluster.election.Reason;
 import dev.tandem.cluster.election.VipState;
-import dev.tandem.cluster.wire.Rejection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.EnumMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -17,21 +14,12 @@ final class ClusterMetrics {
 
     private final MeterRegistry meters;
     private final Counter sent;
-    private final Counter accepted;
-    private final Map<Rejection, Counter> rejected = new EnumMap<>(Rejection.class);
 
+    /** (Received and rejected adverts are counted where they are checked: the advert receiver.) */
     ClusterMetrics(MeterRegistry meters) {
         this.meters = meters;
-        this.sent = adverts("sent", "none");
-        this.accepted = adverts("received", "none");
-        for (Rejection r : Rejection.values()) {
-            rejected.put(r, adverts("rejected", r.label()));
-        }
-    }
-
-    private Counter adverts(String direction, String reason) {
-        return Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
-                .tag("direction", direction).tag("reason", reason).register(meters);
+        this.sent = Counter.builder("tandem_cluster_adverts_total").description("Cluster adverts")
+                .tag("direction", "sent").tag("reason", "none").register(meters);
     }
 
     /** The node's own gauges, read at each scrape from state written on the cluster loop. */
@@ -39,21 +27,14 @@ final class ClusterMetrics {
         Gauge.builder("tandem_cluster_maintenance", maintenance, s -> s.getAsBoolean() ? 1 : 0)
                 .description("1 while this node is in maintenance (handed over, out of elections)").register(meters);
         Gauge.builder("tandem_cluster_witnesses_reached", witnessesReached, s -> s.getAsBoolean() ? 1 : 0)
-                .description("1 while this node reaches a witness (or has none)").register(meters);
+                .description("1 while this node reaches a witness (or has none); 0 while cut off or not known yet")
+                .register(meters);
         Gauge.builder("tandem_cluster_healthy", healthy, s -> s.getAsBoolean() ? 1 : 0)
                 .description("1 while this node's health lets it hold VIPs at its configured priority").register(meters);
     }
 
     void sent() {
         sent.increment();
-    }
-
-    void accepted() {
-        accepted.increment();
-    }
-
-    void rejected(Rejection r) {
-        rejected.get(r).increment();
     }
 
     /** The gauges of one VIP. */

@@ -3,12 +3,16 @@ package dev.tandem.cluster;
 import dev.tandem.cluster.election.ElectionSettings;
 import dev.tandem.cluster.key.ClusterKeys;
 import dev.tandem.cluster.notify.NotifyHook;
+import dev.tandem.cluster.state.BootCounter;
+import dev.tandem.cluster.transport.AdvertReceiver;
 import dev.tandem.cluster.vip.CommandRunner;
 import dev.tandem.cluster.vip.IpCommandDriver;
 import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.cluster.wire.AdvertCodec;
 import dev.tandem.cluster.witness.WitnessMonitor;
 import dev.tandem.cluster.witness.WitnessProbe;
+import dev.tandem.cluster.witness.WitnessVerdict;
+import dev.tandem.conf.VipConfig;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.health.NodeHealth;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -89,7 +93,8 @@ public final class ClusterNode implements AutoCloseable {
     // Written on the loop; read by the meter registry's scrapes too.
     private volatile boolean healthy = true;
     private volatile String healthReason = "";
-    private volatile boolean witnessesReached = true;
+    private volatile boolean witnessesReached;
+    private volatile WitnessVerdict witnessVerdict;
     /** The status as of the last event (and at most {@link #STATUS_EVERY} old), for readers that must not wait. */
     private volatile ClusterStatus published;
     private ScheduledFuture<?> statusTimer;
@@ -110,6 +115,8 @@ public final class ClusterNode implements AutoCloseable {
         this.bindOverride = b.bind;
         this.handoverQuiet = b.handoverQuiet;
         this.electionGate = b.electionGate;
+        this.witnessVerdict = config.witnesses().isEmpty() ? WitnessVerdict.REACHED : WitnessVerdict.PENDING;
+        this.witnessesReached = witnessVerdict == WitnessVerdict.REACHED;
         if (!config.nodes().containsKey(name)) {
             throw new IllegalArgumentException("node: " + name + " (expected: one of cluster.nodes: "
                     + String.join(", ", config.nodes().keySet()) + ")");
@@ -129,8 +136,12 @@ public final class ClusterNode implements AutoCloseable {
     // ------------------------------------------------------------------ lifecycle
 
     /**
-     * Resolves the nodes' addresses, binds {@code cluster.port}, removes VIPs left over from a previous run
-     * and starts every election as backup. Blocking (name resolution): call from the control thread.
+     * Resolves the nodes' addresses, counts this start in {@code cluster.state_dir} (the epoch of its adverts),
+     * binds {@code cluster.port}, removes VIPs left over from a previous run and starts every election as backup.
+     * Blocking (name resolution, the boot counter's fsync): call from the control thread.
+     *
+     * @throws IOException when the socket cannot be bound, or the state directory cannot be written (the message
+     *                     names {@code cluster.state_dir} and the path)
      */
     public synchronized void start() throws IOException {
         if (loop != null) {
@@ -139,9 +150,11 @@ public final class ClusterNode implements AutoCloseable {
         InetSocketAddress local = null;
         List<InetSocketAddress> others = new ArrayList<>();
         Map<String, byte[]> order = new HashMap<>();
+        Map<String, InetAddress> resolved = new HashMap<>();
         for (Map.Entry<String, String> n : config.nodes().entrySet()) {
             InetAddress a = InetAddress.getByName(n.getValue());
             order.put(n.getKey(), a.getAddress());
+            resolved.put(n.getKey(), a);
             if (n.getKey().equals(name)) {
                 local = new InetSocketAddress(a, config.port());
             } else {
@@ -149,8 +162,13 @@ public final class ClusterNode implements AutoCloseable {
             }
         }
         Map<String, byte[]> addresses = Map.copyOf(order);
-        adverts = new AdvertEndpoint(name, config.nodes().keySet(), config.advertInterval(),
-                new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)), others, wallClock.millis() * 1000, metrics);
+        // On disk before the first advert: a peer must never see this run's adverts under an older epoch.
+        long epoch = BootCounter.next(config.stateDir(), name, wallClock);
+        AdvertReceiver receiver = new AdvertReceiver(new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)), name, resolved,
+                config.vips().stream().map(VipConfig::address).collect(java.util.stream.Collectors.toSet()),
+                metrics.registry(), nanoClock);
+        adverts = new AdvertEndpoint(name, config.advertInterval(), new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)),
+                receiver, others, epoch, metrics);
         if (health != null) {
             healthy = health.canServe();
             healthReason = health.reason();
@@ -161,7 +179,7 @@ public final class ClusterNode implements AutoCloseable {
                 drained, addresses);
         vips.create(driver, handovers, healthy);
         try {
-            adverts.bind(loop.group(), datagramChannel, bindOverride != null ? bindOverride : local, vips::has,
+            adverts.bind(loop.group(), datagramChannel, bindOverride != null ? bindOverride : local,
                     (a, sender) -> vips.heard(a));
         } catch (IOException e) {
             loop.shutdown();
@@ -292,13 +310,13 @@ public final class ClusterNode implements AutoCloseable {
      */
     public ClusterStatus status() {
         ClusterStatus s = published;
-        return s != null ? s : new ClusterStatus(name, false, List.of(), true, "", true,
-                config.witnesses().stream().map(Object::toString).toList(), List.of());
+        return s != null ? s : new ClusterStatus(name, false, List.of(), true, "", witnessesReached,
+                witnessVerdict.label(), config.witnesses().stream().map(Object::toString).toList(), List.of());
     }
 
     private void publish() {
         published = new ClusterStatus(name, handovers.maintenance(), handovers.pending(), healthy, healthReason,
-                witnessesReached, config.witnesses().stream().map(Object::toString).toList(), vips.status());
+                witnessesReached, witnessVerdict.label(), config.witnesses().stream().map(Object::toString).toList(), vips.status());
     }
 
     // ------------------------------------------------------------------ fitness (on the loop)
@@ -321,6 +339,7 @@ public final class ClusterNode implements AutoCloseable {
 
     private void witnessesChanged(boolean reached) {
         witnessesReached = reached;
+        witnessVerdict = reached ? WitnessVerdict.REACHED : WitnessVerdict.CUT_OFF;
         vips.witnessesChanged(reached);
     }
 
@@ -391,7 +410,7 @@ public final class ClusterNode implements AutoCloseable {
             return this;
         }
 
-        /** Wall clock for advert epochs and transition times. */
+        /** Wall clock for transition times, and the first boot count (see {@link BootCounter}). */
         public Builder wallClock(Clock wallClock) {
             this.wallClock = wallClock;
             return this;

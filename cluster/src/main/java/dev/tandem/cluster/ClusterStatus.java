@@ -10,15 +10,26 @@ import java.util.Map;
  * @param maintenance      the node is handing its VIPs over or has handed them over, and takes part in no
  *                         election until resumed or restarted
  * @param handoverPending  VIPs this node still holds during a handover (waiting for a peer, or draining)
+ * @param witnessesReached true once a witness answers (or none is configured); false while cut off, and
+ *                         while the first verdict is still pending
+ * @param witnessVerdict   {@code pending} (just started, no verdict yet: no VIP is taken), {@code reached} or
+ *                         {@code cut-off}
  */
 public record ClusterStatus(String node, boolean maintenance, List<String> handoverPending, boolean healthy,
-                            String healthReason, boolean witnessesReached, List<String> witnesses,
-                            List<VipStatus> vips) {
+                            String healthReason, boolean witnessesReached, String witnessVerdict,
+                            List<String> witnesses, List<VipStatus> vips) {
 
     public ClusterStatus {
         handoverPending = List.copyOf(handoverPending);
         witnesses = List.copyOf(witnesses);
         vips = List.copyOf(vips);
+    }
+
+    /** With the verdict that {@code witnessesReached} says, once it is in. */
+    public ClusterStatus(String node, boolean maintenance, List<String> handoverPending, boolean healthy,
+                         String healthReason, boolean witnessesReached, List<String> witnesses, List<VipStatus> vips) {
+        this(node, maintenance, handoverPending, healthy, healthReason, witnessesReached,
+                witnessesReached ? "reached" : "cut-off", witnesses, vips);
     }
 
     /**

@@ -105,6 +105,10 @@ final class VipSupervisor {
                         transitioned(v, from, to, reason);
                     }
                 });
+                if (!config.witnesses().isEmpty()) {
+                    // No VIP before the witnesses' first verdict: an isolated node must not take one at start.
+                    v.election.awaitWitnesses();
+                }
             }
             vips.put(vip.address(), v);
         }

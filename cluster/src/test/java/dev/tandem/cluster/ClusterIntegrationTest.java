@@ -22,6 +22,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,9 @@ class ClusterIntegrationTest {
     private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
     private static final String V1 = "192.0.2.10";
     private static final String V2 = "192.0.2.11";
+
+    @TempDir
+    static Path stateDir;
 
     private final List<ClusterNode> started = new ArrayList<>();
     private final Map<String, RecordingVipDriver> drivers = new LinkedHashMap<>();
@@ -66,7 +71,7 @@ class ClusterIntegrationTest {
         nodes.put("b", "127.0.0.12");
         nodes.put("c", "127.0.0.13");
         return new ClusterConfig(nodes, port, Path.of("unused.key"), Duration.ofMillis(100), preempt, Duration.ZERO,
-                vips, witnesses, Optional.empty(), Optional.empty());
+                vips, witnesses, Optional.empty(), Optional.empty(), stateDir);
     }
 
     private static VipConfig vip(String address, String... prefer) {
@@ -84,6 +89,11 @@ class ClusterIntegrationTest {
 
     private ClusterNode start(ClusterConfig config, String name, java.util.function.BooleanSupplier drained,
                               NodeHealth health, String... leftovers) throws Exception {
+        return start(config, name, drained, health, Clock.systemUTC(), leftovers);
+    }
+
+    private ClusterNode start(ClusterConfig config, String name, java.util.function.BooleanSupplier drained,
+                              NodeHealth health, Clock wallClock, String... leftovers) throws Exception {
         RecordingVipDriver driver = new RecordingVipDriver(leftovers);
         AtomicBoolean reached = new AtomicBoolean(true);
         MeterRegistry registry = new SimpleMeterRegistry();
@@ -94,6 +104,7 @@ class ClusterIntegrationTest {
                 .meters(registry)
                 .handoverQuiet(Duration.ofMillis(300))
                 .drained(drained)
+                .wallClock(wallClock)
                 .build();
         node.start();
         started.add(node);
@@ -471,6 +482,73 @@ class ClusterIntegrationTest {
                         && counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "foreign") == 1);
         assertEquals(1, counter("b", "tandem_cluster_adverts_total", "direction", "received"));
         assertEquals(250, status(b, V1).peers().get("a").priority());
+    }
+
+    @Test
+    void aNodeWhoseClockRunsAnHourBehindItsPreviousRunIsStillHeard() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")), List.of(), true);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "a".equals(status(b, V1).holder()));
+
+        // a dies and comes back with its clock an hour behind (a stepped clock, a dead RTC battery)
+        a.halt();
+        drivers.get("a").remove(vip(V1));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "b".equals(holder(V1)));
+        double receivedBefore = counter("b", "tandem_cluster_adverts_total", "direction", "received");
+        ClusterNode again = start(config, "a", () -> true, null, Clock.offset(Clock.systemUTC(), Duration.ofHours(-1)));
+
+        // b hears it (its boot count went up, whatever its clock says), and it takes its VIP back: one master
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1))
+                && "BACKUP".equals(status(b, V1).state()) && "MASTER".equals(status(again, V1).state()));
+        await().during(1, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)));
+        assertEquals(0, counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "replay"));
+        assertTrue(counter("b", "tandem_cluster_adverts_total", "direction", "received") > receivedBefore);
+        assertTrue(Long.parseLong(java.nio.file.Files.readString(stateDir.resolve("cluster-a.boot")).trim()) > 0,
+                "the counter is on disk");
+    }
+
+    @Test
+    void anAdvertFromAnotherAddressThanItsNodesIsRejected() throws Exception {
+        int port = freeUdpPort();
+        ClusterConfig config = config(port, List.of(vip(V1, "a", "b")), List.of(), true);
+        ClusterNode b = start(config, "b");
+        AdvertCodec good = new AdvertCodec(ClusterKeys.of(SECRET).hmac(ClusterKeys.ADVERTS));
+        byte[] claimsA = packet(good, new Advert("a", V1, 250, 100, 7, 1, Advert.MASTER));
+        // sent from c's address (127.0.0.13), claiming to be a (127.0.0.11)
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.13"))) {
+            s.send(new DatagramPacket(claimsA, claimsA.length, new InetSocketAddress("127.0.0.12", port)));
+        }
+        await().atMost(2, TimeUnit.SECONDS).until(() ->
+                counter("b", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "wrong_source") == 1);
+        assertEquals(0, counter("b", "tandem_cluster_adverts_total", "direction", "received"));
+        assertTrue(status(b, V1).peers().isEmpty());
+    }
+
+    @Test
+    void startedWithAWitnessThatNeverAnswersANodeTakesNoVipEver() throws Exception {
+        ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")),
+                List.of(WitnessConfig.tcp("127.0.0.1", 9)), true);
+        RecordingVipDriver driver = new RecordingVipDriver();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        AtomicBoolean answers = new AtomicBoolean(false);
+        ClusterNode a = ClusterNode.builder(config, "a", ClusterKeys.of(SECRET)).vipDriver(driver).meters(registry)
+                .witnessProbe((w, t) -> answers.get()).build();
+        started.add(a);
+        a.start();
+        assertEquals("pending", a.status().witnessVerdict());
+        assertEquals(0, registry.get("tandem_cluster_witnesses_reached").gauge().value());
+        // alone, with the witness reached it would be master after 3 adverts and a skew (~0.35 s)
+        await().during(2500, TimeUnit.MILLISECONDS).atMost(5, TimeUnit.SECONDS)
+                .until(() -> driver.first("add", V1) < 0 && !"MASTER".equals(status(a, V1).state()));
+        assertEquals("cut-off", a.status().witnessVerdict());
+        assertEquals(0, registry.get("tandem_cluster_witnesses_reached").gauge().value());
+
+        // the witness answers: the VIP, after listening for the peers for the master-down interval
+        answers.set(true);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> driver.holds(V1));
+        assertEquals("reached", a.status().witnessVerdict());
+        assertEquals(1, registry.get("tandem_cluster_witnesses_reached").gauge().value());
     }
 
     private static byte[] packet(AdvertCodec codec, Advert a) {

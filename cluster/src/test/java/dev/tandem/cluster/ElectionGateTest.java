@@ -18,19 +18,20 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A node whose elections wait for a gate (the mirror's first sync) takes no VIP before it opens. */
 class ElectionGateTest {
 
     @Test
-    void noVipBeforeTheGateOpens() throws Exception {
+    void noVipBeforeTheGateOpens(@TempDir Path stateDir) throws Exception {
         int port;
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
             port = s.getLocalPort();
         }
         ClusterConfig config = new ClusterConfig(Map.of("a", "127.0.0.31"), port, Path.of("unused.key"),
                 Duration.ofMillis(50), true, Duration.ZERO, List.of(new VipConfig("192.0.2.50", 24, "eth0", List.of("a"))),
-                List.of(), Optional.empty(), Optional.empty());
+                List.of(), Optional.empty(), Optional.empty(), stateDir);
         RecordingVipDriver driver = new RecordingVipDriver();
         CompletableFuture<String> gate = new CompletableFuture<>();
         ClusterNode a = ClusterNode.builder(config, "a", ClusterKeys.of("0123456789abcdef0123456789abcdef".getBytes()))

@@ -9,14 +9,18 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node's "can serve" signal: its listeners are bound, and the upstreams {@code node_health.require}
- * names have a server up, where up means active checks do not report it down (unknown and unchecked servers
- * count as up; passive penalties do not count, since the balancer falls back on such servers when nothing
- * else is left).
+ * names have a server up, where up means what the balancer goes by: active checks do not report it down
+ * (unknown and unchecked servers count as up) and passive accounting has not taken it out ({@code max_fails}
+ * failures within {@code fail_timeout}, for {@code fail_timeout}). Without active checks, the passive failures
+ * of live traffic are the only sign that a node's backends refuse it: a node whose every server of an upstream
+ * is taken out serves errors to every client of that upstream, and should hand its VIPs to a peer that can do
+ * better.
  *
  * <ul>
  * <li>{@code all-upstreams} (default): every configured upstream has a server (primary or backup) up;</li>
@@ -39,9 +43,19 @@ public final class NodeHealthMonitor implements NodeHealth, HealthEvents {
     private record Verdict(boolean canServe, String reason) {
     }
 
+    private final LongSupplier nanoClock;
     private volatile Inputs inputs = new Inputs(Defaults.NODE_HEALTH, Map.of(), NOT_BOUND);
     private final AtomicReference<Verdict> verdict = new AtomicReference<>(new Verdict(false, NOT_BOUND));
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+    public NodeHealthMonitor() {
+        this(System::nanoTime);
+    }
+
+    /** @param nanoClock the clock of the passive penalties ({@link System#nanoTime()} on the request path) */
+    public NodeHealthMonitor(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
 
     /** Takes the rule and the servers of a new config. */
     public synchronized void configure(NodeHealthConfig rule, List<HealthTarget> servers) {
@@ -71,6 +85,14 @@ public final class NodeHealthMonitor implements NodeHealth, HealthEvents {
         }
     }
 
+    /**
+     * Looks again at the servers' passive penalties, which start on the request path and end with time, neither
+     * of them an event: the owner calls this every fraction of a second. Quick and lock-free.
+     */
+    public void refresh() {
+        evaluate();
+    }
+
     @Override
     public boolean canServe() {
         return verdict.get().canServe();
@@ -95,7 +117,7 @@ public final class NodeHealthMonitor implements NodeHealth, HealthEvents {
     private void evaluate() {
         while (true) {
             Verdict previous = verdict.get();
-            Verdict next = compute(inputs);
+            Verdict next = compute(inputs, nanoClock.getAsLong());
             if (next.equals(previous)) {
                 return;
             }
@@ -116,7 +138,7 @@ public final class NodeHealthMonitor implements NodeHealth, HealthEvents {
         }
     }
 
-    private static Verdict compute(Inputs in) {
+    private static Verdict compute(Inputs in, long now) {
         if (in.listenerProblem() != null) {
             return new Verdict(false, in.listenerProblem());
         }
@@ -126,20 +148,23 @@ public final class NodeHealthMonitor implements NodeHealth, HealthEvents {
             case ALL_UPSTREAMS, ANY_UPSTREAM -> List.copyOf(in.upstreams().keySet());
         };
         List<String> without = new ArrayList<>();
+        boolean passive = false;
         for (String name : names) {
             List<ServerHealth> servers = in.upstreams().getOrDefault(name, List.of());
-            if (servers.stream().noneMatch(s -> s.active().allowsTraffic())) {
+            if (servers.stream().noneMatch(s -> s.allowsTraffic(now))) {
                 without.add(name);
+                passive |= servers.stream().anyMatch(s -> s.passive().isDown(now));
             }
         }
         if (without.isEmpty() || (in.rule().require() == NodeHealthConfig.Require.ANY_UPSTREAM && without.size() < names.size())) {
             return new Verdict(true, "");
         }
         String quoted = "'" + String.join("', '", without) + "'";
+        String why = passive ? " (taken out by passive failures: max_fails within fail_timeout)" : "";
         if (in.rule().require() == NodeHealthConfig.Require.ANY_UPSTREAM) {
-            return new Verdict(false, "no upstream has a server up (" + quoted + ")");
+            return new Verdict(false, "no upstream has a server up (" + quoted + ")" + why);
         }
         return new Verdict(false, (without.size() == 1 ? "upstream " + quoted + " has" : "upstreams " + quoted + " have")
-                + " no server up");
+                + " no server up" + why);
     }
 }

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 
 class NodeHealthMonitorTest {
 
-    private final NodeHealthMonitor node = new NodeHealthMonitor();
+    private static final long S = 1_000_000_000L;
+    private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(-100 * S);
+    private final NodeHealthMonitor node = new NodeHealthMonitor(now::get);
     private final AtomicInteger notified = new AtomicInteger();
     private final ServerHealth web1 = new ServerHealth();
     private final ServerHealth web2 = new ServerHealth();
@@ -57,6 +59,59 @@ class NodeHealthMonitorTest {
         assertFalse(node.canServe());
         assertEquals("stopping", node.reason());
         assertEquals(2, notified.get());
+    }
+
+    /** max_fails 1, fail_timeout 10 s: one failure takes a server out for 10 s. */
+    private void failOnce(ServerHealth h) {
+        assertTrue(h.passive().recordFailure(now.get(), 1, 10 * S));
+    }
+
+    @Test
+    void serversTakenOutByPassiveFailuresCountAsDownWithoutActiveChecks() {
+        start(new NodeHealthConfig(Require.ALL_UPSTREAMS, List.of()));
+        assertTrue(node.canServe(), "unchecked servers count as up while traffic reaches them");
+        failOnce(web1);
+        node.refresh();
+        assertTrue(node.canServe(), "web2 still takes traffic");
+        failOnce(web2);
+        node.refresh();
+        assertFalse(node.canServe(), "every server of 'web' refuses its connections");
+        assertEquals("upstream 'web' has no server up (taken out by passive failures: max_fails within fail_timeout)",
+                node.reason());
+        assertEquals(2, notified.get());
+        // the penalty ends with fail_timeout: the servers take traffic again, and count as up again
+        now.addAndGet(10 * S);
+        node.refresh();
+        assertTrue(node.canServe());
+        assertEquals(3, notified.get());
+    }
+
+    @Test
+    void aPassivePenaltyCountsBesideTheActiveVerdict() {
+        start(new NodeHealthConfig(Require.LISTED, List.of("web")));
+        set(web1, ActiveState.UP);
+        set(web2, ActiveState.DOWN);
+        failOnce(web1);
+        node.refresh();
+        assertFalse(node.canServe(), "web1 is up for the checks but taken out by live traffic");
+        failOnce(api1);
+        node.refresh();
+        assertEquals("upstream 'web' has no server up (taken out by passive failures: max_fails within fail_timeout)",
+                node.reason(), "api is not required");
+    }
+
+    @Test
+    void anyUpstreamStillServesWhileOneUpstreamHasAServerTakingTraffic() {
+        start(new NodeHealthConfig(Require.ANY_UPSTREAM, List.of()));
+        failOnce(web1);
+        failOnce(web2);
+        node.refresh();
+        assertTrue(node.canServe());
+        failOnce(api1);
+        node.refresh();
+        assertFalse(node.canServe());
+        assertEquals("no upstream has a server up ('web', 'api') (taken out by passive failures: max_fails within"
+                + " fail_timeout)", node.reason());
     }
 
     @Test

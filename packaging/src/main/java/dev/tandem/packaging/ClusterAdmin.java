@@ -49,6 +49,7 @@ final class ClusterAdmin {
         m.put("healthy", s.healthy());
         m.put("health_reason", s.healthReason());
         m.put("witnesses_reached", s.witnessesReached());
+        m.put("witness_verdict", s.witnessVerdict());
         m.put("witnesses", s.witnesses());
         List<Object> vips = new ArrayList<>();
         for (ClusterStatus.VipStatus v : s.vips()) {

@@ -49,6 +49,9 @@ final class NodeStatus {
         m.put("pid", ProcessHandle.current().pid());
         m.put("transport", node.proxy().transport().name());
         m.put("java", Runtime.version().toString());
+        // The signal the cluster tracks: false hands this node's VIPs to a peer (see README, "Node health").
+        m.put("can_serve", node.nodeHealth().canServe());
+        m.put("health_reason", node.nodeHealth().reason());
         return m;
     }
 

@@ -218,7 +218,10 @@ final class StatusCommand {
             if (!Boolean.TRUE.equals(c.get("healthy"))) {
                 b.append(", cannot serve: ").append(str(c.get("health_reason")));
             }
-            if (!Boolean.TRUE.equals(c.get("witnesses_reached"))) {
+            if ("pending".equals(c.get("witness_verdict"))) {
+                b.append(", witnesses pending (no VIP until one of ").append(list(c.get("witnesses")))
+                        .append(" answers)");
+            } else if (!Boolean.TRUE.equals(c.get("witnesses_reached"))) {
                 b.append(", reaches no witness of ").append(list(c.get("witnesses")));
             }
             b.append('\n');

@@ -78,6 +78,7 @@ class MirrorNodeTest {
                   nodes: {a: 127.0.0.41, b: 127.0.0.42}
                   port: %d
                   secret_file: cluster.key
+                  state_dir: cluster-state
                   mirror:
                     paths: %s
                     state_dir: state

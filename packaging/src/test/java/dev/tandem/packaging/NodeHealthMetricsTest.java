@@ -9,6 +9,7 @@ import dev.tandem.proxy.transport.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,5 +52,31 @@ class NodeHealthMetricsTest {
         }
         assertFalse(node.nodeHealth().canServe());
         assertEquals("stopping", node.nodeHealth().reason());
+    }
+
+    @Test
+    void withoutActiveChecksBackendsThatRefuseEveryConnectionMakeTheNodeUnableToServe(@TempDir Path dir)
+            throws Exception {
+        // Nothing listens on port 1 or 2: every connection is refused. No health checks are configured.
+        Node node = TestNodes.start(dir, TestNodes.config("""
+                - { address: "127.0.0.1:1" }
+                - { address: "127.0.0.1:2" }""", ""));
+        try {
+            assertTrue(node.nodeHealth().canServe(), "unchecked servers count as up until traffic says otherwise");
+            Map<String, Object> before = TestNodes.status(node);
+            assertEquals(true, ((Map<?, ?>) before.get("node")).get("can_serve"));
+            // live traffic: each request fails on one server (retries: 0), max_fails 1 takes it out
+            for (int i = 0; i < 2; i++) {
+                assertEquals(502, TestNodes.get(TestNodes.proxyUrl(node, "/")).statusCode());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> !node.nodeHealth().canServe());
+            assertEquals("upstream 'web' has no server up (taken out by passive failures: max_fails within fail_timeout)",
+                    node.nodeHealth().reason());
+            Map<?, ?> status = (Map<?, ?>) TestNodes.status(node).get("node");
+            assertEquals(false, status.get("can_serve"));
+            assertEquals(node.nodeHealth().reason(), status.get("health_reason"));
+        } finally {
+            node.stop(Duration.ZERO);
+        }
     }
 }

@@ -68,6 +68,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     /** How long certificate files must stay untouched after a change before they are read. */
     private static final Duration CERTIFICATE_QUIET = Duration.ofMillis(200);
+    /** How often the node's health looks at the servers' passive penalties. */
+    private static final Duration NODE_HEALTH_REFRESH = Duration.ofMillis(200);
 
     private final Transport transport;
     private final MeterRegistry meters;
@@ -119,6 +121,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         loops = byLoop;
         healthChecks = new HealthChecks(group, transport.socketChannel(), meters, nodeHealth);
+        // Passive penalties start on the request path and end with time: the node's health looks at them often.
+        group.next().scheduleAtFixedRate(nodeHealth::refresh, NODE_HEALTH_REFRESH.toMillis(),
+                NODE_HEALTH_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
         log.info("data plane: {} event loop(s) on {}", workers, transport.name());
         try {
             apply(snapshot);

@@ -20,7 +20,10 @@ import java.util.function.Predicate;
  *     keeping. With no healthy peer the sick node keeps the VIP, which still beats no one holding it.</li>
  * <li>Witnesses: a node that reaches none of its witnesses may be the isolated one, and a VIP held on both
  *     sides is the split brain the witnesses exist to prevent: it releases at once (priority 0) and never
- *     becomes master while the witnesses stay out of reach.</li>
+ *     becomes master while the witnesses stay out of reach. A node with witnesses starts with their verdict
+ *     {@link #awaitWitnesses() pending}: it listens as a backup, but its master-down timer starts only once the
+ *     verdict is in, so it takes no VIP before it knows it reaches a witness and has listened for its peers
+ *     for a whole master-down interval after that.</li>
  * <li>Maintenance (handover): a master keeps the VIP, and keeps serving, while it advertises priority 0 with
  *     {@link Advert#MAINTENANCE}; a peer takes over after the skew time, and only once that peer's adverts
  *     say it is master and has {@link Advert#ANNOUNCED} the address does this node step down. Until
@@ -63,6 +66,8 @@ public final class VipElection {
     private long advertAt = NEVER;
     private boolean healthy = true;
     private boolean witnessesReached = true;
+    /** The witnesses' verdict is not in yet: no master-down timer runs, and the node cannot hold the VIP. */
+    private boolean witnessesPending;
     private boolean maintenance;
     private boolean announced;
     private long ableSince;
@@ -84,14 +89,33 @@ public final class VipElection {
 
     // ---------------------------------------------------------------- events
 
-    /** Startup event: Initialize -> Backup. No priority here is 255, so no node goes straight to master. */
+    /**
+     * Before {@link #start}: this node has witnesses and their first verdict is not in. Until
+     * {@link #setWitnessesReached} gives it, the node takes no VIP and its master-down timer does not run.
+     */
+    public void awaitWitnesses() {
+        if (state == VipState.INIT) {
+            witnessesPending = true;
+        }
+    }
+
+    /** Whether the witnesses' first verdict is still awaited. */
+    public boolean witnessesPending() {
+        return witnessesPending;
+    }
+
+    /**
+     * Startup event: Initialize -> Backup. No priority here is 255, so no node goes straight to master. The
+     * master-down timer starts now, or when the witnesses' verdict comes in if it is still
+     * {@link #awaitWitnesses pending}.
+     */
     public void start(long now) {
         if (state != VipState.INIT) {
             return;
         }
         ableSince = now;
         masterAdvertNanos = advertNanos;
-        masterDownAt = now + masterDownInterval();
+        masterDownAt = witnessesPending ? NEVER : now + masterDownInterval();
         downReason = Reason.MASTER_DOWN;
         move(VipState.BACKUP, Reason.STARTUP);
     }
@@ -179,7 +203,7 @@ public final class VipElection {
 
     /** Timers: call at {@link #nextDeadline()} (or later; early calls do nothing). */
     public void tick(long now) {
-        if (state == VipState.BACKUP && now - masterDownAt >= 0) {
+        if (state == VipState.BACKUP && masterDownAt != NEVER && now - masterDownAt >= 0) {
             master = null;
             if (canHold()) {
                 Reason why = downReason;
@@ -189,7 +213,7 @@ public final class VipElection {
                 // Unfit (witnesses, maintenance): stay out, and look again one master-down interval later.
                 armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
             }
-        } else if (state == VipState.MASTER && now - advertAt >= 0) {
+        } else if (state == VipState.MASTER && advertAt != NEVER && now - advertAt >= 0) {
             advertise(now);
         }
     }
@@ -217,6 +241,20 @@ public final class VipElection {
 
     /** Whether this node reaches at least one witness (true when there are none). */
     public void setWitnessesReached(long now, boolean reached) {
+        if (witnessesPending) {
+            witnessesPending = false;
+            witnessesReached = reached;
+            becameAble(now);
+            if (state == VipState.BACKUP) {
+                // The verdict is in: listen for the peers one whole master-down interval from now (an advert
+                // heard while pending may already have armed the timer later than that).
+                long listened = now + masterDownInterval();
+                if (masterDownAt == NEVER || masterDownAt - listened < 0) {
+                    armDown(listened, Reason.MASTER_DOWN);
+                }
+            }
+            return;
+        }
         if (witnessesReached == reached) {
             return;
         }
@@ -297,7 +335,7 @@ public final class VipElection {
     }
 
     private boolean canHold() {
-        return witnessesReached && !maintenance;
+        return witnessesReached && !witnessesPending && !maintenance;
     }
 
     private boolean preempting(long now) {

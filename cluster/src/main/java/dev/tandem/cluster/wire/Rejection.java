@@ -14,6 +14,11 @@ public enum Rejection {
     REPLAY,
     /** From a node that is not in {@code cluster.nodes}, or claiming to be this node. */
     UNKNOWN_NODE,
+    /**
+     * Claiming to be a node of {@code cluster.nodes} but sent from another address than the one {@code cluster.nodes}
+     * gives that node: a peer whose secret leaked, a misconfigured peer, or a packet relayed from elsewhere.
+     */
+    WRONG_SOURCE,
     /** About a VIP this node does not have. */
     UNKNOWN_VIP;
 

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * Accepts a node's packet only when it is newer than every packet accepted from that node before:
  * a higher epoch, or the same epoch and a higher sequence. A replayed packet (and, rarely, one the network
- * reordered) is dropped; after a restart the node's new epoch is higher, since epochs are boot times.
+ * reordered) is dropped; after a restart the node's new epoch is higher, since epochs are boot counts ({@code BootCounter}).
  *
  * <p>Checked after the MAC, so only packets made with the key can move the high-water mark. Not thread-safe:
  * used on the cluster event loop.

@@ -17,6 +17,11 @@ import org.slf4j.LoggerFactory;
  * Probes the witnesses every {@code interval}, all at once, on threads of its own. The node counts as
  * reaching them while at least one answers; it is declared cut off after {@value #FALL} rounds in a row with
  * no answer (one lost echo must not drop a VIP), and reaching again after one round with an answer.
+ *
+ * <p>The verdict starts {@link WitnessVerdict#PENDING}: a node that has just started knows nothing of its
+ * witnesses, and one that took a VIP on that ignorance would hold it on both sides of a partition it started
+ * in. The first round with an answer makes it {@link WitnessVerdict#REACHED}, {@value #FALL} rounds without
+ * one {@link WitnessVerdict#CUT_OFF}; a silent round before that leaves it pending, never reached.
  */
 public final class WitnessMonitor implements AutoCloseable {
 
@@ -30,10 +35,13 @@ public final class WitnessMonitor implements AutoCloseable {
     private final Consumer<Boolean> onChange;
     private final ScheduledExecutorService timer;
     private final ExecutorService probes;
-    private volatile boolean reached = true;
+    private volatile WitnessVerdict verdict;
     private int failedRounds;
 
-    /** @param onChange told (on the monitor's thread) each time the verdict changes */
+    /**
+     * @param onChange told (on the monitor's thread) each time the verdict changes: true when reached, false
+     *                 when cut off (never told of {@link WitnessVerdict#PENDING}, the verdict it starts with)
+     */
     public WitnessMonitor(List<WitnessConfig> witnesses, WitnessProbe probe, Duration interval, Duration timeout,
                           Consumer<Boolean> onChange) {
         this.witnesses = List.copyOf(witnesses);
@@ -41,6 +49,7 @@ public final class WitnessMonitor implements AutoCloseable {
         this.interval = interval;
         this.timeout = timeout;
         this.onChange = onChange;
+        this.verdict = this.witnesses.isEmpty() ? WitnessVerdict.REACHED : WitnessVerdict.PENDING;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tandem-witness"));
         this.probes = Executors.newFixedThreadPool(Math.max(1, witnesses.size()), r -> daemon(r, "tandem-witness-probe"));
     }
@@ -51,16 +60,23 @@ public final class WitnessMonitor implements AutoCloseable {
         return t;
     }
 
-    /** Starts probing; with no witnesses the node always counts as reaching them, and nothing runs. */
+    /**
+     * Starts probing, the first round at once; with no witnesses the node always counts as reaching them, and
+     * nothing runs.
+     */
     public void start() {
         if (!witnesses.isEmpty()) {
             timer.scheduleWithFixedDelay(this::round, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    /** True while at least one witness answers (or none are configured). */
+    /** True while at least one witness answers (or none are configured); false while still pending. */
     public boolean reached() {
-        return reached;
+        return verdict == WitnessVerdict.REACHED;
+    }
+
+    public WitnessVerdict verdict() {
+        return verdict;
     }
 
     public List<WitnessConfig> witnesses() {
@@ -87,15 +103,18 @@ public final class WitnessMonitor implements AutoCloseable {
             }
         }
         failedRounds = any ? 0 : failedRounds + 1;
-        boolean verdict = any || failedRounds < FALL && reached;
-        if (verdict != reached) {
-            reached = verdict;
-            if (verdict) {
-                log.info("witnesses reached again");
+        WitnessVerdict before = verdict;
+        WitnessVerdict next = any ? WitnessVerdict.REACHED : failedRounds >= FALL ? WitnessVerdict.CUT_OFF : before;
+        if (next != before) {
+            verdict = next;
+            if (next == WitnessVerdict.REACHED) {
+                log.info(before == WitnessVerdict.PENDING ? "witnesses reached" : "witnesses reached again");
+            } else if (before == WitnessVerdict.PENDING) {
+                log.warn("no witness answers ({}) since the start: this node takes no VIP", witnesses);
             } else {
                 log.warn("no witness answers ({}): this node gives up its VIPs and takes none", witnesses);
             }
-            onChange.accept(verdict);
+            onChange.accept(next == WitnessVerdict.REACHED);
         }
     }
 

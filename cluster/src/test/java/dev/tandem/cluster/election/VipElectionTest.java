@@ -353,6 +353,73 @@ class VipElectionTest {
         assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
     }
 
+    @Test
+    void withWitnessesPendingNoVipIsTakenAndTheMasterDownTimerWaitsForTheVerdict() {
+        VipElection e = election(250, true);
+        e.awaitWitnesses();
+        e.start(0);
+        assertEquals(VipState.BACKUP, e.state());
+        assertEquals(Long.MAX_VALUE, e.nextDeadline(), "no master-down timer before the verdict");
+        // a clock that moves on for seconds without a verdict: still no VIP
+        for (long t = 0; t <= 5000 * MS; t += 50 * MS) {
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        assertTrue(sent.isEmpty());
+        // the verdict comes in at 5 s: the node listens one whole master-down interval from then
+        e.setWitnessesReached(5000 * MS, true);
+        assertEquals(5000 * MS + down(250), e.nextDeadline());
+        e.tick(5000 * MS + down(250) - 1);
+        assertEquals(VipState.BACKUP, e.state());
+        e.tick(5000 * MS + down(250));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    @Test
+    void withWitnessesPendingAPeersMasterDyingDoesNotHandTheVipOver() {
+        VipElection e = election(250, true);
+        e.awaitWitnesses();
+        e.start(0);
+        e.onAdvert(10 * MS, "b", master(100));
+        // b falls silent; its master-down interval runs out while the verdict is still pending
+        for (long t = 10 * MS; t <= 3000 * MS; t = Math.max(t + MS, e.nextDeadline())) {
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        assertTrue(sent.isEmpty());
+    }
+
+    @Test
+    void startedCutOffANodeTakesNoVipUntilAWitnessAnswers() {
+        VipElection e = election(250, true);
+        e.awaitWitnesses();
+        e.start(0);
+        e.setWitnessesReached(2000 * MS, false);
+        assertTrue(!e.witnessesPending());
+        for (long t = 2000 * MS; t < 10_000 * MS; t = e.nextDeadline()) {
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        e.setWitnessesReached(10_000 * MS, true);
+        e.tick(e.nextDeadline());
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    @Test
+    void aVerdictHeardWhileAMasterAdvertisesLeavesThePeerMaster() {
+        VipElection e = election(100, true);
+        e.awaitWitnesses();
+        e.start(0);
+        e.onAdvert(10 * MS, "b", master(250));
+        e.setWitnessesReached(20 * MS, true);
+        for (long t = 20 * MS; t < 2000 * MS; t += ADVERT) {
+            e.onAdvert(t, "b", master(250));
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        assertEquals("b", e.master());
+    }
+
     // ---- maintenance
 
     @Test

@@ -37,7 +37,40 @@ class WitnessMonitorTest {
             up.add("w1");
             m.round();
             assertTrue(m.reached());
-            assertEquals(List.of(false, true), changes);
+            assertEquals(List.of(true, false, true), changes);
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void theVerdictStartsPendingAndSilentRoundsAtStartNeverCountAsReached() {
+        List<Boolean> changes = new CopyOnWriteArrayList<>();
+        WitnessMonitor m = new WitnessMonitor(List.of(WitnessConfig.icmp("w1")), (w, t) -> false,
+                Duration.ofSeconds(1), Duration.ofMillis(100), changes::add);
+        try {
+            assertEquals(WitnessVerdict.PENDING, m.verdict());
+            assertFalse(m.reached(), "nothing is known before the first round");
+            m.round();
+            assertEquals(WitnessVerdict.PENDING, m.verdict(), "one silent round: still no verdict, and not reached");
+            assertEquals(List.of(), changes);
+            m.round();
+            assertEquals(WitnessVerdict.CUT_OFF, m.verdict());
+            assertEquals(List.of(false), changes);
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void oneAnswerAtStartIsEnoughToReach() {
+        List<Boolean> changes = new CopyOnWriteArrayList<>();
+        WitnessMonitor m = new WitnessMonitor(List.of(WitnessConfig.icmp("w1")), (w, t) -> true,
+                Duration.ofSeconds(1), Duration.ofMillis(100), changes::add);
+        try {
+            m.round();
+            assertEquals(WitnessVerdict.REACHED, m.verdict());
+            assertEquals(List.of(true), changes);
         } finally {
             m.close();
         }

@@ -151,9 +151,10 @@ class FailoverLabIT {
                   nodes: {n1: %2$s.1, n2: %2$s.2}
                   secret_file: %3$s
                   advert_interval: 100ms
+                  state_dir: %4$s
                   vips:
                     - {address: %1$s/24, interface: eth0, prefer: [n1, n2]}
-                """.formatted(Lab.VIP, Lab.NET, work.resolve("cluster.key")));
+                """.formatted(Lab.VIP, Lab.NET, work.resolve("cluster.key"), work.resolve("state-" + name)));
         return lab.spawn(ns, List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config", config.toString(),
                 "--node", name), log(name));
     }

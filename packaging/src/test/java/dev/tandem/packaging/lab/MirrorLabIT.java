@@ -42,6 +42,7 @@ class MirrorLabIT {
               nodes: {n1: %1$s.1, n2: %1$s.2}
               secret_file: cluster.key
               advert_interval: 100ms
+              state_dir: %2$s-cluster
               mirror:
                 paths: [tandem.yaml]
                 state_dir: %2$s
