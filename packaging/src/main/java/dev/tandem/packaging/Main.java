@@ -40,6 +40,10 @@ public final class Main {
                                                   and stay out of elections; waits until done (exit 0) or 1
               resume [--admin HOST:PORT] [--config FILE] [--token TOKEN]
                                                   end maintenance: take part in elections again
+              cleanup [--config FILE] [--node NAME]
+                                                  remove the VIP addresses and nft tables a node that is not
+                                                  running left on this host (its record in cluster.state_dir,
+                                                  and the config's VIPs); exit 0 when nothing is left, else 1
               demo                                proxy on :8080 in front of two demo backends, admin on :9090
             """;
 
@@ -62,6 +66,7 @@ public final class Main {
             return switch (command) {
                 case "check" -> check(rest, out, err);
                 case "run" -> runNode(rest, err);
+                case "cleanup" -> CleanupCommand.run(rest, out, err);
                 case "status" -> StatusCommand.run(rest, out, err);
                 case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
                 case "demo" -> Demo.run(out);

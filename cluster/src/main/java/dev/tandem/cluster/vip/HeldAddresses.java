@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While it holds anything, the node also holds a lock ({@code cluster-NODE.lock}), so that a cleanup run by
  * hand never takes the addresses of a node that runs. The kernel drops the lock with the process, killed or not.
+ * Holding nothing, it lets go of it.
  */
 public final class HeldAddresses {
 
@@ -112,7 +113,8 @@ public final class HeldAddresses {
         return things;
     }
 
-    static String format(String node, Iterable<Held> things) {
+    /** The text of a record of {@code things}, as written. */
+    public static String format(String node, Iterable<Held> things) {
         StringBuilder body = new StringBuilder(String.format(HEADER, node)).append('\n');
         for (Held h : things) {
             body.append(h.line()).append('\n');
@@ -157,10 +159,11 @@ public final class HeldAddresses {
     private void write() throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        lock(dir);
         if (held.isEmpty()) {
             Files.deleteIfExists(file);
+            unlock();
         } else {
+            lock(dir);
             Path tmp = dir.resolve(file.getFileName() + ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -178,7 +181,20 @@ public final class HeldAddresses {
         }
     }
 
-    /** Takes the node's lock at the first write, and keeps it for the life of the process. */
+    /** Holding nothing, the node lets a cleanup run (it finds nothing of this node's to remove). */
+    private void unlock() {
+        lockTried = false;
+        if (lockChannel != null) {
+            try {
+                lockChannel.close();
+            } catch (IOException e) {
+                // closed all the same
+            }
+            lockChannel = null;
+        }
+    }
+
+    /** Takes the node's lock once it holds something, until it holds nothing (or the process ends). */
     private void lock(Path dir) {
         if (lockTried) {
             return;

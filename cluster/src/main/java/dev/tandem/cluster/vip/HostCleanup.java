@@ -26,7 +26,7 @@ public final class HostCleanup {
     }
 
     /** @param locate a tool's path by its name ({@code nft}), or empty when it is not installed */
-    HostCleanup(CommandRunner runner, Function<String, Optional<String>> locate) {
+    public HostCleanup(CommandRunner runner, Function<String, Optional<String>> locate) {
         this.runner = runner;
         this.locate = locate;
     }

@@ -78,5 +78,9 @@ class HeldAddressesTest {
         record.add(Held.address(VIP));
         assertTrue(HeldAddresses.inUse(dir, "a"));
         assertFalse(HeldAddresses.inUse(dir, "b"));
+        record.remove(List.of(Held.address(VIP)));
+        assertFalse(HeldAddresses.inUse(dir, "a"), "holding nothing, it lets a cleanup run");
+        record.add(Held.address(VIP));
+        assertTrue(HeldAddresses.inUse(dir, "a"));
     }
 }
