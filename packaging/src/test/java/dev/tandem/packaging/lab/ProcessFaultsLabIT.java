@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * bridge, the VIP preferring n1, adverts every 100 ms, a client asking every 10 ms on a new connection):
  * the master killed with SIGKILL and its restart failing (what it left is removed by {@code tandem cleanup},
  * as the unit's ExecStopPost runs it), and the master stopped with SIGSTOP for 3 s, then continued (preempt on:
- * n1 takes its VIP back). Needs root
- * and {@code ip netns}; skips, saying why, without them. Runs after {@code package} (failsafe). The work
- * directory is kept when a test fails, or always with {@code -Dtandem.lab.keep=true}.
+ * n1 takes its VIP back). Needs root and {@code ip netns}; skips, saying why, without them. Runs after
+ * {@code package} (failsafe). The work directory is kept when a test fails, or always with
+ * {@code -Dtandem.lab.keep=true}.
  */
 class ProcessFaultsLabIT {
 
