@@ -175,6 +175,23 @@ ok "no VIP driver failure (ip, arping)"
 stop_service "$pid" "$log"
 ip -o addr show dev v0 | grep -q "192.0.2.10" && fail "the VIP stayed after the stop"
 ok "SIGTERM: VIP released, exit 0"
+(as_service $(val ExecStopPost | sed 's|/etc/tandem/tandem.yaml|/etc/tandem/vip.yaml|')) >"$log" 2>&1 \
+	|| { cat "$log" >&2; fail "ExecStopPost after a clean stop"; }
+ok "ExecStopPost after a clean stop: nothing to remove, exit 0"
+
+# Killed: the address and the record stay, and ExecStopPost, as the service's user, removes both.
+as_service $(echo "$start" | sed 's|/etc/tandem/tandem.yaml|/etc/tandem/vip.yaml|') >"$log" 2>&1 &
+pid=$!
+within 30 sh -c 'ip -o addr show dev v0 | grep -q "inet 192.0.2.10/24"' || { cat "$log" >&2; fail "the VIP was not added again"; }
+kill -KILL "$pid"
+wait "$pid" || true
+ip -o addr show dev v0 | grep -q "inet 192.0.2.10/24" || fail "a killed node took its address with it (the test proves nothing)"
+grep -q "address 192.0.2.10/24 v0" "$root/var/lib/tandem/cluster-lb1.held" || fail "no record of the address in /var/lib/tandem"
+(as_service $(val ExecStopPost | sed 's|/etc/tandem/tandem.yaml|/etc/tandem/vip.yaml|')) >"$log" 2>&1 \
+	|| { cat "$log" >&2; fail "ExecStopPost after a kill"; }
+ip -o addr show dev v0 | grep -q "192.0.2.10" && { cat "$log" >&2; fail "the VIP stayed after ExecStopPost"; }
+[ ! -e "$root/var/lib/tandem/cluster-lb1.held" ] || fail "the record stayed after ExecStopPost"
+ok "SIGKILL, then ExecStopPost as user $user: VIP and record removed"
 unprotect
 
 # Remove, then purge.

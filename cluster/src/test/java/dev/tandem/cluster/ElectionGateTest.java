@@ -49,4 +49,35 @@ class ElectionGateTest {
             a.stop(Duration.ofSeconds(2));
         }
     }
+
+    /**
+     * A node killed while master and started again: its address is still on the interface. It removes it, and
+     * does not take it back until the gate (its mirror caught up) opens, though it is the preferred node.
+     */
+    @Test
+    void aKilledMasterBackWithItsAddressStillThereRemovesItAndWaitsForTheGate() throws Exception {
+        int port;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            port = s.getLocalPort();
+        }
+        ClusterConfig config = new ClusterConfig(Map.of("a", "127.0.0.32"), port, Path.of("unused.key"),
+                Duration.ofMillis(50), true, Duration.ZERO, List.of(new VipConfig("192.0.2.51", 24, "eth0", List.of("a"))),
+                List.of(), Optional.empty(), Optional.empty());
+        RecordingVipDriver driver = new RecordingVipDriver("192.0.2.51");
+        CompletableFuture<String> gate = new CompletableFuture<>();
+        ClusterNode a = ClusterNode.builder(config, "a", ClusterKeys.of("0123456789abcdef0123456789abcdef".getBytes()))
+                .vipDriver(driver).witnessProbe((w, t) -> true).electionGate(gate).build();
+        a.start();
+        try {
+            await().atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds("192.0.2.51"));
+            await().during(600, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> !driver.holds("192.0.2.51") && driver.first("add", "192.0.2.51") < 0);
+            assertEquals("INIT", a.status().vips().get(0).state());
+            gate.complete("synced with b");
+            await().atMost(3, TimeUnit.SECONDS).until(() -> driver.holds("192.0.2.51"));
+            assertTrue(driver.first("remove", "192.0.2.51") < driver.first("add", "192.0.2.51"));
+        } finally {
+            a.stop(Duration.ofSeconds(2));
+        }
+    }
 }

@@ -3,6 +3,13 @@ package dev.tandem.packaging;
 import dev.tandem.cluster.ClusterNode;
 import dev.tandem.cluster.ClusterStatus;
 import dev.tandem.cluster.key.ClusterKeys;
+import dev.tandem.cluster.vip.CommandRunner;
+import dev.tandem.cluster.vip.Held;
+import dev.tandem.cluster.vip.HeldAddresses;
+import dev.tandem.cluster.vip.HostCleanup;
+import dev.tandem.cluster.vip.IpCommandDriver;
+import dev.tandem.cluster.vip.RecordedVipDriver;
+import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.health.NodeHealth;
 import dev.tandem.proxy.ProxyServer;
@@ -10,6 +17,8 @@ import dev.tandem.proxy.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -62,6 +71,7 @@ final class ClusterService {
             throw new IOException("cluster.secret_file: " + e.getMessage(), e);
         }
         ClusterNode node = ClusterNode.builder(config, name, keys)
+                .vipDriver(recordedDriver(config, name))
                 .transport(transport.ioHandlerFactory(), transport.datagramChannel())
                 .meters(meters)
                 .health(health)
@@ -70,6 +80,35 @@ final class ClusterService {
                 .build();
         node.start();
         return new ClusterService(node, config);
+    }
+
+    /**
+     * The host's VIP driver, with the record in {@code state_dir} of what it puts on the host. What the record
+     * lists from a previous run (killed before it could remove it) goes first, VIPs no longer configured
+     * included: this node holds nothing yet.
+     */
+    private static VipDriver recordedDriver(ClusterConfig config, String name) {
+        HeldAddresses record = HeldAddresses.open(config.stateDir(), name);
+        List<Held> left = record.held();
+        if (!left.isEmpty()) {
+            List<Held> gone = new ArrayList<>();
+            for (HostCleanup.Outcome o : new HostCleanup(CommandRunner.system()).remove(left)) {
+                if (o.problem().isPresent()) {
+                    log.warn("cluster: cannot remove {} left by a previous run: {}", o.thing().line(), o.problem().get());
+                } else {
+                    gone.add(o.thing());
+                    if (o.removed()) {
+                        log.info("cluster: removed {}, left by a previous run", o.thing().line());
+                    }
+                }
+            }
+            try {
+                record.remove(gone);
+            } catch (IOException e) {
+                log.warn("cluster: cannot update {}: {}", record.file(), e.toString());
+            }
+        }
+        return new RecordedVipDriver(new IpCommandDriver(CommandRunner.system()), record);
     }
 
     ClusterNode node() {

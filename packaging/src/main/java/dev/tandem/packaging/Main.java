@@ -3,6 +3,7 @@ package dev.tandem.packaging;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.packaging.reload.QueuedSignals;
 import dev.tandem.packaging.reload.Signals;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,9 +14,13 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The {@code tandem} command line. */
 public final class Main {
+
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
 
     static final int OK = 0;
     static final int INVALID = 1;
@@ -35,6 +40,10 @@ public final class Main {
                                                   and stay out of elections; waits until done (exit 0) or 1
               resume [--admin HOST:PORT] [--config FILE] [--token TOKEN]
                                                   end maintenance: take part in elections again
+              cleanup [--config FILE] [--node NAME]
+                                                  remove the VIP addresses and nft tables a node that is not
+                                                  running left on this host (its record in cluster.state_dir,
+                                                  and the config's VIPs); exit 0 when nothing is left, else 1
               demo                                proxy on :8080 in front of two demo backends, admin on :9090
             """;
 
@@ -57,6 +66,7 @@ public final class Main {
             return switch (command) {
                 case "check" -> check(rest, out, err);
                 case "run" -> runNode(rest, err);
+                case "cleanup" -> CleanupCommand.run(rest, out, err);
                 case "status" -> StatusCommand.run(rest, out, err);
                 case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
                 case "demo" -> Demo.run(out);
@@ -109,6 +119,16 @@ public final class Main {
     }
 
     private static int runNode(Deque<String> args, PrintStream err) throws Exception {
+        // Before anything else: a signal that arrives during the start must not take the JVM's default action
+        // (SIGHUP's is to exit). It waits until the node runs.
+        QueuedSignals queued = new QueuedSignals();
+        try (Signals signals = Signals.install(queued::reload, queued::stop)) {
+            log.info("signals: SIGHUP reloads, SIGTERM and SIGINT stop (held until the node runs)");
+            return runNode(args, err, queued);
+        }
+    }
+
+    private static int runNode(Deque<String> args, PrintStream err, QueuedSignals queued) throws Exception {
         Path config = null;
         String node = null;
         while (!args.isEmpty()) {
@@ -136,22 +156,25 @@ public final class Main {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopping.compareAndSet(false, true)) {
-                new Thread(() -> {
-                    running.stop(running.drainTimeout());
-                    stopped.countDown();
-                }, "tandem-stop").start();
-            }
-        };
-        Signals signals = Signals.install(() -> running.reload("SIGHUP"), stop);
         // Any other way out of the JVM still drains.
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "tandem-exit"));
-        try {
-            stopped.await();
-        } finally {
-            signals.close();
-        }
+        queued.running(new QueuedSignals.Target() {
+            @Override
+            public void reload() {
+                running.reload("SIGHUP");
+            }
+
+            @Override
+            public void stop() {
+                if (stopping.compareAndSet(false, true)) {
+                    new Thread(() -> {
+                        running.stop(running.drainTimeout());
+                        stopped.countDown();
+                    }, "tandem-stop").start();
+                }
+            }
+        });
+        stopped.await();
         return OK;
     }
 

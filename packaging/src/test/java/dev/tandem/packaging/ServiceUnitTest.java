@@ -43,4 +43,14 @@ class ServiceUnitTest {
         assertTrue(reload.get(0).endsWith(check), reload.toString());
         assertEquals("/bin/kill -HUP $MAINPID", reload.get(1), "Signals: SIGHUP reloads");
     }
+
+    @Test
+    void afterEveryStopTheCleanupRemovesWhatTheNodeLeftOnTheHost() throws Exception {
+        SystemdUnit unit = SystemdUnit.read(UNIT);
+        String post = unit.one("Service", "ExecStopPost");
+        assertTrue(post.endsWith("/usr/bin/tandem cleanup --config " + CONFIG_PATH), post);
+        // Not "+": the service's own user and CAP_NET_ADMIN remove addresses and nft tables, as they added them.
+        assertTrue(post.startsWith("/"), post);
+        assertTrue(unit.one("Service", "AmbientCapabilities").contains("CAP_NET_ADMIN"));
+    }
 }

@@ -143,6 +143,17 @@ class DebPackageIT {
     }
 
     @Test
+    void unpackedTheUnitsCleanupAcceptsTheShippedConfig(@TempDir Path root) throws Exception {
+        Command.ok("dpkg-deb", "-x", deb.toString(), root.toString());
+        // ExecStopPost runs after every stop: a cleanup that failed on the shipped config (no cluster) would mark
+        // each stop of the service as failed.
+        Command cleanup = Command.run(60, List.of("env", "TANDEM_JAVA_OPTS=", root.resolve("usr/bin/tandem").toString(),
+                "cleanup", "--config", root.resolve("etc/tandem/tandem.yaml").toString(), "--node", "nothing-here"));
+        assertEquals(0, cleanup.exit(), cleanup.describe());
+        assertTrue(cleanup.out().contains("nothing left"), cleanup.describe());
+    }
+
+    @Test
     void systemdAnalyzeVerifiesTheUnit(@TempDir Path root) throws Exception {
         assumeTrue(Command.available("systemd-analyze"), "no systemd-analyze here (apt-get install systemd): the unit is not verified");
         Command.ok("dpkg-deb", "-x", deb.toString(), root.toString());

@@ -307,10 +307,11 @@ class FailoverLabIT {
         assertTrue(lab.output(lab.n1, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/24"),
                 "a killed node leaves its address behind");
 
-        // Back after the crash: the address left behind goes, and n1, preferred, takes the VIP again.
+        // Back after the crash: the address left behind goes (its record in state_dir says so), and n1, preferred,
+        // takes the VIP again.
         node1 = node(lab.n1, "n1");
         await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
-                .until(() -> testLog("n1").contains("from a previous run, removing it"));
+                .until(() -> testLog("n1").contains("removed address " + Lab.VIP + "/24 eth0, left by a previous run"));
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1"));
     }
 

@@ -1,0 +1,333 @@
+package dev.tandem.packaging.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.testkit.HttpPoller;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Faults of the process rather than the network, in the failover lab's setting (a client and two nodes on a
+ * bridge, the VIP preferring n1, adverts every 100 ms, a client asking every 10 ms on a new connection):
+ * the master killed with SIGKILL and its restart failing (what it left is removed by {@code tandem cleanup},
+ * as the unit's ExecStopPost runs it), and the master stopped with SIGSTOP for 3 s, then continued (preempt on:
+ * n1 takes its VIP back). Needs root and {@code ip netns}; skips, saying why, without them. Runs after
+ * {@code package} (failsafe). The work directory is kept when a test fails, or always with
+ * {@code -Dtandem.lab.keep=true}.
+ */
+class ProcessFaultsLabIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessFaultsLabIT.class);
+    private static final Pattern SUMMARY = Pattern.compile("summary requests=(\\d+) ok=(\\d+) failed=(\\d+) max_gap_ms=(\\d+)");
+    private static final Pattern LINE = Pattern.compile("(\\d+) (\\d+) (ok|fail) (.*)");
+    private static final String URL = "http://" + Lab.VIP + "/";
+    private static final String TABLE = "tandem_" + Lab.VIP.replace('.', '_');
+
+    private static Lab lab;
+    private static Path work;
+    private static Path dist;
+    private static volatile boolean failed;
+
+    @RegisterExtension
+    static final TestWatcher FAILURES = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            failed = true;
+        }
+    };
+
+    private Process node1;
+    private Process node2;
+
+    @BeforeAll
+    static void buildLab() throws Exception {
+        dist = Lab.distributionOrSkip();
+        work = Files.createTempDirectory("tandem-faults-");
+        lab = new Lab();
+        try {
+            lab.build();
+            Files.write(work.resolve("cluster.key"), SecureRandom.getInstanceStrong().generateSeed(32));
+            backend(lab.n1, "n1");
+            backend(lab.n2, "n2");
+        } catch (Exception e) {
+            lab.close();
+            lab = null;
+            throw e;
+        }
+    }
+
+    @AfterAll
+    static void removeLab() throws IOException {
+        if (lab != null) {
+            lab.close();
+        }
+        if (work != null && (failed || Boolean.getBoolean("tandem.lab.keep"))) {
+            log.warn("lab: kept {} (the nodes' logs and the client's output)", work);
+        } else if (work != null) {
+            try (var files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @AfterEach
+    void stopNodes() throws Exception {
+        for (Process p : new Process[]{node1, node2}) {
+            if (p != null) {
+                Lab.kill(p); // SIGKILL ends a stopped process too
+            }
+        }
+        for (String ns : List.of(lab.n1, lab.n2)) {
+            Lab.run(List.of("ip", "-n", ns, "addr", "del", Lab.VIP + "/24", "dev", "eth0"));
+            if (Lab.has("nft")) {
+                Lab.run(List.of("ip", "netns", "exec", ns, "nft", "flush", "ruleset"));
+            }
+        }
+    }
+
+    private static void backend(String ns, String name) throws IOException {
+        Path root = Files.createDirectories(work.resolve("www-" + name));
+        Files.writeString(root.resolve("index.html"), name + "\n");
+        lab.spawn(ns, List.of("python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory",
+                root.toString()), work.resolve("backend-" + name + ".log"));
+    }
+
+    private static Path config(String name) {
+        return work.resolve("tandem-" + name + ".yaml");
+    }
+
+    private static Path stateDir() {
+        return work.resolve("state");
+    }
+
+    /** The node's config; {@code secretFile} is the cluster key's path (a wrong one makes the config invalid). */
+    private static void writeConfig(String name, Path secretFile) throws IOException {
+        Files.writeString(config(name), """
+                listeners:
+                  - {name: http, bind: "%1$s:80"}
+                sites:
+                  - {hosts: ["*"], upstream: web}
+                upstreams:
+                  web:
+                    servers: [{address: "127.0.0.1:8000"}]
+                    timeouts: {connect: 1s, read: 5s, write: 5s}
+                    health: {http: {path: /}, interval: 200ms, timeout: 1s, rise: 2, fall: 2}
+                cluster:
+                  nodes: {n1: %2$s.1, n2: %2$s.2}
+                  secret_file: %3$s
+                  advert_interval: 100ms
+                  state_dir: %4$s
+                  vips:
+                    - {address: %1$s/24, interface: eth0, prefer: [n1, n2]}
+                """.formatted(Lab.VIP, Lab.NET, secretFile, stateDir()));
+    }
+
+    private Process node(String ns, String name) throws IOException {
+        writeConfig(name, work.resolve("cluster.key"));
+        return start(ns, name);
+    }
+
+    private Process start(String ns, String name) throws IOException {
+        return lab.spawn(ns, List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config",
+                config(name).toString(), "--node", name), log(name));
+    }
+
+    private static Path log(String name) {
+        return work.resolve("tandem-" + name + ".log");
+    }
+
+    private String answer() throws Exception {
+        return lab.output(lab.client, "curl", "-s", "-m", "0.5", URL).trim();
+    }
+
+    private boolean holds(String ns) throws Exception {
+        return lab.output(ns, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/24");
+    }
+
+    private String tables(String ns) throws Exception {
+        return Lab.has("nft") ? lab.output(ns, "nft", "list", "tables").lines().filter(l -> l.contains(TABLE))
+                .reduce((a, b) -> a + "; " + b).orElse("") : "";
+    }
+
+    private void startBoth() throws Exception {
+        node1 = node(lab.n1, "n1");
+        node2 = node(lab.n2, "n2");
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .failFast(() -> !node1.isAlive() || !node2.isAlive())
+                .until(() -> answer().equals("n1") && Files.readString(log("n2")).contains("cluster: node n2 on UDP"));
+    }
+
+    /**
+     * The client, polling for {@code millis}; returns once it has seen 80 answers from n1. Patient (1 s to
+     * connect, 2 s to answer), as for a handover: the question is whether a request is lost, and on this shared
+     * machine an answer that takes 400 ms while two JVMs start (a restart, a cleanup) is not a lost one. The
+     * outage shows in the longest gap between answers.
+     */
+    private Process poller(long millis, Path out) throws Exception {
+        return poller(millis, out, 1000, 2000);
+    }
+
+    private Process poller(long millis, Path out, int connectTimeoutMillis, int readTimeoutMillis) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Process p = lab.spawn(lab.client, List.of(java, "-cp", cp, HttpPoller.class.getName(), URL, "10",
+                Long.toString(millis), Integer.toString(connectTimeoutMillis), Integer.toString(readTimeoutMillis)), out);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out)
+                && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 n1 ")).count() >= 80);
+        return p;
+    }
+
+    /** The client's clock (ms since it started) now: the end of its last request. */
+    private static long clientNow(Path out) throws IOException {
+        List<String> lines = Files.readAllLines(out);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher m = LINE.matcher(lines.get(i));
+            if (m.matches()) {
+                return Long.parseLong(m.group(2));
+            }
+        }
+        return 0;
+    }
+
+    private record Request(long start, long end, boolean ok, String detail) {
+    }
+
+    private record Seen(int requests, int failed, int maxGapMillis, List<Request> all) {
+        List<Request> failures() {
+            return all.stream().filter(r -> !r.ok()).toList();
+        }
+
+        String lastAnswer() {
+            return all.stream().filter(Request::ok).reduce((a, b) -> b).map(Request::detail).orElse("");
+        }
+    }
+
+    private static Seen finish(Process poller, Path out) throws Exception {
+        assertTrue(poller.waitFor(60, TimeUnit.SECONDS), "the client ends by itself");
+        List<String> lines = Files.readAllLines(out);
+        Matcher s = lines.stream().map(SUMMARY::matcher).filter(Matcher::find).findFirst()
+                .orElseThrow(() -> new AssertionError("no summary from the client: " + lines));
+        List<Request> all = lines.stream().map(LINE::matcher).filter(Matcher::matches).map(m -> new Request(
+                Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), m.group(3).equals("ok"), m.group(4))).toList();
+        return new Seen(Integer.parseInt(s.group(1)), Integer.parseInt(s.group(3)), Integer.parseInt(s.group(4)), all);
+    }
+
+    private static String logs() {
+        return "\n--- n1:\n" + Lab.tail(log("n1")) + "\n--- n2:\n" + Lab.tail(log("n2"));
+    }
+
+    private Lab.Result cleanup(String ns, String name) throws Exception {
+        return Lab.run(List.of("ip", "netns", "exec", ns, "sh", dist.resolve("bin/tandem").toString(), "cleanup",
+                "--config", config(name).toString(), "--node", name));
+    }
+
+    @Test
+    void aKilledMasterWhoseRestartFailsLeavesNothingOnceCleanedUp() throws Exception {
+        startBoth();
+        Path out = work.resolve("poll-kill.out");
+        Process poller = poller(8000, out);
+        Lab.kill(node1); // SIGKILL, as the OOM killer does
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() -> holds(lab.n2));
+        assertTrue(holds(lab.n1), "a killed node leaves its address behind (else this test proves nothing)");
+        Path record = stateDir().resolve("cluster-n1.held");
+        assertTrue(Files.readString(record).contains("address " + Lab.VIP + "/24 eth0"), Files.readString(record));
+
+        // The restart fails: the config now names a key that is not there (a bad edit, a lost file).
+        writeConfig("n1", work.resolve("missing.key"));
+        Process restart = start(lab.n1, "n1");
+        assertTrue(restart.waitFor(60, TimeUnit.SECONDS), "the restart gives up" + logs());
+        assertTrue(restart.exitValue() != 0, "the restart fails" + logs());
+        assertTrue(holds(lab.n1), "a start that fails before joining the cluster removes nothing");
+
+        // What the unit's ExecStopPost runs after that failed start: the same config file.
+        Lab.Result cleaned = cleanup(lab.n1, "n1");
+        log.info("(a) tandem cleanup after SIGKILL and a failed restart: exit {}:\n{}", cleaned.exit(), cleaned.output());
+        assertEquals(0, cleaned.exit(), cleaned.output());
+        assertTrue(cleaned.output().contains("removed address " + Lab.VIP + "/24 eth0"), cleaned.output());
+        assertTrue(!holds(lab.n1), "no VIP left on n1");
+        assertEquals("", tables(lab.n1), "no tandem_ table left on n1");
+        assertTrue(!Files.exists(record), "the record is emptied");
+        // Idempotent: again, nothing to remove, exit 0.
+        Lab.Result again = cleanup(lab.n1, "n1");
+        assertEquals(0, again.exit(), again.output());
+        assertTrue(!again.output().contains("removed"), again.output());
+
+        Seen seen = finish(poller, out);
+        long lastFailure = seen.failures().stream().mapToLong(Request::end).max().orElse(-1);
+        log.info("(a) SIGKILL of the master: {} failed of {}, longest gap {} ms; the cleanup drew no request away "
+                + "(last failure at {} ms of the client's run)", seen.failed(), seen.requests(), seen.maxGapMillis(),
+                lastFailure);
+        assertTrue(seen.lastAnswer().contains(" n2 "), "n2 answers" + logs());
+        assertTrue(seen.maxGapMillis() < 3000, "answers resumed: longest gap " + seen.maxGapMillis() + " ms" + logs());
+        // After the takeover, n2 answers every request: neither the failed restart nor the cleanup takes any away.
+        long takeover = seen.all().stream().filter(r -> r.ok() && r.detail().contains(" n2 ")).mapToLong(Request::start)
+                .min().orElseThrow();
+        assertTrue(seen.failures().stream().allMatch(r -> r.start() < takeover), "failures after the takeover: "
+                + seen.failures().stream().filter(r -> r.start() >= takeover).toList() + logs());
+        assertEquals("n2", answer());
+    }
+
+    @Test
+    void aMasterStoppedForThreeSecondsLosesOnlyThatWindow() throws Exception {
+        startBoth();
+        Path out = work.resolve("poll-stop.out");
+        // A request that reaches the stopped n1 (its kernel still accepts connections on the VIP) waits for the
+        // read timeout: 1 s here, so that the outage the client sees is not the patient client's 2 s.
+        Process poller = poller(12000, out, 500, 1000);
+        long pid = node1.pid();
+        long stoppedAt = clientNow(out);
+        long t0 = System.nanoTime();
+        assertEquals(0, Lab.run(List.of("kill", "-STOP", Long.toString(pid))).exit());
+        // n2 takes over while n1 is stopped: within the master-down interval (3 x 100 ms + skew), give or take
+        // a loaded machine.
+        await().atMost(5, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() -> holds(lab.n2));
+        long takeoverMs = (System.nanoTime() - t0) / 1_000_000;
+        // The fault lasts 3 s.
+        await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(10))
+                .until(() -> System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(3));
+        long continuedAt = clientNow(out);
+        assertEquals(0, Lab.run(List.of("kill", "-CONT", Long.toString(pid))).exit());
+        // Exactly one holder afterwards (n1, preferred, takes it back with preempt on).
+        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
+                .until(() -> holds(lab.n1) != holds(lab.n2));
+        Seen seen = finish(poller, out);
+        assertTrue(holds(lab.n1) != holds(lab.n2), "exactly one node holds the VIP" + logs());
+
+        List<Request> during = seen.failures().stream().filter(r -> r.start() < continuedAt).toList();
+        List<Request> after = seen.failures().stream().filter(r -> r.start() >= continuedAt).toList();
+        long n2Answers = seen.all().stream().filter(r -> r.ok() && r.detail().contains(" n2 ")).count();
+        log.info("(b) SIGSTOP 3 s: n2 held the VIP {} ms after the stop (seen by the test); client: {} failed of {}, "
+                + "longest gap {} ms; {} failed between the stop and SIGCONT (client time {}-{} ms), {} after it: {}; "
+                + "{} answered by n2; holder at the end: {}", takeoverMs, seen.failed(), seen.requests(),
+                seen.maxGapMillis(), during.size(), stoppedAt, continuedAt, after.size(), after, n2Answers,
+                holds(lab.n1) ? "n1" : "n2");
+        assertTrue(n2Answers > 0, "n2 answered while n1 was stopped" + logs());
+        assertTrue(during.stream().allMatch(r -> r.start() >= stoppedAt - 50), "no failure before the stop: " + during);
+        assertTrue(seen.maxGapMillis() < 3000, "the outage is not the whole stop: " + seen.maxGapMillis() + " ms" + logs());
+        // The failback may lose a request: n1 resumes as the master it never stopped being, and its neighbours
+        // move back to it (a round of announcements due while it was stopped goes out) without n1 passing on the
+        // segments of connections the client opened to n2 an instant before, as a preempting node does: n1's
+        // kernel resets such a connection. Measured: 0 or 1 per run. What must hold: nothing is lost after it.
+        assertTrue(after.stream().allMatch(r -> r.start() < continuedAt + 1000),
+                "failures after SIGCONT only at the failback itself: " + after + logs());
+    }
+}
