@@ -10,6 +10,8 @@ import dev.tandem.cluster.transport.AdvertChannel;
 import dev.tandem.cluster.vip.CommandRunner;
 import dev.tandem.cluster.vip.IpCommandDriver;
 import dev.tandem.cluster.vip.VipController;
+import dev.tandem.cluster.vip.VipDrain;
+import dev.tandem.cluster.vip.VipConnections;
 import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.cluster.wire.Advert;
 import dev.tandem.cluster.wire.AdvertCodec;
@@ -75,7 +77,10 @@ public final class ClusterNode implements AutoCloseable {
 
     /** After a peer took a VIP over and announced it, how long the old holder still keeps the address. */
     static final Duration HANDOVER_QUIET = Duration.ofSeconds(3);
-    /** The longest the old holder waits for requests in flight after {@link #HANDOVER_QUIET}. */
+    /**
+     * The longest the old holder waits for requests in flight after {@link #HANDOVER_QUIET}, unless the builder is
+     * given {@link Builder#drainLimit} (the node's {@code shutdown.drain_timeout}).
+     */
     static final Duration HANDOVER_DRAIN_MAX = Duration.ofSeconds(10);
     /**
      * How long past the old holder's longest drain ({@link #handoverQuiet} + {@link #HANDOVER_DRAIN_MAX}) the new
@@ -100,7 +105,7 @@ public final class ClusterNode implements AutoCloseable {
     private final MeterRegistry meters;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
-    private final BooleanSupplier drained;
+    private final VipDrain drain;
     private final CommandRunner commands;
     private final InetSocketAddress bindOverride;
     private final Duration handoverQuiet;
@@ -227,7 +232,7 @@ public final class ClusterNode implements AutoCloseable {
         this.meters = b.meters;
         this.nanoClock = b.nanoClock;
         this.wallClock = b.wallClock;
-        this.drained = b.drained;
+        this.drain = new VipDrain(b.connections, b.drained, b.drainLimit);
         this.bindOverride = b.bind;
         this.handoverQuiet = b.handoverQuiet;
         this.electionGate = b.electionGate;
@@ -619,7 +624,7 @@ public final class ClusterNode implements AutoCloseable {
                 v.controller.hold();
             }
         } else if (reason == Reason.HANDOVER) {
-            v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
+            v.controller.releaseWhenDrained(handoverQuiet, drain);
             v.draining = true;
             sendAdvert(v.vip.address(), 0, drainFlags(Advert.DRAINING));
             armDrainTick();
@@ -758,7 +763,7 @@ public final class ClusterNode implements AutoCloseable {
     private void drainAfterSteppingAside(VipRun v, String why) {
         v.steppingAside = false;
         log.info("VIP {}: {}; draining, then releasing it", v.vip.address(), why);
-        v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
+        v.controller.releaseWhenDrained(handoverQuiet, drain);
     }
 
     /** The old holder's address to pass segments on to: IPv4 VIPs and node addresses only. */
@@ -840,7 +845,7 @@ public final class ClusterNode implements AutoCloseable {
             }
             if (v.forwardingTo != null && v.election != null) {
                 VipElection.Peer p = v.election.peers().get(v.forwardingTo);
-                long limit = handoverQuiet.plus(HANDOVER_DRAIN_MAX).plus(FORWARD_SLACK).toNanos();
+                long limit = handoverQuiet.plus(drain.limit()).plus(FORWARD_SLACK).toNanos();
                 if (p == null || now - p.heardAt() > forwardSilence()) {
                     endForwarding(v, "not heard for " + TimeUnit.NANOSECONDS.toMillis(forwardSilence()) + " ms");
                 } else if (now - v.forwardingSince > limit) {
@@ -990,6 +995,8 @@ public final class ClusterNode implements AutoCloseable {
         private LongSupplier nanoClock = System::nanoTime;
         private Clock wallClock = Clock.systemUTC();
         private BooleanSupplier drained = () -> true;
+        private VipConnections connections = VipConnections.NONE;
+        private Supplier<Duration> drainLimit = () -> HANDOVER_DRAIN_MAX;
         private InetSocketAddress bind;
         private Duration handoverQuiet = HANDOVER_QUIET;
         private java.util.concurrent.CompletionStage<?> electionGate;
@@ -1049,11 +1056,26 @@ public final class ClusterNode implements AutoCloseable {
         }
 
         /**
-         * True when nothing is in flight any more (e.g. the proxy has no open client connection); a handover
-         * removes an address only then (or after {@link #HANDOVER_DRAIN_MAX}). Called off the event loops.
+         * True when nothing is in flight any more, beside what {@link #connections} counts; a handover removes an
+         * address only then (or after {@link #drainLimit}). Called off the event loops. Default: always true.
          */
         public Builder drained(BooleanSupplier drained) {
             this.drained = drained;
+            return this;
+        }
+
+        /**
+         * The client connections on the VIPs: a VIP this node gives up has its connections told to close once
+         * idle, and its address is removed once none of them is left (or after {@link #drainLimit}).
+         */
+        public Builder connections(VipConnections connections) {
+            this.connections = connections;
+            return this;
+        }
+
+        /** The longest a drain waits (default {@link #HANDOVER_DRAIN_MAX}); read as each drain begins. */
+        public Builder drainLimit(Supplier<Duration> limit) {
+            this.drainLimit = limit;
             return this;
         }
 

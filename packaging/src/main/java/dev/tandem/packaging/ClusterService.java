@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster as the node runs it: which node this is, its keys, the data plane's transport for its UDP
- * socket, the proxy's open connections as the sign that a handed-over address is drained, and a stop that
+ * socket, the proxy's connections on a VIP (told to close once idle when the VIP is given up, and counted until
+ * none is left, within {@code shutdown.drain_timeout}) as the sign that a handed-over address is drained, and a stop that
  * hands the VIPs over before it goes, so that a planned stop loses no request.
  */
 final class ClusterService {
@@ -65,7 +66,9 @@ final class ClusterService {
                 .transport(transport.ioHandlerFactory(), transport.datagramChannel())
                 .meters(meters)
                 .health(health)
-                .drained(() -> proxy.connections() == 0)
+                .connections(new ProxyVipConnections(proxy))
+                // The config in force when a drain begins: a reload of the limit applies to the next drain.
+                .drainLimit(() -> proxy.config().config().shutdown().drainTimeout())
                 .electionGate(electionGate)
                 .build();
         node.start();
