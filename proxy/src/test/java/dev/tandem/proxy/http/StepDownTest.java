@@ -187,4 +187,50 @@ class StepDownTest {
         assertEquals(0, byAddress.open(ip(VIP_A)));
         assertEquals(0, byAddress.closeWhenIdle(ip(VIP_A)));
     }
+
+    @Test
+    void anHttp2ConnectionOfTheAddressGetsGoaway() throws Exception {
+        ClientChannel h2 = new ClientChannel(VIP_A);
+        h2.config().setAutoRead(false);
+        h2.register();
+        LoopResources loop = new LoopResources(0, h2.eventLoop(), Transport.nio());
+        channels.add(h2);
+        loops.add(loop);
+        // As ProtocolSelector leaves it once ALPN chose h2 (TLS itself is beside the point here).
+        h2.pipeline().addLast(HandlerNames.CONNECTION, new ClientConnection(listener));
+        new ClientChannelInitializer(listener, Map.of(h2.eventLoop(), loop)).addHttp2Handlers(h2.pipeline());
+        h2.pipeline().fireChannelActive();
+        ByteBuf preface = Unpooled.buffer();
+        preface.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        preface.writeMedium(0).writeByte(0x4).writeByte(0).writeInt(0); // an empty SETTINGS frame
+        h2.writeInbound(preface);
+        assertFalse(frameTypes(h2).contains(GOAWAY));
+
+        byAddress.closeWhenIdle(ip(VIP_B)); // another address: nothing happens to this one
+        h2.runPendingTasks();
+        assertFalse(frameTypes(h2).contains(GOAWAY));
+        byAddress.closeWhenIdle(ip(VIP_A));
+        h2.runPendingTasks();
+        assertTrue(frameTypes(h2).contains(GOAWAY), "GOAWAY sent");
+    }
+
+    private static final int GOAWAY = 0x7;
+
+    /** The types of the HTTP/2 frames written to the client so far. */
+    private static List<Integer> frameTypes(EmbeddedChannel channel) {
+        ByteBuf all = Unpooled.buffer();
+        ByteBuf b;
+        while ((b = channel.readOutbound()) != null) {
+            all.writeBytes(b);
+            b.release();
+        }
+        List<Integer> types = new ArrayList<>();
+        while (all.readableBytes() >= 9) {
+            int length = all.readUnsignedMedium();
+            types.add((int) all.readUnsignedByte());
+            all.skipBytes(5 + Math.min(length, all.readableBytes() - 5));
+        }
+        all.release();
+        return types;
+    }
 }
