@@ -6,6 +6,8 @@ import dev.tandem.cluster.notify.NotifyHook;
 import dev.tandem.cluster.state.BootCounter;
 import dev.tandem.cluster.transport.AdvertReceiver;
 import dev.tandem.cluster.vip.CommandRunner;
+import dev.tandem.cluster.vip.VipConnections;
+import dev.tandem.cluster.vip.VipDrain;
 import dev.tandem.cluster.vip.IpCommandDriver;
 import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.cluster.wire.AdvertCodec;
@@ -78,7 +80,7 @@ public final class ClusterNode implements AutoCloseable {
     private final ClusterMetrics metrics;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
-    private final BooleanSupplier drained;
+    private final VipDrain drain;
     private final CommandRunner commands;
     private final InetSocketAddress bindOverride;
     private final Duration handoverQuiet;
@@ -111,7 +113,7 @@ public final class ClusterNode implements AutoCloseable {
         this.datagramChannel = b.datagramChannel;
         this.nanoClock = b.nanoClock;
         this.wallClock = b.wallClock;
-        this.drained = b.drained;
+        this.drain = new VipDrain(b.connections, b.drained, b.drainLimit);
         this.bindOverride = b.bind;
         this.handoverQuiet = b.handoverQuiet;
         this.electionGate = b.electionGate;
@@ -176,7 +178,7 @@ public final class ClusterNode implements AutoCloseable {
         loop = new ClusterLoop(ioHandlerFactory.get());
         vips = new VipSupervisor(config, name, addresses, loop, adverts, metrics, nanoClock, wallClock, this::publish);
         handovers = new HandoverCoordinator(vips, loop, adverts, nanoClock, config.advertInterval(), handoverQuiet,
-                drained, addresses);
+                drain, addresses);
         vips.create(driver, handovers, healthy);
         try {
             adverts.bind(loop.group(), datagramChannel, bindOverride != null ? bindOverride : local,
@@ -358,6 +360,8 @@ public final class ClusterNode implements AutoCloseable {
         private LongSupplier nanoClock = System::nanoTime;
         private Clock wallClock = Clock.systemUTC();
         private BooleanSupplier drained = () -> true;
+        private VipConnections connections = VipConnections.NONE;
+        private Supplier<Duration> drainLimit = () -> HandoverCoordinator.HANDOVER_DRAIN_MAX;
         private InetSocketAddress bind;
         private Duration handoverQuiet = HandoverCoordinator.HANDOVER_QUIET;
         private CompletionStage<?> electionGate;
@@ -417,11 +421,26 @@ public final class ClusterNode implements AutoCloseable {
         }
 
         /**
-         * True when nothing is in flight any more (e.g. the proxy has no open client connection); a handover
-         * removes an address only then (or after {@link HandoverCoordinator#HANDOVER_DRAIN_MAX}). Called off the event loops.
+         * True when nothing is in flight any more, beside what {@link #connections} counts; a handover removes an
+         * address only then (or after {@link #drainLimit}). Called off the event loops. Default: always true.
          */
         public Builder drained(BooleanSupplier drained) {
             this.drained = drained;
+            return this;
+        }
+
+        /**
+         * The client connections on the VIPs: a VIP this node gives up has its connections told to close once
+         * idle, and its address is removed once none of them is left (or after {@link #drainLimit}).
+         */
+        public Builder connections(VipConnections connections) {
+            this.connections = connections;
+            return this;
+        }
+
+        /** The longest a drain waits (default 10 s); read as each drain begins. */
+        public Builder drainLimit(Supplier<Duration> limit) {
+            this.drainLimit = limit;
             return this;
         }
 

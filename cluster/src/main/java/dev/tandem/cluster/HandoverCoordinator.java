@@ -3,6 +3,7 @@ package dev.tandem.cluster;
 import dev.tandem.cluster.election.Reason;
 import dev.tandem.cluster.election.VipElection;
 import dev.tandem.cluster.election.VipState;
+import dev.tandem.cluster.vip.VipDrain;
 import dev.tandem.cluster.wire.Advert;
 import dev.tandem.conf.VipConfig;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +29,13 @@ final class HandoverCoordinator {
 
     /** After a peer took a VIP over and announced it, how long the old holder still keeps the address. */
     static final Duration HANDOVER_QUIET = Duration.ofSeconds(3);
-    /** The longest the old holder waits for requests in flight after the quiet time. */
+    /**
+     * The longest the old holder waits for requests in flight after the quiet time, unless the node is given
+     * another limit (its {@code shutdown.drain_timeout}).
+     */
     static final Duration HANDOVER_DRAIN_MAX = Duration.ofSeconds(10);
     /**
-     * How long past the old holder's longest drain (quiet time + {@link #HANDOVER_DRAIN_MAX}) the new holder keeps
+     * How long past the old holder's longest drain (quiet time + drain limit) the new holder keeps
      * passing its connections on to it when the old holder's report that it released never comes.
      */
     static final Duration FORWARD_SLACK = Duration.ofSeconds(5);
@@ -43,7 +46,7 @@ final class HandoverCoordinator {
     private final LongSupplier nanoClock;
     private final Duration advertInterval;
     private final Duration handoverQuiet;
-    private final BooleanSupplier drained;
+    private final VipDrain drain;
     private final Map<String, byte[]> addresses;
     // Written on the loop; read by the meter registry's scrapes too.
     private volatile boolean maintenance;
@@ -54,7 +57,7 @@ final class HandoverCoordinator {
 
     /** @param addresses every node's address, by name: where segments go on to */
     HandoverCoordinator(VipSupervisor vips, ClusterLoop loop, AdvertEndpoint adverts, LongSupplier nanoClock,
-                        Duration advertInterval, Duration handoverQuiet, BooleanSupplier drained,
+                        Duration advertInterval, Duration handoverQuiet, VipDrain drain,
                         Map<String, byte[]> addresses) {
         this.vips = vips;
         this.loop = loop;
@@ -62,7 +65,7 @@ final class HandoverCoordinator {
         this.nanoClock = nanoClock;
         this.advertInterval = advertInterval;
         this.handoverQuiet = handoverQuiet;
-        this.drained = drained;
+        this.drain = drain;
         this.addresses = addresses;
     }
 
@@ -177,7 +180,7 @@ final class HandoverCoordinator {
 
     /** A peer took {@code v} over in a handover and announced it: drain, then release. */
     void handedOver(VipRun v) {
-        v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
+        v.controller.releaseWhenDrained(handoverQuiet, drain);
         v.draining = true;
         adverts.send(v.address(), 0, drainFlags(Advert.DRAINING));
         armDrainTick();
@@ -307,7 +310,7 @@ final class HandoverCoordinator {
     private void drainAfterSteppingAside(VipRun v, String why) {
         v.steppingAside = false;
         log.info("VIP {}: {}; draining, then releasing it", v.address(), why);
-        v.controller.releaseWhenDrained(handoverQuiet, drained, HANDOVER_DRAIN_MAX);
+        v.controller.releaseWhenDrained(handoverQuiet, drain);
     }
 
     /** The old holder's address to pass segments on to: IPv4 VIPs and node addresses only. */
@@ -379,7 +382,7 @@ final class HandoverCoordinator {
             }
             if (v.forwardingTo != null && v.election != null) {
                 VipElection.Peer p = v.election.peers().get(v.forwardingTo);
-                long limit = handoverQuiet.plus(HANDOVER_DRAIN_MAX).plus(FORWARD_SLACK).toNanos();
+                long limit = handoverQuiet.plus(drain.limit()).plus(FORWARD_SLACK).toNanos();
                 if (p == null || now - p.heardAt() > forwardSilence()) {
                     endForwarding(v, "not heard for " + TimeUnit.NANOSECONDS.toMillis(forwardSilence()) + " ms");
                 } else if (now - v.forwardingSince > limit) {

@@ -29,24 +29,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster as the node runs it: which node this is, its keys, the data plane's transport for its UDP
- * socket, the proxy's open connections as the sign that a handed-over address is drained, and a stop that
+ * socket, the proxy's connections on a VIP (told to close once idle when the VIP is given up, and counted until
+ * none is left, within {@code shutdown.drain_timeout}) as the sign that a handed-over address is drained, and a stop that
  * hands the VIPs over before it goes, so that a planned stop loses no request.
  */
 final class ClusterService {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterService.class);
-    /** The longest a stop waits for its handover before it gives the VIPs up with priority 0. */
+    /**
+     * The longest a stop waits for its handover before it gives the VIPs up with priority 0, with the default
+     * drain; a longer {@code shutdown.drain_timeout} lengthens it (see {@link #stopHandoverLimit}).
+     */
     static final Duration STOP_HANDOVER_LIMIT = Duration.ofSeconds(15);
+    /** What a handover takes beside its drain: the peer's takeover and the old holder's quiet time, with room. */
+    static final Duration HANDOVER_BESIDE_DRAIN = Duration.ofSeconds(5);
 
     /** How long the cluster node may take to leave (last adverts, VIPs released) once the handover is over. */
     static final Duration LEAVE_LIMIT = Duration.ofSeconds(5);
 
     private final ClusterNode node;
     private final ClusterConfig config;
+    private final ProxyServer proxy;
 
-    private ClusterService(ClusterNode node, ClusterConfig config) {
+    private ClusterService(ClusterNode node, ClusterConfig config, ProxyServer proxy) {
         this.node = node;
         this.config = config;
+        this.proxy = proxy;
+    }
+
+    /** {@link #STOP_HANDOVER_LIMIT}, or the drain in force and what a handover takes beside it when that is longer. */
+    static Duration stopHandoverLimit(Duration drain) {
+        Duration needed = drain.plus(HANDOVER_BESIDE_DRAIN);
+        return needed.compareTo(STOP_HANDOVER_LIMIT) > 0 ? needed : STOP_HANDOVER_LIMIT;
     }
 
     /**
@@ -75,11 +89,13 @@ final class ClusterService {
                 .transport(transport.ioHandlerFactory(), transport.datagramChannel())
                 .meters(meters)
                 .health(health)
-                .drained(() -> proxy.connections() == 0)
+                .connections(new ProxyVipConnections(proxy))
+                // The config in force when a drain begins: a reload of the limit applies to the next drain.
+                .drainLimit(() -> proxy.config().config().shutdown().drainTimeout())
                 .electionGate(electionGate)
                 .build();
         node.start();
-        return new ClusterService(node, config);
+        return new ClusterService(node, config, proxy);
     }
 
     /**
@@ -117,7 +133,7 @@ final class ClusterService {
 
     /**
      * Planned stop: hands every VIP this node holds to a peer (losing no request), then stops. Gives up the
-     * handover after {@link #STOP_HANDOVER_LIMIT}, or sooner when no peer became master for a VIP within
+     * handover after {@link #stopHandoverLimit}, or sooner when no peer became master for a VIP within
      * twice the master-down interval (no peer is running): the stop then releases with priority 0.
      */
     void stop() {
@@ -125,13 +141,13 @@ final class ClusterService {
             long advert = config.advertInterval().toNanos();
             long noPeerAfter = 2 * (4 * advert) + TimeUnit.SECONDS.toNanos(1);
             long start = System.nanoTime();
+            Duration limit = stopHandoverLimit(proxy.config().config().shutdown().drainTimeout());
             CompletableFuture<Void> handover = node.handover();
             log.info("stopping: handing the VIPs over first");
             while (!handover.isDone()) {
                 long elapsed = System.nanoTime() - start;
-                if (elapsed > STOP_HANDOVER_LIMIT.toNanos()) {
-                    log.warn("stopping: handover not complete after {}s, releasing the VIPs now",
-                            STOP_HANDOVER_LIMIT.toSeconds());
+                if (elapsed > limit.toNanos()) {
+                    log.warn("stopping: handover not complete after {}s, releasing the VIPs now", limit.toSeconds());
                     break;
                 }
                 if (elapsed > noPeerAfter && !peerIsMaster(node.status())) {

@@ -12,6 +12,7 @@ import dev.tandem.health.HealthTarget;
 import dev.tandem.health.NodeHealth;
 import dev.tandem.health.NodeHealthMonitor;
 import dev.tandem.proxy.http.ClientChannelInitializer;
+import dev.tandem.proxy.http.ConnectionsByAddress;
 import dev.tandem.proxy.http.ListenerContext;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.runtime.RuntimeConfig;
@@ -81,6 +82,8 @@ public final class ProxyServer implements AutoCloseable {
     private final NodeHealthMonitor nodeHealth = new NodeHealthMonitor();
     /** Listeners closed by a reload whose connections are still finishing their requests. */
     private final Set<ListenerContext> retiring = ConcurrentHashMap.newKeySet();
+    /** Every listener's connections by the local address they were accepted on (a VIP, for the cluster). */
+    private final ConnectionsByAddress byAddress = new ConnectionsByAddress();
     /** The listeners' contexts by name, republished after every change for readers outside the lock. */
     private volatile Map<String, ListenerContext> liveContexts = Map.of();
     /** tandem_active_connections by listener name: one gauge per name, whichever socket serves it. */
@@ -345,7 +348,8 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private BoundListener bind(ListenerConfig l) throws IOException, InterruptedException {
-        return bind(l, new ListenerContext(l.name(), config, accessLog::get, l.secure() ? tls.get(l.name()) : null));
+        return bind(l, new ListenerContext(l.name(), config, accessLog::get, l.secure() ? tls.get(l.name()) : null,
+                byAddress));
     }
 
     /** Made when the first TLS listener needs it, so that a plaintext-only node says nothing about TLS. */
@@ -440,6 +444,27 @@ public final class ProxyServer implements AutoCloseable {
             n += c.connections();
         }
         return n;
+    }
+
+    /**
+     * Open client connections accepted on local address {@code address}, on every listener (one bound to
+     * {@code 0.0.0.0} counts each connection under the address its client reached). Never waits.
+     */
+    public int connections(InetAddress address) {
+        return byAddress.open(address);
+    }
+
+    /**
+     * This node gives up {@code address} (a VIP it hands over or steps aside from): each connection accepted on
+     * it gets {@code Connection: close} on its next response, those idle between requests close now, HTTP/2
+     * connections get GOAWAY and finish their streams; upgraded (WebSocket) connections are left to run until
+     * the caller's drain limit. The listeners keep accepting (other addresses, and clients that still reach this
+     * one); connections accepted after this call are reached by calling it again. Never waits.
+     *
+     * @return how many connections were told
+     */
+    public int closeWhenIdle(InetAddress address) {
+        return byAddress.closeWhenIdle(address);
     }
 
     /**

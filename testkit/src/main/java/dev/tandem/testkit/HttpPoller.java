@@ -11,23 +11,37 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * A client that asks for one URL over and over, each time on a new connection, and reports what it saw:
- * the failover labs run it inside the client's network namespace. One line per request
- * ({@code START_MS END_MS ok|fail DETAIL}, DETAIL of an answer: {@code STATUS BODY connect_ms=N}, milliseconds since the poller started) and a closing summary:
+ * A client that asks for one URL over and over, each time on a new connection ({@code Connection: close}), or
+ * with {@code --keepalive} on one connection kept alive as browsers and proxies keep theirs, and reports what it
+ * saw: the failover labs run it inside the client's network namespace. One line per request
+ * ({@code START_MS END_MS ok|fail DETAIL}, DETAIL of an answer: {@code STATUS BODY connect_ms=N}, milliseconds
+ * since the poller started; with {@code --keepalive} followed by {@code conn=K}, the number of the connection
+ * that carried it, and {@code retried} when it was sent twice) and a closing summary:
  * {@code summary requests=N ok=N failed=N max_gap_ms=N}, where the gap is the longest time between two
- * answered requests (the client-seen outage).
+ * answered requests (the client-seen outage); with {@code --keepalive} followed by {@code connections=N
+ * retried=N}.
  *
- * <p>Usage: {@code HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS]}. Bounded by
- * DURATION_MS; exits 0 once it has run that long.
+ * <p>A request is ok when it got a whole response with a 2xx status. With {@code --keepalive}, the connection
+ * is replaced after a response that says {@code Connection: close}, after a failure, and when the server closed
+ * it while idle; a request is sent a second time (once, on a new connection) only when it went on a reused
+ * connection that ended before a single byte of its response came, which is how a server's close of an idle
+ * connection looks when the request crosses it, and what browsers retry. Any other failure fails the request:
+ * see {@link KeepAliveExchange}.
+ *
+ * <p>Usage: {@code HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS] [--keepalive]}.
+ * Bounded by DURATION_MS; exits 0 once it has run that long.
  */
 public final class HttpPoller {
 
     private HttpPoller() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] all) throws Exception {
+        boolean keepAlive = java.util.Arrays.asList(all).contains("--keepalive");
+        String[] args = java.util.Arrays.stream(all).filter(a -> !a.equals("--keepalive")).toArray(String[]::new);
         if (args.length < 3) {
-            System.err.println("usage: HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS]");
+            System.err.println("usage: HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS] "
+                    + "[--keepalive]");
             System.exit(64);
         }
         URI uri = URI.create(args[0]);
@@ -35,7 +49,51 @@ public final class HttpPoller {
         long duration = Long.parseLong(args[2]);
         int connectTimeout = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         int readTimeout = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
-        poll(uri, interval, duration, connectTimeout, readTimeout, System.out);
+        if (keepAlive) {
+            pollKeepAlive(uri, interval, duration, connectTimeout, readTimeout, System.out);
+        } else {
+            poll(uri, interval, duration, connectTimeout, readTimeout, System.out);
+        }
+    }
+
+    /** As {@link #poll}, every request on one kept-alive connection for as long as it lasts. */
+    static void pollKeepAlive(URI uri, long interval, long duration, int connectTimeout, int readTimeout,
+                              PrintStream out) throws InterruptedException {
+        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        long t0 = System.nanoTime();
+        long requests = 0;
+        long ok = 0;
+        long lastOk = -1;
+        long maxGap = 0;
+        try (KeepAliveExchange client = new KeepAliveExchange(new InetSocketAddress(uri.getHost(), port), uri.getHost(),
+                path, connectTimeout, readTimeout)) {
+            while (System.nanoTime() - t0 < duration * 1_000_000L) {
+                long start = ms(t0);
+                KeepAliveExchange.Outcome o = client.get();
+                long end = ms(t0);
+                boolean success = o.answered() && o.status().startsWith("2");
+                String detail = o.answered()
+                        ? o.status() + " " + (o.body().isEmpty() ? "-" : o.body().split("\\s+")[0]) + " connect_ms="
+                            + o.connectMillis()
+                        : o.error();
+                detail += " conn=" + o.connection() + (o.retried() ? " retried" : "");
+                requests++;
+                if (success) {
+                    ok++;
+                    if (lastOk >= 0) {
+                        maxGap = Math.max(maxGap, end - lastOk);
+                    }
+                    lastOk = end;
+                }
+                out.println(start + " " + end + " " + (success ? "ok " : "fail ") + detail);
+                out.flush();
+                Thread.sleep(interval);
+            }
+            out.printf(Locale.ROOT, "summary requests=%d ok=%d failed=%d max_gap_ms=%d connections=%d retried=%d%n",
+                    requests, ok, requests - ok, maxGap, client.connections(), client.retries());
+            out.flush();
+        }
     }
 
     static void poll(URI uri, long interval, long duration, int connectTimeout, int readTimeout, PrintStream out)

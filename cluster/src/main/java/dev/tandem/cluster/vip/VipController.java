@@ -187,6 +187,16 @@ public final class VipController implements AutoCloseable {
     }
 
     /**
+     * This node steps down for the address ({@link #releaseWhenDrained(Duration, BooleanSupplier, Duration)}):
+     * its client connections are told to close once idle, then the address is removed after {@code quiet}, as
+     * soon as none of them is left, and at the latest after the drain's limit as it is now.
+     */
+    public void releaseWhenDrained(Duration quiet, VipDrain drain) {
+        drain.stepDown(vip.address());
+        releaseWhenDrained(quiet, drain.idle(vip.address()), drain.limit());
+    }
+
+    /**
      * Remove the address once a handover is safe: not before {@code quiet} has passed (neighbours that still
      * send to this host's MAC keep being served, and the new holder's later announcement rounds land), then as
      * soon as {@code idle} says nothing is in flight, and at the latest after {@code max}.

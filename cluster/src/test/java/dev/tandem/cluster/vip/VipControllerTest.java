@@ -68,6 +68,70 @@ class VipControllerTest {
         }
     }
 
+    /** Client connections per VIP as a test sets them, and which VIPs were told to close. */
+    private static final class Connections implements VipConnections {
+        final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> open =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        final List<String> told = new CopyOnWriteArrayList<>();
+
+        java.util.concurrent.atomic.AtomicInteger of(String vip) {
+            return open.computeIfAbsent(vip, v -> new java.util.concurrent.atomic.AtomicInteger());
+        }
+
+        @Override
+        public int open(String vip) {
+            return of(vip).get();
+        }
+
+        @Override
+        public void closeWhenIdle(String vip) {
+            told.add(vip);
+        }
+    }
+
+    @Test
+    void aDrainTellsTheVipsConnectionsToCloseAndWaitsForThoseOnly() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        Connections connections = new Connections();
+        connections.of(VIP.address()).set(2);
+        connections.of("192.0.2.11").set(5); // another VIP held here (active-active): never waited for
+        VipDrain drain = new VipDrain(connections, () -> true, () -> Duration.ofSeconds(30));
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.holds(VIP.address()));
+            c.releaseWhenDrained(Duration.ofMillis(100), drain);
+            assertTrue(connections.told.contains(VIP.address()), "told at the step-down, before the quiet time");
+            await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> driver.holds(VIP.address()));
+            assertTrue(connections.told.stream().filter(VIP.address()::equals).count() > 1,
+                    "connections accepted while it drains are told too");
+            assertFalse(connections.told.contains("192.0.2.11"));
+            connections.of(VIP.address()).set(0);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
+        }
+    }
+
+    @Test
+    void theDrainLimitIsReadWhenTheDrainBegins() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        Connections connections = new Connections();
+        connections.of(VIP.address()).set(1);
+        java.util.concurrent.atomic.AtomicReference<Duration> limit =
+                new java.util.concurrent.atomic.AtomicReference<>(Duration.ofSeconds(30));
+        VipDrain drain = new VipDrain(connections, () -> true, limit::get);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.holds(VIP.address()));
+            limit.set(Duration.ofMillis(300)); // a reload between two drains
+            long start = System.nanoTime();
+            c.releaseWhenDrained(Duration.ofMillis(50), drain);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "not before the limit");
+            assertEquals(1, connections.open(VIP.address()), "cut at the limit with a connection still open");
+        }
+    }
+
     @Test
     void aNewerRequestWinsOverARetryOfAnOlderOne() {
         RecordingVipDriver driver = new RecordingVipDriver();

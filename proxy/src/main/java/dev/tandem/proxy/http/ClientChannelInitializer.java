@@ -140,6 +140,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         if (connection != null) {
             // Closing through the codec is the graceful way out: GOAWAY, then close once the streams are done.
             connection.onDrain(() -> p.channel().close());
+            // The same for a step-down (the client opens another connection, which finds the address's new
+            // holder); at once when the connection was marked during its handshake.
+            connection.onStepDown(() -> p.channel().close());
         }
         p.channel().config().setAutoRead(true);
     }

@@ -2,18 +2,38 @@ package dev.tandem.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
- * The first handler of every client connection: counts it on its listener from accept to close, whatever
- * protocol it ends up speaking, and knows what a drain means for it now. Until a protocol handler says
- * otherwise (a TLS handshake under way), a drain closes the connection; an HTTP/1.1 connection closes once
- * idle, an HTTP/2 connection sends GOAWAY and lets its streams finish, a WebSocket tunnel closes.
+ * The first handler of every client connection: counts it on its listener (and under the local address it
+ * was accepted on) from accept to close, whatever protocol it ends up speaking, and knows what a drain and a
+ * step-down mean for it now.
+ *
+ * <p>A listener drain (stop, a listener removed): until a protocol handler says otherwise (a TLS handshake
+ * under way), it closes the connection; an HTTP/1.1 connection closes once idle, an HTTP/2 connection sends
+ * GOAWAY and lets its streams finish, a WebSocket tunnel closes.
+ *
+ * <p>A step-down ({@link #closeWhenIdle}: this node gives up the address the connection was accepted on):
+ * the connection is marked {@link #closing()}, which the response writer reads, and the protocol handler
+ * decides what that means now: an HTTP/1.1 connection idle between requests closes at once, any other
+ * HTTP/1.1 connection closes after its next response ({@code Connection: close}); an HTTP/2 connection sends
+ * GOAWAY (streams in flight finish); a connection still in its TLS handshake is left to the protocol it
+ * chooses, which reads the mark; a WebSocket tunnel is left alone (the drain limit ends it).
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter {
+
+    private static final Runnable NOTHING = () -> { };
 
     private final ListenerContext listener;
     private ChannelHandlerContext ctx;
     private Runnable onDrain;
+    private Runnable onStepDown = NOTHING;
+    /** The address this connection was accepted on; null until active (or when it is no IP address). */
+    private InetAddress local;
+    /** Set on the event loop by a step-down: no more keep-alive on this connection. */
+    private boolean closing;
 
     ClientConnection(ListenerContext listener) {
         this.listener = listener;
@@ -30,8 +50,26 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.onDrain = action;
     }
 
+    /**
+     * What a step-down does to this connection from now on; set on its event loop by the protocol handler as it
+     * takes over. Runs at once when the connection was marked before (during its TLS handshake).
+     */
+    void onStepDown(Runnable action) {
+        this.onStepDown = action;
+        if (closing && ctx.channel().isOpen()) {
+            action.run();
+        }
+    }
+
+    /** True once the address this connection was accepted on is being given up (read on the event loop). */
+    boolean closing() {
+        return closing;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        SocketAddress a = ctx.channel().localAddress();
+        local = a instanceof InetSocketAddress i ? i.getAddress() : null;
         listener.opened(this);
         ctx.fireChannelActive();
         if (listener.tls() != null) {
@@ -46,11 +84,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /** The local address this connection was accepted on, or null. */
+    InetAddress local() {
+        return local;
+    }
+
     /** The listener is draining (any thread). */
     void drainSoon() {
         ctx.executor().execute(() -> {
             if (ctx.channel().isOpen()) {
                 onDrain.run();
+            }
+        });
+    }
+
+    /** This node steps down for the connection's local address (any thread); see the class comment. */
+    void closeWhenIdle() {
+        ctx.executor().execute(() -> {
+            // Once is enough: the mark stays, and whoever answers next reads it.
+            if (!closing && ctx.channel().isOpen()) {
+                closing = true;
+                onStepDown.run();
             }
         });
     }

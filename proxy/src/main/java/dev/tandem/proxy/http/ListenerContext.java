@@ -22,6 +22,7 @@ public final class ListenerContext {
     private final AtomicReference<RuntimeConfig> config;
     private final Supplier<AccessLog> accessLog;
     private final ListenerTls tls;
+    private final ConnectionsByAddress byAddress;
     private final AtomicInteger connections = new AtomicInteger();
     private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -33,22 +34,38 @@ public final class ListenerContext {
      */
     public ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
                            Supplier<AccessLog> accessLog) {
-        this(name, secure, config, accessLog, null);
+        this(name, secure, config, accessLog, null, new ConnectionsByAddress());
+    }
+
+    /** As above, its connections also counted in {@code byAddress} (shared by the listeners of one server). */
+    public ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
+                           Supplier<AccessLog> accessLog, ConnectionsByAddress byAddress) {
+        this(name, secure, config, accessLog, null, byAddress);
     }
 
     /** @param tls the listener's certificates; null for plaintext */
     public ListenerContext(String name, AtomicReference<RuntimeConfig> config, Supplier<AccessLog> accessLog,
                            ListenerTls tls) {
-        this(name, tls != null, config, accessLog, tls);
+        this(name, tls != null, config, accessLog, tls, new ConnectionsByAddress());
+    }
+
+    /**
+     * @param tls       the listener's certificates; null for plaintext
+     * @param byAddress where its connections are also counted by local address (shared by a server's listeners)
+     */
+    public ListenerContext(String name, AtomicReference<RuntimeConfig> config, Supplier<AccessLog> accessLog,
+                           ListenerTls tls, ConnectionsByAddress byAddress) {
+        this(name, tls != null, config, accessLog, tls, byAddress);
     }
 
     private ListenerContext(String name, boolean secure, AtomicReference<RuntimeConfig> config,
-                            Supplier<AccessLog> accessLog, ListenerTls tls) {
+                            Supplier<AccessLog> accessLog, ListenerTls tls, ConnectionsByAddress byAddress) {
         this.name = name;
         this.secure = secure;
         this.config = config;
         this.accessLog = accessLog;
         this.tls = tls;
+        this.byAddress = byAddress;
     }
 
     /** The listener's certificates, or null when its connections do not do TLS here. */
@@ -85,6 +102,7 @@ public final class ListenerContext {
     void opened(ClientConnection connection) {
         connections.incrementAndGet();
         open.add(connection);
+        byAddress.add(connection);
         // Added before reading the flag, and drain() sets the flag before it walks the set: one of the two
         // sees the other, so a connection accepted while the drain starts is not missed.
         if (draining) {
@@ -94,6 +112,7 @@ public final class ListenerContext {
 
     void closed(ClientConnection connection) {
         open.remove(connection);
+        byAddress.remove(connection);
         if (connections.decrementAndGet() == 0 && draining) {
             drained.complete(null);
         }

@@ -115,6 +115,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private UpstreamWait upstreamWait = UpstreamWait.NONE;
     private Exchange ex;
     private boolean firstRequest = true;
+    /** A response has been written and the connection waits for (or reads) another request. */
+    private boolean reused;
+    /** The connection this handler answers on (an HTTP/1.x connection); null on an HTTP/2 stream. */
+    private ClientConnection connection;
     /** Close the connection once the current response is written. */
     private boolean closeAfterResponse;
     private boolean closed;
@@ -138,9 +142,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         this.ctx = ctx;
         this.clientTimer = new DeadlineTimer(ctx.executor(), this::onClientTimeout);
         this.upstreamTimer = new DeadlineTimer(ctx.executor(), this::onUpstreamTimeout);
-        ClientConnection connection = stream ? null : ctx.pipeline().get(ClientConnection.class);
+        connection = stream ? null : ctx.pipeline().get(ClientConnection.class);
         if (connection != null) {
             connection.onDrain(this::drainIfIdle);
+            connection.onStepDown(this::closeIfKeptIdle);
         }
         if (ctx.channel().isActive()) {
             // Added after the connection came up (behind TLS): channelActive has been and gone.
@@ -195,6 +200,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (!closed && ex == null) {
             ctx.close();
         }
+    }
+
+    /**
+     * This node gives up the address the client reached: a connection idle between requests closes now (the
+     * client opens another, which finds the address's new holder); one that is busy, or new and not yet asked
+     * anything, answers its next request with {@code Connection: close} (see {@link #draining()}).
+     */
+    private void closeIfKeptIdle() {
+        if (!closed && ex == null && reused) {
+            ctx.close();
+        }
+    }
+
+    /** No more keep-alive: the listener drains, or the connection's address is being given up. */
+    private boolean draining() {
+        return listener.draining() || (connection != null && connection.closing());
     }
 
     private void awaitRequest() {
@@ -289,7 +310,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             respondError(e, status, true);
             return;
         }
-        e.clientKeepAlive = !stream && HttpUtil.isKeepAlive(request) && !listener.draining();
+        e.clientKeepAlive = !stream && HttpUtil.isKeepAlive(request) && !draining();
         e.chunked = HttpUtil.isTransferEncodingChunked(request);
         e.bodyExpected = e.chunked || HttpUtil.getContentLength(request, 0L) > 0;
         RequestTarget target = RequestTarget.check(request, config.config().limits());
@@ -544,7 +565,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         // An answer that comes before the whole request body leaves the rest of the body unread on the
         // connection, which therefore cannot carry another request.
-        boolean keepAlive = e.clientKeepAlive && e.requestComplete && !closeAfterResponse && !listener.draining();
+        boolean keepAlive = e.clientKeepAlive && e.requestComplete && !closeAfterResponse && !draining();
         if (!keepAlive) {
             closeAfterResponse = true;
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -831,7 +852,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             ctx.close();
             return;
         }
-        if (close || !e.clientKeepAlive || listener.draining()) {
+        if (close || !e.clientKeepAlive || draining()) {
             closeAfterResponse = true;
         }
         e.status = status.code();
@@ -851,10 +872,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         ex = null;
         finish(e, e.status);
-        if (!future.isSuccess() || closeAfterResponse || closed || listener.draining()) {
+        if (!future.isSuccess() || closeAfterResponse || closed || draining()) {
             // A response whose head left before the drain began still said keep-alive: close after it all the same.
             ctx.close();
         } else {
+            reused = true;
             awaitRequest();
         }
     }
@@ -871,7 +893,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         String host = hostWithoutPort(target.host());
         String location = "https://" + host + (redirect.port().isPresent() && redirect.port().getAsInt() != 443
                 ? ":" + redirect.port().getAsInt() : "") + target.target();
-        if (e.bodyExpected || !e.clientKeepAlive || listener.draining()) {
+        if (e.bodyExpected || !e.clientKeepAlive || draining()) {
             // A body is not read: the connection cannot carry another request after it.
             closeAfterResponse = true;
         }
@@ -974,9 +996,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
                 io.netty.buffer.Unpooled.EMPTY_BUFFER, h, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
         Tunnel tunnel = Tunnel.open(ctx.channel(), backend, idleNanos, server.state()::requestEnded);
-        ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
         if (connection != null) {
             connection.onDrain(tunnel::close);
+            // A tunnel has no response to say close on: a step-down leaves it to run until the drain limit.
+            connection.onStepDown(() -> { });
         }
         ChannelPipeline p = ctx.pipeline();
         p.remove(HandlerNames.FLOW_CONTROL);
