@@ -31,6 +31,14 @@ import java.util.function.Predicate;
  * witnesses back, maintenance over) does not preempt a less preferred master until it has stayed able for
  * that long, so that a flapping node does not pull the VIP back and forth. It never delays taking over from
  * a master that is gone.
+ *
+ * <p>Announcing again: a master whose clients may have been drawn away tells them again where the address is,
+ * through {@link Output#reannounce}. That is when it hears a peer that claims the VIP too and is outranked (a
+ * peer back from a link flap or a healed partition, which took the VIP meanwhile and announced it), and, when
+ * {@link ElectionSettings#announceRefresh} is set, every that long. At most one such round per
+ * {@link #reannounceSpacing}: a round repeats its announcements once a second for a few seconds (arping's
+ * spacing), so another round started sooner would only restart it; a claim heard meanwhile is answered when
+ * the spacing is over.
  */
 public final class VipElection {
 
@@ -41,6 +49,13 @@ public final class VipElection {
 
         /** The VIP went from {@code from} to {@code to}. */
         void transition(VipState from, VipState to, Reason reason);
+
+        /**
+         * This node is master and holds the VIP: announce it again (a new round of gratuitous ARP or unsolicited
+         * neighbour advertisements), since a neighbour may have been told otherwise. {@code why} is for the log.
+         */
+        default void reannounce(String why) {
+        }
     }
 
     /** What this node last heard from a peer about this VIP. */
@@ -48,10 +63,13 @@ public final class VipElection {
     }
 
     private static final long NEVER = Long.MAX_VALUE;
+    private static final long SECOND = 1_000_000_000L;
 
     private final ElectionSettings settings;
     private final long advertNanos;
     private final long preemptDelayNanos;
+    private final long refreshNanos;
+    private final long reannounceSpacing;
     private final Predicate<String> peerWinsTie;
     private final Output out;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
@@ -68,6 +86,11 @@ public final class VipElection {
     private long ableSince;
     private String master;
     private Reason lastReason;
+    /** While master: no round of {@link Output#reannounce} before this. */
+    private long reannounceAfter;
+    /** While master: a claim was heard within the spacing; a round is due at {@link #reannounceAfter}. */
+    private boolean reannounceDue;
+    private long refreshAt = NEVER;
 
     /**
      * @param peerWinsTie true when the named peer wins a tie of priorities: RFC 5798 gives the VIP to the
@@ -77,6 +100,8 @@ public final class VipElection {
         this.settings = settings;
         this.advertNanos = settings.advertInterval().toNanos();
         this.preemptDelayNanos = settings.preemptDelay().toNanos();
+        this.refreshNanos = settings.announceRefresh().toNanos();
+        this.reannounceSpacing = Math.max(SECOND, advertNanos);
         this.peerWinsTie = peerWinsTie;
         this.out = out;
         this.masterAdvertNanos = advertNanos;
@@ -166,7 +191,24 @@ public final class VipElection {
         }
         if (outranks(a.priority(), priority(), from, true)) {
             toBackup(now, from, a, Reason.HIGHER_PRIORITY);
+        } else if (a.has(Advert.MASTER)) {
+            // Two masters (a returning peer, a healed partition): the other one learns from this advert that it
+            // is outranked (rather than one interval later), and the neighbours it may have drawn away are told
+            // again where the address is. (A priority-0 master hands the VIP over: that is answered above.)
+            advertise(now);
+            if (now - reannounceAfter >= 0) {
+                reannounce(now, from + " claims it too (priority " + a.priority() + ")");
+            } else {
+                reannounceDue = true;
+            }
         }
+    }
+
+    private void reannounce(long now, String why) {
+        reannounceDue = false;
+        reannounceAfter = now + reannounceSpacing;
+        refreshAt = refreshNanos > 0 ? now + refreshNanos : NEVER;
+        out.reannounce(why);
     }
 
     private void toBackup(long now, String from, Advert a, Reason why) {
@@ -183,14 +225,25 @@ public final class VipElection {
             master = null;
             if (canHold()) {
                 Reason why = downReason;
+                // The takeover announces the address: that round counts as the last one.
+                reannounceDue = false;
+                reannounceAfter = now + reannounceSpacing;
+                refreshAt = refreshNanos > 0 ? now + refreshNanos : NEVER;
                 move(VipState.MASTER, why);
                 advertise(now);
             } else {
                 // Unfit (witnesses, maintenance): stay out, and look again one master-down interval later.
                 armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
             }
-        } else if (state == VipState.MASTER && now - advertAt >= 0) {
-            advertise(now);
+        } else if (state == VipState.MASTER) {
+            if (now - advertAt >= 0) {
+                advertise(now);
+            }
+            if (reannounceDue && now - reannounceAfter >= 0) {
+                reannounce(now, "a peer claimed it within the last " + reannounceSpacing / 1_000_000 + " ms");
+            } else if (refreshAt != NEVER && now - refreshAt >= 0) {
+                reannounce(now, "refresh");
+            }
         }
     }
 
@@ -199,7 +252,7 @@ public final class VipElection {
         return switch (state) {
             case INIT -> NEVER;
             case BACKUP -> masterDownAt;
-            case MASTER -> advertAt;
+            case MASTER -> Math.min(advertAt, Math.min(reannounceDue ? reannounceAfter : NEVER, refreshAt));
         };
     }
 
