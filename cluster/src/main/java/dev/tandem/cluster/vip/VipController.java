@@ -20,7 +20,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each request ({@link #hold}, {@link #release}) supersedes the ones before it, so a late retry of an old
  * request never undoes a newer one. A failed command is logged, counted, and retried every
- * {@code retryEvery} for as long as the request stands.
+ * {@code retryEvery} for as long as the request stands; so is a failed announcement (an interface whose link is
+ * down cannot announce).
+ *
+ * <p>While it holds the address it watches the interface's link ({@link LinkState}, polled on its thread): when
+ * the link comes back, the address is added again (an IPv6 address goes with the link) and announced, since
+ * the neighbours may have been told meanwhile that a peer has it.
  */
 public final class VipController implements AutoCloseable {
 
@@ -52,6 +57,13 @@ public final class VipController implements AutoCloseable {
     private volatile boolean present;
     private volatile boolean wanted;
     private volatile boolean announcing = true;
+    private final LinkState link;
+    /** The link as last polled while the address was held; null when not held. On the controller's thread. */
+    private Boolean linkWasUp;
+    /** The request whose failed announcement has a retry scheduled; on the controller's thread. */
+    private long retrying = Long.MIN_VALUE;
+    /** Announcements that failed in a row (a link down for minutes logs one line a minute, not one a second). */
+    private int failedRounds;
 
     /**
      * @param secondRound delay of the second announcement round after the first (keepalived's
@@ -59,7 +71,20 @@ public final class VipController implements AutoCloseable {
      */
     public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
                          Duration retryEvery, Duration secondRound) {
+        this(vip, driver, listener, meters, retryEvery, secondRound, LinkState.system(), LINK_POLL);
+    }
+
+    /** How often the link of a held address is looked at: a read of one sysfs file. */
+    public static final Duration LINK_POLL = Duration.ofMillis(200);
+
+    /**
+     * @param link     whether the VIP's interface has its link
+     * @param linkPoll how often {@code link} is asked while the address is held
+     */
+    public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
+                         Duration retryEvery, Duration secondRound, LinkState link, Duration linkPoll) {
         this.vip = vip;
+        this.link = link;
         this.driver = driver;
         this.listener = listener;
         this.retryEvery = retryEvery;
@@ -77,6 +102,46 @@ public final class VipController implements AutoCloseable {
         this.announceFailures = failures(meters, "announce");
         this.forwardFailures = failures(meters, "forward");
         this.withdrawFailures = failures(meters, "withdraw");
+        t.scheduleWithFixedDelay(this::watchLink, linkPoll.toMillis(), linkPoll.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The link of a held address came back: add it again (gone with the link if IPv6; "already there" is no
+     * error) and announce it, with a second round later as at a takeover. While the link was down, the peer may
+     * have taken the VIP and announced it; this node, master again (or still), must draw the neighbours back.
+     */
+    private void watchLink() {
+        if (!wanted || !present) {
+            linkWasUp = null;
+            return;
+        }
+        boolean up = link.up(vip.iface());
+        Boolean was = linkWasUp;
+        linkWasUp = up;
+        if (was == null || was == up) {
+            return;
+        }
+        if (!up) {
+            log.warn("VIP {}: {} lost its link", vip.address(), vip.iface());
+            return;
+        }
+        log.info("VIP {}: {} has its link again, announcing the address again", vip.address(), vip.iface());
+        apply(request.get(), true);
+    }
+
+    /**
+     * Announce the address again, now (the election heard a peer claim the VIP, or it is time for a refresh),
+     * if this node still holds it. A round that fails is retried like any other.
+     */
+    public void reannounce(String why) {
+        long id = request.get();
+        thread.execute(() -> {
+            if (request.get() != id || !wanted || !announcing || !present) {
+                return;
+            }
+            log.info("VIP {}: announcing it again: {}", vip.address(), why);
+            announce(id, false);
+        });
     }
 
     private Counter failures(MeterRegistry meters, String op) {
@@ -276,10 +341,27 @@ public final class VipController implements AutoCloseable {
         }
         try {
             driver.announce(vip);
+            if (failedRounds > 0) {
+                log.info("VIP {}: announced, after {} failed attempt(s)", vip.address(), failedRounds);
+                failedRounds = 0;
+            }
         } catch (IOException e) {
-            // The address is in place; a neighbour that missed this round learns on the next one.
+            // The address is in place, but the neighbours may still send to a peer (a master whose link was down
+            // while the peer took over, in the lab, lost its clients for as long as nothing retried this).
             announceFailures.increment();
-            log.warn("VIP {}: announcement failed: {}", vip.address(), e.getMessage());
+            if (failedRounds++ % 60 == 0) {
+                log.warn("VIP {}: announcement failed ({} in a row), retrying every {}ms: {}", vip.address(),
+                        failedRounds, retryEvery.toMillis(), e.getMessage());
+            }
+            if (retrying != id) {
+                retrying = id;
+                thread.schedule(() -> {
+                    if (retrying == id) {
+                        retrying = Long.MIN_VALUE;
+                    }
+                    announce(id, false);
+                }, retryEvery.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
         if (request.get() != id || !announcing) {
             // Handed over or stepped aside while the round was starting: it must not claim the address.
