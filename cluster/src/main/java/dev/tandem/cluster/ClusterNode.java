@@ -180,7 +180,7 @@ public final class ClusterNode implements AutoCloseable {
             }, meters, DRIVER_RETRY, SECOND_ANNOUNCEMENT);
             this.election = priority == 0 ? null : new VipElection(
                     new ElectionSettings(vip.address(), name, priority, config.advertInterval(), config.preempt(),
-                            config.preemptDelay()),
+                            config.preemptDelay(), config.announceRefresh()),
                     this::peerWinsTie,
                     new VipElection.Output() {
                         @Override
@@ -191,6 +191,11 @@ public final class ClusterNode implements AutoCloseable {
                         @Override
                         public void transition(VipState from, VipState to, Reason reason) {
                             transitioned(VipRun.this, from, to, reason);
+                        }
+
+                        @Override
+                        public void reannounce(String why) {
+                            controller.reannounce(why);
                         }
                     });
             Gauge.builder("tandem_vip_state", stateGauge, AtomicInteger::get)
