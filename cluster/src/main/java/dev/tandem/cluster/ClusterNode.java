@@ -194,8 +194,8 @@ public final class ClusterNode implements AutoCloseable {
                         }
 
                         @Override
-                        public void reannounce(String why) {
-                            controller.reannounce(why);
+                        public void reannounce(String claimer, String why) {
+                            reannounced(VipRun.this, claimer, why);
                         }
                     });
             Gauge.builder("tandem_vip_state", stateGauge, AtomicInteger::get)
@@ -758,6 +758,24 @@ public final class ClusterNode implements AutoCloseable {
         if (master != null && (master.flags() & announcedMaster) == announcedMaster) {
             drainAfterSteppingAside(v, v.election.master() + " had announced it");
         }
+    }
+
+    /**
+     * The election wants {@code v} announced again, as master. When a peer that claims it too steps down, it
+     * drains like a master that was preempted: segments of its connections that reach this host go on to it
+     * (as after a takeover from it) until it reports the address released, goes silent, or its longest drain
+     * is over.
+     */
+    private void reannounced(VipRun v, String claimer, String why) {
+        InetAddress at = claimer == null || claimer.equals(v.forwardingTo) ? null : forwardable(v.vip, claimer);
+        if (at == null) {
+            v.controller.reannounce(why);
+            return;
+        }
+        v.forwardingTo = claimer;
+        v.forwardingSince = nanoClock.getAsLong();
+        v.controller.reannounceFrom(at, why);
+        armDrainTick();
     }
 
     private void drainAfterSteppingAside(VipRun v, String why) {

@@ -15,7 +15,8 @@ import java.util.Locale;
  * the failover labs run it inside the client's network namespace. One line per request
  * ({@code START_MS END_MS ok|fail DETAIL}, DETAIL of an answer: {@code STATUS BODY connect_ms=N}, milliseconds since the poller started) and a closing summary:
  * {@code summary requests=N ok=N failed=N max_gap_ms=N}, where the gap is the longest time between two
- * answered requests (the client-seen outage).
+ * answered requests (the client-seen outage). The first line, {@code t0_epoch_ms=N}, is the wall-clock time of
+ * millisecond 0, so that a lab can tell the requests made before a fault it caused from those made after.
  *
  * <p>Usage: {@code HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS]}. Bounded by
  * DURATION_MS; exits 0 once it has run that long.
@@ -45,6 +46,7 @@ public final class HttpPoller {
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         long t0 = System.nanoTime();
+        out.println("t0_epoch_ms=" + System.currentTimeMillis());
         long requests = 0;
         long ok = 0;
         long lastOk = -1;

@@ -52,9 +52,11 @@ public final class VipElection {
 
         /**
          * This node is master and holds the VIP: announce it again (a new round of gratuitous ARP or unsolicited
-         * neighbour advertisements), since a neighbour may have been told otherwise. {@code why} is for the log.
+         * neighbour advertisements), since a neighbour may have been told otherwise. {@code claimer} is the peer
+         * that claimed the VIP too (it steps down, and drains what its clients still send it), or null for a
+         * refresh; {@code why} is for the log.
          */
-        default void reannounce(String why) {
+        default void reannounce(String claimer, String why) {
         }
     }
 
@@ -90,6 +92,8 @@ public final class VipElection {
     private long reannounceAfter;
     /** While master: a claim was heard within the spacing; a round is due at {@link #reannounceAfter}. */
     private boolean reannounceDue;
+    /** The peer whose claim made {@link #reannounceDue}. */
+    private String claimer;
     private long refreshAt = NEVER;
 
     /**
@@ -197,18 +201,20 @@ public final class VipElection {
             // again where the address is. (A priority-0 master hands the VIP over: that is answered above.)
             advertise(now);
             if (now - reannounceAfter >= 0) {
-                reannounce(now, from + " claims it too (priority " + a.priority() + ")");
+                reannounce(now, from, from + " claims it too (priority " + a.priority() + ")");
             } else {
                 reannounceDue = true;
+                claimer = from;
             }
         }
     }
 
-    private void reannounce(long now, String why) {
+    private void reannounce(long now, String by, String why) {
         reannounceDue = false;
+        claimer = null;
         reannounceAfter = now + reannounceSpacing;
         refreshAt = refreshNanos > 0 ? now + refreshNanos : NEVER;
-        out.reannounce(why);
+        out.reannounce(by, why);
     }
 
     private void toBackup(long now, String from, Advert a, Reason why) {
@@ -227,6 +233,7 @@ public final class VipElection {
                 Reason why = downReason;
                 // The takeover announces the address: that round counts as the last one.
                 reannounceDue = false;
+                claimer = null;
                 reannounceAfter = now + reannounceSpacing;
                 refreshAt = refreshNanos > 0 ? now + refreshNanos : NEVER;
                 move(VipState.MASTER, why);
@@ -240,9 +247,9 @@ public final class VipElection {
                 advertise(now);
             }
             if (reannounceDue && now - reannounceAfter >= 0) {
-                reannounce(now, "a peer claimed it within the last " + reannounceSpacing / 1_000_000 + " ms");
+                reannounce(now, claimer, claimer + " claimed it within the last " + reannounceSpacing / 1_000_000 + " ms");
             } else if (refreshAt != NEVER && now - refreshAt >= 0) {
-                reannounce(now, "refresh");
+                reannounce(now, null, "refresh");
             }
         }
     }

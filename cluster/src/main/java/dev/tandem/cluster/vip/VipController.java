@@ -211,6 +211,36 @@ public final class VipController implements AutoCloseable {
         });
     }
 
+    /**
+     * Announce the address again because {@code claimer}, which holds it too (back from a link flap, a healed
+     * partition), steps down: first pass on to it the segments of its connections that reach this host (it
+     * drains them; {@link VipDriver#forward}, this host's own connections stay here), then announce, as
+     * {@link #holdFrom} does at a takeover. Without that, a connection opened to the claimer an instant before
+     * the client's neighbour entry moved back here was reset (one request in two link flaps, in the lab).
+     */
+    public void reannounceFrom(InetAddress claimer, String why) {
+        long id = request.get();
+        long f = forwarding.incrementAndGet();
+        thread.execute(() -> {
+            if (request.get() != id || !wanted || !announcing || !present) {
+                return;
+            }
+            if (forwarding.get() == f) {
+                try {
+                    driver.forward(vip, claimer);
+                    log.info("VIP {}: segments of connections opened to {} go on to it while it drains",
+                            vip.address(), claimer.getHostAddress());
+                } catch (IOException e) {
+                    forwardFailures.increment();
+                    log.warn("VIP {}: cannot pass {}'s connections on to it ({}): a connection that straddles the "
+                            + "move is reset", vip.address(), claimer.getHostAddress(), e.getMessage());
+                }
+            }
+            log.info("VIP {}: announcing it again: {}", vip.address(), why);
+            announce(id, false);
+        });
+    }
+
     /** The old holder drained and released the address (or is gone): stop passing segments on to it. */
     public void stopForwarding() {
         long f = forwarding.incrementAndGet();

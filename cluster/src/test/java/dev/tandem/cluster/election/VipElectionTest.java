@@ -46,8 +46,8 @@ class VipElectionTest {
                     }
 
                     @Override
-                    public void reannounce(String why) {
-                        reannounced.add(why);
+                    public void reannounce(String claimer, String why) {
+                        reannounced.add(claimer == null ? why : claimer + ": " + why);
                     }
                 });
     }
@@ -466,7 +466,7 @@ class VipElectionTest {
         e.onAdvert(t, "b", master(240));
         assertEquals(VipState.MASTER, e.state());
         assertEquals(1, reannounced.size(), "a returning peer's clients are told again: " + reannounced);
-        assertTrue(reannounced.get(0).contains("b claims it"), reannounced.get(0));
+        assertTrue(reannounced.get(0).startsWith("b: b claims it"), reannounced.get(0));
         assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "and the peer hears at once that it is outranked");
     }
 
@@ -500,6 +500,7 @@ class VipElectionTest {
         assertTrue(reannounced.isEmpty(), "the takeover's own round is under way");
         e.tick(takeover + 1_000 * MS);
         assertEquals(1, reannounced.size());
+        assertTrue(reannounced.get(0).startsWith("b: "), "the claimer is named: " + reannounced);
     }
 
     @Test

@@ -363,4 +363,21 @@ class VipControllerTest {
                     .until(() -> count(driver, "announce") == 2 && count(driver, "add") == 2);
         }
     }
+
+    @Test
+    void aPeerThatClaimedTheVipHasItsConnectionsPassedOnBeforeTheAnnouncement() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "b claims it too");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+            List<String> ops = driver.calls().stream().map(RecordingVipDriver.Call::op).toList();
+            assertEquals(List.of("add", "announce", "forward", "announce"), ops);
+            assertEquals("192.0.2.2", driver.forwardingTo(VIP.address()));
+            c.stopForwarding();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.forwardingTo(VIP.address()) == null);
+        }
+    }
 }
