@@ -9,6 +9,7 @@ import dev.tandem.cluster.notify.NotifyHook;
 import dev.tandem.cluster.transport.AdvertChannel;
 import dev.tandem.cluster.vip.CommandRunner;
 import dev.tandem.cluster.vip.IpCommandDriver;
+import dev.tandem.cluster.vip.LinkState;
 import dev.tandem.cluster.vip.VipController;
 import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.cluster.wire.Advert;
@@ -177,7 +178,8 @@ public final class ClusterNode implements AutoCloseable {
                 public void removed() {
                     execute(() -> drained(VipRun.this));
                 }
-            }, meters, DRIVER_RETRY, SECOND_ANNOUNCEMENT);
+            }, meters, DRIVER_RETRY, SECOND_ANNOUNCEMENT, LinkState.system(), VipController.LINK_POLL,
+                    config.advertInterval().multipliedBy(3));
             this.election = priority == 0 ? null : new VipElection(
                     new ElectionSettings(vip.address(), name, priority, config.advertInterval(), config.preempt(),
                             config.preemptDelay(), config.announceRefresh()),

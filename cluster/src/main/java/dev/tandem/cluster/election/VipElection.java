@@ -139,10 +139,16 @@ public final class VipElection {
 
     /** An authenticated, fresh advert about this VIP from another node. */
     public void onAdvert(long now, String from, Advert a) {
-        peers.put(from, new Peer(a.priority(), a.flags(), now));
+        Peer before = peers.put(from, new Peer(a.priority(), a.flags(), now));
         if (isDrainReport(a)) {
             // A node that handed the VIP over tells the new holder how its drain goes: it claims nothing, and
             // its priority 0 is not "take over now" (the VIP already has a master).
+            if (state == VipState.MASTER && !maintenance && a.has(Advert.DRAINING) && !handingOverOrDraining(before)) {
+                // ... but one that starts draining without having handed over held the VIP as master too, and
+                // stepped down on hearing this node (a healed partition, a link back) maybe before this node
+                // heard any of its claims: its clients must be drawn here all the same.
+                claimed(now, from, from + " stepped down and drains it");
+            }
             return;
         }
         switch (state) {
@@ -200,13 +206,24 @@ public final class VipElection {
             // is outranked (rather than one interval later), and the neighbours it may have drawn away are told
             // again where the address is. (A priority-0 master hands the VIP over: that is answered above.)
             advertise(now);
-            if (now - reannounceAfter >= 0) {
-                reannounce(now, from, from + " claims it too (priority " + a.priority() + ")");
-            } else {
-                reannounceDue = true;
-                claimer = from;
-            }
+            claimed(now, from, from + " claims it too (priority " + a.priority() + ")");
         }
+    }
+
+    /** {@code from} held the VIP too: announce it again, now or when the spacing since the last round is over. */
+    private void claimed(long now, String from, String why) {
+        if (now - reannounceAfter >= 0) {
+            reannounce(now, from, why);
+        } else {
+            reannounceDue = true;
+            claimer = from;
+        }
+    }
+
+    /** Whether a peer's advert before its drain report said it was handing the VIP over, or draining already. */
+    private static boolean handingOverOrDraining(Peer before) {
+        return before != null && ((before.flags() & Advert.DRAINING) != 0
+                || before.priority() == 0 && (before.flags() & Advert.MAINTENANCE) != 0);
     }
 
     private void reannounce(long now, String by, String why) {

@@ -5,9 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Whether an interface has its link: {@code /sys/class/net/IF/carrier} reads 1. An interface set down reads as
- * an error, and a missing one has no file: both count as no link. ({@code ip netns exec} mounts the namespace's
- * own {@code /sys}, so a node run in a namespace sees its own interfaces.)
+ * Whether an interface has its link: {@code /sys/class/net/IF/carrier} reads 1; 0, or an error (what an
+ * interface set down reads), is no link. Without {@code /sys/class/net/IF} (no sysfs, no such interface) it cannot
+ * tell. ({@code ip netns exec} mounts the namespace's own {@code /sys}, so a node run in a namespace sees its
+ * own interfaces.)
  */
 public final class LinkState {
 
@@ -21,9 +22,19 @@ public final class LinkState {
         return new LinkState(Path.of("/sys/class/net"));
     }
 
-    public boolean up(String iface) {
+    /** True: link; false: no link; null: cannot tell. */
+    public Boolean up(String iface) {
+        Path dir;
         try {
-            return Files.readString(classNet.resolve(iface).resolve("carrier")).trim().equals("1");
+            dir = classNet.resolve(iface);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        try {
+            return Files.readString(dir.resolve("carrier")).trim().equals("1");
         } catch (IOException | RuntimeException e) {
             return false;
         }

@@ -58,6 +58,7 @@ public final class VipController implements AutoCloseable {
     private volatile boolean wanted;
     private volatile boolean announcing = true;
     private final LinkState link;
+    private final Duration linkSettle;
     /** The link as last polled while the address was held; null when not held. On the controller's thread. */
     private Boolean linkWasUp;
     /** The request whose failed announcement has a retry scheduled; on the controller's thread. */
@@ -71,20 +72,26 @@ public final class VipController implements AutoCloseable {
      */
     public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
                          Duration retryEvery, Duration secondRound) {
-        this(vip, driver, listener, meters, retryEvery, secondRound, LinkState.system(), LINK_POLL);
+        this(vip, driver, listener, meters, retryEvery, secondRound, LinkState.system(), LINK_POLL,
+                Duration.ofMillis(300));
     }
 
     /** How often the link of a held address is looked at: a read of one sysfs file. */
     public static final Duration LINK_POLL = Duration.ofMillis(200);
 
     /**
-     * @param link     whether the VIP's interface has its link
-     * @param linkPoll how often {@code link} is asked while the address is held
+     * @param link       whether the VIP's interface has its link
+     * @param linkPoll   how often {@code link} is asked while the address is held
+     * @param linkSettle how long after the link comes back the address is announced: time to hear a peer that
+     *                   took the VIP meanwhile (a few advert intervals), so that its connections are passed on
+     *                   to it first
      */
     public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
-                         Duration retryEvery, Duration secondRound, LinkState link, Duration linkPoll) {
+                         Duration retryEvery, Duration secondRound, LinkState link, Duration linkPoll,
+                         Duration linkSettle) {
         this.vip = vip;
         this.link = link;
+        this.linkSettle = linkSettle;
         this.driver = driver;
         this.listener = listener;
         this.retryEvery = retryEvery;
@@ -115,18 +122,32 @@ public final class VipController implements AutoCloseable {
             linkWasUp = null;
             return;
         }
-        boolean up = link.up(vip.iface());
+        Boolean up = link.up(vip.iface());
+        if (up == null) {
+            return;
+        }
         Boolean was = linkWasUp;
         linkWasUp = up;
-        if (was == null || was == up) {
+        if (was == null || was.equals(up)) {
             return;
         }
         if (!up) {
             log.warn("VIP {}: {} lost its link", vip.address(), vip.iface());
             return;
         }
-        log.info("VIP {}: {} has its link again, announcing the address again", vip.address(), vip.iface());
-        apply(request.get(), true);
+        long id = request.get();
+        log.info("VIP {}: {} has its link again: announcing the address in {}ms", vip.address(), vip.iface(),
+                linkSettle.toMillis());
+        try {
+            driver.add(vip);
+        } catch (IOException e) {
+            fail(addFailures, "add", e, id, true);
+            return;
+        }
+        // Not at once: a peer that took the VIP meanwhile is heard within a few adverts, and the announcement
+        // then goes out after its connections are passed on to it (reannounceFrom); announced now, the
+        // connections its clients had open were reset as the clients came back (one request in two flaps).
+        thread.schedule(() -> announce(id, true), linkSettle.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -379,11 +400,16 @@ public final class VipController implements AutoCloseable {
             // The address is in place, but the neighbours may still send to a peer (a master whose link was down
             // while the peer took over, in the lab, lost its clients for as long as nothing retried this).
             announceFailures.increment();
+            boolean linkDown = Boolean.FALSE.equals(link.up(vip.iface()));
             if (failedRounds++ % 60 == 0) {
-                log.warn("VIP {}: announcement failed ({} in a row), retrying every {}ms: {}", vip.address(),
-                        failedRounds, retryEvery.toMillis(), e.getMessage());
+                log.warn("VIP {}: announcement failed ({} in a row), {}: {}", vip.address(), failedRounds,
+                        linkDown ? "announcing it when " + vip.iface() + " has its link again"
+                                : "retrying every " + retryEvery.toMillis() + "ms", e.getMessage());
             }
-            if (retrying != id) {
+            if (linkDown) {
+                // The link watch announces when the link is back (seen as an edge even if no poll saw it go).
+                linkWasUp = false;
+            } else if (retrying != id) {
                 retrying = id;
                 thread.schedule(() -> {
                     if (retrying == id) {

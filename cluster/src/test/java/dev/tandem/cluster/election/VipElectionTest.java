@@ -518,8 +518,9 @@ class VipElectionTest {
         becomeMaster(e);
         long t = down(250) + 2_000 * MS;
         e.onAdvert(t, "b", advert(0, Advert.MASTER | Advert.MAINTENANCE));
-        e.onAdvert(t + 10 * MS, "b", advert(0, 0));
-        e.onAdvert(t + 20 * MS, "b", advert(0, Advert.DRAINING));
+        e.onAdvert(t + 10 * MS, "b", advert(0, Advert.DRAINING | Advert.MAINTENANCE));
+        e.onAdvert(t + 20 * MS, "b", advert(0, Advert.RELEASED | Advert.MAINTENANCE));
+        e.onAdvert(t + 30 * MS, "b", advert(0, 0));
         assertTrue(reannounced.isEmpty(), reannounced.toString());
 
         VipElection lower = election(240, true);
@@ -559,5 +560,35 @@ class VipElectionTest {
             e.tick(at);
         }
         assertTrue(reannounced.isEmpty());
+    }
+
+    @Test
+    void aPeerThatStepsDownAndDrainsWithoutAHandoverIsAnsweredWithAnAnnouncement() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        // a healed partition: the peer heard this node first and stepped down before any of its claims arrived
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING));
+        assertEquals(VipState.MASTER, e.state());
+        assertEquals(1, reannounced.size(), reannounced.toString());
+        assertTrue(reannounced.get(0).startsWith("b: b stepped down"), reannounced.get(0));
+        // its later reports are the same drain
+        e.onAdvert(t + 1_500 * MS, "b", advert(0, Advert.DRAINING));
+        e.onAdvert(t + 1_600 * MS, "b", advert(0, Advert.RELEASED));
+        e.tick(t + 3_000 * MS);
+        assertEquals(1, reannounced.size(), reannounced.toString());
+    }
+
+    @Test
+    void aPeerThatHandedTheVipOverAndDrainsIsNoReasonToAnnounceAgain() {
+        VipElection e = election(240, true);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", advert(0, Advert.MASTER | Advert.MAINTENANCE | Advert.ANNOUNCED));
+        e.tick(e.nextDeadline());
+        assertEquals(VipState.MASTER, e.state());
+        long t = e.nextDeadline() + 2_000 * MS;
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING | Advert.MAINTENANCE));
+        e.tick(t + 2_000 * MS);
+        assertTrue(reannounced.isEmpty(), reannounced.toString());
     }
 }

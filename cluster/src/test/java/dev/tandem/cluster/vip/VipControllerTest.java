@@ -340,7 +340,8 @@ class VipControllerTest {
         Files.writeString(carrier, "1\n");
         RecordingVipDriver driver = new RecordingVipDriver();
         try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
-                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20))) {
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofMillis(100))) {
             // a link that goes and comes while the address is not held changes nothing
             Files.writeString(carrier, "0\n");
             Thread.onSpinWait();
@@ -351,8 +352,10 @@ class VipControllerTest {
             await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
                     .until(() -> count(driver, "announce") == 1);
             Files.writeString(carrier, "1\n");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "add") == 2);
+            assertEquals(1, count(driver, "announce"), "added again at once (an IPv6 address goes with the link), "
+                    + "announced once a peer that took it over meanwhile could be heard");
             await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
-            assertEquals(2, count(driver, "add"), "added again: an IPv6 address goes with the link");
 
             c.release();
             await().atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
@@ -378,6 +381,38 @@ class VipControllerTest {
             assertEquals("192.0.2.2", driver.forwardingTo(VIP.address()));
             c.stopForwarding();
             await().atMost(2, TimeUnit.SECONDS).until(() -> driver.forwardingTo(VIP.address()) == null);
+        }
+    }
+
+    @Test
+    void anAnnouncementThatFailsWhileTheLinkIsDownWaitsForTheLink(@TempDir Path sys) throws Exception {
+        Path carrier = Files.createDirectories(sys.resolve(VIP.iface())).resolve("carrier");
+        Files.writeString(carrier, "0\n");
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 1);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofMillis(100))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce-failed") == 1);
+            // no retry every 50 ms into a dead link: it would pull the clients before a peer is heard
+            await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 0);
+            Files.writeString(carrier, "1\n");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+        }
+    }
+
+    @Test
+    void withoutSysfsTheLinkIsNotWatchedAndFailuresAreRetried(@TempDir Path sys) {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 2);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofMillis(100))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            assertEquals(2, count(driver, "announce-failed"));
         }
     }
 }
