@@ -34,8 +34,9 @@ import java.util.function.Predicate;
  *
  * <p>Announcing again: a master whose clients may have been drawn away tells them again where the address is,
  * through {@link Output#reannounce}. That is when it hears a peer that claims the VIP too and is outranked (a
- * peer back from a link flap or a healed partition, which took the VIP meanwhile and announced it), and, when
- * {@link ElectionSettings#announceRefresh} is set, every that long. At most one such round per
+ * peer back from a link flap or a healed partition, which took the VIP meanwhile and announced it), or that
+ * reports it drains the VIP without having handed it over (it heard this node first and stepped down), and,
+ * when {@link ElectionSettings#announceRefresh} is set, every that long. At most one such round per
  * {@link #reannounceSpacing}: a round repeats its announcements once a second for a few seconds (arping's
  * spacing), so another round started sooner would only restart it; a claim heard meanwhile is answered when
  * the spacing is over.
