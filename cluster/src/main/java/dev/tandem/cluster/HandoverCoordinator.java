@@ -178,6 +178,24 @@ final class HandoverCoordinator {
         }
     }
 
+    /**
+     * The election wants {@code v} announced again, as master. When a peer that claims it too steps down, it
+     * drains like a master that was preempted: segments of its connections that reach this host go on to it
+     * (as after a takeover from it) until it reports the address released, goes silent, or its longest drain
+     * is over.
+     */
+    void reannounce(VipRun v, String claimer, String why) {
+        InetAddress at = claimer == null || claimer.equals(v.forwardingTo) ? null : forwardable(v.vip, claimer);
+        if (at == null) {
+            v.controller.reannounce(why);
+            return;
+        }
+        v.forwardingTo = claimer;
+        v.forwardingSince = nanoClock.getAsLong();
+        v.controller.reannounceFrom(at, why);
+        armDrainTick();
+    }
+
     /** A peer took {@code v} over in a handover and announced it: drain, then release. */
     void handedOver(VipRun v) {
         v.controller.releaseWhenDrained(handoverQuiet, drain);

@@ -5,6 +5,7 @@ import dev.tandem.cluster.election.Reason;
 import dev.tandem.cluster.election.VipElection;
 import dev.tandem.cluster.election.VipState;
 import dev.tandem.cluster.notify.NotifyHook;
+import dev.tandem.cluster.vip.LinkState;
 import dev.tandem.cluster.vip.VipController;
 import dev.tandem.cluster.vip.VipDriver;
 import dev.tandem.cluster.wire.Advert;
@@ -91,10 +92,12 @@ final class VipSupervisor {
                 public void removed() {
                     loop.execute(() -> handovers.removed(v));
                 }
-            }, metrics.registry(), DRIVER_RETRY, SECOND_ANNOUNCEMENT);
+            }, metrics.registry(), DRIVER_RETRY, SECOND_ANNOUNCEMENT, LinkState.system(), VipController.LINK_POLL,
+                    config.advertInterval().multipliedBy(3));
             if (priority != 0) {
                 v.election = new VipElection(new ElectionSettings(vip.address(), name, priority, config.advertInterval(),
-                        config.preempt(), config.preemptDelay()), this::peerWinsTie, new VipElection.Output() {
+                        config.preempt(), config.preemptDelay(), config.announceRefresh()), this::peerWinsTie,
+                        new VipElection.Output() {
                     @Override
                     public void send(int p, int flags) {
                         adverts.send(vip.address(), p, flags);
@@ -103,6 +106,11 @@ final class VipSupervisor {
                     @Override
                     public void transition(VipState from, VipState to, Reason reason) {
                         transitioned(v, from, to, reason);
+                    }
+
+                    @Override
+                    public void reannounce(String claimer, String why) {
+                        handovers.reannounce(v, claimer, why);
                     }
                 });
                 if (!config.witnesses().isEmpty()) {

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param notifyScript a script called with {@code VIP STATE} on every transition
  * @param stateDir   where this node keeps what must outlive its process: its boot counter (replay protection)
  *                   and the record of the addresses and rules it put on the host (removed after a crash)
+ * @param announceRefresh how often a master announces each VIP it holds again, with nothing to prompt it
+ *                   (keepalived's {@code garp_master_refresh}); zero = never
  */
 public record ClusterConfig(
         Map<String, String> nodes,
@@ -29,13 +31,23 @@ public record ClusterConfig(
         List<WitnessConfig> witnesses,
         Optional<Path> notifyScript,
         Optional<MirrorConfig> mirror,
-        Path stateDir) {
+        Path stateDir,
+        Duration announceRefresh) {
 
     public ClusterConfig {
         nodes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodes));
         vips = List.copyOf(vips);
         witnesses = List.copyOf(witnesses);
         java.util.Objects.requireNonNull(stateDir, "stateDir");
+        java.util.Objects.requireNonNull(announceRefresh, "announceRefresh");
+    }
+
+    /** With the default {@code announce_refresh} (none). */
+    public ClusterConfig(Map<String, String> nodes, int port, Path secretFile, Duration advertInterval, boolean preempt,
+                         Duration preemptDelay, List<VipConfig> vips, List<WitnessConfig> witnesses,
+                         Optional<Path> notifyScript, Optional<MirrorConfig> mirror, Path stateDir) {
+        this(nodes, port, secretFile, advertInterval, preempt, preemptDelay, vips, witnesses, notifyScript, mirror,
+                stateDir, Defaults.ANNOUNCE_REFRESH);
     }
 
     /** With the default {@code state_dir}. */

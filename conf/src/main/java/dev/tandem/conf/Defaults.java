@@ -95,6 +95,9 @@ import java.util.List;
  * <tr><td>{@code cluster.notify}</td><td>file path</td><td>none</td></tr>
  * <tr><td>{@code cluster.state_dir}</td><td>directory, not inside a mirrored path: this node's boot counter and the
  *     record of the addresses and rules it put on the host (files named after the node)</td><td>{@code /var/lib/tandem}</td></tr>
+ * <tr><td>{@code cluster.announce_refresh}</td><td>duration &gt;= 0: how often a master announces each VIP it holds
+ *     again (gratuitous ARP, unsolicited neighbour advertisements) with nothing to prompt it; 0s = never (it still
+ *     announces at a takeover, when its link comes back, and when a peer claims the VIP)</td><td>0s</td></tr>
  * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of files and directories, none inside
  *     another</td><td>no mirror</td></tr>
  * <tr><td>{@code cluster.mirror.scan_interval}</td><td>duration &gt;= 1s: full scans under the file events</td><td>30s</td></tr>
@@ -167,6 +170,7 @@ public final class Defaults {
     public static final Duration MIN_MIRROR_SCAN_INTERVAL = Duration.ofSeconds(1);
     public static final Duration MIRROR_DEBOUNCE = Duration.ofMillis(100);
     public static final Path CLUSTER_STATE_DIR = Path.of("/var/lib/tandem");
+    public static final Duration ANNOUNCE_REFRESH = Duration.ZERO;
     public static final Path MIRROR_STATE_DIR = Path.of("/var/lib/tandem/mirror");
     public static final Duration MIRROR_SYNC_WAIT = Duration.ofSeconds(30);
 

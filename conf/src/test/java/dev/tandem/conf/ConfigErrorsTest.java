@@ -653,6 +653,17 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void clusterAnnounceRefreshIsADuration() {
+        assertErrors(LISTENER + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  announce_refresh: 60
+                """,
+                "t.yaml:7:21: cluster.announce_refresh: 60 (expected: a duration with a unit, e.g. 60s or 60ms)");
+    }
+
+    @Test
     void clusterWitnessProbesAndPreemptDelay() {
         assertErrors(LISTENER + """
                 cluster:

@@ -362,6 +362,18 @@ class ConfigLoaderTest {
         assertEquals(Optional.empty(), cluster.mirror());
         assertEquals(List.of(), cluster.witnesses());
         assertEquals(Path.of("/var/lib/tandem"), cluster.stateDir());
+        assertEquals(Duration.ZERO, cluster.announceRefresh(), "no refresh unless asked for");
+    }
+
+    @Test
+    void clusterAnnounceRefresh() throws ConfigException {
+        ClusterConfig cluster = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  announce_refresh: 60s
+                """, BASE).cluster().orElseThrow();
+        assertEquals(Duration.ofSeconds(60), cluster.announceRefresh());
     }
 
     @Test

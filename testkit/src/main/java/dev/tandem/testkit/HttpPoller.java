@@ -19,7 +19,8 @@ import java.util.Locale;
  * that carried it, and {@code retried} when it was sent twice) and a closing summary:
  * {@code summary requests=N ok=N failed=N max_gap_ms=N}, where the gap is the longest time between two
  * answered requests (the client-seen outage); with {@code --keepalive} followed by {@code connections=N
- * retried=N}.
+ * retried=N}. The first line, {@code t0_epoch_ms=N}, is the wall-clock time of millisecond 0, so that a lab can
+ * tell the requests made before a fault it caused from those made after.
  *
  * <p>A request is ok when it got a whole response with a 2xx status. With {@code --keepalive}, the connection
  * is replaced after a response that says {@code Connection: close}, after a failure, and when the server closed
@@ -62,6 +63,7 @@ public final class HttpPoller {
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         long t0 = System.nanoTime();
+        out.println("t0_epoch_ms=" + System.currentTimeMillis());
         long requests = 0;
         long ok = 0;
         long lastOk = -1;
@@ -103,6 +105,7 @@ public final class HttpPoller {
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         long t0 = System.nanoTime();
+        out.println("t0_epoch_ms=" + System.currentTimeMillis());
         long requests = 0;
         long ok = 0;
         long lastOk = -1;

@@ -238,7 +238,8 @@ class HttpPollerKeepAliveTest {
         HttpPoller.pollKeepAlive(URI.create("http://127.0.0.1:" + port + "/"), 5, 300, 1000, 1000,
                 new PrintStream(buf, true, StandardCharsets.UTF_8));
         List<String> lines = buf.toString(StandardCharsets.UTF_8).lines().toList();
-        assertTrue(lines.get(0).matches("\\d+ \\d+ ok 200 c1r1 connect_ms=\\d+ conn=1"), lines.get(0));
+        assertTrue(lines.get(0).matches("t0_epoch_ms=\\d+"), lines.get(0));
+        assertTrue(lines.get(1).matches("\\d+ \\d+ ok 200 c1r1 connect_ms=\\d+ conn=1"), lines.get(1));
         String summary = lines.get(lines.size() - 1);
         assertTrue(summary.matches("summary requests=(\\d+) ok=\\1 failed=0 max_gap_ms=\\d+ connections=\\d+ retried=0"),
                 summary);

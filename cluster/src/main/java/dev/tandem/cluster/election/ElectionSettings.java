@@ -9,9 +9,16 @@ import java.util.List;
  * @param priority      this node's priority for the VIP when healthy, 2-254 (see {@link #priorityOf})
  * @param advertInterval how often a master advertises
  * @param preemptDelay  how long a node must have been able to serve before it preempts a less preferred master
+ * @param announceRefresh how often a master announces the address again with nothing to prompt it (keepalived's
+ *                      {@code garp_master_refresh}); zero: never
  */
 public record ElectionSettings(String vip, String node, int priority, Duration advertInterval, boolean preempt,
-                               Duration preemptDelay) {
+                               Duration preemptDelay, Duration announceRefresh) {
+
+    public ElectionSettings(String vip, String node, int priority, Duration advertInterval, boolean preempt,
+                            Duration preemptDelay) {
+        this(vip, node, priority, advertInterval, preempt, preemptDelay, Duration.ZERO);
+    }
 
     /** The priority a node advertises while its health says it cannot serve: below every healthy peer. */
     public static final int FAULT_PRIORITY = 1;
@@ -33,6 +40,9 @@ public record ElectionSettings(String vip, String node, int priority, Duration a
         }
         if (advertInterval.isNegative() || advertInterval.isZero()) {
             throw new IllegalArgumentException("advertInterval: " + advertInterval + " (expected: > 0)");
+        }
+        if (announceRefresh.isNegative()) {
+            throw new IllegalArgumentException("announceRefresh: " + announceRefresh + " (expected: >= 0)");
         }
     }
 

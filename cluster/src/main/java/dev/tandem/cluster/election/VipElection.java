@@ -34,6 +34,15 @@ import java.util.function.Predicate;
  * witnesses back, maintenance over) does not preempt a less preferred master until it has stayed able for
  * that long, so that a flapping node does not pull the VIP back and forth. It never delays taking over from
  * a master that is gone.
+ *
+ * <p>Announcing again: a master whose clients may have been drawn away tells them again where the address is,
+ * through {@link Output#reannounce}. That is when it hears a peer that claims the VIP too and is outranked (a
+ * peer back from a link flap or a healed partition, which took the VIP meanwhile and announced it), or that
+ * reports it drains the VIP without having handed it over (it heard this node first and stepped down), and,
+ * when {@link ElectionSettings#announceRefresh} is set, every that long. At most one such round per
+ * {@link #reannounceSpacing}: a round repeats its announcements once a second for a few seconds (arping's
+ * spacing), so another round started sooner would only restart it; a claim heard meanwhile is answered when
+ * the spacing is over.
  */
 public final class VipElection {
 
@@ -44,6 +53,15 @@ public final class VipElection {
 
         /** The VIP went from {@code from} to {@code to}. */
         void transition(VipState from, VipState to, Reason reason);
+
+        /**
+         * This node is master and holds the VIP: announce it again (a new round of gratuitous ARP or unsolicited
+         * neighbour advertisements), since a neighbour may have been told otherwise. {@code claimer} is the peer
+         * that claimed the VIP too (it steps down, and drains what its clients still send it), or null for a
+         * refresh; {@code why} is for the log.
+         */
+        default void reannounce(String claimer, String why) {
+        }
     }
 
     /** What this node last heard from a peer about this VIP. */
@@ -51,10 +69,13 @@ public final class VipElection {
     }
 
     private static final long NEVER = Long.MAX_VALUE;
+    private static final long SECOND = 1_000_000_000L;
 
     private final ElectionSettings settings;
     private final long advertNanos;
     private final long preemptDelayNanos;
+    private final long refreshNanos;
+    private final long reannounceSpacing;
     private final Predicate<String> peerWinsTie;
     private final Output out;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
@@ -73,6 +94,13 @@ public final class VipElection {
     private long ableSince;
     private String master;
     private Reason lastReason;
+    /** While master: no round of {@link Output#reannounce} before this. */
+    private long reannounceAfter;
+    /** While master: a claim was heard within the spacing; a round is due at {@link #reannounceAfter}. */
+    private boolean reannounceDue;
+    /** The peer whose claim made {@link #reannounceDue}. */
+    private String claimer;
+    private long refreshAt = NEVER;
 
     /**
      * @param peerWinsTie true when the named peer wins a tie of priorities: RFC 5798 gives the VIP to the
@@ -82,6 +110,8 @@ public final class VipElection {
         this.settings = settings;
         this.advertNanos = settings.advertInterval().toNanos();
         this.preemptDelayNanos = settings.preemptDelay().toNanos();
+        this.refreshNanos = settings.announceRefresh().toNanos();
+        this.reannounceSpacing = Math.max(SECOND, advertNanos);
         this.peerWinsTie = peerWinsTie;
         this.out = out;
         this.masterAdvertNanos = advertNanos;
@@ -134,10 +164,16 @@ public final class VipElection {
 
     /** An authenticated, fresh advert about this VIP from another node. */
     public void onAdvert(long now, String from, Advert a) {
-        peers.put(from, new Peer(a.priority(), a.flags(), now));
+        Peer before = peers.put(from, new Peer(a.priority(), a.flags(), now));
         if (isDrainReport(a)) {
             // A node that handed the VIP over tells the new holder how its drain goes: it claims nothing, and
             // its priority 0 is not "take over now" (the VIP already has a master).
+            if (state == VipState.MASTER && !maintenance && a.has(Advert.DRAINING) && !handingOverOrDraining(before)) {
+                // ... but one that starts draining without having handed over held the VIP as master too, and
+                // stepped down on hearing this node (a healed partition, a link back) maybe before this node
+                // heard any of its claims: its clients must be drawn here all the same.
+                claimed(now, from, from + " stepped down and drains it");
+            }
             return;
         }
         switch (state) {
@@ -190,7 +226,37 @@ public final class VipElection {
         }
         if (outranks(a.priority(), priority(), from, true)) {
             toBackup(now, from, a, Reason.HIGHER_PRIORITY);
+        } else if (a.has(Advert.MASTER)) {
+            // Two masters (a returning peer, a healed partition): the other one learns from this advert that it
+            // is outranked (rather than one interval later), and the neighbours it may have drawn away are told
+            // again where the address is. (A priority-0 master hands the VIP over: that is answered above.)
+            advertise(now);
+            claimed(now, from, from + " claims it too (priority " + a.priority() + ")");
         }
+    }
+
+    /** {@code from} held the VIP too: announce it again, now or when the spacing since the last round is over. */
+    private void claimed(long now, String from, String why) {
+        if (now - reannounceAfter >= 0) {
+            reannounce(now, from, why);
+        } else {
+            reannounceDue = true;
+            claimer = from;
+        }
+    }
+
+    /** Whether a peer's advert before its drain report said it was handing the VIP over, or draining already. */
+    private static boolean handingOverOrDraining(Peer before) {
+        return before != null && ((before.flags() & Advert.DRAINING) != 0
+                || before.priority() == 0 && (before.flags() & Advert.MAINTENANCE) != 0);
+    }
+
+    private void reannounce(long now, String by, String why) {
+        reannounceDue = false;
+        claimer = null;
+        reannounceAfter = now + reannounceSpacing;
+        refreshAt = refreshNanos > 0 ? now + refreshNanos : NEVER;
+        out.reannounce(by, why);
     }
 
     private void toBackup(long now, String from, Advert a, Reason why) {
@@ -207,14 +273,26 @@ public final class VipElection {
             master = null;
             if (canHold()) {
                 Reason why = downReason;
+                // The takeover announces the address: that round counts as the last one.
+                reannounceDue = false;
+                claimer = null;
+                reannounceAfter = now + reannounceSpacing;
+                refreshAt = refreshNanos > 0 ? now + refreshNanos : NEVER;
                 move(VipState.MASTER, why);
                 advertise(now);
             } else {
                 // Unfit (witnesses, maintenance): stay out, and look again one master-down interval later.
                 armDown(now + masterDownInterval(), Reason.MASTER_DOWN);
             }
-        } else if (state == VipState.MASTER && advertAt != NEVER && now - advertAt >= 0) {
-            advertise(now);
+        } else if (state == VipState.MASTER) {
+            if (advertAt != NEVER && now - advertAt >= 0) {
+                advertise(now);
+            }
+            if (reannounceDue && now - reannounceAfter >= 0) {
+                reannounce(now, claimer, claimer + " claimed it within the last " + reannounceSpacing / 1_000_000 + " ms");
+            } else if (refreshAt != NEVER && now - refreshAt >= 0) {
+                reannounce(now, null, "refresh");
+            }
         }
     }
 
@@ -223,7 +301,7 @@ public final class VipElection {
         return switch (state) {
             case INIT -> NEVER;
             case BACKUP -> masterDownAt;
-            case MASTER -> advertAt;
+            case MASTER -> Math.min(advertAt, Math.min(reannounceDue ? reannounceAfter : NEVER, refreshAt));
         };
     }
 

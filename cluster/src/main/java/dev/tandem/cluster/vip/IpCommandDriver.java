@@ -23,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The VIP driver of a Linux host: iproute2's {@code ip} and iputils' {@code arping}.
+ * The VIP driver of a Linux host: iproute2's {@code ip}, iputils' {@code arping}, and {@code python3} for IPv6
+ * announcements.
  *
  * <p>IPv4: {@code ip addr add ADDR/PREFIX dev IF}; announced with {@code arping -U} (gratuitous request) and
  * {@code arping -A} (gratuitous reply), both, since some neighbours heed only one kind, three of each one
@@ -32,12 +33,14 @@ import org.slf4j.LoggerFactory;
  * that a node never claims an address it is giving away. The caller runs a second round after a delay, as keepalived
  * does, for neighbours that missed the first.
  *
- * <p>IPv6: added with {@code nodad}, since during a handover the old holder still has the address and duplicate
- * address detection would disable it on the new one. The announcement is the kernel's: with
- * {@code net.ipv6.conf.IF.ndisc_notify = 1} it sends an unsolicited neighbour advertisement with the override
- * flag when an address finishes (here: skips) duplicate address detection. That needs no extra package (the
- * sysctl is written to /proc, not through a tool); its limit is one advertisement per add, so a later round
- * does nothing for IPv6.
+ * <p>IPv6: added with {@code nodad}. Duplicate address detection would fail the address on the new holder
+ * whenever the old one still has it (a handover, a master stepping aside, a partition that heals), and even when
+ * it succeeds the address is unusable for a second, so the announcement could not be sent from it. The kernel
+ * announces nothing for a {@code nodad} address (not even with {@code ndisc_notify}; seen in the lab), so the
+ * announcement is explicit: unsolicited neighbour advertisements to all nodes with the override flag (RFC 4861,
+ * 7.2.6), three, one second apart, like arping's round, sent from a raw ICMPv6 socket by a short Python program
+ * ({@code unsolicited-na.py}, run with {@code python3 -c}). Debian ships no tool that sends them ({@code ndisc6}'s
+ * package has no {@code ndsend}), and Java opens no raw socket.
  *
  * <p>Handover (IPv4; also a master stepping aside for a preferred one), with nftables ({@code nft}), one table per
  * VIP and family named {@code tandem_ADDRESS}:
@@ -61,6 +64,8 @@ public final class IpCommandDriver implements VipDriver {
     private static final Logger log = LoggerFactory.getLogger(IpCommandDriver.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final int ARP_COUNT = 3;
+    /** The program that sends unsolicited neighbour advertisements: {@code python3 -c IT ADDR IFACE COUNT}. */
+    static final String UNSOLICITED_NA = program("unsolicited-na.py");
 
     private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+)");
     private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
@@ -81,6 +86,8 @@ public final class IpCommandDriver implements VipDriver {
     /** The arping processes of the round under way, by VIP. */
     private final Map<String, List<Process>> rounds = new ConcurrentHashMap<>();
     private final Set<Process> stopped = ConcurrentHashMap.newKeySet();
+    /** What each process of a round runs, for the log. */
+    private final Map<Process, String> labels = new ConcurrentHashMap<>();
 
     public IpCommandDriver(CommandRunner runner) {
         this(runner, Path.of("/proc"), IpCommandDriver::onPath);
@@ -108,6 +115,17 @@ public final class IpCommandDriver implements VipDriver {
         return Optional.empty();
     }
 
+    private static String program(String name) {
+        try (var in = IpCommandDriver.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the classpath");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static boolean v6(VipConfig vip) {
         return vip.address().indexOf(':') >= 0;
     }
@@ -120,7 +138,6 @@ public final class IpCommandDriver implements VipDriver {
     public void add(VipConfig vip) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip"));
         if (v6(vip)) {
-            enableUnsolicitedNa(vip.iface());
             cmd.add("-6");
         } else {
             announceFromThePrimaryAddress(vip.iface());
@@ -158,16 +175,6 @@ public final class IpCommandDriver implements VipDriver {
         } catch (IOException | NumberFormatException e) {
             log.warn("cannot set arp_announce on {} ({}): after a handover, clients may be drawn back to the "
                     + "old holder until it releases the VIP", iface, e.toString());
-        }
-    }
-
-    private void enableUnsolicitedNa(String iface) {
-        Path knob = proc.resolve("sys/net/ipv6/conf").resolve(iface).resolve("ndisc_notify");
-        try {
-            Files.writeString(knob, "1\n");
-        } catch (IOException e) {
-            log.warn("cannot enable unsolicited neighbour advertisements on {} ({}): neighbours learn the new "
-                    + "holder only when their cache entries expire", iface, e.toString());
         }
     }
 
@@ -412,23 +419,26 @@ public final class IpCommandDriver implements VipDriver {
 
     @Override
     public void announce(VipConfig vip) throws IOException {
-        if (v6(vip)) {
-            return;
-        }
         stopAnnouncing(vip);
         List<Process> round = new ArrayList<>();
         rounds.put(vip.address(), round);
         try {
-            start(vip, round, arping("-U", vip));
-            // The replies 100 ms after the requests: a neighbour that missed one may catch the other.
-            Thread.sleep(100);
-            start(vip, round, arping("-A", vip));
-            // A broken interface or a missing arping fails at once; say so now, not in a log line later.
-            Thread.sleep(50);
-            for (Process p : List.copyOf(round)) {
-                if (!p.isAlive() && p.exitValue() > 1) {
-                    throw new IOException(String.join(" ", p.info().arguments().map(List::of).orElse(List.of("arping")))
-                            + ": exit " + p.exitValue());
+            if (v6(vip)) {
+                start(vip, round, unsolicitedNa(vip));
+            } else {
+                start(vip, round, arping("-U", vip));
+                // The replies 100 ms after the requests: a neighbour that missed one may catch the other.
+                Thread.sleep(100);
+                start(vip, round, arping("-A", vip));
+            }
+            // A broken interface (a link down) or a missing tool fails at once; say so now, and the controller
+            // retries, rather than in a log line later.
+            Thread.sleep(v6(vip) ? 150 : 50);
+            synchronized (round) {
+                for (Process p : round) {
+                    if (!p.isAlive() && p.exitValue() > 1 && !stopped.contains(p)) {
+                        throw new IOException(label(p) + ": exit " + p.exitValue());
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -446,7 +456,13 @@ public final class IpCommandDriver implements VipDriver {
         if (rounds.get(vip.address()) != round) {
             return;
         }
-        Process p = runner.start(cmd);
+        Process p;
+        try {
+            p = runner.start(cmd);
+        } catch (IOException e) {
+            throw new IOException(label(cmd) + ": " + e.getMessage(), e);
+        }
+        labels.put(p, label(cmd));
         synchronized (round) {
             round.add(p);
             // stopAnnouncing takes the round out of the map first, then ends what the round holds: this
@@ -460,7 +476,7 @@ public final class IpCommandDriver implements VipDriver {
             // arping exits 1 when no reply came, which is what gratuitous ARP expects; 2 and up are errors.
             boolean ended = stopped.remove(done);
             if (done.exitValue() > 1 && !ended) {
-                log.warn("{}: exit {}", String.join(" ", cmd), done.exitValue());
+                log.warn("{}: exit {}", label(cmd), done.exitValue());
             }
         });
     }
@@ -471,6 +487,7 @@ public final class IpCommandDriver implements VipDriver {
         if (round != null) {
             synchronized (round) {
                 for (Process p : round) {
+                    labels.remove(p);
                     if (p.isAlive()) {
                         stopped.add(p);
                         p.destroy();
@@ -478,6 +495,20 @@ public final class IpCommandDriver implements VipDriver {
                 }
             }
         }
+    }
+
+    /** A command as the log shows it: a program given inline ({@code -c}) by its first line. */
+    static String label(List<String> cmd) {
+        return cmd.stream().map(a -> a.equals(UNSOLICITED_NA) ? "unsolicited-na.py" : a)
+                .reduce((a, b) -> a + " " + b).orElse("");
+    }
+
+    private String label(Process p) {
+        return labels.getOrDefault(p, "announcement");
+    }
+
+    static List<String> unsolicitedNa(VipConfig vip) {
+        return List.of("python3", "-c", UNSOLICITED_NA, vip.address(), vip.iface(), Integer.toString(ARP_COUNT));
     }
 
     private static List<String> arping(String mode, VipConfig vip) {

@@ -20,7 +20,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each request ({@link #hold}, {@link #release}) supersedes the ones before it, so a late retry of an old
  * request never undoes a newer one. A failed command is logged, counted, and retried every
- * {@code retryEvery} for as long as the request stands.
+ * {@code retryEvery} for as long as the request stands; so is a failed announcement (an interface whose link is
+ * down cannot announce).
+ *
+ * <p>While it holds the address it watches the interface's link ({@link LinkState}, polled on its thread): when
+ * the link comes back, the address is added again (an IPv6 address goes with the link) and announced, since
+ * the neighbours may have been told meanwhile that a peer has it.
  */
 public final class VipController implements AutoCloseable {
 
@@ -52,6 +57,14 @@ public final class VipController implements AutoCloseable {
     private volatile boolean present;
     private volatile boolean wanted;
     private volatile boolean announcing = true;
+    private final LinkState link;
+    private final Duration linkSettle;
+    /** The link as last polled while the address was held; null when not held. On the controller's thread. */
+    private Boolean linkWasUp;
+    /** The request whose failed announcement has a retry scheduled; on the controller's thread. */
+    private long retrying = Long.MIN_VALUE;
+    /** Announcements that failed in a row (a link down for minutes logs one line a minute, not one a second). */
+    private int failedRounds;
 
     /**
      * @param secondRound delay of the second announcement round after the first (keepalived's
@@ -59,7 +72,26 @@ public final class VipController implements AutoCloseable {
      */
     public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
                          Duration retryEvery, Duration secondRound) {
+        this(vip, driver, listener, meters, retryEvery, secondRound, LinkState.system(), LINK_POLL,
+                Duration.ofMillis(300));
+    }
+
+    /** How often the link of a held address is looked at: a read of one sysfs file. */
+    public static final Duration LINK_POLL = Duration.ofMillis(200);
+
+    /**
+     * @param link       whether the VIP's interface has its link
+     * @param linkPoll   how often {@code link} is asked while the address is held
+     * @param linkSettle how long after the link comes back the address is announced: time to hear a peer that
+     *                   took the VIP meanwhile (a few advert intervals), so that its connections are passed on
+     *                   to it first
+     */
+    public VipController(VipConfig vip, VipDriver driver, Listener listener, MeterRegistry meters,
+                         Duration retryEvery, Duration secondRound, LinkState link, Duration linkPoll,
+                         Duration linkSettle) {
         this.vip = vip;
+        this.link = link;
+        this.linkSettle = linkSettle;
         this.driver = driver;
         this.listener = listener;
         this.retryEvery = retryEvery;
@@ -77,6 +109,60 @@ public final class VipController implements AutoCloseable {
         this.announceFailures = failures(meters, "announce");
         this.forwardFailures = failures(meters, "forward");
         this.withdrawFailures = failures(meters, "withdraw");
+        t.scheduleWithFixedDelay(this::watchLink, linkPoll.toMillis(), linkPoll.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The link of a held address came back: add it again (gone with the link if IPv6; "already there" is no
+     * error) and announce it, with a second round later as at a takeover. While the link was down, the peer may
+     * have taken the VIP and announced it; this node, master again (or still), must draw the neighbours back.
+     */
+    private void watchLink() {
+        if (!wanted || !present) {
+            linkWasUp = null;
+            return;
+        }
+        Boolean up = link.up(vip.iface());
+        if (up == null) {
+            return;
+        }
+        Boolean was = linkWasUp;
+        linkWasUp = up;
+        if (was == null || was.equals(up)) {
+            return;
+        }
+        if (!up) {
+            log.warn("VIP {}: {} lost its link", vip.address(), vip.iface());
+            return;
+        }
+        long id = request.get();
+        log.info("VIP {}: {} has its link again: announcing the address in {}ms", vip.address(), vip.iface(),
+                linkSettle.toMillis());
+        try {
+            driver.add(vip);
+        } catch (IOException e) {
+            fail(addFailures, "add", e, id, true);
+            return;
+        }
+        // Not at once: a peer that took the VIP meanwhile is heard within a few adverts, and the announcement
+        // then goes out after its connections are passed on to it (reannounceFrom); announced now, the
+        // connections its clients had open were reset as the clients came back (one request in two flaps).
+        thread.schedule(() -> announce(id, true), linkSettle.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Announce the address again, now (the election heard a peer claim the VIP, or it is time for a refresh),
+     * if this node still holds it. A round that fails is retried like any other.
+     */
+    public void reannounce(String why) {
+        long id = request.get();
+        thread.execute(() -> {
+            if (request.get() != id || !wanted || !announcing || !present) {
+                return;
+            }
+            log.info("VIP {}: announcing it again: {}", vip.address(), why);
+            announce(id, false);
+        });
     }
 
     private Counter failures(MeterRegistry meters, String op) {
@@ -143,6 +229,36 @@ public final class VipController implements AutoCloseable {
                 }
             }
             apply(id, true);
+        });
+    }
+
+    /**
+     * Announce the address again because {@code claimer}, which holds it too (back from a link flap, a healed
+     * partition), steps down: first pass on to it the segments of its connections that reach this host (it
+     * drains them; {@link VipDriver#forward}, this host's own connections stay here), then announce, as
+     * {@link #holdFrom} does at a takeover. Without that, a connection opened to the claimer an instant before
+     * the client's neighbour entry moved back here was reset (one request in two link flaps, in the lab).
+     */
+    public void reannounceFrom(InetAddress claimer, String why) {
+        long id = request.get();
+        long f = forwarding.incrementAndGet();
+        thread.execute(() -> {
+            if (request.get() != id || !wanted || !announcing || !present) {
+                return;
+            }
+            if (forwarding.get() == f) {
+                try {
+                    driver.forward(vip, claimer);
+                    log.info("VIP {}: segments of connections opened to {} go on to it while it drains",
+                            vip.address(), claimer.getHostAddress());
+                } catch (IOException e) {
+                    forwardFailures.increment();
+                    log.warn("VIP {}: cannot pass {}'s connections on to it ({}): a connection that straddles the "
+                            + "move is reset", vip.address(), claimer.getHostAddress(), e.getMessage());
+                }
+            }
+            log.info("VIP {}: announcing it again: {}", vip.address(), why);
+            announce(id, false);
         });
     }
 
@@ -286,10 +402,32 @@ public final class VipController implements AutoCloseable {
         }
         try {
             driver.announce(vip);
+            if (failedRounds > 0) {
+                log.info("VIP {}: announced, after {} failed attempt(s)", vip.address(), failedRounds);
+                failedRounds = 0;
+            }
         } catch (IOException e) {
-            // The address is in place; a neighbour that missed this round learns on the next one.
+            // The address is in place, but the neighbours may still send to a peer (a master whose link was down
+            // while the peer took over, in the lab, lost its clients for as long as nothing retried this).
             announceFailures.increment();
-            log.warn("VIP {}: announcement failed: {}", vip.address(), e.getMessage());
+            boolean linkDown = Boolean.FALSE.equals(link.up(vip.iface()));
+            if (failedRounds++ % 60 == 0) {
+                log.warn("VIP {}: announcement failed ({} in a row), {}: {}", vip.address(), failedRounds,
+                        linkDown ? "announcing it when " + vip.iface() + " has its link again"
+                                : "retrying every " + retryEvery.toMillis() + "ms", e.getMessage());
+            }
+            if (linkDown) {
+                // The link watch announces when the link is back (seen as an edge even if no poll saw it go).
+                linkWasUp = false;
+            } else if (retrying != id) {
+                retrying = id;
+                thread.schedule(() -> {
+                    if (retrying == id) {
+                        retrying = Long.MIN_VALUE;
+                    }
+                    announce(id, false);
+                }, retryEvery.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
         if (request.get() != id || !announcing) {
             // Handed over or stepped aside while the round was starting: it must not claim the address.

@@ -23,11 +23,18 @@ class VipElectionTest {
 
     private final List<Sent> sent = new ArrayList<>();
     private final List<Move> moves = new ArrayList<>();
+    /** When {@link VipElection.Output#reannounce} was called, and why. */
+    private final List<String> reannounced = new ArrayList<>();
     private long seq;
 
     private VipElection election(int priority, boolean preempt, Duration preemptDelay, boolean peerWinsTie) {
+        return election(priority, preempt, preemptDelay, peerWinsTie, Duration.ZERO);
+    }
+
+    private VipElection election(int priority, boolean preempt, Duration preemptDelay, boolean peerWinsTie,
+                                 Duration announceRefresh) {
         return new VipElection(new ElectionSettings("10.0.0.10", "a", priority, Duration.ofMillis(100), preempt,
-                preemptDelay), peer -> peerWinsTie, new VipElection.Output() {
+                preemptDelay, announceRefresh), peer -> peerWinsTie, new VipElection.Output() {
                     @Override
                     public void send(int p, int flags) {
                         sent.add(new Sent(p, flags));
@@ -36,6 +43,11 @@ class VipElectionTest {
                     @Override
                     public void transition(VipState from, VipState to, Reason reason) {
                         moves.add(new Move(from, to, reason));
+                    }
+
+                    @Override
+                    public void reannounce(String claimer, String why) {
+                        reannounced.add(claimer == null ? why : claimer + ": " + why);
                     }
                 });
     }
@@ -71,6 +83,7 @@ class VipElectionTest {
         assertEquals(VipState.MASTER, e.state());
         sent.clear();
         moves.clear();
+        reannounced.clear();
     }
 
     // ---- 6.4.1 Initialize
@@ -522,5 +535,141 @@ class VipElectionTest {
         assertTrue(VipElection.isDrainReport(advert(0, Advert.RELEASED | Advert.MAINTENANCE)));
         assertEquals(false, VipElection.isDrainReport(advert(0, Advert.MASTER | Advert.DRAINING)));
         assertEquals(false, VipElection.isDrainReport(advert(0, Advert.MAINTENANCE)));
+    }
+
+    // ---- announcing again while master
+
+    @Test
+    void aMasterHearingALessPreferredMasterAdvertisesAndAnnouncesAgainAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        e.onAdvert(t, "b", master(240));
+        assertEquals(VipState.MASTER, e.state());
+        assertEquals(1, reannounced.size(), "a returning peer's clients are told again: " + reannounced);
+        assertTrue(reannounced.get(0).startsWith("b: b claims it"), reannounced.get(0));
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "and the peer hears at once that it is outranked");
+    }
+
+    @Test
+    void claimsHeardWithinASecondOfARoundAreAnsweredByOneRoundWhenTheSecondIsOver() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        e.onAdvert(t, "b", master(240));
+        e.onAdvert(t + 100 * MS, "b", master(240));
+        e.onAdvert(t + 200 * MS, "b", master(240));
+        assertEquals(1, reannounced.size());
+        e.tick(t + 999 * MS);
+        assertEquals(1, reannounced.size());
+        assertEquals(t + 1_000 * MS, e.nextDeadline(), "the round due is a deadline of its own");
+        e.tick(t + 1_000 * MS);
+        assertEquals(2, reannounced.size());
+        // nothing claimed since: no further round
+        for (long at = t + 1_100 * MS; at < t + 5_000 * MS; at += 100 * MS) {
+            e.tick(at);
+        }
+        assertEquals(2, reannounced.size());
+    }
+
+    @Test
+    void aClaimRightAfterTheTakeoverIsAnsweredOneSecondAfterIt() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long takeover = down(250);
+        e.onAdvert(takeover + 50 * MS, "b", master(240));
+        assertTrue(reannounced.isEmpty(), "the takeover's own round is under way");
+        e.tick(takeover + 1_000 * MS);
+        assertEquals(1, reannounced.size());
+        assertTrue(reannounced.get(0).startsWith("b: "), "the claimer is named: " + reannounced);
+    }
+
+    @Test
+    void aMasterThatWinsATieAnnouncesAgainToo() {
+        VipElection e = election(240, true, Duration.ZERO, false);
+        becomeMaster(e);
+        e.onAdvert(down(240) + 2_000 * MS, "b", master(240));
+        assertEquals(VipState.MASTER, e.state());
+        assertEquals(1, reannounced.size());
+    }
+
+    @Test
+    void noRoundForAPeerThatHandsOverStopsReportsADrainOrIsOutranking() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        e.onAdvert(t, "b", advert(0, Advert.MASTER | Advert.MAINTENANCE));
+        e.onAdvert(t + 10 * MS, "b", advert(0, Advert.DRAINING | Advert.MAINTENANCE));
+        e.onAdvert(t + 20 * MS, "b", advert(0, Advert.RELEASED | Advert.MAINTENANCE));
+        e.onAdvert(t + 30 * MS, "b", advert(0, 0));
+        assertTrue(reannounced.isEmpty(), reannounced.toString());
+
+        VipElection lower = election(240, true);
+        becomeMaster(lower);
+        lower.onAdvert(t, "b", master(250));
+        assertEquals(VipState.BACKUP, lower.state());
+        assertTrue(reannounced.isEmpty(), "the outranked one steps down and claims nothing: " + reannounced);
+    }
+
+    @Test
+    void aBackupHearingAMasterAnnouncesNothing() {
+        VipElection e = election(240, false);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", master(250));
+        e.onAdvert(20 * MS, "b", master(230));
+        assertTrue(reannounced.isEmpty());
+    }
+
+    @Test
+    void withARefreshTheMasterAnnouncesAgainEveryThatLong() {
+        VipElection e = election(250, true, Duration.ZERO, false, Duration.ofSeconds(10));
+        becomeMaster(e);
+        long takeover = down(250);
+        for (long at = takeover; at <= takeover + 25_000 * MS; at += 100 * MS) {
+            e.tick(at);
+        }
+        assertEquals(List.of("refresh", "refresh"), reannounced);
+        assertTrue(e.nextDeadline() <= takeover + 25_100 * MS);
+    }
+
+    @Test
+    void withoutARefreshAQuietMasterNeverAnnouncesAgain() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        for (long at = down(250); at <= down(250) + 60_000 * MS; at += 100 * MS) {
+            assertTrue(e.nextDeadline() <= at + ADVERT);
+            e.tick(at);
+        }
+        assertTrue(reannounced.isEmpty());
+    }
+
+    @Test
+    void aPeerThatStepsDownAndDrainsWithoutAHandoverIsAnsweredWithAnAnnouncement() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        // a healed partition: the peer heard this node first and stepped down before any of its claims arrived
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING));
+        assertEquals(VipState.MASTER, e.state());
+        assertEquals(1, reannounced.size(), reannounced.toString());
+        assertTrue(reannounced.get(0).startsWith("b: b stepped down"), reannounced.get(0));
+        // its later reports are the same drain
+        e.onAdvert(t + 1_500 * MS, "b", advert(0, Advert.DRAINING));
+        e.onAdvert(t + 1_600 * MS, "b", advert(0, Advert.RELEASED));
+        e.tick(t + 3_000 * MS);
+        assertEquals(1, reannounced.size(), reannounced.toString());
+    }
+
+    @Test
+    void aPeerThatHandedTheVipOverAndDrainsIsNoReasonToAnnounceAgain() {
+        VipElection e = election(240, true);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", advert(0, Advert.MASTER | Advert.MAINTENANCE | Advert.ANNOUNCED));
+        e.tick(e.nextDeadline());
+        assertEquals(VipState.MASTER, e.state());
+        long t = e.nextDeadline() + 2_000 * MS;
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING | Advert.MAINTENANCE));
+        e.tick(t + 2_000 * MS);
+        assertTrue(reannounced.isEmpty(), reannounced.toString());
     }
 }

@@ -100,16 +100,43 @@ class IpCommandDriverTest {
     }
 
     @Test
-    void ipv6IsAddedWithoutDadAfterTurningOnUnsolicitedNeighbourAdvertisements() throws IOException {
-        Path knob = proc.resolve("sys/net/ipv6/conf/eth0/ndisc_notify");
-        Files.createDirectories(knob.getParent());
-        Files.writeString(knob, "0\n");
+    void ipv6IsAddedWithoutDadAndAnnouncedWithUnsolicitedNeighbourAdvertisements() throws Exception {
         IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
         d.add(V6);
         assertEquals(List.of("ip -6 addr add 2001:db8::10/64 dev eth0 nodad"), ran);
-        assertEquals("1\n", Files.readString(knob));
         d.announce(V6);
-        assertEquals(1, ran.size(), "the kernel announced it on add");
+        assertEquals(2, ran.size(), ran.toString());
+        assertEquals("python3 -c " + IpCommandDriver.UNSOLICITED_NA + " 2001:db8::10 eth0 3", ran.get(1),
+                "three advertisements, one a second, like arping's round");
+        assertEquals(1, started.size());
+        assertTrue(started.get(0).isAlive(), "the round goes on in the background");
+        d.stopAnnouncing(V6);
+        org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS)
+                .until(() -> !started.get(0).isAlive());
+        // a new round after the first one ended (a peer claimed the VIP, the link came back)
+        d.announce(V6);
+        assertEquals(2, started.size());
+        d.remove(V6);
+        org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS)
+                .until(() -> !started.get(1).isAlive());
+    }
+
+    @Test
+    void anIpv6AnnouncementThatFailsAtOnceIsReportedByItsName() {
+        IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("python3") ? 2 : 0, ""));
+        IOException e = assertThrows(IOException.class, () -> d.announce(V6));
+        assertTrue(e.getMessage().startsWith("python3 -c unsolicited-na.py 2001:db8::10 eth0 3: exit 2"), e.getMessage());
+    }
+
+    @Test
+    void theAdvertisementProgramFailsWithExitTwoOnAnInterfaceThatIsNotThere() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(IpCommandDriver.onPath("python3").isPresent(), "no python3");
+        Process p = new ProcessBuilder(List.of("python3", "-c", IpCommandDriver.UNSOLICITED_NA, "2001:db8::10",
+                "tandemnone0", "1")).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("unsolicited neighbour advertisement for 2001:db8::10 tandemnone0"), out);
     }
 
     @Test

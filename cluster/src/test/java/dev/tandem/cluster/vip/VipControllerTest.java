@@ -9,6 +9,8 @@ import dev.tandem.conf.VipConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VipControllerTest {
 
@@ -341,6 +344,139 @@ class VipControllerTest {
                     && count(without, "remove-rules") == 1);
             assertEquals(List.of("remove"), ops(withAddress), "removing the address removes its rules too");
             assertEquals(List.of("remove-rules"), ops(without));
+        }
+    }
+
+    // ---- announcements that reach the clients
+
+    @Test
+    void aFailedAnnouncementIsRetriedUntilOneGoesOut() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 3);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (VipController c = new VipController(VIP, driver, a -> { }, meters, Duration.ofMillis(50),
+                Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(5, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            assertEquals(3, count(driver, "announce-failed"));
+            assertEquals(3.0, meters.get("tandem_vip_driver_failures_total").tag("op", "announce").counter().count());
+            // one success ends the retries
+            await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 1);
+        }
+    }
+
+    @Test
+    void theRetriesOfAnAnnouncementEndWhenTheNodeStepsAside() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 1000);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(5, TimeUnit.SECONDS).until(() -> count(driver, "announce-failed") >= 2);
+            c.stepAside();
+            long failed = count(driver, "announce-failed");
+            await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce-failed") <= failed + 1);
+        }
+    }
+
+    @Test
+    void reannounceAnnouncesAgainOnlyWhileTheAddressIsHeld() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.reannounce("not held");
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.reannounce("a peer claims it");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+            c.stepAside();
+            c.reannounce("stepped aside");
+            await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 2);
+        }
+    }
+
+    @Test
+    void whenTheLinkComesBackTheAddressIsAddedAndAnnouncedAgain(@TempDir Path sys) throws Exception {
+        Path carrier = Files.createDirectories(sys.resolve(VIP.iface())).resolve("carrier");
+        Files.writeString(carrier, "1\n");
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofMillis(100))) {
+            // a link that goes and comes while the address is not held changes nothing
+            Files.writeString(carrier, "0\n");
+            Thread.onSpinWait();
+            Files.writeString(carrier, "1\n");
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            Files.delete(carrier); // an interface set down: its carrier cannot be read
+            await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 1);
+            Files.writeString(carrier, "1\n");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "add") == 2);
+            assertEquals(1, count(driver, "announce"), "added again at once (an IPv6 address goes with the link), "
+                    + "announced once a peer that took it over meanwhile could be heard");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+
+            c.release();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> !driver.holds(VIP.address()));
+            Files.writeString(carrier, "0\n");
+            await().during(100, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> true);
+            Files.writeString(carrier, "1\n");
+            await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 2 && count(driver, "add") == 2);
+        }
+    }
+
+    @Test
+    void aPeerThatClaimedTheVipHasItsConnectionsPassedOnBeforeTheAnnouncement() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "b claims it too");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+            List<String> ops = driver.calls().stream().map(RecordingVipDriver.Call::op).toList();
+            assertEquals(List.of("add", "announce", "forward", "announce"), ops);
+            assertEquals("192.0.2.2", driver.forwardingTo(VIP.address()));
+            c.stopForwarding();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.forwardingTo(VIP.address()) == null);
+        }
+    }
+
+    @Test
+    void anAnnouncementThatFailsWhileTheLinkIsDownWaitsForTheLink(@TempDir Path sys) throws Exception {
+        Path carrier = Files.createDirectories(sys.resolve(VIP.iface())).resolve("carrier");
+        Files.writeString(carrier, "0\n");
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 1);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofMillis(100))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce-failed") == 1);
+            // no retry every 50 ms into a dead link: it would pull the clients before a peer is heard
+            await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 0);
+            Files.writeString(carrier, "1\n");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+        }
+    }
+
+    @Test
+    void withoutSysfsTheLinkIsNotWatchedAndFailuresAreRetried(@TempDir Path sys) {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 2);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofMillis(100))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            assertEquals(2, count(driver, "announce-failed"));
         }
     }
 }

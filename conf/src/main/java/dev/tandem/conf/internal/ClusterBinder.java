@@ -27,7 +27,7 @@ final class ClusterBinder {
 
     static Optional<ClusterConfig> bind(YamlValue value) {
         return value.object("nodes", "port", "secret_file", "advert_interval", "preempt", "preempt_delay", "vips", "witnesses",
-                "notify", "mirror", "state_dir").flatMap(ClusterBinder::cluster);
+                "notify", "mirror", "state_dir", "announce_refresh").flatMap(ClusterBinder::cluster);
     }
 
     private static Optional<ClusterConfig> cluster(YamlObject o) {
@@ -44,6 +44,7 @@ final class ClusterBinder {
                 .orElse(Defaults.ADVERT_INTERVAL);
         boolean preempt = o.get("preempt").bool().orElse(Defaults.PREEMPT);
         Duration preemptDelay = o.get("preempt_delay").duration(Duration.ZERO).orElse(Defaults.PREEMPT_DELAY);
+        Duration announceRefresh = o.get("announce_refresh").duration(Duration.ZERO).orElse(Defaults.ANNOUNCE_REFRESH);
         // Names, not addresses: a node with a bad address is still a node a VIP may prefer.
         List<VipConfig> vips = vips(o.get("vips"), List.copyOf(entries.orElse(Map.of()).keySet()));
         List<WitnessConfig> witnesses = new ArrayList<>();
@@ -69,7 +70,7 @@ final class ClusterBinder {
             return Optional.empty();
         }
         return Optional.of(new ClusterConfig(nodes, port, secretFile.get(), advertInterval, preempt, preemptDelay, vips, witnesses,
-                notify, mirror, stateDir));
+                notify, mirror, stateDir, announceRefresh));
     }
 
     private static final String WITNESS = "a host (ICMP echo), icmp:HOST or tcp:HOST:PORT";

@@ -21,12 +21,17 @@ final class Lab implements AutoCloseable {
 
     static final String NET = "10.201.0";
     static final String VIP = NET + ".50";
+    /** The same network in IPv6 (a /64), with the same host numbers: client ::100, n1 ::1, and so on. */
+    static final String NET6 = "fd20:1::";
+    static final String VIP6 = NET6 + "50";
 
     final String id = String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     final String sw = "tl" + id + "-sw";
     final String client = "tl" + id + "-c";
     final String n1 = "tl" + id + "-1";
     final String n2 = "tl" + id + "-2";
+    /** Made only by {@link #build(int) build(3)}. */
+    final String n3 = "tl" + id + "-3";
     private final List<String> made = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     /** Removes the lab when the test JVM is stopped before the test could (a timeout, Ctrl-C, a kill). */
@@ -113,20 +118,36 @@ final class Lab implements AutoCloseable {
 
     /** Creates the namespaces, the bridge and the links, and addresses client .100, n1 .1, n2 .2. */
     void build() throws IOException, InterruptedException {
+        build(2);
+    }
+
+    /**
+     * {@link #build()} with {@code nodes} nodes (2 or 3), each node and the client with an IPv6 address too
+     * ({@link #NET6}, no duplicate address detection, so that it is usable at once).
+     */
+    void build(int nodes) throws IOException, InterruptedException {
         synchronized (this) {
             if (!hooked) {
                 Runtime.getRuntime().addShutdownHook(onExit);
                 hooked = true;
             }
         }
-        for (String ns : List.of(sw, client, n1, n2)) {
+        List<String> all = new ArrayList<>(List.of(sw, client, n1, n2));
+        if (nodes > 2) {
+            all.add(n3);
+        }
+        for (String ns : all) {
             sh("ip", "netns", "add", ns);
             made.add(ns);
             sh("ip", "-n", ns, "link", "set", "lo", "up");
         }
         sh("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
         sh("ip", "-n", sw, "link", "set", "br0", "up");
-        String[][] ends = {{client, "pc"}, {n1, "p1"}, {n2, "p2"}};
+        List<String[]> ends = new ArrayList<>(List.of(new String[]{client, "pc"}, new String[]{n1, "p1"},
+                new String[]{n2, "p2"}));
+        if (nodes > 2) {
+            ends.add(new String[]{n3, "p3"});
+        }
         for (String[] e : ends) {
             sh("ip", "link", "add", "eth0", "netns", e[0], "type", "veth", "peer", "name", e[1], "netns", sw);
             sh("ip", "-n", sw, "link", "set", e[1], "master", "br0");
@@ -136,6 +157,13 @@ final class Lab implements AutoCloseable {
         sh("ip", "-n", client, "addr", "add", NET + ".100/24", "dev", "eth0");
         sh("ip", "-n", n1, "addr", "add", NET + ".1/24", "dev", "eth0");
         sh("ip", "-n", n2, "addr", "add", NET + ".2/24", "dev", "eth0");
+        sh("ip", "-n", client, "addr", "add", NET6 + "100/64", "dev", "eth0", "nodad");
+        sh("ip", "-n", n1, "addr", "add", NET6 + "1/64", "dev", "eth0", "nodad");
+        sh("ip", "-n", n2, "addr", "add", NET6 + "2/64", "dev", "eth0", "nodad");
+        if (nodes > 2) {
+            sh("ip", "-n", n3, "addr", "add", NET + ".3/24", "dev", "eth0");
+            sh("ip", "-n", n3, "addr", "add", NET6 + "3/64", "dev", "eth0", "nodad");
+        }
     }
 
     /** Starts {@code cmd} in namespace {@code ns}, its output to {@code log}; stopped by {@link #close()}. */
