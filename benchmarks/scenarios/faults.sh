@@ -119,8 +119,10 @@ faults_case() {
 }
 
 faults_wait_answers() { # file count: until the client has that many answers (at most 15 s)
-  local deadline=$((SECONDS + 15))
-  until (($(grep -c ' ok ' "$1" 2>/dev/null || true) >= $2)); do
+  local deadline=$((SECONDS + 15)) answers
+  while :; do
+    answers=$(grep -c ' ok ' "$1" 2>/dev/null || true)
+    ((${answers:-0} >= $2)) && return 0
     ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
@@ -154,7 +156,9 @@ faults_record() { # fault stack run client file
 faults_observe() { sleep "${FAULTS_OBSERVE:-${1:-6}}"; }
 
 faults_nft() { # node ruleset...: a table of this benchmark in the node's namespace
-  ip netns exec "$(lab_ns "$1")" nft -f - <<<"table inet bench_faults { $2 }"
+  ip netns exec "$(lab_ns "$1")" nft -f - <<<"table inet bench_faults {
+$2
+}"
 }
 
 faults_nft_clear() { ip netns exec "$(lab_ns "$1")" nft delete table inet bench_faults 2>/dev/null || true; }
@@ -225,7 +229,7 @@ faults_do_loss() {
     chain out { type filter hook output priority -10; ip daddr $peer $match numgen random mod 100 < 30 drop; }"
   sleep 5
   faults_nft_clear 1
-  faults_observe 3
+  faults_observe 6
 }
 
 # Planned moves, away from n1 and back, FAULTS_HANDOVERS times. Tandem: `tandem handover` on n1 (returns
