@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# summary: Tandem vs keepalived moving a VIP (root): the master's link down and a planned move, at two advert intervals
 # Failover outage as a client sees it: Tandem beside keepalived (Debian package, VRRPv3, unicast, same
 # advert interval), in the same lab, in the same run.
 #

@@ -13,7 +13,7 @@ usage: benchmarks/run.sh faults [options]      (root; about 12 minutes with the 
   --faults LIST  the rows, comma-separated (default $FAULTS_ALL)
   --stacks LIST  tandem,keepalived (default both)
   --handovers N  planned moves of the planned row, each away and back (default 20)
-  --observe SECONDS  how long the clients go on after a fault is over (default 6; 10 after a link flap)
+  --observe SECONDS  how long the clients go on after a fault is over (default per row: 5 to 10, see the README)
 EOF
   bench_usage_env
 }
