@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# summary: the VIP fault matrix (root): outage and failed requests of Tandem and keepalived through link down/flaps, SIGKILL, SIGSTOP, a partition, 30% loss, 20 planned moves (about 12 minutes)
+# summary: the VIP fault matrix (root): outage and failed requests of Tandem and keepalived through link down/flaps, SIGKILL, SIGSTOP, a partition, 30% loss, 20 planned moves (about 15 minutes)
 # Sourced by run.sh. The lab is lib/lab.sh (a client and two nodes on a bridge, in network namespaces); the
 # keep-alive client and the failover probe are lib/vip_client.py. See benchmarks/README.md, "faults".
 
 FAULTS_ALL=linkdown,flap1,flap5,flap5-nopreempt,kill,stop,partition,loss,planned
 FAULTS_SETTLE=6.5     # seconds after start-up: both stacks' second gratuitous ARP round (5 s) is over
+# Seconds the clients go on after a fault that ends with n1 back (flap, SIGCONT, heal, loss): the backup that
+# took the VIP steps down, and Tandem's drain (10 s today) must be over before its address leaves and the
+# clients' ARP entries have to move, which is when the VIP can go dark.
+FAULTS_BACK_OBSERVE=15
 
 faults_usage() {
   cat <<EOF
-usage: benchmarks/run.sh faults [options]      (root; about 12 minutes with the defaults)
+usage: benchmarks/run.sh faults [options]      (root; about 15 minutes with the defaults)
   --runs N  runs of every fault and stack; the table shows medians (default 1)
   --faults LIST  the rows, comma-separated (default $FAULTS_ALL)
   --stacks LIST  tandem,keepalived (default both)
   --handovers N  planned moves of the planned row, each away and back (default 20)
-  --observe SECONDS  how long the clients go on after a fault is over (default per row: 5 to 10, see the README)
+  --observe SECONDS  how long the clients go on after a fault is over (default per row: 5 to 20, see the README)
 EOF
   bench_usage_env
 }
@@ -181,7 +185,7 @@ faults_flap() { # seconds
   ip -n "$(lab_ns 1)" link set eth0 down
   sleep "$1"
   ip -n "$(lab_ns 1)" link set eth0 up
-  faults_observe 10
+  faults_observe "$FAULTS_BACK_OBSERVE"
 }
 faults_do_flap1() { faults_flap 1; }
 faults_do_flap5() { faults_flap 5; }
@@ -205,7 +209,7 @@ faults_do_stop() {
   kill -STOP "${pids[@]}"
   sleep 3
   kill -CONT "${pids[@]}"
-  faults_observe 6
+  faults_observe "$FAULTS_BACK_OBSERVE"
 }
 
 # All IP between n1 and n2 dropped in n1's namespace (adverts, cluster traffic, anything else), the client
@@ -216,7 +220,7 @@ faults_do_partition() {
     chain out { type filter hook output priority -10; ip daddr $peer drop; }"
   sleep 3
   faults_nft_clear 1
-  faults_observe 6
+  faults_observe "$FAULTS_BACK_OBSERVE"
 }
 
 # 30% of the cluster's packets dropped both ways in n1's namespace: keepalived's VRRP (IP protocol 112),
@@ -229,7 +233,7 @@ faults_do_loss() {
     chain out { type filter hook output priority -10; ip daddr $peer $match numgen random mod 100 < 30 drop; }"
   sleep 5
   faults_nft_clear 1
-  faults_observe 6
+  faults_observe "$FAULTS_BACK_OBSERVE"
 }
 
 # Planned moves, away from n1 and back, FAULTS_HANDOVERS times. Tandem: `tandem handover` on n1 (returns
