@@ -169,6 +169,8 @@ stop_tree() {
   mapfile -t pids < <(proc_tree "$pid")
   ((${#pids[@]})) || return 0
   kill -TERM "${pids[@]}" 2>/dev/null || true
+  # a stopped process (SIGSTOP) gets the SIGTERM only once it runs again
+  kill -CONT "${pids[@]}" 2>/dev/null || true
   while ((waited < 100)); do
     local alive=0
     for p in "${pids[@]}"; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# summary: Tandem vs keepalived moving a VIP (root): the master's link down and a planned move, at two advert intervals
 # Failover outage as a client sees it: Tandem beside keepalived (Debian package, VRRPv3, unicast, same
 # advert interval), in the same lab, in the same run.
 #
@@ -153,7 +154,7 @@ stop_nodes() {
     if [ -n "${node_pids[$n]:-}" ]; then kill -9 "${node_pids[$n]}" 2>/dev/null || true; wait "${node_pids[$n]}" 2>/dev/null || true; fi
     node_pids[$n]=""
     # keepalived's VRRP child outlives a killed parent
-    for pidfile in "$work"/ka-*n$n-*.pid; do
+    for pidfile in "$work"/ka-*n"$n"-*.pid; do
       if [ -f "$pidfile" ]; then kill -9 "$(cat "$pidfile")" 2>/dev/null || true; rm -f "$pidfile"; fi
     done
     ip -n "$(node_ns $n)" link set eth0 up
@@ -212,8 +213,8 @@ measure() { # stack advert_ms scenario; sets gap and failed (no subshell: it kee
   wait $poller
   if [ -n "$capture" ]; then kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true; fi
   local s; s=$(grep '^summary' "$work/poll.out")
-  gap=$(sed 's/.*max_gap_ms=\([0-9]*\).*/\1/' <<<"$s")
-  failed=$(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$s")
+  gap=$(grep -o 'max_gap_ms=[0-9]*' <<<"$s" | cut -d= -f2)
+  failed=$(grep -o ' failed=[0-9]*' <<<"$s" | cut -d= -f2)
   if ! grep -q ' ok 200 n2 ' "$work/poll.out"; then echo "failover.sh: $1 $3: n2 never answered" >&2; fi
   cp "$work/poll.out" "$work/poll-$1-$2-$3-$stamp.out"
 }
