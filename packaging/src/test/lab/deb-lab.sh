@@ -90,6 +90,15 @@ as_service() {
 		env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
 		sh -c 'set -a; [ -r /etc/default/tandem ] && . /etc/default/tandem; set +a; exec "$@"' sh "$@"
 }
+# SIGKILL to a process and every process under it; each is stopped first, so that it starts no child meanwhile.
+# Its children are looked up in this PID namespace's /proc (the root's), where $! numbers them.
+kill_tree() {
+	kill -STOP "$1" 2>/dev/null || true
+	for child in $(chroot "$root" pgrep -P "$1"); do
+		kill_tree "$child"
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
 # Stops the service as systemd does (SIGTERM) and expects exit 0 within TimeoutStopSec.
 stop_service() {
 	kill -TERM "$1"
@@ -183,7 +192,9 @@ ok "ExecStopPost after a clean stop: nothing to remove, exit 0"
 as_service $(echo "$start" | sed 's|/etc/tandem/tandem.yaml|/etc/tandem/vip.yaml|') >"$log" 2>&1 &
 pid=$!
 within 30 sh -c 'ip -o addr show dev v0 | grep -q "inet 192.0.2.10/24"' || { cat "$log" >&2; fail "the VIP was not added again"; }
-kill -KILL "$pid"
+# As systemd's KillMode=mixed does to the unit's cgroup once its main process is gone: nothing of the service
+# (an arping of the announcement under way) outlives it, and ExecStopPost runs after.
+kill_tree "$pid"
 wait "$pid" || true
 ip -o addr show dev v0 | grep -q "inet 192.0.2.10/24" || fail "a killed node took its address with it (the test proves nothing)"
 grep -q "address 192.0.2.10/24 v0" "$root/var/lib/tandem/cluster-lb1.held" || fail "no record of the address in /var/lib/tandem"
