@@ -1,10 +1,14 @@
 package dev.tandem.packaging.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.conf.HostPort;
 import dev.tandem.proxy.transport.Transport;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,6 +42,30 @@ class AdminServerTest {
                             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body().length());
                 }
             }
+        }
+    }
+
+    /**
+     * A keep-alive connection idle at close is closed by the server itself, not left to the event loop's
+     * shutdown (which may skip it: then the socket stays open and io_uring drops a receive's buffer).
+     */
+    @Test
+    void closeClosesIdleKeepAliveConnections() throws Exception {
+        AdminRoutes routes = new AdminRoutes();
+        routes.add(AdminRoute.sync("GET", "/ping", AdminRoute.Access.READ, r -> AdminResponse.text(200, "pong")));
+        AdminServer server = AdminServer.start(new HostPort("127.0.0.1", 0), Transport.detect(), routes, Optional::empty);
+        try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            StringBuilder response = new StringBuilder();
+            while (!response.toString().endsWith("pong")) {
+                int c = in.read();
+                assertTrue(c >= 0, "response cut: " + response);
+                response.append((char) c);
+            }
+            server.close();
+            assertEquals(-1, in.read(), "the idle connection is closed by the server's close");
         }
     }
 }
