@@ -36,6 +36,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -506,8 +507,15 @@ public final class ProxyServer implements AutoCloseable {
         tls.values().forEach(ListenerTls::close);
         tls.clear();
         healthChecks.close();
+        // Waited for, so that the pools' connections are closed by their owner before the loops stop: a loop
+        // told to stop with no quiet period while it runs tasks (this one, say) skips closing its channels, and
+        // io_uring then drops the ring with their sockets open and a receive's buffer never released.
+        List<Future<?>> closed = new ArrayList<>();
         for (LoopResources r : loops.values()) {
-            r.eventLoop().execute(r::close);
+            closed.add(r.eventLoop().submit(r::close));
+        }
+        for (Future<?> f : closed) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         group = null;

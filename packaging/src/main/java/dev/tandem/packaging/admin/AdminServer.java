@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
@@ -31,9 +33,12 @@ public final class AdminServer implements AutoCloseable {
     /** Admin requests are small; anything bigger is refused by the aggregator with 413. */
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
     private static final int IDLE_SECONDS = 120;
+    private static final int CLOSE_SECONDS = 5;
 
     private final Transport transport;
     private final MultiThreadIoEventLoopGroup group;
+    /** Accepted connections, open ones only (a closed channel leaves the group by itself). */
+    private final ChannelGroup connections;
     private final AdminRoutes routes;
     private final Supplier<Optional<String>> token;
     private volatile Channel channel;
@@ -42,6 +47,7 @@ public final class AdminServer implements AutoCloseable {
     private AdminServer(Transport transport, AdminRoutes routes, Supplier<Optional<String>> token) {
         this.transport = transport;
         this.group = transport.newGroup(1, "tandem-admin");
+        this.connections = new DefaultChannelGroup("admin", group.next());
         this.routes = routes;
         this.token = token;
     }
@@ -93,6 +99,7 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.add(ch);
                         ch.pipeline()
                                 .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
                                 .addLast(new HttpServerCodec())
@@ -115,9 +122,17 @@ public final class AdminServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
+    /**
+     * Stops listening, closes every connection (idle keep-alive ones included) and waits for the closes, then
+     * stops the event loop. The connections are closed here rather than left to the loop's shutdown: a loop
+     * told to stop with no quiet period while it runs tasks (Netty 4.2.18's {@code confirmShutdown()} then
+     * returns at once) skips closing its channels, and io_uring tears the ring down with their sockets still
+     * open and the buffer of a receive it just submitted never released.
+     */
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly(CLOSE_SECONDS, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
