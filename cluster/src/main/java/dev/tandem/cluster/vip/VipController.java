@@ -113,9 +113,12 @@ public final class VipController implements AutoCloseable {
     }
 
     /**
-     * The link of a held address came back: add it again (gone with the link if IPv6; "already there" is no
-     * error) and announce it, with a second round later as at a takeover. While the link was down, the peer may
-     * have taken the VIP and announced it; this node, master again (or still), must draw the neighbours back.
+     * The link of a held address went: stop answering ARP for it (a neighbour that asks when the link is back must
+     * not be drawn here before a peer that took the VIP meanwhile is heard). It came back: after the settle time,
+     * add it again (answering again; an IPv6 address, gone with the link, at once) and announce it, with a second
+     * round later as at a takeover. While the link was down, the peer may have taken the VIP and announced it;
+     * this node, master again (or still), must draw the neighbours back, once their connections to the peer
+     * are passed on to it ({@link #reannounceFrom}).
      */
     private void watchLink() {
         if (!wanted || !present) {
@@ -131,23 +134,33 @@ public final class VipController implements AutoCloseable {
         if (was == null || was.equals(up)) {
             return;
         }
+        long id = request.get();
         if (!up) {
-            log.warn("VIP {}: {} lost its link", vip.address(), vip.iface());
+            log.warn("VIP {}: {} lost its link: answering no ARP request for it until the link is back and a peer "
+                    + "that may have taken it meanwhile could be heard", vip.address(), vip.iface());
+            try {
+                driver.withdraw(vip);
+            } catch (IOException e) {
+                withdrawFailures.increment();
+                log.warn("VIP {}: cannot stop answering ARP for it ({}): when the link is back, a neighbour that asks "
+                        + "may be drawn here before the peer's connections are passed on", vip.address(), e.getMessage());
+            }
             return;
         }
-        long id = request.get();
-        log.info("VIP {}: {} has its link again: announcing the address in {}ms", vip.address(), vip.iface(),
-                linkSettle.toMillis());
-        try {
-            driver.add(vip);
-        } catch (IOException e) {
-            fail(addFailures, "add", e, id, true);
-            return;
+        log.info("VIP {}: {} has its link again: answering for it and announcing it in {}ms", vip.address(),
+                vip.iface(), linkSettle.toMillis());
+        if (IpCommandDriver.v6(vip)) {
+            try {
+                driver.add(vip);
+            } catch (IOException e) {
+                fail(addFailures, "add", e, id, true);
+                return;
+            }
         }
         // Not at once: a peer that took the VIP meanwhile is heard within a few adverts, and the announcement
-        // then goes out after its connections are passed on to it (reannounceFrom); announced now, the
-        // connections its clients had open were reset as the clients came back (one request in two flaps).
-        thread.schedule(() -> announce(id, true), linkSettle.toMillis(), TimeUnit.MILLISECONDS);
+        // then goes out after its connections are passed on to it (reannounceFrom); announced (or answered for)
+        // at once, the connections its clients had open were reset as the clients came back.
+        thread.schedule(() -> apply(id, true), linkSettle.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -139,4 +139,10 @@ public final class RecordingVipDriver implements VipDriver {
         return calls.stream().filter(c -> c.op().equals(op) && c.vip().equals(vip)).mapToLong(Call::nanos)
                 .findFirst().orElse(-1);
     }
+
+    /** Time of the last call {@code op} on {@code vip}, or -1. */
+    public synchronized long last(String op, String vip) {
+        return calls.stream().filter(c -> c.op().equals(op) && c.vip().equals(vip)).mapToLong(Call::nanos)
+                .max().orElse(-1);
+    }
 }
