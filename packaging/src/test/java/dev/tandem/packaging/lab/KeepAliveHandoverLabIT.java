@@ -6,25 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.tandem.testkit.HttpPoller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,95 +35,45 @@ import org.slf4j.LoggerFactory;
 class KeepAliveHandoverLabIT {
 
     private static final Logger log = LoggerFactory.getLogger(KeepAliveHandoverLabIT.class);
-    private static final Pattern SUMMARY = Pattern.compile(
-            "summary requests=(\\d+) ok=(\\d+) failed=(\\d+) max_gap_ms=(\\d+)(?: connections=(\\d+) retried=(\\d+))?");
     private static final String URL = "http://" + Lab.VIP + "/";
     /** What a node logs when a drain ran out of time (VipController). */
     private static final String DRAIN_LIMIT_HIT = "after the drain limit";
 
+    private static LabNodes nodes;
     private static Lab lab;
     private static Path work;
-    private static Path dist;
-    private static volatile boolean failed;
 
     @RegisterExtension
-    static final TestWatcher FAILURES = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
+    static final LabNodes.Failures FAILURES = new LabNodes.Failures();
 
     @BeforeAll
     static void buildLab() throws Exception {
-        dist = Lab.distributionOrSkip();
+        Path dist = Lab.distributionOrSkip();
         assumeTrue(Lab.has("nft"), "keep-alive handover lab skipped: it needs nft (apt-get install nftables)");
-        work = Files.createTempDirectory("tandem-keepalive-lab-");
-        lab = new Lab();
-        try {
-            lab.build();
-            Files.write(work.resolve("cluster.key"), SecureRandom.getInstanceStrong().generateSeed(32));
-            backend(lab.n1, "n1");
-            backend(lab.n2, "n2");
-        } catch (Exception e) {
-            lab.close();
-            lab = null;
-            throw e;
-        }
+        nodes = LabNodes.open(dist, "tandem-keepalive-lab-", 2);
+        lab = nodes.lab;
+        work = nodes.work;
+        nodes.backend("n1", "127.0.0.1");
+        nodes.backend("n2", "127.0.0.1");
     }
 
     @AfterAll
     static void removeLab() throws IOException {
-        if (lab != null) {
-            lab.close();
+        if (nodes != null) {
+            nodes.close(FAILURES.keep(), "the nodes' logs and the clients' output");
         }
-        if (work != null && (failed || Boolean.getBoolean("tandem.lab.keep"))) {
-            log.warn("lab: kept {} (the nodes' logs and the clients' output)", work);
-        } else if (work != null) {
-            try (var files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
-
-    private static void backend(String ns, String name) throws IOException {
-        Path root = Files.createDirectories(work.resolve("www-" + name));
-        Files.writeString(root.resolve("index.html"), name + "\n");
-        lab.spawn(ns, List.of("python3", "-m", "http.server", "8000", "--bind", "127.0.0.1", "--directory",
-                root.toString()), work.resolve("backend-" + name + ".log"));
     }
 
     private static Process node(String ns, String name) throws IOException {
-        Path config = work.resolve("tandem-" + name + ".yaml");
-        Files.writeString(config, """
-                listeners:
-                  - {name: http, bind: "0.0.0.0:80"}
-                sites:
-                  - {hosts: ["*"], upstream: web}
-                upstreams:
-                  web:
-                    servers: [{address: "127.0.0.1:8000"}]
-                    timeouts: {connect: 1s, read: 5s, write: 5s}
-                    health: {http: {path: /}, interval: 200ms, timeout: 1s, rise: 2, fall: 2}
-                shutdown: {drain_timeout: 30s}
-                cluster:
-                  nodes: {n1: %2$s.1, n2: %2$s.2}
-                  secret_file: %3$s
-                  state_dir: %4$s
-                  advert_interval: 100ms
-                  vips:
-                    - {address: %1$s/24, interface: eth0, prefer: [n1, n2]}
-                """.formatted(Lab.VIP, Lab.NET, work.resolve("cluster.key"), work.resolve("state-" + name)));
-        return lab.spawn(ns, List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config", config.toString(),
-                "--node", name), log(name));
+        return nodes.run(name, nodes.config(name).bind("0.0.0.0:80").drainTimeout("30s"));
     }
 
     private static Path log(String name) {
-        return work.resolve("tandem-" + name + ".log");
+        return nodes.log(name);
     }
 
     private static String logs() {
-        return "\n--- n1:\n" + Lab.tail(log("n1")) + "\n--- n2:\n" + Lab.tail(log("n2"));
+        return nodes.logs(List.of("n1", "n2"));
     }
 
     private static String answer() throws Exception {
@@ -146,39 +89,15 @@ class KeepAliveHandoverLabIT {
      * whether a request is lost, not how fast it is answered); returns once it has seen 50 answers from n1.
      */
     private static Process poller(long millis, Path out, boolean keepAlive) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, HttpPoller.class.getName(), URL, "10",
-                Long.toString(millis), "1000", "2000"));
-        if (keepAlive) {
-            cmd.add("--keepalive");
-        }
-        return lab.spawn(lab.client, cmd, out);
+        return Poller.start(lab, URL, millis, 1000, 2000, keepAlive, out);
     }
 
     private static void awaitAnswers(Path out) {
-        await().atMost(20, TimeUnit.SECONDS).until(() -> Files.exists(out)
-                && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 n1 ")).count() >= 50);
+        Poller.awaitAnswers(out, "n1", 50, 20);
     }
 
-    private record Seen(int requests, int failed, int maxGapMillis, int connections, int retried, List<String> lines) {
-        List<String> failures() {
-            return lines.stream().filter(l -> l.contains(" fail ")).toList();
-        }
-
-        boolean answeredBy(String node) {
-            return lines.stream().anyMatch(l -> l.contains(" ok 200 " + node + " "));
-        }
-    }
-
-    private static Seen finish(Process poller, Path out) throws Exception {
-        assertTrue(poller.waitFor(60, TimeUnit.SECONDS), "the client ends by itself");
-        List<String> lines = Files.readAllLines(out);
-        Matcher m = lines.stream().map(SUMMARY::matcher).filter(Matcher::find).findFirst()
-                .orElseThrow(() -> new AssertionError("no summary from the client: " + lines));
-        return new Seen(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4)),
-                m.group(5) == null ? -1 : Integer.parseInt(m.group(5)), m.group(6) == null ? 0 : Integer.parseInt(m.group(6)),
-                lines);
+    private static Poller.Result finish(Process poller, Path out) throws Exception {
+        return Poller.finish(poller, out, 60);
     }
 
     /**
@@ -199,11 +118,11 @@ class KeepAliveHandoverLabIT {
     }
 
     private static int logLength(String name) throws IOException {
-        return Files.readString(log(name)).length();
+        return nodes.logLength(name);
     }
 
     private static Process cli(String ns, String command, Path out) throws IOException {
-        return lab.spawn(ns, List.of("sh", dist.resolve("bin/tandem").toString(), command), out);
+        return nodes.cli(ns, command, out);
     }
 
     @Test
@@ -256,8 +175,8 @@ class KeepAliveHandoverLabIT {
 
             long n1Drain = drainMillis("n1", n1From, "handover");
             long n2Drain = drainMillis("n2", n2From, "higher_priority");
-            Seen k = finish(keptPoller, kept);
-            Seen f = finish(freshPoller, fresh);
+            Poller.Result k = finish(keptPoller, kept);
+            Poller.Result f = finish(freshPoller, fresh);
             keptFailed += k.failed();
             newFailed += f.failed();
             keptRequests += k.requests();
@@ -274,8 +193,8 @@ class KeepAliveHandoverLabIT {
                     k.connections(), k.retried(), k.maxGapMillis(), f.failed(), f.requests(), f.maxGapMillis());
             table.add(line);
             log.info("(keep-alive) {}", line);
-            assertTrue(k.failures().isEmpty(), "keep-alive client lost no request: " + k.failures() + logs());
-            assertTrue(f.failures().isEmpty(), "new-connection client lost no request: " + f.failures() + logs());
+            assertTrue(k.failedLines().isEmpty(), "keep-alive client lost no request: " + k.failedLines() + logs());
+            assertTrue(f.failedLines().isEmpty(), "new-connection client lost no request: " + f.failedLines() + logs());
             assertTrue(k.answeredBy("n2"), "the kept-alive client moved to n2 during the handover" + logs());
             assertTrue(k.connections() < k.requests() / 10, "the client kept its connections alive: " + k.connections()
                     + " for " + k.requests() + " requests");

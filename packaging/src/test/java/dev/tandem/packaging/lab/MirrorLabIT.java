@@ -48,30 +48,28 @@ class MirrorLabIT {
                 state_dir: %2$s
             """;
 
+    private static LabNodes nodes;
     private static Lab lab;
     private static Path work;
-    private static Path dist;
     private static Process node1;
     private static Process node2;
 
     @BeforeAll
     static void buildLab() throws Exception {
-        dist = Lab.distributionOrSkip();
-        work = Files.createTempDirectory("tandem-mirror-lab-");
-        lab = new Lab();
+        nodes = LabNodes.open("tandem-mirror-lab-", 2);
+        lab = nodes.lab;
+        work = nodes.work;
         try {
-            lab.build();
-            byte[] key = java.security.SecureRandom.getInstanceStrong().generateSeed(32);
             for (String n : List.of("n1", "n2")) {
                 Path dir = Files.createDirectories(work.resolve(n));
-                Files.write(dir.resolve("cluster.key"), key);
+                Files.copy(nodes.key, dir.resolve("cluster.key"));
                 Files.writeString(dir.resolve("tandem.yaml"), config(8001));
-                String ns = n.equals("n1") ? lab.n1 : lab.n2;
-                backend(ns, n, "one", 8001);
-                backend(ns, n, "two", 8002);
+                String ns = nodes.ns(n);
+                nodes.backend(ns, n + "-one", "one", "127.0.0.1", 8001);
+                nodes.backend(ns, n + "-two", "two", "127.0.0.1", 8002);
             }
-            node1 = node(lab.n1, "n1");
-            node2 = node(lab.n2, "n2");
+            node1 = node("n1");
+            node2 = node("n2");
             await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                     .failFast(() -> !node1.isAlive() || !node2.isAlive())
                     .until(() -> answer(Lab.NET + ".1").equals("one") && answer(Lab.NET + ".2").equals("one")
@@ -80,20 +78,14 @@ class MirrorLabIT {
         } catch (Exception | AssertionError e) {
             System.err.println(logs());
             lab.close();
-            lab = null;
             throw e;
         }
     }
 
     @AfterAll
     static void removeLab() throws IOException {
-        if (lab != null) {
-            lab.close();
-        }
-        if (work != null) {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (nodes != null) {
+            nodes.close(false, "");
         }
     }
 
@@ -101,20 +93,12 @@ class MirrorLabIT {
         return CONFIG.formatted(Lab.NET, "state", port);
     }
 
-    private static void backend(String ns, String node, String name, int port) throws IOException {
-        Path root = Files.createDirectories(work.resolve("www-" + node + "-" + name));
-        Files.writeString(root.resolve("index.html"), name + "\n");
-        lab.spawn(ns, List.of("python3", "-m", "http.server", Integer.toString(port), "--bind", "127.0.0.1", "--directory",
-                root.toString()), work.resolve("backend-" + node + "-" + name + ".log"));
-    }
-
-    private static Process node(String ns, String name) throws IOException {
-        return lab.spawn(ns, List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config",
-                work.resolve(name).resolve("tandem.yaml").toString(), "--node", name), log(name));
+    private static Process node(String name) throws IOException {
+        return nodes.run(name, work.resolve(name).resolve("tandem.yaml"), log(name));
     }
 
     private static Path log(String name) {
-        return work.resolve("tandem-" + name + ".log");
+        return nodes.log(name);
     }
 
     private static String answer(String address) throws Exception {
@@ -122,7 +106,7 @@ class MirrorLabIT {
     }
 
     private static String logs() {
-        return work == null ? "" : "\n--- n1:\n" + Lab.tail(log("n1")) + "\n--- n2:\n" + Lab.tail(log("n2"));
+        return nodes.logs(List.of("n1", "n2"));
     }
 
     /** An editor's save: the new text in a temporary file beside the config, renamed over it. */

@@ -4,24 +4,17 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tandem.testkit.HttpPoller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,55 +30,30 @@ import org.slf4j.LoggerFactory;
 class ProcessFaultsLabIT {
 
     private static final Logger log = LoggerFactory.getLogger(ProcessFaultsLabIT.class);
-    private static final Pattern SUMMARY = Pattern.compile("summary requests=(\\d+) ok=(\\d+) failed=(\\d+) max_gap_ms=(\\d+)");
-    private static final Pattern LINE = Pattern.compile("(\\d+) (\\d+) (ok|fail) (.*)");
     private static final String URL = "http://" + Lab.VIP + "/";
-    private static final String TABLE = "tandem_" + Lab.VIP.replace('.', '_');
-
+    private static LabNodes nodes;
     private static Lab lab;
     private static Path work;
-    private static Path dist;
-    private static volatile boolean failed;
 
     @RegisterExtension
-    static final TestWatcher FAILURES = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
+    static final LabNodes.Failures FAILURES = new LabNodes.Failures();
 
     private Process node1;
     private Process node2;
 
     @BeforeAll
     static void buildLab() throws Exception {
-        dist = Lab.distributionOrSkip();
-        work = Files.createTempDirectory("tandem-faults-");
-        lab = new Lab();
-        try {
-            lab.build();
-            Files.write(work.resolve("cluster.key"), SecureRandom.getInstanceStrong().generateSeed(32));
-            backend(lab.n1, "n1");
-            backend(lab.n2, "n2");
-        } catch (Exception e) {
-            lab.close();
-            lab = null;
-            throw e;
-        }
+        nodes = LabNodes.open("tandem-faults-", 2);
+        lab = nodes.lab;
+        work = nodes.work;
+        nodes.backend("n1", "0.0.0.0");
+        nodes.backend("n2", "0.0.0.0");
     }
 
     @AfterAll
     static void removeLab() throws IOException {
-        if (lab != null) {
-            lab.close();
-        }
-        if (work != null && (failed || Boolean.getBoolean("tandem.lab.keep"))) {
-            log.warn("lab: kept {} (the nodes' logs and the client's output)", work);
-        } else if (work != null) {
-            try (var files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (nodes != null) {
+            nodes.close(FAILURES.keep(), "the nodes' logs and the client's output");
         }
     }
 
@@ -104,15 +72,8 @@ class ProcessFaultsLabIT {
         }
     }
 
-    private static void backend(String ns, String name) throws IOException {
-        Path root = Files.createDirectories(work.resolve("www-" + name));
-        Files.writeString(root.resolve("index.html"), name + "\n");
-        lab.spawn(ns, List.of("python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory",
-                root.toString()), work.resolve("backend-" + name + ".log"));
-    }
-
     private static Path config(String name) {
-        return work.resolve("tandem-" + name + ".yaml");
+        return nodes.configFile(name);
     }
 
     private static Path stateDir() {
@@ -121,38 +82,20 @@ class ProcessFaultsLabIT {
 
     /** The node's config; {@code secretFile} is the cluster key's path (a wrong one makes the config invalid). */
     private static void writeConfig(String name, Path secretFile) throws IOException {
-        Files.writeString(config(name), """
-                listeners:
-                  - {name: http, bind: "%1$s:80"}
-                sites:
-                  - {hosts: ["*"], upstream: web}
-                upstreams:
-                  web:
-                    servers: [{address: "127.0.0.1:8000"}]
-                    timeouts: {connect: 1s, read: 5s, write: 5s}
-                    health: {http: {path: /}, interval: 200ms, timeout: 1s, rise: 2, fall: 2}
-                cluster:
-                  nodes: {n1: %2$s.1, n2: %2$s.2}
-                  secret_file: %3$s
-                  advert_interval: 100ms
-                  state_dir: %4$s
-                  vips:
-                    - {address: %1$s/24, interface: eth0, prefer: [n1, n2]}
-                """.formatted(Lab.VIP, Lab.NET, secretFile, stateDir()));
+        Files.writeString(config(name), new LabNodes.NodeConfig(secretFile, stateDir()).yaml());
     }
 
     private Process node(String ns, String name) throws IOException {
-        writeConfig(name, work.resolve("cluster.key"));
+        writeConfig(name, nodes.key);
         return start(ns, name);
     }
 
     private Process start(String ns, String name) throws IOException {
-        return lab.spawn(ns, List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config",
-                config(name).toString(), "--node", name), log(name));
+        return nodes.run(name, config(name), log(name));
     }
 
     private static Path log(String name) {
-        return work.resolve("tandem-" + name + ".log");
+        return nodes.log(name);
     }
 
     private String answer() throws Exception {
@@ -164,8 +107,7 @@ class ProcessFaultsLabIT {
     }
 
     private String tables(String ns) throws Exception {
-        return Lab.has("nft") ? lab.output(ns, "nft", "list", "tables").lines().filter(l -> l.contains(TABLE))
-                .reduce((a, b) -> a + "; " + b).orElse("") : "";
+        return Lab.has("nft") ? nodes.rules(ns) : "";
     }
 
     private void startBoth() throws Exception {
@@ -187,56 +129,26 @@ class ProcessFaultsLabIT {
     }
 
     private Process poller(long millis, Path out, int connectTimeoutMillis, int readTimeoutMillis) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        Process p = lab.spawn(lab.client, List.of(java, "-cp", cp, HttpPoller.class.getName(), URL, "10",
-                Long.toString(millis), Integer.toString(connectTimeoutMillis), Integer.toString(readTimeoutMillis)), out);
-        await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(out)
-                && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 n1 ")).count() >= 80);
+        Process p = Poller.start(lab, URL, millis, connectTimeoutMillis, readTimeoutMillis, false, out);
+        Poller.awaitAnswers(out, "n1", 80, 10);
         return p;
     }
 
     /** The client's clock (ms since it started) now: the end of its last request. */
-    private static long clientNow(Path out) throws IOException {
-        List<String> lines = Files.readAllLines(out);
-        for (int i = lines.size() - 1; i >= 0; i--) {
-            Matcher m = LINE.matcher(lines.get(i));
-            if (m.matches()) {
-                return Long.parseLong(m.group(2));
-            }
-        }
-        return 0;
+    private static long clientNow(Path out) throws Exception {
+        return Poller.clientNow(out);
     }
 
-    private record Request(long start, long end, boolean ok, String detail) {
-    }
-
-    private record Seen(int requests, int failed, int maxGapMillis, List<Request> all) {
-        List<Request> failures() {
-            return all.stream().filter(r -> !r.ok()).toList();
-        }
-
-        String lastAnswer() {
-            return all.stream().filter(Request::ok).reduce((a, b) -> b).map(Request::detail).orElse("");
-        }
-    }
-
-    private static Seen finish(Process poller, Path out) throws Exception {
-        assertTrue(poller.waitFor(60, TimeUnit.SECONDS), "the client ends by itself");
-        List<String> lines = Files.readAllLines(out);
-        Matcher s = lines.stream().map(SUMMARY::matcher).filter(Matcher::find).findFirst()
-                .orElseThrow(() -> new AssertionError("no summary from the client: " + lines));
-        List<Request> all = lines.stream().map(LINE::matcher).filter(Matcher::matches).map(m -> new Request(
-                Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), m.group(3).equals("ok"), m.group(4))).toList();
-        return new Seen(Integer.parseInt(s.group(1)), Integer.parseInt(s.group(3)), Integer.parseInt(s.group(4)), all);
+    private static Poller.Result finish(Process poller, Path out) throws Exception {
+        return Poller.finish(poller, out, 60);
     }
 
     private static String logs() {
-        return "\n--- n1:\n" + Lab.tail(log("n1")) + "\n--- n2:\n" + Lab.tail(log("n2"));
+        return nodes.logs(List.of("n1", "n2"));
     }
 
     private Lab.Result cleanup(String ns, String name) throws Exception {
-        return Lab.run(List.of("ip", "netns", "exec", ns, "sh", dist.resolve("bin/tandem").toString(), "cleanup",
+        return Lab.run(List.of("ip", "netns", "exec", ns, "sh", nodes.dist.resolve("bin/tandem").toString(), "cleanup",
                 "--config", config(name).toString(), "--node", name));
     }
 
@@ -271,15 +183,15 @@ class ProcessFaultsLabIT {
         assertEquals(0, again.exit(), again.output());
         assertTrue(!again.output().contains("removed"), again.output());
 
-        Seen seen = finish(poller, out);
-        long lastFailure = seen.failures().stream().mapToLong(Request::end).max().orElse(-1);
+        Poller.Result seen = finish(poller, out);
+        long lastFailure = seen.failures().stream().mapToLong(Poller.Request::end).max().orElse(-1);
         log.info("(a) SIGKILL of the master: {} failed of {}, longest gap {} ms; the cleanup drew no request away "
                 + "(last failure at {} ms of the client's run)", seen.failed(), seen.requests(), seen.maxGapMillis(),
                 lastFailure);
         assertTrue(seen.lastAnswer().contains(" n2 "), "n2 answers" + logs());
         assertTrue(seen.maxGapMillis() < 3000, "answers resumed: longest gap " + seen.maxGapMillis() + " ms" + logs());
         // After the takeover, n2 answers every request: neither the failed restart nor the cleanup takes any away.
-        long takeover = seen.all().stream().filter(r -> r.ok() && r.detail().contains(" n2 ")).mapToLong(Request::start)
+        long takeover = seen.all().stream().filter(r -> r.ok() && r.detail().contains(" n2 ")).mapToLong(Poller.Request::start)
                 .min().orElseThrow();
         assertTrue(seen.failures().stream().allMatch(r -> r.start() < takeover), "failures after the takeover: "
                 + seen.failures().stream().filter(r -> r.start() >= takeover).toList() + logs());
@@ -309,11 +221,11 @@ class ProcessFaultsLabIT {
         // Exactly one holder afterwards (n1, preferred, takes it back with preempt on).
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
                 .until(() -> holds(lab.n1) != holds(lab.n2));
-        Seen seen = finish(poller, out);
+        Poller.Result seen = finish(poller, out);
         assertTrue(holds(lab.n1) != holds(lab.n2), "exactly one node holds the VIP" + logs());
 
-        List<Request> during = seen.failures().stream().filter(r -> r.start() < continuedAt).toList();
-        List<Request> after = seen.failures().stream().filter(r -> r.start() >= continuedAt).toList();
+        List<Poller.Request> during = seen.failures().stream().filter(r -> r.start() < continuedAt).toList();
+        List<Poller.Request> after = seen.failures().stream().filter(r -> r.start() >= continuedAt).toList();
         long n2Answers = seen.all().stream().filter(r -> r.ok() && r.detail().contains(" n2 ")).count();
         log.info("(b) SIGSTOP 3 s: n2 held the VIP {} ms after the stop (seen by the test); client: {} failed of {}, "
                 + "longest gap {} ms; {} failed between the stop and SIGCONT (client time {}-{} ms), {} after it: {}; "

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,47 +37,26 @@ class StartupFaultsLabIT {
     /** n1's master-down interval: 3 adverts of 100 ms and the skew of priority 250 (6/256 of one). */
     private static final long MASTER_DOWN_MILLIS = 302;
 
+    private static LabNodes nodes;
     private static Lab lab;
     private static Path work;
-    private static Path dist;
-    private static volatile boolean failed;
     private Process node;
     private int run;
 
     @RegisterExtension
-    static final TestWatcher FAILURES = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
+    static final LabNodes.Failures FAILURES = new LabNodes.Failures();
 
     @BeforeAll
     static void buildLab() throws Exception {
-        dist = Lab.distributionOrSkip();
-        work = Files.createTempDirectory("tandem-startup-lab-");
-        lab = new Lab();
-        try {
-            lab.build();
-            Files.write(work.resolve("cluster.key"), SecureRandom.getInstanceStrong().generateSeed(32));
-        } catch (Exception e) {
-            lab.close();
-            lab = null;
-            throw e;
-        }
+        nodes = LabNodes.open("tandem-startup-lab-", 2);
+        lab = nodes.lab;
+        work = nodes.work;
     }
 
     @AfterAll
     static void removeLab() throws IOException {
-        if (lab != null) {
-            lab.close();
-        }
-        if (work != null && (failed || Boolean.getBoolean("tandem.lab.keep"))) {
-            log.warn("lab: kept {} (the node's logs)", work);
-        } else if (work != null) {
-            try (var files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (nodes != null) {
+            nodes.close(FAILURES.keep(), "the node's logs");
         }
     }
 
@@ -97,26 +72,9 @@ class StartupFaultsLabIT {
     private Path start(String witness) throws IOException {
         run++;
         Path config = work.resolve("tandem-n1-" + run + ".yaml");
-        Files.writeString(config, """
-                listeners:
-                  - {name: http, bind: "%1$s:80"}
-                sites:
-                  - {hosts: ["*"], upstream: web}
-                upstreams:
-                  web:
-                    servers: [{address: "127.0.0.1:8000"}]
-                cluster:
-                  nodes: {n1: %2$s.1, n2: %2$s.2}
-                  secret_file: %3$s
-                  advert_interval: 100ms
-                  state_dir: %4$s
-                  witnesses: [%5$s]
-                  vips:
-                    - {address: %1$s/24, interface: eth0, prefer: [n1, n2]}
-                """.formatted(Lab.VIP, Lab.NET, work.resolve("cluster.key"), work.resolve("state-n1"), witness));
+        Files.writeString(config, nodes.config("n1").unchecked().witness(witness).yaml());
         Path out = work.resolve("tandem-n1-" + run + ".log");
-        node = lab.spawn(lab.n1, List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config",
-                config.toString(), "--node", "n1"), out);
+        node = nodes.run("n1", config, out);
         return out;
     }
 

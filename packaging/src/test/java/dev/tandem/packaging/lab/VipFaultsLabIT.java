@@ -9,13 +9,10 @@ import dev.tandem.testkit.HttpPoller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -24,9 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.Logger;
@@ -45,26 +40,17 @@ import org.slf4j.LoggerFactory;
 class VipFaultsLabIT {
 
     private static final Logger log = LoggerFactory.getLogger(VipFaultsLabIT.class);
-    private static final Pattern SUMMARY = Pattern.compile("summary requests=(\\d+) ok=(\\d+) failed=(\\d+) max_gap_ms=(\\d+)");
-    private static final Pattern T0 = Pattern.compile("t0_epoch_ms=(\\d+)");
-    private static final Pattern REQUEST = Pattern.compile("(\\d+) (\\d+) (ok|fail) (.*)");
     private static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([A-Z]+)\"");
     private static final int CLUSTER_PORT = 7400;
     /** The nft table the lab's faults are made with, in a node's namespace. */
     private static final String FAULTS = "tandem_lab_faults";
 
+    private static LabNodes labNodes;
     private static Lab lab;
     private static Path work;
-    private static Path dist;
-    private static volatile boolean failed;
 
     @RegisterExtension
-    static final TestWatcher FAILURES = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
+    static final LabNodes.Failures FAILURES = new LabNodes.Failures();
 
     /** The nodes this test started, by name. */
     private final Map<String, Process> nodes = new LinkedHashMap<>();
@@ -72,36 +58,18 @@ class VipFaultsLabIT {
 
     @BeforeAll
     static void buildLab() throws Exception {
-        dist = Lab.distributionOrSkip();
-        work = Files.createTempDirectory("tandem-vipfaults-");
-        lab = new Lab();
-        try {
-            lab.build(3);
-            Files.write(work.resolve("cluster.key"), SecureRandom.getInstanceStrong().generateSeed(32));
-            for (String name : List.of("n1", "n2", "n3")) {
-                Path root = Files.createDirectories(work.resolve("www-" + name));
-                Files.writeString(root.resolve("index.html"), name + "\n");
-                lab.spawn(ns(name), List.of("python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory",
-                        root.toString()), work.resolve("backend-" + name + ".log"));
-            }
-        } catch (Exception e) {
-            lab.close();
-            lab = null;
-            throw e;
+        labNodes = LabNodes.open("tandem-vipfaults-", 3);
+        lab = labNodes.lab;
+        work = labNodes.work;
+        for (String name : List.of("n1", "n2", "n3")) {
+            labNodes.backend(name, "0.0.0.0");
         }
     }
 
     @AfterAll
     static void removeLab() throws IOException {
-        if (lab != null) {
-            lab.close();
-        }
-        if (work != null && (failed || Boolean.getBoolean("tandem.lab.keep"))) {
-            log.warn("lab: kept {} (the nodes' logs and the client's output)", work);
-        } else if (work != null) {
-            try (var files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (labNodes != null) {
+            labNodes.close(FAILURES.keep(), "the nodes' logs and the client's output");
         }
     }
 
@@ -124,33 +92,16 @@ class VipFaultsLabIT {
     }
 
     private static String ns(String name) {
-        return switch (name) {
-            case "n1" -> lab.n1;
-            case "n2" -> lab.n2;
-            case "n3" -> lab.n3;
-            default -> throw new IllegalArgumentException(name);
-        };
-    }
-
-    private static Path log(String name) {
-        return work.resolve("tandem-" + name + ".log");
-    }
-
-    private static int logLength(String name) throws IOException {
-        return Files.exists(log(name)) ? Files.readString(log(name)).length() : 0;
+        return labNodes.ns(name);
     }
 
     /** What node {@code name} logged in this test. */
     private String testLog(String name) throws IOException {
-        return Files.exists(log(name)) ? Files.readString(log(name)).substring(logStart.getOrDefault(name, 0)) : "";
+        return labNodes.logSince(name, logStart.getOrDefault(name, 0));
     }
 
     private String logs() {
-        StringBuilder b = new StringBuilder();
-        for (String name : nodes.keySet()) {
-            b.append("\n--- ").append(name).append(":\n").append(Lab.tail(log(name)));
-        }
-        return b.toString();
+        return labNodes.logs(nodes.keySet());
     }
 
     // ------------------------------------------------------------------ nodes
@@ -176,36 +127,10 @@ class VipFaultsLabIT {
      * have joined.
      */
     private void start(Setup setup) throws Exception {
-        StringBuilder members = new StringBuilder();
         for (String name : setup.prefer()) {
-            members.append(members.length() == 0 ? "" : ", ").append(name).append(": ").append(Lab.NET).append('.')
-                    .append(name.substring(1));
-        }
-        for (String name : setup.prefer()) {
-            logStart.put(name, logLength(name));
-            Path config = work.resolve("tandem-" + name + ".yaml");
-            Files.writeString(config, """
-                    listeners:
-                      - {name: http, bind: "%1$s:80"}
-                    sites:
-                      - {hosts: ["*"], upstream: web}
-                    upstreams:
-                      web:
-                        servers: [{address: "127.0.0.1:8000"}]
-                        timeouts: {connect: 1s, read: 5s, write: 5s}
-                        health: {http: {path: /}, interval: 200ms, timeout: 1s, rise: 2, fall: 2}
-                    cluster:
-                      nodes: {%2$s}
-                      secret_file: %3$s
-                      advert_interval: 100ms
-                      preempt: %4$s
-                      state_dir: %5$s
-                      vips:
-                        - {address: "%6$s", interface: eth0, prefer: [%7$s]}
-                    """.formatted(setup.v6() ? "[" + Lab.VIP6 + "]" : Lab.VIP, members, work.resolve("cluster.key"),
-                    setup.preempt(), work.resolve("state-" + name), setup.cidr(), String.join(", ", setup.prefer())));
-            nodes.put(name, lab.spawn(ns(name), List.of("sh", dist.resolve("bin/tandem").toString(), "run", "--config",
-                    config.toString(), "--node", name), log(name)));
+            logStart.put(name, labNodes.logLength(name));
+            nodes.put(name, labNodes.run(name, labNodes.config(name).bind((setup.v6() ? "[" + Lab.VIP6 + "]" : Lab.VIP) + ":80")
+                    .vip(setup.cidr()).prefer(setup.prefer()).preempt(setup.preempt())));
             if (nodes.size() == 1) {
                 await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                         .failFast(() -> nodes.values().stream().anyMatch(p -> !p.isAlive()))
@@ -263,9 +188,7 @@ class VipFaultsLabIT {
     }
 
     private String mac(String name) throws Exception {
-        Matcher m = Pattern.compile("link/ether (\\S+)").matcher(lab.output(ns(name), "ip", "link", "show", "eth0"));
-        assertTrue(m.find());
-        return m.group(1).toLowerCase(Locale.ROOT);
+        return labNodes.mac(ns(name));
     }
 
     /** The client's neighbour entry for the VIP. */
@@ -289,71 +212,18 @@ class VipFaultsLabIT {
 
     // ------------------------------------------------------------------ the client
 
-    /** The client's requests, each with its start on the wall clock. */
-    private record Seen(int requests, int failed, int maxGapMillis, List<Request> list) {
-        List<Request> failedFrom(long epochMillis) {
-            return list.stream().filter(r -> !r.ok() && r.startEpochMillis() >= epochMillis).toList();
-        }
-
-        List<Request> failedBefore(long epochMillis) {
-            return list.stream().filter(r -> !r.ok() && r.startEpochMillis() < epochMillis).toList();
-        }
-
-        boolean answeredBy(String node) {
-            return list.stream().anyMatch(r -> r.ok() && r.detail().startsWith("200 " + node + " "));
-        }
-
-        String lastAnswer() {
-            return list.stream().filter(Request::ok).reduce((a, b) -> b).map(r -> r.detail().split(" ")[1]).orElse("");
-        }
-
-        /** The longest time without an answer from {@code fromEpoch} on. */
-        long gapFrom(long fromEpoch) {
-            long last = fromEpoch;
-            long gap = 0;
-            for (Request r : list) {
-                if (r.ok() && r.endEpochMillis() >= fromEpoch) {
-                    gap = Math.max(gap, r.endEpochMillis() - last);
-                    last = r.endEpochMillis();
-                }
-            }
-            return gap;
-        }
-    }
-
-    private record Request(long startEpochMillis, long endEpochMillis, boolean ok, String detail) {
-    }
-
     /**
      * The client, polling {@code setup}'s VIP for {@code millis}; returns once it has seen 50 answers from
      * {@code holder}. Patient: an answer that takes a second on this shared machine is not a lost one.
      */
     private Process poller(Setup setup, long millis, Path out, String holder) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        Process p = lab.spawn(lab.client, List.of(java, "-cp", cp, HttpPoller.class.getName(), setup.url(), "10",
-                Long.toString(millis), "1000", "2000"), out);
-        await().atMost(20, TimeUnit.SECONDS).until(() -> Files.exists(out)
-                && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 " + holder + " ")).count() >= 50);
+        Process p = Poller.start(lab, setup.url(), millis, 1000, 2000, false, out);
+        Poller.awaitAnswers(out, holder, 50, 20);
         return p;
     }
 
-    private Seen finish(Process poller, Path out) throws Exception {
-        assertTrue(poller.waitFor(90, TimeUnit.SECONDS), "the client ends by itself");
-        List<String> lines = Files.readAllLines(out);
-        long t0 = lines.stream().map(T0::matcher).filter(Matcher::find).findFirst()
-                .map(m -> Long.parseLong(m.group(1))).orElseThrow(() -> new AssertionError("no t0 from the client"));
-        List<Request> requests = new ArrayList<>();
-        for (String l : lines) {
-            Matcher m = REQUEST.matcher(l);
-            if (m.matches()) {
-                requests.add(new Request(t0 + Long.parseLong(m.group(1)), t0 + Long.parseLong(m.group(2)),
-                        m.group(3).equals("ok"), m.group(4)));
-            }
-        }
-        Matcher m = lines.stream().map(SUMMARY::matcher).filter(Matcher::find).findFirst()
-                .orElseThrow(() -> new AssertionError("no summary from the client: " + lines));
-        return new Seen(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4)), requests);
+    private Poller.Result finish(Process poller, Path out) throws Exception {
+        return Poller.finish(poller, out, 90);
     }
 
     private static void assumeNft() {
@@ -396,14 +266,14 @@ class VipFaultsLabIT {
                 .until(() -> System.currentTimeMillis() - down >= flapMillis);
         long up = System.currentTimeMillis();
         lab.sh("ip", "-n", lab.n1, "link", "set", "eth0", "up");
-        Seen seen = finish(poller, out);
+        Poller.Result seen = finish(poller, out);
 
         log.info("link flap {} ms (preempt {}): link down for {} ms; failover: {} failed, outage {} ms; failback: {} failed, "
                         + "longest gap {} ms; {} requests", flapMillis, preempt, up - down, seen.failedBefore(up).size(),
                 seen.gapFrom(down), seen.failedFrom(up).size(), seen.gapFrom(up), seen.requests());
         assertTrue(seen.answeredBy("n2"), "n2 took over while n1's link was down" + logs());
         assertEquals(List.of(), seen.failedFrom(up), "no request lost at the failback" + logs());
-        assertEquals("n1", seen.lastAnswer(), "the client is back on n1" + logs());
+        assertEquals("n1", seen.lastAnswerer(), "the client is back on n1" + logs());
         onlyHolder("n1", setup);
         assertTrue(testLog("n1").contains("has its link again"), "n1 saw its link come back" + logs());
     }
@@ -454,7 +324,7 @@ class VipFaultsLabIT {
         nft("n1", "delete table inet " + FAULTS);
         await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() -> masters().equals(List.of("n1")));
         long oneMaster = System.currentTimeMillis();
-        Seen seen = finish(poller, out);
+        Poller.Result seen = finish(poller, out);
 
         log.info("partition, {}: two masters {} ms after the cut; heal: one master after {} ms (status polled); {} failed "
                         + "during the partition, {} failed after the heal, longest gap after the heal {} ms; {} requests",
@@ -462,7 +332,7 @@ class VipFaultsLabIT {
                 seen.gapFrom(heal), seen.requests());
         assertTrue(oneMaster - heal < 5000, "one master soon after the heal: " + (oneMaster - heal) + " ms" + logs());
         assertEquals(List.of(), seen.failedFrom(heal), "no request lost at the heal" + logs());
-        assertEquals("n1", seen.lastAnswer(), "the client is on n1" + logs());
+        assertEquals("n1", seen.lastAnswerer(), "the client is on n1" + logs());
         assertTrue(testLog("n1").contains("announcing it again: n2 "), "n1 announced again" + logs());
         onlyHolder("n1", setup);
     }
@@ -489,7 +359,7 @@ class VipFaultsLabIT {
                 + " numgen random mod 100 < 30 drop; }\n"
                 + "}");
         long from = System.currentTimeMillis();
-        Seen seen = finish(poller, out);
+        Poller.Result seen = finish(poller, out);
         nft("n2", "delete table inet " + FAULTS);
         int flaps = takeovers("n2");
         log.info("30% loss: n2 took the VIP {} time(s); {} failed of {}, longest gap {} ms", flaps,
@@ -497,7 +367,7 @@ class VipFaultsLabIT {
         assertTrue(seen.failedFrom(from).size() <= flaps, "a request lost only at a takeover by n2 ("
                 + flaps + "): " + seen.failedFrom(from) + logs());
         assertTrue(seen.gapFrom(from) < 2000, "answered throughout: longest gap " + seen.gapFrom(from) + " ms" + logs());
-        assertEquals("n1", seen.lastAnswer(), "the client is on n1" + logs());
+        assertEquals("n1", seen.lastAnswerer(), "the client is on n1" + logs());
         onlyHolder("n1", setup);
     }
 
@@ -519,10 +389,10 @@ class VipFaultsLabIT {
         String n2 = mac("n2");
         await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() -> neighbour(setup).contains(n2));
         long moved = System.currentTimeMillis();
-        Seen seen = finish(poller, out);
+        Poller.Result seen = finish(poller, out);
         log.info("IPv6 takeover: the client's neighbour entry moved {} ms after the link went down ({}); {} failed of {}, "
                 + "outage {} ms", moved - down, neighbour(setup), seen.failed(), seen.requests(), seen.gapFrom(down));
-        assertEquals("n2", seen.lastAnswer(), "requests resumed on n2" + logs());
+        assertEquals("n2", seen.lastAnswerer(), "requests resumed on n2" + logs());
         assertTrue(seen.gapFrom(down) < 5000, "outage " + seen.gapFrom(down) + " ms" + logs());
         assertTrue(hasAddress("n2", setup));
     }
