@@ -367,7 +367,8 @@ class VipFaultsLabIT {
         assertTrue(seen.failedFrom(from).size() <= flaps, "a request lost only at a takeover by n2 ("
                 + flaps + "): " + seen.failedFrom(from) + logs());
         assertTrue(seen.gapFrom(from) < 2000, "answered throughout: longest gap " + seen.gapFrom(from) + " ms" + logs());
-        assertEquals("n1", seen.lastAnswerer(), "the client is on n1" + logs());
+        // (Not the client's last answer: a takeover by n2 in the loss's last moments is allowed, and undone
+        // once the loss is over.)
         onlyHolder("n1", setup);
     }
 
