@@ -193,10 +193,14 @@ class MirrorIntegrationTest {
         }
         nodes.awaitInSync();
         for (String n : new String[]{"a", "b"}) {
-            MirrorStatus s = nodes.get(n).statusNow();
-            assertTrue(s.conflicts().stream().anyMatch(c -> c.keptAs().endsWith("page.html.conflict-a-2")
-                    && c.loser().equals("2@a") && c.winner().equals("2@b")), n + ": " + s.conflicts());
-            assertEquals(1, nodes.counter(n, "tandem_mirror_conflicts_total"), n);
+            // The status tells of the conflict once the engine's thread has recorded it, which may be a moment
+            // after the files are on disk.
+            await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> {
+                MirrorStatus s = nodes.get(n).statusNow();
+                assertTrue(s.conflicts().stream().anyMatch(c -> c.keptAs().endsWith("page.html.conflict-a-2")
+                        && c.loser().equals("2@a") && c.winner().equals("2@b")), n + ": " + s.conflicts());
+                assertEquals(1, nodes.counter(n, "tandem_mirror_conflicts_total"), n);
+            });
         }
         MirrorStatus.PathStatus www = nodes.get("a").statusNow().paths().stream().filter(p -> p.id().equals("www"))
                 .findFirst().orElseThrow();
