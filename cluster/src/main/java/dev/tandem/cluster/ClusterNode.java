@@ -179,7 +179,7 @@ public final class ClusterNode implements AutoCloseable {
         vips = new VipSupervisor(config, name, addresses, loop, adverts, metrics, nanoClock, wallClock, this::publish);
         handovers = new HandoverCoordinator(vips, loop, adverts, nanoClock, config.advertInterval(), handoverQuiet,
                 drain, addresses);
-        vips.create(driver, handovers, healthy);
+        vips.create(driver, handovers);
         try {
             adverts.bind(loop.group(), datagramChannel, bindOverride != null ? bindOverride : local,
                     (a, sender) -> vips.heard(a));

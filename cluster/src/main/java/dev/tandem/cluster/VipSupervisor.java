@@ -72,7 +72,7 @@ final class VipSupervisor {
     }
 
     /** Creates every VIP's election and controller; the elections stay in init until {@link #startElections}. */
-    void create(VipDriver driver, HandoverCoordinator handovers, boolean healthy) {
+    void create(VipDriver driver, HandoverCoordinator handovers) {
         this.handovers = handovers;
         for (VipConfig vip : config.vips()) {
             int priority = ElectionSettings.priorityOf(name, vip.prefer());
