@@ -200,7 +200,8 @@ final class HandoverCoordinator {
     void handedOver(VipRun v) {
         v.controller.releaseWhenDrained(handoverQuiet, drain);
         v.draining = true;
-        adverts.send(v.address(), 0, drainFlags(Advert.DRAINING));
+        v.newDrain();
+        adverts.send(v.address(), 0, drainFlags(v, Advert.DRAINING));
         armDrainTick();
     }
 
@@ -215,7 +216,10 @@ final class HandoverCoordinator {
         v.draining = true;
         v.steppingAside = true;
         v.steppingAsideSince = nanoClock.getAsLong();
-        adverts.send(v.address(), 0, drainFlags(Advert.DRAINING));
+        // A new drain, even when the last one is not over (taken back meanwhile): the master must hear that this
+        // node was master again, and answer it, even if each of the claims of that mastership was lost.
+        v.newDrain();
+        adverts.send(v.address(), 0, drainFlags(v, Advert.DRAINING));
         armDrainTick();
         VipElection.Peer master = v.election.master() == null ? null : v.election.peers().get(v.election.master());
         int announcedMaster = Advert.MASTER | Advert.ANNOUNCED;
@@ -253,7 +257,7 @@ final class HandoverCoordinator {
         if (v.draining) {
             v.draining = false;
             if (vips.running()) {
-                adverts.send(v.address(), 0, drainFlags(Advert.RELEASED));
+                adverts.send(v.address(), 0, drainFlags(v, Advert.RELEASED));
             }
         }
     }
@@ -269,7 +273,7 @@ final class HandoverCoordinator {
             if (v.draining) {
                 // The stop removes the address now: the new holder need not pass anything on any more.
                 v.draining = false;
-                adverts.send(v.address(), 0, drainFlags(Advert.RELEASED));
+                adverts.send(v.address(), 0, drainFlags(v, Advert.RELEASED));
             }
         }
         if (handover != null && !handover.isDone()) {
@@ -353,8 +357,8 @@ final class HandoverCoordinator {
         return Math.max(TimeUnit.SECONDS.toNanos(2), 5 * advertInterval.toNanos());
     }
 
-    private int drainFlags(int flag) {
-        return flag | (maintenance ? Advert.MAINTENANCE : 0);
+    private int drainFlags(VipRun v, int flag) {
+        return v.drainReport(flag) | (maintenance ? Advert.MAINTENANCE : 0);
     }
 
     private void endForwarding(VipRun v, String why) {
@@ -394,7 +398,7 @@ final class HandoverCoordinator {
                 if (v.controller.wanted()) {
                     v.draining = false; // held again (resumed and preempted) before the drain ended
                 } else {
-                    adverts.send(v.address(), 0, drainFlags(Advert.DRAINING));
+                    adverts.send(v.address(), 0, drainFlags(v, Advert.DRAINING));
                     busy = true;
                 }
             }

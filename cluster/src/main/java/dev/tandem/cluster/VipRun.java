@@ -3,6 +3,7 @@ package dev.tandem.cluster;
 import dev.tandem.cluster.election.Reason;
 import dev.tandem.cluster.election.VipElection;
 import dev.tandem.cluster.vip.VipController;
+import dev.tandem.cluster.wire.Advert;
 import dev.tandem.conf.VipConfig;
 import java.time.Instant;
 
@@ -20,6 +21,8 @@ final class VipRun {
     Reason lastReason;
     /** Handed over, the address still here: {@code DRAINING} reports go to the new holder. */
     boolean draining;
+    /** Which of two alternating drains the reports are about ({@link Advert#DRAIN_PARITY}); flips with each drain. */
+    boolean drainParity;
     /**
      * A more preferred master took the VIP over (since {@link #steppingAsideSince}) and has not announced it
      * yet: the address stays here, answering ARP, until it has (then the drain of a handover follows).
@@ -33,6 +36,16 @@ final class VipRun {
     VipRun(VipConfig vip, ClusterMetrics.VipGauges gauges) {
         this.vip = vip;
         this.gauges = gauges;
+    }
+
+    /** A drain of this VIP begins here (a handover, a step-aside): its reports say it is not the last one. */
+    void newDrain() {
+        drainParity = !drainParity;
+    }
+
+    /** The flags of a report ({@link Advert#DRAINING} or {@link Advert#RELEASED}) on this VIP's drain. */
+    int drainReport(int flag) {
+        return flag | (drainParity ? Advert.DRAIN_PARITY : 0);
     }
 
     String address() {

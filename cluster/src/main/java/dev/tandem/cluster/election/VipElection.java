@@ -38,7 +38,8 @@ import java.util.function.Predicate;
  * <p>Announcing again: a master whose clients may have been drawn away tells them again where the address is,
  * through {@link Output#reannounce}. That is when it hears a peer that claims the VIP too and is outranked (a
  * peer back from a link flap or a healed partition, which took the VIP meanwhile and announced it), or that
- * reports it drains the VIP without having handed it over (it heard this node first and stepped down), and,
+ * reports a drain of the VIP without having handed it over (it heard this node first and stepped down; each new
+ * drain, told apart from the last by {@link Advert#DRAIN_PARITY}, whatever was lost in between), and,
  * when {@link ElectionSettings#announceRefresh} is set, every that long. At most one such round per
  * {@link #reannounceSpacing}: a round repeats its announcements once a second for a few seconds (arping's
  * spacing), so another round started sooner would only restart it; a claim heard meanwhile is answered when
@@ -168,10 +169,10 @@ public final class VipElection {
         if (isDrainReport(a)) {
             // A node that handed the VIP over tells the new holder how its drain goes: it claims nothing, and
             // its priority 0 is not "take over now" (the VIP already has a master).
-            if (state == VipState.MASTER && !maintenance && a.has(Advert.DRAINING) && !handingOverOrDraining(before)) {
+            if (state == VipState.MASTER && !maintenance && a.has(Advert.DRAINING) && !sameDrain(before, a)) {
                 // ... but one that starts draining without having handed over held the VIP as master too, and
-                // stepped down on hearing this node (a healed partition, a link back) maybe before this node
-                // heard any of its claims: its clients must be drawn here all the same.
+                // stepped down on hearing this node (a healed partition, a link back, adverts lost) maybe before
+                // this node heard any of its claims: its clients must be drawn here all the same.
                 claimed(now, from, from + " stepped down and drains it");
             }
             return;
@@ -245,10 +246,21 @@ public final class VipElection {
         }
     }
 
-    /** Whether a peer's advert before its drain report said it was handing the VIP over, or draining already. */
-    private static boolean handingOverOrDraining(Peer before) {
-        return before != null && ((before.flags() & Advert.DRAINING) != 0
-                || before.priority() == 0 && (before.flags() & Advert.MAINTENANCE) != 0);
+    /**
+     * Whether drain report {@code a} goes on with what the peer's advert before it, {@code before}, said: it was
+     * handing the VIP over, or reporting the same drain already. Not when {@code before} reports another drain
+     * ({@link Advert#DRAIN_PARITY}): the peer ended that one, became master again and stepped down again, and
+     * this node heard none of it (a release and every claim lost, under loss on the cluster link), while the
+     * neighbours were drawn to the peer by that mastership's announcement.
+     */
+    private static boolean sameDrain(Peer before, Advert a) {
+        if (before == null) {
+            return false;
+        }
+        if ((before.flags() & Advert.DRAINING) != 0) {
+            return (before.flags() & Advert.DRAIN_PARITY) == (a.flags() & Advert.DRAIN_PARITY);
+        }
+        return before.priority() == 0 && (before.flags() & Advert.MAINTENANCE) != 0;
     }
 
     private void reannounce(long now, String by, String why) {

@@ -8,7 +8,7 @@ package dev.tandem.cluster.wire;
  * @param epoch          the sender's boot epoch; with {@code sequence} it orders every packet a node sends
  * @param sequence       grows by one with every packet the sender sends in this epoch
  * @param flags          {@link #MASTER}, {@link #ANNOUNCED}, {@link #MAINTENANCE}, {@link #FAULT}, {@link #DRAINING},
- *                       {@link #RELEASED}
+ *                       {@link #RELEASED}, {@link #DRAIN_PARITY}
  */
 public record Advert(String node, String vip, int priority, int intervalMillis, long epoch, long sequence, int flags) {
 
@@ -32,6 +32,14 @@ public record Advert(String node, String vip, int priority, int intervalMillis, 
      * advert either.
      */
     public static final int RELEASED = 32;
+    /**
+     * In a {@link #DRAINING} or {@link #RELEASED} report: which of the sender's drains it is about. Set in the
+     * reports of every other drain the sender starts, clear in the others, so that a receiver tells a new drain
+     * from the end of the last one by the reports alone: under loss, the release that ended one drain and every
+     * claim of the mastership before the next could be lost, and the next drain's reports were taken for the
+     * old drain's (its clients, drawn to the sender by that mastership, were never drawn back).
+     */
+    public static final int DRAIN_PARITY = 64;
 
     public Advert {
         if (priority < 0 || priority > 255) {

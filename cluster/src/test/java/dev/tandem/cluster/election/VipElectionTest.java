@@ -660,6 +660,49 @@ class VipElectionTest {
         assertEquals(1, reannounced.size(), reannounced.toString());
     }
 
+    /**
+     * 30% loss on the cluster link, in the lab: the peer stepped down, drained and released; it took the VIP again
+     * (announcing it, so the clients went to it) and stepped down at once. This node heard neither the release nor
+     * the one claim of that short mastership, only the reports of the new drain: taken for the old drain's, they
+     * drew no announcement, the peer removed the address, and the clients reached no node for 30 s.
+     */
+    @Test
+    void aNewDrainIsAnsweredEvenWhenTheReleaseAndTheClaimsBeforeItWereLost() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING | Advert.DRAIN_PARITY));
+        e.onAdvert(t + 2_900 * MS, "b", advert(0, Advert.DRAINING | Advert.DRAIN_PARITY));
+        assertEquals(1, reannounced.size(), reannounced.toString());
+        // lost: the release (t + 3 s), the claim of the next mastership (t + 4 s)
+        e.onAdvert(t + 4_100 * MS, "b", advert(0, Advert.DRAINING));
+        assertEquals(2, reannounced.size(), "the new drain is answered: " + reannounced);
+        assertTrue(reannounced.get(1).startsWith("b: b stepped down"), reannounced.get(1));
+        // the rest of that drain is the same drain
+        for (long at = t + 4_200 * MS; at < t + 8_000 * MS; at += 100 * MS) {
+            e.onAdvert(at, "b", advert(0, Advert.DRAINING));
+            e.tick(at);
+        }
+        assertEquals(2, reannounced.size(), reannounced.toString());
+    }
+
+    @Test
+    void aNewDrainRightAfterARoundIsAnsweredOnceTheSpacingIsOver() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING));
+        assertEquals(1, reannounced.size(), reannounced.toString());
+        // taken back while draining (the claim lost) and stepped down again: a drain of the other parity
+        e.onAdvert(t + 400 * MS, "b", advert(0, Advert.DRAINING | Advert.DRAIN_PARITY));
+        for (long at = t + 500 * MS; at < t + 1_000 * MS; at += 100 * MS) {
+            e.tick(at);
+        }
+        assertEquals(1, reannounced.size(), "within the spacing: " + reannounced);
+        e.tick(t + 1_000 * MS);
+        assertEquals(2, reannounced.size(), reannounced.toString());
+    }
+
     @Test
     void aPeerThatHandedTheVipOverAndDrainsIsNoReasonToAnnounceAgain() {
         VipElection e = election(240, true);
