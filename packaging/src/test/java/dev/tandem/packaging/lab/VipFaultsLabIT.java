@@ -219,9 +219,9 @@ class VipFaultsLabIT {
     private String network() throws Exception {
         StringBuilder b = new StringBuilder("\n--- client: ip neigh\n").append(lab.output(lab.client, "ip", "neigh"));
         for (String name : nodes.keySet()) {
-            b.append("--- ").append(name).append(" (").append(mac(name)).append("): ip addr\n")
+            b.append("\n--- ").append(name).append(" (").append(mac(name)).append("): ip addr\n")
                     .append(lab.output(ns(name), "ip", "-o", "addr", "show", "dev", "eth0"))
-                    .append("--- ").append(name).append(": nft list ruleset\n")
+                    .append("\n--- ").append(name).append(": nft list ruleset\n")
                     .append(lab.output(ns(name), "nft", "list", "ruleset"));
         }
         return b.toString();
