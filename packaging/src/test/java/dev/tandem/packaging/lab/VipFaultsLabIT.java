@@ -360,6 +360,10 @@ class VipFaultsLabIT {
      * keepalived's would); n1 hears it claim the VIP and takes its clients back at once, passing on to it the
      * connections they opened meanwhile. The client is answered throughout; a request can fail only at such a
      * takeover (a connection to n1 that the takeover moved to n2 mid-request is reset), and the VIP ends on n1.
+     * n2 is master for a few tens of ms at a time, and may take the VIP back while it still drains: every advert
+     * of such a mastership can be lost, and so can the release that ended the drain before it; n1 then learns of
+     * it only by n2's new drain, and must announce again all the same (it did not, in 1 run of 3: the client sat
+     * on n2's MAC, where the address was gone, until its ARP entry went stale, over 30 s).
      */
     @Test
     void lossOnTheClusterLink() throws Exception {
