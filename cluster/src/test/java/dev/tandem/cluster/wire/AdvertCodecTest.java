@@ -39,6 +39,16 @@ class AdvertCodecTest {
     }
 
     @Test
+    void aDrainReportKeepsItsParity() {
+        Advert report = new Advert("lb1", "203.0.113.10", 0, 100, 1, 43, Advert.DRAINING | Advert.DRAIN_PARITY);
+        ByteBuf buf = Unpooled.buffer();
+        codec.encode(report, buf);
+        AdvertCodec.Decoded d = decode(buf);
+        assertTrue(d.ok());
+        assertEquals(report, d.advert());
+    }
+
+    @Test
     void everyFlippedBitIsAForgery() {
         ByteBuf good = encoded();
         try {
