@@ -435,8 +435,13 @@ public final class IpCommandDriver implements VipDriver {
             // retries, rather than in a log line later.
             Thread.sleep(v6(vip) ? 150 : 50);
             synchronized (round) {
+                // A round stopped meanwhile (this node stepped aside) ended its own processes: their exit says
+                // nothing of the link. (Asked of each process instead, the answer raced with its exit callback.)
+                if (rounds.get(vip.address()) != round) {
+                    return;
+                }
                 for (Process p : round) {
-                    if (!p.isAlive() && p.exitValue() > 1 && !stopped.contains(p)) {
+                    if (!p.isAlive() && p.exitValue() > 1) {
                         throw new IOException(label(p) + ": exit " + p.exitValue());
                     }
                 }

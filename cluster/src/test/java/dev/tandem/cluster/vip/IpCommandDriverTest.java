@@ -222,6 +222,40 @@ class IpCommandDriverTest {
                 .until(() -> !started.get(0).isAlive());
     }
 
+    @Test
+    void anAnnouncementStoppedByThisNodeIsNotReportedAsFailed() throws Exception {
+        java.util.concurrent.CountDownLatch firstStarted = new java.util.concurrent.CountDownLatch(1);
+        IpCommandDriver d = new IpCommandDriver(new CommandRunner() {
+            @Override
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+                return new Result(0, "");
+            }
+
+            @Override
+            public Process start(List<String> cmd) throws IOException {
+                Process p = new ProcessBuilder("sh", "-c", "sleep 5").start();
+                started.add(p);
+                firstStarted.countDown();
+                return p;
+            }
+        }, proc, tool -> Optional.of(tool));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread announcing = new Thread(() -> {
+            try {
+                d.announce(V4);
+            } catch (IOException e) {
+                failed.set(e);
+            }
+        });
+        announcing.start();
+        assertTrue(firstStarted.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        d.stopAnnouncing(V4); // the node steps aside: its arping ends with SIGTERM (exit 143)
+        org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS)
+                .until(() -> !started.get(0).isAlive());
+        announcing.join(5000);
+        assertEquals(null, failed.get(), "a round this node stopped is not a failed announcement");
+    }
+
     private static final String ARP_TABLE = "table arp tandem_203_0_113_10\ndelete table arp tandem_203_0_113_10";
     private static final String IP_TABLE = "table ip tandem_203_0_113_10\ndelete table ip tandem_203_0_113_10";
 
