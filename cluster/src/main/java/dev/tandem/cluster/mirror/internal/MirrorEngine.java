@@ -87,7 +87,13 @@ public final class MirrorEngine {
 
     /** The settings of one engine. */
     public record Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
-                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
+                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads,
+                           DeletionGuard.Limits limits, java.util.function.Predicate<Roots.Root> mounted) {
+        public Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
+                        ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
+            this(node, peers, roots, stateDir, configFile, validator, debounce, scanInterval, flushThreads,
+                    DeletionGuard.Limits.DEFAULT, r -> true);
+        }
     }
 
     private static final class Fetch {
@@ -166,25 +172,6 @@ public final class MirrorEngine {
         }
     }
 
-    private static final class PeerState {
-        final String name;
-        PeerLink link;
-        boolean sending;
-        int receiving;
-        Messages.Summary summary;
-        final Map<String, Long> rootLastSync = new HashMap<>();
-        final Map<String, Boolean> rootInSync = new HashMap<>();
-        long lastSync;
-        boolean inSync;
-        boolean firstAttemptFailed;
-        boolean outDone;
-        boolean inDone;
-
-        PeerState(String name) {
-            this.name = name;
-        }
-    }
-
     /** A received config that did not validate yet: it may once the rest of its round has arrived. */
     private static final class Parked {
         final SessionState from;
@@ -237,7 +224,17 @@ public final class MirrorEngine {
     private final Map<EntryKey, Fetch> fetches = new HashMap<>();
     private final Map<EntryKey, String> refused = new HashMap<>();
     private Parked parked;
-    private final Map<String, PeerState> peers = new LinkedHashMap<>();
+    /** The links this node dials to send to each peer (null until attached). */
+    private final Map<String, PeerLink> links = new LinkedHashMap<>();
+    private final SyncGate gate;
+    private final DeletionGuard guard;
+    /** Deletions found here in this task, judged by the guard before any is recorded or sent. */
+    private final Map<EntryKey, Entry> foundDeleted = new LinkedHashMap<>();
+    private final java.util.function.Predicate<Roots.Root> mounted;
+    private volatile boolean behind;
+    /** Roots that must be mount points and were found not to be (logged once). */
+    private final Set<String> unmountedLogged = new HashSet<>();
+    private volatile java.util.function.Consumer<Boolean> behindListener = b -> { };
     private MirrorStatus.Rejection configRejected;
     private String rejectedHash;
     private MirrorStatus.Rejection configRefused;
@@ -268,9 +265,10 @@ public final class MirrorEngine {
         }
         this.configFile = cfg;
         this.configKey = cfg == null ? null : roots.keyOf(cfg);
-        for (String p : s.peers()) {
-            peers.put(p, new PeerState(p));
-        }
+        this.gate = new SyncGate(s.peers(), clock::millis);
+        this.guard = new DeletionGuard(s.limits(), clock::millis);
+        this.mounted = s.mounted();
+        s.peers().forEach(p -> links.put(p, null));
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-mirror");
             t.setDaemon(true);
@@ -346,7 +344,7 @@ public final class MirrorEngine {
             }
             outgoing.clear();
             persistNow();
-            checkFirstSync();
+            firstSyncOver(gate.start());
             thread.scheduleWithFixedDelay(() -> exec(this::periodicScan), scanInterval.toMillis(), scanInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
             thread.scheduleWithFixedDelay(() -> exec(this::publishIfDirty), PUBLISH_EVERY.toMillis(),
@@ -365,7 +363,10 @@ public final class MirrorEngine {
     public void giveUpFirstSync(String why) {
         if (firstSync.complete(why)) {
             log.warn("mirror: first sync: {}", why);
-            exec(() -> statusDirty = true);
+            exec(() -> {
+                gate.giveUp(why);
+                statusDirty = true;
+            });
         }
     }
 
@@ -455,6 +456,7 @@ public final class MirrorEngine {
 
     /** After every task: offer what changed here, tell the node what changed on disk, schedule the state. */
     private void afterTask() {
+        judgeDeletions();
         if (!outgoing.isEmpty()) {
             List<Entry> batch = ordered(outgoing);
             outgoing.clear();
@@ -464,9 +466,9 @@ public final class MirrorEngine {
             } else {
                 log.info("mirror: {} path(s) changed here", batch.size());
             }
-            for (PeerState p : peers.values()) {
-                if (p.link != null) {
-                    p.link.offer(batch);
+            for (PeerLink link : links.values()) {
+                if (link != null) {
+                    link.offer(batch);
                 }
             }
         }
@@ -571,7 +573,7 @@ public final class MirrorEngine {
         Set<Path> again = new HashSet<>();
         for (Path p : paths) {
             EntryKey key = roots.keyOf(p);
-            if (key == null || FileStore.isTemp(p.getFileName().toString())) {
+            if (key == null || FileStore.isTemp(p.getFileName().toString()) || !mountedNow(roots.get(key.root()))) {
                 continue;
             }
             try {
@@ -607,9 +609,9 @@ public final class MirrorEngine {
     private void periodicScan() {
         installed.clear();
         scanAll(false);
-        for (PeerState p : peers.values()) {
-            if (p.link != null) {
-                p.link.offerAll(ordered(table.entries()));
+        for (PeerLink link : links.values()) {
+            if (link != null) {
+                link.offerAll(ordered(table.entries()));
             }
         }
         // Conflict files the operator removed are no longer reported.
@@ -622,6 +624,9 @@ public final class MirrorEngine {
 
     private void scanAll(boolean removeTemps) {
         for (Roots.Root r : roots.all()) {
+            if (!mountedNow(r)) {
+                continue;
+            }
             Path p = r.path();
             EntryKey key = new EntryKey(r.id(), "");
             try {
@@ -718,10 +723,14 @@ public final class MirrorEngine {
                 rejectLocal(path, "", List.of(path + ": deleted (expected: the config file; it is not mirrored away)"));
                 return Refresh.REJECTED;
             }
-            Entry e = Entry.deletion(l.entry(), node, now);
-            table.put(e, null, now);
-            outgoing.add(e);
+            // Judged with the task's other deletions (see judgeDeletions) before it is recorded or sent.
+            foundDeleted.put(key, Entry.deletion(l.entry(), node, now));
             return Refresh.CHANGED;
+        }
+        foundDeleted.remove(key);
+        if (guard.held(key) && guard.back(key)) {
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(key.root()).path());
+            statusDirty = true;
         }
         if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
             return Refresh.UNCHANGED;
@@ -810,6 +819,166 @@ public final class MirrorEngine {
         }
     }
 
+    // ------------------------------------------------------------------ the mass-deletion guard
+
+    /**
+     * The deletions this task found here, per root, go through the guard: the usual ones are recorded and
+     * offered; a mass deletion is held (no version, nothing sent) until an operator confirms it.
+     */
+    private void judgeDeletions() {
+        if (foundDeleted.isEmpty()) {
+            return;
+        }
+        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+        foundDeleted.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
+        foundDeleted.clear();
+        long now = clock.millis();
+        for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
+            Map<EntryKey, Entry> found = r.getValue();
+            Map<EntryKey, Entry> asked = new LinkedHashMap<>();
+            found.keySet().forEach(k -> asked.put(k, null));
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), asked, "here");
+            if (v == DeletionGuard.Verdict.PASS) {
+                for (Entry e : found.values()) {
+                    table.put(e, null, now);
+                    outgoing.add(e);
+                }
+            } else if (v == DeletionGuard.Verdict.HELD_NEW) {
+                held(r.getKey(), "here");
+            }
+        }
+    }
+
+    private void held(String root, String from) {
+        DeletionGuard.Hold h = guard.hold(root);
+        metrics.deletionsHeld.increment();
+        statusDirty = true;
+        log.warn("mirror: {} of the {} file(s) of {} deleted at once {}: held, nothing sent or applied (an unmounted"
+                        + " disk or a failed restore looks like this); 'tandem mirror confirm {}' lets it go ahead,"
+                        + " 'tandem mirror restore {}' fetches the files back from the peers",
+                h.keys.size(), h.filesThen, roots.get(root).path(), "here".equals(from) ? "here" : "by " + from,
+                roots.get(root).path(), roots.get(root).path());
+    }
+
+    private boolean mountedNow(Roots.Root r) {
+        boolean m = r != null && mounted.test(r);
+        if (!m && r != null && unmountedLogged.add(r.id())) {
+            log.warn("mirror: {} is not a mount point (require_mount): not scanned until it is", r.path());
+            statusDirty = true;
+        } else if (m && r != null && unmountedLogged.remove(r.id())) {
+            log.info("mirror: {} is a mount point again: scanned", r.path());
+        }
+        return m;
+    }
+
+    /** The root of {@code name} (its id, or its path as configured). */
+    private Roots.Root rootNamed(String name) {
+        for (Roots.Root r : roots.all()) {
+            if (r.id().equals(name) || r.path().toString().equals(name)
+                    || r.path().equals(Path.of(name).toAbsolutePath().normalize())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Lets the held deletion of {@code root} go ahead: the files still gone here are deleted as versions of
+     * this node and offered; a peer's held deletion is applied here. Completes with what was done.
+     */
+    public CompletableFuture<String> confirmDeletion(String root) {
+        return call(() -> {
+            Roots.Root r = rootNamed(root);
+            DeletionGuard.Hold h = r == null ? null : guard.release(r.id());
+            if (h == null) {
+                throw new IllegalArgumentException(root + ": no deletion is held there");
+            }
+            long now = clock.millis();
+            int done = 0;
+            for (Map.Entry<EntryKey, Entry> k : h.keys.entrySet()) {
+                MirrorTable.Local l = table.local(k.getKey());
+                Path p = roots.pathOf(k.getKey());
+                if (l == null || l.entry().deleted() || p == null) {
+                    continue;
+                }
+                if (k.getValue() == null) {
+                    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Entry e = Entry.deletion(l.entry(), node, now);
+                        table.put(e, null, now);
+                        outgoing.add(e);
+                        done++;
+                    }
+                } else if (sessionOf(h.from) != null) {
+                    applyWithoutContent(sessionOf(h.from), k.getValue());
+                    done++;
+                }
+            }
+            log.warn("mirror: the held deletion of {} confirmed: {} file(s) deleted", r.path(), done);
+            statusDirty = true;
+            afterTask();
+            return done + " file(s) of " + r.path() + " deleted";
+        });
+    }
+
+    /**
+     * Gives up the held deletion of {@code root} and fetches its files back from the peers that hold them: their
+     * versions here are forgotten, and every connected peer is asked for them. Completes with how many were asked.
+     */
+    public CompletableFuture<String> restoreDeletion(String root) {
+        return call(() -> {
+            Roots.Root r = rootNamed(root);
+            DeletionGuard.Hold h = r == null ? null : guard.hold(r.id());
+            if (h == null) {
+                throw new IllegalArgumentException(root + ": no deletion is held there");
+            }
+            if (!"here".equals(h.from)) {
+                guard.release(r.id());
+                statusDirty = true;
+                log.warn("mirror: the deletion of {} by {} is not applied here: the files stay", r.path(), h.from);
+                return "the deletion by " + h.from + " is dropped here: the files of " + r.path() + " stay";
+            }
+            SessionState from = null;
+            for (SessionState st : sessions.values()) {
+                if (st.session.isOpen()) {
+                    from = st;
+                    break;
+                }
+            }
+            if (from == null) {
+                throw new IllegalStateException("no peer is connected to fetch the files of " + r.path() + " from");
+            }
+            guard.release(r.id());
+            List<Messages.Wanted> want = new ArrayList<>();
+            for (EntryKey k : h.keys.keySet()) {
+                MirrorTable.Local l = table.local(k);
+                if (l == null || l.entry().deleted() || fetches.containsKey(k)) {
+                    continue;
+                }
+                table.forget(k);
+                fetches.put(k, new Fetch(l.entry(), from));
+                from.filesTotal++;
+                from.bytesTotal += l.entry().size();
+                want.add(new Messages.Wanted(k, l.entry().version(), l.entry().origin()));
+            }
+            if (!want.isEmpty()) {
+                from.session.want(want);
+            }
+            log.warn("mirror: restoring {}: {} file(s) asked of {}", r.path(), want.size(), from.peer);
+            statusDirty = true;
+            summaryDirty = true;
+            return want.size() + " file(s) of " + r.path() + " asked of " + from.peer;
+        });
+    }
+
+    private SessionState sessionOf(String peer) {
+        for (SessionState st : sessions.values()) {
+            if (st.peer.equals(peer)) {
+                return st;
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ offering (for the links)
 
     /** Every version this node has, in offer order (the config file last). */
@@ -850,9 +1019,8 @@ public final class MirrorEngine {
 
     public void linkUp(String peer, PeerLink link) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            p.link = link;
-            p.sending = true;
+            links.put(peer, link);
+            gate.linkUp(peer);
             statusDirty = true;
             Messages.Summary s = latestSummary;
             if (s != null) {
@@ -863,107 +1031,91 @@ public final class MirrorEngine {
 
     public void linkDown(String peer) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            p.sending = false;
-            updateSync(p);
+            gate.linkDown(peer, digests());
             statusDirty = true;
         });
     }
 
     /** Dialing {@code peer} failed ({@code first}: the first attempt since start). */
     public void linkFailed(String peer, boolean first) {
-        exec(() -> {
-            PeerState p = peers.get(peer);
-            if (first) {
-                p.firstAttemptFailed = true;
-                checkFirstSync();
-            }
-        });
+        exec(() -> firstSyncOver(gate.linkFailed(peer, first)));
     }
 
     /** The peer applied a round this node offered ({@code full}: the full round a connection begins with). */
     public void peerDone(String peer, boolean full) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            if (full && !p.outDone) {
-                p.outDone = true;
+            if (full && !gate.outDone(peer)) {
                 log.info("mirror: {} has everything of this node", peer);
-                checkFirstSync();
+                firstSyncOver(gate.peerHasAll(peer));
             }
         });
     }
 
     public void summary(String peer, Messages.Summary s) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            if (p == null) {
-                return;
-            }
-            Messages.Summary old = p.summary;
-            if (old == null || s.boot() > old.boot() || s.boot() == old.boot() && s.generation() > old.generation()) {
-                p.summary = s;
-                updateSync(p);
+            if (gate.summary(peer, s, digests())) {
                 statusDirty = true;
             }
         });
     }
 
     public void attachLink(String peer, PeerLink link) {
-        exec(() -> peers.get(peer).link = link);
+        exec(() -> links.put(peer, link));
     }
 
-    /**
-     * The first sync is over once one peer has everything of this node and this node everything of it; or when
-     * no peer could be reached at all (nothing to wait for).
-     */
-    private void checkFirstSync() {
-        if (firstSync.isDone()) {
-            return;
-        }
-        for (PeerState p : peers.values()) {
-            if (p.outDone && p.inDone) {
-                complete("synced with " + p.name);
-                return;
-            }
-        }
-        boolean none = !peers.isEmpty();
-        for (PeerState p : peers.values()) {
-            none &= p.firstAttemptFailed && !p.sending && p.receiving == 0;
-        }
-        if (peers.isEmpty() || none) {
-            complete("no peer reachable");
-        }
-    }
-
-    private void complete(String outcome) {
-        if (firstSync.complete(outcome)) {
+    private void firstSyncOver(String outcome) {
+        if (outcome != null && firstSync.complete(outcome)) {
             log.info("mirror: first sync: {}", outcome);
             statusDirty = true;
         }
     }
 
-    /**
-     * In sync with a peer: this node holds what the peer said it holds, and is still connected to it (with
-     * no connection it cannot know, and the lag grows: nothing is being mirrored).
-     */
-    private void updateSync(PeerState p) {
-        long now = clock.millis();
-        boolean connected = p.sending || p.receiving > 0;
-        boolean all = p.summary != null && connected;
+    /** This node's digest of every root, as the summaries compare them. */
+    private Map<String, MirrorTable.RootDigest> digests() {
+        Map<String, MirrorTable.RootDigest> d = new LinkedHashMap<>();
         for (Roots.Root r : roots.all()) {
-            MirrorTable.RootDigest mine = table.digest(r.id());
-            MirrorTable.RootDigest theirs = p.summary == null ? null : p.summary.roots().get(r.id());
-            boolean same = connected && theirs != null && theirs.digest().equals(mine.digest());
-            p.rootInSync.put(r.id(), same);
-            if (same) {
-                p.rootLastSync.put(r.id(), now);
+            d.put(r.id(), table.digest(r.id()));
+        }
+        return d;
+    }
+
+    /** Whether this node is behind a reachable peer (it then does not preempt); tells the listener of a change. */
+    private void updateBehind() {
+        Map<String, long[]> wanted = new HashMap<>();
+        for (Fetch f : fetches.values()) {
+            long[] w = wanted.computeIfAbsent(f.from.peer, k -> new long[2]);
+            w[0]++;
+            w[1] += f.entry.size();
+        }
+        for (SyncGate.Peer p : gate.peers()) {
+            long[] w = wanted.getOrDefault(p.name, new long[2]);
+            gate.wanted(p.name, w[0], w[1]);
+        }
+        boolean now = gate.behind().behind();
+        if (now != behind) {
+            behind = now;
+            SyncGate.Behind b = gate.behind();
+            if (now) {
+                log.info("mirror: behind {}: {} file(s), {} to receive", b.peers(), b.files(), bytes(b.bytes()));
+            } else {
+                log.info("mirror: caught up with every reachable peer");
             }
-            all &= same;
+            try {
+                behindListener.accept(now);
+            } catch (RuntimeException e) {
+                log.warn("mirror: behind listener failed", e);
+            }
         }
-        if (all) {
-            p.lastSync = now;
-        }
-        p.inSync = all;
+    }
+
+    /** Whether this node is behind a reachable peer now (as of the last status publication). */
+    public boolean behind() {
+        return behind;
+    }
+
+    /** Told (on the engine's thread) each time this node falls behind a reachable peer or catches up. */
+    public void onBehind(java.util.function.Consumer<Boolean> listener) {
+        this.behindListener = listener;
     }
 
     private double lag(String peer) {
@@ -973,7 +1125,7 @@ public final class MirrorEngine {
         }
         for (MirrorStatus.PeerStatus p : s.peers()) {
             if (p.node().equals(peer)) {
-                return p.inSync() ? 0 : Math.max(0, (clock.millis() - (p.lastSync() == null ? boot
+                return p.inSync() ? 0 : Math.max(0, (clock.millis() - (p.lastSync() == null ? gate.boot()
                         : p.lastSync().toEpochMilli())) / 1000.0);
             }
         }
@@ -995,11 +1147,11 @@ public final class MirrorEngine {
     public void sessionOpened(InboundSession s) {
         exec(() -> {
             sessions.put(s, new SessionState(s));
-            PeerState p = peers.get(s.peer());
-            p.receiving++;
+            gate.sessionOpened(s.peer());
             statusDirty = true;
-            if (p.link != null) {
-                p.link.poke();
+            PeerLink link = links.get(s.peer());
+            if (link != null) {
+                link.poke();
             }
             Messages.Summary sum = latestSummary;
             if (sum != null) {
@@ -1014,9 +1166,7 @@ public final class MirrorEngine {
             if (st == null) {
                 return;
             }
-            PeerState p = peers.get(st.peer);
-            p.receiving--;
-            updateSync(p);
+            gate.sessionClosed(st.peer, digests());
             statusDirty = true;
             dropReceiving(st);
             for (Fetch f : fetches.values()) {
@@ -1041,7 +1191,11 @@ public final class MirrorEngine {
             }
             List<Messages.Wanted> want = new ArrayList<>();
             boolean unsafe = false;
+            Set<EntryKey> heldHere = judgeReceivedDeletions(st, o.entries());
             for (Entry e : o.entries()) {
+                if (heldHere.contains(e.key())) {
+                    continue;
+                }
                 Path target = roots.pathOf(e.key());
                 if (target == null) {
                     if (roots.get(e.key().root()) != null) {
@@ -1096,6 +1250,38 @@ public final class MirrorEngine {
                 statusDirty = true;
             }
         });
+    }
+
+    /**
+     * The deletions of live files in a peer's offer pass the guard, root by root, as this node's own do. Returns
+     * the keys held (not applied); a key the peer offers as a file again leaves the hold.
+     */
+    private Set<EntryKey> judgeReceivedDeletions(SessionState st, List<Entry> offered) {
+        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+        for (Entry e : offered) {
+            if (!e.deleted()) {
+                if (guard.held(e.key()) && guard.back(e.key())) {
+                    statusDirty = true;
+                }
+                continue;
+            }
+            Entry local = table.get(e.key());
+            if (local != null && !local.deleted() && roots.pathOf(e.key()) != null
+                    && Resolution.of(local, e) != Resolution.KEEP) {
+                byRoot.computeIfAbsent(e.key().root(), r -> new LinkedHashMap<>()).put(e.key(), e);
+            }
+        }
+        Set<EntryKey> held = new HashSet<>();
+        for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), r.getValue(), st.peer);
+            if (v != DeletionGuard.Verdict.PASS) {
+                held.addAll(r.getValue().keySet());
+                if (v == DeletionGuard.Verdict.HELD_NEW) {
+                    held(r.getKey(), st.peer);
+                }
+            }
+        }
+        return held;
     }
 
     private boolean conflictKept(Entry loser) {
@@ -1498,6 +1684,9 @@ public final class MirrorEngine {
         }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
+        if (guard.held(e.key()) && guard.back(e.key())) {
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(e.key().root()).path());
+        }
         refused.clear();
         if (e.key().equals(configKey)) {
             if (parked != null && parked.rx.entry.key().equals(e.key())) {
@@ -1637,12 +1826,10 @@ public final class MirrorEngine {
             st.session.done(r.round);
             if (r.full && !st.firstFullDone) {
                 st.firstFullDone = true;
-                PeerState p = peers.get(st.peer);
-                if (!p.inDone) {
-                    p.inDone = true;
+                if (!gate.inDone(st.peer)) {
                     log.info("mirror: this node has everything of {}", st.peer);
-                    checkFirstSync();
                 }
+                firstSyncOver(gate.hasAllOf(st.peer));
             }
             if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100 && !st.completeLogged) {
                 st.completeLogged = true;
@@ -1754,12 +1941,13 @@ public final class MirrorEngine {
             }
             Messages.Summary s = new Messages.Summary(boot, generation.incrementAndGet(), digests);
             latestSummary = s;
-            for (PeerState p : peers.values()) {
-                if (p.link != null && p.sending) {
-                    p.link.summary(s);
+            for (SyncGate.Peer p : gate.peers()) {
+                PeerLink link = links.get(p.name);
+                if (link != null && p.sending) {
+                    link.summary(s);
                 }
-                updateSync(p);
             }
+            gate.updateAll(digests);
             for (SessionState st : sessions.values()) {
                 st.session.summary(s);
             }
@@ -1767,6 +1955,7 @@ public final class MirrorEngine {
         }
         if (statusDirty) {
             statusDirty = false;
+            updateBehind();
             published = snapshot();
         }
     }
@@ -1792,58 +1981,14 @@ public final class MirrorEngine {
     }
 
     private MirrorStatus snapshot() {
-        List<MirrorStatus.PathStatus> paths = new ArrayList<>();
-        for (Roots.Root r : roots.all()) {
-            EntryKey rootKey = new EntryKey(r.id(), "");
-            MirrorTable.RootDigest d = table.digest(r.id());
-            Entry single = table.get(rootKey);
-            boolean directory = single == null && (r.directory() || Files.isDirectory(r.path()));
-            Map<String, MirrorStatus.PathSync> sync = new LinkedHashMap<>();
-            for (PeerState p : peers.values()) {
-                Long last = p.rootLastSync.get(r.id());
-                sync.put(p.name, new MirrorStatus.PathSync(Boolean.TRUE.equals(p.rootInSync.get(r.id())),
-                        last == null ? null : Instant.ofEpochMilli(last)));
+        Map<String, MirrorStatus.Progress> progress = new HashMap<>();
+        for (SessionState st : sessions.values()) {
+            if (st.filesTotal > 0) {
+                progress.put(st.peer, new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal));
             }
-            List<String> conflicts = new ArrayList<>();
-            for (Conflict c : table.conflicts()) {
-                if (c.key().root().equals(r.id())) {
-                    conflicts.add(c.keptAs().toString());
-                }
-            }
-            long changedAt = 0;
-            String origin = null;
-            long version = 0;
-            for (MirrorTable.Local l : table.under(rootKey).values()) {
-                if (l.entry().version() > version || l.entry().version() == version && l.entry().changedAt() > changedAt) {
-                    version = l.entry().version();
-                    origin = l.entry().origin();
-                    changedAt = l.entry().changedAt();
-                }
-            }
-            String hash = single != null && !directory ? single.hash() : d.digest();
-            paths.add(new MirrorStatus.PathStatus(r.id(), r.path().toString(), directory, version, origin, hash, d.files(),
-                    d.bytes(), changedAt == 0 ? null : Instant.ofEpochMilli(changedAt), sync, conflicts));
         }
-        List<MirrorStatus.PeerStatus> ps = new ArrayList<>();
-        long now = clock.millis();
-        for (PeerState p : peers.values()) {
-            MirrorStatus.Progress progress = null;
-            for (SessionState st : sessions.values()) {
-                if (st.peer.equals(p.name) && st.filesTotal > 0) {
-                    progress = new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal);
-                }
-            }
-            double lag = p.inSync ? 0 : (now - (p.lastSync == 0 ? boot : p.lastSync)) / 1000.0;
-            ps.add(new MirrorStatus.PeerStatus(p.name, p.sending, p.receiving > 0, p.inSync,
-                    p.lastSync == 0 ? null : Instant.ofEpochMilli(p.lastSync), Math.max(0, lag), progress));
-        }
-        List<MirrorStatus.ConflictStatus> cs = new ArrayList<>();
-        for (Conflict c : table.conflicts()) {
-            Path p = roots.pathOf(c.key());
-            cs.add(new MirrorStatus.ConflictStatus(p == null ? c.key().toString() : p.toString(), c.keptAs().toString(),
-                    c.loser().label(), c.winner(), Instant.ofEpochMilli(c.at())));
-        }
-        return new MirrorStatus(node, firstSync.getNow(null), paths, ps, cs, configRejected, configRefused);
+        return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, progress,
+                configRejected, configRefused, clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */
