@@ -903,7 +903,7 @@ public final class MirrorEngine {
                 }
                 if (k.getValue() == null) {
                     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                        Entry e = Entry.deletion(l.entry(), node, now);
+                        Entry e = Entry.confirmedDeletion(l.entry(), node, now);
                         table.put(e, null, now);
                         outgoing.add(e);
                         done++;
@@ -1259,6 +1259,9 @@ public final class MirrorEngine {
     private Set<EntryKey> judgeReceivedDeletions(SessionState st, List<Entry> offered) {
         Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
         for (Entry e : offered) {
+            if (e.confirmed()) {
+                continue;
+            }
             if (!e.deleted()) {
                 if (guard.held(e.key()) && guard.back(e.key())) {
                     statusDirty = true;
