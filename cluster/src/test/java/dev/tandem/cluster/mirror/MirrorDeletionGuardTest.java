@@ -61,8 +61,10 @@ class MirrorDeletionGuardTest {
         assertEquals(20, h.filesThen());
         assertEquals("here", h.from());
         assertEquals(1, nodes.counter("a", "tandem_mirror_deletions_held_total"));
-        // a full scan sees the same: still held, not counted again, nothing sent
+        // a full scan sees the same: still held, not counted again, nothing sent; the peer's full offer of the
+        // versions it holds (the ones gone here) does not end the hold either
         nodes.get("a").scanNow().get(5, TimeUnit.SECONDS);
+        nodes.get("b").scanNow().get(5, TimeUnit.SECONDS);
         await().during(1, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> files(nodes.www("b")) == 20);
         assertEquals(1, nodes.counter("a", "tandem_mirror_deletions_held_total"));
         assertEquals(0, nodes.counter("b", "tandem_mirror_deletions_total"));

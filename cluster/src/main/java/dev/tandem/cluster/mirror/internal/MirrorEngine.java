@@ -4,7 +4,6 @@ import dev.tandem.cluster.mirror.ConfigValidator;
 import dev.tandem.cluster.mirror.MirrorStatus;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,95 +94,6 @@ public final class MirrorEngine {
         }
     }
 
-    private static final class Fetch {
-        final Entry entry;
-        SessionState from;
-        /** The connection whose progress counts this file (the first to offer it). */
-        final SessionState counted;
-        final ArrayDeque<SessionState> alternates = new ArrayDeque<>();
-
-        Fetch(Entry entry, SessionState from) {
-            this.entry = entry;
-            this.from = from;
-            this.counted = from;
-        }
-    }
-
-    private static final class Round {
-        final long round;
-        final boolean full;
-        final Set<EntryKey> waiting;
-
-        Round(long round, boolean full, Set<EntryKey> waiting) {
-            this.round = round;
-            this.full = full;
-            this.waiting = waiting;
-        }
-    }
-
-    private static final class Receiving {
-        final Entry entry;
-        final Path target;
-        Path temp;
-        FileChannel ch;
-        /** A small file's content, kept here until it is complete, then written on the flush pool. */
-        byte[] buffer;
-        MessageDigest md;
-        long written;
-        String discard;
-        String discardReason;
-
-        Receiving(Entry entry, Path target) {
-            this.entry = entry;
-            this.target = target;
-        }
-    }
-
-    private static final class SessionState {
-        final InboundSession session;
-        final String peer;
-        Receiving rx;
-        final ArrayDeque<Round> rounds = new ArrayDeque<>();
-        final Set<EntryKey> roundKeys = new HashSet<>();
-        long filesTotal;
-        long bytesTotal;
-        long filesDone;
-        long bytesDone;
-        long progressLoggedAt;
-        long progressStartedAt;
-        boolean firstFullDone;
-        /** The end of the sync counted in the fields above was logged. */
-        boolean completeLogged;
-
-        SessionState(InboundSession session) {
-            this.session = session;
-            this.peer = session.peer();
-        }
-
-        boolean syncing() {
-            return filesDone < filesTotal;
-        }
-
-        /** Bytes of the files done, and of the one being received (a large file moves the progress too). */
-        long bytesDoneNow() {
-            Receiving r = rx;
-            return bytesDone + (r == null || r.discard != null ? 0 : Math.min(r.written, r.entry.size()));
-        }
-    }
-
-    /** A received config that did not validate yet: it may once the rest of its round has arrived. */
-    private static final class Parked {
-        final SessionState from;
-        final Receiving rx;
-        List<String> errors;
-
-        Parked(SessionState from, Receiving rx, List<String> errors) {
-            this.from = from;
-            this.rx = rx;
-            this.errors = errors;
-        }
-    }
-
     private final String node;
     private final Roots roots;
     private final StateFile stateFile;
@@ -220,10 +129,10 @@ public final class MirrorEngine {
     private final Set<Path> dirsToSync = new HashSet<>();
     /** Files this engine renamed into place, with their stat then: the watcher's event for them is no edit. */
     private final Map<Path, FileStore.Stat> installed = new HashMap<>();
-    private final Map<InboundSession, SessionState> sessions = new LinkedHashMap<>();
-    private final Map<EntryKey, Fetch> fetches = new HashMap<>();
+    private final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
+    private final Map<EntryKey, InboundState.Fetch> fetches = new HashMap<>();
     private final Map<EntryKey, String> refused = new HashMap<>();
-    private Parked parked;
+    private InboundState.Parked parked;
     /** The links this node dials to send to each peer (null until attached). */
     private final Map<String, PeerLink> links = new LinkedHashMap<>();
     private final SyncGate gate;
@@ -377,11 +286,11 @@ public final class MirrorEngine {
             thread.execute(() -> {
                 try {
                     closed = true;
-                    for (SessionState st : sessions.values()) {
+                    for (InboundState.Session st : sessions.values()) {
                         dropReceiving(st);
                     }
                     if (parked != null) {
-                        deleteQuietly(parked.rx.temp);
+                        Receiving.deleteQuietly(parked.rx.temp);
                         parked = null;
                     }
                     flusher.shutdown();
@@ -653,7 +562,7 @@ public final class MirrorEngine {
                 String name = file.getFileName().toString();
                 if (FileStore.isTemp(name)) {
                     if (removeTemps) {
-                        deleteQuietly(file);
+                        Receiving.deleteQuietly(file);
                         log.info("mirror: removed {}, left by an interrupted write", file);
                     }
                     return FileVisitResult.CONTINUE;
@@ -937,8 +846,8 @@ public final class MirrorEngine {
                 log.warn("mirror: the deletion of {} by {} is not applied here: the files stay", r.path(), h.from);
                 return "the deletion by " + h.from + " is dropped here: the files of " + r.path() + " stay";
             }
-            SessionState from = null;
-            for (SessionState st : sessions.values()) {
+            InboundState.Session from = null;
+            for (InboundState.Session st : sessions.values()) {
                 if (st.session.isOpen()) {
                     from = st;
                     break;
@@ -955,7 +864,7 @@ public final class MirrorEngine {
                     continue;
                 }
                 table.forget(k);
-                fetches.put(k, new Fetch(l.entry(), from));
+                fetches.put(k, new InboundState.Fetch(l.entry(), from));
                 from.filesTotal++;
                 from.bytesTotal += l.entry().size();
                 want.add(new Messages.Wanted(k, l.entry().version(), l.entry().origin()));
@@ -970,8 +879,8 @@ public final class MirrorEngine {
         });
     }
 
-    private SessionState sessionOf(String peer) {
-        for (SessionState st : sessions.values()) {
+    private InboundState.Session sessionOf(String peer) {
+        for (InboundState.Session st : sessions.values()) {
             if (st.peer.equals(peer)) {
                 return st;
             }
@@ -1082,7 +991,7 @@ public final class MirrorEngine {
     /** Whether this node is behind a reachable peer (it then does not preempt); tells the listener of a change. */
     private void updateBehind() {
         Map<String, long[]> wanted = new HashMap<>();
-        for (Fetch f : fetches.values()) {
+        for (InboundState.Fetch f : fetches.values()) {
             long[] w = wanted.computeIfAbsent(f.from.peer, k -> new long[2]);
             w[0]++;
             w[1] += f.entry.size();
@@ -1096,7 +1005,7 @@ public final class MirrorEngine {
             behind = now;
             SyncGate.Behind b = gate.behind();
             if (now) {
-                log.info("mirror: behind {}: {} file(s), {} to receive", b.peers(), b.files(), bytes(b.bytes()));
+                log.info("mirror: behind {}: {} file(s), {} to receive", b.peers(), b.files(), Receiving.size(b.bytes()));
             } else {
                 log.info("mirror: caught up with every reachable peer");
             }
@@ -1146,7 +1055,7 @@ public final class MirrorEngine {
 
     public void sessionOpened(InboundSession s) {
         exec(() -> {
-            sessions.put(s, new SessionState(s));
+            sessions.put(s, new InboundState.Session(s));
             gate.sessionOpened(s.peer());
             statusDirty = true;
             PeerLink link = links.get(s.peer());
@@ -1162,17 +1071,17 @@ public final class MirrorEngine {
 
     public void sessionClosed(InboundSession s) {
         exec(() -> {
-            SessionState st = sessions.remove(s);
+            InboundState.Session st = sessions.remove(s);
             if (st == null) {
                 return;
             }
             gate.sessionClosed(st.peer, digests());
             statusDirty = true;
             dropReceiving(st);
-            for (Fetch f : fetches.values()) {
+            for (InboundState.Fetch f : fetches.values()) {
                 f.alternates.remove(st);
             }
-            for (Map.Entry<EntryKey, Fetch> e : new ArrayList<>(fetches.entrySet())) {
+            for (Map.Entry<EntryKey, InboundState.Fetch> e : new ArrayList<>(fetches.entrySet())) {
                 if (e.getValue().from == st) {
                     fetchEnded(e.getKey(), e.getValue().entry, false);
                 }
@@ -1185,7 +1094,7 @@ public final class MirrorEngine {
 
     public void offer(InboundSession s, Messages.Offer o) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1217,7 +1126,7 @@ public final class MirrorEngine {
                 if (e.hash().equals(refused.get(e.key()))) {
                     continue;
                 }
-                Fetch f = fetches.get(e.key());
+                InboundState.Fetch f = fetches.get(e.key());
                 if (f != null && f.entry.sameVersion(e)) {
                     if (f.from != st && !f.alternates.contains(st)) {
                         f.alternates.add(st);
@@ -1225,7 +1134,7 @@ public final class MirrorEngine {
                     st.roundKeys.add(e.key());
                     continue;
                 }
-                Fetch superseded = fetches.put(e.key(), new Fetch(e, st));
+                InboundState.Fetch superseded = fetches.put(e.key(), new InboundState.Fetch(e, st));
                 if (superseded != null) {
                     superseded.counted.filesDone++;
                     superseded.counted.bytesDone += superseded.entry.size();
@@ -1256,14 +1165,17 @@ public final class MirrorEngine {
      * The deletions of live files in a peer's offer pass the guard, root by root, as this node's own do. Returns
      * the keys held (not applied); a key the peer offers as a file again leaves the hold.
      */
-    private Set<EntryKey> judgeReceivedDeletions(SessionState st, List<Entry> offered) {
+    private Set<EntryKey> judgeReceivedDeletions(InboundState.Session st, List<Entry> offered) {
         Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
         for (Entry e : offered) {
             if (e.confirmed()) {
                 continue;
             }
             if (!e.deleted()) {
-                if (guard.held(e.key()) && guard.back(e.key())) {
+                // A peer's own held deletion ends when it offers a file again; one held here does not (the
+                // peer still offers the versions this node's scan found gone: that is the point of the hold).
+                DeletionGuard.Hold h = guard.hold(e.key().root());
+                if (h != null && h.from.equals(st.peer) && guard.held(e.key()) && guard.back(e.key())) {
                     statusDirty = true;
                 }
                 continue;
@@ -1298,7 +1210,7 @@ public final class MirrorEngine {
 
     public void offerEnd(InboundSession s, Messages.OfferEnd end) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1309,14 +1221,14 @@ public final class MirrorEngine {
                 }
             }
             st.roundKeys.clear();
-            st.rounds.add(new Round(end.round(), end.full(), waiting));
+            st.rounds.add(new InboundState.Round(end.round(), end.full(), waiting));
             popRounds(st);
         });
     }
 
     public void fileStart(InboundSession s, Entry e) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1364,7 +1276,7 @@ public final class MirrorEngine {
                     if (closed) {
                         return;
                     }
-                    SessionState st = sessions.get(s);
+                    InboundState.Session st = sessions.get(s);
                     Receiving rx = st == null ? null : st.rx;
                     if (rx == null || rx.discard != null) {
                         return;
@@ -1399,7 +1311,7 @@ public final class MirrorEngine {
 
     public void fileEnd(InboundSession s) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1412,7 +1324,7 @@ public final class MirrorEngine {
                 return;
             }
             if (rx.discard != null) {
-                closeAndDelete(rx);
+                rx.closeAndDelete();
                 fetchEnded(rx.entry.key(), rx.entry, rx.discard.isEmpty());
                 return;
             }
@@ -1422,7 +1334,7 @@ public final class MirrorEngine {
                 metrics.rejected(MirrorMetrics.HASH_MISMATCH);
                 log.warn("mirror: {} from {}: {} bytes with SHA-256 {}, not the {} bytes and {} of version {}: dropped",
                         rx.entry.key(), st.peer, rx.written, hash, rx.entry.size(), rx.entry.hash(), rx.entry.label());
-                closeAndDelete(rx);
+                rx.closeAndDelete();
                 fetchEnded(rx.entry.key(), rx.entry, false);
                 return;
             }
@@ -1431,12 +1343,12 @@ public final class MirrorEngine {
             s.queued(0, 1);
             try {
                 flusher.execute(() -> {
-                    boolean flushed = flush(rx);
+                    boolean flushed = rx.flush();
                     try {
                         thread.execute(() -> {
                             s.queued(0, -1);
                             if (closed) {
-                                deleteQuietly(rx.temp);
+                                Receiving.deleteQuietly(rx.temp);
                                 return;
                             }
                             try {
@@ -1447,54 +1359,31 @@ public final class MirrorEngine {
                             }
                         });
                     } catch (RejectedExecutionException ex) {
-                        deleteQuietly(rx.temp);
+                        Receiving.deleteQuietly(rx.temp);
                     }
                 });
             } catch (RejectedExecutionException ex) {
                 s.queued(0, -1);
-                closeAndDelete(rx);
+                rx.closeAndDelete();
             }
         });
     }
 
-    /** On the flush pool: the temporary file complete on disk, with its mode. */
-    private static boolean flush(Receiving rx) {
-        try {
-            if (rx.buffer != null) {
-                rx.ch = FileStore.createTemp(rx.temp);
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(rx.buffer);
-                while (b.hasRemaining()) {
-                    rx.ch.write(b);
-                }
-                rx.buffer = null;
-            }
-            rx.ch.force(true);
-            rx.ch.close();
-            rx.ch = null;
-            Files.setAttribute(rx.temp, "unix:mode", rx.entry.mode(), LinkOption.NOFOLLOW_LINKS);
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.warn("mirror: cannot write {}: {}", rx.temp, ex.toString());
-            closeAndDelete(rx);
-            return false;
-        }
-    }
-
     public void fileAbort(InboundSession s, EntryKey key, String reason) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
             Receiving rx = st.rx;
             if (rx != null && rx.entry.key().equals(key)) {
                 st.rx = null;
-                closeAndDelete(rx);
+                rx.closeAndDelete();
                 log.debug("mirror: {} from {} not sent after all: {}", key, st.peer, reason);
                 fetchEnded(key, rx.entry, false);
                 return;
             }
-            Fetch f = fetches.get(key);
+            InboundState.Fetch f = fetches.get(key);
             if (f != null && f.from == st) {
                 log.debug("mirror: {} from {} not sent: {}", key, st.peer, reason);
                 fetchEnded(key, f.entry, false);
@@ -1502,47 +1391,25 @@ public final class MirrorEngine {
         });
     }
 
-    private void mismatch(SessionState st, Receiving rx, String why) {
+    private void mismatch(InboundState.Session st, Receiving rx, String why) {
         rx.discard = MirrorMetrics.HASH_MISMATCH;
         metrics.rejected(MirrorMetrics.HASH_MISMATCH);
         log.warn("mirror: {} from {}: {}: dropped", rx.entry.key(), st.peer, why);
-        closeAndDelete(rx);
+        rx.closeAndDelete();
     }
 
-    private void writeFailed(SessionState st, Receiving rx, IOException e) {
+    private void writeFailed(InboundState.Session st, Receiving rx, IOException e) {
         rx.discard = MirrorMetrics.WRITE_FAILED;
         metrics.rejected(MirrorMetrics.WRITE_FAILED);
         log.warn("mirror: cannot write {} from {}: {}", rx.target, st.peer, e.toString());
-        closeAndDelete(rx);
+        rx.closeAndDelete();
     }
 
-    private void dropReceiving(SessionState st) {
+    private void dropReceiving(InboundState.Session st) {
         if (st.rx != null) {
             log.info("mirror: {} from {} interrupted: nothing of it is kept", st.rx.entry.key(), st.peer);
-            closeAndDelete(st.rx);
+            st.rx.closeAndDelete();
             st.rx = null;
-        }
-    }
-
-    private static void closeAndDelete(Receiving rx) {
-        if (rx.ch != null) {
-            try {
-                rx.ch.close();
-            } catch (IOException e) {
-                // deleting it anyway
-            }
-            rx.ch = null;
-        }
-        deleteQuietly(rx.temp);
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                log.warn("mirror: cannot delete {}: {}", p, e.toString());
-            }
         }
     }
 
@@ -1550,7 +1417,7 @@ public final class MirrorEngine {
      * Applies a version that needs no content: a deletion, a new mode, the same content under the winning
      * version.
      */
-    private void applyWithoutContent(SessionState st, Entry e) {
+    private void applyWithoutContent(InboundState.Session st, Entry e) {
         Path target = roots.pathOf(e.key());
         Roots.Root root = roots.get(e.key().root());
         try {
@@ -1611,12 +1478,12 @@ public final class MirrorEngine {
         return r == Refresh.REJECTED;
     }
 
-    private void commit(SessionState st, Receiving rx, boolean flushed) {
+    private void commit(InboundState.Session st, Receiving rx, boolean flushed) {
         Entry e = rx.entry;
         EntryKey key = e.key();
         if (!flushed) {
             metrics.rejected(MirrorMetrics.WRITE_FAILED);
-            deleteQuietly(rx.temp);
+            Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
             return;
         }
@@ -1627,7 +1494,7 @@ public final class MirrorEngine {
             Resolution r = Resolution.of(local, e);
             switch (r) {
                 case KEEP, ADOPT -> {
-                    deleteQuietly(rx.temp);
+                    Receiving.deleteQuietly(rx.temp);
                     if (r == Resolution.ADOPT) {
                         table.put(e, FileStore.stat(target), clock.millis());
                     }
@@ -1635,7 +1502,7 @@ public final class MirrorEngine {
                 case KEEP_SAVE_REMOTE -> {
                     Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
                     if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS)) {
-                        deleteQuietly(rx.temp);
+                        Receiving.deleteQuietly(rx.temp);
                     } else {
                         FileStore.commit(rx.temp, keep, e.mode());
                     }
@@ -1667,13 +1534,13 @@ public final class MirrorEngine {
         } catch (IOException ex) {
             metrics.rejected(MirrorMetrics.WRITE_FAILED);
             log.warn("mirror: cannot apply {} of {} from {}: {}", e.label(), target, st.peer, ex.toString());
-            deleteQuietly(rx.temp);
+            Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
         }
     }
 
     /** Renames the received file into place and records it. */
-    private void install(SessionState st, Receiving rx, Entry e, Path target) throws IOException {
+    private void install(InboundState.Session st, Receiving rx, Entry e, Path target) throws IOException {
         Files.move(rx.temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         dirsToSync.add(target.getParent());
         FileStore.Stat s = FileStore.stat(target);
@@ -1693,7 +1560,7 @@ public final class MirrorEngine {
         refused.clear();
         if (e.key().equals(configKey)) {
             if (parked != null && parked.rx.entry.key().equals(e.key())) {
-                deleteQuietly(parked.rx.temp);
+                Receiving.deleteQuietly(parked.rx.temp);
                 parked = null;
             }
             configRefused = null;
@@ -1734,11 +1601,11 @@ public final class MirrorEngine {
     }
 
     /** A received config that does not validate waits for the rest of what is being received. */
-    private void park(SessionState st, Receiving rx, List<String> problems) {
+    private void park(InboundState.Session st, Receiving rx, List<String> problems) {
         if (parked != null) {
-            deleteQuietly(parked.rx.temp);
+            Receiving.deleteQuietly(parked.rx.temp);
         }
-        parked = new Parked(st, rx, problems);
+        parked = new InboundState.Parked(st, rx, problems);
         fetchEnded(rx.entry.key(), rx.entry, true);
     }
 
@@ -1746,7 +1613,7 @@ public final class MirrorEngine {
         if (parked == null) {
             return;
         }
-        Parked p = parked;
+        InboundState.Parked p = parked;
         try {
             List<String> problems = validate(p.rx.target, Files.readAllBytes(p.rx.temp));
             if (problems.isEmpty()) {
@@ -1757,18 +1624,18 @@ public final class MirrorEngine {
             }
         } catch (IOException e) {
             parked = null;
-            deleteQuietly(p.rx.temp);
+            Receiving.deleteQuietly(p.rx.temp);
         }
     }
 
     private void refuseParked() {
-        Parked p = parked;
+        InboundState.Parked p = parked;
         parked = null;
-        deleteQuietly(p.rx.temp);
+        Receiving.deleteQuietly(p.rx.temp);
         refuseReceived(p.from, p.rx.entry, p.rx.target, p.errors);
     }
 
-    private void refuseReceived(SessionState st, Entry e, Path target, List<String> problems) {
+    private void refuseReceived(InboundState.Session st, Entry e, Path target, List<String> problems) {
         refused.put(e.key(), e.hash());
         metrics.rejected(MirrorMetrics.INVALID_CONFIG_RECEIVED);
         configRefused = new MirrorStatus.Rejection(target.toString(), e.hash(), problems, clock.instant(), st.peer);
@@ -1784,12 +1651,12 @@ public final class MirrorEngine {
      * failed; the rounds waiting on it move on.
      */
     private void fetchEnded(EntryKey key, Entry entry, boolean ok) {
-        Fetch f = fetches.get(key);
+        InboundState.Fetch f = fetches.get(key);
         if (f == null || !f.entry.sameVersion(entry)) {
             return;
         }
         if (!ok) {
-            SessionState alt;
+            InboundState.Session alt;
             while ((alt = f.alternates.poll()) != null) {
                 if (sessions.containsKey(alt.session) && alt.session.isOpen()) {
                     f.from = alt;
@@ -1803,13 +1670,13 @@ public final class MirrorEngine {
         f.counted.filesDone++;
         f.counted.bytesDone += entry.size();
         progress(f.counted);
-        for (SessionState st : sessions.values()) {
+        for (InboundState.Session st : sessions.values()) {
             st.roundKeys.remove(key);
-            for (Round r : st.rounds) {
+            for (InboundState.Round r : st.rounds) {
                 r.waiting.remove(key);
             }
         }
-        for (SessionState st : new ArrayList<>(sessions.values())) {
+        for (InboundState.Session st : new ArrayList<>(sessions.values())) {
             popRounds(st);
         }
         if (fetches.isEmpty() && parked != null) {
@@ -1821,9 +1688,9 @@ public final class MirrorEngine {
     }
 
     /** Rounds whose files have all arrived: flushed, then the peer is told. */
-    private void popRounds(SessionState st) {
+    private void popRounds(InboundState.Session st) {
         while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
-            Round r = st.rounds.poll();
+            InboundState.Round r = st.rounds.poll();
             syncDirs();
             batchInPlace();
             st.session.done(r.round);
@@ -1837,30 +1704,20 @@ public final class MirrorEngine {
             if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100 && !st.completeLogged) {
                 st.completeLogged = true;
                 log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
-                        bytes(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
+                        Receiving.size(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
             }
         }
     }
 
     /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
-    private void progress(SessionState st) {
+    private void progress(InboundState.Session st) {
         long now = System.nanoTime();
         if (st.syncing() && now - st.progressLoggedAt > PROGRESS_LOG_EVERY.toNanos()) {
             st.progressLoggedAt = now;
             log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
-                    bytes(st.bytesDoneNow()), bytes(st.bytesTotal));
+                    Receiving.size(st.bytesDoneNow()), Receiving.size(st.bytesTotal));
         }
         statusDirty = true;
-    }
-
-    private static String bytes(long n) {
-        if (n < 1024 * 1024) {
-            return String.format("%.1f KiB", n / 1024.0);
-        }
-        if (n < 1024L * 1024 * 1024) {
-            return String.format("%.1f MiB", n / (1024.0 * 1024));
-        }
-        return String.format("%.2f GiB", n / (1024.0 * 1024 * 1024));
     }
 
     // ------------------------------------------------------------------ durability, state, status
@@ -1951,7 +1808,7 @@ public final class MirrorEngine {
                 }
             }
             gate.updateAll(digests);
-            for (SessionState st : sessions.values()) {
+            for (InboundState.Session st : sessions.values()) {
                 st.session.summary(s);
             }
             statusDirty = true;
@@ -1985,7 +1842,7 @@ public final class MirrorEngine {
 
     private MirrorStatus snapshot() {
         Map<String, MirrorStatus.Progress> progress = new HashMap<>();
-        for (SessionState st : sessions.values()) {
+        for (InboundState.Session st : sessions.values()) {
             if (st.filesTotal > 0) {
                 progress.put(st.peer, new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal));
             }
