@@ -86,7 +86,10 @@ public final class ClusterNode implements AutoCloseable {
     private final Duration handoverQuiet;
     private final CompletionStage<?> electionGate;
 
-    private ClusterLoop loop;
+    /** Set in start and stop; volatile for {@link #mirrorBehind}, which any thread may call. */
+    private volatile ClusterLoop loop;
+    /** The mirror is behind a reachable peer (see {@link #mirrorBehind}); kept from before the start too. */
+    private volatile boolean mirrorBehind;
     private AdvertEndpoint adverts;
     private VipSupervisor vips;
     private HandoverCoordinator handovers;
@@ -197,6 +200,7 @@ public final class ClusterNode implements AutoCloseable {
         vips.running(true);
         loop.call(() -> {
             adverts.warmUp();
+            vips.caughtUpChanged(!mirrorBehind);
             if (electionGate == null) {
                 vips.startElections(healthy);
             }
@@ -337,6 +341,24 @@ public final class ClusterNode implements AutoCloseable {
                     healthReason, ElectionSettings.FAULT_PRIORITY);
         }
         vips.healthChanged(can);
+    }
+
+    /**
+     * The mirror's catch-up gate, at any time (the start-up one is {@link Builder#electionGate}): while this
+     * node's mirror is behind a reachable peer it does not preempt, whether it has just started or has run
+     * for days. Any thread.
+     */
+    public void mirrorBehind(boolean behind) {
+        if (mirrorBehind == behind) {
+            return;
+        }
+        mirrorBehind = behind;
+        log.info(behind ? "cluster: the mirror is behind a peer: no preempting until it has caught up"
+                : "cluster: the mirror has caught up: preempting as configured");
+        ClusterLoop l = loop;
+        if (l != null) {
+            l.execute(() -> vips.caughtUpChanged(!mirrorBehind));
+        }
     }
 
     private void witnessesChanged(boolean reached) {

@@ -221,6 +221,17 @@ final class VipSupervisor {
         reschedule();
     }
 
+    /** The mirror fell behind a reachable peer ({@code false}) or caught up: no preempting while behind. */
+    void caughtUpChanged(boolean caughtUp) {
+        long now = nanoClock.getAsLong();
+        for (VipRun v : vips.values()) {
+            if (v.election != null) {
+                v.election.setCaughtUp(now, caughtUp);
+            }
+        }
+        reschedule();
+    }
+
     void witnessesChanged(boolean reached) {
         long now = nanoClock.getAsLong();
         for (VipRun v : vips.values()) {

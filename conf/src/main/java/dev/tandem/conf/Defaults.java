@@ -173,6 +173,9 @@ public final class Defaults {
     public static final Duration ANNOUNCE_REFRESH = Duration.ZERO;
     public static final Path MIRROR_STATE_DIR = Path.of("/var/lib/tandem/mirror");
     public static final Duration MIRROR_SYNC_WAIT = Duration.ofSeconds(30);
+    /** A deletion of more than this many files of one mirrored path, and more than half of them, is held. */
+    public static final int MIRROR_MAX_DELETIONS = 10;
+    public static final int MIRROR_MAX_DELETION_PERCENT = 50;
 
     /** Every upstream must have a server up for the node to count as able to serve. */
     public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());

@@ -14,11 +14,24 @@ import java.util.List;
  *                     and chmod, a {@code git pull} of many files, become one batch)
  * @param stateDir     where this node keeps its version of every mirrored path, across restarts
  * @param syncWait     how long, at start, the elections wait for the first sync with a reachable peer
+ * @param maxDeletions together with {@code maxDeletionPercent}: a scan (or a peer's offer) that deletes more
+ *                     than this many files of one path and more than that share of them is held, not mirrored,
+ *                     until an operator confirms it; one that deletes every file of a path is held always
+ * @param maxDeletionPercent the share, in percent, of {@code maxDeletions}
+ * @param requireMount paths (among {@code paths}) that are scanned only while they are mount points: an
+ *                     unmounted disk leaves an empty directory, and its emptiness is no edit
  */
-public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
+public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
+                           int maxDeletions, int maxDeletionPercent, List<Path> requireMount) {
 
     public MirrorConfig {
         paths = List.copyOf(paths);
+        requireMount = List.copyOf(requireMount);
+    }
+
+    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
+        this(paths, scanInterval, debounce, stateDir, syncWait, Defaults.MIRROR_MAX_DELETIONS,
+                Defaults.MIRROR_MAX_DELETION_PERCENT, List.of());
     }
 
     /** The paths with every other setting at its default. */

@@ -330,6 +330,9 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofMillis(100), defaults.debounce());
         assertEquals(Path.of("/var/lib/tandem/mirror"), defaults.stateDir());
         assertEquals(Duration.ofSeconds(30), defaults.syncWait());
+        assertEquals(10, defaults.maxDeletions());
+        assertEquals(50, defaults.maxDeletionPercent());
+        assertEquals(List.of(), defaults.requireMount());
         assertEquals(new MirrorConfig(defaults.paths()), defaults);
 
         MirrorConfig set = ConfigLoader.parse("t.yaml", MINIMAL + """
@@ -342,9 +345,12 @@ class ConfigLoaderTest {
                     debounce: 0ms
                     state_dir: state/mirror
                     sync_wait: 2s
+                    max_deletions: 100
+                    max_deletion_percent: 20
+                    require_mount: [/srv/www]
                 """, BASE).cluster().orElseThrow().mirror().orElseThrow();
         assertEquals(new MirrorConfig(List.of(Path.of("/srv/www")), Duration.ofMinutes(5), Duration.ZERO,
-                Path.of("/etc/tandem/state/mirror"), Duration.ofSeconds(2)), set);
+                Path.of("/etc/tandem/state/mirror"), Duration.ofSeconds(2), 100, 20, List.of(Path.of("/srv/www"))), set);
     }
 
     @Test

@@ -40,6 +40,10 @@ public final class Main {
                                                   and stay out of elections; waits until done (exit 0) or 1
               resume [--admin HOST:PORT] [--config FILE] [--token TOKEN]
                                                   end maintenance: take part in elections again
+              mirror confirm ROOT [--admin HOST:PORT] [--config FILE] [--token TOKEN]
+                                                  let the held mass deletion of the mirrored path ROOT go ahead
+              mirror restore ROOT [--admin HOST:PORT] [--config FILE] [--token TOKEN]
+                                                  drop it instead, and fetch the files back from a peer
               cleanup [--config FILE] [--node NAME]
                                                   remove the VIP addresses and nft tables a node that is not
                                                   running left on this host (its record in cluster.state_dir,
@@ -69,6 +73,7 @@ public final class Main {
                 case "cleanup" -> CleanupCommand.run(rest, out, err);
                 case "status" -> StatusCommand.run(rest, out, err);
                 case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
+                case "mirror" -> MirrorCommand.run(rest, out, err);
                 case "demo" -> Demo.run(out);
                 default -> {
                     err.println("tandem: unknown command '" + command + "'");

@@ -110,6 +110,12 @@ final class Node implements AutoCloseable {
                 // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
                 node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
                         node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.firstSyncInForce());
+                if (node.mirror != null) {
+                    // The catch-up gate at any time: no preempting while the mirror is behind a reachable peer.
+                    dev.tandem.cluster.ClusterNode elections = node.cluster.node();
+                    node.mirror.mirror().onBehind(elections::mirrorBehind);
+                    elections.mirrorBehind(node.mirror.mirror().behind());
+                }
                 ClusterAdmin.add(node, node.cluster);
             }
         } catch (IOException | RuntimeException e) {

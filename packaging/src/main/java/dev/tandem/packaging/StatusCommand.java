@@ -290,6 +290,20 @@ final class StatusCommand {
                         .append(" lost to ").append(str(c.get("winner"))).append(", kept as ").append(str(c.get("kept_as")))
                         .append('\n');
             }
+            for (Object o : list(m.get("held_deletions"))) {
+                Map<?, ?> h = map(o);
+                b.append("held      ").append(str(h.get("path"))).append(": ").append(str(h.get("files"))).append(" of ")
+                        .append(str(h.get("files_then"))).append(" files deleted at once ")
+                        .append("here".equals(h.get("from")) ? "here" : "by " + str(h.get("from")))
+                        .append(", held since ").append(str(h.get("since")))
+                        .append(" (tandem mirror confirm|restore ").append(str(h.get("path"))).append(")\n");
+            }
+            Map<?, ?> behind = map(m.get("behind"));
+            if (Boolean.TRUE.equals(behind.get("behind"))) {
+                b.append("behind    ").append(str(behind.get("files"))).append(" files, ").append(str(behind.get("bytes")))
+                        .append(" bytes to come from ").append(str(behind.get("peers")))
+                        .append(": no preempting until caught up\n");
+            }
             rejection(b, "edited here, not valid: not sent, not applied", m.get("config_rejected"));
             rejection(b, "received, not valid here: refused", m.get("config_refused"));
             return b.toString();

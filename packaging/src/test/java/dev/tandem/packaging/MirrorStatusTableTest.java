@@ -37,4 +37,16 @@ class MirrorStatusTableTest {
                 table);
         assertTrue(table.contains("          /etc/tandem/tandem.yaml:12:7: upstream: 'wbe' (expected: one of web)"), table);
     }
+
+    @Test
+    void aHeldDeletionAndBeingBehindAreShown() {
+        Instant t = Instant.parse("2026-01-02T03:04:05Z");
+        MirrorStatus status = new MirrorStatus("lb1", "synced with lb2", List.of(), List.of(), List.of(), null, null,
+                List.of(new MirrorStatus.HeldDeletion("www", "/var/www", 20, 20, "here", t, List.of("/var/www/a.html"))),
+                new MirrorStatus.Behind(true, 3, 3000, List.of("lb2")));
+        String table = StatusCommand.StatusTable.render(Map.of("mirror", status.toTree()));
+        assertTrue(table.contains("held      /var/www: 20 of 20 files deleted at once here, held since 2026-01-02T03:04:05Z"
+                + " (tandem mirror confirm|restore /var/www)"), table);
+        assertTrue(table.contains("behind    3 files, 3000 bytes to come from [lb2]: no preempting until caught up"), table);
+    }
 }

@@ -91,6 +91,8 @@ public final class VipElection {
     /** The witnesses' verdict is not in yet: no master-down timer runs, and the node cannot hold the VIP. */
     private boolean witnessesPending;
     private boolean maintenance;
+    /** The mirror holds what every reachable peer holds (always true without a mirror). */
+    private boolean caughtUp = true;
     private boolean announced;
     private long ableSince;
     private String master;
@@ -370,6 +372,23 @@ public final class VipElection {
         }
     }
 
+    /**
+     * Whether this node's mirror holds what every reachable peer holds. A node behind does not preempt (it
+     * would serve old files); it still takes over from a master that is gone. Caught up again, it preempts
+     * after {@code preempt_delay}, as a node that has just become able does.
+     */
+    public void setCaughtUp(long now, boolean caughtUp) {
+        if (this.caughtUp == caughtUp) {
+            return;
+        }
+        this.caughtUp = caughtUp;
+        becameAble(now);
+    }
+
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
     /** Whether this node has the address on its interface and has announced it; carried in adverts. */
     public void setAnnounced(long now, boolean announced) {
         if (this.announced == announced) {
@@ -429,7 +448,7 @@ public final class VipElection {
     }
 
     private boolean preempting(long now) {
-        return settings.preempt() && canHold() && healthy && now - ableSince >= preemptDelayNanos;
+        return settings.preempt() && canHold() && healthy && caughtUp && now - ableSince >= preemptDelayNanos;
     }
 
     /** Whether priority {@code a} (of this node unless {@code peerIsA}) beats {@code b}; ties go by address. */

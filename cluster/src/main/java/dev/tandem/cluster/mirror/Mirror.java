@@ -1,7 +1,9 @@
 package dev.tandem.cluster.mirror;
 
 import dev.tandem.cluster.key.ClusterKeys;
+import dev.tandem.cluster.mirror.internal.DeletionGuard;
 import dev.tandem.cluster.mirror.internal.MirrorEngine;
+import dev.tandem.cluster.mirror.internal.MountPoints;
 import dev.tandem.cluster.mirror.internal.MirrorMetrics;
 import dev.tandem.cluster.mirror.internal.MirrorServer;
 import dev.tandem.cluster.mirror.internal.PeerLink;
@@ -82,7 +84,9 @@ public final class Mirror implements AutoCloseable {
         List<String> peerList = new ArrayList<>();
         b.nodes.keySet().stream().filter(n -> !n.equals(b.node)).forEach(peerList::add);
         MirrorEngine.Settings settings = new MirrorEngine.Settings(b.node, peerList, MirrorRoot.byId(roots),
-                b.mirror.stateDir(), b.configFile, b.validator, b.mirror.debounce(), b.mirror.scanInterval(), FLUSH_THREADS);
+                b.mirror.stateDir(), b.configFile, b.validator, b.mirror.debounce(), b.mirror.scanInterval(), FLUSH_THREADS,
+                new DeletionGuard.Limits(b.mirror.maxDeletions(), b.mirror.maxDeletionPercent()),
+                new MountPoints(b.mirror.requireMount()));
         MirrorListener listener = b.listener;
         this.engine = new MirrorEngine(settings, new MirrorEngine.Events() {
             @Override
@@ -202,6 +206,29 @@ public final class Mirror implements AutoCloseable {
      */
     public CompletableFuture<String> firstSync() {
         return engine.firstSync();
+    }
+
+    /**
+     * Lets the held mass deletion of {@code root} (a mirrored path, as configured) go ahead. Completes with what
+     * was done, or fails when no deletion is held there.
+     */
+    public CompletableFuture<String> confirmDeletion(String root) {
+        return engine.confirmDeletion(root);
+    }
+
+    /** Drops the held mass deletion of {@code root} and fetches its files back from a connected peer. */
+    public CompletableFuture<String> restoreDeletion(String root) {
+        return engine.restoreDeletion(root);
+    }
+
+    /** Whether this node is behind a reachable peer now: it then does not preempt. */
+    public boolean behind() {
+        return engine.behind();
+    }
+
+    /** Told (on the mirror's thread) each time this node falls behind a reachable peer or catches up. */
+    public void onBehind(java.util.function.Consumer<Boolean> listener) {
+        engine.onBehind(listener);
     }
 
     /** The status as of the last change (at most 200 ms old). Never waits: fit for an event loop. */

@@ -15,14 +15,44 @@ import java.util.Map;
  * @param configRejected the last edit of the config file made here that did not validate (not sent, not
  *                     applied), or null when the file on disk is the version in force
  * @param configRefused the last config received from a peer that did not validate here, or null
+ * @param held         mass deletions held until an operator confirms them ({@code tandem mirror confirm ROOT})
+ * @param behind       how far this node is behind a reachable peer (it does not preempt while it is)
  */
 public record MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
-                           List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused) {
+                           List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused,
+                           List<HeldDeletion> held, Behind behind) {
 
     public MirrorStatus {
         paths = List.copyOf(paths);
         peers = List.copyOf(peers);
         conflicts = List.copyOf(conflicts);
+        held = List.copyOf(held);
+        behind = behind == null ? Behind.NONE : behind;
+    }
+
+    public MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
+                        List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused) {
+        this(node, firstSync, paths, peers, conflicts, configRejected, configRefused, List.of(), Behind.NONE);
+    }
+
+    /**
+     * A mass deletion held: {@code files} of the {@code filesThen} files of root {@code root} ({@code path}) were
+     * deleted at once, by this node ({@code from} "here") or by a peer; nothing of it was sent or applied.
+     */
+    public record HeldDeletion(String root, String path, int files, int filesThen, String from, Instant since,
+                               List<String> sample) {
+        public HeldDeletion {
+            sample = List.copyOf(sample);
+        }
+    }
+
+    /** Files and bytes this node has asked reachable peers for and not received, and from which peers. */
+    public record Behind(boolean behind, long files, long bytes, List<String> peers) {
+        public static final Behind NONE = new Behind(false, 0, 0, List.of());
+
+        public Behind {
+            peers = List.copyOf(peers);
+        }
     }
 
     /**
@@ -133,6 +163,25 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
         m.put("conflicts", cs);
         m.put("config_rejected", rejection(configRejected));
         m.put("config_refused", rejection(configRefused));
+        List<Object> hs = new ArrayList<>();
+        for (HeldDeletion h : held) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("root", h.root());
+            o.put("path", h.path());
+            o.put("files", h.files());
+            o.put("files_then", h.filesThen());
+            o.put("from", h.from());
+            o.put("since", str(h.since()));
+            o.put("sample", new ArrayList<Object>(h.sample()));
+            hs.add(o);
+        }
+        m.put("held_deletions", hs);
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("behind", behind.behind());
+        b.put("files", behind.files());
+        b.put("bytes", behind.bytes());
+        b.put("peers", new ArrayList<Object>(behind.peers()));
+        m.put("behind", b);
         return m;
     }
 

@@ -191,6 +191,38 @@ class VipElectionTest {
     }
 
     @Test
+    void aNodeWhoseMirrorIsBehindDoesNotPreemptUntilItHasCaughtUp() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.setCaughtUp(0, false);
+        long t = 0;
+        for (; t < 5000 * MS; t += ADVERT) {
+            e.onAdvert(t, "b", master(240));
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state(), "behind: the less preferred master keeps the VIP");
+        assertEquals("b", e.master());
+        e.setCaughtUp(t, true);
+        long caughtUp = t;
+        while (e.state() == VipState.BACKUP && t < caughtUp + 3000 * MS) {
+            t += ADVERT;
+            e.tick(t);
+            e.onAdvert(t, "b", master(240));
+        }
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PREEMPT), last());
+    }
+
+    @Test
+    void aNodeWhoseMirrorIsBehindStillTakesOverFromAMasterThatIsGone() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.setCaughtUp(0, false);
+        e.onAdvert(ADVERT, "b", master(240));
+        e.tick(ADVERT + down(250));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    @Test
     void preemptDelayNeverDelaysTakingOverFromAMasterThatIsGone() {
         VipElection e = election(250, true, Duration.ofSeconds(30), false);
         e.start(0);

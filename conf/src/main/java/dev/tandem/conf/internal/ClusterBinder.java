@@ -53,7 +53,8 @@ final class ClusterBinder {
             w.as(WITNESS, ClusterBinder::witness).ifPresent(witnesses::add);
         }
         Optional<Path> notify = o.get("notify").file();
-        Optional<MirrorConfig> mirror = o.get("mirror").object("paths", "scan_interval", "debounce", "state_dir", "sync_wait")
+        Optional<MirrorConfig> mirror = o.get("mirror").object("paths", "scan_interval", "debounce", "state_dir", "sync_wait",
+                        "max_deletions", "max_deletion_percent", "require_mount")
                 .map(ClusterBinder::mirror);
         YamlValue stateValue = o.get("state_dir");
         Path stateDir = stateValue.file().map(Path::normalize).orElse(Defaults.CLUSTER_STATE_DIR);
@@ -190,6 +191,20 @@ final class ClusterBinder {
             }
         }
         Duration syncWait = o.get("sync_wait").duration(Duration.ZERO).orElse(Defaults.MIRROR_SYNC_WAIT);
-        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait);
+        int maxDeletions = o.get("max_deletions").integer(0, Integer.MAX_VALUE).orElse(Defaults.MIRROR_MAX_DELETIONS);
+        int maxPercent = o.get("max_deletion_percent").integer(0, 100).orElse(Defaults.MIRROR_MAX_DELETION_PERCENT);
+        List<Path> requireMount = new ArrayList<>();
+        o.get("require_mount").list("a list of mirrored paths that must be mount points").ifPresent(list -> {
+            for (YamlValue item : list) {
+                item.file().map(Path::normalize).ifPresent(p -> {
+                    if (paths.contains(p)) {
+                        requireMount.add(p);
+                    } else {
+                        item.fail("one of the mirrored paths (" + p + " is not in paths)");
+                    }
+                });
+            }
+        });
+        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait, maxDeletions, maxPercent, requireMount);
     }
 }

@@ -134,9 +134,15 @@ final class FileLookup {
         }
     }
 
-    /** The real path of {@code candidate} when it is under the root and not hidden (unless allowed), else null. */
+    /**
+     * The real path of {@code candidate} when it is under the root, not hidden (unless allowed) and no conflict
+     * copy the mirror kept (by its name or by the name of what a link leads to), else null.
+     */
     private Path inside(Path rootReal, Path candidate) throws IOException {
         Path real = candidate.toRealPath();
+        if (isConflictCopy(candidate) || isConflictCopy(real)) {
+            return null;
+        }
         if (!real.startsWith(rootReal)) {
             log.warn("static path {} leaves the root {} through a symlink (to {}): not served", candidate, rootReal, real);
             return null;
@@ -149,6 +155,11 @@ final class FileLookup {
             }
         }
         return real;
+    }
+
+    private static boolean isConflictCopy(Path p) {
+        Path name = p.getFileName();
+        return name != null && ConflictCopies.isConflictCopy(name.toString());
     }
 
     private boolean hasIndex(Path rootReal, Path dir) throws IOException {

@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param origin    the node whose edit this is
  * @param changedAt when that node saw the edit (its wall clock, milliseconds; for status only)
  * @param hash      hex SHA-256 of the content; empty for a tombstone
- * @param mode      permission bits (07777); 0 for a tombstone
+ * @param mode      permission bits (07777); 0 for a tombstone, {@link #CONFIRMED} for one of a mass deletion an
+ *                  operator confirmed (it passes the peers' deletion guards: the confirmation was given once)
  */
 public record Entry(EntryKey key, long version, String origin, VersionVector vector, long changedAt, String hash,
                     boolean deleted, int mode, long size) {
@@ -34,6 +35,20 @@ public record Entry(EntryKey key, long version, String origin, VersionVector vec
     public static Entry edit(EntryKey key, Entry previous, String node, long now, String hash, int mode, long size) {
         VersionVector v = (previous == null ? VersionVector.EMPTY : previous.vector).edit(node);
         return new Entry(key, v.max(), node, v, now, hash, false, mode, size);
+    }
+
+    /** The mode of a tombstone an operator confirmed as part of a held mass deletion. */
+    public static final int CONFIRMED = 1;
+
+    /** The deletion on {@code node} of {@code previous} that an operator confirmed (see {@link #CONFIRMED}). */
+    public static Entry confirmedDeletion(Entry previous, String node, long now) {
+        VersionVector v = previous.vector.edit(node);
+        return new Entry(previous.key, v.max(), node, v, now, "", true, CONFIRMED, 0);
+    }
+
+    /** A tombstone of a mass deletion an operator confirmed. */
+    public boolean confirmed() {
+        return deleted && mode == CONFIRMED;
     }
 
     /** The local deletion on {@code node} of {@code previous}. */

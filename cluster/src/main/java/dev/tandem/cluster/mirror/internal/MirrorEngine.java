@@ -4,7 +4,6 @@ import dev.tandem.cluster.mirror.ConfigValidator;
 import dev.tandem.cluster.mirror.MirrorStatus;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,114 +85,12 @@ public final class MirrorEngine {
 
     /** The settings of one engine. */
     public record Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
-                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
-    }
-
-    private static final class Fetch {
-        final Entry entry;
-        SessionState from;
-        /** The connection whose progress counts this file (the first to offer it). */
-        final SessionState counted;
-        final ArrayDeque<SessionState> alternates = new ArrayDeque<>();
-
-        Fetch(Entry entry, SessionState from) {
-            this.entry = entry;
-            this.from = from;
-            this.counted = from;
-        }
-    }
-
-    private static final class Round {
-        final long round;
-        final boolean full;
-        final Set<EntryKey> waiting;
-
-        Round(long round, boolean full, Set<EntryKey> waiting) {
-            this.round = round;
-            this.full = full;
-            this.waiting = waiting;
-        }
-    }
-
-    private static final class Receiving {
-        final Entry entry;
-        final Path target;
-        Path temp;
-        FileChannel ch;
-        /** A small file's content, kept here until it is complete, then written on the flush pool. */
-        byte[] buffer;
-        MessageDigest md;
-        long written;
-        String discard;
-        String discardReason;
-
-        Receiving(Entry entry, Path target) {
-            this.entry = entry;
-            this.target = target;
-        }
-    }
-
-    private static final class SessionState {
-        final InboundSession session;
-        final String peer;
-        Receiving rx;
-        final ArrayDeque<Round> rounds = new ArrayDeque<>();
-        final Set<EntryKey> roundKeys = new HashSet<>();
-        long filesTotal;
-        long bytesTotal;
-        long filesDone;
-        long bytesDone;
-        long progressLoggedAt;
-        long progressStartedAt;
-        boolean firstFullDone;
-        /** The end of the sync counted in the fields above was logged. */
-        boolean completeLogged;
-
-        SessionState(InboundSession session) {
-            this.session = session;
-            this.peer = session.peer();
-        }
-
-        boolean syncing() {
-            return filesDone < filesTotal;
-        }
-
-        /** Bytes of the files done, and of the one being received (a large file moves the progress too). */
-        long bytesDoneNow() {
-            Receiving r = rx;
-            return bytesDone + (r == null || r.discard != null ? 0 : Math.min(r.written, r.entry.size()));
-        }
-    }
-
-    private static final class PeerState {
-        final String name;
-        PeerLink link;
-        boolean sending;
-        int receiving;
-        Messages.Summary summary;
-        final Map<String, Long> rootLastSync = new HashMap<>();
-        final Map<String, Boolean> rootInSync = new HashMap<>();
-        long lastSync;
-        boolean inSync;
-        boolean firstAttemptFailed;
-        boolean outDone;
-        boolean inDone;
-
-        PeerState(String name) {
-            this.name = name;
-        }
-    }
-
-    /** A received config that did not validate yet: it may once the rest of its round has arrived. */
-    private static final class Parked {
-        final SessionState from;
-        final Receiving rx;
-        List<String> errors;
-
-        Parked(SessionState from, Receiving rx, List<String> errors) {
-            this.from = from;
-            this.rx = rx;
-            this.errors = errors;
+                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads,
+                           DeletionGuard.Limits limits, java.util.function.Predicate<Roots.Root> mounted) {
+        public Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
+                        ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
+            this(node, peers, roots, stateDir, configFile, validator, debounce, scanInterval, flushThreads,
+                    DeletionGuard.Limits.DEFAULT, r -> true);
         }
     }
 
@@ -233,11 +129,21 @@ public final class MirrorEngine {
     private final Set<Path> dirsToSync = new HashSet<>();
     /** Files this engine renamed into place, with their stat then: the watcher's event for them is no edit. */
     private final Map<Path, FileStore.Stat> installed = new HashMap<>();
-    private final Map<InboundSession, SessionState> sessions = new LinkedHashMap<>();
-    private final Map<EntryKey, Fetch> fetches = new HashMap<>();
+    private final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
+    private final Map<EntryKey, InboundState.Fetch> fetches = new HashMap<>();
     private final Map<EntryKey, String> refused = new HashMap<>();
-    private Parked parked;
-    private final Map<String, PeerState> peers = new LinkedHashMap<>();
+    private InboundState.Parked parked;
+    /** The links this node dials to send to each peer (null until attached). */
+    private final Map<String, PeerLink> links = new LinkedHashMap<>();
+    private final SyncGate gate;
+    private final DeletionGuard guard;
+    /** Deletions found here in this task, judged by the guard before any is recorded or sent. */
+    private final Map<EntryKey, Entry> foundDeleted = new LinkedHashMap<>();
+    private final java.util.function.Predicate<Roots.Root> mounted;
+    private volatile boolean behind;
+    /** Roots that must be mount points and were found not to be (logged once). */
+    private final Set<String> unmountedLogged = new HashSet<>();
+    private volatile java.util.function.Consumer<Boolean> behindListener = b -> { };
     private MirrorStatus.Rejection configRejected;
     private String rejectedHash;
     private MirrorStatus.Rejection configRefused;
@@ -268,9 +174,10 @@ public final class MirrorEngine {
         }
         this.configFile = cfg;
         this.configKey = cfg == null ? null : roots.keyOf(cfg);
-        for (String p : s.peers()) {
-            peers.put(p, new PeerState(p));
-        }
+        this.gate = new SyncGate(s.peers(), clock::millis);
+        this.guard = new DeletionGuard(s.limits(), clock::millis);
+        this.mounted = s.mounted();
+        s.peers().forEach(p -> links.put(p, null));
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-mirror");
             t.setDaemon(true);
@@ -346,7 +253,7 @@ public final class MirrorEngine {
             }
             outgoing.clear();
             persistNow();
-            checkFirstSync();
+            firstSyncOver(gate.start());
             thread.scheduleWithFixedDelay(() -> exec(this::periodicScan), scanInterval.toMillis(), scanInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
             thread.scheduleWithFixedDelay(() -> exec(this::publishIfDirty), PUBLISH_EVERY.toMillis(),
@@ -365,7 +272,10 @@ public final class MirrorEngine {
     public void giveUpFirstSync(String why) {
         if (firstSync.complete(why)) {
             log.warn("mirror: first sync: {}", why);
-            exec(() -> statusDirty = true);
+            exec(() -> {
+                gate.giveUp(why);
+                statusDirty = true;
+            });
         }
     }
 
@@ -376,11 +286,11 @@ public final class MirrorEngine {
             thread.execute(() -> {
                 try {
                     closed = true;
-                    for (SessionState st : sessions.values()) {
+                    for (InboundState.Session st : sessions.values()) {
                         dropReceiving(st);
                     }
                     if (parked != null) {
-                        deleteQuietly(parked.rx.temp);
+                        Receiving.deleteQuietly(parked.rx.temp);
                         parked = null;
                     }
                     flusher.shutdown();
@@ -455,6 +365,7 @@ public final class MirrorEngine {
 
     /** After every task: offer what changed here, tell the node what changed on disk, schedule the state. */
     private void afterTask() {
+        judgeDeletions();
         if (!outgoing.isEmpty()) {
             List<Entry> batch = ordered(outgoing);
             outgoing.clear();
@@ -464,9 +375,9 @@ public final class MirrorEngine {
             } else {
                 log.info("mirror: {} path(s) changed here", batch.size());
             }
-            for (PeerState p : peers.values()) {
-                if (p.link != null) {
-                    p.link.offer(batch);
+            for (PeerLink link : links.values()) {
+                if (link != null) {
+                    link.offer(batch);
                 }
             }
         }
@@ -571,7 +482,7 @@ public final class MirrorEngine {
         Set<Path> again = new HashSet<>();
         for (Path p : paths) {
             EntryKey key = roots.keyOf(p);
-            if (key == null || FileStore.isTemp(p.getFileName().toString())) {
+            if (key == null || FileStore.isTemp(p.getFileName().toString()) || !mountedNow(roots.get(key.root()))) {
                 continue;
             }
             try {
@@ -607,9 +518,9 @@ public final class MirrorEngine {
     private void periodicScan() {
         installed.clear();
         scanAll(false);
-        for (PeerState p : peers.values()) {
-            if (p.link != null) {
-                p.link.offerAll(ordered(table.entries()));
+        for (PeerLink link : links.values()) {
+            if (link != null) {
+                link.offerAll(ordered(table.entries()));
             }
         }
         // Conflict files the operator removed are no longer reported.
@@ -622,6 +533,9 @@ public final class MirrorEngine {
 
     private void scanAll(boolean removeTemps) {
         for (Roots.Root r : roots.all()) {
+            if (!mountedNow(r)) {
+                continue;
+            }
             Path p = r.path();
             EntryKey key = new EntryKey(r.id(), "");
             try {
@@ -648,7 +562,7 @@ public final class MirrorEngine {
                 String name = file.getFileName().toString();
                 if (FileStore.isTemp(name)) {
                     if (removeTemps) {
-                        deleteQuietly(file);
+                        Receiving.deleteQuietly(file);
                         log.info("mirror: removed {}, left by an interrupted write", file);
                     }
                     return FileVisitResult.CONTINUE;
@@ -718,10 +632,14 @@ public final class MirrorEngine {
                 rejectLocal(path, "", List.of(path + ": deleted (expected: the config file; it is not mirrored away)"));
                 return Refresh.REJECTED;
             }
-            Entry e = Entry.deletion(l.entry(), node, now);
-            table.put(e, null, now);
-            outgoing.add(e);
+            // Judged with the task's other deletions (see judgeDeletions) before it is recorded or sent.
+            foundDeleted.put(key, Entry.deletion(l.entry(), node, now));
             return Refresh.CHANGED;
+        }
+        foundDeleted.remove(key);
+        if (guard.held(key) && guard.back(key)) {
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(key.root()).path());
+            statusDirty = true;
         }
         if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
             return Refresh.UNCHANGED;
@@ -810,6 +728,166 @@ public final class MirrorEngine {
         }
     }
 
+    // ------------------------------------------------------------------ the mass-deletion guard
+
+    /**
+     * The deletions this task found here, per root, go through the guard: the usual ones are recorded and
+     * offered; a mass deletion is held (no version, nothing sent) until an operator confirms it.
+     */
+    private void judgeDeletions() {
+        if (foundDeleted.isEmpty()) {
+            return;
+        }
+        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+        foundDeleted.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
+        foundDeleted.clear();
+        long now = clock.millis();
+        for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
+            Map<EntryKey, Entry> found = r.getValue();
+            Map<EntryKey, Entry> asked = new LinkedHashMap<>();
+            found.keySet().forEach(k -> asked.put(k, null));
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), asked, "here");
+            if (v == DeletionGuard.Verdict.PASS) {
+                for (Entry e : found.values()) {
+                    table.put(e, null, now);
+                    outgoing.add(e);
+                }
+            } else if (v == DeletionGuard.Verdict.HELD_NEW) {
+                held(r.getKey(), "here");
+            }
+        }
+    }
+
+    private void held(String root, String from) {
+        DeletionGuard.Hold h = guard.hold(root);
+        metrics.deletionsHeld.increment();
+        statusDirty = true;
+        log.warn("mirror: {} of the {} file(s) of {} deleted at once {}: held, nothing sent or applied (an unmounted"
+                        + " disk or a failed restore looks like this); 'tandem mirror confirm {}' lets it go ahead,"
+                        + " 'tandem mirror restore {}' fetches the files back from the peers",
+                h.keys.size(), h.filesThen, roots.get(root).path(), "here".equals(from) ? "here" : "by " + from,
+                roots.get(root).path(), roots.get(root).path());
+    }
+
+    private boolean mountedNow(Roots.Root r) {
+        boolean m = r != null && mounted.test(r);
+        if (!m && r != null && unmountedLogged.add(r.id())) {
+            log.warn("mirror: {} is not a mount point (require_mount): not scanned until it is", r.path());
+            statusDirty = true;
+        } else if (m && r != null && unmountedLogged.remove(r.id())) {
+            log.info("mirror: {} is a mount point again: scanned", r.path());
+        }
+        return m;
+    }
+
+    /** The root of {@code name} (its id, or its path as configured). */
+    private Roots.Root rootNamed(String name) {
+        for (Roots.Root r : roots.all()) {
+            if (r.id().equals(name) || r.path().toString().equals(name)
+                    || r.path().equals(Path.of(name).toAbsolutePath().normalize())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Lets the held deletion of {@code root} go ahead: the files still gone here are deleted as versions of
+     * this node and offered; a peer's held deletion is applied here. Completes with what was done.
+     */
+    public CompletableFuture<String> confirmDeletion(String root) {
+        return call(() -> {
+            Roots.Root r = rootNamed(root);
+            DeletionGuard.Hold h = r == null ? null : guard.release(r.id());
+            if (h == null) {
+                throw new IllegalArgumentException(root + ": no deletion is held there");
+            }
+            long now = clock.millis();
+            int done = 0;
+            for (Map.Entry<EntryKey, Entry> k : h.keys.entrySet()) {
+                MirrorTable.Local l = table.local(k.getKey());
+                Path p = roots.pathOf(k.getKey());
+                if (l == null || l.entry().deleted() || p == null) {
+                    continue;
+                }
+                if (k.getValue() == null) {
+                    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Entry e = Entry.confirmedDeletion(l.entry(), node, now);
+                        table.put(e, null, now);
+                        outgoing.add(e);
+                        done++;
+                    }
+                } else if (sessionOf(h.from) != null) {
+                    applyWithoutContent(sessionOf(h.from), k.getValue());
+                    done++;
+                }
+            }
+            log.warn("mirror: the held deletion of {} confirmed: {} file(s) deleted", r.path(), done);
+            statusDirty = true;
+            afterTask();
+            return done + " file(s) of " + r.path() + " deleted";
+        });
+    }
+
+    /**
+     * Gives up the held deletion of {@code root} and fetches its files back from the peers that hold them: their
+     * versions here are forgotten, and every connected peer is asked for them. Completes with how many were asked.
+     */
+    public CompletableFuture<String> restoreDeletion(String root) {
+        return call(() -> {
+            Roots.Root r = rootNamed(root);
+            DeletionGuard.Hold h = r == null ? null : guard.hold(r.id());
+            if (h == null) {
+                throw new IllegalArgumentException(root + ": no deletion is held there");
+            }
+            if (!"here".equals(h.from)) {
+                guard.release(r.id());
+                statusDirty = true;
+                log.warn("mirror: the deletion of {} by {} is not applied here: the files stay", r.path(), h.from);
+                return "the deletion by " + h.from + " is dropped here: the files of " + r.path() + " stay";
+            }
+            InboundState.Session from = null;
+            for (InboundState.Session st : sessions.values()) {
+                if (st.session.isOpen()) {
+                    from = st;
+                    break;
+                }
+            }
+            if (from == null) {
+                throw new IllegalStateException("no peer is connected to fetch the files of " + r.path() + " from");
+            }
+            guard.release(r.id());
+            List<Messages.Wanted> want = new ArrayList<>();
+            for (EntryKey k : h.keys.keySet()) {
+                MirrorTable.Local l = table.local(k);
+                if (l == null || l.entry().deleted() || fetches.containsKey(k)) {
+                    continue;
+                }
+                table.forget(k);
+                fetches.put(k, new InboundState.Fetch(l.entry(), from));
+                from.filesTotal++;
+                from.bytesTotal += l.entry().size();
+                want.add(new Messages.Wanted(k, l.entry().version(), l.entry().origin()));
+            }
+            if (!want.isEmpty()) {
+                from.session.want(want);
+            }
+            log.warn("mirror: restoring {}: {} file(s) asked of {}", r.path(), want.size(), from.peer);
+            statusDirty = true;
+            summaryDirty = true;
+            return want.size() + " file(s) of " + r.path() + " asked of " + from.peer;
+        });
+    }
+
+    private InboundState.Session sessionOf(String peer) {
+        for (InboundState.Session st : sessions.values()) {
+            if (st.peer.equals(peer)) {
+                return st;
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ offering (for the links)
 
     /** Every version this node has, in offer order (the config file last). */
@@ -850,9 +928,8 @@ public final class MirrorEngine {
 
     public void linkUp(String peer, PeerLink link) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            p.link = link;
-            p.sending = true;
+            links.put(peer, link);
+            gate.linkUp(peer);
             statusDirty = true;
             Messages.Summary s = latestSummary;
             if (s != null) {
@@ -863,107 +940,91 @@ public final class MirrorEngine {
 
     public void linkDown(String peer) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            p.sending = false;
-            updateSync(p);
+            gate.linkDown(peer, digests());
             statusDirty = true;
         });
     }
 
     /** Dialing {@code peer} failed ({@code first}: the first attempt since start). */
     public void linkFailed(String peer, boolean first) {
-        exec(() -> {
-            PeerState p = peers.get(peer);
-            if (first) {
-                p.firstAttemptFailed = true;
-                checkFirstSync();
-            }
-        });
+        exec(() -> firstSyncOver(gate.linkFailed(peer, first)));
     }
 
     /** The peer applied a round this node offered ({@code full}: the full round a connection begins with). */
     public void peerDone(String peer, boolean full) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            if (full && !p.outDone) {
-                p.outDone = true;
+            if (full && !gate.outDone(peer)) {
                 log.info("mirror: {} has everything of this node", peer);
-                checkFirstSync();
+                firstSyncOver(gate.peerHasAll(peer));
             }
         });
     }
 
     public void summary(String peer, Messages.Summary s) {
         exec(() -> {
-            PeerState p = peers.get(peer);
-            if (p == null) {
-                return;
-            }
-            Messages.Summary old = p.summary;
-            if (old == null || s.boot() > old.boot() || s.boot() == old.boot() && s.generation() > old.generation()) {
-                p.summary = s;
-                updateSync(p);
+            if (gate.summary(peer, s, digests())) {
                 statusDirty = true;
             }
         });
     }
 
     public void attachLink(String peer, PeerLink link) {
-        exec(() -> peers.get(peer).link = link);
+        exec(() -> links.put(peer, link));
     }
 
-    /**
-     * The first sync is over once one peer has everything of this node and this node everything of it; or when
-     * no peer could be reached at all (nothing to wait for).
-     */
-    private void checkFirstSync() {
-        if (firstSync.isDone()) {
-            return;
-        }
-        for (PeerState p : peers.values()) {
-            if (p.outDone && p.inDone) {
-                complete("synced with " + p.name);
-                return;
-            }
-        }
-        boolean none = !peers.isEmpty();
-        for (PeerState p : peers.values()) {
-            none &= p.firstAttemptFailed && !p.sending && p.receiving == 0;
-        }
-        if (peers.isEmpty() || none) {
-            complete("no peer reachable");
-        }
-    }
-
-    private void complete(String outcome) {
-        if (firstSync.complete(outcome)) {
+    private void firstSyncOver(String outcome) {
+        if (outcome != null && firstSync.complete(outcome)) {
             log.info("mirror: first sync: {}", outcome);
             statusDirty = true;
         }
     }
 
-    /**
-     * In sync with a peer: this node holds what the peer said it holds, and is still connected to it (with
-     * no connection it cannot know, and the lag grows: nothing is being mirrored).
-     */
-    private void updateSync(PeerState p) {
-        long now = clock.millis();
-        boolean connected = p.sending || p.receiving > 0;
-        boolean all = p.summary != null && connected;
+    /** This node's digest of every root, as the summaries compare them. */
+    private Map<String, MirrorTable.RootDigest> digests() {
+        Map<String, MirrorTable.RootDigest> d = new LinkedHashMap<>();
         for (Roots.Root r : roots.all()) {
-            MirrorTable.RootDigest mine = table.digest(r.id());
-            MirrorTable.RootDigest theirs = p.summary == null ? null : p.summary.roots().get(r.id());
-            boolean same = connected && theirs != null && theirs.digest().equals(mine.digest());
-            p.rootInSync.put(r.id(), same);
-            if (same) {
-                p.rootLastSync.put(r.id(), now);
+            d.put(r.id(), table.digest(r.id()));
+        }
+        return d;
+    }
+
+    /** Whether this node is behind a reachable peer (it then does not preempt); tells the listener of a change. */
+    private void updateBehind() {
+        Map<String, long[]> wanted = new HashMap<>();
+        for (InboundState.Fetch f : fetches.values()) {
+            long[] w = wanted.computeIfAbsent(f.from.peer, k -> new long[2]);
+            w[0]++;
+            w[1] += f.entry.size();
+        }
+        for (SyncGate.Peer p : gate.peers()) {
+            long[] w = wanted.getOrDefault(p.name, new long[2]);
+            gate.wanted(p.name, w[0], w[1]);
+        }
+        boolean now = gate.behind().behind();
+        if (now != behind) {
+            behind = now;
+            SyncGate.Behind b = gate.behind();
+            if (now) {
+                log.info("mirror: behind {}: {} file(s), {} to receive", b.peers(), b.files(), Receiving.size(b.bytes()));
+            } else {
+                log.info("mirror: caught up with every reachable peer");
             }
-            all &= same;
+            try {
+                behindListener.accept(now);
+            } catch (RuntimeException e) {
+                log.warn("mirror: behind listener failed", e);
+            }
         }
-        if (all) {
-            p.lastSync = now;
-        }
-        p.inSync = all;
+    }
+
+    /** Whether this node is behind a reachable peer now (as of the last status publication). */
+    public boolean behind() {
+        return behind;
+    }
+
+    /** Told (on the engine's thread) each time this node falls behind a reachable peer or catches up. */
+    public void onBehind(java.util.function.Consumer<Boolean> listener) {
+        this.behindListener = listener;
     }
 
     private double lag(String peer) {
@@ -973,7 +1034,7 @@ public final class MirrorEngine {
         }
         for (MirrorStatus.PeerStatus p : s.peers()) {
             if (p.node().equals(peer)) {
-                return p.inSync() ? 0 : Math.max(0, (clock.millis() - (p.lastSync() == null ? boot
+                return p.inSync() ? 0 : Math.max(0, (clock.millis() - (p.lastSync() == null ? gate.boot()
                         : p.lastSync().toEpochMilli())) / 1000.0);
             }
         }
@@ -994,12 +1055,12 @@ public final class MirrorEngine {
 
     public void sessionOpened(InboundSession s) {
         exec(() -> {
-            sessions.put(s, new SessionState(s));
-            PeerState p = peers.get(s.peer());
-            p.receiving++;
+            sessions.put(s, new InboundState.Session(s));
+            gate.sessionOpened(s.peer());
             statusDirty = true;
-            if (p.link != null) {
-                p.link.poke();
+            PeerLink link = links.get(s.peer());
+            if (link != null) {
+                link.poke();
             }
             Messages.Summary sum = latestSummary;
             if (sum != null) {
@@ -1010,19 +1071,17 @@ public final class MirrorEngine {
 
     public void sessionClosed(InboundSession s) {
         exec(() -> {
-            SessionState st = sessions.remove(s);
+            InboundState.Session st = sessions.remove(s);
             if (st == null) {
                 return;
             }
-            PeerState p = peers.get(st.peer);
-            p.receiving--;
-            updateSync(p);
+            gate.sessionClosed(st.peer, digests());
             statusDirty = true;
             dropReceiving(st);
-            for (Fetch f : fetches.values()) {
+            for (InboundState.Fetch f : fetches.values()) {
                 f.alternates.remove(st);
             }
-            for (Map.Entry<EntryKey, Fetch> e : new ArrayList<>(fetches.entrySet())) {
+            for (Map.Entry<EntryKey, InboundState.Fetch> e : new ArrayList<>(fetches.entrySet())) {
                 if (e.getValue().from == st) {
                     fetchEnded(e.getKey(), e.getValue().entry, false);
                 }
@@ -1035,13 +1094,17 @@ public final class MirrorEngine {
 
     public void offer(InboundSession s, Messages.Offer o) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
             List<Messages.Wanted> want = new ArrayList<>();
             boolean unsafe = false;
+            Set<EntryKey> heldHere = judgeReceivedDeletions(st, o.entries());
             for (Entry e : o.entries()) {
+                if (heldHere.contains(e.key())) {
+                    continue;
+                }
                 Path target = roots.pathOf(e.key());
                 if (target == null) {
                     if (roots.get(e.key().root()) != null) {
@@ -1063,7 +1126,7 @@ public final class MirrorEngine {
                 if (e.hash().equals(refused.get(e.key()))) {
                     continue;
                 }
-                Fetch f = fetches.get(e.key());
+                InboundState.Fetch f = fetches.get(e.key());
                 if (f != null && f.entry.sameVersion(e)) {
                     if (f.from != st && !f.alternates.contains(st)) {
                         f.alternates.add(st);
@@ -1071,7 +1134,7 @@ public final class MirrorEngine {
                     st.roundKeys.add(e.key());
                     continue;
                 }
-                Fetch superseded = fetches.put(e.key(), new Fetch(e, st));
+                InboundState.Fetch superseded = fetches.put(e.key(), new InboundState.Fetch(e, st));
                 if (superseded != null) {
                     superseded.counted.filesDone++;
                     superseded.counted.bytesDone += superseded.entry.size();
@@ -1098,6 +1161,44 @@ public final class MirrorEngine {
         });
     }
 
+    /**
+     * The deletions of live files in a peer's offer pass the guard, root by root, as this node's own do. Returns
+     * the keys held (not applied); a key the peer offers as a file again leaves the hold.
+     */
+    private Set<EntryKey> judgeReceivedDeletions(InboundState.Session st, List<Entry> offered) {
+        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+        for (Entry e : offered) {
+            if (e.confirmed()) {
+                continue;
+            }
+            if (!e.deleted()) {
+                // A peer's own held deletion ends when it offers a file again; one held here does not (the
+                // peer still offers the versions this node's scan found gone: that is the point of the hold).
+                DeletionGuard.Hold h = guard.hold(e.key().root());
+                if (h != null && h.from.equals(st.peer) && guard.held(e.key()) && guard.back(e.key())) {
+                    statusDirty = true;
+                }
+                continue;
+            }
+            Entry local = table.get(e.key());
+            if (local != null && !local.deleted() && roots.pathOf(e.key()) != null
+                    && Resolution.of(local, e) != Resolution.KEEP) {
+                byRoot.computeIfAbsent(e.key().root(), r -> new LinkedHashMap<>()).put(e.key(), e);
+            }
+        }
+        Set<EntryKey> held = new HashSet<>();
+        for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), r.getValue(), st.peer);
+            if (v != DeletionGuard.Verdict.PASS) {
+                held.addAll(r.getValue().keySet());
+                if (v == DeletionGuard.Verdict.HELD_NEW) {
+                    held(r.getKey(), st.peer);
+                }
+            }
+        }
+        return held;
+    }
+
     private boolean conflictKept(Entry loser) {
         for (Conflict c : table.conflicts()) {
             if (c.key().equals(loser.key()) && c.loser().sameVersion(loser)) {
@@ -1109,7 +1210,7 @@ public final class MirrorEngine {
 
     public void offerEnd(InboundSession s, Messages.OfferEnd end) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1120,14 +1221,14 @@ public final class MirrorEngine {
                 }
             }
             st.roundKeys.clear();
-            st.rounds.add(new Round(end.round(), end.full(), waiting));
+            st.rounds.add(new InboundState.Round(end.round(), end.full(), waiting));
             popRounds(st);
         });
     }
 
     public void fileStart(InboundSession s, Entry e) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1175,7 +1276,7 @@ public final class MirrorEngine {
                     if (closed) {
                         return;
                     }
-                    SessionState st = sessions.get(s);
+                    InboundState.Session st = sessions.get(s);
                     Receiving rx = st == null ? null : st.rx;
                     if (rx == null || rx.discard != null) {
                         return;
@@ -1210,7 +1311,7 @@ public final class MirrorEngine {
 
     public void fileEnd(InboundSession s) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
@@ -1223,7 +1324,7 @@ public final class MirrorEngine {
                 return;
             }
             if (rx.discard != null) {
-                closeAndDelete(rx);
+                rx.closeAndDelete();
                 fetchEnded(rx.entry.key(), rx.entry, rx.discard.isEmpty());
                 return;
             }
@@ -1233,7 +1334,7 @@ public final class MirrorEngine {
                 metrics.rejected(MirrorMetrics.HASH_MISMATCH);
                 log.warn("mirror: {} from {}: {} bytes with SHA-256 {}, not the {} bytes and {} of version {}: dropped",
                         rx.entry.key(), st.peer, rx.written, hash, rx.entry.size(), rx.entry.hash(), rx.entry.label());
-                closeAndDelete(rx);
+                rx.closeAndDelete();
                 fetchEnded(rx.entry.key(), rx.entry, false);
                 return;
             }
@@ -1242,12 +1343,12 @@ public final class MirrorEngine {
             s.queued(0, 1);
             try {
                 flusher.execute(() -> {
-                    boolean flushed = flush(rx);
+                    boolean flushed = rx.flush();
                     try {
                         thread.execute(() -> {
                             s.queued(0, -1);
                             if (closed) {
-                                deleteQuietly(rx.temp);
+                                Receiving.deleteQuietly(rx.temp);
                                 return;
                             }
                             try {
@@ -1258,54 +1359,31 @@ public final class MirrorEngine {
                             }
                         });
                     } catch (RejectedExecutionException ex) {
-                        deleteQuietly(rx.temp);
+                        Receiving.deleteQuietly(rx.temp);
                     }
                 });
             } catch (RejectedExecutionException ex) {
                 s.queued(0, -1);
-                closeAndDelete(rx);
+                rx.closeAndDelete();
             }
         });
     }
 
-    /** On the flush pool: the temporary file complete on disk, with its mode. */
-    private static boolean flush(Receiving rx) {
-        try {
-            if (rx.buffer != null) {
-                rx.ch = FileStore.createTemp(rx.temp);
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(rx.buffer);
-                while (b.hasRemaining()) {
-                    rx.ch.write(b);
-                }
-                rx.buffer = null;
-            }
-            rx.ch.force(true);
-            rx.ch.close();
-            rx.ch = null;
-            Files.setAttribute(rx.temp, "unix:mode", rx.entry.mode(), LinkOption.NOFOLLOW_LINKS);
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.warn("mirror: cannot write {}: {}", rx.temp, ex.toString());
-            closeAndDelete(rx);
-            return false;
-        }
-    }
-
     public void fileAbort(InboundSession s, EntryKey key, String reason) {
         exec(() -> {
-            SessionState st = sessions.get(s);
+            InboundState.Session st = sessions.get(s);
             if (st == null) {
                 return;
             }
             Receiving rx = st.rx;
             if (rx != null && rx.entry.key().equals(key)) {
                 st.rx = null;
-                closeAndDelete(rx);
+                rx.closeAndDelete();
                 log.debug("mirror: {} from {} not sent after all: {}", key, st.peer, reason);
                 fetchEnded(key, rx.entry, false);
                 return;
             }
-            Fetch f = fetches.get(key);
+            InboundState.Fetch f = fetches.get(key);
             if (f != null && f.from == st) {
                 log.debug("mirror: {} from {} not sent: {}", key, st.peer, reason);
                 fetchEnded(key, f.entry, false);
@@ -1313,47 +1391,25 @@ public final class MirrorEngine {
         });
     }
 
-    private void mismatch(SessionState st, Receiving rx, String why) {
+    private void mismatch(InboundState.Session st, Receiving rx, String why) {
         rx.discard = MirrorMetrics.HASH_MISMATCH;
         metrics.rejected(MirrorMetrics.HASH_MISMATCH);
         log.warn("mirror: {} from {}: {}: dropped", rx.entry.key(), st.peer, why);
-        closeAndDelete(rx);
+        rx.closeAndDelete();
     }
 
-    private void writeFailed(SessionState st, Receiving rx, IOException e) {
+    private void writeFailed(InboundState.Session st, Receiving rx, IOException e) {
         rx.discard = MirrorMetrics.WRITE_FAILED;
         metrics.rejected(MirrorMetrics.WRITE_FAILED);
         log.warn("mirror: cannot write {} from {}: {}", rx.target, st.peer, e.toString());
-        closeAndDelete(rx);
+        rx.closeAndDelete();
     }
 
-    private void dropReceiving(SessionState st) {
+    private void dropReceiving(InboundState.Session st) {
         if (st.rx != null) {
             log.info("mirror: {} from {} interrupted: nothing of it is kept", st.rx.entry.key(), st.peer);
-            closeAndDelete(st.rx);
+            st.rx.closeAndDelete();
             st.rx = null;
-        }
-    }
-
-    private static void closeAndDelete(Receiving rx) {
-        if (rx.ch != null) {
-            try {
-                rx.ch.close();
-            } catch (IOException e) {
-                // deleting it anyway
-            }
-            rx.ch = null;
-        }
-        deleteQuietly(rx.temp);
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                log.warn("mirror: cannot delete {}: {}", p, e.toString());
-            }
         }
     }
 
@@ -1361,7 +1417,7 @@ public final class MirrorEngine {
      * Applies a version that needs no content: a deletion, a new mode, the same content under the winning
      * version.
      */
-    private void applyWithoutContent(SessionState st, Entry e) {
+    private void applyWithoutContent(InboundState.Session st, Entry e) {
         Path target = roots.pathOf(e.key());
         Roots.Root root = roots.get(e.key().root());
         try {
@@ -1422,12 +1478,12 @@ public final class MirrorEngine {
         return r == Refresh.REJECTED;
     }
 
-    private void commit(SessionState st, Receiving rx, boolean flushed) {
+    private void commit(InboundState.Session st, Receiving rx, boolean flushed) {
         Entry e = rx.entry;
         EntryKey key = e.key();
         if (!flushed) {
             metrics.rejected(MirrorMetrics.WRITE_FAILED);
-            deleteQuietly(rx.temp);
+            Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
             return;
         }
@@ -1438,7 +1494,7 @@ public final class MirrorEngine {
             Resolution r = Resolution.of(local, e);
             switch (r) {
                 case KEEP, ADOPT -> {
-                    deleteQuietly(rx.temp);
+                    Receiving.deleteQuietly(rx.temp);
                     if (r == Resolution.ADOPT) {
                         table.put(e, FileStore.stat(target), clock.millis());
                     }
@@ -1446,7 +1502,7 @@ public final class MirrorEngine {
                 case KEEP_SAVE_REMOTE -> {
                     Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
                     if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS)) {
-                        deleteQuietly(rx.temp);
+                        Receiving.deleteQuietly(rx.temp);
                     } else {
                         FileStore.commit(rx.temp, keep, e.mode());
                     }
@@ -1478,13 +1534,13 @@ public final class MirrorEngine {
         } catch (IOException ex) {
             metrics.rejected(MirrorMetrics.WRITE_FAILED);
             log.warn("mirror: cannot apply {} of {} from {}: {}", e.label(), target, st.peer, ex.toString());
-            deleteQuietly(rx.temp);
+            Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
         }
     }
 
     /** Renames the received file into place and records it. */
-    private void install(SessionState st, Receiving rx, Entry e, Path target) throws IOException {
+    private void install(InboundState.Session st, Receiving rx, Entry e, Path target) throws IOException {
         Files.move(rx.temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         dirsToSync.add(target.getParent());
         FileStore.Stat s = FileStore.stat(target);
@@ -1498,10 +1554,13 @@ public final class MirrorEngine {
         }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
+        if (guard.held(e.key()) && guard.back(e.key())) {
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(e.key().root()).path());
+        }
         refused.clear();
         if (e.key().equals(configKey)) {
             if (parked != null && parked.rx.entry.key().equals(e.key())) {
-                deleteQuietly(parked.rx.temp);
+                Receiving.deleteQuietly(parked.rx.temp);
                 parked = null;
             }
             configRefused = null;
@@ -1542,11 +1601,11 @@ public final class MirrorEngine {
     }
 
     /** A received config that does not validate waits for the rest of what is being received. */
-    private void park(SessionState st, Receiving rx, List<String> problems) {
+    private void park(InboundState.Session st, Receiving rx, List<String> problems) {
         if (parked != null) {
-            deleteQuietly(parked.rx.temp);
+            Receiving.deleteQuietly(parked.rx.temp);
         }
-        parked = new Parked(st, rx, problems);
+        parked = new InboundState.Parked(st, rx, problems);
         fetchEnded(rx.entry.key(), rx.entry, true);
     }
 
@@ -1554,7 +1613,7 @@ public final class MirrorEngine {
         if (parked == null) {
             return;
         }
-        Parked p = parked;
+        InboundState.Parked p = parked;
         try {
             List<String> problems = validate(p.rx.target, Files.readAllBytes(p.rx.temp));
             if (problems.isEmpty()) {
@@ -1565,18 +1624,18 @@ public final class MirrorEngine {
             }
         } catch (IOException e) {
             parked = null;
-            deleteQuietly(p.rx.temp);
+            Receiving.deleteQuietly(p.rx.temp);
         }
     }
 
     private void refuseParked() {
-        Parked p = parked;
+        InboundState.Parked p = parked;
         parked = null;
-        deleteQuietly(p.rx.temp);
+        Receiving.deleteQuietly(p.rx.temp);
         refuseReceived(p.from, p.rx.entry, p.rx.target, p.errors);
     }
 
-    private void refuseReceived(SessionState st, Entry e, Path target, List<String> problems) {
+    private void refuseReceived(InboundState.Session st, Entry e, Path target, List<String> problems) {
         refused.put(e.key(), e.hash());
         metrics.rejected(MirrorMetrics.INVALID_CONFIG_RECEIVED);
         configRefused = new MirrorStatus.Rejection(target.toString(), e.hash(), problems, clock.instant(), st.peer);
@@ -1592,12 +1651,12 @@ public final class MirrorEngine {
      * failed; the rounds waiting on it move on.
      */
     private void fetchEnded(EntryKey key, Entry entry, boolean ok) {
-        Fetch f = fetches.get(key);
+        InboundState.Fetch f = fetches.get(key);
         if (f == null || !f.entry.sameVersion(entry)) {
             return;
         }
         if (!ok) {
-            SessionState alt;
+            InboundState.Session alt;
             while ((alt = f.alternates.poll()) != null) {
                 if (sessions.containsKey(alt.session) && alt.session.isOpen()) {
                     f.from = alt;
@@ -1611,13 +1670,13 @@ public final class MirrorEngine {
         f.counted.filesDone++;
         f.counted.bytesDone += entry.size();
         progress(f.counted);
-        for (SessionState st : sessions.values()) {
+        for (InboundState.Session st : sessions.values()) {
             st.roundKeys.remove(key);
-            for (Round r : st.rounds) {
+            for (InboundState.Round r : st.rounds) {
                 r.waiting.remove(key);
             }
         }
-        for (SessionState st : new ArrayList<>(sessions.values())) {
+        for (InboundState.Session st : new ArrayList<>(sessions.values())) {
             popRounds(st);
         }
         if (fetches.isEmpty() && parked != null) {
@@ -1629,48 +1688,36 @@ public final class MirrorEngine {
     }
 
     /** Rounds whose files have all arrived: flushed, then the peer is told. */
-    private void popRounds(SessionState st) {
+    private void popRounds(InboundState.Session st) {
         while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
-            Round r = st.rounds.poll();
+            InboundState.Round r = st.rounds.poll();
             syncDirs();
             batchInPlace();
             st.session.done(r.round);
             if (r.full && !st.firstFullDone) {
                 st.firstFullDone = true;
-                PeerState p = peers.get(st.peer);
-                if (!p.inDone) {
-                    p.inDone = true;
+                if (!gate.inDone(st.peer)) {
                     log.info("mirror: this node has everything of {}", st.peer);
-                    checkFirstSync();
                 }
+                firstSyncOver(gate.hasAllOf(st.peer));
             }
             if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100 && !st.completeLogged) {
                 st.completeLogged = true;
                 log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
-                        bytes(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
+                        Receiving.size(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
             }
         }
     }
 
     /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
-    private void progress(SessionState st) {
+    private void progress(InboundState.Session st) {
         long now = System.nanoTime();
         if (st.syncing() && now - st.progressLoggedAt > PROGRESS_LOG_EVERY.toNanos()) {
             st.progressLoggedAt = now;
             log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
-                    bytes(st.bytesDoneNow()), bytes(st.bytesTotal));
+                    Receiving.size(st.bytesDoneNow()), Receiving.size(st.bytesTotal));
         }
         statusDirty = true;
-    }
-
-    private static String bytes(long n) {
-        if (n < 1024 * 1024) {
-            return String.format("%.1f KiB", n / 1024.0);
-        }
-        if (n < 1024L * 1024 * 1024) {
-            return String.format("%.1f MiB", n / (1024.0 * 1024));
-        }
-        return String.format("%.2f GiB", n / (1024.0 * 1024 * 1024));
     }
 
     // ------------------------------------------------------------------ durability, state, status
@@ -1754,19 +1801,21 @@ public final class MirrorEngine {
             }
             Messages.Summary s = new Messages.Summary(boot, generation.incrementAndGet(), digests);
             latestSummary = s;
-            for (PeerState p : peers.values()) {
-                if (p.link != null && p.sending) {
-                    p.link.summary(s);
+            for (SyncGate.Peer p : gate.peers()) {
+                PeerLink link = links.get(p.name);
+                if (link != null && p.sending) {
+                    link.summary(s);
                 }
-                updateSync(p);
             }
-            for (SessionState st : sessions.values()) {
+            gate.updateAll(digests);
+            for (InboundState.Session st : sessions.values()) {
                 st.session.summary(s);
             }
             statusDirty = true;
         }
         if (statusDirty) {
             statusDirty = false;
+            updateBehind();
             published = snapshot();
         }
     }
@@ -1792,58 +1841,14 @@ public final class MirrorEngine {
     }
 
     private MirrorStatus snapshot() {
-        List<MirrorStatus.PathStatus> paths = new ArrayList<>();
-        for (Roots.Root r : roots.all()) {
-            EntryKey rootKey = new EntryKey(r.id(), "");
-            MirrorTable.RootDigest d = table.digest(r.id());
-            Entry single = table.get(rootKey);
-            boolean directory = single == null && (r.directory() || Files.isDirectory(r.path()));
-            Map<String, MirrorStatus.PathSync> sync = new LinkedHashMap<>();
-            for (PeerState p : peers.values()) {
-                Long last = p.rootLastSync.get(r.id());
-                sync.put(p.name, new MirrorStatus.PathSync(Boolean.TRUE.equals(p.rootInSync.get(r.id())),
-                        last == null ? null : Instant.ofEpochMilli(last)));
+        Map<String, MirrorStatus.Progress> progress = new HashMap<>();
+        for (InboundState.Session st : sessions.values()) {
+            if (st.filesTotal > 0) {
+                progress.put(st.peer, new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal));
             }
-            List<String> conflicts = new ArrayList<>();
-            for (Conflict c : table.conflicts()) {
-                if (c.key().root().equals(r.id())) {
-                    conflicts.add(c.keptAs().toString());
-                }
-            }
-            long changedAt = 0;
-            String origin = null;
-            long version = 0;
-            for (MirrorTable.Local l : table.under(rootKey).values()) {
-                if (l.entry().version() > version || l.entry().version() == version && l.entry().changedAt() > changedAt) {
-                    version = l.entry().version();
-                    origin = l.entry().origin();
-                    changedAt = l.entry().changedAt();
-                }
-            }
-            String hash = single != null && !directory ? single.hash() : d.digest();
-            paths.add(new MirrorStatus.PathStatus(r.id(), r.path().toString(), directory, version, origin, hash, d.files(),
-                    d.bytes(), changedAt == 0 ? null : Instant.ofEpochMilli(changedAt), sync, conflicts));
         }
-        List<MirrorStatus.PeerStatus> ps = new ArrayList<>();
-        long now = clock.millis();
-        for (PeerState p : peers.values()) {
-            MirrorStatus.Progress progress = null;
-            for (SessionState st : sessions.values()) {
-                if (st.peer.equals(p.name) && st.filesTotal > 0) {
-                    progress = new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal);
-                }
-            }
-            double lag = p.inSync ? 0 : (now - (p.lastSync == 0 ? boot : p.lastSync)) / 1000.0;
-            ps.add(new MirrorStatus.PeerStatus(p.name, p.sending, p.receiving > 0, p.inSync,
-                    p.lastSync == 0 ? null : Instant.ofEpochMilli(p.lastSync), Math.max(0, lag), progress));
-        }
-        List<MirrorStatus.ConflictStatus> cs = new ArrayList<>();
-        for (Conflict c : table.conflicts()) {
-            Path p = roots.pathOf(c.key());
-            cs.add(new MirrorStatus.ConflictStatus(p == null ? c.key().toString() : p.toString(), c.keptAs().toString(),
-                    c.loser().label(), c.winner(), Instant.ofEpochMilli(c.at())));
-        }
-        return new MirrorStatus(node, firstSync.getNow(null), paths, ps, cs, configRejected, configRefused);
+        return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, progress,
+                configRejected, configRefused, clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */

@@ -36,6 +36,7 @@ public final class MirrorMetrics {
     final Counter filesReceived;
     final Counter deletionsReceived;
     final Counter conflicts;
+    final Counter deletionsHeld;
     private final MeterRegistry meters;
 
     public MirrorMetrics(MeterRegistry meters) {
@@ -54,6 +55,8 @@ public final class MirrorMetrics {
         conflicts = Counter.builder("tandem_mirror_conflicts_total")
                 .description("Concurrent edits of one path resolved here; each loser is kept beside its file")
                 .register(meters);
+        deletionsHeld = Counter.builder("tandem_mirror_deletions_held_total")
+                .description("Mass deletions held (here or from a peer) until an operator confirms them").register(meters);
     }
 
     private Counter bytes(String direction) {

@@ -73,6 +73,17 @@ public final class MirrorTable {
         changes++;
     }
 
+    /**
+     * Forgets {@code key}, as if this node had never had it: the next version a peer offers is taken as it is
+     * (how a held deletion is undone by fetching the files back).
+     */
+    public void forget(EntryKey key) {
+        if (entries.remove(key) != null) {
+            digests.remove(key.root());
+            changes++;
+        }
+    }
+
     /** Records a new stat for a file whose content (hash, mode) is unchanged. */
     public void restat(EntryKey key, FileStore.Stat stat, long hashedAt) {
         Local l = entries.get(key);
