@@ -187,7 +187,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (cause instanceof IOException) {
             log.debug("client {} connection error: {}", remote, cause.toString());
         } else if (cause instanceof DecoderException) {
-            // What a client sends cannot make a stack trace worth logging (e.g. over 128 pipelined requests).
+            // What a client sends cannot make a stack trace worth logging (a request the decoder gives up on).
             log.info("client {} sent what cannot be decoded: {}", remote, cause.getMessage());
         } else {
             log.warn("client {} connection error", remote, cause);
