@@ -48,6 +48,8 @@ import java.util.List;
  *     sent with their head in one write; 0 = sendfile for every file</td><td>16k</td></tr>
  * <tr><td>{@code sites[].upstream}</td><td>name under {@code upstreams}</td><td>required, unless
  *     {@code static.fallback} is false</td></tr>
+ * <tr><td>{@code sites[].allow_upgrades}</td><td>list of upgrade protocol names (tokens, no version; not
+ *     {@code h2c}) the upstream may switch a connection to, besides {@code websocket}</td><td>websocket only</td></tr>
  * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
  * <tr><td>{@code upstreams.*.balance}</td><td>{@code weighted-round-robin}, {@code least-connections}, {@code ip-hash}</td>
  *     <td>weighted-round-robin</td></tr>

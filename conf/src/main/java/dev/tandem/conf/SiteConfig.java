@@ -6,14 +6,26 @@ import java.util.Optional;
 /**
  * A virtual host.
  *
- * @param hosts       exact names, {@code *.example.com} wildcards or {@code *} for any host
- * @param staticFiles the static-file fast path, when configured
- * @param upstream    the upstream group requests go to; empty only for a static-only site without fallback
+ * @param hosts          exact names, {@code *.example.com} wildcards or {@code *} for any host
+ * @param staticFiles    the static-file fast path, when configured
+ * @param upstream       the upstream group requests go to; empty only for a static-only site without fallback
+ * @param allowUpgrades  upgrade protocols (lowercase names, RFC 9110 section 7.8) the site's upstream may switch
+ *                       a connection to besides {@code websocket}, which is always allowed; never {@code h2c}
  */
-public record SiteConfig(List<String> hosts, Optional<StaticConfig> staticFiles, Optional<String> upstream) {
+public record SiteConfig(List<String> hosts, Optional<StaticConfig> staticFiles, Optional<String> upstream,
+                         List<String> allowUpgrades) {
+
+    /** The protocol every site may upgrade to. */
+    public static final String WEBSOCKET = "websocket";
 
     public SiteConfig {
         hosts = List.copyOf(hosts);
+        allowUpgrades = List.copyOf(allowUpgrades);
+    }
+
+    /** A site that allows no upgrade but WebSocket. */
+    public SiteConfig(List<String> hosts, Optional<StaticConfig> staticFiles, Optional<String> upstream) {
+        this(hosts, staticFiles, upstream, List.of());
     }
 
     /** A name for logs and metrics: the first host. */

@@ -43,6 +43,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void allowUpgradesRefusesH2cAndWhatIsNotAToken() {
+        assertErrors(LISTENER + """
+                upstreams:
+                  web: {servers: [{address: "b:80"}]}
+                sites:
+                  - hosts: [a.example]
+                    upstream: web
+                    allow_upgrades: [h2c, "foo bar", chat]
+                """,
+                "t.yaml:9:22: sites[0].allow_upgrades[0]: 'h2c' (expected: a protocol other than h2c, whose connection"
+                        + " would carry requests past the proxy's rules and forwarding headers; serve HTTP/2 over TLS)",
+                "t.yaml:9:27: sites[0].allow_upgrades[1]: 'foo bar' (expected: an upgrade protocol name such as websocket"
+                        + " (a token, without a version))");
+    }
+
+    @Test
     void unknownTopLevelKeyWithATransposition() {
         assertErrors(LISTENER + "upstreasm: {}\n",
                 "t.yaml:4:1: unknown key 'upstreasm' (did you mean 'upstreams'?)");

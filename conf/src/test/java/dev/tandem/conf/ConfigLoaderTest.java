@@ -173,6 +173,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void allowUpgradesAreLowercasedAndWebSocketIsImplied() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                upstreams:
+                  web:
+                    servers: [{address: "backend:80"}]
+                sites:
+                  - hosts: [a.example]
+                    upstream: web
+                    allow_upgrades: [WebSocket, TLS, chat]
+                  - hosts: [b.example]
+                    upstream: web
+                """, BASE);
+        assertEquals(List.of("tls", "chat"), c.sites().get(0).allowUpgrades());
+        assertEquals(List.of(), c.sites().get(1).allowUpgrades());
+    }
+
+    @Test
     void shutdownDrainTimeout() throws ConfigException {
         Config c = ConfigLoader.parse("t.yaml", MINIMAL + "shutdown: {drain_timeout: 30s}\n", BASE);
         assertEquals(new ShutdownConfig(Duration.ofSeconds(30)), c.shutdown());

@@ -21,6 +21,9 @@ import java.util.regex.PatternSyntaxException;
 final class SiteBinder {
 
     private static final String HOST = "a host name, *.example.com or *";
+    private static final String UPGRADE = "an upgrade protocol name such as websocket (a token, without a version)";
+    /** A protocol-name of RFC 9110 section 7.8: a token. */
+    private static final Pattern UPGRADE_TOKEN = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
     /** An extension as it follows the last dot of a file name. */
     private static final Pattern EXTENSION = Pattern.compile("[a-z0-9][a-z0-9_+-]*");
     private static final Pattern MEDIA_TYPE = Pattern.compile(
@@ -37,7 +40,7 @@ final class SiteBinder {
     List<SiteConfig> bind(YamlValue value) {
         List<SiteConfig> out = new ArrayList<>();
         for (YamlValue item : value.list("a list of sites").orElse(List.of())) {
-            item.object("hosts", "static", "upstream").flatMap(this::site).ifPresent(out::add);
+            item.object("hosts", "static", "upstream", "allow_upgrades").flatMap(this::site).ifPresent(out::add);
         }
         return out;
     }
@@ -61,10 +64,42 @@ final class SiteBinder {
             upstreamValue.required("the name of an upstream; only a static site with fallback: false may omit it");
             return Optional.empty();
         }
-        if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty())) {
+        Optional<List<String>> upgrades = upgrades(o.get("allow_upgrades"));
+        if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty()) || upgrades.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new SiteConfig(hosts, staticFiles, upstream));
+        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get()));
+    }
+
+    /** Upgrade protocol names, lowercased, without websocket (always allowed); empty when one is wrong. */
+    private static Optional<List<String>> upgrades(YamlValue value) {
+        if (!value.isPresent()) {
+            return Optional.of(List.of());
+        }
+        Optional<List<YamlValue>> items = value.list("a list of upgrade protocols, e.g. [websocket]");
+        if (items.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> names = new ArrayList<>();
+        boolean ok = true;
+        for (YamlValue item : items.get()) {
+            Optional<String> name = item.as(UPGRADE, SiteBinder::upgradeProtocol);
+            name.filter(n -> !n.equals(SiteConfig.WEBSOCKET) && !names.contains(n)).ifPresent(names::add);
+            ok &= name.isPresent();
+        }
+        return ok ? Optional.of(names) : Optional.empty();
+    }
+
+    private static String upgradeProtocol(String text) {
+        String name = text.trim().toLowerCase(Locale.ROOT);
+        if (name.equals("h2c")) {
+            throw new IllegalArgumentException(text + " (expected: a protocol other than h2c, whose connection"
+                    + " would carry requests past the proxy's rules and forwarding headers; serve HTTP/2 over TLS)");
+        }
+        if (!UPGRADE_TOKEN.matcher(name).matches()) {
+            throw new IllegalArgumentException(text + " (expected: " + UPGRADE + ")");
+        }
+        return name;
     }
 
     /** Lowercased host patterns; empty when any is wrong. */

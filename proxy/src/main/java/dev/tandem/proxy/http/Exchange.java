@@ -44,8 +44,8 @@ final class Exchange {
     boolean continueSent;
     Site site;
     UpstreamGroup group;
-    /** The protocol the client asks to upgrade to (HTTP/1.1 {@code Upgrade}), or null. */
-    String upgrade;
+    /** The upgrade that goes upstream with the request (HTTP/1.1 {@code Upgrade}), or null. */
+    UpgradeOffer upgrade;
     /** The request as it goes upstream (headers rewritten); written again on a retry. */
     HttpRequest upstreamRequest;
 

@@ -71,9 +71,10 @@ import org.slf4j.LoggerFactory;
  * answered with 502/503/504; once the response has started, the client connection is closed so that the
  * client sees a truncated response rather than a wrong one.
  *
- * <p>An HTTP/1.1 request that asks for an upgrade (WebSocket) is sent with its {@code Upgrade} and
- * {@code Connection: upgrade}; when the server answers 101, both connections leave HTTP and become a
- * {@link Tunnel}, and this handler steps out.
+ * <p>An HTTP/1.1 request that asks for an upgrade the proxy lets through (WebSocket, or what the site allows:
+ * see {@link UpgradeOffer}) is sent with that {@code Upgrade} and {@code Connection: upgrade}; when the server
+ * answers 101 naming it, both connections leave HTTP and become a {@link Tunnel}, and this handler steps out.
+ * Any other 101 is answered 502 and its server connection closed.
  *
  * <p>On HTTP/2 ({@code stream} true) the same handler serves one stream, which the stream codec presents as
  * HTTP/1.1 messages, and these assumptions differ: the stream carries exactly one exchange (no keep-alive, no
@@ -92,6 +93,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     /** Headers the HTTP/2 stream codec adds for its own bookkeeping ({@code x-http2-stream-id}, ...). */
     private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
+    private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
 
     /** What the client timer is waiting for. */
     private enum ClientWait { NONE, NEXT_REQUEST, CLIENT }
@@ -187,7 +189,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (cause instanceof IOException) {
             log.debug("client {} connection error: {}", remote, cause.toString());
         } else if (cause instanceof DecoderException) {
-            // What a client sends cannot make a stack trace worth logging (e.g. over 128 pipelined requests).
+            // What a client sends cannot make a stack trace worth logging (a request the decoder gives up on).
             log.info("client {} sent what cannot be decoded: {}", remote, cause.getMessage());
         } else {
             log.warn("client {} connection error", remote, cause);
@@ -326,10 +328,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             redirectToHttps(e, request, target, options.redirectHttps().get());
             return;
         }
-        e.upgrade = stream ? null : upgradeAsked(request);
-
         Site site = config.route(target.host());
         e.site = site;
+        if (!stream) {
+            offerUpgrade(e, request, site);
+        }
         if (site != null && site.files() != null && site.files().wants(request.method(), target.target())) {
             site.files().serve(new StaticCall(e, request, target), request, target.target());
             return;
@@ -353,9 +356,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         HttpHeaders h = request.headers();
         HopByHopHeaders.strip(h);
         h.remove(HttpHeaderNames.EXPECT);
+        // Meaningful only with an h2c upgrade, which never goes upstream (see UpgradeOffer).
+        h.remove(HTTP2_SETTINGS);
         if (ex.upgrade != null) {
             // Hop-by-hop, but the one case where they must reach the server: the upgrade is its to accept.
-            h.set(HttpHeaderNames.UPGRADE, ex.upgrade);
+            h.set(HttpHeaderNames.UPGRADE, ex.upgrade.upstream());
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         if (target.host() != null) {
@@ -523,8 +528,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         e.responseProgress = true;
         int code = response.status().code();
-        if (code == 101 && e.upgrade != null && e.requestComplete) {
-            switchToTunnel(e, c, response);
+        if (code == 101) {
+            if (e.upgrade != null && e.requestComplete
+                    && e.upgrade.acceptedBy(response.headers().getAll(HttpHeaderNames.UPGRADE))) {
+                switchToTunnel(e, c, response);
+            } else {
+                refuseSwitch(e, response);
+            }
             return;
         }
         if (code < 200) {
@@ -951,15 +961,35 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     // ---- upgrades (WebSocket) ----
 
-    /** The protocol an HTTP/1.1 request asks to upgrade to ({@code Upgrade} named in {@code Connection}), or null. */
-    private static String upgradeAsked(HttpRequest request) {
-        HttpHeaders h = request.headers();
-        String upgrade = h.get(HttpHeaderNames.UPGRADE);
-        if (upgrade == null || upgrade.isBlank() || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
-                || !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
-            return null;
+    /**
+     * What of the client's upgrade goes upstream (see {@link UpgradeOffer}): {@code e.upgrade} when something
+     * does; what was removed is counted. The request's own Upgrade goes with the other hop-by-hop headers.
+     */
+    private void offerUpgrade(Exchange e, HttpRequest request, Site site) {
+        UpgradeOffer offer = UpgradeOffer.of(request.protocolVersion(), request.headers(), e.bodyExpected,
+                site == null ? List.of() : site.config().allowUpgrades());
+        e.upgrade = offer.upstream() != null ? offer : null;
+        if (offer.refusal() != null) {
+            log.debug("client {} {} {}: upgrade '{}' not passed on ({}), going on as HTTP/1.1{}", remote, e.method,
+                    e.uri, request.headers().get(HttpHeaderNames.UPGRADE), offer.refusal().label(),
+                    e.upgrade != null ? " or " + offer.upstream() : "");
+            metrics(e).upgradeRefused(offer.refusal().label());
         }
-        return upgrade.trim();
+    }
+
+    /**
+     * The server switched protocols for a request that offered none, or to one that was not offered: joining
+     * the connections would hand the client's next bytes to it raw. The client gets a 502 and stays in HTTP;
+     * the server's connection, no longer HTTP, is closed.
+     */
+    private void refuseSwitch(Exchange e, HttpResponse response) {
+        log.warn("{} {}: {} answered 101 to '{}' for an upgrade offered as '{}': refused", e.method, e.uri,
+                e.server.label(), response.headers().get(HttpHeaderNames.UPGRADE),
+                e.upgrade == null ? "" : e.upgrade.upstream());
+        metrics(e).upgradeRefused(UpgradeOffer.Refusal.RESPONSE.label());
+        e.server.state().metrics().failure(FailureKind.INVALID_RESPONSE);
+        endUpstream(e, false);
+        respondError(e, HttpResponseStatus.BAD_GATEWAY, e.bodyExpected && !e.requestComplete);
     }
 
     /**
@@ -981,7 +1011,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         server.state().metrics().response(101, e.upstreamNanos);
         server.state().health().passive().recordSuccess();
         HttpHeaders h = response.headers();
-        String protocol = h.get(HttpHeaderNames.UPGRADE, e.upgrade);
+        String protocol = h.get(HttpHeaderNames.UPGRADE);
         HopByHopHeaders.strip(h);
         h.set(HttpHeaderNames.UPGRADE, protocol);
         h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -1010,12 +1040,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         tunnel.start();
     }
 
+    /** The meters of the listener and site {@code e} came in on. */
+    private RequestMetrics metrics(Exchange e) {
+        RuntimeListener on = e.listener;
+        return on == null ? e.config.unrouted(listener.name()) : e.site != null ? e.site.metrics(on) : on.unrouted();
+    }
+
     private void finish(Exchange e, int status) {
         long nanos = System.nanoTime() - e.startNanos;
-        RuntimeListener on = e.listener;
-        RequestMetrics metrics = on == null ? e.config.unrouted(listener.name())
-                : e.site != null ? e.site.metrics(on) : on.unrouted();
-        metrics.record(status, nanos);
+        metrics(e).record(status, nanos);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
             accessLog.log(new AccessLogEntry(forwarding.client(), System.currentTimeMillis(),
