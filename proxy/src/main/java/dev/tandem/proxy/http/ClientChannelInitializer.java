@@ -9,7 +9,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -69,7 +68,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     }
 
     void addHttp1Handlers(ChannelPipeline p) {
-        p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(requestDecoder(listener.config().config().limits())));
+        p.addLast(HandlerNames.HTTP_CODEC, new Http1ServerCodec(requestDecoder(listener.config().config().limits())));
         // Hands on one decoded message per read(), so that requests and body chunks are pulled, not pushed.
         p.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
         if (listener.secure()) {
