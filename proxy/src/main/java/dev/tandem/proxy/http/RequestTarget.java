@@ -115,10 +115,13 @@ record RequestTarget(int status, String reason, String host, String target) {
         if (length > limits.maxBodyBytes()) {
             return refuse(413, "body over max_body_bytes");
         }
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && version.equals(HttpVersion.HTTP_1_1)
-                && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-            return refuse(417, "unsupported Expect");
+        if (version.equals(HttpVersion.HTTP_1_1)) {
+            // Every Expect field, not the first alone: a second one would reach no one (Expect is not forwarded).
+            for (String expect : request.headers().getAll(HttpHeaderNames.EXPECT)) {
+                if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                    return refuse(417, "unsupported Expect");
+                }
+            }
         }
         return new RequestTarget(0, null, host, target);
     }
