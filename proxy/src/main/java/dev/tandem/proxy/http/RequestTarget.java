@@ -82,6 +82,9 @@ record RequestTarget(int status, String reason, String host, String target) {
         if (!validAuthority(host)) {
             return refuse(400, "invalid Host");
         }
+        if (request.headers() instanceof DecodedRequestHeaders decoded && decoded.contentLengthFields() > 1) {
+            return refuse(400, "several Content-Length fields");
+        }
         String badCoding = invalidTransferCoding(request.headers());
         if (badCoding != null) {
             return refuse(400, badCoding);
