@@ -142,6 +142,8 @@ public final class Defaults {
 
     public static final List<String> INDEX = List.of("index.html");
     public static final boolean HIDDEN = false;
+    /** Request header names with an underscore are dropped, as nginx's {@code underscores_in_headers off}. */
+    public static final boolean UNDERSCORES_IN_HEADERS = false;
     public static final boolean PRECOMPRESSED = false;
     public static final int OPEN_FILE_CACHE_MAX_ENTRIES = 10_000;
     public static final int OPEN_FILE_CACHE_MAX_ENTRIES_LIMIT = 10_000_000;

@@ -241,6 +241,20 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void underscoresInHeadersIsABoolean() {
+        assertErrors(LISTENER + """
+                forwarding:
+                  underscores_in_headers: sometimes
+                """,
+                "t.yaml:5:27: forwarding.underscores_in_headers: 'sometimes' (expected: true or false)");
+        assertErrors(LISTENER + """
+                forwarding:
+                  underscore_in_headers: true
+                """,
+                "t.yaml:5:3: forwarding: unknown key 'underscore_in_headers' (did you mean 'underscores_in_headers'?)");
+    }
+
+    @Test
     void badDurationAndSizeSyntax() {
         assertErrors(LISTENER + """
                 limits:

@@ -119,6 +119,7 @@ class ConfigLoaderTest {
                 web);
 
         assertEquals(List.of(Cidr.parse("10.0.0.0/8")), c.forwarding().trustedProxies());
+        assertFalse(c.forwarding().underscoresInHeaders(), "underscored header names are dropped by default");
         assertEquals(new LimitsConfig(16384, 30L << 20, Duration.ofSeconds(60), Duration.ofSeconds(75)), c.limits());
         assertEquals(Optional.empty(), c.accessLog());
 

@@ -77,12 +77,14 @@ public final class ConfigBinder {
 
     private static ForwardingConfig forwarding(YamlValue value) {
         List<Cidr> trusted = new ArrayList<>();
-        value.object("trusted_proxies").ifPresent(o -> {
+        boolean[] underscores = {Defaults.UNDERSCORES_IN_HEADERS};
+        value.object("trusted_proxies", "underscores_in_headers").ifPresent(o -> {
             for (YamlValue item : o.get("trusted_proxies").list("a list of networks, e.g. [10.0.0.0/8]").orElse(List.of())) {
                 item.as("an IP network such as 10.0.0.0/8", Cidr::parse).ifPresent(trusted::add);
             }
+            o.get("underscores_in_headers").bool().ifPresent(b -> underscores[0] = b);
         });
-        return new ForwardingConfig(trusted);
+        return new ForwardingConfig(trusted, underscores[0]);
     }
 
     private static LimitsConfig limits(YamlValue value) {

@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -82,14 +81,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
      * How requests are decoded: within the limits, and without Netty's validation of each header field as it
      * is added, because {@link RequestTarget#check} validates every field of the request once before anything
      * uses it (Netty would validate them as they are decoded and again as the proxy sets its own headers).
-     * Trailers are validated as they are decoded. The decoder's framing defences stay as they are.
+     * Trailers are validated as they are decoded. The decoder's framing defences stay as they are; the headers
+     * count the Content-Length fields for the one the decoder lets through ({@link DecodedRequestHeaders}).
      */
     static HttpDecoderConfig requestDecoder(LimitsConfig limits) {
         return new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxHeaderBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())
                 .setMaxChunkSize(MAX_CHUNK)
-                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
+                .setHeadersFactory(DecodedRequestHeaders.FACTORY);
     }
 
     /**

@@ -7,8 +7,6 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -16,8 +14,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The HTTP/1.1 codec of a client connection: Netty's request decoder and response encoder, with decoding
- * paced by demand. Each {@code read()} that reaches it decodes one more step (a request head with the end of
+ * The HTTP/1.1 codec of a client connection: the {@link StrictRequestDecoder} and Netty's response encoder,
+ * with decoding paced by demand. Each {@code read()} that reaches it decodes one more step (a request head with the end of
  * an empty body, or one piece of a body) from the bytes it holds, and reads the socket only when those bytes
  * hold no whole step. So however many requests a client pipelines in one write, the connection holds one
  * socket read of undecoded bytes and the one or two messages of the request being answered; the socket is
@@ -55,7 +53,7 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         return decoder.buffered();
     }
 
-    final class RequestDecoder extends HttpRequestDecoder {
+    final class RequestDecoder extends StrictRequestDecoder {
 
         private ChannelHandlerContext ctx;
         /** Inside a decode step or its read-complete: a read() that arrives now is taken up when it returns. */
@@ -67,7 +65,7 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         private long decoded;
 
         RequestDecoder(HttpDecoderConfig config) {
-            super(config);
+            super(config, unanswered::add);
             // One decode step per channelRead: what is left waits in the cumulation for the next read().
             setSingleDecode(true);
         }
@@ -86,11 +84,6 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
             int before = out.size();
             super.decode(ctx, in, out);
-            for (int i = before; i < out.size(); i++) {
-                if (out.get(i) instanceof HttpRequest request) {
-                    unanswered.add(request.method());
-                }
-            }
             decoded += out.size() - before;
         }
 

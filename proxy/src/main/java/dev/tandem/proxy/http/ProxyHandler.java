@@ -43,6 +43,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -110,6 +111,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private InetSocketAddress remote;
     /** The forwarding headers of this connection's client, worked out once for all its requests. */
     private ForwardingHeaders forwarding;
+    /** The host of an HTTP/1.0 request without Host: the address and port the client connected to. */
+    private String defaultHost;
     private long clientHash;
     private DeadlineTimer clientTimer;
     private DeadlineTimer upstreamTimer;
@@ -167,6 +170,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         started = true;
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         forwarding = new ForwardingHeaders(remote);
+        if (ctx.channel().localAddress() instanceof InetSocketAddress local) {
+            defaultHost = NetUtil.toSocketAddressString(local);
+        }
         clientHash = RendezvousHash.hashAddress(remote.getAddress().getAddress());
         awaitRequest();
     }
@@ -315,7 +321,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.clientKeepAlive = !stream && HttpUtil.isKeepAlive(request) && !draining();
         e.chunked = HttpUtil.isTransferEncodingChunked(request);
         e.bodyExpected = e.chunked || HttpUtil.getContentLength(request, 0L) > 0;
-        RequestTarget target = RequestTarget.check(request, config.config().limits());
+        RequestTarget target = RequestTarget.check(request, config.config().limits(), stream ? null : defaultHost);
         if (target.status() != 0) {
             log.info("client {} request refused ({}): {}", remote, target.status(), target.reason());
             respondError(e, HttpResponseStatus.valueOf(target.status()), true);
@@ -355,6 +361,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private HttpRequest upstreamRequest(HttpRequest request, RequestTarget target, RuntimeConfig config) {
         HttpHeaders h = request.headers();
         HopByHopHeaders.strip(h);
+        UnderscoredHeaders.strip(h, config.config().forwarding().underscoresInHeaders());
         h.remove(HttpHeaderNames.EXPECT);
         // Meaningful only with an h2c upgrade, which never goes upstream (see UpgradeOffer).
         h.remove(HTTP2_SETTINGS);
@@ -408,6 +415,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         if (last) {
             e.requestComplete = true;
+            TrailerFields.strip(((LastHttpContent) content).trailingHeaders(),
+                    e.config.config().forwarding().underscoresInHeaders());
         } else {
             clientTimer.touch();
         }

@@ -48,6 +48,14 @@ record RequestTarget(int status, String reason, String host, String target) {
     }
 
     static RequestTarget check(HttpRequest request, LimitsConfig limits) {
+        return check(request, limits, null);
+    }
+
+    /**
+     * @param defaultHost the host of an HTTP/1.0 request without Host: the address and port the client
+     *                    connected to (null: such a request is refused)
+     */
+    static RequestTarget check(HttpRequest request, LimitsConfig limits, String defaultHost) {
         String badField = invalidField(request.headers());
         if (badField != null) {
             return refuse(400, badField);
@@ -67,12 +75,26 @@ record RequestTarget(int status, String reason, String host, String target) {
         if (hosts.size() > 1 || (hosts.isEmpty() && version.equals(HttpVersion.HTTP_1_1))) {
             return refuse(400, hosts.isEmpty() ? "missing Host" : "several Host headers");
         }
-        String host = hosts.isEmpty() ? null : hosts.get(0).trim();
-        if (host != null && !validAuthority(host)) {
+        String host = hosts.isEmpty() ? defaultHost : hosts.get(0).trim();
+        if (host == null) {
+            return refuse(400, "missing Host");
+        }
+        if (!validAuthority(host)) {
             return refuse(400, "invalid Host");
+        }
+        if (request.headers() instanceof DecodedRequestHeaders decoded && decoded.contentLengthFields() > 1) {
+            return refuse(400, "several Content-Length fields");
+        }
+        String badCoding = invalidTransferCoding(request.headers());
+        if (badCoding != null) {
+            return refuse(400, badCoding);
         }
 
         String uri = request.uri();
+        String badTarget = invalidTarget(uri);
+        if (badTarget != null) {
+            return refuse(400, badTarget);
+        }
         String target;
         if (uri.startsWith("/")) {
             target = uri;
@@ -96,12 +118,73 @@ record RequestTarget(int status, String reason, String host, String target) {
         if (length > limits.maxBodyBytes()) {
             return refuse(413, "body over max_body_bytes");
         }
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && version.equals(HttpVersion.HTTP_1_1)
-                && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-            return refuse(417, "unsupported Expect");
+        if (version.equals(HttpVersion.HTTP_1_1)) {
+            // Every Expect field, not the first alone: a second one would reach no one (Expect is not forwarded).
+            for (String expect : request.headers().getAll(HttpHeaderNames.EXPECT)) {
+                if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                    return refuse(417, "unsupported Expect");
+                }
+            }
         }
         return new RequestTarget(0, null, host, target);
+    }
+
+    /**
+     * What is wrong with the octets of a request-target, or null when nothing is (RFC 9112 section 3.2, RFC
+     * 3986). Each char is one octet of the request line. Controls (NUL included), space and DEL are refused:
+     * a server behind us might cut the path at a NUL or write the control into its logs. So is {@code #}:
+     * a fragment is never sent, and servers disagree on where a path with one ends. A {@code %} in the path
+     * must start a percent-encoded octet. Octets above 0x7F are kept and forwarded as they are, as nginx does
+     * (the proxy never decodes the target it forwards; routing and the static-file lookup decode copies).
+     */
+    static String invalidTarget(String uri) {
+        int n = uri.length();
+        int query = n;
+        for (int i = 0; i < n; i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c == 0x7F) {
+                return "control character or space in the request target";
+            }
+            if (c > 0xFF) {
+                return "request target outside the request line's octets";
+            }
+            if (c == '#') {
+                return "fragment in the request target";
+            }
+            if (c == '?' && query == n) {
+                query = i;
+            }
+        }
+        for (int i = 0; i < query; i++) {
+            if (uri.charAt(i) == '%' && (i + 2 >= query
+                    || Character.digit(uri.charAt(i + 1), 16) < 0 || Character.digit(uri.charAt(i + 2), 16) < 0)) {
+                return "invalid percent-encoding in the request path";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What is wrong with the request's transfer codings, or null when it has none or exactly {@code chunked}.
+     * The proxy decodes no other coding, and cannot tell where a body in one ends; {@code identity, chunked}
+     * and {@code chunked, chunked} are read differently by different servers (request smuggling).
+     */
+    static String invalidTransferCoding(HttpHeaders headers) {
+        List<String> fields = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (fields.isEmpty()) {
+            return null;
+        }
+        int codings = 0;
+        for (String field : fields) {
+            for (String coding : field.split(",", -1)) {
+                String c = coding.strip();
+                if (!HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(c)) {
+                    return "transfer coding other than chunked";
+                }
+                codings++;
+            }
+        }
+        return codings == 1 ? null : "transfer coding other than chunked";
     }
 
     /** The request line and header lines as they were on the wire, give or take whitespace. */

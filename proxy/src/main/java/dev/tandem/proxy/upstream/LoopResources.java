@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.IdentityHashMap;
@@ -74,7 +73,7 @@ public final class LoopResources {
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
                                 .setMaxChunkSize(MAX_CHUNK);
-                        ch.pipeline().addLast(BackendConnection.HTTP_CODEC, new HttpClientCodec(decoder, false, false));
+                        ch.pipeline().addLast(BackendConnection.HTTP_CODEC, new UpstreamHttpCodec(decoder));
                         ch.pipeline().addLast("backend", new BackendConnection(pool));
                     }
                 });

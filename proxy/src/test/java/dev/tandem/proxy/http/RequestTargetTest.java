@@ -2,7 +2,6 @@ package dev.tandem.proxy.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.conf.LimitsConfig;
@@ -60,10 +59,45 @@ class RequestTargetTest {
     }
 
     @Test
-    void http10MayGoWithoutHost() {
-        RequestTarget t = RequestTarget.check(request(HttpVersion.HTTP_1_0, HttpMethod.GET, "/"), LIMITS);
+    void http10WithoutHostTakesTheAddressTheClientReached() {
+        RequestTarget t = RequestTarget.check(request(HttpVersion.HTTP_1_0, HttpMethod.GET, "/"), LIMITS, "192.0.2.7:8080");
         assertEquals(0, t.status());
-        assertNull(t.host());
+        assertEquals("192.0.2.7:8080", t.host());
+        RequestTarget v6 = RequestTarget.check(request(HttpVersion.HTTP_1_0, HttpMethod.GET, "/"), LIMITS, "[2001:db8::1]:80");
+        assertEquals("[2001:db8::1]:80", v6.host());
+        assertEquals(400, RequestTarget.check(request(HttpVersion.HTTP_1_0, HttpMethod.GET, "/"), LIMITS).status(),
+                "without an address to fall back on");
+        RequestTarget own = RequestTarget.check(request(HttpVersion.HTTP_1_0, HttpMethod.GET, "/", "Host", "a.example"),
+                LIMITS, "192.0.2.7:8080");
+        assertEquals("a.example", own.host());
+    }
+
+    @Test
+    void controlsSpacesAndFragmentsInTheTargetAreRefused() {
+        for (String uri : new String[] {"/a\u0000b", "/a?x=\u0000", "/a\u0001b", "/a\u001b[0mb", "/a\u007fb", "/a\u000bb",
+                "/a\tb", "/a#frag", "/a%zz", "/a%2", "/a%", "http://h/a\u0000"}) {
+            assertEquals(400, check(uri, "Host", "h").status(), uri);
+        }
+    }
+
+    @Test
+    void nonAsciiOctetsAndPercentInTheQueryPassAsTheyAre() {
+        for (String uri : new String[] {"/caf\u00c3\u00a9", "/caf\u00e9", "/a?q=100%", "/a%2Fb%20c", "/a?b=|{}\"^`"}) {
+            RequestTarget t = check(uri, "Host", "h");
+            assertEquals(0, t.status(), uri);
+            assertEquals(uri, t.target());
+        }
+    }
+
+    @Test
+    void onlyASingleChunkedCodingIsAccepted() {
+        assertEquals(0, check("/", "Host", "h", "Transfer-Encoding", "chunked").status());
+        assertEquals(0, check("/", "Host", "h", "Transfer-Encoding", "Chunked").status());
+        for (String te : new String[] {"identity, chunked", "gzip, chunked", "chunked, chunked", "chunked,", ", chunked",
+                "identity", "xchunked"}) {
+            assertEquals(400, check("/", "Host", "h", "Transfer-Encoding", te).status(), te);
+        }
+        assertEquals(400, check("/", "Host", "h", "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked").status());
     }
 
     @Test
