@@ -130,7 +130,15 @@ public final class Mirror implements AutoCloseable {
         CompletableFuture<Void> started = engine.start();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tandem-mirror-io", true), b.ioHandlerFactory.get());
         try {
-            server = MirrorServer.bind(group, b.serverChannel, local, b.node, Set.copyOf(peers), b.key, engine);
+            // Only the other nodes' addresses may connect at all: anything else is closed as it is accepted.
+            Set<InetAddress> peerAddresses = new HashSet<>();
+            addresses.forEach((name, a) -> {
+                if (!name.equals(b.node)) {
+                    peerAddresses.add(a.getAddress());
+                }
+            });
+            server = MirrorServer.bind(group, b.serverChannel, local, b.node, Set.copyOf(peers), peerAddresses, b.key,
+                    engine);
         } catch (IOException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             group = null;
