@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The mirror as the node runs it: the cluster's key and nodes, the data plane's transport for its TCP
@@ -34,9 +35,12 @@ final class MirrorService {
      * Starts the mirror of {@code cluster} (which has a {@code mirror}) as node {@code name}.
      *
      * @param configFile the config file this node runs: edits of it are validated before they leave the node
+     * @param inForce    the config in force: the certificate and key pairs of its TLS listeners are checked
+     *                   before they leave the node and before they are written here
      */
     static MirrorService start(ClusterConfig cluster, String name, Path configFile, ConfigValidation validation,
-                               Transport transport, MeterRegistry meters, MirrorListener listener) throws IOException {
+                               Supplier<Snapshot> inForce, Transport transport, MeterRegistry meters,
+                               MirrorListener listener) throws IOException {
         ClusterKeys keys;
         try {
             keys = ClusterKeys.load(cluster.secretFile());
@@ -45,6 +49,7 @@ final class MirrorService {
         }
         Mirror mirror = Mirror.builder(cluster, name, keys)
                 .configFile(configFile, validator(validation, cluster))
+                .certificates(new MirroredPairCheck(inForce))
                 .listener(listener)
                 .meters(meters)
                 .transport(transport.ioHandlerFactory(), transport.serverChannel(), transport.socketChannel())

@@ -99,8 +99,8 @@ final class Node implements AutoCloseable {
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
             if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
-                node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation, transport,
-                        node.meters, node.mirrorListener());
+                node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation,
+                        () -> node.reloader.current(), transport, node.meters, node.mirrorListener());
                 MirrorAdmin.add(node, node.mirror.mirror());
             }
             node.watchUnlessMirrored();

@@ -100,6 +100,9 @@ public final class Mirror implements AutoCloseable {
                 listener.batchInPlace();
             }
         }, new MirrorMetrics(b.meters), b.clock);
+        if (b.certificates != null) {
+            engine.certificateCheck(b.certificates);
+        }
     }
 
     /** Sets up the mirror of node {@code node} of {@code cluster} (whose {@code mirror} must be present). */
@@ -282,6 +285,7 @@ public final class Mirror implements AutoCloseable {
         private List<MirrorRoot> roots;
         private Path configFile;
         private ConfigValidator validator;
+        private CertificateCheck certificates;
         private MirrorListener listener = new MirrorListener() {
         };
         private MeterRegistry meters = new SimpleMeterRegistry();
@@ -331,6 +335,15 @@ public final class Mirror implements AutoCloseable {
             this.ioHandlerFactory = ioHandlerFactory;
             this.serverChannel = server;
             this.socketChannel = socket;
+            return this;
+        }
+
+        /**
+         * Keeps each certificate and its key one unit: a pair is sent, and a received pair written, only when it
+         * passes {@code check} (the check of {@code tandem check}), both halves together.
+         */
+        public Builder certificates(CertificateCheck check) {
+            this.certificates = check;
             return this;
         }
 
