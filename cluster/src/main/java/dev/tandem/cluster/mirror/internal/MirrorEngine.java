@@ -315,12 +315,12 @@ public final class MirrorEngine {
         return roots;
     }
 
-    /** The key of the running config file, or null when it is not mirrored. */
     /** Keeps the certificate and key of each of {@code check}'s pairs one unit (call before {@link #start}). */
     public void certificateCheck(CertificateCheck check) {
         this.certificates = new CertificatePairs<>(check, clock::millis, metrics.registry());
     }
 
+    /** The key of the running config file, or null when it is not mirrored. */
     public EntryKey configKey() {
         return configKey;
     }

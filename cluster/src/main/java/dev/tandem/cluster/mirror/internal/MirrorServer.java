@@ -69,10 +69,12 @@ public final class MirrorServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        InetAddress source = ch.remoteAddress().getAddress();
-                        HandshakeAdmission.Verdict verdict = admission.admit(source);
+                        InetSocketAddress remote = ch.remoteAddress();
+                        InetAddress source = remote == null ? null : remote.getAddress();
+                        HandshakeAdmission.Verdict verdict = source == null ? HandshakeAdmission.Verdict.STRANGER
+                                : admission.admit(source);
                         if (verdict != HandshakeAdmission.Verdict.ADMITTED) {
-                            String line = refusals.refused(source.getHostAddress(), verdict);
+                            String line = refusals.refused(source == null ? "?" : source.getHostAddress(), verdict);
                             if (line != null) {
                                 log.warn("{}", line);
                             }
