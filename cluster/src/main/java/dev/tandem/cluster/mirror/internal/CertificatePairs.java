@@ -101,7 +101,14 @@ final class CertificatePairs<T> {
             warn(pair, v);
             return new Local(false, pair.other(file), null);
         }
-        long since = heldSince.computeIfAbsent(pair, x -> now);
+        Long first = heldSince.get(pair);
+        if (first == null || (!reported.containsKey(pair) && now - first > 2 * SETTLE.toMillis())) {
+            // New, or left from a bad moment that went away unreported (the file put back as it was): the
+            // settle starts now, so a later renewal gets its own.
+            first = now;
+            heldSince.put(pair, now);
+        }
+        long since = first;
         long left = SETTLE.toMillis() - (now - since);
         if (left > 0) {
             return new Local(true, null, Duration.ofMillis(left));

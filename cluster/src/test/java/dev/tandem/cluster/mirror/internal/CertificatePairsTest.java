@@ -107,6 +107,19 @@ class CertificatePairsTest {
     }
 
     @Test
+    void aBadMomentThatWentAwayLeavesTheNextRenewalItsOwnSettle() throws Exception {
+        Files.writeString(cert, "cert 2");
+        assertTrue(pairs.local(cert).held());
+        // put back as it was (the engine then never asks again), and much later a renewal begins
+        now.addAndGet(Duration.ofMinutes(10).toMillis());
+        Files.writeString(cert, "cert 3");
+        CertificatePairs.Local renewal = pairs.local(cert);
+        assertTrue(renewal.held());
+        assertEquals(CertificatePairs.SETTLE, renewal.recheckIn(), "quiet for the whole settle");
+        assertEquals(0.0, refused("here"));
+    }
+
+    @Test
     void aReceivedRenewalIsHeldUntilItsOtherHalfThenBothGoInPlace() throws Exception {
         Path newCert = temp("c", "cert 2");
         CertificatePairs.Received<String> c = pairs.received(cert, newCert, "cert v2");
