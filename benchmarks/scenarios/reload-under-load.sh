@@ -72,7 +72,8 @@ reload_measure() {
   wrk_parse "$out"
   results_add "$runs" "$kind" "$done_reloads" "$WRK_REQUESTS" "$WRK_STATUS_ERRORS" "$WRK_SOCKET_ERRORS" "$WRK_ERRORS"
   if [[ $kind == tandem ]]; then
-    RELOAD_APPLIED=$(grep -c "reload (SIGHUP): config version" "$(server_dir tandem)/tandem.log" || true)
+    # Applied by the SIGHUP or, when its file watcher saw the edit first, by the watcher: once either way.
+    RELOAD_APPLIED=$(grep -cE "reload \((SIGHUP|file)\): config version" "$(server_dir tandem)/tandem.log" || true)
   fi
   server_stop "$kind"
 }
@@ -83,6 +84,10 @@ reload_send() {
   dir=$(server_dir "$1")
   case $1 in
     nginx) nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -s reload ;;
-    tandem) kill -HUP "${SERVER_PID[tandem]}" ;;
+    # Tandem applies a text once: each reload carries an edit (a comment), as an operator's would.
+    tandem)
+      echo "# reload $(date +%s%N)" >>"$dir/tandem.yaml"
+      kill -HUP "${SERVER_PID[tandem]}"
+      ;;
   esac
 }

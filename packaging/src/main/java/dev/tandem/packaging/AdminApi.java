@@ -59,15 +59,15 @@ final class AdminApi {
                 r -> new AdminResponse(200, "text/html; charset=utf-8",
                         "<!doctype html><meta http-equiv=refresh content=\"0; url=/dashboard\"><a href=/dashboard>dashboard</a>"
                                 .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-        routes.add(new AdminRoute("POST", "/api/reload", Access.API, r -> reload(node)));
+        routes.add(new AdminRoute("POST", "/api/reload", Access.API, r -> reload(node, "true".equals(r.queryParam("force")))));
         routes.add(AdminRoute.sync("POST", SERVER + "/drain", Access.API, r -> drain(node, r, true)));
         routes.add(AdminRoute.sync("POST", SERVER + "/undrain", Access.API, r -> drain(node, r, false)));
         routes.add(AdminRoute.sync("POST", SERVER + "/weight", Access.API, r -> weight(node, r)));
         routes.add(AdminRoute.sync("DELETE", SERVER + "/weight", Access.API, r -> resetWeight(node, r)));
     }
 
-    private static CompletionStage<AdminResponse> reload(Node node) {
-        return node.reload("api").handle((ReloadResult result, Throwable error) -> {
+    private static CompletionStage<AdminResponse> reload(Node node, boolean force) {
+        return node.reload("api", force).handle((ReloadResult result, Throwable error) -> {
             if (error != null) {
                 return AdminResponse.error(503, String.valueOf(error.getMessage()));
             }

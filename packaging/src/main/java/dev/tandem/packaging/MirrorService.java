@@ -11,8 +11,12 @@ import dev.tandem.conf.ConfigLoader;
 import dev.tandem.proxy.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import dev.tandem.conf.Snapshot;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The mirror as the node runs it: the cluster's key and nodes, the data plane's transport for its TCP
@@ -31,9 +35,12 @@ final class MirrorService {
      * Starts the mirror of {@code cluster} (which has a {@code mirror}) as node {@code name}.
      *
      * @param configFile the config file this node runs: edits of it are validated before they leave the node
+     * @param inForce    the config in force: the certificate and key pairs of its TLS listeners are checked
+     *                   before they leave the node and before they are written here
      */
     static MirrorService start(ClusterConfig cluster, String name, Path configFile, ConfigValidation validation,
-                               Transport transport, MeterRegistry meters, MirrorListener listener) throws IOException {
+                               Supplier<Snapshot> inForce, Transport transport, MeterRegistry meters,
+                               MirrorListener listener) throws IOException {
         ClusterKeys keys;
         try {
             keys = ClusterKeys.load(cluster.secretFile());
@@ -41,7 +48,8 @@ final class MirrorService {
             throw new IOException("cluster.secret_file: " + e.getMessage(), e);
         }
         Mirror mirror = Mirror.builder(cluster, name, keys)
-                .configFile(configFile, validator(validation))
+                .configFile(configFile, validator(validation, cluster))
+                .certificates(new MirroredPairCheck(inForce))
                 .listener(listener)
                 .meters(meters)
                 .transport(transport.ioHandlerFactory(), transport.serverChannel(), transport.socketChannel())
@@ -50,15 +58,31 @@ final class MirrorService {
         return new MirrorService(mirror);
     }
 
-    /** The config check of {@code tandem check}, on bytes that are not (yet) the file on disk. */
-    static ConfigValidator validator(ConfigValidation validation) {
+    /**
+     * The config check of {@code tandem check}, on bytes that are not (yet) the file on disk; and, for a config
+     * that would change {@link ProtectedSettings} from those of the file on disk, a refusal. The mirror checks
+     * the file it read from disk (an edit made here: the same settings) and what a peer sent (before it is
+     * written over the file on disk): only a peer's change of them is refused.
+     */
+    static ConfigValidator validator(ConfigValidation validation, ClusterConfig startedWith) {
         return (file, content) -> {
+            Snapshot candidate;
             try {
-                validation.checked(ConfigLoader.fromBytes(file.toString(), content, file.toAbsolutePath().getParent(), 0));
-                return List.of();
+                candidate = validation.checked(
+                        ConfigLoader.fromBytes(file.toString(), content, file.toAbsolutePath().getParent(), 0));
             } catch (ConfigException e) {
                 return e.errors().stream().map(ConfigError::toString).toList();
             }
+            Optional<ClusterConfig> here;
+            try {
+                here = ConfigLoader.fromBytes(file.toString(), Files.readAllBytes(file), file.toAbsolutePath().getParent(),
+                        0).config().cluster();
+            } catch (IOException | ConfigException e) {
+                // No config of this node's own to hold to (none yet, or a broken edit on disk): the one in force
+                // at start is what the node runs with.
+                here = Optional.of(startedWith);
+            }
+            return ProtectedSettings.changes(here, candidate);
         };
     }
 

@@ -99,8 +99,8 @@ final class Node implements AutoCloseable {
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
             if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
-                node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation, transport,
-                        node.meters, node.mirrorListener());
+                node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation,
+                        () -> node.reloader.current(), transport, node.meters, node.mirrorListener());
                 MirrorAdmin.add(node, node.mirror.mirror());
             }
             node.watchUnlessMirrored();
@@ -239,13 +239,39 @@ final class Node implements AutoCloseable {
     }
 
     /**
-     * Reloads the config file (off the event loops, one reload at a time).
+     * Reloads the config file (off the event loops, one reload at a time). Text that is the config in force
+     * (by SHA-256) is not applied again, whoever asks: an edit the watcher applied and the
+     * {@code systemctl reload} that follows it make one reload. A SIGHUP or an API call that finds the text
+     * unchanged still has the TLS listeners read their certificate files again (a renewal hook's
+     * {@code systemctl reload}).
      *
-     * @param trigger {@code SIGHUP}, {@code file}, {@code api}, ...: a file change that left the text as it
-     *                was does nothing; the others always apply (and resolve upstream names again)
+     * @param trigger {@code SIGHUP}, {@code file}, {@code api}, ...
      */
     CompletableFuture<ReloadResult> reload(String trigger) {
-        return reloader.reload(trigger, trigger.equals("file"));
+        return reload(trigger, false);
+    }
+
+    /**
+     * @param force apply the text even when it is the config in force (which also resolves upstream names
+     *              again): {@code POST /api/reload?force=true}
+     */
+    CompletableFuture<ReloadResult> reload(String trigger, boolean force) {
+        CompletableFuture<ReloadResult> r = reloader.reload(trigger, !force);
+        if (trigger.equals("file")) {
+            return r;
+        }
+        return r.thenCompose(result -> result.outcome() != ReloadResult.Outcome.UNCHANGED ? CompletableFuture.completedFuture(result)
+                : reloader.onControlThread(this::readCertificatesAgain).thenApply(x -> result));
+    }
+
+    /** Has every TLS listener of the config in force read its certificate files again (the control thread). */
+    private void readCertificatesAgain() {
+        for (var l : reloader.current().config().listeners()) {
+            var tls = proxy.tls(l.name());
+            if (tls != null) {
+                tls.reloadFromDisk();
+            }
+        }
     }
 
     ProxyServer proxy() {

@@ -104,6 +104,9 @@ public final class Mirror implements AutoCloseable {
                 listener.batchInPlace();
             }
         }, new MirrorMetrics(b.meters), b.clock);
+        if (b.certificates != null) {
+            engine.certificateCheck(b.certificates);
+        }
     }
 
     /** Sets up the mirror of node {@code node} of {@code cluster} (whose {@code mirror} must be present). */
@@ -134,7 +137,15 @@ public final class Mirror implements AutoCloseable {
         CompletableFuture<Void> started = engine.start();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tandem-mirror-io", true), b.ioHandlerFactory.get());
         try {
-            server = MirrorServer.bind(group, b.serverChannel, local, b.node, Set.copyOf(peers), b.key, engine);
+            // Only the other nodes' addresses may connect at all: anything else is closed as it is accepted.
+            Set<InetAddress> peerAddresses = new HashSet<>();
+            addresses.forEach((name, a) -> {
+                if (!name.equals(b.node)) {
+                    peerAddresses.add(a.getAddress());
+                }
+            });
+            server = MirrorServer.bind(group, b.serverChannel, local, b.node, Set.copyOf(peers), peerAddresses, b.key,
+                    engine);
         } catch (IOException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             group = null;
@@ -301,6 +312,7 @@ public final class Mirror implements AutoCloseable {
         private List<MirrorRoot> roots;
         private Path configFile;
         private ConfigValidator validator;
+        private CertificateCheck certificates;
         private MirrorListener listener = new MirrorListener() {
         };
         private MeterRegistry meters = new SimpleMeterRegistry();
@@ -350,6 +362,15 @@ public final class Mirror implements AutoCloseable {
             this.ioHandlerFactory = ioHandlerFactory;
             this.serverChannel = server;
             this.socketChannel = socket;
+            return this;
+        }
+
+        /**
+         * Keeps each certificate and its key one unit: a pair is sent, and a received pair written, only when it
+         * passes {@code check} (the check of {@code tandem check}), both halves together.
+         */
+        public Builder certificates(CertificateCheck check) {
+            this.certificates = check;
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -34,8 +35,17 @@ final class FakePeer implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
+    /** Node a's address in {@link MirrorNodes}: the listener lets only the nodes' addresses in. */
+    static final String NODE_A = "127.0.0.21";
+
+    /** Connects from node a's address. */
     static FakePeer raw(InetSocketAddress to) throws IOException {
+        return raw(to, InetAddress.getByName(NODE_A));
+    }
+
+    static FakePeer raw(InetSocketAddress to, InetAddress from) throws IOException {
         Socket s = new Socket();
+        s.bind(new InetSocketAddress(from, 0));
         s.connect(to, 2000);
         s.setSoTimeout(5000);
         return new FakePeer(s);

@@ -108,9 +108,9 @@ public final class ConfigReloader implements AutoCloseable {
      * Reads the file and puts it in force if it validates, on the control thread.
      *
      * @param trigger       what asked (for logs and status): {@code SIGHUP}, {@code file}, {@code api}...
-     * @param skipUnchanged true to do nothing when the text equals the config in force (a file watcher
-     *                      seeing an editor touch the file); SIGHUP and the API always apply, which also
-     *                      resolves upstream names again
+     * @param skipUnchanged true to do nothing when the text equals the config in force (by its SHA-256):
+     *                      a file watcher seeing an editor touch the file, a SIGHUP after an edit already
+     *                      applied; false to apply it again (which also resolves upstream names again)
      */
     public CompletableFuture<ReloadResult> reload(String trigger, boolean skipUnchanged) {
         try {
@@ -131,15 +131,20 @@ public final class ConfigReloader implements AutoCloseable {
         ReloadResult result;
         try {
             byte[] content = Files.readAllBytes(file);
-            Snapshot snapshot = checks.checked(
-                    ConfigLoader.fromBytes(file.toString(), content, file.toAbsolutePath().getParent(), next));
-            if (skipUnchanged && snapshot.hash().equals(in.hash())) {
+            Snapshot parsed = ConfigLoader.fromBytes(file.toString(), content, file.toAbsolutePath().getParent(), next);
+            if (skipUnchanged && parsed.hash().equals(in.hash())) {
+                // The same text is never applied twice (an edit the watcher applied, then `systemctl reload`).
                 result = new ReloadResult(trigger, clock.instant(), ReloadResult.Outcome.UNCHANGED, in.version(), in.hash(),
                         List.of(), "unchanged: the file has the text of config version " + in.version());
-                log.debug("config file touched but unchanged");
+                if (trigger.equals("file")) {
+                    log.debug("config file touched but unchanged");
+                } else {
+                    log.info("reload ({}): unchanged, config version {} stays in force", trigger, in.version());
+                }
                 last = result;
                 return result;
             }
+            Snapshot snapshot = checks.checked(parsed);
             applier.apply(snapshot);
             current = snapshot;
             result = new ReloadResult(trigger, clock.instant(), ReloadResult.Outcome.APPLIED, next, snapshot.hash(),

@@ -14,10 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the config file and calls back once it has settled. The directory is watched, not the file:
+ * Watches the config file and calls back once it has settled. The directory is registered, not the file:
  * editors and deployment tools write a temporary file and rename it over the old one, which replaces the
- * file's inode (a watch on the file itself would go quiet after the first save). A burst of events (write,
- * then rename, then chmod) is folded into one call once no event came for the quiet period.
+ * file's inode (an inotify watch on the file itself would go quiet after the first save). But only events
+ * that name the config file count: a burst of them (write, then rename, then chmod) is folded into one
+ * call once the file has had no event for the quiet period, however busy the rest of the directory is (an
+ * access log beside the config, written many times a second, must never hold a reload back).
  *
  * <p>A config file that is a symbolic link to a file elsewhere is not followed: changes to the target do
  * not show (send SIGHUP instead).
@@ -67,10 +69,15 @@ public final class ConfigWatcher implements AutoCloseable {
                 if (!relevant(watch.take())) {
                     continue;
                 }
-                // Settle: keep folding events in until the directory has been quiet for the whole period.
-                WatchKey key;
-                while ((key = watch.poll(quiet.toMillis(), TimeUnit.MILLISECONDS)) != null) {
-                    relevant(key);
+                // Settle: the call waits until the config file itself has been quiet for the whole period;
+                // events of other files in the directory are read and dropped without moving the deadline.
+                long deadline = System.nanoTime() + quiet.toNanos();
+                long left;
+                while ((left = deadline - System.nanoTime()) > 0) {
+                    WatchKey key = watch.poll(left, TimeUnit.NANOSECONDS);
+                    if (key != null && relevant(key)) {
+                        deadline = System.nanoTime() + quiet.toNanos();
+                    }
                 }
                 try {
                     onChange.run();

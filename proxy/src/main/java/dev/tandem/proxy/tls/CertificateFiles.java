@@ -42,8 +42,18 @@ public final class CertificateFiles {
      * @throws CertificateProblem naming the file and what is wrong with it
      */
     public static LoadedCertificate load(CertificateConfig config) throws CertificateProblem {
-        List<X509Certificate> chain = readChain(config.cert());
-        PrivateKey key = readKey(config.key());
+        return load(config, read(config.cert()), read(config.key()));
+    }
+
+    /**
+     * Checks {@code config}'s pair as if {@code cert} and {@code key} were the contents of its files (the mirror
+     * checks a pair before it sends it, and one it received before it writes it over the files in place).
+     *
+     * @throws CertificateProblem naming the file and what is wrong with it
+     */
+    public static LoadedCertificate load(CertificateConfig config, byte[] cert, byte[] keyBytes) throws CertificateProblem {
+        List<X509Certificate> chain = readChain(config.cert(), cert);
+        PrivateKey key = readKey(config.key(), keyBytes);
         if (!matches(key, chain.get(0).getPublicKey())) {
             throw new CertificateProblem(config.key(), "the key does not match the certificate in " + config.cert());
         }
@@ -51,7 +61,10 @@ public final class CertificateFiles {
     }
 
     static List<X509Certificate> readChain(Path file) throws CertificateProblem {
-        byte[] bytes = read(file);
+        return readChain(file, read(file));
+    }
+
+    private static List<X509Certificate> readChain(Path file, byte[] bytes) throws CertificateProblem {
         List<Pem> blocks;
         try {
             blocks = Pem.parse(bytes);
@@ -76,7 +89,10 @@ public final class CertificateFiles {
     }
 
     static PrivateKey readKey(Path file) throws CertificateProblem {
-        byte[] bytes = read(file);
+        return readKey(file, read(file));
+    }
+
+    private static PrivateKey readKey(Path file, byte[] bytes) throws CertificateProblem {
         try {
             return PrivateKeys.read(bytes);
         } catch (IllegalArgumentException e) {

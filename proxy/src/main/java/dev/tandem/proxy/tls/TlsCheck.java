@@ -53,16 +53,9 @@ public final class TlsCheck implements ConfigCheck {
                 CertificateConfig c = certs.get(j);
                 try {
                     LoadedCertificate loaded = CertificateFiles.load(c);
-                    if (warnings) {
-                        if (loaded.notAfter().isBefore(now)) {
-                            out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert()
-                                    + ": the certificate for " + loaded.name() + " expired at " + loaded.notAfter()
-                                    + " (served all the same)"));
-                        } else if (loaded.leaf().getNotBefore().toInstant().isAfter(now)) {
-                            out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert()
-                                    + ": the certificate for " + loaded.name() + " is not valid before "
-                                    + loaded.leaf().getNotBefore().toInstant() + " (served all the same)"));
-                        }
+                    String warning = warnings ? dateWarning(loaded, now) : null;
+                    if (warning != null) {
+                        out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert() + ": " + warning));
                     }
                 } catch (CertificateProblem e) {
                     if (!warnings) {
@@ -73,5 +66,35 @@ public final class TlsCheck implements ConfigCheck {
             }
         }
         return out;
+    }
+
+    /** An expired certificate, or one not yet valid, as the warning says it; null when it is valid now. */
+    private static String dateWarning(LoadedCertificate loaded, Instant now) {
+        if (loaded.notAfter().isBefore(now)) {
+            return "the certificate for " + loaded.name() + " expired at " + loaded.notAfter() + " (served all the same)";
+        }
+        if (loaded.leaf().getNotBefore().toInstant().isAfter(now)) {
+            return "the certificate for " + loaded.name() + " is not valid before "
+                    + loaded.leaf().getNotBefore().toInstant() + " (served all the same)";
+        }
+        return null;
+    }
+
+    /** What {@link #checkPair} found: errors refuse the pair, warnings (dates) do not. */
+    public record PairCheck(List<String> errors, List<String> warnings) {
+    }
+
+    /**
+     * The check of {@code tandem check} on one pair, with {@code cert} and {@code key} as the contents of its
+     * files: errors as {@code FILE: reason}, and the date warnings.
+     */
+    public PairCheck checkPair(CertificateConfig pair, byte[] cert, byte[] key) {
+        try {
+            LoadedCertificate loaded = CertificateFiles.load(pair, cert, key);
+            String warning = dateWarning(loaded, clock.instant());
+            return new PairCheck(List.of(), warning == null ? List.of() : List.of(pair.cert() + ": " + warning));
+        } catch (CertificateProblem e) {
+            return new PairCheck(List.of(e.getMessage()), List.of());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.cluster.mirror.internal;
 
+import dev.tandem.cluster.mirror.CertificateCheck;
 import dev.tandem.cluster.mirror.ConfigValidator;
 import dev.tandem.cluster.mirror.MirrorStatus;
 import io.netty.buffer.ByteBuf;
@@ -153,6 +154,12 @@ public final class MirrorEngine {
     private boolean summaryDirty = true;
     private boolean statusDirty = true;
     private boolean closed;
+    /** Certificates and keys kept one unit; null when no check was given. */
+    private CertificatePairs<HeldHalf> certificates;
+
+    /** A received certificate or key held aside until its other half comes. */
+    private record HeldHalf(InboundState.Session st, Receiving rx) {
+    }
 
     public MirrorEngine(Settings s, Events events, MirrorMetrics metrics, Clock clock) throws IOException {
         this.node = s.node();
@@ -213,6 +220,11 @@ public final class MirrorEngine {
 
     public Roots roots() {
         return roots;
+    }
+
+    /** Keeps the certificate and key of each of {@code check}'s pairs one unit (call before {@link #start}). */
+    public void certificateCheck(CertificateCheck check) {
+        this.certificates = new CertificatePairs<>(check, clock::millis, metrics.registry());
     }
 
     /** The key of the running config file, or null when it is not mirrored. */
@@ -687,6 +699,15 @@ public final class MirrorEngine {
                 statusDirty = true;
             }
         }
+        // A certificate or key goes only with a pair that passes the check, and with its other half.
+        CertificatePairs.Local pair = certificates == null || config ? CertificatePairs.Local.NOT_A_PAIR
+                : certificates.local(path);
+        if (pair.held()) {
+            if (pair.recheckIn() != null) {
+                recheckLater(path, pair.recheckIn());
+            }
+            return Refresh.UNCHANGED;
+        }
         Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size());
         table.put(e, s, now);
         outgoing.add(e);
@@ -694,7 +715,20 @@ public final class MirrorEngine {
             // (At start the node has just loaded the file: nothing to reload.) Asked for once the edit is offered.
             configEditedHere = path;
         }
+        EntryKey otherHalf = pair.partner() == null ? null : roots.keyOf(pair.partner());
+        if (otherHalf != null) {
+            refreshFile(otherHalf, pair.partner(), true);
+        }
         return Refresh.CHANGED;
+    }
+
+    /** Looks at {@code path} again after {@code wait} (a certificate half waiting for its other half). */
+    private void recheckLater(Path path, Duration wait) {
+        try {
+            thread.schedule(() -> touched(Set.of(path), false), wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException ex) {
+            // stopping
+        }
     }
 
     private List<String> validate(Path path, byte[] content) {
@@ -1516,6 +1550,17 @@ public final class MirrorEngine {
                             return;
                         }
                     }
+                    // A certificate or key is written only with a pair that passes, both halves together.
+                    CertificatePairs.Received<HeldHalf> unit = certificates == null || key.equals(configKey) ? null
+                            : certificates.received(target, rx.temp, new HeldHalf(st, rx));
+                    if (unit != null && unit.action() != CertificatePairs.Action.INSTALL) {
+                        if (unit.action() == CertificatePairs.Action.REFUSE) {
+                            Receiving.deleteQuietly(rx.temp);
+                            Receiving.deleteQuietly(unit.partner().rx().temp);
+                        }
+                        fetchEnded(key, e, true);
+                        return;
+                    }
                     if (invalidHere && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                         // the invalid edit made here is no version, but it is not lost either
                         Entry would = Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
@@ -1527,6 +1572,10 @@ public final class MirrorEngine {
                         keepLocalLoser(key, target, local, e);
                     }
                     install(st, rx, e, target);
+                    if (unit != null && unit.partner() != null) {
+                        HeldHalf h = unit.partner();
+                        install(h.st(), h.rx(), h.rx().entry, h.rx().target);
+                    }
                 }
                 default -> throw new IllegalStateException(r.name());
             }
@@ -1684,6 +1733,9 @@ public final class MirrorEngine {
             if (parked != null) {
                 refuseParked();
             }
+        }
+        if (fetches.isEmpty() && certificates != null && certificates.holding()) {
+            certificates.roundOver();
         }
     }
 

@@ -1,0 +1,236 @@
+package dev.tandem.cluster.mirror.internal;
+
+import dev.tandem.cluster.mirror.CertificateCheck;
+import dev.tandem.cluster.mirror.CertificateCheck.Pair;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a certificate and its key one unit in the mirror. A half edited here is sent only when the pair on
+ * disk passes the {@link CertificateCheck} (the check of {@code tandem check}), and then with its other half:
+ * a half whose pair does not pass is held, quietly for {@link #SETTLE} (the other half of a renewal is on its
+ * way), then reported (a WARN per problem, {@code tandem_mirror_certificate_pairs_refused_total{origin="here"}})
+ * and held until the pair passes. A half received from a peer is written over the file in place only when it
+ * passes with the other half (the one received with it, or the one on disk); until that half comes, in the
+ * same round, it is held aside, and the two are then put in place one right after the other. A pair that does
+ * not pass once both are in is refused whole ({@code origin="peer"}), and what is on disk stays.
+ *
+ * <p>Not thread-safe: the engine's thread only. {@code T} is what the engine needs to put a held half in
+ * place later.
+ */
+final class CertificatePairs<T> {
+
+    private static final Logger log = LoggerFactory.getLogger(CertificatePairs.class);
+
+    /** How long a half edited here may wait for its other half before its pair is reported as bad. */
+    static final Duration SETTLE = Duration.ofSeconds(2);
+    /** A certificate chain or key larger than this is no certificate or key. */
+    static final int MAX_BYTES = 1024 * 1024;
+
+    /** What to do with a half edited here. */
+    record Local(boolean held, Path partner, Duration recheckIn) {
+        static final Local NOT_A_PAIR = new Local(false, null, null);
+    }
+
+    /** What to do with a half received from a peer. */
+    record Received<T>(Action action, T partner, List<String> errors) {
+    }
+
+    enum Action {
+        /** Put it in place (and {@code partner}, held until now, right after it). */
+        INSTALL,
+        /** Keep it aside until its other half comes; nothing to do now. */
+        HOLD,
+        /** Drop it (and the held {@code partner}): the pair does not pass. */
+        REFUSE
+    }
+
+    private record Held<T>(Path temp, T token) {
+    }
+
+    private final CertificateCheck check;
+    private final LongSupplier millis;
+    private final Counter refusedHere;
+    private final Counter refusedFromPeer;
+    private final Map<Pair, Long> heldSince = new HashMap<>();
+    private final Map<Pair, List<String>> reported = new HashMap<>();
+    private final Map<Pair, List<String>> warned = new HashMap<>();
+    private final Map<Path, Held<T>> received = new HashMap<>();
+
+    CertificatePairs(CertificateCheck check, LongSupplier millis, MeterRegistry meters) {
+        this.check = check;
+        this.millis = millis;
+        this.refusedHere = refused(meters, "here");
+        this.refusedFromPeer = refused(meters, "peer");
+    }
+
+    private static Counter refused(MeterRegistry meters, String origin) {
+        return Counter.builder("tandem_mirror_certificate_pairs_refused_total")
+                .description("Certificate and key pairs that did not pass the check of tandem check: here = edited on "
+                        + "this node, not sent; peer = received, not written")
+                .tag("origin", origin).register(meters);
+    }
+
+    /** A file edited here, about to be sent: may it go, and with which other half? */
+    Local local(Path file) {
+        Optional<Pair> p = check.pairOf(file);
+        if (p.isEmpty()) {
+            return Local.NOT_A_PAIR;
+        }
+        Pair pair = p.get();
+        CertificateCheck.Verdict v = checkOnDisk(pair, null, null);
+        long now = millis.getAsLong();
+        if (v.ok()) {
+            heldSince.remove(pair);
+            if (reported.remove(pair) != null) {
+                log.info("mirror: {} and {} pass the check again: sent", pair.cert(), pair.key());
+            }
+            warn(pair, v);
+            return new Local(false, pair.other(file), null);
+        }
+        Long first = heldSince.get(pair);
+        if (first == null || (!reported.containsKey(pair) && now - first > 2 * SETTLE.toMillis())) {
+            // New, or left from a bad moment that went away unreported (the file put back as it was): the
+            // settle starts now, so a later renewal gets its own.
+            first = now;
+            heldSince.put(pair, now);
+        }
+        long since = first;
+        long left = SETTLE.toMillis() - (now - since);
+        if (left > 0) {
+            return new Local(true, null, Duration.ofMillis(left));
+        }
+        if (!v.errors().equals(reported.get(pair))) {
+            reported.put(pair, v.errors());
+            refusedHere.increment();
+            log.warn("mirror: {} and {} do not pass the check: neither is sent (peers keep the pair they have):",
+                    pair.cert(), pair.key());
+            v.errors().forEach(e -> log.warn("{}", e));
+        }
+        return new Local(true, null, null);
+    }
+
+    /**
+     * A file received from a peer, complete in {@code temp}, about to be written over {@code target}.
+     *
+     * @param token what the engine needs to put it in place later, if it is held
+     */
+    Received<T> received(Path target, Path temp, T token) {
+        Optional<Pair> p = check.pairOf(target);
+        if (p.isEmpty()) {
+            return new Received<>(Action.INSTALL, null, List.of());
+        }
+        Pair pair = p.get();
+        Path other = pair.other(target);
+        Held<T> otherHeld = received.get(other);
+        Held<T> previous = received.remove(target);
+        if (previous != null) {
+            deleteQuietly(previous.temp());
+        }
+        CertificateCheck.Verdict v = checkOnDisk(pair, target, temp, other, otherHeld == null ? null : otherHeld.temp());
+        if (v.ok()) {
+            received.remove(other);
+            warn(pair, v);
+            return new Received<>(Action.INSTALL, otherHeld == null ? null : otherHeld.token(), List.of());
+        }
+        if (otherHeld == null) {
+            // The other half is probably on its way in the same round (a renewal): wait for it.
+            received.put(target, new Held<>(temp, token));
+            return new Received<>(Action.HOLD, null, v.errors());
+        }
+        received.remove(other);
+        refusedFromPeer.increment();
+        log.warn("mirror: {} and {} received do not pass the check: neither is written (the pair in place stays):",
+                pair.cert(), pair.key());
+        v.errors().forEach(e -> log.warn("{}", e));
+        return new Received<>(Action.REFUSE, otherHeld.token(), v.errors());
+    }
+
+    /**
+     * The round is over: halves still held did not pass with the pair on disk, and their other half did not
+     * come. They are refused; returns their tokens (their temporary files are deleted here).
+     */
+    List<T> roundOver() {
+        List<T> out = new ArrayList<>();
+        for (Map.Entry<Path, Held<T>> e : received.entrySet()) {
+            refusedFromPeer.increment();
+            log.warn("mirror: {} received does not pass the check with the {} in place, and no other half came with"
+                    + " it: not written", e.getKey(), e.getKey().getFileName());
+            deleteQuietly(e.getValue().temp());
+            out.add(e.getValue().token());
+        }
+        received.clear();
+        return out;
+    }
+
+    /** Whether some received half is held aside. */
+    boolean holding() {
+        return !received.isEmpty();
+    }
+
+    private CertificateCheck.Verdict checkOnDisk(Pair pair, Path a, Path aFrom) {
+        return checkOnDisk(pair, a, aFrom, null, null);
+    }
+
+    /** Checks the pair with the contents on disk, but {@code a} read from {@code aFrom} and {@code b} from {@code bFrom}. */
+    private CertificateCheck.Verdict checkOnDisk(Pair pair, Path a, Path aFrom, Path b, Path bFrom) {
+        List<String> errors = new ArrayList<>();
+        byte[] cert = read(pair.cert(), pair.cert().equals(a) ? aFrom : pair.cert().equals(b) ? bFrom : null, errors);
+        byte[] key = read(pair.key(), pair.key().equals(a) ? aFrom : pair.key().equals(b) ? bFrom : null, errors);
+        if (!errors.isEmpty()) {
+            return new CertificateCheck.Verdict(errors, List.of());
+        }
+        try {
+            return check.check(pair, cert, key);
+        } catch (RuntimeException e) {
+            log.error("mirror: the certificate check failed on {}", pair, e);
+            return new CertificateCheck.Verdict(List.of(pair.cert() + ": the check failed: " + e), List.of());
+        }
+    }
+
+    private byte[] read(Path named, Path from, List<String> errors) {
+        Path file = from == null ? named : from;
+        try {
+            if (Files.size(file) > MAX_BYTES) {
+                errors.add(named + ": larger than " + MAX_BYTES + " bytes (expected: a PEM certificate or key)");
+                return null;
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            errors.add(named + ": no such file");
+        } catch (IOException e) {
+            errors.add(named + ": cannot read: " + e.getMessage());
+        }
+        return null;
+    }
+
+    private void warn(Pair pair, CertificateCheck.Verdict v) {
+        if (v.warnings().isEmpty()) {
+            warned.remove(pair);
+        } else if (!v.warnings().equals(warned.get(pair))) {
+            warned.put(pair, v.warnings());
+            v.warnings().forEach(w -> log.warn("mirror: {}", w));
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.debug("mirror: cannot delete {}: {}", p, e.toString());
+        }
+    }
+}
