@@ -57,11 +57,15 @@ class ConfigFuzzTest {
         assertEquals(64, snapshot.hash().length());
     }
 
-    /** Lines a place may name: one more than the line feeds (the last line need not end with one). */
+    /**
+     * Lines a place may name: one more than the line breaks (the last line need not end with one). A break is
+     * what YAML calls one: CR LF, LF, or a CR alone (which editors show as a new line too).
+     */
     private static int lineCount(byte[] file) {
         int lines = 1;
-        for (byte b : file) {
-            lines += b == '\n' ? 1 : 0;
+        for (int i = 0; i < file.length; i++) {
+            boolean crAlone = file[i] == '\r' && (i + 1 == file.length || file[i + 1] != '\n');
+            lines += file[i] == '\n' || crAlone ? 1 : 0;
         }
         return lines;
     }
