@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.EnumMap;
@@ -43,16 +44,19 @@ final class MirrorFlood {
      * Records a genuine opening as node {@code as} against {@code listener}: the hello, and the finish that
      * answers the listener's hello; the finish is never sent on that connection, which the listener drops.
      */
-    void record(InetSocketAddress listener, String as) throws Exception {
-        try (FakePeer p = FakePeer.raw(listener)) {
+    void record(InetSocketAddress listener, String as, InetAddress from) throws Exception {
+        try (Socket s = open(listener, from)) {
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
             Handshake h = new Handshake(key, true, as);
             ByteBuf hello = Unpooled.buffer();
             ByteBuf reply = Unpooled.buffer();
             ByteBuf finish = Unpooled.buffer();
             try {
                 h.writeClientHello(hello);
-                p.writeFrame(hello);
-                p.readFrame(reply);
+                s.getOutputStream().write(frame(hello));
+                byte[] replyBytes = new byte[in.readInt()];
+                in.readFully(replyBytes);
+                reply.writeBytes(replyBytes);
                 h.readServerHello(reply);
                 h.writeClientFinish(finish);
                 recorded.put(listener, concat(frame(hello), frame(finish)));
@@ -68,8 +72,9 @@ final class MirrorFlood {
      * Opens {@code count} connections at an even pace over {@code duration} (as fast as they go when they take
      * longer; stopping at {@code deadlineNanos}), spread over {@code listeners}.
      */
-    Map<Kind, Integer> send(InetSocketAddress[] listeners, String[] claims, int count, java.time.Duration duration,
-                            long deadlineNanos) throws Exception {
+    Map<Kind, Integer> send(InetSocketAddress[] listeners, String[] claims, InetAddress[] claimsAddress,
+                            InetAddress stranger, int count, java.time.Duration duration, long deadlineNanos)
+            throws Exception {
         long start = System.nanoTime();
         long gap = duration.toNanos() / count;
         for (int i = 0; i < count && System.nanoTime() < deadlineNanos; i++) {
@@ -77,9 +82,9 @@ final class MirrorFlood {
             int t = i % listeners.length;
             Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
             byte[] bytes = bytes(kind, listeners[t], claims[t]);
-            try (Socket s = new Socket()) {
-                s.connect(listeners[t], 2000);
-                s.setSoTimeout(2000);
+            // Mostly from the address of the node the bytes claim to be (a listener that admits only the nodes'
+            // addresses lets those try the handshake), one in four from an address of no node.
+            try (Socket s = open(listeners[t], i % 4 == 3 ? stranger : claimsAddress[t])) {
                 s.getOutputStream().write(bytes);
                 s.shutdownOutput();
                 InputStream in = s.getInputStream();
@@ -126,6 +131,14 @@ final class MirrorFlood {
             }
             default -> throw new AssertionError(kind);
         }
+    }
+
+    private static Socket open(InetSocketAddress to, InetAddress from) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(from, 0));
+        s.connect(to, 2000);
+        s.setSoTimeout(2000);
+        return s;
     }
 
     private static byte[] hello(byte[] key, String as) {

@@ -115,8 +115,8 @@ class PacketFloodTest {
         InetSocketAddress mirrorA = mirrors.address("a");
         InetSocketAddress mirrorB = mirrors.address("b");
         MirrorFlood mirrorFlood = new MirrorFlood(MirrorNodes.SECRET, SEED);
-        mirrorFlood.record(mirrorA, "b");
-        mirrorFlood.record(mirrorB, "a");
+        mirrorFlood.record(mirrorA, "b", mirrorB.getAddress());
+        mirrorFlood.record(mirrorB, "a", mirrorA.getAddress());
         long start = System.nanoTime();
         CompletableFuture<Map<AdvertFlood.Kind, Integer>> adverts = CompletableFuture.supplyAsync(() -> {
             try {
@@ -133,6 +133,7 @@ class PacketFloodTest {
         CompletableFuture<Map<MirrorFlood.Kind, Integer>> frames = CompletableFuture.supplyAsync(() -> {
             try {
                 return mirrorFlood.send(new InetSocketAddress[]{mirrorA, mirrorB}, new String[]{"b", "a"},
+                        new InetAddress[]{mirrorB.getAddress(), mirrorA.getAddress()}, InetAddress.getByName("127.0.0.1"),
                         MIRROR_CONNECTIONS, PACE, deadline);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -224,9 +225,12 @@ class PacketFloodTest {
                 .mapToDouble(Counter::count).sum();
     }
 
+    /** Refused input, and connections refused at accept where the listener counts those apart. */
     private double mirrorRefused(String node) {
-        return mirrors.meters.get(node).find("tandem_mirror_rejected_total").counters().stream()
-                .mapToDouble(Counter::count).sum();
+        return mirrors.meters.get(node).getMeters().stream()
+                .filter(m -> m.getId().getName().equals("tandem_mirror_rejected_total")
+                        || m.getId().getName().equals("tandem_mirror_connections_refused_total"))
+                .mapToDouble(m -> ((Counter) m).count()).sum();
     }
 
     private Map<String, Long> byReason() {
@@ -241,8 +245,10 @@ class PacketFloodTest {
     private Map<String, Long> mirrorByReason() {
         Map<String, Long> r = new java.util.TreeMap<>();
         for (String n : List.of("a", "b")) {
-            mirrors.meters.get(n).find("tandem_mirror_rejected_total").counters()
-                    .forEach(c -> r.merge(c.getId().getTag("reason"), (long) c.count(), Long::sum));
+            mirrors.meters.get(n).getMeters().stream()
+                    .filter(m -> m.getId().getName().startsWith("tandem_mirror_") && m instanceof Counter
+                            && (m.getId().getName().contains("rejected") || m.getId().getName().contains("refused")))
+                    .forEach(c -> r.merge(c.getId().getTag("reason"), (long) ((Counter) c).count(), Long::sum));
         }
         return r;
     }
