@@ -21,12 +21,11 @@ case $which in
   *) echo "usage: benchmarks/fuzz.sh [SECONDS] [config|proxy|all]" >&2; exit 64 ;;
 esac
 
-# Through the reactor (-am) and never installed; the unit tier is skipped (-Dtest names only the fuzz tests,
-# which the fuzz execution runs in fuzzing mode after the default one replays their inputs).
+# Through the reactor (-am) and never installed; the unit tier is skipped (-Dfuzz.only), the fuzz execution
+# runs the tests named (-Dfuzz.test) in fuzzing mode, each after replaying its inputs.
 start=$(date +%s)
 status=0
-mvn -B -pl "$modules" -am test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dfuzz.seconds="$seconds" || status=$?
+mvn -B -pl "$modules" -am test -Dfuzz.only -Dfuzz.test="$tests" -Dfuzz.seconds="$seconds" || status=$?
 echo "fuzzed $which for ${seconds}s each; wall time $(($(date +%s) - start))s; status $status"
 for m in ${modules//,/ }; do
   for f in "$m"/target/surefire-reports/*FuzzTest-output.txt; do
