@@ -22,6 +22,8 @@ import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -46,9 +48,12 @@ public final class ConfigLoader {
         try {
             // The YAML 1.2 core schema: 'yes', 'on' and 'off' stay strings, '~' is null.
             LoadSettings settings = LoadSettings.builder().setLabel(sourceName).setSchema(new CoreSchema()).build();
-            // An empty file is an empty mapping, so that what it lacks is reported like anything else.
+            // An empty file is an empty mapping, so that what it lacks is reported like anything else; so is a
+            // document that is null ('~', or an anchor on nothing), which would otherwise be refused without a word.
+            Node empty = new Compose(settings).composeString("{}").orElseThrow();
             root = new Compose(settings).composeString(text)
-                    .orElseGet(() -> new Compose(settings).composeString("{}").orElseThrow());
+                    .filter(n -> !(n instanceof ScalarNode s && Tag.NULL.equals(s.getTag())))
+                    .orElse(empty);
         } catch (MarkedYamlEngineException e) {
             ctx.report(e.getProblemMark().orElse(null), syntaxMessage(e));
             throw new ConfigException(ctx.errors());

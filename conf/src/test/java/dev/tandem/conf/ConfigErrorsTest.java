@@ -552,6 +552,14 @@ class ConfigErrorsTest {
         assertErrors("# nothing yet\n", "t.yaml:1:1: listeners: missing (expected: a list of listeners)");
     }
 
+    @Test
+    void aNullDocumentLacksListenersToo() {
+        // Found by ConfigFuzzTest: these were refused with no error at all, so `tandem check` said nothing.
+        assertErrors("~\n", "t.yaml:1:1: listeners: missing (expected: a list of listeners)");
+        assertErrors("null", "t.yaml:1:1: listeners: missing (expected: a list of listeners)");
+        assertErrors("&anchor\n", "t.yaml:1:1: listeners: missing (expected: a list of listeners)");
+    }
+
     // ---- YAML syntax
 
     @Test

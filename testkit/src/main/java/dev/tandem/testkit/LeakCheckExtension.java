@@ -25,15 +25,23 @@ public final class LeakCheckExtension implements AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) throws InterruptedException {
-        for (int i = 0; i < COLLECTION_ROUNDS; i++) {
-            collectGarbage();
-            pollDetectors();
-        }
-        List<String> leaks = LeakLedger.drain();
+        List<String> leaks = collectLeaks();
         if (!leaks.isEmpty()) {
             throw new AssertionError(leaks.size() + " ByteBuf leak(s) detected in "
                     + context.getDisplayName() + ":\n" + String.join("\n---\n", leaks));
         }
+    }
+
+    /**
+     * Makes every leak so far surface and returns the reports (forgetting them): for a fuzz test, which checks
+     * between its inputs, so that a leak is pinned to the inputs just run rather than to the whole class.
+     */
+    public static List<String> collectLeaks() throws InterruptedException {
+        for (int i = 0; i < COLLECTION_ROUNDS; i++) {
+            collectGarbage();
+            pollDetectors();
+        }
+        return LeakLedger.drain();
     }
 
     /**

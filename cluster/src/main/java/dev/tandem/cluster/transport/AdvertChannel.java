@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class AdvertChannel implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AdvertChannel.class);
+    /** The socket's receive buffer: some thousands of packets, a few seconds of a flood at 2,000 a second. */
+    static final int RECEIVE_BUFFER = 4 * 1024 * 1024;
 
     /** Told, on the channel's event loop, of every packet; the buffer is released after the call. */
     public interface Receiver {
@@ -45,6 +47,9 @@ public final class AdvertChannel implements AutoCloseable {
                 .group(group)
                 .channel(type)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // Room for a burst: packets a flood (or a busy moment of this loop) queues up must not crowd a
+                // peer's adverts out of the socket, or the peer is taken for down. The kernel caps it (rmem_max).
+                .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER)
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {

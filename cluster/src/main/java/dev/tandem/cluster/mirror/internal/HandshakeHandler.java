@@ -139,6 +139,12 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (timer != null) {
             timer.cancel(false);
         }
+        if (!done && !client) {
+            // A dialer gone before it proved the key (a cut hello, a port scan) is refused input like any other:
+            // counted, so that what a flood sends adds up; not logged, which is the refusals' and the timer's job.
+            done = true;
+            metrics.rejected(MirrorMetrics.UNAUTHENTICATED);
+        }
         ctx.fireChannelInactive();
     }
 
