@@ -66,9 +66,14 @@ class SignalsDuringStartTest {
             Path log = dir.resolve("hup-" + i + ".log");
             Process p = run(log);
             signalAsSoonAsHandled(p, log, "HUP");
-            await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
-                    .failFast("the node exited", () -> !p.isAlive())
-                    .until(() -> logged(log, "reload (SIGHUP): "));
+            try {
+                await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
+                        .failFast("the node exited", () -> !p.isAlive())
+                        .until(() -> logged(log, "reload (SIGHUP): "));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("no reload logged after the SIGHUP; the node's log:\n"
+                        + (Files.exists(log) ? Files.readString(log) : "(none)"), e);
+            }
             if (logged(log, "SIGHUP before the config is in force")) {
                 queued++;
             }
