@@ -14,11 +14,19 @@ import java.util.List;
  *                     and chmod, a {@code git pull} of many files, become one batch)
  * @param stateDir     where this node keeps its version of every mirrored path, across restarts
  * @param syncWait     how long, at start, the elections wait for the first sync with a reachable peer
+ * @param limits       what each path may hold (file size, files, bytes)
  */
-public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
+public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
+                           MirrorLimits limits) {
 
     public MirrorConfig {
         paths = List.copyOf(paths);
+        java.util.Objects.requireNonNull(limits);
+    }
+
+    /** With the default limits. */
+    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
+        this(paths, scanInterval, debounce, stateDir, syncWait, MirrorLimits.DEFAULT);
     }
 
     /** The paths with every other setting at its default. */
