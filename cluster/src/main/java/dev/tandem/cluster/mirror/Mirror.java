@@ -82,7 +82,8 @@ public final class Mirror implements AutoCloseable {
         List<String> peerList = new ArrayList<>();
         b.nodes.keySet().stream().filter(n -> !n.equals(b.node)).forEach(peerList::add);
         MirrorEngine.Settings settings = new MirrorEngine.Settings(b.node, peerList, MirrorRoot.byId(roots),
-                b.mirror.stateDir(), b.configFile, b.validator, b.mirror.debounce(), b.mirror.scanInterval(), FLUSH_THREADS);
+                b.mirror.stateDir(), b.configFile, b.validator, b.mirror.debounce(), b.mirror.scanInterval(), FLUSH_THREADS,
+                b.mirror.limits());
         MirrorListener listener = b.listener;
         this.engine = new MirrorEngine(settings, new MirrorEngine.Events() {
             @Override

@@ -15,14 +15,31 @@ import java.util.Map;
  * @param configRejected the last edit of the config file made here that did not validate (not sent, not
  *                     applied), or null when the file on disk is the version in force
  * @param configRefused the last config received from a peer that did not validate here, or null
+ * @param refused      paths refused while they stay as they are: links out of the mirrored paths, files over a
+ *                     limit, files the disk had no room for
  */
 public record MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
-                           List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused) {
+                           List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused,
+                           List<Refusal> refused) {
 
     public MirrorStatus {
         paths = List.copyOf(paths);
         peers = List.copyOf(peers);
         conflicts = List.copyOf(conflicts);
+        refused = List.copyOf(refused);
+    }
+
+    /** With nothing refused. */
+    public MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
+                        List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused) {
+        this(node, firstSync, paths, peers, conflicts, configRejected, configRefused, List.of());
+    }
+
+    /**
+     * A path not sent (made here; {@code from} null) or not applied (from a peer): {@code reason} as counted in
+     * {@code tandem_mirror_rejected_total}, {@code detail} names the limit or the target.
+     */
+    public record Refusal(String path, String reason, String detail, String from, Instant at) {
     }
 
     /**
@@ -133,6 +150,17 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
         m.put("conflicts", cs);
         m.put("config_rejected", rejection(configRejected));
         m.put("config_refused", rejection(configRefused));
+        List<Object> rs = new ArrayList<>();
+        for (Refusal r : refused) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("path", r.path());
+            o.put("reason", r.reason());
+            o.put("detail", r.detail());
+            o.put("from", r.from());
+            o.put("at", str(r.at()));
+            rs.add(o);
+        }
+        m.put("refused", rs);
         return m;
     }
 

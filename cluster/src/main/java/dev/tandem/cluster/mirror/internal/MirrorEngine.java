@@ -2,6 +2,7 @@ package dev.tandem.cluster.mirror.internal;
 
 import dev.tandem.cluster.mirror.ConfigValidator;
 import dev.tandem.cluster.mirror.MirrorStatus;
+import dev.tandem.conf.MirrorLimits;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -87,7 +88,15 @@ public final class MirrorEngine {
 
     /** The settings of one engine. */
     public record Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
-                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
+                           ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads,
+                           MirrorLimits limits) {
+
+        /** With the default limits. */
+        public Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
+                        ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
+            this(node, peers, roots, stateDir, configFile, validator, debounce, scanInterval, flushThreads,
+                    MirrorLimits.DEFAULT);
+        }
     }
 
     private static final class Fetch {
@@ -108,6 +117,8 @@ public final class MirrorEngine {
         final long round;
         final boolean full;
         final Set<EntryKey> waiting;
+        /** Links of the round, applied once its files are in place (a flipped link never points at nothing). */
+        List<Entry> links = List.of();
 
         Round(long round, boolean full, Set<EntryKey> waiting) {
             this.round = round;
@@ -140,6 +151,7 @@ public final class MirrorEngine {
         Receiving rx;
         final ArrayDeque<Round> rounds = new ArrayDeque<>();
         final Set<EntryKey> roundKeys = new HashSet<>();
+        final List<Entry> roundLinks = new ArrayList<>();
         long filesTotal;
         long bytesTotal;
         long filesDone;
@@ -206,6 +218,9 @@ public final class MirrorEngine {
     private final ConfigValidator validator;
     private final Events events;
     private final MirrorMetrics metrics;
+    private final Ownership ownership = Ownership.ofThisProcess();
+    private final RootLimits limits;
+    private final Refusals refusals;
     private final Clock clock;
     private final Duration debounce;
     private final Duration scanInterval;
@@ -256,6 +271,8 @@ public final class MirrorEngine {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.limits = new RootLimits(s.limits());
+        this.refusals = new Refusals(metrics, clock);
         this.debounce = s.debounce();
         this.scanInterval = s.scanInterval();
         this.boot = clock.millis();
@@ -653,7 +670,7 @@ public final class MirrorEngine {
                     }
                     return FileVisitResult.CONTINUE;
                 }
-                if (!attrs.isRegularFile()) {
+                if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
                     return FileVisitResult.CONTINUE;
                 }
                 EntryKey k = roots.keyOf(file);
@@ -726,6 +743,18 @@ public final class MirrorEngine {
         if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
             return Refresh.UNCHANGED;
         }
+        if (s.link()) {
+            Entry e = LocalLinks.look(roots, refusals, table, key, path, s, node, now);
+            if (e == null) {
+                return Refresh.UNCHANGED;
+            }
+            table.put(e, s, now);
+            outgoing.add(e);
+            return Refresh.CHANGED;
+        }
+        if (LocalLimits.refused(limits, refusals, table, key, path, s)) {
+            return Refresh.REJECTED;
+        }
         boolean config = key.equals(configKey);
         byte[] content = null;
         String hash;
@@ -744,7 +773,8 @@ public final class MirrorEngine {
         if (!s.equals(after)) {
             return Refresh.CHANGING;
         }
-        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()) {
+        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()
+                && !s.ownersChangedSince(l.stat())) {
             table.restat(key, s, now);
             if (config && configRejected != null) {
                 log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
@@ -769,7 +799,8 @@ public final class MirrorEngine {
                 statusDirty = true;
             }
         }
-        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size());
+        String[] owners = Ownership.namesOf(path);
+        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size(), owners[0], owners[1]);
         table.put(e, s, now);
         outgoing.add(e);
         if (config && started) {
@@ -1056,11 +1087,20 @@ public final class MirrorEngine {
                 if (r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE && conflictKept(e)) {
                     continue;
                 }
+                if (e.isLink()) {
+                    st.roundLinks.add(e);
+                    continue;
+                }
                 if (!r.needsContent(local, e)) {
                     applyWithoutContent(st, e);
                     continue;
                 }
                 if (e.hash().equals(refused.get(e.key()))) {
+                    continue;
+                }
+                RootLimits.Over over = limits.admit(e, local, table.usage(e.key().root()));
+                if (over != null) {
+                    refusals.refuse(target.toString(), over.reason(), over.detail(), st.peer);
                     continue;
                 }
                 Fetch f = fetches.get(e.key());
@@ -1120,7 +1160,10 @@ public final class MirrorEngine {
                 }
             }
             st.roundKeys.clear();
-            st.rounds.add(new Round(end.round(), end.full(), waiting));
+            Round round = new Round(end.round(), end.full(), waiting);
+            round.links = new ArrayList<>(st.roundLinks);
+            st.roundLinks.clear();
+            st.rounds.add(round);
             popRounds(st);
         });
     }
@@ -1144,6 +1187,12 @@ public final class MirrorEngine {
                 metrics.rejected(MirrorMetrics.UNSAFE_PATH);
                 log.warn("mirror: {} sent {}, which would leave its root or pass through a link: refused", st.peer, e.key());
                 rx.discard = MirrorMetrics.UNSAFE_PATH;
+                return;
+            }
+            if (e.size() > limits.limits().fileSize()) {
+                // never asked for (see offer): a peer that sends it anyway writes nothing here
+                metrics.rejected(MirrorMetrics.FILE_TOO_LARGE);
+                rx.discard = MirrorMetrics.FILE_TOO_LARGE;
                 return;
             }
             Entry local = table.get(e.key());
@@ -1242,7 +1291,7 @@ public final class MirrorEngine {
             s.queued(0, 1);
             try {
                 flusher.execute(() -> {
-                    boolean flushed = flush(rx);
+                    boolean flushed = flush(rx, ownership);
                     try {
                         thread.execute(() -> {
                             s.queued(0, -1);
@@ -1269,7 +1318,7 @@ public final class MirrorEngine {
     }
 
     /** On the flush pool: the temporary file complete on disk, with its mode. */
-    private static boolean flush(Receiving rx) {
+    private static boolean flush(Receiving rx, Ownership ownership) {
         try {
             if (rx.buffer != null) {
                 rx.ch = FileStore.createTemp(rx.temp);
@@ -1283,9 +1332,11 @@ public final class MirrorEngine {
             rx.ch.close();
             rx.ch = null;
             Files.setAttribute(rx.temp, "unix:mode", rx.entry.mode(), LinkOption.NOFOLLOW_LINKS);
+            ownership.apply(rx.temp, rx.entry);
             return true;
         } catch (IOException | RuntimeException ex) {
-            log.warn("mirror: cannot write {}: {}", rx.temp, ex.toString());
+            log.debug("mirror: cannot write {}: {}", rx.temp, ex.toString());
+            rx.discardReason = "cannot write it: " + ex.getMessage();
             closeAndDelete(rx);
             return false;
         }
@@ -1322,9 +1373,8 @@ public final class MirrorEngine {
 
     private void writeFailed(SessionState st, Receiving rx, IOException e) {
         rx.discard = MirrorMetrics.WRITE_FAILED;
-        metrics.rejected(MirrorMetrics.WRITE_FAILED);
-        log.warn("mirror: cannot write {} from {}: {}", rx.target, st.peer, e.toString());
         closeAndDelete(rx);
+        refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, "cannot write it: " + e.getMessage(), st.peer);
     }
 
     private void dropReceiving(SessionState st) {
@@ -1394,10 +1444,30 @@ public final class MirrorEngine {
                 metrics.deletionsReceived.increment();
                 changedFiles.add(target);
                 log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
+            } else if (e.isLink()) {
+                String why = Symlinks.refusal(roots, target, e.link());
+                if (why != null) {
+                    refusals.refuse(target.toString(), MirrorMetrics.LINK_OUTSIDE, why, st.peer);
+                    return;
+                }
+                if (r == Resolution.TAKE_KEEP_LOCAL) {
+                    keepLocalLoser(e.key(), target, local, e);
+                }
+                Symlinks.apply(target, e.link(), e, ownership);
+                FileStore.Stat s = FileStore.stat(target);
+                table.put(e, s, clock.millis());
+                if (s != null) {
+                    installed.put(target, s);
+                }
+                refusals.clear(target.toString());
+                changedFiles.add(target);
             } else {
                 FileStore.Stat s = FileStore.stat(target);
                 if (s != null && s.mode() != e.mode()) {
                     FileStore.chmod(target, e.mode());
+                }
+                if (s != null) {
+                    ownership.apply(target, e);
                     s = FileStore.stat(target);
                 }
                 table.put(e, s, clock.millis());
@@ -1426,7 +1496,7 @@ public final class MirrorEngine {
         Entry e = rx.entry;
         EntryKey key = e.key();
         if (!flushed) {
-            metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, String.valueOf(rx.discardReason), st.peer);
             deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
             return;
@@ -1498,6 +1568,7 @@ public final class MirrorEngine {
         }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
+        refusals.clear(target.toString());
         refused.clear();
         if (e.key().equals(configKey)) {
             if (parked != null && parked.rx.entry.key().equals(e.key())) {
@@ -1607,6 +1678,7 @@ public final class MirrorEngine {
             }
         }
         fetches.remove(key);
+        limits.settled(key);
         // Done, for the progress, whatever became of it (in place, kept as a conflict, no longer offered).
         f.counted.filesDone++;
         f.counted.bytesDone += entry.size();
@@ -1632,6 +1704,7 @@ public final class MirrorEngine {
     private void popRounds(SessionState st) {
         while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
             Round r = st.rounds.poll();
+            r.links.forEach(e -> applyWithoutContent(st, e));
             syncDirs();
             batchInPlace();
             st.session.done(r.round);
@@ -1765,6 +1838,9 @@ public final class MirrorEngine {
             }
             statusDirty = true;
         }
+        if (refusals.changedSinceLast()) {
+            statusDirty = true;
+        }
         if (statusDirty) {
             statusDirty = false;
             published = snapshot();
@@ -1843,7 +1919,8 @@ public final class MirrorEngine {
             cs.add(new MirrorStatus.ConflictStatus(p == null ? c.key().toString() : p.toString(), c.keptAs().toString(),
                     c.loser().label(), c.winner(), Instant.ofEpochMilli(c.at())));
         }
-        return new MirrorStatus(node, firstSync.getNow(null), paths, ps, cs, configRejected, configRefused);
+        return new MirrorStatus(node, firstSync.getNow(null), paths, ps, cs, configRejected, configRefused,
+                refusals.list());
     }
 
     /** The version of {@code key} here (tests). */
