@@ -14,8 +14,8 @@ final class LocalLinks {
      * version recorded (its stat is recorded again), or it leads outside the mirrored paths (refused: not sent,
      * and reported once).
      */
-    static Entry look(Roots roots, Refusals refusals, MirrorTable table, EntryKey key, Path path, FileStore.Stat s,
-                      String node, long now) throws IOException {
+    static Entry look(Roots roots, Refusals refusals, Ownership ownership, MirrorTable table, EntryKey key, Path path,
+                      FileStore.Stat s, String node, long now) throws IOException {
         String target = Symlinks.target(path);
         String why = Symlinks.refusal(roots, path, target);
         if (why != null) {
@@ -24,11 +24,11 @@ final class LocalLinks {
         }
         refusals.clear(path.toString());
         MirrorTable.Local l = table.local(key);
-        if (l != null && l.entry().isLink() && l.entry().link().equals(target) && !s.ownersChangedSince(l.stat())) {
+        if (l != null && l.entry().isLink() && l.entry().link().equals(target) && !ownership.changed(s, l.stat())) {
             table.restat(key, s, now);
             return null;
         }
-        String[] owners = Ownership.namesOf(path);
+        String[] owners = ownership.namesForEdit(path, l == null ? null : l.entry());
         return Entry.link(key, l == null ? null : l.entry(), node, now, target, owners[0], owners[1]);
     }
 }

@@ -744,7 +744,7 @@ public final class MirrorEngine {
             return Refresh.UNCHANGED;
         }
         if (s.link()) {
-            Entry e = LocalLinks.look(roots, refusals, table, key, path, s, node, now);
+            Entry e = LocalLinks.look(roots, refusals, ownership, table, key, path, s, node, now);
             if (e == null) {
                 return Refresh.UNCHANGED;
             }
@@ -774,7 +774,7 @@ public final class MirrorEngine {
             return Refresh.CHANGING;
         }
         if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()
-                && !s.ownersChangedSince(l.stat())) {
+                && !ownership.changed(s, l.stat())) {
             table.restat(key, s, now);
             if (config && configRejected != null) {
                 log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
@@ -799,7 +799,7 @@ public final class MirrorEngine {
                 statusDirty = true;
             }
         }
-        String[] owners = Ownership.namesOf(path);
+        String[] owners = ownership.namesForEdit(path, l == null ? null : l.entry());
         Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size(), owners[0], owners[1]);
         table.put(e, s, now);
         outgoing.add(e);

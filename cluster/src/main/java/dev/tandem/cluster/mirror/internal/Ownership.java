@@ -52,6 +52,28 @@ public final class Ownership {
         return mayChown;
     }
 
+    /**
+     * The owner and group a new version of {@code path} carries. A node that may not give files away neither
+     * applies owners nor makes them: an edit there keeps the owners of the version it replaces (the file there
+     * belongs to this process's user only because it could not be given to the right one); a new file carries
+     * its own.
+     */
+    public String[] namesForEdit(Path path, Entry previous) {
+        if (!mayChown && previous != null && !previous.deleted()
+                && (!previous.owner().isEmpty() || !previous.group().isEmpty())) {
+            return new String[]{previous.owner(), previous.group()};
+        }
+        return namesOf(path);
+    }
+
+    /**
+     * Whether the owners of a file moved since it was recorded, as a change of its own: only where owners are
+     * applied (elsewhere they are not this node's to change).
+     */
+    public boolean changed(FileStore.Stat now, FileStore.Stat recorded) {
+        return mayChown && now.ownersChangedSince(recorded);
+    }
+
     /** Owner and group names of {@code path} (a link's own), {@code {"", ""}} when they cannot be read. */
     public static String[] namesOf(Path path) {
         try {

@@ -47,6 +47,21 @@ class OwnershipTest {
     }
 
     @Test
+    void aNodeThatMayNotChownKeepsTheOwnersOfTheVersionItReplaces() throws Exception {
+        Path f = Files.writeString(dir.resolve("f"), "x");
+        String[] mine = Ownership.namesOf(f);
+        Entry previous = owned("www-data", "www-data");
+        assertEquals("www-data", new Ownership(false).namesForEdit(f, previous)[0]);
+        assertEquals(mine[0], new Ownership(false).namesForEdit(f, null)[0], "a new file carries its own");
+        assertEquals(mine[0], new Ownership(true).namesForEdit(f, previous)[0], "where owners apply, what is on disk");
+        FileStore.Stat s = FileStore.stat(f);
+        FileStore.Stat moved = new FileStore.Stat(s.size(), s.mtimeNanos(), s.ctimeNanos(), s.inode(), s.mode(),
+                s.uid() + 1, s.gid(), false);
+        assertTrue(new Ownership(true).changed(moved, s));
+        assertFalse(new Ownership(false).changed(moved, s), "not this node's to change");
+    }
+
+    @Test
     void aChownIsSeenInTheStatAndAnOldStatSeesNone() throws Exception {
         Path f = Files.writeString(dir.resolve("f"), "x");
         FileStore.Stat s = FileStore.stat(f);
