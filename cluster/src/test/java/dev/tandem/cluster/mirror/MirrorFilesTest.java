@@ -117,6 +117,14 @@ class MirrorFilesTest {
         assertTrue(r.detail().contains("/etc/passwd"), r.detail());
         assertEquals(2, nodes.counter("a", "tandem_mirror_rejected_total", "reason", MirrorMetrics.LINK_OUTSIDE),
                 "each counted once, not at every scan");
+        // absolute, into a's own root: sent, but on b it leads out of b's paths, and b refuses it
+        Path abs = nodes.www("a").resolve("index.html").toRealPath();
+        Files.createSymbolicLink(nodes.www("a").resolve("absolute"), abs);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> nodes.get("b").statusNow().refused().stream()
+                .anyMatch(x -> x.path().endsWith("absolute") && "a".equals(x.from())
+                        && x.reason().equals(MirrorMetrics.LINK_OUTSIDE)));
+        assertFalse(Files.exists(nodes.www("b").resolve("absolute"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(1, nodes.counter("b", "tandem_mirror_rejected_total", "reason", MirrorMetrics.LINK_OUTSIDE));
         // pointed inside again: sent, and no longer refused
         flip(nodes.www("a").resolve("passwd"), "index.html");
         await().atMost(10, TimeUnit.SECONDS).until(() -> "index".equals(read(nodes.www("b").resolve("passwd"))));
