@@ -18,12 +18,18 @@ import org.slf4j.LoggerFactory;
 public final class Refusals {
 
     private static final Logger log = LoggerFactory.getLogger(Refusals.class);
-    /** More than this and the oldest are dropped from the status (each is logged and counted all the same). */
+    /** More than this and the oldest are dropped from the status (each is counted all the same). */
     static final int MAX_LISTED = 1000;
+    /**
+     * Refusals of one reason logged at WARN while any stays refused; the rest at DEBUG, after one line saying so
+     * (a tree over its file limit refuses thousands of files at once).
+     */
+    static final int MAX_LOGGED = 20;
 
     private final MirrorMetrics metrics;
     private final Clock clock;
     private final Map<String, MirrorStatus.Refusal> byPath = new LinkedHashMap<>();
+    private final Map<String, Integer> logged = new java.util.HashMap<>();
     private boolean changed;
 
     public Refusals(MirrorMetrics metrics, Clock clock) {
@@ -47,10 +53,18 @@ public final class Refusals {
         }
         changed = true;
         metrics.rejected(reason);
-        if (from == null) {
-            log.warn("mirror: {}: {}: not sent", path, detail);
+        int n = logged.merge(reason, 1, Integer::sum);
+        boolean warn = n <= MAX_LOGGED;
+        if (n == MAX_LOGGED + 1) {
+            log.warn("mirror: more paths refused ({}): counted in tandem_mirror_rejected_total and listed in the "
+                    + "status, no longer logged one by one", reason);
+        }
+        String line = from == null ? path + ": " + detail + ": not sent"
+                : path + " from " + from + ": " + detail + ": refused, nothing of it written";
+        if (warn) {
+            log.warn("mirror: {}", line);
         } else {
-            log.warn("mirror: {} from {}: {}: refused, nothing of it written", path, from, detail);
+            log.debug("mirror: {}", line);
         }
         return true;
     }
@@ -60,6 +74,9 @@ public final class Refusals {
         if (!byPath.isEmpty() && byPath.remove(path) != null) {
             changed = true;
             log.info("mirror: {} is no longer refused", path);
+            if (byPath.isEmpty()) {
+                logged.clear();
+            }
         }
     }
 

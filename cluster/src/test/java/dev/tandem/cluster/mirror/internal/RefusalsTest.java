@@ -33,6 +33,29 @@ class RefusalsTest {
         assertTrue(refusals.refuse("/www/big", MirrorMetrics.FILE_TOO_LARGE, "3000 bytes", null), "refused anew");
     }
 
+    private final java.util.List<String> warnings = new java.util.ArrayList<>();
+    private ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender;
+
+    @org.junit.jupiter.api.BeforeEach
+    void captureWarnings() {
+        ch.qos.logback.classic.Logger l = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Refusals.class);
+        appender = new ch.qos.logback.core.read.ListAppender<>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                if (e.getLevel() == ch.qos.logback.classic.Level.WARN) {
+                    warnings.add(e.getFormattedMessage());
+                }
+            }
+        };
+        appender.start();
+        l.addAppender(appender);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void release() {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Refusals.class)).detachAppender(appender);
+    }
+
     @Test
     void theListIsBounded() {
         for (int i = 0; i < Refusals.MAX_LISTED + 10; i++) {
@@ -40,5 +63,7 @@ class RefusalsTest {
         }
         assertEquals(Refusals.MAX_LISTED, refusals.list().size());
         assertEquals(Refusals.MAX_LISTED + 10, metrics.rejectedCount(MirrorMetrics.TOO_MANY_FILES));
+        assertEquals(Refusals.MAX_LOGGED + 1, warnings.size(), "the first ones, then one line saying the rest are not logged");
+        assertTrue(warnings.get(Refusals.MAX_LOGGED).contains("no longer logged one by one"));
     }
 }
