@@ -8,6 +8,7 @@ import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.MirrorConfig;
+import dev.tandem.conf.MirrorLimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -59,6 +60,8 @@ final class MirrorNodes implements AutoCloseable {
     final Map<String, List<Set<Path>>> batches = new LinkedHashMap<>();
     /** Per node: content the node's config check refuses beyond the parser's (a check that differs per node). */
     final Map<String, Predicate<String>> refuse = new LinkedHashMap<>();
+    /** The mirror limits of a node, where they are not the defaults. */
+    final Map<String, MirrorLimits> limits = new LinkedHashMap<>();
     private Duration debounce = Duration.ofMillis(20);
     private Duration syncWait = Duration.ofSeconds(10);
 
@@ -133,7 +136,7 @@ final class MirrorNodes implements AutoCloseable {
 
     Mirror start(String node) throws IOException {
         MirrorConfig mc = new MirrorConfig(List.of(config(node), certs(node), www(node)), Duration.ofSeconds(30), debounce,
-                state(node), syncWait);
+                state(node), syncWait, limits.getOrDefault(node, MirrorLimits.DEFAULT));
         MeterRegistry registry = new SimpleMeterRegistry();
         Mirror m = Mirror.builder(new ClusterConfig(cluster.nodes(), port, cluster.secretFile(), cluster.advertInterval(),
                         true, Duration.ZERO, List.of(), List.of(), Optional.empty(), Optional.of(mc)), node, ClusterKeys.of(SECRET))

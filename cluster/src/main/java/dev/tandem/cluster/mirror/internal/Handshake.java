@@ -30,7 +30,7 @@ public final class Handshake {
     static final byte SERVER_HELLO = 0x11;
     static final byte CLIENT_FINISH = 0x12;
     static final byte[] MAGIC = "TANDEMMR".getBytes(StandardCharsets.US_ASCII);
-    static final int PROTOCOL = 1;
+    static final int PROTOCOL = 2;
     static final int NONCE = 32;
     static final int MAC = 32;
     static final int MAX_NAME = 255;

@@ -48,6 +48,10 @@ public final class Messages {
     /** Offers and wants are cut into messages of about this size. */
     static final int BATCH_BYTES = 48 * 1024;
     private static final int MAX_NODES = 256;
+    /** An entry's kind: a symbolic link, whose target follows (else a file, or a tombstone). */
+    private static final int LINK = 1;
+    /** User and group names longer than this are no names (Linux allows 32). */
+    private static final int MAX_NAME = 256;
 
     private Messages() {
     }
@@ -223,6 +227,12 @@ public final class Messages {
             b.writeBytes(HexFormat.of().parseHex(e.hash()));
         }
         b.writeShort(e.mode()).writeLong(e.size());
+        b.writeByte(e.isLink() ? LINK : 0);
+        if (e.isLink()) {
+            string(b, e.link());
+        }
+        string(b, e.owner());
+        string(b, e.group());
     }
 
     private static void key(ByteBuf b, EntryKey k) {
@@ -326,7 +336,25 @@ public final class Messages {
         if (size < 0 || mode > 07777) {
             throw new Malformed("size " + size + ", mode " + Integer.toOctalString(mode));
         }
-        return new Entry(key, version, origin, VersionVector.of(v), changedAt, hash, deleted, mode, size);
+        int kind = b.readUnsignedByte();
+        if (kind != 0 && kind != LINK) {
+            throw new Malformed("entry kind " + kind);
+        }
+        String link = null;
+        if (kind == LINK) {
+            link = readString(b);
+            if (link.isEmpty() || link.length() > Symlinks.MAX_TARGET || link.indexOf('\0') >= 0
+                    || !hash.equals(Symlinks.hash(link))) {
+                throw new Malformed(key + ": a link whose target is empty, too long, or not what its hash says");
+            }
+        }
+        String owner = readString(b);
+        String group = readString(b);
+        if (owner.length() > MAX_NAME || group.length() > MAX_NAME) {
+            throw new Malformed(key + ": owner or group name of over " + MAX_NAME + " characters");
+        }
+        return new Entry(key, version, origin, VersionVector.of(v), changedAt, hash, deleted, mode, size, link, owner,
+                group);
     }
 
     private static EntryKey readKey(ByteBuf b) throws Malformed {

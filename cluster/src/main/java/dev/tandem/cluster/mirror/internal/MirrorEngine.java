@@ -2,6 +2,7 @@ package dev.tandem.cluster.mirror.internal;
 
 import dev.tandem.cluster.mirror.ConfigValidator;
 import dev.tandem.cluster.mirror.MirrorStatus;
+import dev.tandem.conf.MirrorLimits;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -86,11 +87,13 @@ public final class MirrorEngine {
     /** The settings of one engine. */
     public record Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
                            ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads,
-                           DeletionGuard.Limits limits, java.util.function.Predicate<Roots.Root> mounted) {
+                           DeletionGuard.Limits limits, java.util.function.Predicate<Roots.Root> mounted,
+                           MirrorLimits rootLimits) {
+        /** With the default deletion guard and limits, every root counted as mounted. */
         public Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
                         ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
             this(node, peers, roots, stateDir, configFile, validator, debounce, scanInterval, flushThreads,
-                    DeletionGuard.Limits.DEFAULT, r -> true);
+                    DeletionGuard.Limits.DEFAULT, r -> true, MirrorLimits.DEFAULT);
         }
     }
 
@@ -102,6 +105,9 @@ public final class MirrorEngine {
     private final ConfigValidator validator;
     private final Events events;
     private final MirrorMetrics metrics;
+    private final Ownership ownership = Ownership.ofThisProcess();
+    private final RootLimits limits;
+    private final Refusals refusals;
     private final Clock clock;
     private final Duration debounce;
     private final Duration scanInterval;
@@ -162,6 +168,8 @@ public final class MirrorEngine {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.limits = new RootLimits(s.rootLimits());
+        this.refusals = new Refusals(metrics, clock);
         this.debounce = s.debounce();
         this.scanInterval = s.scanInterval();
         this.boot = clock.millis();
@@ -567,7 +575,7 @@ public final class MirrorEngine {
                     }
                     return FileVisitResult.CONTINUE;
                 }
-                if (!attrs.isRegularFile()) {
+                if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
                     return FileVisitResult.CONTINUE;
                 }
                 EntryKey k = roots.keyOf(file);
@@ -644,6 +652,18 @@ public final class MirrorEngine {
         if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
             return Refresh.UNCHANGED;
         }
+        if (s.link()) {
+            Entry e = LocalLinks.look(roots, refusals, ownership, table, key, path, s, node, now);
+            if (e == null) {
+                return Refresh.UNCHANGED;
+            }
+            table.put(e, s, now);
+            outgoing.add(e);
+            return Refresh.CHANGED;
+        }
+        if (LocalLimits.refused(limits, refusals, table, key, path, s)) {
+            return Refresh.REJECTED;
+        }
         boolean config = key.equals(configKey);
         byte[] content = null;
         String hash;
@@ -662,7 +682,8 @@ public final class MirrorEngine {
         if (!s.equals(after)) {
             return Refresh.CHANGING;
         }
-        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()) {
+        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()
+                && !ownership.changed(s, l.stat())) {
             table.restat(key, s, now);
             if (config && configRejected != null) {
                 log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
@@ -687,7 +708,8 @@ public final class MirrorEngine {
                 statusDirty = true;
             }
         }
-        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size());
+        String[] owners = ownership.namesForEdit(path, l == null ? null : l.entry());
+        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size(), owners[0], owners[1]);
         table.put(e, s, now);
         outgoing.add(e);
         if (config && started) {
@@ -1119,11 +1141,20 @@ public final class MirrorEngine {
                 if (r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE && conflictKept(e)) {
                     continue;
                 }
+                if (e.isLink()) {
+                    st.roundLinks.add(e);
+                    continue;
+                }
                 if (!r.needsContent(local, e)) {
                     applyWithoutContent(st, e);
                     continue;
                 }
                 if (e.hash().equals(refused.get(e.key()))) {
+                    continue;
+                }
+                RootLimits.Over over = limits.admit(e, local, table.usage(e.key().root()));
+                if (over != null) {
+                    refusals.refuse(target.toString(), over.reason(), over.detail(), st.peer);
                     continue;
                 }
                 InboundState.Fetch f = fetches.get(e.key());
@@ -1221,7 +1252,10 @@ public final class MirrorEngine {
                 }
             }
             st.roundKeys.clear();
-            st.rounds.add(new InboundState.Round(end.round(), end.full(), waiting));
+            InboundState.Round round = new InboundState.Round(end.round(), end.full(), waiting);
+            round.links = new ArrayList<>(st.roundLinks);
+            st.roundLinks.clear();
+            st.rounds.add(round);
             popRounds(st);
         });
     }
@@ -1245,6 +1279,12 @@ public final class MirrorEngine {
                 metrics.rejected(MirrorMetrics.UNSAFE_PATH);
                 log.warn("mirror: {} sent {}, which would leave its root or pass through a link: refused", st.peer, e.key());
                 rx.discard = MirrorMetrics.UNSAFE_PATH;
+                return;
+            }
+            if (e.size() > limits.limits().fileSize()) {
+                // never asked for (see offer): a peer that sends it anyway writes nothing here
+                metrics.rejected(MirrorMetrics.FILE_TOO_LARGE);
+                rx.discard = MirrorMetrics.FILE_TOO_LARGE;
                 return;
             }
             Entry local = table.get(e.key());
@@ -1343,7 +1383,7 @@ public final class MirrorEngine {
             s.queued(0, 1);
             try {
                 flusher.execute(() -> {
-                    boolean flushed = rx.flush();
+                    boolean flushed = rx.flush(ownership);
                     try {
                         thread.execute(() -> {
                             s.queued(0, -1);
@@ -1400,9 +1440,8 @@ public final class MirrorEngine {
 
     private void writeFailed(InboundState.Session st, Receiving rx, IOException e) {
         rx.discard = MirrorMetrics.WRITE_FAILED;
-        metrics.rejected(MirrorMetrics.WRITE_FAILED);
-        log.warn("mirror: cannot write {} from {}: {}", rx.target, st.peer, e.toString());
         rx.closeAndDelete();
+        refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, "cannot write it: " + e.getMessage(), st.peer);
     }
 
     private void dropReceiving(InboundState.Session st) {
@@ -1450,10 +1489,30 @@ public final class MirrorEngine {
                 metrics.deletionsReceived.increment();
                 changedFiles.add(target);
                 log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
+            } else if (e.isLink()) {
+                String why = Symlinks.refusal(roots, target, e.link());
+                if (why != null) {
+                    refusals.refuse(target.toString(), MirrorMetrics.LINK_OUTSIDE, why, st.peer);
+                    return;
+                }
+                if (r == Resolution.TAKE_KEEP_LOCAL) {
+                    keepLocalLoser(e.key(), target, local, e);
+                }
+                Symlinks.apply(target, e.link(), e, ownership);
+                FileStore.Stat s = FileStore.stat(target);
+                table.put(e, s, clock.millis());
+                if (s != null) {
+                    installed.put(target, s);
+                }
+                refusals.clear(target.toString());
+                changedFiles.add(target);
             } else {
                 FileStore.Stat s = FileStore.stat(target);
                 if (s != null && s.mode() != e.mode()) {
                     FileStore.chmod(target, e.mode());
+                }
+                if (s != null) {
+                    ownership.apply(target, e);
                     s = FileStore.stat(target);
                 }
                 table.put(e, s, clock.millis());
@@ -1482,7 +1541,7 @@ public final class MirrorEngine {
         Entry e = rx.entry;
         EntryKey key = e.key();
         if (!flushed) {
-            metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, String.valueOf(rx.discardReason), st.peer);
             Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
             return;
@@ -1554,6 +1613,7 @@ public final class MirrorEngine {
         }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
+        refusals.clear(target.toString());
         if (guard.held(e.key()) && guard.back(e.key())) {
             log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(e.key().root()).path());
         }
@@ -1666,6 +1726,7 @@ public final class MirrorEngine {
             }
         }
         fetches.remove(key);
+        limits.settled(key);
         // Done, for the progress, whatever became of it (in place, kept as a conflict, no longer offered).
         f.counted.filesDone++;
         f.counted.bytesDone += entry.size();
@@ -1691,6 +1752,7 @@ public final class MirrorEngine {
     private void popRounds(InboundState.Session st) {
         while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
             InboundState.Round r = st.rounds.poll();
+            r.links.forEach(e -> applyWithoutContent(st, e));
             syncDirs();
             batchInPlace();
             st.session.done(r.round);
@@ -1813,6 +1875,9 @@ public final class MirrorEngine {
             }
             statusDirty = true;
         }
+        if (refusals.changedSinceLast()) {
+            statusDirty = true;
+        }
         if (statusDirty) {
             statusDirty = false;
             updateBehind();
@@ -1848,7 +1913,7 @@ public final class MirrorEngine {
             }
         }
         return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, progress,
-                configRejected, configRefused, clock.millis()));
+                configRejected, configRefused, refusals.list(), clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */

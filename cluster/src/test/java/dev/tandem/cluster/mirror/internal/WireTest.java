@@ -188,6 +188,27 @@ class WireTest {
     }
 
     @Test
+    void linksAndOwnersTravelWithTheirVersion() throws Exception {
+        EntryKey key = new EntryKey("certs", "live/example.com/cert.pem");
+        Entry link = Entry.link(key, null, "lb1", 5, "../../archive/example.com/cert2.pem", "root", "ssl-cert");
+        Entry file = Entry.edit(new EntryKey("www", "a.txt"), null, "lb1", 5, "ab".repeat(32), 0640, 9, "www-data", "");
+        int[] next = {0};
+        ByteBuf b = Messages.offer(1, List.of(link, file), 0, next);
+        assertEquals(List.of(link, file), ((Messages.Offer) Messages.decode(b)).entries());
+        b.release();
+        b = Messages.fileStart(file);
+        assertEquals(new Messages.FileStart(file), Messages.decode(b));
+        b.release();
+
+        // a link whose hash is not its target's is a lie: refused whole
+        Entry forged = new Entry(key, 1, "lb1", VersionVector.EMPTY.edit("lb1"), 5, "ab".repeat(32), false, 0777, 0,
+                "/etc/shadow", "", "");
+        ByteBuf f = Messages.fileStart(forged);
+        assertThrows(Messages.Malformed.class, () -> Messages.decode(f));
+        f.release();
+    }
+
+    @Test
     void malformedMessagesAreRefused() {
         ByteBuf b = Unpooled.buffer().writeByte(Messages.OFFER).writeLong(1).writeShort(3);
         assertThrows(Messages.Malformed.class, () -> Messages.decode(b));
