@@ -24,6 +24,7 @@ class MirrorStatusTableTest {
                 null,
                 new MirrorStatus.Rejection("/etc/tandem/tandem.yaml", "cd".repeat(32),
                         List.of("/etc/tandem/tandem.yaml:12:7: upstream: 'wbe' (expected: one of web)"), t, "lb2"),
+                List.of(), MirrorStatus.Behind.NONE,
                 List.of(new MirrorStatus.Refusal("/var/www/big.iso", "file_too_large",
                                 "2147483648 bytes, over the limit of 1073741824 bytes a file (cluster.mirror.limits.file_size)", null, t),
                         new MirrorStatus.Refusal("/etc/tandem/certs/live/x/cert.pem", "link_outside",
