@@ -67,7 +67,7 @@ final class MirrorNodes implements AutoCloseable {
 
     MirrorNodes(Path base, String... names) throws IOException {
         this.base = base;
-        this.port = freePort();
+        this.port = freePort(names.length);
         Map<String, String> nodes = new LinkedHashMap<>();
         for (int i = 0; i < names.length; i++) {
             nodes.put(names[i], "127.0.0." + (21 + i));
@@ -87,9 +87,27 @@ final class MirrorNodes implements AutoCloseable {
         return this;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
+    /**
+     * A port every node's address can listen on. A port free on 127.0.0.1 may still be taken on a node's address:
+     * a connection that address dialed from it (lingering in TIME_WAIT, here or in another test run) keeps it.
+     */
+    private static int freePort(int nodes) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                port = s.getLocalPort();
+            }
+            boolean free = true;
+            for (int i = 0; i < nodes && free; i++) {
+                try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0." + (21 + i)))) {
+                    // free there too
+                } catch (IOException taken) {
+                    free = false;
+                }
+            }
+            if (free || attempt == 50) {
+                return port;
+            }
         }
     }
 
