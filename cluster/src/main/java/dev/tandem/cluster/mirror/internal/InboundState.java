@@ -61,8 +61,13 @@ final class InboundState {
         boolean completeLogged;
 
         Session(InboundSession session) {
+            this(session, session.peer());
+        }
+
+        /** @param session null in tests of what is decided without a connection */
+        Session(InboundSession session, String peer) {
             this.session = session;
-            this.peer = session.peer();
+            this.peer = peer;
         }
 
         boolean syncing() {
