@@ -107,6 +107,12 @@ import java.util.List;
  * <tr><td>{@code cluster.mirror.state_dir}</td><td>directory, not inside a mirrored path</td><td>{@code /var/lib/tandem/mirror}</td></tr>
  * <tr><td>{@code cluster.mirror.sync_wait}</td><td>duration &gt;= 0: how long the elections wait at start for the
  *     first sync with a reachable peer</td><td>30s</td></tr>
+ * <tr><td>{@code cluster.mirror.limits.file_size}</td><td>size &gt;= 1: the largest file a mirrored path may
+ *     hold; a larger one is refused (not sent, not received)</td><td>1g</td></tr>
+ * <tr><td>{@code cluster.mirror.limits.files}</td><td>integer &gt;= 1: files (and links) in each mirrored path;
+ *     new ones beyond are refused</td><td>100000</td></tr>
+ * <tr><td>{@code cluster.mirror.limits.total_bytes}</td><td>size &gt;= 1: bytes of all the files of each mirrored
+ *     path; a change that would go over is refused</td><td>10g</td></tr>
  * <tr><td>{@code node_health.require}</td><td>{@code all-upstreams} (every upstream has a server up),
  *     {@code any-upstream} (at least one has), {@code none} (bound listeners suffice), or a non-empty list of
  *     upstream names that must each have a server up. "Up" means active checks do not report it down (unknown
@@ -180,6 +186,9 @@ public final class Defaults {
     /** A deletion of more than this many files of one mirrored path, and more than half of them, is held. */
     public static final int MIRROR_MAX_DELETIONS = 10;
     public static final int MIRROR_MAX_DELETION_PERCENT = 50;
+    public static final long MIRROR_MAX_FILE_SIZE = 1L << 30;
+    public static final long MIRROR_MAX_FILES = 100_000;
+    public static final long MIRROR_MAX_TOTAL_BYTES = 10L << 30;
 
     /** Every upstream must have a server up for the node to count as able to serve. */
     public static final NodeHealthConfig NODE_HEALTH = new NodeHealthConfig(NodeHealthConfig.Require.ALL_UPSTREAMS, List.of());

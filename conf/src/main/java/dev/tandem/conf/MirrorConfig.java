@@ -20,18 +20,34 @@ import java.util.List;
  * @param maxDeletionPercent the share, in percent, of {@code maxDeletions}
  * @param requireMount paths (among {@code paths}) that are scanned only while they are mount points: an
  *                     unmounted disk leaves an empty directory, and its emptiness is no edit
+ * @param limits       what each path may hold (file size, files, bytes)
  */
 public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
-                           int maxDeletions, int maxDeletionPercent, List<Path> requireMount) {
+                           int maxDeletions, int maxDeletionPercent, List<Path> requireMount, MirrorLimits limits) {
 
     public MirrorConfig {
         paths = List.copyOf(paths);
         requireMount = List.copyOf(requireMount);
+        java.util.Objects.requireNonNull(limits);
     }
 
-    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
+    /** With the default limits. */
+    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
+                        int maxDeletions, int maxDeletionPercent, List<Path> requireMount) {
+        this(paths, scanInterval, debounce, stateDir, syncWait, maxDeletions, maxDeletionPercent, requireMount,
+                MirrorLimits.DEFAULT);
+    }
+
+    /** With the default deletion guard and no path that must be mounted. */
+    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
+                        MirrorLimits limits) {
         this(paths, scanInterval, debounce, stateDir, syncWait, Defaults.MIRROR_MAX_DELETIONS,
-                Defaults.MIRROR_MAX_DELETION_PERCENT, List.of());
+                Defaults.MIRROR_MAX_DELETION_PERCENT, List.of(), limits);
+    }
+
+    /** With the default deletion guard and limits. */
+    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait) {
+        this(paths, scanInterval, debounce, stateDir, syncWait, MirrorLimits.DEFAULT);
     }
 
     /** The paths with every other setting at its default. */

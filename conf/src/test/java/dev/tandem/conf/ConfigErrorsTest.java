@@ -675,7 +675,7 @@ class ConfigErrorsTest {
                 "t.yaml:10:15: cluster.mirror.debounce: '-1s' (expected: a duration such as 100ms, 2s, 5m or 1h)",
                 "t.yaml:11:16: cluster.mirror.state_dir: '/srv/state' (expected: a state directory outside the mirrored paths (/srv/state is inside /srv))",
                 "t.yaml:12:16: cluster.mirror.sync_wait: 'soon' (expected: a duration such as 100ms, 2s, 5m or 1h)",
-                "t.yaml:13:5: cluster.mirror: unknown key 'delay' (expected: one of paths, scan_interval, debounce, state_dir, sync_wait, max_deletions, max_deletion_percent, require_mount)");
+                "t.yaml:13:5: cluster.mirror: unknown key 'delay' (expected: one of paths, scan_interval, debounce, state_dir, sync_wait, max_deletions, max_deletion_percent, require_mount, limits)");
     }
 
     @Test

@@ -372,6 +372,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void mirrorLimitsDefaultAndSet() throws ConfigException {
+        MirrorConfig defaults = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror: {paths: [/srv/www]}
+                """, BASE).cluster().orElseThrow().mirror().orElseThrow();
+        assertEquals(new MirrorLimits(1L << 30, 100_000, 10L << 30), defaults.limits());
+
+        MirrorConfig set = ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror:
+                    paths: [/srv/www]
+                    limits: {file_size: 64m, files: 500}
+                """, BASE).cluster().orElseThrow().mirror().orElseThrow();
+        assertEquals(new MirrorLimits(64L << 20, 500, 10L << 30), set.limits());
+    }
+
+    @Test
+    void mirrorLimitsErrorsNameTheirPlace() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("t.yaml", MINIMAL + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror:
+                    paths: [/srv/www]
+                    limits: {file_size: 0, files: many, total_byte: 1g}
+                """, BASE));
+        List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+        int line = (int) MINIMAL.lines().count() + 6;
+        assertTrue(errors.stream().anyMatch(m -> m.startsWith("t.yaml:" + line + ":") && m.contains("file_size")), errors.toString());
+        assertTrue(errors.stream().anyMatch(m -> m.startsWith("t.yaml:" + line + ":") && m.contains("files")), errors.toString());
+        assertTrue(errors.stream().anyMatch(m -> m.contains("total_byte") && m.contains("total_bytes")), errors.toString());
+    }
+
+    @Test
     void vipPreferenceDefaultsToNodeOrder() throws ConfigException {
         Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
                 cluster:

@@ -246,7 +246,7 @@ final class StatusCommand {
 
         /**
          * The mirror: the first sync, one row per mirrored path (version, hash, whether each peer holds the
-         * same), the peers (connections, lag, a sync's progress), conflicts, refused configs.
+         * same), the peers (connections, lag, a sync's progress), conflicts, refused configs, refused paths.
          */
         private static String mirror(Object section) {
             if (!(section instanceof Map<?, ?> m)) {
@@ -306,6 +306,12 @@ final class StatusCommand {
             }
             rejection(b, "edited here, not valid: not sent, not applied", m.get("config_rejected"));
             rejection(b, "received, not valid here: refused", m.get("config_refused"));
+            for (Object o : list(m.get("refused"))) {
+                Map<?, ?> r = map(o);
+                b.append("refused   ").append(str(r.get("path"))).append(": ").append(str(r.get("detail")))
+                        .append(r.get("from") == null ? " (made here: not sent)" : " (from " + str(r.get("from")) + ": not applied)")
+                        .append('\n');
+            }
             return b.toString();
         }
 

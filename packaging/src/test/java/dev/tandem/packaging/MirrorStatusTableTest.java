@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The mirror's part of {@code tandem status}: paths, peers with a sync under way, conflicts, refused configs. */
+/** The mirror's part of {@code tandem status}: paths, peers with a sync under way, conflicts, refused configs and paths. */
 class MirrorStatusTableTest {
 
     @Test
@@ -23,7 +23,12 @@ class MirrorStatusTableTest {
                         "6@lb2", t)),
                 null,
                 new MirrorStatus.Rejection("/etc/tandem/tandem.yaml", "cd".repeat(32),
-                        List.of("/etc/tandem/tandem.yaml:12:7: upstream: 'wbe' (expected: one of web)"), t, "lb2"));
+                        List.of("/etc/tandem/tandem.yaml:12:7: upstream: 'wbe' (expected: one of web)"), t, "lb2"),
+                List.of(), MirrorStatus.Behind.NONE,
+                List.of(new MirrorStatus.Refusal("/var/www/big.iso", "file_too_large",
+                                "2147483648 bytes, over the limit of 1073741824 bytes a file (cluster.mirror.limits.file_size)", null, t),
+                        new MirrorStatus.Refusal("/etc/tandem/certs/live/x/cert.pem", "link_outside",
+                                "a link to /etc/ssl/x.pem, outside the mirrored paths", "lb2", t)));
         String table = StatusCommand.StatusTable.render(Map.of("mirror", status.toTree()));
         assertTrue(table.contains("mirror    first sync: under way (elections wait)"), table);
         assertTrue(table.contains("/var/www/"), table);
@@ -36,6 +41,10 @@ class MirrorStatusTableTest {
         assertTrue(table.contains("config    /etc/tandem/tandem.yaml received, not valid here: refused (lb2, 2026-01-02T03:04:05Z)"),
                 table);
         assertTrue(table.contains("          /etc/tandem/tandem.yaml:12:7: upstream: 'wbe' (expected: one of web)"), table);
+        assertTrue(table.contains("refused   /var/www/big.iso: 2147483648 bytes, over the limit of 1073741824 bytes a file "
+                + "(cluster.mirror.limits.file_size) (made here: not sent)"), table);
+        assertTrue(table.contains("refused   /etc/tandem/certs/live/x/cert.pem: a link to /etc/ssl/x.pem, outside the mirrored "
+                + "paths (from lb2: not applied)"), table);
     }
 
     @Test

@@ -86,7 +86,7 @@ public final class Mirror implements AutoCloseable {
         MirrorEngine.Settings settings = new MirrorEngine.Settings(b.node, peerList, MirrorRoot.byId(roots),
                 b.mirror.stateDir(), b.configFile, b.validator, b.mirror.debounce(), b.mirror.scanInterval(), FLUSH_THREADS,
                 new DeletionGuard.Limits(b.mirror.maxDeletions(), b.mirror.maxDeletionPercent()),
-                new MountPoints(b.mirror.requireMount()));
+                new MountPoints(b.mirror.requireMount()), b.mirror.limits());
         MirrorListener listener = b.listener;
         this.engine = new MirrorEngine(settings, new MirrorEngine.Events() {
             @Override

@@ -17,10 +17,12 @@ import java.util.Map;
  * @param configRefused the last config received from a peer that did not validate here, or null
  * @param held         mass deletions held until an operator confirms them ({@code tandem mirror confirm ROOT})
  * @param behind       how far this node is behind a reachable peer (it does not preempt while it is)
+ * @param refused      paths refused while they stay as they are: links out of the mirrored paths, files over a
+ *                     limit, files the disk had no room for
  */
 public record MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
                            List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused,
-                           List<HeldDeletion> held, Behind behind) {
+                           List<HeldDeletion> held, Behind behind, List<Refusal> refused) {
 
     public MirrorStatus {
         paths = List.copyOf(paths);
@@ -28,11 +30,20 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
         conflicts = List.copyOf(conflicts);
         held = List.copyOf(held);
         behind = behind == null ? Behind.NONE : behind;
+        refused = List.copyOf(refused);
     }
 
+    /** With nothing held, behind or refused. */
     public MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
                         List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused) {
-        this(node, firstSync, paths, peers, conflicts, configRejected, configRefused, List.of(), Behind.NONE);
+        this(node, firstSync, paths, peers, conflicts, configRejected, configRefused, List.of(), Behind.NONE, List.of());
+    }
+
+    /** With nothing refused. */
+    public MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
+                        List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused,
+                        List<HeldDeletion> held, Behind behind) {
+        this(node, firstSync, paths, peers, conflicts, configRejected, configRefused, held, behind, List.of());
     }
 
     /**
@@ -53,6 +64,13 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
         public Behind {
             peers = List.copyOf(peers);
         }
+    }
+
+    /**
+     * A path not sent (made here; {@code from} null) or not applied (from a peer): {@code reason} as counted in
+     * {@code tandem_mirror_rejected_total}, {@code detail} names the limit or the target.
+     */
+    public record Refusal(String path, String reason, String detail, String from, Instant at) {
     }
 
     /**
@@ -182,6 +200,17 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
         b.put("bytes", behind.bytes());
         b.put("peers", new ArrayList<Object>(behind.peers()));
         m.put("behind", b);
+        List<Object> rs = new ArrayList<>();
+        for (Refusal r : refused) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("path", r.path());
+            o.put("reason", r.reason());
+            o.put("detail", r.detail());
+            o.put("from", r.from());
+            o.put("at", str(r.at()));
+            rs.add(o);
+        }
+        m.put("refused", rs);
         return m;
     }
 

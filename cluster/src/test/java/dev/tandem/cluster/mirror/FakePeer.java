@@ -28,6 +28,7 @@ final class FakePeer implements AutoCloseable {
     private final OutputStream out;
     private FrameCipher seal;
     private FrameCipher open;
+    private int protocol = Handshake.PROTOCOL;
 
     private FakePeer(Socket socket) throws IOException {
         this.socket = socket;
@@ -53,8 +54,13 @@ final class FakePeer implements AutoCloseable {
 
     /** Connects and completes the handshake as node {@code name} with {@code key}; fails if the listener refuses. */
     static FakePeer authenticated(InetSocketAddress to, String name, byte[] key) throws Exception {
+        return authenticated(to, name, key, Handshake.PROTOCOL);
+    }
+
+    /** The same, offering {@code protocol} (an older release offers 1); messages then read in what was agreed. */
+    static FakePeer authenticated(InetSocketAddress to, String name, byte[] key, int protocol) throws Exception {
         FakePeer p = raw(to);
-        Handshake h = new Handshake(key, true, name);
+        Handshake h = new Handshake(key, true, name, protocol);
         ByteBuf b = Unpooled.buffer();
         try {
             h.writeClientHello(b);
@@ -69,6 +75,7 @@ final class FakePeer implements AutoCloseable {
             b.release();
         }
         Handshake.SessionKeys k = h.keys();
+        p.protocol = h.protocol();
         p.seal = FrameCipher.sealing(k.sendKey(), k.sendIv());
         p.open = FrameCipher.opening(k.receiveKey(), k.receiveIv());
         return p;
@@ -121,7 +128,7 @@ final class FakePeer implements AutoCloseable {
             try {
                 readFrame(frame);
                 plain = open.open(frame);
-                Messages.Message m = Messages.decode(plain);
+                Messages.Message m = Messages.decode(plain, protocol);
                 if (m instanceof Messages.Summary) {
                     continue;
                 }

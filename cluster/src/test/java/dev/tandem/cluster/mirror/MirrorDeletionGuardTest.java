@@ -28,9 +28,11 @@ class MirrorDeletionGuardTest {
         }
     }
 
+    /** The files in place in {@code dir} (not the temporary files of those under way). */
     private static long files(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).count();
+            return s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().contains(".tandem-mirror-"))
+                    .count();
         }
     }
 

@@ -8,6 +8,7 @@ import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.MirrorConfig;
+import dev.tandem.conf.MirrorLimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -59,12 +60,14 @@ final class MirrorNodes implements AutoCloseable {
     final Map<String, List<Set<Path>>> batches = new LinkedHashMap<>();
     /** Per node: content the node's config check refuses beyond the parser's (a check that differs per node). */
     final Map<String, Predicate<String>> refuse = new LinkedHashMap<>();
+    /** The mirror limits of a node, where they are not the defaults. */
+    final Map<String, MirrorLimits> limits = new LinkedHashMap<>();
     private Duration debounce = Duration.ofMillis(20);
     private Duration syncWait = Duration.ofSeconds(10);
 
     MirrorNodes(Path base, String... names) throws IOException {
         this.base = base;
-        this.port = freePort();
+        this.port = freePort(names.length);
         Map<String, String> nodes = new LinkedHashMap<>();
         for (int i = 0; i < names.length; i++) {
             nodes.put(names[i], "127.0.0." + (21 + i));
@@ -84,9 +87,27 @@ final class MirrorNodes implements AutoCloseable {
         return this;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
+    /**
+     * A port every node's address can listen on. A port free on 127.0.0.1 may still be taken on a node's address:
+     * a connection that address dialed from it (lingering in TIME_WAIT, here or in another test run) keeps it.
+     */
+    private static int freePort(int nodes) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                port = s.getLocalPort();
+            }
+            boolean free = true;
+            for (int i = 0; i < nodes && free; i++) {
+                try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0." + (21 + i)))) {
+                    // free there too
+                } catch (IOException taken) {
+                    free = false;
+                }
+            }
+            if (free || attempt == 50) {
+                return port;
+            }
         }
     }
 
@@ -133,7 +154,7 @@ final class MirrorNodes implements AutoCloseable {
 
     Mirror start(String node) throws IOException {
         MirrorConfig mc = new MirrorConfig(List.of(config(node), certs(node), www(node)), Duration.ofSeconds(30), debounce,
-                state(node), syncWait);
+                state(node), syncWait, limits.getOrDefault(node, MirrorLimits.DEFAULT));
         MeterRegistry registry = new SimpleMeterRegistry();
         Mirror m = Mirror.builder(new ClusterConfig(cluster.nodes(), port, cluster.secretFile(), cluster.advertInterval(),
                         true, Duration.ZERO, List.of(), List.of(), Optional.empty(), Optional.of(mc)), node, ClusterKeys.of(SECRET))

@@ -4,6 +4,7 @@ import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.Defaults;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.MirrorConfig;
+import dev.tandem.conf.MirrorLimits;
 import dev.tandem.conf.VipConfig;
 import dev.tandem.conf.WitnessConfig;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ final class ClusterBinder {
         }
         Optional<Path> notify = o.get("notify").file();
         Optional<MirrorConfig> mirror = o.get("mirror").object("paths", "scan_interval", "debounce", "state_dir", "sync_wait",
-                        "max_deletions", "max_deletion_percent", "require_mount")
+                        "max_deletions", "max_deletion_percent", "require_mount", "limits")
                 .map(ClusterBinder::mirror);
         YamlValue stateValue = o.get("state_dir");
         Path stateDir = stateValue.file().map(Path::normalize).orElse(Defaults.CLUSTER_STATE_DIR);
@@ -205,6 +206,18 @@ final class ClusterBinder {
                 });
             }
         });
-        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait, maxDeletions, maxPercent, requireMount);
+        MirrorLimits limits = o.get("limits").object("file_size", "files", "total_bytes")
+                .map(ClusterBinder::limits).orElse(MirrorLimits.DEFAULT);
+        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait, maxDeletions, maxPercent, requireMount, limits);
+    }
+
+    private static MirrorLimits limits(YamlObject o) {
+        long fileSize = o.get("file_size").size(1, Long.MAX_VALUE, "a size >= 1 such as 64m or 1g")
+                .orElse(Defaults.MIRROR_MAX_FILE_SIZE);
+        long files = o.get("files").integer(1, Integer.MAX_VALUE).map(Integer::longValue)
+                .orElse(Defaults.MIRROR_MAX_FILES);
+        long total = o.get("total_bytes").size(1, Long.MAX_VALUE, "a size >= 1 such as 500m or 10g")
+                .orElse(Defaults.MIRROR_MAX_TOTAL_BYTES);
+        return new MirrorLimits(fileSize, files, total);
     }
 }

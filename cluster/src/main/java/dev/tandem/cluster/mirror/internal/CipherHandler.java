@@ -21,9 +21,12 @@ final class CipherHandler extends ChannelDuplexHandler {
     private final FrameCipher opening;
     private final MirrorMetrics metrics;
     private final String peer;
+    private final int protocol;
     private boolean failed;
 
-    CipherHandler(Handshake.SessionKeys keys, MirrorMetrics metrics, String peer) {
+    /** @param protocol the version of the messages the handshake agreed on */
+    CipherHandler(Handshake.SessionKeys keys, MirrorMetrics metrics, String peer, int protocol) {
+        this.protocol = protocol;
         this.sealing = FrameCipher.sealing(keys.sendKey(), keys.sendIv());
         this.opening = FrameCipher.opening(keys.receiveKey(), keys.receiveIv());
         this.metrics = metrics;
@@ -51,7 +54,7 @@ final class CipherHandler extends ChannelDuplexHandler {
         }
         Messages.Message m;
         try {
-            m = Messages.decode(plain);
+            m = Messages.decode(plain, protocol);
         } catch (Messages.Malformed e) {
             fail(ctx, "malformed message: " + e.getMessage());
             return;
@@ -59,6 +62,11 @@ final class CipherHandler extends ChannelDuplexHandler {
             plain.release();
         }
         ctx.fireChannelRead(m);
+    }
+
+    /** The version of the messages on this connection. */
+    int protocol() {
+        return protocol;
     }
 
     private void fail(ChannelHandlerContext ctx, String why) {

@@ -43,27 +43,43 @@ public final class FileStore {
      * What identifies a file's content without reading it: if none of these changed, the content did not
      * either (the inode and ctime catch a rename over the file and tools that restore mtimes).
      */
-    public record Stat(long size, long mtimeNanos, long ctimeNanos, long inode, int mode) {
+    public record Stat(long size, long mtimeNanos, long ctimeNanos, long inode, int mode, int uid, int gid,
+                       boolean link) {
+
+        /** A regular file's stat without its owners (a state file written before owners were mirrored). */
+        public Stat(long size, long mtimeNanos, long ctimeNanos, long inode, int mode) {
+            this(size, mtimeNanos, ctimeNanos, inode, mode, -1, -1, false);
+        }
+
+        /** Whether the owner or group differs from {@code before}'s (false when {@code before} did not record them). */
+        public boolean ownersChangedSince(Stat before) {
+            return before != null && before.uid >= 0 && (uid != before.uid || gid != before.gid);
+        }
     }
 
     public static boolean isTemp(String name) {
         return name.startsWith(".") && name.contains(TEMP_MARK) && name.endsWith(TEMP_SUFFIX);
     }
 
-    /** The stat of a regular file (links not followed), or null when {@code path} is not one. */
+    /**
+     * The stat of a regular file or of a symbolic link (links not followed), or null when {@code path} is
+     * neither.
+     */
     public static Stat stat(Path path) throws IOException {
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,mode", LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
         }
         int mode = (Integer) a.get("mode");
-        if ((mode & 0170000) != 0100000) {
+        int type = mode & 0170000;
+        if (type != 0100000 && type != 0120000) {
             return null;
         }
         return new Stat((Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),
-                nanos((FileTime) a.get("ctime")), (Long) a.get("ino"), mode & 07777);
+                nanos((FileTime) a.get("ctime")), (Long) a.get("ino"), mode & 07777, (Integer) a.get("uid"),
+                (Integer) a.get("gid"), type == 0120000);
     }
 
     private static long nanos(FileTime t) {
@@ -220,9 +236,10 @@ public final class FileStore {
     }
 
     /**
-     * Whether every existing directory below {@code root} down to {@code target}'s parent is a real directory,
-     * and {@code target} no link: a received path must not lead out of its root through a link. (The root
-     * itself may be a link: the operator chose it.)
+     * Whether every existing directory below {@code root} down to {@code target}'s parent is a real directory:
+     * a received path must not lead out of its root through a link. (The root itself may be a link: the operator
+     * chose it. {@code target} itself may be a link: what is received replaces the link, by a rename, or deletes
+     * it, and never writes through it.)
      */
     public static boolean noLinksBetween(Path root, Path target) {
         Path rel = root.relativize(target.getParent() == null ? target : target.getParent());
@@ -236,6 +253,6 @@ public final class FileStore {
                 return false;
             }
         }
-        return !Files.isSymbolicLink(target);
+        return true;
     }
 }

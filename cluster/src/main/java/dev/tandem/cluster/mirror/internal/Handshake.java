@@ -21,6 +21,11 @@ import javax.crypto.spec.SecretKeySpec;
  * the transcript hash as salt: one AES-256-GCM key and IV base per direction, never used by another
  * connection.
  *
+ * <p>Versions: the dialer's hello names the newest protocol it offers, the listener answers with the older of that
+ * and its own, and that is the connection's ({@link #protocol()}); both hellos are in the transcript, so no one
+ * without the key can lower it. A listener of protocol 1 (an older release) refuses any other: the dialer then
+ * offers 1 on its next attempt (see {@link PeerLink}), so that a rolling upgrade keeps mirroring.
+ *
  * <p>Why not TLS with a pre-shared key: the JDK has no TLS-PSK cipher suites, and certificates would be one
  * more thing to deploy and renew on every node; a secret file is already there for the adverts.
  */
@@ -30,7 +35,10 @@ public final class Handshake {
     static final byte SERVER_HELLO = 0x11;
     static final byte CLIENT_FINISH = 0x12;
     static final byte[] MAGIC = "TANDEMMR".getBytes(StandardCharsets.US_ASCII);
-    static final int PROTOCOL = 1;
+    /** The newest protocol: 2 added links and owners to each entry. */
+    public static final int PROTOCOL = 2;
+    /** The oldest protocol still spoken (the release before links and owners). */
+    public static final int OLDEST = 1;
     static final int NONCE = 32;
     static final int MAC = 32;
     static final int MAX_NAME = 255;
@@ -51,6 +59,8 @@ public final class Handshake {
     private final byte[] key;
     private final boolean client;
     private final String self;
+    /** The dialer: the protocol its hello offers. The listener: its answer. Then: the connection's. */
+    private int protocol;
     private final byte[] ownNonce = new byte[NONCE];
     private final MessageDigest transcript = sha256();
     private String peer;
@@ -61,6 +71,15 @@ public final class Handshake {
      * @param client    true on the dialing side
      */
     public Handshake(byte[] mirrorKey, boolean client, String self) {
+        this(mirrorKey, client, self, PROTOCOL);
+    }
+
+    /** @param offer on the dialing side, the protocol to offer ({@link #OLDEST} to {@link #PROTOCOL}) */
+    public Handshake(byte[] mirrorKey, boolean client, String self, int offer) {
+        if (offer < OLDEST || offer > PROTOCOL) {
+            throw new IllegalArgumentException("protocol " + offer);
+        }
+        this.protocol = offer;
         if (self.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
             throw new IllegalArgumentException("node name too long: " + self);
         }
@@ -74,10 +93,15 @@ public final class Handshake {
         return peer;
     }
 
+    /** The protocol of the connection, once the hellos are exchanged. */
+    public int protocol() {
+        return protocol;
+    }
+
     /** Dialer: the hello. */
     public void writeClientHello(ByteBuf out) {
         int start = out.writerIndex();
-        out.writeByte(CLIENT_HELLO).writeBytes(MAGIC).writeByte(PROTOCOL).writeBytes(ownNonce);
+        out.writeByte(CLIENT_HELLO).writeBytes(MAGIC).writeByte(protocol).writeBytes(ownNonce);
         writeName(out, self);
         update(out, start, out.writerIndex());
     }
@@ -85,7 +109,8 @@ public final class Handshake {
     /** Listener: reads the dialer's hello; returns the name it claims (not yet proven). */
     public String readClientHello(ByteBuf in) throws Refused {
         int start = in.readerIndex();
-        expect(in, CLIENT_HELLO);
+        // a newer dialer is answered with this node's newest: it speaks that too
+        protocol = Math.min(expect(in, CLIENT_HELLO, Integer.MAX_VALUE), PROTOCOL);
         in.skipBytes(NONCE);
         peer = readName(in);
         end(in);
@@ -96,7 +121,7 @@ public final class Handshake {
     /** Listener: its hello with its MAC. */
     public void writeServerHello(ByteBuf out) {
         int start = out.writerIndex();
-        out.writeByte(SERVER_HELLO).writeBytes(MAGIC).writeByte(PROTOCOL).writeBytes(ownNonce);
+        out.writeByte(SERVER_HELLO).writeBytes(MAGIC).writeByte(protocol).writeBytes(ownNonce);
         writeName(out, self);
         update(out, start, out.writerIndex());
         hash = transcript.digest();
@@ -106,7 +131,7 @@ public final class Handshake {
     /** Dialer: checks the listener's hello and MAC; returns the listener's name. */
     public String readServerHello(ByteBuf in) throws Refused {
         int start = in.readerIndex();
-        expect(in, SERVER_HELLO);
+        protocol = expect(in, SERVER_HELLO, protocol);
         in.skipBytes(NONCE);
         peer = readName(in);
         if (in.readableBytes() != MAC) {
@@ -164,7 +189,8 @@ public final class Handshake {
         }
     }
 
-    private static void expect(ByteBuf in, byte type) throws Refused {
+    /** Reads the header of a hello; returns its protocol, refused unless from {@link #OLDEST} to {@code newest}. */
+    private static int expect(ByteBuf in, byte type, int newest) throws Refused {
         if (in.readableBytes() < 1 + MAGIC.length + 1 + NONCE + 1) {
             throw new Refused("not a mirror handshake");
         }
@@ -175,9 +201,11 @@ public final class Handshake {
             throw new Refused("not a mirror handshake");
         }
         int version = in.readUnsignedByte();
-        if (version != PROTOCOL) {
-            throw new Refused("protocol version " + version + " (expected: " + PROTOCOL + ")");
+        if (version < OLDEST || version > newest) {
+            throw new Refused("protocol version " + version + " (expected: " + OLDEST + " to "
+                    + Math.min(newest, PROTOCOL) + ")");
         }
+        return version;
     }
 
     private static void end(ByteBuf in) throws Refused {

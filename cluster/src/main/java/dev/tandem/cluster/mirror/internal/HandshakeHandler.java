@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Set;
@@ -19,6 +20,14 @@ import org.slf4j.LoggerFactory;
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
+
+    /**
+     * True on a dialed connection while its hello awaits the listener's answer (and this side has not given up
+     * on it): a connection closed in that state was closed by the listener unanswered, which is what a listener
+     * of an older protocol does with a hello it does not speak. (Read when the close future completes, which may
+     * be before {@link #channelInactive}.)
+     */
+    static final AttributeKey<Boolean> HELLO_UNANSWERED = AttributeKey.valueOf("tandem.mirror.helloUnanswered");
 
     /** Told of a peer that proved itself, on the channel's event loop; installs what follows the cipher. */
     interface Authenticated {
@@ -42,7 +51,13 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
      */
     HandshakeHandler(byte[] mirrorKey, String self, boolean client, String expectedPeer, Set<String> peers,
                      MirrorMetrics metrics, Duration timeout, Authenticated then) {
-        this.handshake = new Handshake(mirrorKey, client, self);
+        this(mirrorKey, self, client, expectedPeer, peers, metrics, timeout, Handshake.PROTOCOL, then);
+    }
+
+    /** @param offer on the dialing side, the protocol its hello offers */
+    HandshakeHandler(byte[] mirrorKey, String self, boolean client, String expectedPeer, Set<String> peers,
+                     MirrorMetrics metrics, Duration timeout, int offer, Authenticated then) {
+        this.handshake = new Handshake(mirrorKey, client, self, offer);
         this.client = client;
         this.expectedPeer = expectedPeer;
         this.peers = peers;
@@ -58,6 +73,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (client) {
             ByteBuf out = frame(ctx);
             handshake.writeClientHello(out);
+            ctx.channel().attr(HELLO_UNANSWERED).set(Boolean.TRUE);
             send(ctx, out);
         }
         ctx.fireChannelActive();
@@ -75,6 +91,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             if (client) {
+                ctx.channel().attr(HELLO_UNANSWERED).set(Boolean.FALSE);
                 String peer = handshake.readServerHello(in);
                 if (!peer.equals(expectedPeer)) {
                     throw new Handshake.Refused("the listener says it is " + peer + ", not " + expectedPeer);
@@ -111,7 +128,11 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         Handshake.SessionKeys keys = handshake.keys();
         ctx.pipeline().get(FrameDecoder.class).authenticated();
-        ctx.pipeline().replace(this, "cipher", new CipherHandler(keys, metrics, peer));
+        if (handshake.protocol() < Handshake.PROTOCOL) {
+            log.info("mirror: {} {} speaks protocol {} (an older release): links and owners are not exchanged with it",
+                    client ? "connection to" : "connection from", peer, handshake.protocol());
+        }
+        ctx.pipeline().replace(this, "cipher", new CipherHandler(keys, metrics, peer, handshake.protocol()));
         then.authenticated(ctx.channel(), peer);
     }
 
@@ -120,6 +141,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         done = true;
+        ctx.channel().attr(HELLO_UNANSWERED).set(Boolean.FALSE);
         if (timer != null) {
             timer.cancel(false);
         }

@@ -1,6 +1,7 @@
 package dev.tandem.cluster.mirror.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,6 +32,8 @@ final class InboundState {
         final long round;
         final boolean full;
         final Set<EntryKey> waiting;
+        /** Links of the round, applied once its files are in place (a flipped link never points at nothing). */
+        List<Entry> links = List.of();
 
         Round(long round, boolean full, Set<EntryKey> waiting) {
             this.round = round;
@@ -46,6 +49,7 @@ final class InboundState {
         Receiving rx;
         final ArrayDeque<Round> rounds = new ArrayDeque<>();
         final Set<EntryKey> roundKeys = new HashSet<>();
+        final List<Entry> roundLinks = new ArrayList<>();
         long filesTotal;
         long bytesTotal;
         long filesDone;
@@ -57,8 +61,13 @@ final class InboundState {
         boolean completeLogged;
 
         Session(InboundSession session) {
+            this(session, session.peer());
+        }
+
+        /** @param session null in tests of what is decided without a connection */
+        Session(InboundSession session, String peer) {
             this.session = session;
-            this.peer = session.peer();
+            this.peer = peer;
         }
 
         boolean syncing() {

@@ -48,6 +48,10 @@ public final class Messages {
     /** Offers and wants are cut into messages of about this size. */
     static final int BATCH_BYTES = 48 * 1024;
     private static final int MAX_NODES = 256;
+    /** An entry's kind: a symbolic link, whose target follows (else a file, or a tombstone). */
+    private static final int LINK = 1;
+    /** User and group names longer than this are no names (Linux allows 32). */
+    private static final int MAX_NAME = 256;
 
     private Messages() {
     }
@@ -120,6 +124,11 @@ public final class Messages {
      * sets {@code next[0]} to the index of the first entry left out.
      */
     public static ByteBuf offer(long round, List<Entry> entries, int from, int[] next) {
+        return offer(round, entries, from, next, Handshake.PROTOCOL);
+    }
+
+    /** The same, for a peer speaking {@code protocol} (see {@link #entry}). */
+    public static ByteBuf offer(long round, List<Entry> entries, int from, int[] next, int protocol) {
         ByteBuf b = heap(Math.min(BATCH_BYTES + 8192, 256 + 200 * (entries.size() - from)));
         try {
             b.writeByte(OFFER).writeLong(round);
@@ -128,7 +137,7 @@ public final class Messages {
             int i = from;
             int count = 0;
             while (i < entries.size() && count < 65535 && (count == 0 || b.readableBytes() < BATCH_BYTES)) {
-                entry(b, entries.get(i++));
+                entry(b, entries.get(i++), protocol);
                 count++;
             }
             b.setShort(countAt, count);
@@ -170,10 +179,19 @@ public final class Messages {
     }
 
     public static ByteBuf fileStart(Entry entry) {
+        return fileStart(entry, Handshake.PROTOCOL);
+    }
+
+    public static ByteBuf fileStart(Entry entry, int protocol) {
         ByteBuf b = heap(256);
-        b.writeByte(FILE_START);
-        entry(b, entry);
-        return b;
+        try {
+            b.writeByte(FILE_START);
+            entry(b, entry, protocol);
+            return b;
+        } catch (RuntimeException e) {
+            b.release();
+            throw e;
+        }
     }
 
     /** FILE_DATA: the type byte, to be followed by the content (see {@link #CHUNK}). */
@@ -207,7 +225,14 @@ public final class Messages {
         return b;
     }
 
-    private static void entry(ByteBuf b, Entry e) {
+    /**
+     * One entry. Protocol 1 (an older release) knows neither links nor owners: the entry ends with its size, and
+     * a link must not be written at all (its hash would be taken for a file's content).
+     */
+    private static void entry(ByteBuf b, Entry e, int protocol) {
+        if (protocol < 2 && e.isLink()) {
+            throw new IllegalArgumentException(e.key() + ": a link, for a peer of protocol " + protocol);
+        }
         key(b, e.key());
         b.writeLong(e.version());
         string(b, e.origin());
@@ -223,6 +248,15 @@ public final class Messages {
             b.writeBytes(HexFormat.of().parseHex(e.hash()));
         }
         b.writeShort(e.mode()).writeLong(e.size());
+        if (protocol < 2) {
+            return;
+        }
+        b.writeByte(e.isLink() ? LINK : 0);
+        if (e.isLink()) {
+            string(b, e.link());
+        }
+        string(b, e.owner());
+        string(b, e.group());
     }
 
     private static void key(ByteBuf b, EntryKey k) {
@@ -247,6 +281,11 @@ public final class Messages {
      * {@code b}.
      */
     public static Message decode(ByteBuf b) throws Malformed {
+        return decode(b, Handshake.PROTOCOL);
+    }
+
+    /** The same, from a peer speaking {@code protocol}. */
+    public static Message decode(ByteBuf b, int protocol) throws Malformed {
         try {
             Message m = switch (b.readByte()) {
                 case OFFER -> {
@@ -254,7 +293,7 @@ public final class Messages {
                     int n = b.readUnsignedShort();
                     List<Entry> entries = new ArrayList<>(Math.min(n, 1024));
                     for (int i = 0; i < n; i++) {
-                        entries.add(readEntry(b));
+                        entries.add(readEntry(b, protocol));
                     }
                     yield new Offer(round, entries);
                 }
@@ -267,7 +306,7 @@ public final class Messages {
                     }
                     yield new Want(items);
                 }
-                case FILE_START -> new FileStart(readEntry(b));
+                case FILE_START -> new FileStart(readEntry(b, protocol));
                 case FILE_DATA -> new FileData(b.readRetainedSlice(b.readableBytes()));
                 case FILE_END -> new FileEnd();
                 case FILE_ABORT -> new FileAbort(readKey(b), readString(b));
@@ -302,7 +341,7 @@ public final class Messages {
         }
     }
 
-    private static Entry readEntry(ByteBuf b) throws Malformed {
+    private static Entry readEntry(ByteBuf b, int protocol) throws Malformed {
         EntryKey key = readKey(b);
         long version = b.readLong();
         String origin = readString(b);
@@ -326,7 +365,28 @@ public final class Messages {
         if (size < 0 || mode > 07777) {
             throw new Malformed("size " + size + ", mode " + Integer.toOctalString(mode));
         }
-        return new Entry(key, version, origin, VersionVector.of(v), changedAt, hash, deleted, mode, size);
+        if (protocol < 2) {
+            return new Entry(key, version, origin, VersionVector.of(v), changedAt, hash, deleted, mode, size);
+        }
+        int kind = b.readUnsignedByte();
+        if (kind != 0 && kind != LINK) {
+            throw new Malformed("entry kind " + kind);
+        }
+        String link = null;
+        if (kind == LINK) {
+            link = readString(b);
+            if (link.isEmpty() || link.length() > Symlinks.MAX_TARGET || link.indexOf('\0') >= 0
+                    || !hash.equals(Symlinks.hash(link))) {
+                throw new Malformed(key + ": a link whose target is empty, too long, or not what its hash says");
+            }
+        }
+        String owner = readString(b);
+        String group = readString(b);
+        if (owner.length() > MAX_NAME || group.length() > MAX_NAME) {
+            throw new Malformed(key + ": owner or group name of over " + MAX_NAME + " characters");
+        }
+        return new Entry(key, version, origin, VersionVector.of(v), changedAt, hash, deleted, mode, size, link, owner,
+                group);
     }
 
     private static EntryKey readKey(ByteBuf b) throws Malformed {

@@ -3,6 +3,7 @@ package dev.tandem.cluster.mirror.internal;
 import dev.tandem.cluster.mirror.CertificateCheck;
 import dev.tandem.cluster.mirror.ConfigValidator;
 import dev.tandem.cluster.mirror.MirrorStatus;
+import dev.tandem.conf.MirrorLimits;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -87,11 +88,13 @@ public final class MirrorEngine {
     /** The settings of one engine. */
     public record Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
                            ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads,
-                           DeletionGuard.Limits limits, java.util.function.Predicate<Roots.Root> mounted) {
+                           DeletionGuard.Limits limits, java.util.function.Predicate<Roots.Root> mounted,
+                           MirrorLimits rootLimits) {
+        /** With the default deletion guard and limits, every root counted as mounted. */
         public Settings(String node, List<String> peers, Map<String, Path> roots, Path stateDir, Path configFile,
                         ConfigValidator validator, Duration debounce, Duration scanInterval, int flushThreads) {
             this(node, peers, roots, stateDir, configFile, validator, debounce, scanInterval, flushThreads,
-                    DeletionGuard.Limits.DEFAULT, r -> true);
+                    DeletionGuard.Limits.DEFAULT, r -> true, MirrorLimits.DEFAULT);
         }
     }
 
@@ -103,6 +106,9 @@ public final class MirrorEngine {
     private final ConfigValidator validator;
     private final Events events;
     private final MirrorMetrics metrics;
+    private final Ownership ownership = Ownership.ofThisProcess();
+    private final RootLimits limits;
+    private final Refusals refusals;
     private final Clock clock;
     private final Duration debounce;
     private final Duration scanInterval;
@@ -131,9 +137,9 @@ public final class MirrorEngine {
     /** Files this engine renamed into place, with their stat then: the watcher's event for them is no edit. */
     private final Map<Path, FileStore.Stat> installed = new HashMap<>();
     private final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
-    private final Map<EntryKey, InboundState.Fetch> fetches = new HashMap<>();
+    /** What the sessions offered: the versions asked for, the rounds waiting, the parked config, the progress. */
+    private final RoundBook book = new RoundBook(System::nanoTime, st -> st.session.isOpen(), PROGRESS_LOG_EVERY.toNanos());
     private final Map<EntryKey, String> refused = new HashMap<>();
-    private InboundState.Parked parked;
     /** The links this node dials to send to each peer (null until attached). */
     private final Map<String, PeerLink> links = new LinkedHashMap<>();
     private final SyncGate gate;
@@ -169,6 +175,8 @@ public final class MirrorEngine {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.limits = new RootLimits(s.rootLimits());
+        this.refusals = new Refusals(metrics, clock);
         this.debounce = s.debounce();
         this.scanInterval = s.scanInterval();
         this.boot = clock.millis();
@@ -301,9 +309,9 @@ public final class MirrorEngine {
                     for (InboundState.Session st : sessions.values()) {
                         dropReceiving(st);
                     }
-                    if (parked != null) {
-                        Receiving.deleteQuietly(parked.rx.temp);
-                        parked = null;
+                    InboundState.Parked p = book.unpark();
+                    if (p != null) {
+                        Receiving.deleteQuietly(p.rx.temp);
                     }
                     flusher.shutdown();
                     flusher.awaitTermination(10, TimeUnit.SECONDS);
@@ -579,7 +587,7 @@ public final class MirrorEngine {
                     }
                     return FileVisitResult.CONTINUE;
                 }
-                if (!attrs.isRegularFile()) {
+                if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
                     return FileVisitResult.CONTINUE;
                 }
                 EntryKey k = roots.keyOf(file);
@@ -656,6 +664,18 @@ public final class MirrorEngine {
         if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
             return Refresh.UNCHANGED;
         }
+        if (s.link()) {
+            Entry e = LocalLinks.look(roots, refusals, ownership, table, key, path, s, node, now);
+            if (e == null) {
+                return Refresh.UNCHANGED;
+            }
+            table.put(e, s, now);
+            outgoing.add(e);
+            return Refresh.CHANGED;
+        }
+        if (LocalLimits.refused(limits, refusals, table, key, path, s)) {
+            return Refresh.REJECTED;
+        }
         boolean config = key.equals(configKey);
         byte[] content = null;
         String hash;
@@ -674,7 +694,8 @@ public final class MirrorEngine {
         if (!s.equals(after)) {
             return Refresh.CHANGING;
         }
-        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()) {
+        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()
+                && !ownership.changed(s, l.stat())) {
             table.restat(key, s, now);
             if (config && configRejected != null) {
                 log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
@@ -708,7 +729,8 @@ public final class MirrorEngine {
             }
             return Refresh.UNCHANGED;
         }
-        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size());
+        String[] owners = ownership.namesForEdit(path, l == null ? null : l.entry());
+        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size(), owners[0], owners[1]);
         table.put(e, s, now);
         outgoing.add(e);
         if (config && started) {
@@ -894,13 +916,11 @@ public final class MirrorEngine {
             List<Messages.Wanted> want = new ArrayList<>();
             for (EntryKey k : h.keys.keySet()) {
                 MirrorTable.Local l = table.local(k);
-                if (l == null || l.entry().deleted() || fetches.containsKey(k)) {
+                if (l == null || l.entry().deleted() || book.fetching(k)) {
                     continue;
                 }
                 table.forget(k);
-                fetches.put(k, new InboundState.Fetch(l.entry(), from));
-                from.filesTotal++;
-                from.bytesTotal += l.entry().size();
+                book.restore(from, l.entry());
                 want.add(new Messages.Wanted(k, l.entry().version(), l.entry().origin()));
             }
             if (!want.isEmpty()) {
@@ -1024,12 +1044,7 @@ public final class MirrorEngine {
 
     /** Whether this node is behind a reachable peer (it then does not preempt); tells the listener of a change. */
     private void updateBehind() {
-        Map<String, long[]> wanted = new HashMap<>();
-        for (InboundState.Fetch f : fetches.values()) {
-            long[] w = wanted.computeIfAbsent(f.from.peer, k -> new long[2]);
-            w[0]++;
-            w[1] += f.entry.size();
-        }
+        Map<String, long[]> wanted = book.wantedByPeer();
         for (SyncGate.Peer p : gate.peers()) {
             long[] w = wanted.getOrDefault(p.name, new long[2]);
             gate.wanted(p.name, w[0], w[1]);
@@ -1089,7 +1104,9 @@ public final class MirrorEngine {
 
     public void sessionOpened(InboundSession s) {
         exec(() -> {
-            sessions.put(s, new InboundState.Session(s));
+            InboundState.Session opened = new InboundState.Session(s);
+            sessions.put(s, opened);
+            book.opened(opened);
             gate.sessionOpened(s.peer());
             statusDirty = true;
             PeerLink link = links.get(s.peer());
@@ -1112,15 +1129,10 @@ public final class MirrorEngine {
             gate.sessionClosed(st.peer, digests());
             statusDirty = true;
             dropReceiving(st);
-            for (InboundState.Fetch f : fetches.values()) {
-                f.alternates.remove(st);
+            for (InboundState.Fetch f : book.closed(st)) {
+                fetchEnded(f.entry.key(), f.entry, false);
             }
-            for (Map.Entry<EntryKey, InboundState.Fetch> e : new ArrayList<>(fetches.entrySet())) {
-                if (e.getValue().from == st) {
-                    fetchEnded(e.getKey(), e.getValue().entry, false);
-                }
-            }
-            if (parked != null && parked.from == st && fetches.isEmpty()) {
+            if (book.parkedDue(st)) {
                 refuseParked();
             }
         });
@@ -1136,53 +1148,26 @@ public final class MirrorEngine {
             boolean unsafe = false;
             Set<EntryKey> heldHere = judgeReceivedDeletions(st, o.entries());
             for (Entry e : o.entries()) {
-                if (heldHere.contains(e.key())) {
-                    continue;
-                }
                 Path target = roots.pathOf(e.key());
-                if (target == null) {
-                    if (roots.get(e.key().root()) != null) {
-                        unsafe = true;
-                    } else {
-                        log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
-                    }
-                    continue;
-                }
                 Entry local = table.get(e.key());
-                Resolution r = Resolution.of(local, e);
-                if (r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE && conflictKept(e)) {
-                    continue;
-                }
-                if (!r.needsContent(local, e)) {
-                    applyWithoutContent(st, e);
-                    continue;
-                }
-                if (e.hash().equals(refused.get(e.key()))) {
-                    continue;
-                }
-                InboundState.Fetch f = fetches.get(e.key());
-                if (f != null && f.entry.sameVersion(e)) {
-                    if (f.from != st && !f.alternates.contains(st)) {
-                        f.alternates.add(st);
+                switch (RoundBook.triage(e, heldHere.contains(e.key()), target != null, roots.get(e.key().root()) != null,
+                        local, this::conflictKept, refused.get(e.key()))) {
+                    case UNSAFE -> unsafe = true;
+                    case NOT_MIRRORED -> log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
+                    case LINK -> book.link(st, e);
+                    case WITHOUT_CONTENT -> applyWithoutContent(st, e);
+                    case CONTENT -> {
+                        RootLimits.Over over = limits.admit(e, local, table.usage(e.key().root()));
+                        if (over != null) {
+                            refusals.refuse(target.toString(), over.reason(), over.detail(), st.peer);
+                        } else if (book.ask(st, e)) {
+                            want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
+                        }
                     }
-                    st.roundKeys.add(e.key());
-                    continue;
+                    case HELD, HAVE, REFUSED_BEFORE -> {
+                        // nothing to do
+                    }
                 }
-                InboundState.Fetch superseded = fetches.put(e.key(), new InboundState.Fetch(e, st));
-                if (superseded != null) {
-                    superseded.counted.filesDone++;
-                    superseded.counted.bytesDone += superseded.entry.size();
-                }
-                st.roundKeys.add(e.key());
-                want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
-                if (st.filesDone >= st.filesTotal) {
-                    st.filesDone = st.filesTotal = st.bytesDone = st.bytesTotal = 0;
-                    st.completeLogged = false;
-                    st.progressStartedAt = System.nanoTime();
-                    st.progressLoggedAt = st.progressStartedAt;
-                }
-                st.filesTotal++;
-                st.bytesTotal += e.size();
             }
             if (unsafe) {
                 metrics.rejected(MirrorMetrics.UNSAFE_PATH);
@@ -1248,15 +1233,7 @@ public final class MirrorEngine {
             if (st == null) {
                 return;
             }
-            Set<EntryKey> waiting = new HashSet<>();
-            for (EntryKey k : st.roundKeys) {
-                if (fetches.containsKey(k)) {
-                    waiting.add(k);
-                }
-            }
-            st.roundKeys.clear();
-            st.rounds.add(new InboundState.Round(end.round(), end.full(), waiting));
-            popRounds(st);
+            book.roundEnded(st, end.round(), end.full()).forEach(this::roundReady);
         });
     }
 
@@ -1279,6 +1256,12 @@ public final class MirrorEngine {
                 metrics.rejected(MirrorMetrics.UNSAFE_PATH);
                 log.warn("mirror: {} sent {}, which would leave its root or pass through a link: refused", st.peer, e.key());
                 rx.discard = MirrorMetrics.UNSAFE_PATH;
+                return;
+            }
+            if (e.size() > limits.limits().fileSize()) {
+                // never asked for (see offer): a peer that sends it anyway writes nothing here
+                metrics.rejected(MirrorMetrics.FILE_TOO_LARGE);
+                rx.discard = MirrorMetrics.FILE_TOO_LARGE;
                 return;
             }
             Entry local = table.get(e.key());
@@ -1377,7 +1360,7 @@ public final class MirrorEngine {
             s.queued(0, 1);
             try {
                 flusher.execute(() -> {
-                    boolean flushed = rx.flush();
+                    boolean flushed = rx.flush(ownership);
                     try {
                         thread.execute(() -> {
                             s.queued(0, -1);
@@ -1417,7 +1400,7 @@ public final class MirrorEngine {
                 fetchEnded(key, rx.entry, false);
                 return;
             }
-            InboundState.Fetch f = fetches.get(key);
+            InboundState.Fetch f = book.fetch(key);
             if (f != null && f.from == st) {
                 log.debug("mirror: {} from {} not sent: {}", key, st.peer, reason);
                 fetchEnded(key, f.entry, false);
@@ -1434,9 +1417,8 @@ public final class MirrorEngine {
 
     private void writeFailed(InboundState.Session st, Receiving rx, IOException e) {
         rx.discard = MirrorMetrics.WRITE_FAILED;
-        metrics.rejected(MirrorMetrics.WRITE_FAILED);
-        log.warn("mirror: cannot write {} from {}: {}", rx.target, st.peer, e.toString());
         rx.closeAndDelete();
+        refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, "cannot write it: " + e.getMessage(), st.peer);
     }
 
     private void dropReceiving(InboundState.Session st) {
@@ -1484,10 +1466,30 @@ public final class MirrorEngine {
                 metrics.deletionsReceived.increment();
                 changedFiles.add(target);
                 log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
+            } else if (e.isLink()) {
+                String why = Symlinks.refusal(roots, target, e.link());
+                if (why != null) {
+                    refusals.refuse(target.toString(), MirrorMetrics.LINK_OUTSIDE, why, st.peer);
+                    return;
+                }
+                if (r == Resolution.TAKE_KEEP_LOCAL) {
+                    keepLocalLoser(e.key(), target, local, e);
+                }
+                Symlinks.apply(target, e.link(), e, ownership);
+                FileStore.Stat s = FileStore.stat(target);
+                table.put(e, s, clock.millis());
+                if (s != null) {
+                    installed.put(target, s);
+                }
+                refusals.clear(target.toString());
+                changedFiles.add(target);
             } else {
                 FileStore.Stat s = FileStore.stat(target);
                 if (s != null && s.mode() != e.mode()) {
                     FileStore.chmod(target, e.mode());
+                }
+                if (s != null) {
+                    ownership.apply(target, e);
                     s = FileStore.stat(target);
                 }
                 table.put(e, s, clock.millis());
@@ -1516,7 +1518,7 @@ public final class MirrorEngine {
         Entry e = rx.entry;
         EntryKey key = e.key();
         if (!flushed) {
-            metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, String.valueOf(rx.discardReason), st.peer);
             Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
             return;
@@ -1603,14 +1605,15 @@ public final class MirrorEngine {
         }
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
+        refusals.clear(target.toString());
         if (guard.held(e.key()) && guard.back(e.key())) {
             log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(e.key().root()).path());
         }
         refused.clear();
         if (e.key().equals(configKey)) {
-            if (parked != null && parked.rx.entry.key().equals(e.key())) {
-                Receiving.deleteQuietly(parked.rx.temp);
-                parked = null;
+            InboundState.Parked p = book.parked();
+            if (p != null && p.rx.entry.key().equals(e.key())) {
+                Receiving.deleteQuietly(book.unpark().rx.temp);
             }
             configRefused = null;
             // (Its directory is flushed with the round's, after the reload is asked for: a reader already sees it.)
@@ -1651,35 +1654,34 @@ public final class MirrorEngine {
 
     /** A received config that does not validate waits for the rest of what is being received. */
     private void park(InboundState.Session st, Receiving rx, List<String> problems) {
-        if (parked != null) {
-            Receiving.deleteQuietly(parked.rx.temp);
+        InboundState.Parked before = book.park(st, rx, problems);
+        if (before != null) {
+            Receiving.deleteQuietly(before.rx.temp);
         }
-        parked = new InboundState.Parked(st, rx, problems);
         fetchEnded(rx.entry.key(), rx.entry, true);
     }
 
     private void retryParked() {
-        if (parked == null) {
+        InboundState.Parked p = book.parked();
+        if (p == null) {
             return;
         }
-        InboundState.Parked p = parked;
         try {
             List<String> problems = validate(p.rx.target, Files.readAllBytes(p.rx.temp));
             if (problems.isEmpty()) {
-                parked = null;
+                book.unpark();
                 commit(p.from, p.rx, true);
             } else {
                 p.errors = problems;
             }
         } catch (IOException e) {
-            parked = null;
+            book.unpark();
             Receiving.deleteQuietly(p.rx.temp);
         }
     }
 
     private void refuseParked() {
-        InboundState.Parked p = parked;
-        parked = null;
+        InboundState.Parked p = book.unpark();
         Receiving.deleteQuietly(p.rx.temp);
         refuseReceived(p.from, p.rx.entry, p.rx.target, p.errors);
     }
@@ -1700,72 +1702,52 @@ public final class MirrorEngine {
      * failed; the rounds waiting on it move on.
      */
     private void fetchEnded(EntryKey key, Entry entry, boolean ok) {
-        InboundState.Fetch f = fetches.get(key);
-        if (f == null || !f.entry.sameVersion(entry)) {
+        RoundBook.Ended ended = book.ended(key, entry, ok);
+        if (ended instanceof RoundBook.Retry retry) {
+            retry.from().session.want(List.of(new Messages.Wanted(key, entry.version(), entry.origin())));
             return;
         }
-        if (!ok) {
-            InboundState.Session alt;
-            while ((alt = f.alternates.poll()) != null) {
-                if (sessions.containsKey(alt.session) && alt.session.isOpen()) {
-                    f.from = alt;
-                    alt.session.want(List.of(new Messages.Wanted(key, entry.version(), entry.origin())));
-                    return;
-                }
-            }
+        if (!(ended instanceof RoundBook.Settled settled)) {
+            return;
         }
-        fetches.remove(key);
-        // Done, for the progress, whatever became of it (in place, kept as a conflict, no longer offered).
-        f.counted.filesDone++;
-        f.counted.bytesDone += entry.size();
-        progress(f.counted);
-        for (InboundState.Session st : sessions.values()) {
-            st.roundKeys.remove(key);
-            for (InboundState.Round r : st.rounds) {
-                r.waiting.remove(key);
-            }
+        limits.settled(key);
+        progress(settled.counted());
+        for (InboundState.Session st : new ArrayList<>(book.sessions())) {
+            book.ready(st).forEach(this::roundReady);
         }
-        for (InboundState.Session st : new ArrayList<>(sessions.values())) {
-            popRounds(st);
-        }
-        if (fetches.isEmpty() && parked != null) {
+        if (book.parkedDue(null)) {
             retryParked();
-            if (parked != null) {
+            if (book.parked() != null) {
                 refuseParked();
             }
         }
-        if (fetches.isEmpty() && certificates != null && certificates.holding()) {
+        if (book.idle() && certificates != null && certificates.holding()) {
             certificates.roundOver();
         }
     }
 
-    /** Rounds whose files have all arrived: flushed, then the peer is told. */
-    private void popRounds(InboundState.Session st) {
-        while (!st.rounds.isEmpty() && st.rounds.peek().waiting.isEmpty()) {
-            InboundState.Round r = st.rounds.poll();
-            syncDirs();
-            batchInPlace();
-            st.session.done(r.round);
-            if (r.full && !st.firstFullDone) {
-                st.firstFullDone = true;
-                if (!gate.inDone(st.peer)) {
-                    log.info("mirror: this node has everything of {}", st.peer);
-                }
-                firstSyncOver(gate.hasAllOf(st.peer));
+    /** A round whose files have all arrived: its links applied, the directories flushed, then the peer told. */
+    private void roundReady(RoundBook.Ready r) {
+        InboundState.Session st = r.session();
+        r.links().forEach(e -> applyWithoutContent(st, e));
+        syncDirs();
+        batchInPlace();
+        st.session.done(r.round());
+        if (r.firstFull()) {
+            if (!gate.inDone(st.peer)) {
+                log.info("mirror: this node has everything of {}", st.peer);
             }
-            if (st.filesTotal > 0 && st.filesDone >= st.filesTotal && st.filesTotal >= 100 && !st.completeLogged) {
-                st.completeLogged = true;
-                log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
-                        Receiving.size(st.bytesTotal), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - st.progressStartedAt));
-            }
+            firstSyncOver(gate.hasAllOf(st.peer));
+        }
+        if (r.completeMillis() >= 0) {
+            log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
+                    Receiving.size(st.bytesTotal), r.completeMillis());
         }
     }
 
     /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
     private void progress(InboundState.Session st) {
-        long now = System.nanoTime();
-        if (st.syncing() && now - st.progressLoggedAt > PROGRESS_LOG_EVERY.toNanos()) {
-            st.progressLoggedAt = now;
+        if (book.progressDue(st)) {
             log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
                     Receiving.size(st.bytesDoneNow()), Receiving.size(st.bytesTotal));
         }
@@ -1865,6 +1847,9 @@ public final class MirrorEngine {
             }
             statusDirty = true;
         }
+        if (refusals.changedSinceLast()) {
+            statusDirty = true;
+        }
         if (statusDirty) {
             statusDirty = false;
             updateBehind();
@@ -1893,14 +1878,8 @@ public final class MirrorEngine {
     }
 
     private MirrorStatus snapshot() {
-        Map<String, MirrorStatus.Progress> progress = new HashMap<>();
-        for (InboundState.Session st : sessions.values()) {
-            if (st.filesTotal > 0) {
-                progress.put(st.peer, new MirrorStatus.Progress(st.filesDone, st.filesTotal, st.bytesDoneNow(), st.bytesTotal));
-            }
-        }
-        return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, progress,
-                configRejected, configRefused, clock.millis()));
+        return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, book.progress(),
+                configRejected, configRefused, refusals.list(), clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */

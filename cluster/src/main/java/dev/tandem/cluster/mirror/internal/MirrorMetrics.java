@@ -25,9 +25,17 @@ public final class MirrorMetrics {
     public static final String HASH_MISMATCH = "hash_mismatch";
     /** A received file that could not be written (disk full, permissions). */
     public static final String WRITE_FAILED = "write_failed";
+    /** A symbolic link whose target lies outside every mirrored path (made here: not sent; received: not applied). */
+    public static final String LINK_OUTSIDE = "link_outside";
+    /** A file over {@code cluster.mirror.limits.file_size}. */
+    public static final String FILE_TOO_LARGE = "file_too_large";
+    /** A new file in a root that holds {@code cluster.mirror.limits.files} already. */
+    public static final String TOO_MANY_FILES = "too_many_files";
+    /** A change that would take a root over {@code cluster.mirror.limits.total_bytes}. */
+    public static final String TOO_MANY_BYTES = "too_many_bytes";
 
     static final String[] REASONS = {INVALID_CONFIG, INVALID_CONFIG_RECEIVED, UNAUTHENTICATED, BAD_FRAME, UNSAFE_PATH,
-            HASH_MISMATCH, WRITE_FAILED};
+            HASH_MISMATCH, WRITE_FAILED, LINK_OUTSIDE, FILE_TOO_LARGE, TOO_MANY_FILES, TOO_MANY_BYTES};
 
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
     final Counter bytesSent;

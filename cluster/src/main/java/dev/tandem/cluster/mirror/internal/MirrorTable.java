@@ -41,6 +41,11 @@ public final class MirrorTable {
         }
     }
 
+    /** Live files (and links) of one root and their bytes, kept as the table changes. */
+    public record Usage(long files, long bytes) {
+        static final Usage NONE = new Usage(0, 0);
+    }
+
     /** One root's content in brief: what peers compare to tell whether they hold the same files. */
     public record RootDigest(String digest, int files, long bytes, long version) {
     }
@@ -48,7 +53,20 @@ public final class MirrorTable {
     private final TreeMap<EntryKey, Local> entries = new TreeMap<>();
     private final List<Conflict> conflicts = new ArrayList<>();
     private final Map<String, RootDigest> digests = new HashMap<>();
+    private final Map<String, Usage> usage = new HashMap<>();
     private long changes;
+
+    /** What {@code root} holds now (the limits are checked against it). */
+    public Usage usage(String root) {
+        return usage.getOrDefault(root, Usage.NONE);
+    }
+
+    private void count(Entry e, int sign) {
+        if (e != null && !e.deleted()) {
+            Usage u = usage(e.key().root());
+            usage.put(e.key().root(), new Usage(u.files() + sign, u.bytes() + sign * e.size()));
+        }
+    }
 
     public Local local(EntryKey key) {
         return entries.get(key);
@@ -62,6 +80,8 @@ public final class MirrorTable {
     /** Records {@code entry} with the stat of the local file that holds it (null if none). */
     public void put(Entry entry, FileStore.Stat stat, long hashedAt) {
         Local l = entries.get(entry.key());
+        count(l == null ? null : l.entry, -1);
+        count(entry, 1);
         if (l == null) {
             entries.put(entry.key(), new Local(entry, stat, hashedAt));
         } else {
@@ -170,6 +190,9 @@ public final class MirrorTable {
                 md.update(e.hash().getBytes(StandardCharsets.US_ASCII));
                 md.update((byte) 0);
                 md.update(Integer.toOctalString(e.mode()).getBytes(StandardCharsets.US_ASCII));
+                if (!e.owner().isEmpty() || !e.group().isEmpty()) {
+                    md.update((e.owner() + ":" + e.group()).getBytes(StandardCharsets.UTF_8));
+                }
                 md.update((byte) '\n');
             }
             return new RootDigest(FileStore.hex(md.digest()), files, bytes, version);

@@ -73,6 +73,14 @@ public final class PeerLink {
     private boolean everConnected;
     private boolean attempted;
     private long backoff = MIN_BACKOFF_MS;
+    /**
+     * The protocol the next dial offers: the newest, but the oldest right after the peer closed a hello of the
+     * newest unanswered (an older release, during a rolling upgrade). Each dial after that offers the newest
+     * again, so that the peer's upgrade is noticed at its restart.
+     */
+    private int offer = Handshake.PROTOCOL;
+    /** The protocol of the connection up, whose offers leave out what it cannot carry. */
+    private int protocol = Handshake.PROTOCOL;
     private ScheduledFuture<?> retry;
     private final ArrayDeque<Job> offers = new ArrayDeque<>();
     private final ArrayDeque<Job> files = new ArrayDeque<>();
@@ -105,7 +113,7 @@ public final class PeerLink {
                         ch.pipeline().addLast("timeout", new ReadTimeoutHandler(3 * HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast("frames", new FrameDecoder());
                         ch.pipeline().addLast("handshake", new HandshakeHandler(PeerLink.this.mirrorKey, self, true, peer,
-                                Set.of(), engine.metrics(), HANDSHAKE_TIMEOUT, (c, p) -> {
+                                Set.of(), engine.metrics(), HANDSHAKE_TIMEOUT, offer, (c, p) -> {
                                     c.pipeline().addLast("link", new LinkHandler());
                                     Heartbeat.start(c, engine::latestSummary);
                                     authenticated(c);
@@ -236,6 +244,9 @@ public final class PeerLink {
             return;
         }
         channel = ch;
+        CipherHandler cipher = ch.pipeline().get(CipherHandler.class);
+        protocol = cipher == null ? Handshake.PROTOCOL : cipher.protocol();
+        offer = Handshake.PROTOCOL;
         attempted = true;
         backoff = MIN_BACKOFF_MS;
         if (!everConnected) {
@@ -275,6 +286,13 @@ public final class PeerLink {
             log.info("mirror: connection to {} closed", peer);
         } else if (channel == null) {
             // refused in the handshake, or closed before it completed
+            if (offer == Handshake.PROTOCOL && Boolean.TRUE.equals(ch.attr(HandshakeHandler.HELLO_UNANSWERED).get())) {
+                offer = Handshake.OLDEST;
+                log.info("mirror: {} closed the handshake of protocol {} unanswered: the next attempt offers protocol {}"
+                        + " (an older release)", peer, Handshake.PROTOCOL, Handshake.OLDEST);
+            } else {
+                offer = Handshake.PROTOCOL;
+            }
             boolean first = !attempted;
             attempted = true;
             engine.linkFailed(peer, first);
@@ -335,7 +353,7 @@ public final class PeerLink {
 
     /** Offers in messages of about 48 KiB while the socket is writable, then the round's end. */
     private final class OfferJob extends Job {
-        private final List<Entry> entries;
+        private List<Entry> entries;
         private final boolean full;
         private final long round;
         private int next;
@@ -348,9 +366,13 @@ public final class PeerLink {
 
         @Override
         void resume() {
+            if (next == 0 && protocol < 2) {
+                // a peer of the older protocol keeps whatever version it has of a path that is a link here
+                entries = entries.stream().filter(e -> !e.isLink()).toList();
+            }
             int[] n = {next};
             while (n[0] < entries.size() && channel.isWritable()) {
-                channel.write(Messages.offer(round, entries, n[0], n));
+                channel.write(Messages.offer(round, entries, n[0], n, protocol));
             }
             next = n[0];
             if (next == entries.size()) {
@@ -413,7 +435,7 @@ public final class PeerLink {
                 FileJob j = jobs.get(i);
                 Object c = contents.get(i);
                 if (c instanceof byte[] bytes) {
-                    ch.write(Messages.fileStart(j.source.entry()));
+                    ch.write(Messages.fileStart(j.source.entry(), protocol));
                     if (bytes.length > 0) {
                         ch.write(Messages.fileDataHeader(ch.alloc(), bytes.length).writeBytes(bytes));
                     }
@@ -491,7 +513,7 @@ public final class PeerLink {
             }
             file = f;
             md = FileStore.sha256();
-            ch.write(Messages.fileStart(source.entry()));
+            ch.write(Messages.fileStart(source.entry(), protocol));
             request();
         }
 

@@ -36,8 +36,11 @@ final class Receiving {
         this.target = target;
     }
 
-    /** On the flush pool: the temporary file complete on disk, with its mode. False when it could not be. */
-    boolean flush() {
+    /**
+     * On the flush pool: the temporary file complete on disk, with its mode and owners. False when it could not
+     * be ({@link #discardReason} then says why).
+     */
+    boolean flush(Ownership ownership) {
         try {
             if (buffer != null) {
                 ch = FileStore.createTemp(temp);
@@ -51,9 +54,12 @@ final class Receiving {
             ch.close();
             ch = null;
             Files.setAttribute(temp, "unix:mode", entry.mode(), LinkOption.NOFOLLOW_LINKS);
+            ownership.apply(temp, entry);
             return true;
         } catch (IOException | RuntimeException ex) {
-            log.warn("mirror: cannot write {}: {}", temp, ex.toString());
+            // (logged as the engine's refusal of the file, which counts it and lists it in status)
+            log.debug("mirror: cannot write {}: {}", temp, ex.toString());
+            discardReason = "cannot write it: " + ex.getMessage();
             closeAndDelete();
             return false;
         }

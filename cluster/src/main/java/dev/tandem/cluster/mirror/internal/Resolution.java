@@ -43,8 +43,14 @@ public enum Resolution {
         return remote.deleted() ? KEEP : KEEP_SAVE_REMOTE;
     }
 
-    /** Whether the remote content (bytes) is needed to carry this out. */
+    /**
+     * Whether the remote content (bytes) is needed to carry this out. A link never needs any: its target is in
+     * its version.
+     */
     public boolean needsContent(Entry local, Entry remote) {
+        if (remote.isLink()) {
+            return false;
+        }
         return switch (this) {
             case KEEP, ADOPT -> false;
             case KEEP_SAVE_REMOTE -> true;

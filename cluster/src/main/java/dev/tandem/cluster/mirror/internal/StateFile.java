@@ -21,7 +21,13 @@ import java.util.TreeMap;
  */
 public final class StateFile {
 
-    static final String HEADER = "tandem-mirror-state 1";
+    /**
+     * Version 2 adds to each record a link's target, the owner and the group (after the size), and to each stat
+     * the owner's and group's ids and whether it is a link's. A version 1 file (written before) is read as files
+     * of unknown owners.
+     */
+    static final String HEADER = "tandem-mirror-state 2";
+    static final String HEADER_1 = "tandem-mirror-state 1";
 
     private final Path file;
 
@@ -57,7 +63,8 @@ public final class StateFile {
                 b.append('-');
             } else {
                 b.append(s.size()).append(',').append(s.mtimeNanos()).append(',').append(s.ctimeNanos()).append(',')
-                        .append(s.inode()).append(',').append(Integer.toOctalString(s.mode()));
+                        .append(s.inode()).append(',').append(Integer.toOctalString(s.mode())).append(',')
+                        .append(s.uid()).append(',').append(s.gid()).append(',').append(s.link() ? 'l' : 'f');
             }
             b.append('\t').append(l.hashedAt()).append('\n');
         }
@@ -83,9 +90,11 @@ public final class StateFile {
         } catch (NoSuchFileException e) {
             return table;
         }
-        if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+        if (lines.isEmpty() || !lines.get(0).equals(HEADER) && !lines.get(0).equals(HEADER_1)) {
             throw new IOException(file + ":1: not a mirror state file (expected: " + HEADER + ")");
         }
+        // fields after the entry's: a version 1 record has no link, owner and group
+        int extra = lines.get(0).equals(HEADER_1) ? 0 : 3;
         for (int i = 1; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isEmpty()) {
@@ -93,19 +102,23 @@ public final class StateFile {
             }
             try {
                 String[] f = line.split("\t", -1);
-                if (f[0].equals("E") && f.length == 12) {
-                    Entry e = entry(f);
+                if (f[0].equals("E") && f.length == 12 + extra) {
+                    Entry e = entry(f, extra);
                     FileStore.Stat stat = null;
-                    if (!f[10].equals("-")) {
-                        String[] st = f[10].split(",");
-                        stat = new FileStore.Stat(Long.parseLong(st[0]), Long.parseLong(st[1]), Long.parseLong(st[2]),
-                                Long.parseLong(st[3]), Integer.parseInt(st[4], 8));
+                    if (!f[10 + extra].equals("-")) {
+                        String[] st = f[10 + extra].split(",");
+                        stat = st.length == 5
+                                ? new FileStore.Stat(Long.parseLong(st[0]), Long.parseLong(st[1]), Long.parseLong(st[2]),
+                                        Long.parseLong(st[3]), Integer.parseInt(st[4], 8))
+                                : new FileStore.Stat(Long.parseLong(st[0]), Long.parseLong(st[1]), Long.parseLong(st[2]),
+                                        Long.parseLong(st[3]), Integer.parseInt(st[4], 8), Integer.parseInt(st[5]),
+                                        Integer.parseInt(st[6]), st[7].equals("l"));
                     }
-                    table.put(e, stat, Long.parseLong(f[11]));
-                } else if (f[0].equals("C") && f.length == 13) {
-                    Entry loser = entry(f);
-                    table.addConflict(new Conflict(loser.key(), Path.of(unesc(f[10])), loser, unesc(f[11]),
-                            Long.parseLong(f[12])));
+                    table.put(e, stat, Long.parseLong(f[11 + extra]));
+                } else if (f[0].equals("C") && f.length == 13 + extra) {
+                    Entry loser = entry(f, extra);
+                    table.addConflict(new Conflict(loser.key(), Path.of(unesc(f[10 + extra])), loser,
+                            unesc(f[11 + extra]), Long.parseLong(f[12 + extra])));
                 } else {
                     throw new IllegalArgumentException("unknown record");
                 }
@@ -116,20 +129,27 @@ public final class StateFile {
         return table;
     }
 
-    /** Fields 1-9: root, rel, version, origin, changedAt, vector, hash (- when deleted), mode, size. */
+    /**
+     * Fields 1-12: root, rel, version, origin, changedAt, vector, hash (- when deleted), mode, size, link
+     * ({@code -} for a file or a tombstone, else {@code L} and the target), owner, group.
+     */
     private static void entry(StringBuilder b, Entry e) {
         b.append(esc(e.key().root())).append('\t').append(esc(e.key().rel())).append('\t').append(e.version())
                 .append('\t').append(esc(e.origin())).append('\t').append(e.changedAt()).append('\t');
         vector(b, e.vector());
         b.append('\t').append(e.deleted() ? "-" : e.hash()).append('\t').append(Integer.toOctalString(e.mode()))
-                .append('\t').append(e.size());
+                .append('\t').append(e.size()).append('\t').append(e.isLink() ? "L" + esc(e.link()) : "-")
+                .append('\t').append(esc(e.owner())).append('\t').append(esc(e.group()));
     }
 
-    private static Entry entry(String[] f) {
+    /** The entry of fields 1-9, and with {@code extra} 3, fields 10-12. */
+    private static Entry entry(String[] f, int extra) {
         EntryKey key = new EntryKey(unesc(f[1]), unesc(f[2]));
         boolean deleted = f[7].equals("-");
+        String link = extra == 0 || f[10].equals("-") ? null : unesc(f[10].substring(1));
         return new Entry(key, Long.parseLong(f[3]), unesc(f[4]), parseVector(f[6]), Long.parseLong(f[5]),
-                deleted ? "" : f[7], deleted, Integer.parseInt(f[8], 8), Long.parseLong(f[9]));
+                deleted ? "" : f[7], deleted, Integer.parseInt(f[8], 8), Long.parseLong(f[9]), link,
+                extra == 0 ? "" : unesc(f[11]), extra == 0 ? "" : unesc(f[12]));
     }
 
     private static void vector(StringBuilder b, VersionVector v) {

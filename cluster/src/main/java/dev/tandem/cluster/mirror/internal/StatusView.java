@@ -15,7 +15,7 @@ final class StatusView {
     /** Per peer, the progress of the sync being received from it, or none. */
     record Input(String node, String firstSync, Roots roots, MirrorTable table, SyncGate gate, DeletionGuard guard,
                  Map<String, MirrorStatus.Progress> progress, MirrorStatus.Rejection configRejected,
-                 MirrorStatus.Rejection configRefused, long now) {
+                 MirrorStatus.Rejection configRefused, List<MirrorStatus.Refusal> refused, long now) {
     }
 
     private StatusView() {
@@ -52,7 +52,7 @@ final class StatusView {
         }
         SyncGate.Behind b = in.gate().behind();
         return new MirrorStatus(in.node(), in.firstSync(), paths, ps, cs, in.configRejected(), in.configRefused(), held,
-                new MirrorStatus.Behind(b.behind(), b.files(), b.bytes(), b.peers()));
+                new MirrorStatus.Behind(b.behind(), b.files(), b.bytes(), b.peers()), in.refused());
     }
 
     private static MirrorStatus.PathStatus path(Input in, Roots.Root r) {

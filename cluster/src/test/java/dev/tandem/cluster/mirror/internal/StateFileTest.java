@@ -37,6 +37,44 @@ class StateFileTest {
     }
 
     @Test
+    void linksAndOwnersAreKept(@TempDir Path dir) throws IOException {
+        MirrorTable t = new MirrorTable();
+        Entry link = Entry.link(new EntryKey("certs", "live/x/cert.pem"), null, "lb1", 7, "../../archive/x/cert\t2.pem",
+                "root", "ssl cert");
+        Entry file = Entry.edit(new EntryKey("certs", "archive/x/cert2.pem"), null, "lb1", 7, "d".repeat(64), 0640, 3,
+                "root", "root");
+        FileStore.Stat linkStat = new FileStore.Stat(24, 1, 2, 3, 0777, 0, 0, true);
+        t.put(link, linkStat, 8);
+        t.put(file, new FileStore.Stat(3, 1, 2, 4, 0640, 0, 33, false), 8);
+        StateFile f = new StateFile(dir);
+        f.save(t);
+        MirrorTable back = f.load();
+        assertEquals(List.of(file, link), back.entries());
+        assertEquals(linkStat, back.local(link.key()).stat());
+        assertEquals(new MirrorTable.Usage(2, 3), back.usage("certs"));
+    }
+
+    @Test
+    void aStateFileWrittenBeforeLinksAndOwnersIsRead(@TempDir Path dir) throws IOException {
+        StateFile f = new StateFile(dir);
+        String a = "a".repeat(64);
+        Files.writeString(f.path(), "tandem-mirror-state 1\n"
+                + "E\twww\tindex.html\t2\tlb1\t1000\tlb1=2\t" + a + "\t644\t5\t5,10,11,77,644\t1234\n"
+                + "E\twww\told.html\t3\tlb2\t1000\tlb1=1,lb2=3\t-\t0\t0\t-\t0\n");
+        MirrorTable back = f.load();
+        Entry e = back.get(new EntryKey("www", "index.html"));
+        assertEquals(new Entry(new EntryKey("www", "index.html"), 2, "lb1", VersionVector.EMPTY.edit("lb1").edit("lb1"),
+                1000, a, false, 0644, 5), e);
+        assertEquals("", e.owner());
+        assertEquals(new FileStore.Stat(5, 10, 11, 77, 0644), back.local(e.key()).stat());
+        assertTrue(back.get(new EntryKey("www", "old.html")).deleted());
+        // and the next save writes the current format
+        f.save(back);
+        assertTrue(Files.readString(f.path()).startsWith(StateFile.HEADER + "\n"));
+        assertEquals(back.entries(), f.load().entries());
+    }
+
+    @Test
     void aMissingFileIsAnEmptyTableAndAForeignOneIsRefused(@TempDir Path dir) throws IOException {
         StateFile f = new StateFile(dir);
         assertEquals(0, f.load().size());

@@ -188,6 +188,99 @@ class WireTest {
     }
 
     @Test
+    void linksAndOwnersTravelWithTheirVersion() throws Exception {
+        EntryKey key = new EntryKey("certs", "live/example.com/cert.pem");
+        Entry link = Entry.link(key, null, "lb1", 5, "../../archive/example.com/cert2.pem", "root", "ssl-cert");
+        Entry file = Entry.edit(new EntryKey("www", "a.txt"), null, "lb1", 5, "ab".repeat(32), 0640, 9, "www-data", "");
+        int[] next = {0};
+        ByteBuf b = Messages.offer(1, List.of(link, file), 0, next);
+        assertEquals(List.of(link, file), ((Messages.Offer) Messages.decode(b)).entries());
+        b.release();
+        b = Messages.fileStart(file);
+        assertEquals(new Messages.FileStart(file), Messages.decode(b));
+        b.release();
+
+        // a link whose hash is not its target's is a lie: refused whole
+        Entry forged = new Entry(key, 1, "lb1", VersionVector.EMPTY.edit("lb1"), 5, "ab".repeat(32), false, 0777, 0,
+                "/etc/shadow", "", "");
+        ByteBuf f = Messages.fileStart(forged);
+        assertThrows(Messages.Malformed.class, () -> Messages.decode(f));
+        f.release();
+    }
+
+    /** Runs a handshake whose dialer offers {@code offer}; returns both sides' protocols. */
+    private static int[] negotiated(int offer) throws Handshake.Refused {
+        Handshake c = new Handshake(KEY, true, "a", offer);
+        Handshake s = new Handshake(KEY, false, "b");
+        ByteBuf m = Unpooled.buffer();
+        try {
+            c.writeClientHello(m);
+            s.readClientHello(m);
+            m.clear();
+            s.writeServerHello(m);
+            c.readServerHello(m);
+            m.clear();
+            c.writeClientFinish(m);
+            s.readClientFinish(m);
+            assertArrayEquals(c.keys().sendKey(), s.keys().receiveKey());
+            return new int[]{c.protocol(), s.protocol()};
+        } finally {
+            m.release();
+        }
+    }
+
+    @Test
+    void aDialerOfTheOlderProtocolIsAnsweredInIt() throws Exception {
+        assertArrayEquals(new int[]{2, 2}, negotiated(Handshake.PROTOCOL));
+        assertArrayEquals(new int[]{1, 1}, negotiated(Handshake.OLDEST));
+    }
+
+    @Test
+    void aListenerCannotAnswerANewerProtocolThanOffered() throws Exception {
+        Handshake c = new Handshake(KEY, true, "a", 1);
+        Handshake s = new Handshake(KEY, false, "b");
+        ByteBuf m = Unpooled.buffer();
+        try {
+            c.writeClientHello(m);
+            m.setByte(1 + Handshake.MAGIC.length, 2);
+            s.readClientHello(m);
+            m.clear();
+            s.writeServerHello(m);
+            assertThrows(Handshake.Refused.class, () -> c.readServerHello(m));
+            // and a version nobody speaks is refused by the listener
+            Handshake c0 = new Handshake(KEY, true, "a");
+            m.clear();
+            c0.writeClientHello(m);
+            m.setByte(1 + Handshake.MAGIC.length, 0);
+            assertThrows(Handshake.Refused.class, () -> new Handshake(KEY, false, "b").readClientHello(m));
+        } finally {
+            m.release();
+        }
+    }
+
+    @Test
+    void theOlderProtocolCarriesNeitherLinksNorOwners() throws Exception {
+        Entry file = Entry.edit(new EntryKey("www", "a.txt"), null, "lb1", 5, "ab".repeat(32), 0640, 9, "www-data", "adm");
+        Entry gone = Entry.deletion(file, "lb2", 6);
+        int[] next = {0};
+        ByteBuf b = Messages.offer(1, List.of(file, gone), 0, next, 1);
+        List<Entry> read = ((Messages.Offer) Messages.decode(b, 1)).entries();
+        b.release();
+        assertEquals(List.of(new Entry(file.key(), file.version(), file.origin(), file.vector(), file.changedAt(),
+                file.hash(), false, file.mode(), file.size()), gone), read);
+        assertEquals("", read.get(0).owner());
+        b = Messages.fileStart(file, 1);
+        assertEquals(read.get(0), ((Messages.FileStart) Messages.decode(b, 1)).entry());
+        b.release();
+        // what protocol 1 wrote is not what protocol 2 reads (the handshake keeps them apart)
+        ByteBuf old = Messages.fileStart(file, 1);
+        assertThrows(Messages.Malformed.class, () -> Messages.decode(old, 2));
+        old.release();
+        Entry link = Entry.link(new EntryKey("certs", "live/cert.pem"), null, "lb1", 5, "../archive/cert2.pem", "", "");
+        assertThrows(IllegalArgumentException.class, () -> Messages.fileStart(link, 1));
+    }
+
+    @Test
     void malformedMessagesAreRefused() {
         ByteBuf b = Unpooled.buffer().writeByte(Messages.OFFER).writeLong(1).writeShort(3);
         assertThrows(Messages.Malformed.class, () -> Messages.decode(b));
