@@ -37,13 +37,21 @@ class SignalsDuringStartTest {
     }
 
     private Process run(Path log) throws Exception {
+        // With SIGHUP's default action: a process started ignoring it (a build run under nohup) passes that on,
+        // and the JVM then leaves it ignored.
+        return run(log, List.of("env", "--default-signal=HUP"));
+    }
+
+    /** Runs a node through {@code launcher} (a command that execs the rest of its arguments). */
+    private Process run(Path log, List<String> launcher) throws Exception {
         Path config = dir.resolve("tandem.yaml");
         // An upstream nobody listens on: the node starts all the same (health is not awaited).
         Files.writeString(config, TestNodes.config("- { address: \"127.0.0.1:9\" }", ""));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         started.add(p);
         return p;
     }
@@ -83,6 +91,17 @@ class SignalsDuringStartTest {
             assertEquals(0, p.exitValue(), Files.readString(log));
         }
         assertTrue(queued > 0, "at least one SIGHUP came before the node ran (else this test proves nothing)");
+    }
+
+    @Test
+    void aSighupIgnoredSinceTheProcessStartedIsSaidToDoNothing() throws Exception {
+        Path log = dir.resolve("ignored.log");
+        Process p = run(log, List.of("nohup"));
+        await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
+                .failFast("the node exited", () -> !p.isAlive())
+                .until(() -> logged(log, "SIGHUP is ignored in this process"));
+        p.destroy();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     }
 
     @Test

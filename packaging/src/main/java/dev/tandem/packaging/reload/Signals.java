@@ -45,6 +45,13 @@ public final class Signals implements AutoCloseable {
                 action.run();
             });
             installed.add(new Installed(signal, previous));
+            if (previous == SignalHandler.SIG_IGN) {
+                // The JVM does not take over a shutdown signal the process was started ignoring (nohup does
+                // so for SIGHUP): the handler is recorded but never runs.
+                log.warn("SIG{} is ignored in this process (started under nohup, or by a parent that ignores it):"
+                        + " it does nothing here; {}", name, name.equals("HUP")
+                        ? "reload with POST /api/reload, or let the file watcher see the edit" : "stop the node another way");
+            }
         } catch (IllegalArgumentException e) {
             // Taken by the JVM (e.g. under -Xrs) or unknown on this system.
             log.warn("cannot handle SIG{}: {}", name, e.getMessage());
