@@ -425,8 +425,66 @@ class MirrorRecoveryLabIT {
         assertEquals("200 kept as edited since", get(2, "kept.html"));
     }
 
+    /**
+     * A restored node's counter is back where the backup left it: an edit it makes before it meets its peer
+     * again gets the very version (the same vector) an edit it made after the backup already had, with other
+     * content. The two must still end the same on both nodes, the other one kept, not each node keeping its own
+     * as if they agreed.
+     */
     @Test
     @Order(5)
+    void aRestoredNodesEditBeforeItRejoinsEndsTheSameOnBothNodes() throws Exception {
+        Path mine1 = path("n1", "www/mine.html");
+        Path mine2 = path("n2", "www/mine.html");
+        save(mine2, "mine as backed up\n");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> content(mine1, "mine as backed up\n"));
+
+        Path backup = Files.createDirectories(work.resolve("n2-backup-mine"));
+        stopN2();
+        lab.sh("cp", "-a", path("n2", "www").toString(), path("n2", "state").toString(), backup.toString());
+        restartN2(false);
+        save(mine2, "mine as edited since\n");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> content(mine1, "mine as edited since\n"));
+
+        // restored, and started while it cannot reach n1; edited there at once
+        stopN2();
+        lab.sh("rm", "-rf", path("n2", "www").toString(), path("n2", "state").toString());
+        lab.sh("cp", "-a", backup.resolve("www").toString(), backup.resolve("state").toString(), path("n2", "").toString());
+        String restored;
+        try {
+            link("n2", "down");
+            int from = nodes.logLength("n2");
+            node2 = start("n2", false);
+            await().atMost(90, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                    .failFast("n2 exited", () -> !node2.isAlive())
+                    .until(() -> nodes.logSince("n2", from).contains("mirror: node n2: "));
+            assertTrue(content(mine2, "mine as backed up\n"));
+            save(mine2, "mine as edited after the restore\n");
+            await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                    .until(() -> nodes.logSince("n2", from).contains("mine.html changed here"));
+            restored = nodes.logSince("n2", from);
+        } finally {
+            link("n2", "up");
+        }
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> Files.readString(mine1).equals(Files.readString(mine2)));
+        String won = Files.readString(mine1);
+        String lost = won.equals("mine as edited since\n") ? "mine as edited after the restore\n" : "mine as edited since\n";
+        for (String n : List.of("n1", "n2")) {
+            await().atMost(30, TimeUnit.SECONDS).until(() -> {
+                try (Stream<Path> s = Files.list(path(n, "www"))) {
+                    return s.filter(p -> p.getFileName().toString().startsWith("mine.html.conflict-"))
+                            .anyMatch(p -> content(p, lost));
+                }
+            });
+        }
+        await().during(3, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS)
+                .until(() -> content(mine1, won) && content(mine2, won));
+        assertTrue(restored.contains("mine.html changed here"), restored);
+    }
+
+    @Test
+    @Order(6)
     void anHourOfClockSkewChangesNothingVersionsDecide() throws Exception {
         Assumptions.assumeTrue(Files.exists(FAKETIME), "clock skew test skipped: no " + FAKETIME + " (apt-get install faketime)");
         stopN2();
