@@ -519,6 +519,15 @@ class MirrorRecoveryLabIT {
                         .filter(f -> f.startsWith("skew.html.conflict-")).toList(), "one edit after another: no conflict");
             }
         }
+        // n2 started again with its clock behind its previous start: each node still sees the other in sync
+        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(500))
+                .until(() -> inSyncWith("n1", "n2") && inSyncWith("n2", "n1"));
+    }
+
+    /** Whether node {@code node}'s status says it holds what {@code peer} holds. */
+    private static boolean inSyncWith(String node, String peer) throws Exception {
+        return Pattern.compile("\\{\"node\":\"" + peer + "\",\"sending\":\\w+,\"receiving\":\\w+,\"in_sync\":true")
+                .matcher(status(node)).find();
     }
 
     /** An edit a node made, as its log says: when (by its own clock) and which version. */
