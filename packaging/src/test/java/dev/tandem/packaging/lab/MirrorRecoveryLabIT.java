@@ -304,6 +304,7 @@ class MirrorRecoveryLabIT {
                 .failFast("the whole file arrived before the link went down", () -> Files.exists(target))
                 .until(() -> receivedSoFar(files2) >= 16 * MIB);
         long beforeDown;
+        int from = nodes.logLength("n2");
         try {
             link("n2", "down");
             beforeDown = receivedSoFar(files2);
@@ -311,6 +312,11 @@ class MirrorRecoveryLabIT {
             await().during(4, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                     .until(() -> !Files.exists(target));
             assertTrue(receivedSoFar(files2) < 300 * MIB, "still partial, and under a temporary name");
+            // down until the receiver gives the connection up (its read timeout): the part received goes
+            await().atMost(40, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                    .until(() -> nodes.logSince("n2", from).contains("linkdown.bin from n1 interrupted"));
+            await().atMost(10, TimeUnit.SECONDS).until(() -> temps(files2).isEmpty());
+            assertFalse(Files.exists(target));
         } finally {
             link("n2", "up");
         }
