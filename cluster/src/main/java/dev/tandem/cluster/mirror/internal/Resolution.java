@@ -30,7 +30,8 @@ public enum Resolution {
             case BEFORE:
                 return TAKE;
             case EQUAL:
-                if (local.sameContent(remote)) {
+                if (local.sameContent(remote) || remote.precedence(local) == 0) {
+                    // (the second: nothing the order knows of differs, so no side could win)
                     return KEEP;
                 }
                 // One version, two contents: a node whose counter went back (restored from a backup with its
