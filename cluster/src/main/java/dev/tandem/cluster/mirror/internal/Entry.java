@@ -105,10 +105,22 @@ public record Entry(EntryKey key, long version, String origin, VersionVector vec
     /**
      * The total order concurrent versions are decided by, the same on every node: the higher version, then the
      * greater node name. Consistent with the vectors: a version that includes another is also greater here.
+     * Two contents under one version and node (that node's counter went back: it was restored from a backup)
+     * are ordered by content: a file before a deletion (nothing is lost by that), then the greater hash, then
+     * the greater mode.
      */
     public int precedence(Entry o) {
         int c = Long.compare(version, o.version);
-        return c != 0 ? c : origin.compareTo(o.origin);
+        if (c == 0) {
+            c = origin.compareTo(o.origin);
+        }
+        if (c == 0) {
+            c = Boolean.compare(o.deleted, deleted);
+        }
+        if (c == 0) {
+            c = hash.compareTo(o.hash);
+        }
+        return c != 0 ? c : Integer.compare(mode, o.mode);
     }
 
     /** {@code 7@lb1}. */

@@ -25,10 +25,19 @@ public enum Resolution {
             return TAKE;
         }
         switch (local.vector().compare(remote.vector())) {
-            case EQUAL, AFTER:
+            case AFTER:
                 return KEEP;
             case BEFORE:
                 return TAKE;
+            case EQUAL:
+                if (local.sameContent(remote) || remote.precedence(local) == 0) {
+                    // (the second: nothing the order knows of differs, so no side could win)
+                    return KEEP;
+                }
+                // One version, two contents: a node whose counter went back (restored from a backup with its
+                // state) edited again before it met its peers. Decided as concurrent edits are, or each node
+                // would keep its own content for good, both sure they agree.
+                break;
             default:
                 break;
         }

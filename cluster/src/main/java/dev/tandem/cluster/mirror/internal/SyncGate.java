@@ -33,6 +33,11 @@ final class SyncGate {
         boolean sending;
         int receiving;
         Messages.Summary summary;
+        /**
+         * The runs of the peer whose summaries were replaced by a later run's (their {@code boot}s): a late
+         * summary of one of them is stale. A few are enough: only the run just before can still have one in flight.
+         */
+        final java.util.ArrayDeque<Long> pastRuns = new java.util.ArrayDeque<>();
         final Map<String, Long> rootLastSync = new HashMap<>();
         final Map<String, Boolean> rootInSync = new HashMap<>();
         long lastSync;
@@ -137,20 +142,42 @@ final class SyncGate {
         update(p, mine);
     }
 
-    /** A newer summary from {@code peer} is kept; an older one (reordered, or of a previous run) is not. */
+    /**
+     * A newer summary from {@code peer} is kept; an older one (reordered, or of a previous run) is not. Runs are
+     * told apart by their {@code boot}, but not ordered by it: it is the peer's wall clock at its start, and a
+     * peer started again with its clock set back (or an hour behind this node's, or restored) would otherwise
+     * have every summary of its new run ignored, and look out of sync for good. A run not seen before is the
+     * newer one; within a run, the higher generation.
+     */
     boolean summary(String peer, Messages.Summary s, Map<String, MirrorTable.RootDigest> mine) {
         Peer p = peers.get(peer);
         if (p == null) {
             return false;
         }
         Messages.Summary old = p.summary;
-        if (old == null || s.boot() > old.boot() || s.boot() == old.boot() && s.generation() > old.generation()) {
+        boolean newer;
+        if (old == null) {
+            newer = true;
+        } else if (s.boot() == old.boot()) {
+            newer = s.generation() > old.generation();
+        } else {
+            newer = !p.pastRuns.contains(s.boot());
+            if (newer) {
+                p.pastRuns.addLast(old.boot());
+                if (p.pastRuns.size() > PAST_RUNS) {
+                    p.pastRuns.removeFirst();
+                }
+            }
+        }
+        if (newer) {
             p.summary = s;
             update(p, mine);
-            return true;
         }
-        return false;
+        return newer;
     }
+
+    /** How many past runs of a peer are remembered (see {@link Peer#pastRuns}). */
+    static final int PAST_RUNS = 8;
 
     /** What this node asked {@code peer} for and still waits for. */
     void wanted(String peer, long files, long bytes) {

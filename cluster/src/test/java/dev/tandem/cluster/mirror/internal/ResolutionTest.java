@@ -65,6 +65,28 @@ class ResolutionTest {
     }
 
     @Test
+    void oneVersionWithTwoContentsIsDecidedAsConcurrentEditsAre() {
+        // b edited after a1 and sent it; b was then restored from a backup of before, and edited again: its
+        // counter went back, and the new edit has the very vector of the one sent
+        Entry a1 = edit(null, "a", H1);
+        Entry sent = edit(a1, "b", H2);
+        Entry again = edit(a1, "b", H3);
+        assertEquals(VersionVector.Order.EQUAL, sent.vector().compare(again.vector()));
+        // the greater hash wins (H3), on both sides, and the other is kept
+        assertEquals(Resolution.TAKE_KEEP_LOCAL, Resolution.of(sent, again));
+        assertEquals(Resolution.KEEP_SAVE_REMOTE, Resolution.of(again, sent));
+        assertTrue(Resolution.TAKE_KEEP_LOCAL.needsContent(sent, again));
+        assertTrue(Resolution.KEEP_SAVE_REMOTE.needsContent(again, sent));
+        // a file wins over a deletion of the same vector: nothing is lost
+        Entry gone = Entry.deletion(a1, "b", 0);
+        assertEquals(VersionVector.Order.EQUAL, sent.vector().compare(gone.vector()));
+        assertEquals(Resolution.KEEP, Resolution.of(sent, gone));
+        assertEquals(Resolution.TAKE, Resolution.of(gone, sent));
+        // the same content under one vector is the same version
+        assertEquals(Resolution.KEEP, Resolution.of(sent, edit(a1, "b", H2)));
+    }
+
+    @Test
     void theSameEditOnTwoNodesIsNoConflict() {
         Entry a = edit(null, "a", H1);
         Entry b = edit(null, "b", H1);

@@ -77,6 +77,24 @@ class SyncGateTest {
     }
 
     @Test
+    void aPeerStartedAgainWithItsClockSetBackIsHeardOf() {
+        long before = 1_800_000_000_000L;
+        long hourBehind = before + 60_000 - 3_600_000;
+        gate.linkUp("lb2");
+        assertTrue(gate.summary("lb2", new Messages.Summary(before, 7, digest("old run")), digest("same")));
+        assertFalse(gate.peer("lb2").inSync);
+        // started again a minute later, its clock now an hour behind: a new run, though its boot is earlier
+        assertTrue(gate.summary("lb2", new Messages.Summary(hourBehind, 1, digest("same")), digest("same")));
+        assertTrue(gate.peer("lb2").inSync);
+        assertFalse(gate.summary("lb2", new Messages.Summary(before, 8, digest("old run")), digest("same")),
+                "a late summary of the run before changes nothing");
+        assertTrue(gate.peer("lb2").inSync);
+        assertTrue(gate.summary("lb2", new Messages.Summary(hourBehind, 2, digest("same")), digest("same")));
+        assertFalse(gate.summary("lb2", new Messages.Summary(hourBehind, 1, digest("other")), digest("same")),
+                "within a run, the generation orders");
+    }
+
+    @Test
     void behindWhileAFullRoundOfAPeerWithOtherContentIsOpen() {
         gate.sessionOpened("lb2");
         gate.summary("lb2", summary(1, "theirs"), digest("mine"));
