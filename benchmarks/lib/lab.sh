@@ -16,6 +16,7 @@ LAB_ADVERT_MS=${LAB_ADVERT_MS:-100}
 LAB_PREEMPT=${LAB_PREEMPT:-1}
 declare -A LAB_PRIORITY=([1]=250 [2]=240)   # keepalived's priorities (Tandem: prefer: [n1, n2])
 declare -A LAB_NODE_PID=()                  # node -> pid of its Tandem JVM or keepalived's parent process
+declare -A LAB_BACKEND_PID=()               # node -> pid of its backend (python http.server on port 8000)
 LAB_STARTS=0
 
 # lab_init PREFIX NET: builds the lab; LAB_DIR (under BENCH_WORK) holds configs, state dirs and logs.
@@ -48,10 +49,37 @@ lab_init() {
   for n in 1 2; do
     mkdir -p "$LAB_DIR/www-$n"
     echo "n$n" >"$LAB_DIR/www-$n/index.html"
-    # HTTP/1.1, so that a keep-alive client keeps its connection to keepalived's VIP as it does to Tandem's.
-    ip netns exec "$(lab_ns "$n")" python3 -m http.server 8000 --bind 0.0.0.0 --protocol HTTP/1.1 \
-        --directory "$LAB_DIR/www-$n" >/dev/null 2>&1 &
-    track "backend-n$n" $!
+    lab_backend_start "$n"
+  done
+}
+
+# The node's backend on port 8000 (what keepalived fronts; Tandem proxies to it). HTTP/1.1, so that a
+# keep-alive client keeps its connection to keepalived's VIP as it does to Tandem's.
+lab_backend_start() { # node
+  local n=$1
+  ip netns exec "$(lab_ns "$n")" python3 -m http.server 8000 --bind 0.0.0.0 --protocol HTTP/1.1 \
+      --directory "$LAB_DIR/www-$n" >/dev/null 2>&1 &
+  LAB_BACKEND_PID[$n]=$!
+  track "backend-n$n" "${LAB_BACKEND_PID[$n]}"
+}
+
+# Kills node N's backend (SIGKILL, as a dead box) and starts a new one, answering again before it returns.
+lab_backend_kill() { # node
+  local n=$1
+  [[ -n ${LAB_BACKEND_PID[$n]:-} ]] || return 0
+  kill -KILL "${LAB_BACKEND_PID[$n]}" 2>/dev/null || true
+  wait "${LAB_BACKEND_PID[$n]}" 2>/dev/null || true
+  untrack "${LAB_BACKEND_PID[$n]}"
+  LAB_BACKEND_PID[$n]=""
+}
+
+lab_backend_restart() { # node
+  local n=$1 deadline=$((SECONDS + 15))
+  lab_backend_kill "$n"
+  lab_backend_start "$n"
+  until ip netns exec "$(lab_ns "$n")" curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:8000/"; do
+    ((SECONDS < deadline)) || die "the backend of n$n did not answer after its restart"
+    sleep 0.1
   done
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# summary: the VIP fault matrix (root): outage and failed requests of Tandem and keepalived through link down/flaps, SIGKILL, SIGSTOP, a partition, 30% loss, 20 planned moves (about 15 minutes)
+# summary: the VIP fault matrix (root): outage and failed requests of Tandem and keepalived through link down/flaps, SIGKILL (of the VRRP process, and of the whole stack), SIGSTOP, a partition, 30% loss, 20 planned moves (about 15 minutes)
 # Sourced by run.sh. The lab is lib/lab.sh (a client and two nodes on a bridge, in network namespaces); the
 # keep-alive client and the failover probe are lib/vip_client.py. See benchmarks/README.md, "faults".
 
-FAULTS_ALL=linkdown,flap1,flap5,flap5-nopreempt,kill,stop,partition,loss,planned
+FAULTS_ALL=linkdown,flap1,flap5,flap5-nopreempt,kill,killall,stop,partition,loss,planned
 FAULTS_SETTLE=6.5     # seconds after start-up: both stacks' second gratuitous ARP round (5 s) is over
 # Seconds the clients go on after a fault that ends with n1 back (flap, SIGCONT, heal, loss): the backup that
 # took the VIP steps down, and Tandem's drain (10 s today) must be over before its address leaves and the
@@ -29,6 +29,7 @@ faults_label() {
     flap5) echo "link flap 5 s, preempt" ;;
     flap5-nopreempt) echo "link flap 5 s, no preempt" ;;
     kill) echo "SIGKILL of the master" ;;
+    killall) echo "SIGKILL of the master's whole stack" ;;
     stop) echo "SIGSTOP 3 s, SIGCONT" ;;
     partition) echo "partition 3 s, heal" ;;
     loss) echo "30% cluster loss 5 s" ;;
@@ -200,6 +201,19 @@ faults_do_kill() {
     kill -KILL "$(lab_keepalived_vrrp_pid 1)" || log "  no VRRP process of keepalived on n1 to kill"
   fi
   faults_observe 8
+}
+
+# The whole front door of n1 dies at once, as when a box's services are OOM-killed together: Tandem's JVM
+# and the backend behind it; keepalived's parent, its VRRP child and the backend it fronts (which stands where
+# nginx would). The `kill` row kills only keepalived's VRRP child, so its backend goes on answering on n1;
+# this row compares the two stacks through the same loss. n1's backend is started again afterwards.
+faults_do_killall() {
+  local pids
+  mapfile -t pids < <(lab_node_pids 1 | sort -u)
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  lab_backend_kill 1
+  faults_observe 8
+  lab_backend_restart 1
 }
 
 # Every process of the node frozen (Tandem's JVM; keepalived's parent and VRRP child), then thawed.
