@@ -115,7 +115,7 @@ final class AdvertEndpoint implements AutoCloseable {
 
     /** Sends a presence advert when one is due, and arms the timer for the next one. */
     private void presenceDue() {
-        if (loop == null || channel == null) {
+        if (loop == null || channel == null || peers.isEmpty()) {
             return;
         }
         long now = nanoClock.getAsLong();
