@@ -547,6 +547,12 @@ class ClusterIntegrationTest {
         a.stop(Duration.ofSeconds(2));
         started.remove(a);
         ClusterNode again = start(config, "a");
+        long restarted = System.nanoTime();
+        // b, a silent backup, answers a's first presence advert with its own: a knows b's run within a round trip
+        await().atMost(2, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> counter("a",
+                "tandem_cluster_adverts_total", "direction", "received") > 0);
+        log.info("restart: a heard b's presence {} ms after its start returned",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
         await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "MASTER".equals(status(again, V1).state()));
         double steppedDown = counter("a", "tandem_cluster_elections_total", "result", "lost");
         double replaysBefore = counter("a", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "replay");
