@@ -2,22 +2,31 @@ package dev.tandem.cluster;
 
 import dev.tandem.cluster.transport.AdvertChannel;
 import dev.tandem.cluster.transport.AdvertReceiver;
+import dev.tandem.cluster.transport.PresenceSchedule;
 import dev.tandem.cluster.wire.Advert;
 import dev.tandem.cluster.wire.AdvertCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * This node's end of the advert protocol: the UDP socket, adverts sent with this run's epoch and a growing
  * sequence, and received ones checked by an {@link AdvertReceiver}: everything that reaches the {@link Handler}
  * is authenticated, fresh, from a configured peer at its address and about a VIP this node has. On the cluster
  * loop only.
+ *
+ * <p>It also makes sure the peers' replay guards hold this node's current run, whatever its elections say: a
+ * presence advert at the start, after {@link PresenceSchedule#period} without any other packet (a backup), and
+ * at once on hearing a peer's new run ({@link PresenceSchedule}). Presence adverts received count for the same
+ * and go no further: the {@link Handler} never sees one.
  */
 final class AdvertEndpoint implements AutoCloseable {
 
@@ -33,13 +42,18 @@ final class AdvertEndpoint implements AutoCloseable {
     private final ClusterMetrics metrics;
     private final List<InetSocketAddress> peers;
     private final long epoch;
+    private final LongSupplier nanoClock;
+    private final PresenceSchedule presence;
     private Handler handler = (a, s) -> { };
     private AdvertChannel channel;
     private long sequence;
+    /** Set by {@link #startPresence}, on the loop. */
+    private ClusterLoop loop;
+    private volatile ScheduledFuture<?> presenceTimer;
 
     /** @param epoch what makes this run's adverts newer than any of an earlier run's: the boot count */
     AdvertEndpoint(String node, Duration advertInterval, AdvertCodec codec, AdvertReceiver receiver,
-                   List<InetSocketAddress> peers, long epoch, ClusterMetrics metrics) {
+                   List<InetSocketAddress> peers, long epoch, ClusterMetrics metrics, LongSupplier nanoClock) {
         this.node = node;
         this.advertInterval = advertInterval;
         this.codec = codec;
@@ -47,6 +61,8 @@ final class AdvertEndpoint implements AutoCloseable {
         this.peers = List.copyOf(peers);
         this.epoch = epoch;
         this.metrics = metrics;
+        this.nanoClock = nanoClock;
+        this.presence = new PresenceSchedule(PresenceSchedule.period(advertInterval));
     }
 
     /** Binds the socket; adverts that pass every check go to {@code handler}. */
@@ -79,12 +95,47 @@ final class AdvertEndpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * On the loop, once bound: the first presence advert now, the next ones as {@link PresenceSchedule} says.
+     */
+    void startPresence(ClusterLoop loop) {
+        this.loop = loop;
+        presence.start(nanoClock.getAsLong());
+        presenceDue();
+    }
+
     /** Sends an advert about {@code vip} to every peer. */
     void send(String vip, int priority, int flags) {
+        send(new Advert(node, vip, priority, intervalMillis(), epoch, ++sequence, flags));
+    }
+
+    private int intervalMillis() {
+        return (int) Math.max(1, advertInterval.toMillis());
+    }
+
+    /** Sends a presence advert when one is due, and arms the timer for the next one. */
+    private void presenceDue() {
+        if (loop == null || channel == null || peers.isEmpty()) {
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        if (presence.due(now)) {
+            send(Advert.presence(node, intervalMillis(), epoch, ++sequence));
+        }
+        if (presenceTimer == null || presenceTimer.isDone()) {
+            // One timer at a time: an advert sent meanwhile only moves the due time later, and a timer that fires
+            // early just arms the next one.
+            presenceTimer = loop.schedule(() -> {
+                presenceTimer = null;
+                presenceDue();
+            }, Math.max(0, presence.nextDue() - now), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void send(Advert a) {
         if (channel == null) {
             return;
         }
-        Advert a = new Advert(node, vip, priority, (int) Math.max(1, advertInterval.toMillis()), epoch, ++sequence, flags);
         ByteBuf buf = ByteBufAllocator.DEFAULT.buffer(AdvertCodec.MAX_LENGTH);
         try {
             codec.encode(a, buf);
@@ -94,17 +145,30 @@ final class AdvertEndpoint implements AutoCloseable {
         }
         channel.send(buf, peers);
         metrics.sent();
+        presence.sent(nanoClock.getAsLong());
     }
 
     private void received(ByteBuf content, InetSocketAddress sender) {
         Advert a = receiver.receive(content, sender);
-        if (a != null) {
+        if (a == null) {
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        presence.heard(now, a.node(), a.epoch());
+        if (presence.due(now)) {
+            presenceDue();
+        }
+        if (!a.isPresence()) {
             handler.advert(a, sender);
         }
     }
 
     @Override
     public void close() {
+        ScheduledFuture<?> t = presenceTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
         if (channel != null) {
             channel.close();
         }

@@ -173,7 +173,7 @@ public final class ClusterNode implements AutoCloseable {
                 config.vips().stream().map(VipConfig::address).collect(java.util.stream.Collectors.toSet()),
                 metrics.registry(), nanoClock);
         adverts = new AdvertEndpoint(name, config.advertInterval(), new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)),
-                receiver, others, epoch, metrics);
+                receiver, others, epoch, metrics, nanoClock);
         if (health != null) {
             healthy = health.canServe();
             healthReason = health.reason();
@@ -200,6 +200,7 @@ public final class ClusterNode implements AutoCloseable {
         vips.running(true);
         loop.call(() -> {
             adverts.warmUp();
+            adverts.startPresence(loop);
             vips.caughtUpChanged(!mirrorBehind);
             if (electionGate == null) {
                 vips.startElections(healthy);

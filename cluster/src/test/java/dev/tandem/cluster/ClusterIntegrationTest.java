@@ -526,6 +526,62 @@ class ClusterIntegrationTest {
         assertTrue(status(b, V1).peers().isEmpty());
     }
 
+    /**
+     * The defect backups' presence adverts close: b, preferred, is in maintenance (a silent backup before them),
+     * a restarts and takes the VIP, and an attacker who recorded b's adverts (the key is only what makes them;
+     * the test has it) replays those of b's earlier run and of its current run from when it held the VIP, from
+     * b's address. Believed, they say the preferred node is master: a would step down and no node would hold
+     * the VIP for as long as the recording lasts. a has heard b's presence since its start, so each is a replay.
+     */
+    @Test
+    void aRestartedMasterRejectsTheRecordedAdvertsOfASilentBackup() throws Exception {
+        int port = freeUdpPort();
+        ClusterConfig config = config(port, List.of(vip(V1, "b", "a")), List.of(), true);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "b".equals(holder(V1)) && "MASTER".equals(status(b, V1).state()));
+        b.handover().get(10, TimeUnit.SECONDS);
+        assertEquals("a", holder(V1));
+
+        // a restarts while b stays in maintenance: a takes the VIP again once it has listened for its peers
+        a.stop(Duration.ofSeconds(2));
+        started.remove(a);
+        ClusterNode again = start(config, "a");
+        long restarted = System.nanoTime();
+        // b, a silent backup, answers a's first presence advert with its own: a knows b's run within a round trip
+        await().atMost(2, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> counter("a",
+                "tandem_cluster_adverts_total", "direction", "received") > 0);
+        log.info("restart: a heard b's presence {} ms after its start returned",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "MASTER".equals(status(again, V1).state()));
+        double steppedDown = counter("a", "tandem_cluster_elections_total", "result", "lost");
+        double replaysBefore = counter("a", "tandem_cluster_adverts_total", "direction", "rejected", "reason", "replay");
+
+        long epochOfB = Long.parseLong(java.nio.file.Files.readString(stateDir.resolve("cluster-b.boot")).trim());
+        AdvertCodec recorded = new AdvertCodec(ClusterKeys.of(SECRET).hmac(ClusterKeys.ADVERTS));
+        int priorityOfB = dev.tandem.cluster.election.ElectionSettings.priorityOf("b", List.of("b", "a"));
+        List<byte[]> replay = new ArrayList<>();
+        for (long epoch : new long[]{epochOfB - 1, epochOfB}) {
+            for (long sequence = 1; sequence <= 10; sequence++) {
+                replay.add(packet(recorded, new Advert("b", V1, priorityOfB, 100, epoch, sequence,
+                        Advert.MASTER | Advert.ANNOUNCED)));
+            }
+        }
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.12"))) {
+            InetSocketAddress to = new InetSocketAddress("127.0.0.11", port);
+            for (byte[] p : replay) {
+                s.send(new DatagramPacket(p, p.length, to));
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+        await().atMost(3, TimeUnit.SECONDS).until(() -> counter("a", "tandem_cluster_adverts_total", "direction",
+                "rejected", "reason", "replay") - replaysBefore == replay.size());
+        await().during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                .until(() -> "a".equals(holder(V1)) && "MASTER".equals(status(again, V1).state()));
+        assertEquals(steppedDown, counter("a", "tandem_cluster_elections_total", "result", "lost"), "a never stepped down");
+        assertTrue(status(b, V1).peers().get("a") != null && "a".equals(status(b, V1).holder()));
+    }
+
     @Test
     void startedWithAWitnessThatNeverAnswersANodeTakesNoVipEver() throws Exception {
         ClusterConfig config = config(freeUdpPort(), List.of(vip(V1, "a", "b")),

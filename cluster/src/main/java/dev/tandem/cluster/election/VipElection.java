@@ -165,8 +165,15 @@ public final class VipElection {
         }
     }
 
-    /** An authenticated, fresh advert about this VIP from another node. */
+    /**
+     * An authenticated, fresh advert about this VIP from another node. A {@link Advert#PRESENCE presence} advert
+     * changes nothing here: it is about no VIP, and says nothing of who holds one (a backup sends it). It is not
+     * even remembered as what the peer last said, which drain reports are told apart by.
+     */
     public void onAdvert(long now, String from, Advert a) {
+        if (a.isPresence()) {
+            return;
+        }
         Peer before = peers.put(from, new Peer(a.priority(), a.flags(), now));
         if (isDrainReport(a)) {
             // A node that handed the VIP over tells the new holder how its drain goes: it claims nothing, and

@@ -24,14 +24,17 @@ import org.slf4j.LoggerFactory;
  * Turns a received packet into an advert this node may act on, or drops it: decoded with its MAC checked
  * ({@link AdvertCodec}), from a node of {@code cluster.nodes} other than this one, sent from the address
  * {@code cluster.nodes} gives that node, newer than anything accepted from it before ({@link ReplayGuard}), and
- * about a VIP this node has. Every packet is counted in {@code tandem_cluster_adverts_total} (direction
- * {@code received}, or {@code rejected} by reason); rejections are logged at WARN through a {@link RejectionLog}.
+ * about a VIP this node has (or a {@link Advert#PRESENCE presence} advert, about none, which is returned too: it
+ * is for the replay guard and the endpoint, never for an election). Every packet is counted in
+ * {@code tandem_cluster_adverts_total} (direction {@code received}, or {@code rejected} by reason); rejections are
+ * logged at WARN through a {@link RejectionLog}.
  *
  * <p>What the replay guard holds across restarts: a sender's epoch is its boot counter, which grows with every
  * start, so a receiver that has heard a sender once since its own start drops every packet of the sender's
  * earlier runs, and every packet of the current run it has seen (or an older one). Its high-water marks live in
- * memory, so a receiver that has just started and not yet heard the sender's current run accepts one replayed
- * packet of an earlier run; the sender's next advert (one advert interval later) raises the mark past it.
+ * memory, so a receiver that has just started and not yet heard the sender's current run accepts recorded packets
+ * of the sender until it does. Every node makes sure it is heard: a master advertises every interval, and a node
+ * that has sent nothing for a while (a backup) sends a presence advert, at once to a peer whose new run it hears.
  *
  * <p>Not thread-safe: used on the cluster's event loop.
  */
@@ -96,7 +99,7 @@ public final class AdvertReceiver {
             return reject(Rejection.REPLAY, sender, "'" + a.node() + "' epoch " + a.epoch() + " sequence "
                     + a.sequence() + " is not newer than the last accepted");
         }
-        if (!vips.contains(a.vip())) {
+        if (!a.isPresence() && !vips.contains(a.vip())) {
             return reject(Rejection.UNKNOWN_VIP, sender, "'" + a.node() + "' about " + a.vip());
         }
         accepted.increment();

@@ -8,7 +8,7 @@ package dev.tandem.cluster.wire;
  * @param epoch          the sender's boot epoch; with {@code sequence} it orders every packet a node sends
  * @param sequence       grows by one with every packet the sender sends in this epoch
  * @param flags          {@link #MASTER}, {@link #ANNOUNCED}, {@link #MAINTENANCE}, {@link #FAULT}, {@link #DRAINING},
- *                       {@link #RELEASED}, {@link #DRAIN_PARITY}
+ *                       {@link #RELEASED}, {@link #DRAIN_PARITY}; or {@link #PRESENCE} alone
  */
 public record Advert(String node, String vip, int priority, int intervalMillis, long epoch, long sequence, int flags) {
 
@@ -40,6 +40,20 @@ public record Advert(String node, String vip, int priority, int intervalMillis, 
      * old drain's (its clients, drawn to the sender by that mastership, were never drawn back).
      */
     public static final int DRAIN_PARITY = 64;
+    /**
+     * Not about any VIP: the sender says only that it runs, with this epoch and sequence, so that every peer's
+     * replay guard holds the sender's current run. Sent by a node that has sent nothing else for a while (a
+     * backup of every VIP is otherwise silent, RFC 5798) and when it hears a peer's new run: a peer that has just
+     * restarted learns at once what is no longer new from this node, and drops the sender's recorded packets.
+     * Always alone, with priority 0 and {@link #NO_VIP}; no election acts on it.
+     */
+    public static final int PRESENCE = 128;
+    /**
+     * The VIP field of a {@link #PRESENCE} advert. Not an address, so no node has a VIP of that name: a node of the
+     * release before, which knows no presence adverts, drops it as about an unknown VIP (after its replay guard
+     * has taken its sequence) and no election of its sees it.
+     */
+    public static final String NO_VIP = "(presence)";
 
     public Advert {
         if (priority < 0 || priority > 255) {
@@ -51,6 +65,33 @@ public record Advert(String node, String vip, int priority, int intervalMillis, 
         if ((flags & ~0xFF) != 0) {
             throw new IllegalArgumentException("flags: " + flags + " (expected: 0-255)");
         }
+        if (!wellFormed(vip, priority, flags)) {
+            throw new IllegalArgumentException("a presence advert: vip '" + vip + "', priority " + priority
+                    + ", flags " + flags + " (expected: vip '" + NO_VIP + "', priority 0, flags " + PRESENCE + ")");
+        }
+    }
+
+    /** This node's presence: epoch {@code epoch}, sequence {@code sequence}, about no VIP. */
+    public static Advert presence(String node, int intervalMillis, long epoch, long sequence) {
+        return new Advert(node, NO_VIP, 0, intervalMillis, epoch, sequence, PRESENCE);
+    }
+
+    /**
+     * Whether these fields may go together: a {@link #PRESENCE} advert is that flag alone, at priority 0, about
+     * {@link #NO_VIP}, and only a presence advert is about {@link #NO_VIP}. An advert that says it is about no VIP
+     * while claiming one (or the other way round) would mean one thing to this release and another to the last.
+     */
+    public static boolean wellFormed(String vip, int priority, int flags) {
+        boolean presence = (flags & PRESENCE) != 0;
+        if (presence) {
+            return flags == PRESENCE && priority == 0 && NO_VIP.equals(vip);
+        }
+        return !NO_VIP.equals(vip);
+    }
+
+    /** Whether this is a {@link #PRESENCE} advert, about no VIP. */
+    public boolean isPresence() {
+        return has(PRESENCE);
     }
 
     public boolean has(int flag) {

@@ -23,6 +23,10 @@ import javax.crypto.ShortBufferException;
  *  .  HMAC-SHA256 of every byte before it   32
  * </pre>
  *
+ * <p>A presence advert ({@link Advert#PRESENCE}) is the same packet, version 1, type 1, flags 128, priority 0 and
+ * the VIP {@link Advert#NO_VIP}: a node of the release before decodes it as an advert about a VIP it does not
+ * have and drops it, counted as {@code unknown_vip}, before any election sees it.
+ *
  * <p>The MAC is checked before anything in the packet is believed, in constant time. Not thread-safe (a
  * {@link Mac} is not): one codec per thread; the cluster uses it only on its event loop.
  */
@@ -133,6 +137,9 @@ public final class AdvertCodec {
         long sequence = in.getLong(start + 20);
         String node = in.toString(start + FIXED + 1, nodeLength, StandardCharsets.UTF_8);
         String vip = in.toString(vipAt + 1, vipLength, StandardCharsets.UTF_8);
+        if (!Advert.wellFormed(vip, priority, flags)) {
+            return Decoded.rejected(Rejection.MALFORMED);
+        }
         return Decoded.of(new Advert(node, vip, priority, (int) interval, epoch, sequence, flags));
     }
 

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** Why a received packet was dropped; the {@code reason} label of {@code tandem_cluster_adverts_total}. */
 public enum Rejection {
-    /** Shorter than its fields say, or with bytes after its MAC. */
+    /**
+     * Shorter than its fields say, with bytes after its MAC, or with fields that cannot go together (a presence
+     * advert about a VIP, or with a priority or other flags).
+     */
     MALFORMED,
     /** Not a Tandem cluster packet, or from another version. */
     FOREIGN,

@@ -747,4 +747,66 @@ class VipElectionTest {
         e.tick(t + 2_000 * MS);
         assertTrue(reannounced.isEmpty(), reannounced.toString());
     }
+
+    // ---- presence adverts: a backup's, about no VIP; no election acts on them
+
+    private Advert presence() {
+        return Advert.presence("b", 100, 1, ++seq);
+    }
+
+    @Test
+    void aPresenceAdvertNeverMakesAMasterStepDownAdvertiseOrAnnounce() {
+        VipElection e = election(200, true);
+        becomeMaster(e);
+        long t = down(200);
+        for (int i = 1; i <= 30; i++) {
+            e.onAdvert(t + i * 10 * MS, "b", presence());
+        }
+        assertEquals(VipState.MASTER, e.state());
+        assertTrue(moves.isEmpty(), moves.toString());
+        assertTrue(sent.isEmpty(), "nothing sent at once (a priority-0 advert would be answered): " + sent);
+        assertTrue(reannounced.isEmpty(), reannounced.toString());
+        assertTrue(e.peers().isEmpty(), "not remembered as what b said about the VIP");
+        assertEquals("a", e.master());
+    }
+
+    @Test
+    void aPresenceAdvertNeverMakesABackupBelieveAMasterIsAlive() {
+        VipElection e = election(200, true);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", master(250));
+        long deadline = e.nextDeadline();
+        assertEquals(10 * MS + down(200), deadline);
+        // b's adverts stop (it crashed, or went into maintenance): its presence adverts keep coming, and
+        // change neither the timer nor who the backup takes for master
+        for (long at = 20 * MS; at < deadline; at += 10 * MS) {
+            e.onAdvert(at, "b", presence());
+            assertEquals(deadline, e.nextDeadline());
+        }
+        e.tick(deadline);
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    @Test
+    void aPresenceAdvertNeverMakesABackupLeaveItsMasterEither() {
+        VipElection e = election(200, true);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", master(250));
+        e.onAdvert(20 * MS, "b", presence());
+        assertEquals("b", e.master());
+        assertEquals(10 * MS + down(200), e.nextDeadline(), "not taken for a priority-0 advert: no skew-time takeover");
+    }
+
+    @Test
+    void aPresenceAdvertBetweenTwoReportsOfOneDrainDoesNotMakeThemTwoDrains() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        long t = down(250) + 2_000 * MS;
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING));
+        assertEquals(1, reannounced.size(), reannounced.toString());
+        e.onAdvert(t + 1_000 * MS, "b", presence());
+        e.onAdvert(t + 1_500 * MS, "b", advert(0, Advert.DRAINING));
+        e.tick(t + 3_000 * MS);
+        assertEquals(1, reannounced.size(), "the same drain: " + reannounced);
+    }
 }

@@ -28,9 +28,9 @@ final class AdvertFlood {
         /** The master's adverts of an earlier run, replayed to the backup (which hears the master's current run). */
         REPLAYED_AT_BACKUP,
         /**
-         * The backup's adverts of an earlier run (when it held the VIP), replayed to the master. A backup is silent
-         * (RFC 5798), so the master has no mark of its current run to hold them against: they pass the replay
-         * guard. What they say (master, at the backup's own lower priority) must change nothing.
+         * The backup's adverts of an earlier run (when it held the VIP), replayed to the master. The backup sends
+         * no election adverts (RFC 5798), but its presence adverts give the master a mark of its current run:
+         * they are replays too.
          */
         REPLAYED_AT_MASTER
     }

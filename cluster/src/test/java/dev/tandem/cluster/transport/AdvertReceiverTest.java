@@ -3,6 +3,7 @@ package dev.tandem.cluster.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.cluster.key.ClusterKeys;
 import dev.tandem.cluster.wire.Advert;
@@ -108,5 +109,44 @@ class AdvertReceiverTest {
         assertNotNull(receive(fresh, oldRun, "10.0.0.11"), "before the current run is heard: accepted once");
         assertNotNull(receive(fresh, advert("a", 42, 31), "10.0.0.11"));
         assertNull(receive(fresh, oldRun, "10.0.0.11"));
+    }
+
+    @Test
+    void aPresenceAdvertIsAcceptedAboutNoVipAndMovesTheMark() throws Exception {
+        AdvertReceiver r = receiver();
+        Advert presence = receive(r, Advert.presence("a", 100, 42, 7), "10.0.0.11");
+        assertNotNull(presence);
+        assertTrue(presence.isPresence());
+        assertEquals(1, count("received", "none"));
+        assertNull(receive(r, advert("a", 42, 6), "10.0.0.11"), "older than the presence: a replay");
+        assertNull(receive(r, Advert.presence("a", 100, 42, 7), "10.0.0.11"), "the presence, replayed");
+        assertEquals(2, count("rejected", "replay"));
+        assertEquals(0, count("rejected", "unknown_vip"));
+    }
+
+    @Test
+    void aPresenceAdvertFromAnotherAddressIsRejectedAndMovesNoMark() throws Exception {
+        AdvertReceiver r = receiver();
+        // c's address, claiming to be a: counted as wrong_source, and a's mark stays where it was
+        assertNull(receive(r, Advert.presence("a", 100, 42, 1_000_000), "10.0.0.13"));
+        assertEquals(1, count("rejected", "wrong_source"));
+        assertNotNull(receive(r, advert("a", 42, 1), "10.0.0.11"));
+    }
+
+    /**
+     * The defect a backup's silence left open: a receiver that has just started, and has not heard a silent peer's
+     * current run, accepts that peer's recorded adverts of an earlier run, in order, for as long as they come.
+     * Once the peer's presence advert is in, none is.
+     */
+    @Test
+    void aRestartedReceiverDropsASilentPeersRecordedAdvertsOnceItsPresenceIsIn() throws Exception {
+        AdvertReceiver restarted = receiver();
+        assertNotNull(receive(restarted, advert("a", 41, 500), "10.0.0.11"), "before the presence: accepted");
+        assertNotNull(receive(restarted, Advert.presence("a", 100, 42, 3), "10.0.0.11"));
+        for (long sequence = 501; sequence < 510; sequence++) {
+            assertNull(receive(restarted, advert("a", 41, sequence), "10.0.0.11"), "an earlier run's advert " + sequence);
+        }
+        assertNull(receive(restarted, advert("a", 42, 2), "10.0.0.11"), "this run's advert from before the presence");
+        assertEquals(10, count("rejected", "replay"));
     }
 }
