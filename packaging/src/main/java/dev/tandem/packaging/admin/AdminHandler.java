@@ -40,14 +40,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final AdminRoutes routes;
     private final Supplier<Optional<String>> token;
     private final boolean loopback;
+    private final CsrfGuard csrf;
 
     /**
      * @param loopback true when the listener is bound to a loopback address: read-only routes then need no token
+     * @param csrf     what keeps other sites' pages from changing something through a browser
      */
-    AdminHandler(AdminRoutes routes, Supplier<Optional<String>> token, boolean loopback) {
+    AdminHandler(AdminRoutes routes, Supplier<Optional<String>> token, boolean loopback, CsrfGuard csrf) {
         this.routes = routes;
         this.token = token;
         this.loopback = loopback;
+        this.csrf = csrf;
     }
 
     /** Set while a read() asked for the next request has not delivered it. Touched on the channel's loop only. */
@@ -109,6 +112,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tandem\"");
             write(ctx, r, keepAlive);
             return;
+        }
+        if (found.route().access() == AdminRoute.Access.API) {
+            Optional<String> refused = csrf.refusal(new CsrfGuard.Request(request.method().name(),
+                    request.headers().get(HttpHeaderNames.HOST), request.headers().get(HttpHeaderNames.ORIGIN),
+                    request.headers().get("Sec-Fetch-Site"), request.headers().get(CsrfGuard.HEADER)), true);
+            if (refused.isPresent()) {
+                respond(ctx, AdminResponse.error(403, refused.get()), keepAlive, head);
+                return;
+            }
         }
         AdminRequest admin = new AdminRequest(request.method().name(), uri.path(), found.params(), uri.parameters(),
                 request.content().toString(StandardCharsets.UTF_8));
