@@ -157,13 +157,13 @@ final class NodeStatus {
             downReason = "drained by an operator";
         } else if (active == ActiveState.DOWN) {
             downReason = "health check: " + st.health().status().reason();
-            downSince = st.health().status().since().toString();
+            downSince = st.health().status().since().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
         } else if (passiveDown) {
             var passive = g.config().passive();
             downReason = passive.maxFails() + " failed attempt" + (passive.maxFails() == 1 ? "" : "s") + " within "
-                    + passive.failTimeout().toMillis() + "ms (passive: max_fails), out of rotation until "
-                    + passiveUntil;
-            downSince = passiveUntil.minus(passive.failTimeout()).toString();
+                    + seconds(passive.failTimeout()) + " (passive: max_fails), out of rotation until "
+                    + passiveUntil.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            downSince = passiveUntil.minus(passive.failTimeout()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
         }
         m.put("down_reason", downReason);
         m.put("down_since", downSince);
@@ -172,5 +172,10 @@ final class NodeStatus {
         m.put("responses", st.metrics().responses());
         m.put("failures", st.metrics().failures());
         return m;
+    }
+
+    /** {@code 10s}, {@code 1500ms}. */
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }
