@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * What the dashboard reads beyond {@code /status}: this node's timeline and the whole cluster on one page.
  *
  * <pre>
- * GET /api/events?after=SEQ   this node's timeline (transitions, failovers, reloads, health changes), oldest first
+ * GET /api/events?after=SEQ   this node's timeline (transitions, failovers, reloads, health changes, API calls), oldest first
  * GET /api/node               this node's /status and its latest events, in one document (what peers ask for)
  * GET /api/cluster            /api/node of this node and of every peer, each peer asked at once with a short timeout
  * </pre>
@@ -69,6 +69,9 @@ final class DashboardApi implements AutoCloseable {
     static DashboardApi start(Node node) {
         DashboardApi d = new DashboardApi(node, Clock.systemUTC());
         d.ring.add(node.started(), "node", "info", "node", "started (tandem " + NodeStatus.version() + ")");
+        // What operators do is on the timeline as they do it, not only as far as a look a second later sees it.
+        node.adminRoutes().audit((method, path, status, remote) -> d.ring.add(d.clock.instant(), "action",
+                status < 400 ? "info" : "warn", path, method + " " + path + " → " + status + " (from " + remote + ")"));
         node.adminRoutes().add(AdminRoute.sync("GET", "/api/events", Access.READ, r -> {
             long after = 0;
             try {

@@ -11,7 +11,8 @@ import java.util.Map;
  *                is after the last one it has)
  * @param at      when it happened (the source's own time where it has one, e.g. a health verdict's since)
  * @param node    the node that saw it
- * @param kind    {@code transition}, {@code failover}, {@code reload}, {@code health}, {@code node}, {@code mirror}
+ * @param kind    {@code transition}, {@code failover}, {@code reload}, {@code health}, {@code node}, {@code mirror},
+ *                {@code action} (a call of the admin API that changes something, refused ones included)
  * @param level   {@code info}, {@code warn} or {@code error}
  * @param subject what it is about: a VIP, a server ({@code upstream/address}), a mirrored path, the config
  * @param text    what happened, for people

@@ -118,6 +118,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     request.headers().get(HttpHeaderNames.HOST), request.headers().get(HttpHeaderNames.ORIGIN),
                     request.headers().get("Sec-Fetch-Site"), request.headers().get(CsrfGuard.HEADER)), true);
             if (refused.isPresent()) {
+                audit(ctx, request.method().name(), uri.path(), 403);
                 respond(ctx, AdminResponse.error(403, refused.get()), keepAlive, head);
                 return;
             }
@@ -132,14 +133,29 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, AdminResponse.error(500, String.valueOf(e)), keepAlive, head);
             return;
         }
+        boolean changes = found.route().access() == AdminRoute.Access.API && !admin.method().equals("GET");
         answer.whenComplete((response, error) -> {
             if (error != null) {
                 log.warn("admin {} {} failed", admin.method(), admin.path(), error);
+                if (changes) {
+                    audit(ctx, admin.method(), admin.path(), 500);
+                }
                 respond(ctx, AdminResponse.error(500, String.valueOf(error)), keepAlive, head);
             } else {
+                if (changes) {
+                    audit(ctx, admin.method(), admin.path(), response.status());
+                }
                 respond(ctx, response, keepAlive, head);
             }
         });
+    }
+
+    private void audit(ChannelHandlerContext ctx, String method, String path, int status) {
+        try {
+            routes.audit().called(method, path, status, String.valueOf(ctx.channel().remoteAddress()));
+        } catch (RuntimeException e) {
+            log.warn("admin: recording {} {} failed", method, path, e);
+        }
     }
 
     /** The path's segments, each percent-decoded; a trailing slash is ignored. */
