@@ -99,10 +99,10 @@ final class DashboardApi implements AutoCloseable {
     void look() {
         try {
             Map<String, Object> now = node.statusSections().render();
-            if (last != null) {
-                for (StatusChanges.Change c : StatusChanges.between(last, now, clock.instant())) {
-                    ring.add(c.at(), c.kind(), c.level(), c.subject(), c.text());
-                }
+            List<StatusChanges.Change> changes = last == null ? StatusChanges.initial(now, clock.instant())
+                    : StatusChanges.between(last, now, clock.instant());
+            for (StatusChanges.Change c : changes) {
+                ring.add(c.at(), c.kind(), c.level(), c.subject(), c.text());
             }
             last = now;
         } catch (RuntimeException e) {

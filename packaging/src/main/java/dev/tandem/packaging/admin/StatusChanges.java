@@ -39,6 +39,29 @@ public final class StatusChanges {
         return out;
     }
 
+    /**
+     * What is already wrong in the first document looked at: servers that take no traffic and why, a node that
+     * cannot serve, held deletions. Without it, a server that went down before the first look would never be on
+     * the timeline.
+     */
+    public static List<Change> initial(Map<String, Object> status, Instant now) {
+        List<Change> out = new ArrayList<>();
+        Map<String, Object> node = map(status.get("node"));
+        if (Boolean.FALSE.equals(node.get("can_serve"))) {
+            out.add(new Change(now, "node", "error", "node", "cannot serve: " + str(node.get("health_reason"))));
+        }
+        servers(status).forEach((key, s) -> {
+            if ("down".equals(s.get("state"))) {
+                out.add(new Change(instant(s.get("down_since"), now), "health", "error", key, "down: " + str(s.get("down_reason"))));
+            }
+        });
+        Map<String, Object> mirror = map(status.get("mirror"));
+        if (!mirror.isEmpty()) {
+            mirror(Map.of("held_deletions", List.of(), "conflicts", List.of()), mirror, now, out);
+        }
+        return out;
+    }
+
     private static void node(Map<String, Object> b, Map<String, Object> a, Instant now, List<Change> out) {
         if (b.isEmpty() || a.isEmpty() || Objects.equals(b.get("can_serve"), a.get("can_serve"))) {
             return;

@@ -82,4 +82,13 @@ class StatusChangesTest {
         assertTrue(c.get(1).text().startsWith("conflict: lb1 won"), c.get(1).text());
         assertEquals(1, StatusChanges.between(after, before, NOW).size(), "the held deletion let go");
     }
+
+    @Test
+    void theFirstLookRecordsWhatIsAlreadyDown() throws Exception {
+        List<StatusChanges.Change> c = StatusChanges.initial(
+                doc(server("down", "down", "2026-12-07T04:09:58Z", "health check: refused")), NOW);
+        assertEquals(1, c.size());
+        assertEquals("down: health check: refused", c.get(0).text());
+        assertEquals(List.of(), StatusChanges.initial(doc(server("up", "up", "2026-12-07T03:00:00Z", null)), NOW));
+    }
 }
