@@ -61,6 +61,14 @@ public final class PassiveFailures {
         return until != NONE && nanoTime - until < 0;
     }
 
+    /**
+     * The {@link System#nanoTime} at which the current penalty ends, for status pages; meaningful only while
+     * {@link #isDown} says so.
+     */
+    public long downUntil() {
+        return downUntil.get();
+    }
+
     /** Failures counted in the current window. */
     public long failures() {
         return failures.get();

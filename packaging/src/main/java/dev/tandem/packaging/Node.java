@@ -56,6 +56,7 @@ final class Node implements AutoCloseable {
     private volatile ConfigWatcher watcher;
     private volatile ClusterService cluster;
     private volatile MirrorService mirror;
+    private volatile DashboardApi dashboard;
     private final MirroredCertificates certificates;
     private boolean stopped;
 
@@ -118,6 +119,7 @@ final class Node implements AutoCloseable {
                 }
                 ClusterAdmin.add(node, node.cluster);
             }
+            node.dashboard = DashboardApi.start(node);
         } catch (IOException | RuntimeException e) {
             node.stop(Duration.ZERO);
             throw e;
@@ -364,6 +366,10 @@ final class Node implements AutoCloseable {
             clean = proxy.close(drain);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        DashboardApi d = dashboard;
+        if (d != null) {
+            d.close();
         }
         if (admin != null) {
             admin.close();

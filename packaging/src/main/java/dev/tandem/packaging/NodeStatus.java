@@ -145,11 +145,37 @@ final class NodeStatus {
         m.put("drained", st.drained());
         m.put("state", state);
         m.put("active", active.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("active_reason", st.health().status().reason());
+        m.put("active_since", st.health().status().since().toString());
         m.put("passive_down", passiveDown);
+        Instant passiveUntil = passiveDown ? Instant.now().plusNanos(st.health().passive().downUntil() - now) : null;
+        m.put("passive_down_until", passiveUntil == null ? null : passiveUntil.toString());
+        // Why and since when the server takes no traffic, in one place for pages and the CLI (null while it does).
+        String downReason = null;
+        String downSince = null;
+        if (st.drained()) {
+            downReason = "drained by an operator";
+        } else if (active == ActiveState.DOWN) {
+            downReason = "health check: " + st.health().status().reason();
+            downSince = st.health().status().since().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        } else if (passiveDown) {
+            var passive = g.config().passive();
+            downReason = passive.maxFails() + " failed attempt" + (passive.maxFails() == 1 ? "" : "s") + " within "
+                    + seconds(passive.failTimeout()) + " (passive: max_fails), out of rotation until "
+                    + passiveUntil.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            downSince = passiveUntil.minus(passive.failTimeout()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        }
+        m.put("down_reason", downReason);
+        m.put("down_since", downSince);
         m.put("passive_failures", st.health().passive().failures());
         m.put("in_flight", st.inFlight());
         m.put("responses", st.metrics().responses());
         m.put("failures", st.metrics().failures());
         return m;
+    }
+
+    /** {@code 10s}, {@code 1500ms}. */
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

@@ -190,6 +190,19 @@ final class StatusCommand {
                 }
             }
             b.append('\n').append(table(rows, 3, 4, 5, 6));
+            // Why a server takes no traffic, and since when: the table only says that it does not.
+            for (Object o : list(status.get("upstreams"))) {
+                Map<?, ?> u = map(o);
+                for (Object so : list(u.get("servers"))) {
+                    Map<?, ?> s = map(so);
+                    if (s.get("down_reason") != null) {
+                        b.append("why       ").append(str(u.get("name"))).append(' ').append(str(s.get("address")))
+                                .append(": ").append(str(s.get("down_reason")))
+                                .append(s.get("down_since") != null ? " (since " + str(s.get("down_since")) + ")" : "")
+                                .append('\n');
+                    }
+                }
+            }
 
             b.append('\n').append(cluster(status.get("cluster")));
             b.append('\n').append(mirror(status.get("mirror")));

@@ -40,14 +40,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final AdminRoutes routes;
     private final Supplier<Optional<String>> token;
     private final boolean loopback;
+    private final CsrfGuard csrf;
 
     /**
      * @param loopback true when the listener is bound to a loopback address: read-only routes then need no token
+     * @param csrf     what keeps other sites' pages from changing something through a browser
      */
-    AdminHandler(AdminRoutes routes, Supplier<Optional<String>> token, boolean loopback) {
+    AdminHandler(AdminRoutes routes, Supplier<Optional<String>> token, boolean loopback, CsrfGuard csrf) {
         this.routes = routes;
         this.token = token;
         this.loopback = loopback;
+        this.csrf = csrf;
     }
 
     /** Set while a read() asked for the next request has not delivered it. Touched on the channel's loop only. */
@@ -110,6 +113,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             write(ctx, r, keepAlive);
             return;
         }
+        if (found.route().access() == AdminRoute.Access.API) {
+            Optional<String> refused = csrf.refusal(new CsrfGuard.Request(request.method().name(),
+                    request.headers().get(HttpHeaderNames.HOST), request.headers().get(HttpHeaderNames.ORIGIN),
+                    request.headers().get("Sec-Fetch-Site"), request.headers().get(CsrfGuard.HEADER)), true);
+            if (refused.isPresent()) {
+                audit(ctx, request.method().name(), uri.path(), 403);
+                respond(ctx, AdminResponse.error(403, refused.get()), keepAlive, head);
+                return;
+            }
+        }
         AdminRequest admin = new AdminRequest(request.method().name(), uri.path(), found.params(), uri.parameters(),
                 request.content().toString(StandardCharsets.UTF_8));
         CompletionStage<AdminResponse> answer;
@@ -120,14 +133,29 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, AdminResponse.error(500, String.valueOf(e)), keepAlive, head);
             return;
         }
+        boolean changes = found.route().access() == AdminRoute.Access.API && !admin.method().equals("GET");
         answer.whenComplete((response, error) -> {
             if (error != null) {
                 log.warn("admin {} {} failed", admin.method(), admin.path(), error);
+                if (changes) {
+                    audit(ctx, admin.method(), admin.path(), 500);
+                }
                 respond(ctx, AdminResponse.error(500, String.valueOf(error)), keepAlive, head);
             } else {
+                if (changes) {
+                    audit(ctx, admin.method(), admin.path(), response.status());
+                }
                 respond(ctx, response, keepAlive, head);
             }
         });
+    }
+
+    private void audit(ChannelHandlerContext ctx, String method, String path, int status) {
+        try {
+            routes.audit().called(method, path, status, String.valueOf(ctx.channel().remoteAddress()));
+        } catch (RuntimeException e) {
+            log.warn("admin: recording {} {} failed", method, path, e);
+        }
     }
 
     /** The path's segments, each percent-decoded; a trailing slash is ignored. */

@@ -9,6 +9,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class AdminRoutes {
 
     private final List<AdminRoute> routes = new CopyOnWriteArrayList<>();
+    private volatile Audit audit = (method, path, status, remote) -> { };
+
+    /** Hears about every call of a route that changes something (an API route), once answered or refused. */
+    @FunctionalInterface
+    public interface Audit {
+        /** Called on the admin event loop or the thread that completed the route: be quick, never block. */
+        void called(String method, String path, int status, String remote);
+    }
+
+    /** Sets who hears about API calls (the dashboard's timeline). */
+    public void audit(Audit audit) {
+        this.audit = audit;
+    }
+
+    Audit audit() {
+        return audit;
+    }
 
     /** Adds {@code route}, replacing one with the same method and pattern. */
     public void add(AdminRoute route) {

@@ -41,6 +41,7 @@ public final class AdminServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final AdminRoutes routes;
     private final Supplier<Optional<String>> token;
+    private final CsrfGuard csrf = new CsrfGuard(System::nanoTime);
     private volatile Channel channel;
     private volatile HostPort bind;
 
@@ -60,6 +61,9 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(HostPort bind, Transport transport, AdminRoutes routes,
                                     Supplier<Optional<String>> token) throws IOException, InterruptedException {
         AdminServer server = new AdminServer(transport, routes, token);
+        // A page's CSRF token: behind the admin token (when there is one), refused to other sites' pages.
+        routes.add(AdminRoute.sync("GET", "/api/session", AdminRoute.Access.API,
+                r -> AdminResponse.json(200, java.util.Map.of("csrf", server.csrf.issue(), "header", CsrfGuard.HEADER))));
         try {
             server.channel = server.bind(bind);
             server.bind = bind;
@@ -89,7 +93,7 @@ public final class AdminServer implements AutoCloseable {
 
     private Channel bind(HostPort hp) throws IOException, InterruptedException {
         InetAddress host = InetAddress.getByName(hp.host());
-        AdminHandler handler = new AdminHandler(routes, token, host.isLoopbackAddress());
+        AdminHandler handler = new AdminHandler(routes, token, host.isLoopbackAddress(), csrf);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())

@@ -33,7 +33,7 @@ class AdminHandlerTest {
 
     private static FullHttpResponse call(boolean loopback, Optional<String> token, HttpMethod method, String uri,
                                          String authorization) {
-        EmbeddedChannel ch = new EmbeddedChannel(new AdminHandler(routes(), () -> token, loopback));
+        EmbeddedChannel ch = new EmbeddedChannel(new AdminHandler(routes(), () -> token, loopback, new CsrfGuard(System::nanoTime)));
         try {
             DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, Unpooled.EMPTY_BUFFER);
             if (authorization != null) {
@@ -118,7 +118,7 @@ class AdminHandlerTest {
         AdminRoutes routes = new AdminRoutes();
         CompletableFuture<AdminResponse> later = new CompletableFuture<>();
         routes.add(new AdminRoute("POST", "/api/slow", AdminRoute.Access.API, r -> later));
-        EmbeddedChannel ch = new EmbeddedChannel(new AdminHandler(routes, Optional::empty, true));
+        EmbeddedChannel ch = new EmbeddedChannel(new AdminHandler(routes, Optional::empty, true, new CsrfGuard(System::nanoTime)));
         try {
             ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/slow", Unpooled.EMPTY_BUFFER));
             assertNull(ch.readOutbound());
@@ -145,5 +145,38 @@ class AdminHandlerTest {
         Map<String, Object> expected = new java.util.LinkedHashMap<>(tree);
         expected.put("nan", null);
         assertEquals(expected, back);
+    }
+    @Test
+    void aBrowserRequestFromAnotherSiteIsRefusedBeforeTheRouteRuns() {
+        AdminRoutes routes = routes();
+        CsrfGuard guard = new CsrfGuard(System::nanoTime);
+        String csrf = guard.issue();
+        EmbeddedChannel ch = new EmbeddedChannel(new AdminHandler(routes, Optional::empty, true, guard));
+        try {
+            int[] codes = new int[3];
+            String[][] headers = {
+                    {"https://evil.example", "cross-site", csrf},
+                    {"http://127.0.0.1:9090", "same-origin", null},
+                    {"http://127.0.0.1:9090", "same-origin", csrf}};
+            for (int i = 0; i < headers.length; i++) {
+                DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+                        "/api/upstreams/web/servers/a:1/drain", Unpooled.EMPTY_BUFFER);
+                request.headers().set(HttpHeaderNames.HOST, "127.0.0.1:9090");
+                request.headers().set(HttpHeaderNames.ORIGIN, headers[i][0]);
+                request.headers().set("Sec-Fetch-Site", headers[i][1]);
+                if (headers[i][2] != null) {
+                    request.headers().set(CsrfGuard.HEADER, headers[i][2]);
+                }
+                ch.writeInbound(request);
+                FullHttpResponse r = ch.readOutbound();
+                codes[i] = r.status().code();
+                r.release();
+            }
+            assertEquals(403, codes[0], "another site's page");
+            assertEquals(403, codes[1], "no CSRF token");
+            assertEquals(200, codes[2], "the dashboard itself");
+        } finally {
+            ch.finishAndReleaseAll();
+        }
     }
 }
