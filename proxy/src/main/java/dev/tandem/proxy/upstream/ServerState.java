@@ -1,6 +1,7 @@
 package dev.tandem.proxy.upstream;
 
 import dev.tandem.health.ServerHealth;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -12,6 +13,10 @@ public final class ServerState {
     private final ServerKey key;
     private final ServerHealth health = new ServerHealth();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Requests waiting for a slot, over every event loop. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** One per event loop that queues for this server: told when a slot frees while requests wait. */
+    private final CopyOnWriteArrayList<Runnable> slotListeners = new CopyOnWriteArrayList<>();
     private final UpstreamServerMetrics metrics;
     private volatile boolean drained;
     private volatile int weightOverride = -1;
@@ -35,12 +40,72 @@ public final class ServerState {
         return inFlight.get();
     }
 
+    /** Takes a slot whatever the limit (a request that already held one and must start over on this server). */
     public void requestStarted() {
         inFlight.incrementAndGet();
     }
 
+    /**
+     * Takes a slot when fewer than {@code maxConnections} are taken.
+     *
+     * @param maxConnections the server's limit; 0 = none
+     */
+    public boolean tryStart(int maxConnections) {
+        if (maxConnections <= 0) {
+            inFlight.incrementAndGet();
+            return true;
+        }
+        for (;;) {
+            int n = inFlight.get();
+            if (n >= maxConnections) {
+                return false;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives a slot back; a request waiting for one, on whichever event loop, is told. */
     public void requestEnded() {
         inFlight.decrementAndGet();
+        // Decrement first, then look: a waiter that queues concurrently looks at inFlight after it counted
+        // itself in, so one of the two always sees the other.
+        if (queued.get() > 0) {
+            for (Runnable l : slotListeners) {
+                l.run();
+            }
+        }
+    }
+
+    /** Counts a request into the queue when fewer than {@code limit} wait. */
+    boolean tryQueue(int limit) {
+        for (;;) {
+            int n = queued.get();
+            if (n >= limit) {
+                return false;
+            }
+            if (queued.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void unqueued() {
+        queued.decrementAndGet();
+    }
+
+    /** Requests waiting for a slot. */
+    public int queued() {
+        return queued.get();
+    }
+
+    void addSlotListener(Runnable listener) {
+        slotListeners.add(listener);
+    }
+
+    void removeSlotListener(Runnable listener) {
+        slotListeners.remove(listener);
     }
 
     public UpstreamServerMetrics metrics() {
