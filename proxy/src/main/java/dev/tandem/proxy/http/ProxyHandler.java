@@ -6,6 +6,7 @@ import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
+import dev.tandem.proxy.log.RateLimitedLog;
 import dev.tandem.proxy.runtime.RequestMetrics;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.RuntimeListener;
@@ -19,6 +20,7 @@ import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.RendezvousHash;
 import dev.tandem.proxy.upstream.RetryBackoff;
 import dev.tandem.proxy.upstream.ServerQueue;
+import dev.tandem.proxy.upstream.UpstreamFailure;
 import dev.tandem.proxy.upstream.UpstreamServer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -462,7 +464,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, now);
         if (server == null) {
             if (e.attempts.count() == 0) {
-                log.warn("no server available in upstream '{}' for {} {}", e.group.name(), e.method, e.uri);
+                long n = e.group.logLine("no server", now);
+                if (n != RateLimitedLog.QUIET) {
+                    log.warn("no server available in upstream '{}' for {} {}{}", e.group.name(), e.method, e.uri,
+                            RateLimitedLog.repeats(n));
+                }
                 respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, e.bodyExpected && !e.requestComplete);
             } else {
                 respondError(e, HttpResponseStatus.valueOf(e.lastFailure.clientStatus()),
@@ -506,8 +512,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private void overloaded(Exchange e, UpstreamServer server, String reason) {
         e.upstreamLabel = server.label();
         e.overloaded = true;
-        log.warn("{} {}: server {} in upstream '{}' at max_connections, {}", e.method, e.uri, server.label(),
-                e.group.name(), reason);
+        long n = server.state().logLine(reason, System.nanoTime());
+        if (n != RateLimitedLog.QUIET) {
+            log.warn("{} {}: server {} in upstream '{}' at max_connections, {}: 503{}", e.method, e.uri, server.label(),
+                    e.group.name(), reason, RateLimitedLog.repeats(n));
+        }
         respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, e.bodyExpected && !e.requestComplete);
     }
 
@@ -729,7 +738,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         upstreamWait = UpstreamWait.NONE;
         Exchange e = ex;
         if (e != null && e.backend != null && !e.responseComplete) {
-            attemptFailed(e, FailureKind.TIMEOUT, new IOException("no progress within the upstream "
+            attemptFailed(e, FailureKind.TIMEOUT, new UpstreamFailure("no progress within the upstream "
                     + (waited == UpstreamWait.WRITE ? "write" : "read") + " timeout"), false);
         }
     }
@@ -758,13 +767,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.lastFailure = kind;
         server.state().metrics().failure(kind);
         boolean blameless = reusedConnection && kind == FailureKind.RESET && !e.responseStarted;
-        if (!blameless && server.state().health().passive().recordFailure(System.nanoTime(),
+        long now = System.nanoTime();
+        if (!blameless && server.state().health().passive().recordFailure(now,
                 uc.passive().maxFails(), uc.passive().failTimeout().toNanos())) {
-            log.warn("server {} in upstream '{}' taken out for {} after {} failure(s)", server.label(),
-                    e.group.name(), uc.passive().failTimeout(), uc.passive().maxFails());
+            long n = server.state().logLine("taken out", now);
+            if (n != RateLimitedLog.QUIET) {
+                log.warn("server {} in upstream '{}' taken out for {} after {} failure(s){}", server.label(),
+                        e.group.name(), uc.passive().failTimeout(), uc.passive().maxFails(), RateLimitedLog.repeats(n));
+            }
         }
         if (e.responseStarted) {
-            log.warn("{} {} from {}: response cut short ({}): {}", e.method, e.uri, server.label(), kind, cause.toString());
+            long n = server.state().logLine("cut short", now);
+            if (n != RateLimitedLog.QUIET) {
+                log.warn("{} {} from {}: response cut short ({}): {}{}", e.method, e.uri, server.label(), kind,
+                        cause.toString(), RateLimitedLog.repeats(n));
+            }
             closeAfterResponse = true;
             ctx.flush();
             ctx.close();
@@ -772,7 +789,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         boolean safe = kind.beforeSend() || e.resendable();
         if (safe && e.attempts.count() <= uc.retries()) {
-            log.info("{} {} failed on {} ({}: {}), retrying", e.method, e.uri, server.label(), kind, cause.toString());
+            long n = server.state().logLine(kind.retriedReason(), now);
+            if (n != RateLimitedLog.QUIET) {
+                log.info("{} {} failed on {} ({}: {}), retrying{}", e.method, e.uri, server.label(), kind,
+                        cause.toString(), RateLimitedLog.repeats(n));
+            }
             if (kind == FailureKind.CONNECT || kind == FailureKind.RESET) {
                 retryAfterBackoff(e);
             } else {
@@ -780,7 +801,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
-        log.warn("{} {} failed on {} ({}): {}", e.method, e.uri, server.label(), kind, cause.toString());
+        long n = server.state().logLine(kind.name(), now);
+        if (n != RateLimitedLog.QUIET) {
+            log.warn("{} {} failed on {} ({}): {}{}", e.method, e.uri, server.label(), kind, cause.toString(),
+                    RateLimitedLog.repeats(n));
+        }
         respondError(e, HttpResponseStatus.valueOf(kind.clientStatus()), e.bodyExpected && !e.requestComplete);
     }
 

@@ -1,6 +1,8 @@
 package dev.tandem.proxy.upstream;
 
 import dev.tandem.health.ServerHealth;
+import dev.tandem.proxy.log.RateLimitedLog;
+import java.time.Duration;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -10,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ServerState {
 
+    static final Duration LOG_EVERY = Duration.ofSeconds(10);
+
     private final ServerKey key;
     private final ServerHealth health = new ServerHealth();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -18,6 +22,8 @@ public final class ServerState {
     /** One per event loop that queues for this server: told when a slot frees while requests wait. */
     private final CopyOnWriteArrayList<Runnable> slotListeners = new CopyOnWriteArrayList<>();
     private final UpstreamServerMetrics metrics;
+    /** Failures of this server: at most one line per reason per 10 s, whatever the number of requests. */
+    private final RateLimitedLog<String> lines = new RateLimitedLog<>(LOG_EVERY);
     private volatile boolean drained;
     private volatile int weightOverride = -1;
     private volatile int configuredWeight = 1;
@@ -106,6 +112,15 @@ public final class ServerState {
 
     void removeSlotListener(Runnable listener) {
         slotListeners.remove(listener);
+    }
+
+    /**
+     * Counts one event of {@code reason} on this server for the log.
+     *
+     * @return {@link RateLimitedLog#QUIET} when it makes no line, else how many events the line stands for
+     */
+    public long logLine(String reason, long nanoTime) {
+        return lines.record(reason, nanoTime);
     }
 
     public UpstreamServerMetrics metrics() {

@@ -2,6 +2,7 @@ package dev.tandem.proxy.upstream;
 
 import dev.tandem.conf.Balance;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.proxy.log.RateLimitedLog;
 import java.util.List;
 
 /**
@@ -15,6 +16,7 @@ public final class UpstreamGroup {
     private final UpstreamServer[] backups;
     private final Balancer[] primaryBalancers;
     private final Balancer[] backupBalancers;
+    private final RateLimitedLog<String> lines = new RateLimitedLog<>(ServerState.LOG_EVERY);
 
     public UpstreamGroup(UpstreamConfig config, List<UpstreamServer> primaries, List<UpstreamServer> backups, int loops) {
         this.config = config;
@@ -34,6 +36,11 @@ public final class UpstreamGroup {
 
     public UpstreamConfig config() {
         return config;
+    }
+
+    /** Counts one event of {@code reason} for the log: see {@link ServerState#logLine}. */
+    public long logLine(String reason, long nanoTime) {
+        return lines.record(reason, nanoTime);
     }
 
     public List<UpstreamServer> primaries() {
