@@ -5,8 +5,12 @@
 # to the proxy, sends one GET on each and reads its answer, then leaves them all open and idle. The proxy's
 # RSS (VmRSS of its process tree) is read before and once the connections have sat idle for a few seconds;
 # the table gives the growth per connection. Before the measured round, a warm-up round of N connections is
-# opened and closed, so that what the first connections cost once (classes loaded, code compiled, the heap's
-# first pages touched) is not counted per connection.
+# opened and closed, so that what the first connections cost once (classes loaded, code compiled) is not
+# counted per connection. For Tandem two more steps keep the JVM's heap from blurring the figure: a few
+# seconds of wrk load first, so that the young generation has been filled and collected (every page of it is
+# then resident before the baseline is read; otherwise the garbage of the N exchanges would count as the
+# connections' memory), and a full collection (jcmd GC.run) before each reading, so that what the idle
+# connections keep alive is moved into the old generation and counted once, and nothing else is.
 
 idle_usage() {
   cat <<EOF
@@ -14,6 +18,7 @@ usage: benchmarks/run.sh idle [options]
 
   --connections N   idle connections                     (BENCH_CONNECTIONS, default 10000; at most 50000)
   --settle S        seconds they sit idle before the RSS is read   (BENCH_SETTLE, default 5)
+  --warmup S        seconds of wrk load before the rounds (BENCH_WARMUP, default 5)
   --repeats N       rounds per proxy                     (BENCH_REPEATS, default 1)
   --proxies LIST    which proxies, comma-separated       (BENCH_PROXIES, default nginx,tandem)
 
@@ -50,10 +55,17 @@ idle_round() {
   untrack "$client_pid"
 }
 
+# idle_collect KIND PID: a full garbage collection in Tandem's JVM (nothing for nginx).
+idle_collect() {
+  [[ $1 == tandem ]] || return 0
+  jcmd "$2" GC.run >/dev/null 2>&1 || log "jcmd GC.run failed on $2"
+  sleep 1
+}
+
 scenario_main() {
   bench_options idle_usage "$@"
   local n=${BENCH_CONNECTIONS:-10000} settle=${BENCH_SETTLE:-5} repeats=${BENCH_REPEATS:-1}
-  local proxies=${BENCH_PROXIES:-nginx,tandem}
+  local proxies=${BENCH_PROXIES:-nginx,tandem} warm=${BENCH_WARMUP:-5}
   ((n <= 50000)) || die "--connections at most 50000"
   local -a kinds
   IFS=, read -r -a kinds <<<"$proxies"
@@ -61,7 +73,8 @@ scenario_main() {
   for k in "${kinds[@]}"; do
     [[ $k == nginx || $k == tandem ]] || die "unknown proxy '$k' (expected: nginx, tandem)"
   done
-  need nginx python3 taskset curl ss awk
+  need nginx python3 wrk taskset curl ss awk
+  [[ " ${kinds[*]} " == *" tandem "* ]] && need jcmd
   bench_init idle
   [[ " ${kinds[*]} " == *" tandem "* ]] && tandem_build
 
@@ -81,12 +94,14 @@ scenario_main() {
       proxy_start "$kind" "$name" "$BENCH_CPU_SUT" "$port"
       pid=${SERVER_PID[$name]}
       wait_http "http://127.0.0.1:$port/" 30 || die "$name does not answer"
-      log "$kind: warm-up round of $n connections"
+      log "$kind: warm-up: ${warm}s of wrk, then a round of $n connections"
+      pinned "$BENCH_CPU_LOAD" wrk -t1 -c64 -d"${warm}s" "http://127.0.0.1:$port/" >/dev/null
       idle_round "$port" "$n" true
       sleep "$settle"
+      idle_collect "$kind" "$pid"
       before=$(idle_rss_kib "$pid")
       # shellcheck disable=SC2016
-      idle_round "$port" "$n" eval 'sleep "$settle"; after=$(idle_rss_kib "$pid")'
+      idle_round "$port" "$n" eval 'sleep "$settle"; idle_collect "$kind" "$pid"; after=$(idle_rss_kib "$pid")'
       per=$(calc "($after - $before) * 1024 / $n")
       per=$(printf '%.0f' "$per")
       results_add "$runs" "$kind" "$r" "$before" "$after" "$per"
