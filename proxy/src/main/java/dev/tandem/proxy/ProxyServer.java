@@ -396,7 +396,6 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, LoopResources.WATER_MARK)
                 .childHandler(new ClientChannelInitializer(context, loops));
-        transport.clientReads(b);
         if (transport.freeBindOption() != null) {
             // A listener on a floating address is up before the address arrives on this node.
             b.option(transport.freeBindOption(), true);

@@ -1,6 +1,5 @@
 package dev.tandem.proxy.transport;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -18,12 +17,9 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringAdaptiveBufferRingAllocator;
-import io.netty.channel.uring.IoUringBufferRingConfig;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -46,16 +42,6 @@ public record Transport(
         ChannelOption<Boolean> freeBindOption) {
 
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
-
-    /**
-     * The io_uring buffer group client connections read into. With a buffer ring the kernel takes a buffer from
-     * the loop's shared ring only when bytes arrive; without one every connection waiting to read holds a buffer
-     * of its own, which is most of what an idle keep-alive connection costs.
-     */
-    static final short CLIENT_READS_GROUP = 1;
-    /** Buffers in each loop's ring (at most; it is filled as reads need them, a batch at a time). */
-    private static final short CLIENT_READS_RING_SIZE = 1024;
-    private static final int CLIENT_READS_BATCH = 32;
 
     /** System property that forces a transport ({@code io_uring}, {@code epoll} or {@code nio}). */
     public static final String PROPERTY = "tandem.transport";
@@ -89,31 +75,8 @@ public record Transport(
     }
 
     public static Transport ioUring() {
-        return new Transport("io_uring", Transport::ioUringHandlerFactory, IoUringServerSocketChannel.class,
+        return new Transport("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
                 IoUringSocketChannel.class, IoUringDatagramChannel.class, IoUringChannelOption.IP_FREEBIND);
-    }
-
-    private static IoHandlerFactory ioUringHandlerFactory() {
-        IoUringIoHandlerConfig config = new IoUringIoHandlerConfig();
-        if (IoUring.isRegisterBufferRingSupported()) {
-            config.setBufferRingConfig(IoUringBufferRingConfig.builder()
-                    .bufferGroupId(CLIENT_READS_GROUP)
-                    .bufferRingSize(CLIENT_READS_RING_SIZE)
-                    .batchSize(CLIENT_READS_BATCH)
-                    .allocator(new IoUringAdaptiveBufferRingAllocator())
-                    .build());
-        }
-        return IoUringIoHandler.newFactory(config);
-    }
-
-    /**
-     * Has the client connections {@code b} accepts read from their loop's shared buffer ring where the
-     * transport has one (io_uring on a kernel with buffer rings): an idle connection then holds no read buffer.
-     */
-    public void clientReads(ServerBootstrap b) {
-        if (socketChannel == IoUringSocketChannel.class && IoUring.isRegisterBufferRingSupported()) {
-            b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, CLIENT_READS_GROUP);
-        }
     }
 
     public static Transport epoll() {
