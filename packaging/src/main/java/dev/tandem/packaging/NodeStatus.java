@@ -148,6 +148,7 @@ final class NodeStatus {
         m.put("passive_down", passiveDown);
         m.put("passive_failures", st.health().passive().failures());
         m.put("in_flight", st.inFlight());
+        m.put("queued", st.queued());
         m.put("responses", st.metrics().responses());
         m.put("failures", st.metrics().failures());
         return m;

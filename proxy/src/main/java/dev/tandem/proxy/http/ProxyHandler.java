@@ -103,6 +103,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
     /** What a request the queue could not hold is told: come back soon, the burst is likely over by then. */
     private static final AsciiString RETRY_AFTER_SECONDS = AsciiString.cached("1");
+    private static final String QUEUE_FULL = "queue full";
+    private static final String QUEUE_TIMEOUT = "queue timeout";
 
     /** What the client timer is waiting for. */
     private enum ClientWait { NONE, NEXT_REQUEST, CLIENT }
@@ -480,7 +482,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         switch (loop.pool(server.state()).queue().admit(this, server.config().maxConnections(), uc.queue(), now)) {
             case STARTED -> connectTo(e, server, true, now);
             case QUEUED -> queuedFor = server;
-            case REFUSED -> overloaded(e, server, "queue full");
+            case REFUSED -> overloaded(e, server, QUEUE_FULL);
         }
     }
 
@@ -504,7 +506,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         queuedFor = null;
         Exchange e = ex;
         if (server != null && e != null && !closed) {
-            overloaded(e, server, "queue timeout");
+            overloaded(e, server, QUEUE_TIMEOUT);
         }
     }
 
@@ -512,6 +514,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private void overloaded(Exchange e, UpstreamServer server, String reason) {
         e.upstreamLabel = server.label();
         e.overloaded = true;
+        server.state().metrics().queueRefused(reason == QUEUE_TIMEOUT);
         long n = server.state().logLine(reason, System.nanoTime());
         if (n != RateLimitedLog.QUIET) {
             log.warn("{} {}: server {} in upstream '{}' at max_connections, {}: 503{}", e.method, e.uri, server.label(),

@@ -65,6 +65,8 @@ class OverloadIT {
             assertEquals(503, r.status());
             assertEquals("1", r.header("retry-after"));
             assertEquals(2, a.requests(), "the refused request never reached the server");
+            assertEquals(1.0, proxy.meters().get("tandem.upstream.queue.refused").tag("reason", "full").counter().count());
+            assertEquals(1.0, proxy.meters().get("tandem.upstream.queued").gauge().value());
         }
     }
 
@@ -86,6 +88,7 @@ class OverloadIT {
             assertEquals("1", r.header("retry-after"));
             assertEquals(0, proxy.state(a.hostPort()).queued());
             assertEquals(1, a.requests());
+            assertEquals(1.0, proxy.meters().get("tandem.upstream.queue.refused").tag("reason", "timeout").counter().count());
         }
     }
 
