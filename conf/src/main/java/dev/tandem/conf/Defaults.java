@@ -63,6 +63,14 @@ import java.util.List;
  * <tr><td>{@code upstreams.*.passive.max_fails}</td><td>integer &gt;= 0 (0 disables)</td><td>{@value #MAX_FAILS}</td></tr>
  * <tr><td>{@code upstreams.*.passive.fail_timeout}</td><td>duration &gt; 0</td><td>10s</td></tr>
  * <tr><td>{@code upstreams.*.retries}</td><td>integer &gt;= 0</td><td>{@value #RETRIES}</td></tr>
+ * <tr><td>{@code upstreams.*.max_connections}</td><td>integer &gt;= 0: requests at once per server, over every
+ *     event loop (0 = no limit); more wait in the server's queue</td><td>{@value #MAX_CONNECTIONS}</td></tr>
+ * <tr><td>{@code upstreams.*.servers[].max_connections}</td><td>integer &gt;= 0: this server's own limit</td>
+ *     <td>the upstream's</td></tr>
+ * <tr><td>{@code upstreams.*.queue.limit}</td><td>integer &gt;= 0: requests waiting per server; beyond it 503 with
+ *     Retry-After at once</td><td>{@value #QUEUE_LIMIT}</td></tr>
+ * <tr><td>{@code upstreams.*.queue.timeout}</td><td>duration &gt; 0: how long a request waits in the queue before
+ *     503 with Retry-After</td><td>10s</td></tr>
  * <tr><td>{@code upstreams.*.health}</td><td>mapping; neither {@code http} nor {@code tcp} means a TCP check</td>
  *     <td>no active checks</td></tr>
  * <tr><td>{@code upstreams.*.health.http}</td><td>{@code {method, path, host, expect_status, expect_body}}</td><td>-</td></tr>
@@ -138,6 +146,10 @@ public final class Defaults {
     public static final int MAX_FAILS = 1;
     public static final Duration FAIL_TIMEOUT = Duration.ofSeconds(10);
     public static final int RETRIES = 2;
+    /** Requests at once per server: a burst beyond it waits in the queue instead of overrunning the server. */
+    public static final int MAX_CONNECTIONS = 1024;
+    public static final int QUEUE_LIMIT = 10_000;
+    public static final Duration QUEUE_TIMEOUT = Duration.ofSeconds(10);
 
     public static final String HEALTH_METHOD = "GET";
     public static final String HEALTH_PATH = "/";

@@ -126,6 +126,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void badConnectionLimitAndQueue() {
+        assertErrors(LISTENER + """
+                upstreams:
+                  web:
+                    servers: [{address: "a:1", max_connections: -1}]
+                    max_connections: many
+                    queue: {limit: -3, timeout: 0s, size: 1}
+                """,
+                "t.yaml:6:49: upstreams.web.servers[0].max_connections: -1 (expected: an integer >= 0)",
+                "t.yaml:7:22: upstreams.web.max_connections: 'many' (expected: an integer >= 0)",
+                "t.yaml:8:20: upstreams.web.queue.limit: -3 (expected: an integer >= 0)",
+                "t.yaml:8:33: upstreams.web.queue.timeout: '0s' (expected: a positive duration)",
+                "t.yaml:8:37: upstreams.web.queue: unknown key 'size' (expected: one of limit, timeout)");
+    }
+
+    @Test
     void notABoolean() {
         assertErrors(LISTENER + """
                 upstreams:

@@ -162,6 +162,8 @@ class ConfigLoaderTest {
         assertEquals(new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(60)), web.timeouts());
         assertEquals(new PassiveConfig(1, Duration.ofSeconds(10)), web.passive());
         assertEquals(2, web.retries());
+        assertEquals(1024, web.maxConnections());
+        assertEquals(new QueueConfig(10_000, Duration.ofSeconds(10)), web.queue());
         // An empty health section is a TCP check whose timeout is its interval.
         assertEquals(Optional.of(new HealthConfig(Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(2), 2, 3)),
                 web.health());
@@ -188,6 +190,27 @@ class ConfigLoaderTest {
                 """, BASE);
         assertEquals(List.of("tls", "chat"), c.sites().get(0).allowUpgrades());
         assertEquals(List.of(), c.sites().get(1).allowUpgrades());
+    }
+
+    @Test
+    void connectionLimitAndQueue() throws ConfigException {
+        Config c = ConfigLoader.parse("t.yaml", MINIMAL + """
+                upstreams:
+                  web:
+                    max_connections: 100
+                    queue: {limit: 5, timeout: 2s}
+                    servers:
+                      - {address: "a:80"}
+                      - {address: "b:80", max_connections: 7}
+                sites:
+                  - hosts: ['*']
+                    upstream: web
+                """, BASE);
+        UpstreamConfig web = c.upstreams().get("web");
+        assertEquals(100, web.maxConnections());
+        assertEquals(new QueueConfig(5, Duration.ofSeconds(2)), web.queue());
+        assertEquals(100, web.servers().get(0).maxConnections());
+        assertEquals(7, web.servers().get(1).maxConnections());
     }
 
     @Test

@@ -169,6 +169,7 @@ final class NodeStatus {
         m.put("down_since", downSince);
         m.put("passive_failures", st.health().passive().failures());
         m.put("in_flight", st.inFlight());
+        m.put("queued", st.queued());
         m.put("responses", st.metrics().responses());
         m.put("failures", st.metrics().failures());
         return m;

@@ -54,12 +54,15 @@ public final class TestBackend implements AutoCloseable {
     private final List<RecordedRequest> received = new ArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final int maxConnections;
     private volatile Behaviour behaviour;
     private volatile boolean readingPaused;
 
     private TestBackend(Builder b) throws InterruptedException {
         this.name = b.name;
         this.behaviour = b.behaviour;
+        this.maxConnections = b.maxConnections;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("backend-" + b.name, true),
                 NioIoHandler.newFactory());
         this.connections = new DefaultChannelGroup("backend-" + b.name, group.next());
@@ -74,6 +77,13 @@ public final class TestBackend implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (maxConnections > 0 && connections.size() >= maxConnections) {
+                            // What an overloaded server does with one connection too many: reset it.
+                            refused.incrementAndGet();
+                            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                            ch.close();
+                            return;
+                        }
                         ch.pipeline().addLast("raw", new ChannelDuplexHandler());
                         ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_HEAD).setMaxHeaderSize(MAX_HEAD)));
@@ -167,6 +177,11 @@ public final class TestBackend implements AutoCloseable {
     /** Connections accepted so far. */
     public int connectionsAccepted() {
         return accepted.get();
+    }
+
+    /** Connections reset because {@link Builder#maxConnections} were open. */
+    public int connectionsRefused() {
+        return refused.get();
     }
 
     /** Connections open now. */
@@ -351,6 +366,7 @@ public final class TestBackend implements AutoCloseable {
         private Behaviour behaviour;
         private int receiveBuffer;
         private int sendBuffer;
+        private int maxConnections;
 
         private Builder(String name) {
             this.name = name;
@@ -371,6 +387,12 @@ public final class TestBackend implements AutoCloseable {
         /** SO_SNDBUF of accepted connections: a small one makes response backpressure show sooner. */
         public Builder sendBuffer(int bytes) {
             this.sendBuffer = bytes;
+            return this;
+        }
+
+        /** Connections open at once; one more is reset at once, as an overloaded server does. 0 = no limit. */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = connections;
             return this;
         }
 

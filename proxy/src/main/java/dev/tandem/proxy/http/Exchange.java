@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * One request on a client connection, from its head to the end of its response: what was asked, where it
@@ -65,6 +66,10 @@ final class Exchange {
     /** Skipping a 1xx interim response from the server, up to its end. */
     boolean inInterimResponse;
     FailureKind lastFailure;
+    /** A retry waiting out its backoff. */
+    ScheduledFuture<?> retryTimer;
+    /** Answered 503 because the server's queue could not hold the request: the answer says when to come back. */
+    boolean overloaded;
 
     boolean responseStarted;
     boolean responseComplete;

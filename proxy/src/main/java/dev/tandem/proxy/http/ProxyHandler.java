@@ -6,6 +6,7 @@ import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
+import dev.tandem.proxy.log.RateLimitedLog;
 import dev.tandem.proxy.runtime.RequestMetrics;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.RuntimeListener;
@@ -17,6 +18,9 @@ import dev.tandem.proxy.upstream.BackendPool;
 import dev.tandem.proxy.upstream.FailureKind;
 import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.RendezvousHash;
+import dev.tandem.proxy.upstream.RetryBackoff;
+import dev.tandem.proxy.upstream.ServerQueue;
+import dev.tandem.proxy.upstream.UpstreamFailure;
 import dev.tandem.proxy.upstream.UpstreamServer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -50,6 +54,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +93,7 @@ import org.slf4j.LoggerFactory;
  * stream channel turns unwritable when the client's window is spent, which stops reading the server exactly as
  * a full socket does.
  */
-public final class ProxyHandler extends ChannelInboundHandlerAdapter implements BackendListener {
+public final class ProxyHandler extends ChannelInboundHandlerAdapter implements BackendListener, ServerQueue.Waiter {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     private static final int CLIENT_CLOSED_REQUEST = 499;
@@ -95,6 +101,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** Headers the HTTP/2 stream codec adds for its own bookkeeping ({@code x-http2-stream-id}, ...). */
     private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
     private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
+    /** What a request the queue could not hold is told: come back soon, the burst is likely over by then. */
+    private static final AsciiString RETRY_AFTER_SECONDS = AsciiString.cached("1");
+    private static final String QUEUE_FULL = "queue full";
+    private static final String QUEUE_TIMEOUT = "queue timeout";
 
     /** What the client timer is waiting for. */
     private enum ClientWait { NONE, NEXT_REQUEST, CLIENT }
@@ -128,6 +138,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private boolean closeAfterResponse;
     private boolean closed;
     private boolean started;
+    /** The server the current exchange waits for a connection slot on, in this loop's queue for it; or null. */
+    private UpstreamServer queuedFor;
 
     public ProxyHandler(ListenerContext listener, LoopResources loop) {
         this(listener, loop, false);
@@ -182,9 +194,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         closed = true;
         clientTimer.cancel();
         upstreamTimer.cancel();
+        leaveQueue();
         Exchange e = ex;
         if (e != null) {
             ex = null;
+            if (e.retryTimer != null) {
+                e.retryTimer.cancel(false);
+                e.retryTimer = null;
+            }
             endUpstream(e, false);
             finish(e, e.responseStarted ? e.status : CLIENT_CLOSED_REQUEST);
         }
@@ -449,7 +466,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         UpstreamServer server = e.group.select(loop.index(), clientHash, e.attempts, now);
         if (server == null) {
             if (e.attempts.count() == 0) {
-                log.warn("no server available in upstream '{}' for {} {}", e.group.name(), e.method, e.uri);
+                long n = e.group.logLine("no server", now);
+                if (n != RateLimitedLog.QUIET) {
+                    log.warn("no server available in upstream '{}' for {} {}{}", e.group.name(), e.method, e.uri,
+                            RateLimitedLog.repeats(n));
+                }
                 respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, e.bodyExpected && !e.requestComplete);
             } else {
                 respondError(e, HttpResponseStatus.valueOf(e.lastFailure.clientStatus()),
@@ -457,18 +478,68 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
-        connectTo(e, server, true, now);
+        UpstreamConfig uc = e.group.config();
+        switch (loop.pool(server.state()).queue().admit(this, server.config().maxConnections(), uc.queue(), now)) {
+            case STARTED -> connectTo(e, server, true, now);
+            case QUEUED -> queuedFor = server;
+            case REFUSED -> overloaded(e, server, QUEUE_FULL);
+        }
+    }
+
+    @Override
+    public void slotGranted() {
+        UpstreamServer server = queuedFor;
+        queuedFor = null;
+        Exchange e = ex;
+        if (server == null || e == null || closed) {
+            if (server != null) {
+                server.state().requestEnded();
+            }
+            return;
+        }
+        connectTo(e, server, true, System.nanoTime());
+    }
+
+    @Override
+    public void queueTimedOut() {
+        UpstreamServer server = queuedFor;
+        queuedFor = null;
+        Exchange e = ex;
+        if (server != null && e != null && !closed) {
+            overloaded(e, server, QUEUE_TIMEOUT);
+        }
+    }
+
+    /** The request waits no longer for {@code server}: 503 with Retry-After, so that clients come back later. */
+    private void overloaded(Exchange e, UpstreamServer server, String reason) {
+        e.upstreamLabel = server.label();
+        e.overloaded = true;
+        server.state().metrics().queueRefused(reason == QUEUE_TIMEOUT);
+        long n = server.state().logLine(reason, System.nanoTime());
+        if (n != RateLimitedLog.QUIET) {
+            log.warn("{} {}: server {} in upstream '{}' at max_connections, {}: 503{}", e.method, e.uri, server.label(),
+                    e.group.name(), reason, RateLimitedLog.repeats(n));
+        }
+        respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, e.bodyExpected && !e.requestComplete);
+    }
+
+    private void leaveQueue() {
+        UpstreamServer server = queuedFor;
+        if (server != null) {
+            queuedFor = null;
+            loop.pool(server.state()).queue().cancel(this);
+        }
     }
 
     /**
-     * Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there.
+     * Sends {@code e} to {@code server}, on an idle pooled connection when {@code pooled} and one is there. The
+     * caller has taken a connection slot on the server for it.
      *
      * @param now {@code System.nanoTime()}, read once for choosing the server, the pool and the upstream clock
      */
     private void connectTo(Exchange e, UpstreamServer server, boolean pooled, long now) {
         e.server = server;
         e.upstreamLabel = server.label();
-        server.state().requestStarted();
         UpstreamConfig uc = e.group.config();
         BackendPool pool = loop.pool(server.state());
         BackendConnection idle = pooled ? pool.poll(uc.keepalive(), uc.idleTimeout().toNanos(), now) : null;
@@ -670,7 +741,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         upstreamWait = UpstreamWait.NONE;
         Exchange e = ex;
         if (e != null && e.backend != null && !e.responseComplete) {
-            attemptFailed(e, FailureKind.TIMEOUT, new IOException("no progress within the upstream "
+            attemptFailed(e, FailureKind.TIMEOUT, new UpstreamFailure("no progress within the upstream "
                     + (waited == UpstreamWait.WRITE ? "write" : "read") + " timeout"), false);
         }
     }
@@ -691,19 +762,29 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (reusedConnection && kind == FailureKind.RESET && !e.responseStarted && e.resendable()) {
             log.debug("{} {}: kept-alive connection to {} was closed, sending again on a new one", e.method, e.uri,
                     server.label());
+            // It held a slot a moment ago, and takes it again rather than queue behind requests that came later.
+            server.state().requestStarted();
             connectTo(e, server, false, System.nanoTime());
             return;
         }
         e.lastFailure = kind;
         server.state().metrics().failure(kind);
         boolean blameless = reusedConnection && kind == FailureKind.RESET && !e.responseStarted;
-        if (!blameless && server.state().health().passive().recordFailure(System.nanoTime(),
+        long now = System.nanoTime();
+        if (!blameless && server.state().health().passive().recordFailure(now,
                 uc.passive().maxFails(), uc.passive().failTimeout().toNanos())) {
-            log.warn("server {} in upstream '{}' taken out for {} after {} failure(s)", server.label(),
-                    e.group.name(), uc.passive().failTimeout(), uc.passive().maxFails());
+            long n = server.state().logLine("taken out", now);
+            if (n != RateLimitedLog.QUIET) {
+                log.warn("server {} in upstream '{}' taken out for {} after {} failure(s){}", server.label(),
+                        e.group.name(), uc.passive().failTimeout(), uc.passive().maxFails(), RateLimitedLog.repeats(n));
+            }
         }
         if (e.responseStarted) {
-            log.warn("{} {} from {}: response cut short ({}): {}", e.method, e.uri, server.label(), kind, cause.toString());
+            long n = server.state().logLine("cut short", now);
+            if (n != RateLimitedLog.QUIET) {
+                log.warn("{} {} from {}: response cut short ({}): {}{}", e.method, e.uri, server.label(), kind,
+                        cause.toString(), RateLimitedLog.repeats(n));
+            }
             closeAfterResponse = true;
             ctx.flush();
             ctx.close();
@@ -711,12 +792,38 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         boolean safe = kind.beforeSend() || e.resendable();
         if (safe && e.attempts.count() <= uc.retries()) {
-            log.info("{} {} failed on {} ({}: {}), retrying", e.method, e.uri, server.label(), kind, cause.toString());
-            connect(e);
+            long n = server.state().logLine(kind.retriedReason(), now);
+            if (n != RateLimitedLog.QUIET) {
+                log.info("{} {} failed on {} ({}: {}), retrying{}", e.method, e.uri, server.label(), kind,
+                        cause.toString(), RateLimitedLog.repeats(n));
+            }
+            if (kind == FailureKind.CONNECT || kind == FailureKind.RESET) {
+                retryAfterBackoff(e);
+            } else {
+                connect(e);
+            }
             return;
         }
-        log.warn("{} {} failed on {} ({}): {}", e.method, e.uri, server.label(), kind, cause.toString());
+        long n = server.state().logLine(kind.name(), now);
+        if (n != RateLimitedLog.QUIET) {
+            log.warn("{} {} failed on {} ({}): {}{}", e.method, e.uri, server.label(), kind, cause.toString(),
+                    RateLimitedLog.repeats(n));
+        }
         respondError(e, HttpResponseStatus.valueOf(kind.clientStatus()), e.bodyExpected && !e.requestComplete);
+    }
+
+    /**
+     * A refusal or a reset is how an overloaded server sheds load: the retry waits a little, growing with each
+     * failure, rather than add at once to what it could not take.
+     */
+    private void retryAfterBackoff(Exchange e) {
+        long delay = RetryBackoff.delayNanos(e.attempts.count(), ThreadLocalRandom.current().nextDouble());
+        e.retryTimer = ctx.executor().schedule(() -> {
+            e.retryTimer = null;
+            if (ex == e && !closed) {
+                connect(e);
+            }
+        }, delay, TimeUnit.NANOSECONDS);
     }
 
     /** Lets go of the server: the connection goes back to its pool when {@code reusable}, else it is closed. */
@@ -879,6 +986,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseComplete = true;
         e.source = "tandem";
         FullHttpResponse page = ErrorResponses.of(status, closeAfterResponse && !stream, e.isHead());
+        if (e.overloaded) {
+            page.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
         addHsts(e, page.headers());
         e.responseBytes = page.content().readableBytes();
         ctx.writeAndFlush(page).addListener(responseWritten);

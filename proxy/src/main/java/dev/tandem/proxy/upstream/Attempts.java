@@ -10,6 +10,8 @@ public final class Attempts implements ServerFilter {
 
     /** The successively wider sets of servers a selection looks at. */
     enum Pass {
+        /** available, not tried yet, and with a connection slot free (else the request would queue) */
+        FRESH_WITH_ROOM,
         /** available and not tried yet */
         FRESH,
         /** available, but not the one that just failed */
@@ -27,7 +29,7 @@ public final class Attempts implements ServerFilter {
 
     private UpstreamServer[] tried = new UpstreamServer[2];
     private int count;
-    private Pass pass = Pass.FRESH;
+    private Pass pass = Pass.FRESH_WITH_ROOM;
     private long now;
 
     public int count() {
@@ -66,6 +68,7 @@ public final class Attempts implements ServerFilter {
     @Override
     public boolean test(UpstreamServer server) {
         return switch (pass) {
+            case FRESH_WITH_ROOM -> server.available(now) && !wasTried(server) && server.hasRoom();
             case FRESH -> server.available(now) && !wasTried(server);
             case NOT_LAST -> server.available(now) && !isLast(server);
             case ANY -> server.available(now);

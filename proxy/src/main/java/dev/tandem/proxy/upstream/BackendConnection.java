@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 
 /**
  * One connection to an upstream server, the last handler of its pipeline. While a request owns it, it
@@ -104,7 +103,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             listener = null;
             ctx.close();
-            l.onFailure(this, FailureKind.INVALID_RESPONSE, new IOException("101 Switching Protocols without an Upgrade request"));
+            l.onFailure(this, FailureKind.INVALID_RESPONSE, new UpstreamFailure("101 Switching Protocols without an Upgrade request"));
             return;
         }
         DecoderResult result = ((HttpObject) msg).decoderResult();
@@ -154,7 +153,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         BackendListener l = listener;
         if (l != null) {
             listener = null;
-            l.onFailure(this, FailureKind.RESET, new IOException("upstream closed the connection"));
+            l.onFailure(this, FailureKind.RESET, new UpstreamFailure("upstream closed the connection"));
         }
     }
 

@@ -22,10 +22,17 @@ public final class BackendPool {
     private Bootstrap bootstrap;
     private InetSocketAddress bootstrapAddress;
     private int bootstrapConnectMillis;
+    private final ServerQueue queue;
 
     BackendPool(ServerState server, LoopResources loop) {
         this.server = server;
         this.loop = loop;
+        this.queue = new ServerQueue(server, loop.eventLoop());
+    }
+
+    /** The requests of this loop waiting for a slot on this server. */
+    public ServerQueue queue() {
+        return queue;
     }
 
     public ServerState server() {
@@ -95,6 +102,7 @@ public final class BackendPool {
     }
 
     void closeAll() {
+        queue.close();
         BackendConnection c;
         while ((c = idle.pollFirst()) != null) {
             c.channel().close();

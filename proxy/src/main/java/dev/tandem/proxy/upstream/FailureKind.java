@@ -13,6 +13,17 @@ public enum FailureKind {
     /** The server's response could not be parsed. */
     INVALID_RESPONSE;
 
+    /** The log's reason for an attempt that failed this way and was retried: a constant, so counting makes no garbage. */
+    public String retriedReason() {
+        return switch (this) {
+            case CONNECT -> "CONNECT retried";
+            case CONNECT_TIMEOUT -> "CONNECT_TIMEOUT retried";
+            case TIMEOUT -> "TIMEOUT retried";
+            case RESET -> "RESET retried";
+            case INVALID_RESPONSE -> "INVALID_RESPONSE retried";
+        };
+    }
+
     /** True when the server cannot have seen the request, so any method may be retried. */
     public boolean beforeSend() {
         return this == CONNECT || this == CONNECT_TIMEOUT;

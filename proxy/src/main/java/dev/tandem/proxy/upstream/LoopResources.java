@@ -87,7 +87,11 @@ public final class LoopResources {
         long now = System.nanoTime();
         pools.values().removeIf(p -> {
             p.sweep(now);
-            return p.server().retired() && p.idleCount() == 0;
+            if (p.server().retired() && p.idleCount() == 0 && p.queue().waiting() == 0) {
+                p.closeAll();
+                return true;
+            }
+            return false;
         });
     }
 

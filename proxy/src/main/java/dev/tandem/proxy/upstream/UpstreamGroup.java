@@ -1,6 +1,8 @@
 package dev.tandem.proxy.upstream;
 
+import dev.tandem.conf.Balance;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.proxy.log.RateLimitedLog;
 import java.util.List;
 
 /**
@@ -14,6 +16,7 @@ public final class UpstreamGroup {
     private final UpstreamServer[] backups;
     private final Balancer[] primaryBalancers;
     private final Balancer[] backupBalancers;
+    private final RateLimitedLog<String> lines = new RateLimitedLog<>(ServerState.LOG_EVERY);
 
     public UpstreamGroup(UpstreamConfig config, List<UpstreamServer> primaries, List<UpstreamServer> backups, int loops) {
         this.config = config;
@@ -35,6 +38,11 @@ public final class UpstreamGroup {
         return config;
     }
 
+    /** Counts one event of {@code reason} for the log: see {@link ServerState#logLine}. */
+    public long logLine(String reason, long nanoTime) {
+        return lines.record(reason, nanoTime);
+    }
+
     public List<UpstreamServer> primaries() {
         return List.of(primaries);
     }
@@ -45,7 +53,7 @@ public final class UpstreamGroup {
 
     /**
      * Chooses the server for the next attempt of a request and records it in {@code attempts}: a primary
-     * not tried yet, else a backup not tried yet, else any server but the one that just failed, else that
+     * not tried yet with a connection slot free, else one not tried yet (the request will wait for its slot), else a backup not tried yet, else any server but the one that just failed, else that
      * one again. When active checks leave servers up but passive accounting took every one of them out,
      * they are used anyway (again avoiding the one that just failed while another is left): passive
      * accounting is a heuristic and must not take a whole site down.
@@ -60,9 +68,14 @@ public final class UpstreamGroup {
                 // Without attempts these passes see no more than the one before.
                 continue;
             }
+            if (pass == Attempts.Pass.FRESH_WITH_ROOM && config.balance() == Balance.IP_HASH) {
+                // A client keeps its server when that is busy: it waits for it rather than move.
+                continue;
+            }
             attempts.prepare(pass, nanoTime);
             UpstreamServer s = primaryBalancers[loop].pick(primaries, attempts, clientHash);
-            if (s == null && backups.length > 0) {
+            // A full primary is still preferred to a backup: backups stand in for servers that are down, not busy.
+            if (s == null && backups.length > 0 && pass != Attempts.Pass.FRESH_WITH_ROOM) {
                 s = backupBalancers[loop].pick(backups, attempts, clientHash);
             }
             if (s != null) {

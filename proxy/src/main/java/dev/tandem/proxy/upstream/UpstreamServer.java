@@ -27,6 +27,12 @@ public record UpstreamServer(ServerConfig config, InetSocketAddress address, Ser
         return !state.drained() && weight() > 0 && state.health().active().allowsTraffic();
     }
 
+    /** True when the server has a connection slot free under its {@code max_connections}. */
+    boolean hasRoom() {
+        int max = config.maxConnections();
+        return max <= 0 || state.inFlight() < max;
+    }
+
     public String label() {
         return config.address().toString();
     }

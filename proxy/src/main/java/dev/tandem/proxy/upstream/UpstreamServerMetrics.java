@@ -20,6 +20,8 @@ public final class UpstreamServerMetrics {
     private final Counter timeouts;
     private final Counter resets;
     private final Timer responseTime;
+    private final Counter queueFull;
+    private final Counter queueTimeouts;
     private final List<Meter> registered = new ArrayList<>();
     private final String upstream;
     private final String server;
@@ -45,12 +47,32 @@ public final class UpstreamServerMetrics {
         registered.add(timeouts);
         registered.add(resets);
         registered.add(responseTime);
+        queueFull = queueRefused(registry, upstream, server, "full");
+        queueTimeouts = queueRefused(registry, upstream, server, "timeout");
+        registered.add(queueFull);
+        registered.add(queueTimeouts);
+    }
+
+    private static Counter queueRefused(MeterRegistry registry, String upstream, String server, String reason) {
+        return Counter.builder("tandem.upstream.queue.refused")
+                .description("Requests answered 503 because the server was at max_connections: its queue was full, "
+                        + "or they waited queue.timeout")
+                .tag("upstream", upstream).tag("server", server).tag("reason", reason)
+                .register(registry);
+    }
+
+    /** A request was answered 503 by the queue: {@code timedOut} after waiting, else because the queue was full. */
+    public void queueRefused(boolean timedOut) {
+        (timedOut ? queueTimeouts : queueFull).increment();
     }
 
     /** Registers gauges of what {@code state} says now: requests in flight, the weight in force, drained. */
     void watch(MeterRegistry registry, ServerState state) {
         registered.add(Gauge.builder("tandem.upstream.in.flight", state, ServerState::inFlight)
                 .description("Requests in flight to an upstream server")
+                .tag("upstream", upstream).tag("server", server).strongReference(true).register(registry));
+        registered.add(Gauge.builder("tandem.upstream.queued", state, ServerState::queued)
+                .description("Requests waiting for a connection slot on an upstream server (at max_connections)")
                 .tag("upstream", upstream).tag("server", server).strongReference(true).register(registry));
         registered.add(Gauge.builder("tandem.upstream.server.weight", state, ServerState::weight)
                 .description("Weight in force for an upstream server (a runtime override, else the configured weight)")

@@ -27,8 +27,12 @@ final class TestServers {
     }
 
     static UpstreamServer server(int n, int weight, boolean backup, int index) {
+        return server(n, weight, backup, index, 1024);
+    }
+
+    static UpstreamServer server(int n, int weight, boolean backup, int index, int maxConnections) {
         HostPort address = new HostPort("10.0.0." + n, 80);
-        ServerConfig config = new ServerConfig(address, weight, backup);
+        ServerConfig config = new ServerConfig(address, weight, backup, maxConnections);
         ServerState state = new ServerState(new ServerKey("web", address),
                 new UpstreamServerMetrics(METERS, "web", address.toString()));
         return new UpstreamServer(config, new InetSocketAddress("10.0.0." + n, 80), state, index);

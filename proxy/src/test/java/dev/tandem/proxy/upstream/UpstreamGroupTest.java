@@ -35,6 +35,32 @@ class UpstreamGroupTest {
     }
 
     @Test
+    void aServerWithASlotFreeIsPreferredToAFullOneButAFullPrimaryToABackup() {
+        UpstreamServer x = server(5, 1, false, 0, 1);
+        UpstreamServer y = server(6, 1, false, 1, 1);
+        UpstreamServer spare = server(7, 1, true, 0, 1);
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(x, y), List.of(spare));
+        assertTrue(x.state().tryStart(1));
+        for (int i = 0; i < 4; i++) {
+            assertEquals('f', select(g, new Attempts()));
+        }
+        assertTrue(y.state().tryStart(1));
+        // Both full: the request goes to a primary anyway and waits for its slot there.
+        char chosen = select(g, new Attempts());
+        assertTrue(chosen == 'e' || chosen == 'f', "chose " + chosen);
+    }
+
+    @Test
+    void ipHashKeepsTheClientOnItsServerWhenThatIsFull() {
+        UpstreamServer x = server(5, 1, false, 0, 1);
+        UpstreamServer y = server(6, 1, false, 1, 1);
+        UpstreamGroup g = group(Balance.IP_HASH, List.of(x, y), List.of());
+        UpstreamServer first = g.select(0, 42, new Attempts(), NOW);
+        assertTrue(first.state().tryStart(1));
+        assertEquals(first, g.select(0, 42, new Attempts(), NOW));
+    }
+
+    @Test
     void backupsOnlyWhenNoPrimaryIsAvailable() {
         UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a, b), List.of(backup));
         for (int i = 0; i < 10; i++) {
