@@ -66,6 +66,9 @@ final class Exchange {
     boolean inInterimResponse;
     FailureKind lastFailure;
 
+    /** The site's page that replaces the upstream's response being read (its body is dropped), or null. */
+    dev.tandem.proxy.guard.Page upstreamReplaced;
+
     boolean responseStarted;
     boolean responseComplete;
     int status;
