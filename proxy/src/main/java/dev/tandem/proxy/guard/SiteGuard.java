@@ -2,7 +2,6 @@ package dev.tandem.proxy.guard;
 
 import dev.tandem.conf.AccessRules;
 import dev.tandem.conf.Maintenance;
-import dev.tandem.conf.SiteConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -29,12 +28,13 @@ public final class SiteGuard {
     private final GuardMetrics metrics;
     private final String retryAfter;
 
-    SiteGuard(SiteConfig config, MaintenanceSwitches switches, BasicAuthenticator auth, SitePages pages,
-              GuardMetrics metrics) {
-        this.site = config.name();
-        this.maintenance = config.maintenance();
+    /** @param site the name maintenance is switched by at run time (a site's name) */
+    SiteGuard(String site, Maintenance maintenance, AccessRules access, MaintenanceSwitches switches,
+              BasicAuthenticator auth, SitePages pages, GuardMetrics metrics) {
+        this.site = site;
+        this.maintenance = maintenance;
         this.switches = switches;
-        this.access = config.access();
+        this.access = access;
         this.auth = auth;
         this.pages = pages;
         this.metrics = metrics;

@@ -1,5 +1,8 @@
 package dev.tandem.proxy.guard;
 
+import dev.tandem.conf.AccessRules;
+import dev.tandem.conf.ErrorPages;
+import dev.tandem.conf.Maintenance;
 import dev.tandem.conf.SiteConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -33,11 +36,20 @@ public final class SiteGuards implements AutoCloseable {
 
     /** The guard of site {@code config}: reads its pages and htpasswd file, so it blocks (never on an event loop). */
     public SiteGuard compile(SiteConfig config, MeterRegistry meters) {
-        GuardMetrics metrics = new GuardMetrics(meters, config.name());
-        BasicAuthenticator auth = config.access().basicAuth()
-                .map(b -> new BasicAuthenticator(b, htpasswds, metrics)).orElse(null);
-        return new SiteGuard(config, switches, auth, SitePages.load(config.name(), config.errorPages(),
-                config.maintenance()), metrics);
+        return compile(config.name(), config.errorPages(), config.maintenance(), config.access(), meters);
+    }
+
+    /**
+     * A guard from the three rules as a site's or a route's block binds them. Blocks (pages, htpasswd).
+     *
+     * @param name what maintenance is switched by at run time, and the {@code site} label of the metrics
+     */
+    public SiteGuard compile(String name, ErrorPages errorPages, Maintenance maintenance, AccessRules access,
+                             MeterRegistry meters) {
+        GuardMetrics metrics = new GuardMetrics(meters, name);
+        BasicAuthenticator auth = access.basicAuth().map(b -> new BasicAuthenticator(b, htpasswds, metrics)).orElse(null);
+        return new SiteGuard(name, maintenance, access, switches, auth, SitePages.load(name, errorPages, maintenance),
+                metrics);
     }
 
     /** Forgets the htpasswd files the config in force no longer names. */
