@@ -1,5 +1,6 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.proxy.guard.Page;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
@@ -67,7 +68,7 @@ final class Exchange {
     FailureKind lastFailure;
 
     /** The site's page that replaces the upstream's response being read (its body is dropped), or null. */
-    dev.tandem.proxy.guard.Page upstreamReplaced;
+    Page upstreamReplaced;
 
     boolean responseStarted;
     boolean responseComplete;
