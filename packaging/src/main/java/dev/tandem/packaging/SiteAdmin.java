@@ -5,18 +5,16 @@ import dev.tandem.packaging.admin.AdminRequest;
 import dev.tandem.packaging.admin.AdminResponse;
 import dev.tandem.packaging.admin.AdminRoute;
 import dev.tandem.packaging.admin.AdminRoute.Access;
-import dev.tandem.packaging.admin.StatusSection;
 import dev.tandem.proxy.guard.MaintenanceSwitches;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sites on the admin listener: the {@code sites} section of {@code /status} (each site's maintenance), and
+ * Sites on the admin listener: each site's maintenance and access in the {@code sites} section of
+ * {@code /status}, and
  *
  * <pre>
  * POST   /api/sites/{site}/maintenance/on    maintenance on for the site, over its config (200)
@@ -37,7 +35,6 @@ final class SiteAdmin {
     }
 
     static void add(Node node) {
-        node.statusSections().add(StatusSection.of("sites", () -> sites(node)));
         node.adminRoutes().add(AdminRoute.sync("POST", MAINTENANCE + "/on", Access.API, r -> maintenance(node, r, true)));
         node.adminRoutes().add(AdminRoute.sync("POST", MAINTENANCE + "/off", Access.API, r -> maintenance(node, r, false)));
         node.adminRoutes().add(AdminRoute.sync("DELETE", MAINTENANCE, Access.API, r -> maintenance(node, r, null)));
@@ -73,19 +70,16 @@ final class SiteAdmin {
         return null;
     }
 
-    private static List<Object> sites(Node node) {
-        MaintenanceSwitches switches = node.proxy().guards().maintenance();
-        List<Object> out = new ArrayList<>();
-        for (SiteConfig s : node.proxy().config().config().sites()) {
-            out.add(view(s, switches));
-        }
-        return out;
-    }
-
     private static Map<String, Object> view(SiteConfig s, MaintenanceSwitches switches) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("site", s.name());
+        m.put("name", s.name());
         m.put("hosts", s.hosts());
+        addGuard(m, s, switches);
+        return m;
+    }
+
+    /** A site's maintenance and access, as the {@code sites} section of {@code /status} shows them. */
+    static void addGuard(Map<String, Object> m, SiteConfig s, MaintenanceSwitches switches) {
         Map<String, Object> maintenance = new LinkedHashMap<>();
         maintenance.put("on", switches.on(s.name(), s.maintenance().enabled()));
         maintenance.put("configured", s.maintenance().enabled());
@@ -96,6 +90,5 @@ final class SiteAdmin {
         access.put("deny", s.access().deny().stream().map(Object::toString).toList());
         access.put("basic_auth", s.access().basicAuth().map(b -> b.realm()).orElse(null));
         m.put("access", access);
-        return m;
     }
 }
