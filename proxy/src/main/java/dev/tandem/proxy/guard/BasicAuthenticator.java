@@ -1,6 +1,7 @@
 package dev.tandem.proxy.guard;
 
 import dev.tandem.conf.AccessRules;
+import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -33,8 +34,8 @@ final class BasicAuthenticator {
         return challenge;
     }
 
-    /** Checks an {@code Authorization} value (null when there is none); often already complete. */
-    CompletableFuture<Outcome> check(String authorization) {
+    /** Checks an {@code Authorization} value (null when there is none) from {@code client}; often already complete. */
+    CompletableFuture<Outcome> check(String authorization, InetAddress client) {
         if (authorization == null || authorization.length() > Htpasswd.MAX_AUTHORIZATION_CHARS) {
             return REFUSED;
         }
@@ -51,7 +52,7 @@ final class BasicAuthenticator {
         if (h.inspect(authorization) == Htpasswd.Quick.REFUSED) {
             return REFUSED;
         }
-        return htpasswds.verify(h, key, authorization).thenApply(ok -> {
+        return htpasswds.verify(h, key, authorization, client).thenApply(ok -> {
             metrics.verified(ok);
             return ok == null ? Outcome.BUSY : ok ? Outcome.ALLOWED : Outcome.REFUSED;
         });

@@ -1,5 +1,6 @@
 package dev.tandem.proxy.guard;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,17 +17,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * The htpasswd files in force, and the work they cost, off the event loops: one thread looks at every file
  * each {@code interval} and reads again the ones that changed; one thread runs bcrypt, with a short queue.
- * A hostile client can make it verify at most that many passwords at a time: when the queue is full the
- * request is answered at once (503, try again) rather than waited on, and the same header is never verified
- * twice at once nor again soon after (see {@link Htpasswd}).
+ * A hostile client can make it verify at most {@link #PER_CLIENT} passwords at a time, and all clients
+ * together {@link #QUEUE}: past that a request is answered at once (503, try again) rather than waited on, and
+ * the same header is never verified twice at once nor again soon after (see {@link Htpasswd}).
  */
 public final class Htpasswds implements AutoCloseable {
 
     /** bcrypt checks waiting for the verifier; past this, requests that need one are turned away. */
     static final int QUEUE = 64;
+    /** bcrypt checks one client address may have waiting at once, so that one client cannot fill the queue. */
+    static final int PER_CLIENT = 8;
 
     private final Duration interval;
     private final Map<Path, HtpasswdFile> files = new ConcurrentHashMap<>();
+    /** Checks waiting or running, by client address; an address with none is not in the map. */
+    private final Map<InetAddress, Integer> pending = new ConcurrentHashMap<>();
     private ScheduledExecutorService watcher;
     /** Read on the event loops without a lock: set once, with the watcher. */
     private volatile ThreadPoolExecutor verifier;
@@ -65,13 +70,23 @@ public final class Htpasswds implements AutoCloseable {
     }
 
     /**
-     * Verifies {@code authorization} against {@code h} on the verifier thread; a check of the same header under
-     * way is shared. Completes with null when the verifier is too busy to take it.
+     * Verifies {@code authorization} from {@code client} against {@code h} on the verifier thread; a check of the
+     * same header under way is shared. Completes with null when the verifier is too busy to take it, or this
+     * client already has {@link #PER_CLIENT} checks waiting.
      */
-    CompletableFuture<Boolean> verify(Htpasswd h, String key, String authorization) {
-        CompletableFuture<Boolean> mine = new CompletableFuture<>();
-        CompletableFuture<Boolean> running = h.inFlight.putIfAbsent(key, mine);
+    CompletableFuture<Boolean> verify(Htpasswd h, String key, String authorization, InetAddress client) {
+        CompletableFuture<Boolean> running = h.inFlight.get(key);
         if (running != null) {
+            return running;
+        }
+        if (pending.merge(client, 1, Integer::sum) > PER_CLIENT) {
+            done(client);
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Boolean> mine = new CompletableFuture<>();
+        running = h.inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            done(client);
             return running;
         }
         ThreadPoolExecutor v = verifier;
@@ -86,13 +101,19 @@ public final class Htpasswds implements AutoCloseable {
                     mine.complete(false);
                 } finally {
                     h.inFlight.remove(key, mine);
+                    done(client);
                 }
             });
         } catch (RejectedExecutionException e) {
             h.inFlight.remove(key, mine);
+            done(client);
             mine.complete(null);
         }
         return mine;
+    }
+
+    private void done(InetAddress client) {
+        pending.computeIfPresent(client, (k, n) -> n == 1 ? null : n - 1);
     }
 
     @Override

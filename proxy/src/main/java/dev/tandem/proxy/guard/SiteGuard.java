@@ -74,7 +74,7 @@ public final class SiteGuard {
             x.pass();
             return;
         }
-        CompletableFuture<BasicAuthenticator.Outcome> outcome = auth.check(x.authorization());
+        CompletableFuture<BasicAuthenticator.Outcome> outcome = auth.check(x.authorization(), client);
         BasicAuthenticator.Outcome now = outcome.getNow(null);
         if (now != null) {
             decide(x, now);
