@@ -50,6 +50,14 @@ import java.util.List;
  *     {@code static.fallback} is false</td></tr>
  * <tr><td>{@code sites[].allow_upgrades}</td><td>list of upgrade protocol names (tokens, no version; not
  *     {@code h2c}) the upstream may switch a connection to, besides {@code websocket}</td><td>websocket only</td></tr>
+ * <tr><td>{@code sites[].error_pages}</td><td>mapping status (400-599) -&gt; a file, or {@code {file | body, type,
+ *     upstream}}: the page of Tandem's own answers with that status; {@code upstream: true} also replaces the
+ *     upstream's</td><td>built-in pages</td></tr>
+ * <tr><td>{@code sites[].maintenance}</td><td>{@code {enabled, page, allow, retry_after}}: 503 with
+ *     {@code Retry-After} to every client outside {@code allow} (CIDRs)</td><td>off; retry_after 120s</td></tr>
+ * <tr><td>{@code sites[].access}</td><td>{@code {allow, deny, basic_auth: {realm, htpasswd}}}: CIDR lists (deny
+ *     first; with allow, everyone else gets 403), then bcrypt basic auth (401)</td><td>open; realm
+ *     {@value #BASIC_AUTH_REALM}</td></tr>
  * <tr><td>{@code upstreams}</td><td>mapping name -&gt; upstream</td><td>empty</td></tr>
  * <tr><td>{@code upstreams.*.balance}</td><td>{@code weighted-round-robin}, {@code least-connections}, {@code ip-hash}</td>
  *     <td>weighted-round-robin</td></tr>
@@ -160,6 +168,8 @@ public final class Defaults {
 
     public static final List<String> INDEX = List.of("index.html");
     public static final boolean HIDDEN = false;
+    public static final Duration MAINTENANCE_RETRY_AFTER = Duration.ofSeconds(120);
+    public static final String BASIC_AUTH_REALM = "restricted";
     /** Request header names with an underscore are dropped, as nginx's {@code underscores_in_headers off}. */
     public static final boolean UNDERSCORES_IN_HEADERS = false;
     public static final boolean PRECOMPRESSED = false;

@@ -7,6 +7,7 @@ import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigException;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
+import dev.tandem.proxy.guard.SiteRulesCheck;
 import dev.tandem.proxy.statics.StaticRootCheck;
 import dev.tandem.proxy.tls.TlsCheck;
 import java.io.IOException;
@@ -33,7 +34,8 @@ final class ConfigValidation {
     /** The checks of every module that owns files named in the config. */
     static ConfigValidation standard() {
         return new ConfigValidation(
-                List.of(new StaticRootCheck(), new ClusterCheck(), new MirrorCheck(), new TlsCheck()));
+                List.of(new StaticRootCheck(), new ClusterCheck(), new MirrorCheck(), new TlsCheck(),
+                        new SiteRulesCheck()));
     }
 
     /**

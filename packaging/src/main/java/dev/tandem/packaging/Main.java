@@ -40,6 +40,9 @@ public final class Main {
                                                   and stay out of elections; waits until done (exit 0) or 1
               resume [--admin HOST:PORT] [--config FILE] [--token TOKEN]
                                                   end maintenance: take part in elections again
+              maintenance on|off|config SITE [--admin HOST:PORT] [--config FILE] [--token TOKEN]
+                                                  answer a site's requests with its maintenance page (503),
+                                                  or not, on this node, over its config (config: as it says)
               mirror confirm ROOT [--admin HOST:PORT] [--config FILE] [--token TOKEN]
                                                   let the held mass deletion of the mirrored path ROOT go ahead
               mirror restore ROOT [--admin HOST:PORT] [--config FILE] [--token TOKEN]
@@ -74,6 +77,7 @@ public final class Main {
                 case "status" -> StatusCommand.run(rest, out, err);
                 case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
                 case "mirror" -> MirrorCommand.run(rest, out, err);
+                case "maintenance" -> MaintenanceCommand.run(rest, out, err);
                 case "demo" -> Demo.run(out);
                 default -> {
                     err.println("tandem: unknown command '" + command + "'");

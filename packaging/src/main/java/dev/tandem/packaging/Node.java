@@ -97,6 +97,7 @@ final class Node implements AutoCloseable {
                     Clock.systemUTC());
             NodeStatus.addSections(node);
             AdminApi.addRoutes(node);
+            SiteAdmin.add(node);
             node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
             if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {

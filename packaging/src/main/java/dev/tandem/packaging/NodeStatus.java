@@ -30,7 +30,7 @@ final class NodeStatus {
         node.statusSections().add(StatusSection.of("node", () -> node(node)));
         node.statusSections().add(StatusSection.of("config", () -> config(node)));
         node.statusSections().add(StatusSection.of("listeners", () -> listeners(node.proxy())));
-        node.statusSections().add(StatusSection.of("sites", () -> sites(node.proxy().config())));
+        node.statusSections().add(StatusSection.of("sites", () -> sites(node)));
         node.statusSections().add(StatusSection.of("upstreams", () -> upstreams(node.proxy().config())));
     }
 
@@ -81,14 +81,15 @@ final class NodeStatus {
         return out;
     }
 
-    private static List<Object> sites(RuntimeConfig config) {
+    private static List<Object> sites(Node node) {
         List<Object> out = new ArrayList<>();
-        for (SiteConfig s : config.config().sites()) {
+        for (SiteConfig s : node.proxy().config().config().sites()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", s.name());
             m.put("hosts", s.hosts());
             m.put("upstream", s.upstream().orElse(null));
             m.put("static_root", s.staticFiles().map(st -> st.root().toString()).orElse(null));
+            SiteAdmin.addGuard(m, s, node.proxy().guards().maintenance());
             out.add(m);
         }
         return out;

@@ -11,6 +11,7 @@ import dev.tandem.health.HealthChecks;
 import dev.tandem.health.HealthTarget;
 import dev.tandem.health.NodeHealth;
 import dev.tandem.health.NodeHealthMonitor;
+import dev.tandem.proxy.guard.SiteGuards;
 import dev.tandem.proxy.http.ClientChannelInitializer;
 import dev.tandem.proxy.http.ConnectionsByAddress;
 import dev.tandem.proxy.http.ListenerContext;
@@ -77,6 +78,8 @@ public final class ProxyServer implements AutoCloseable {
     private final MeterRegistry meters;
     private final ServerRegistry servers;
     private final StaticFiles files;
+    /** Maintenance switched at run time and the htpasswd files: they outlive a config. */
+    private final SiteGuards guards = new SiteGuards();
     private final AtomicReference<RuntimeConfig> config = new AtomicReference<>();
     private final AtomicReference<AccessLog> accessLog = new AtomicReference<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
@@ -154,7 +157,7 @@ public final class ProxyServer implements AutoCloseable {
         if (group == null) {
             throw new IllegalStateException("not started");
         }
-        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, files, meters, loops.size());
+        RuntimeConfig compiled = RuntimeConfig.compile(snapshot, servers, files, guards, meters, loops.size());
         Config next = snapshot.config();
         RuntimeConfig previous = config.get();
         if (previous != null && previous.config().workers() != next.workers()) {
@@ -269,6 +272,10 @@ public final class ProxyServer implements AutoCloseable {
         Set<StaticConfig> liveFiles = new HashSet<>();
         next.sites().forEach(s -> s.staticFiles().ifPresent(liveFiles::add));
         files.retainOnly(liveFiles);
+        guards.maintenance().reconcile(previous == null ? null : previous.config(), next);
+        Set<Path> htpasswdFiles = new HashSet<>();
+        next.sites().forEach(s -> s.access().basicAuth().ifPresent(b -> htpasswdFiles.add(b.htpasswd())));
+        guards.retainOnly(htpasswdFiles);
         List<HealthTarget> targets = compiled.healthTargets();
         healthChecks.apply(targets);
         nodeHealth.configure(next.nodeHealth(), targets);
@@ -419,6 +426,11 @@ public final class ProxyServer implements AutoCloseable {
         return servers;
     }
 
+    /** Maintenance switched at run time, and the htpasswd files in force. */
+    public SiteGuards guards() {
+        return guards;
+    }
+
     /** The static files' lookup executor and open-file caches. */
     public StaticFiles files() {
         return files;
@@ -520,6 +532,7 @@ public final class ProxyServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         group = null;
         files.close();
+        guards.close();
         AccessLog al = accessLog.getAndSet(null);
         if (al != null) {
             al.close();

@@ -1,6 +1,9 @@
 package dev.tandem.conf.internal;
 
+import dev.tandem.conf.AccessRules;
 import dev.tandem.conf.Defaults;
+import dev.tandem.conf.ErrorPages;
+import dev.tandem.conf.Maintenance;
 import dev.tandem.conf.OpenFileCacheConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.StaticConfig;
@@ -40,7 +43,9 @@ final class SiteBinder {
     List<SiteConfig> bind(YamlValue value) {
         List<SiteConfig> out = new ArrayList<>();
         for (YamlValue item : value.list("a list of sites").orElse(List.of())) {
-            item.object("hosts", "static", "upstream", "allow_upgrades").flatMap(this::site).ifPresent(out::add);
+            List<String> keys = new ArrayList<>(List.of("hosts", "static", "upstream", "allow_upgrades"));
+            keys.addAll(SiteRulesBinder.KEYS);
+            item.object(keys.toArray(String[]::new)).flatMap(this::site).ifPresent(out::add);
         }
         return out;
     }
@@ -65,10 +70,15 @@ final class SiteBinder {
             return Optional.empty();
         }
         Optional<List<String>> upgrades = upgrades(o.get("allow_upgrades"));
-        if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty()) || upgrades.isEmpty()) {
+        Optional<ErrorPages> errorPages = SiteRulesBinder.errorPages(o);
+        Optional<Maintenance> maintenance = SiteRulesBinder.maintenance(o);
+        Optional<AccessRules> access = SiteRulesBinder.access(o);
+        if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty()) || upgrades.isEmpty()
+                || errorPages.isEmpty() || maintenance.isEmpty() || access.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get()));
+        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get(), errorPages.get(),
+                maintenance.get(), access.get()));
     }
 
     /** Upgrade protocol names, lowercased, without websocket (always allowed); empty when one is wrong. */

@@ -1,5 +1,6 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.proxy.guard.Page;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
@@ -70,6 +71,9 @@ final class Exchange {
     ScheduledFuture<?> retryTimer;
     /** Answered 503 because the server's queue could not hold the request: the answer says when to come back. */
     boolean overloaded;
+
+    /** The site's page that replaces the upstream's response being read (its body is dropped), or null. */
+    Page upstreamReplaced;
 
     boolean responseStarted;
     boolean responseComplete;

@@ -87,6 +87,22 @@ public final class ForwardingHeaders {
         headers.set(FORWARDED, priorForwarded == null ? element : priorForwarded + ", " + element);
     }
 
+    /**
+     * The client of a request as the forwarding rules believe it: the address X-Real-IP tells the upstream
+     * (from X-Forwarded-For when the peer is a trusted proxy, else the peer). What access rules look at.
+     */
+    public InetAddress trustedClient(HttpHeaders headers, ForwardingConfig forwarding) {
+        if (!trusted(forwarding)) {
+            return peer;
+        }
+        String priorFor = joined(headers, X_FORWARDED_FOR);
+        if (priorFor == null) {
+            return peer;
+        }
+        InetAddress real = literal(realClient(priorFor, client, forwarding));
+        return real != null ? real : peer;
+    }
+
     private boolean trusted(ForwardingConfig forwarding) {
         if (forwarding != trustedIn) {
             trusted = forwarding.trusts(peer);

@@ -4,6 +4,7 @@ import dev.tandem.conf.HttpsRedirect;
 import dev.tandem.conf.LimitsConfig;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.UpstreamConfig;
+import dev.tandem.proxy.guard.Page;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.log.RateLimitedLog;
@@ -353,6 +354,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         Site site = config.route(target.host());
         e.site = site;
+        if (site != null && site.guard().guards()) {
+            site.guard().admit(new GuardStep(request, forwarding, config.config().forwarding(), ctx.executor(),
+                    () -> ex == e && !closed, () -> serve(e, request, target),
+                    (status, page, extra) -> respond(e, status, page, extra, e.bodyExpected)));
+            return;
+        }
+        serve(e, request, target);
+    }
+
+    /** Serves a request its site lets through: from disk, or upstream. */
+    private void serve(Exchange e, HttpRequest request, RequestTarget target) {
+        Site site = e.site;
         if (!stream) {
             offerUpgrade(e, request, site);
         }
@@ -625,6 +638,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.status = code;
         e.responseStarted = true;
         e.source = "upstream";
+        Page replacement = e.site == null ? null : e.site.guard().pages().forUpstream(code);
+        if (replacement != null) {
+            // error_pages with upstream: true: the server's body is read and dropped, the site's page goes instead.
+            e.upstreamReplaced = replacement;
+            e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(response.headers()));
+            updateTimers(e);
+            return;
+        }
         HttpHeaders h = response.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
         e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(h));
@@ -678,6 +699,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             e.inInterimResponse = !last;
             return;
         }
+        if (e.upstreamReplaced != null) {
+            content.release();
+            if (last) {
+                replaceUpstreamResponse(e);
+            }
+            return;
+        }
         e.responseBytes += content.content().readableBytes();
         if (!last) {
             ctx.write(content, ctx.voidPromise());
@@ -693,6 +721,23 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         endUpstream(e, e.backendKeepAlive && e.requestComplete);
         ctx.writeAndFlush(content).addListener(responseWritten);
+    }
+
+    /** The end of an upstream response the site's page replaces: the server is done with, the page goes out. */
+    private void replaceUpstreamResponse(Exchange e) {
+        e.responseComplete = true;
+        e.upstreamNanos = System.nanoTime() - e.upstreamStartNanos;
+        e.server.state().metrics().response(e.status, e.upstreamNanos);
+        e.server.state().health().passive().recordSuccess();
+        if (!e.requestComplete) {
+            closeAfterResponse = true;
+        }
+        endUpstream(e, e.backendKeepAlive && e.requestComplete);
+        FullHttpResponse r = e.upstreamReplaced.response(HttpResponseStatus.valueOf(e.status), false, e.isHead());
+        setConnectionHeader(e, r.headers());
+        addHsts(e, r.headers());
+        e.responseBytes = r.content().readableBytes();
+        ctx.writeAndFlush(r).addListener(responseWritten);
     }
 
     @Override
@@ -971,8 +1016,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     // ---- answering ----
 
-    /** Answers {@code e} with an error page; {@code close} when the connection cannot be reused after it. */
+    /**
+     * Answers {@code e} with an error page (its site's own for {@code status}, if it has one); {@code close} when
+     * the connection cannot be reused after it.
+     */
     private void respondError(Exchange e, HttpResponseStatus status, boolean close) {
+        respond(e, status, e.site == null ? null : e.site.guard().pages().page(status.code()), null, close);
+    }
+
+    /**
+     * Answers {@code e} with {@code page} (null: the built-in page of {@code status}) and {@code extra} headers.
+     */
+    private void respond(Exchange e, HttpResponseStatus status, Page sitePage, HttpHeaders extra, boolean close) {
         setClientWait(ClientWait.NONE, 0);
         if (e.responseStarted) {
             ctx.close();
@@ -985,9 +1040,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseStarted = true;
         e.responseComplete = true;
         e.source = "tandem";
-        FullHttpResponse page = ErrorResponses.of(status, closeAfterResponse && !stream, e.isHead());
+        FullHttpResponse page = sitePage != null ? sitePage.response(status, closeAfterResponse && !stream, e.isHead())
+                : ErrorResponses.of(status, closeAfterResponse && !stream, e.isHead());
         if (e.overloaded) {
             page.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        if (extra != null) {
+            page.headers().add(extra);
         }
         addHsts(e, page.headers());
         e.responseBytes = page.content().readableBytes();

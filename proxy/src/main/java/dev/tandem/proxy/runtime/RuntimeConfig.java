@@ -9,6 +9,7 @@ import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.health.HealthTarget;
+import dev.tandem.proxy.guard.SiteGuards;
 import dev.tandem.proxy.routing.Router;
 import dev.tandem.proxy.statics.StaticFiles;
 import dev.tandem.proxy.upstream.ServerKey;
@@ -78,6 +79,15 @@ public final class RuntimeConfig {
      */
     public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, StaticFiles files, MeterRegistry meters,
                                         int loops) throws UnknownHostException {
+        return compile(snapshot, servers, files, new SiteGuards(), meters, loops);
+    }
+
+    /**
+     * Compiles {@code snapshot}, its sites' guards from {@code guards} (which reads their pages and htpasswd
+     * files). Blocks: never call it on an event loop.
+     */
+    public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, StaticFiles files, SiteGuards guards,
+                                        MeterRegistry meters, int loops) throws UnknownHostException {
         Config config = snapshot.config();
         if (files == null && config.sites().stream().anyMatch(sc -> sc.staticFiles().isPresent())) {
             throw new IllegalArgumentException("a config with static sites needs StaticFiles to compile");
@@ -100,7 +110,7 @@ public final class RuntimeConfig {
                 metrics.add(new RequestMetrics(meters, l.name(), sc.name()));
             }
             Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), List.copyOf(metrics),
-                    sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null));
+                    sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null), guards.compile(sc, meters));
             for (String host : sc.hosts()) {
                 router.add(host, site);
             }
