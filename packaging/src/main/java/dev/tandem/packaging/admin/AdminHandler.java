@@ -111,7 +111,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         AdminRequest admin = new AdminRequest(request.method().name(), uri.path(), found.params(), uri.parameters(),
-                request.content().toString(StandardCharsets.UTF_8));
+                request.content().toString(StandardCharsets.UTF_8), request.headers().copy());
         CompletionStage<AdminResponse> answer;
         try {
             answer = found.route().handler().handle(admin);

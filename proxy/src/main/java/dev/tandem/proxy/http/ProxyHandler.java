@@ -126,6 +126,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private ClientConnection connection;
     /** Close the connection once the current response is written. */
     private boolean closeAfterResponse;
+    /** Set when Tandem itself cuts off a client mid-exchange: the close that follows is not a client abort. */
+    private boolean closingExchange;
     private boolean closed;
     private boolean started;
 
@@ -186,6 +188,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e != null) {
             ex = null;
             endUpstream(e, false);
+            if (!closingExchange) {
+                metrics(e).clientAborted();
+            }
             finish(e, e.responseStarted ? e.status : CLIENT_CLOSED_REQUEST);
         }
     }
@@ -249,6 +254,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             respondError(e, HttpResponseStatus.REQUEST_TIMEOUT, true);
         } else {
             log.info("client {} too slow reading the response to {} {}", remote, e.method, e.uri);
+            closingExchange = true;
             ctx.close();
         }
     }
@@ -450,6 +456,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (server == null) {
             if (e.attempts.count() == 0) {
                 log.warn("no server available in upstream '{}' for {} {}", e.group.name(), e.method, e.uri);
+                metrics(e).noServer(e.group.name());
                 respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, e.bodyExpected && !e.requestComplete);
             } else {
                 respondError(e, HttpResponseStatus.valueOf(e.lastFailure.clientStatus()),
@@ -477,7 +484,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         ChannelFuture f = pool.connect(server.address(), (int) Math.min(Integer.MAX_VALUE, uc.timeouts().connect().toMillis()));
-        f.addListener((ChannelFutureListener) future -> onConnected(e, server, future));
+        f.addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess()) {
+                server.state().metrics().connected(System.nanoTime() - now);
+            }
+            onConnected(e, server, future);
+        });
     }
 
     private void onConnected(Exchange e, UpstreamServer server, ChannelFuture future) {
@@ -554,6 +566,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.status = code;
         e.responseStarted = true;
         e.source = "upstream";
+        e.server.state().metrics().firstByte(System.nanoTime() - e.upstreamStartNanos);
         HttpHeaders h = response.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
         e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(h));
@@ -615,6 +628,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseComplete = true;
         e.upstreamNanos = System.nanoTime() - e.upstreamStartNanos;
         e.server.state().metrics().response(e.status, e.upstreamNanos);
+        e.server.state().metrics().bytes(e.requestBodyBytes, e.responseBytes);
         e.server.state().health().passive().recordSuccess();
         if (!e.requestComplete) {
             // The server answered before the whole body arrived: the rest of it cannot be skipped safely.
@@ -705,6 +719,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (e.responseStarted) {
             log.warn("{} {} from {}: response cut short ({}): {}", e.method, e.uri, server.label(), kind, cause.toString());
             closeAfterResponse = true;
+            closingExchange = true;
             ctx.flush();
             ctx.close();
             return;
@@ -712,6 +727,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         boolean safe = kind.beforeSend() || e.resendable();
         if (safe && e.attempts.count() <= uc.retries()) {
             log.info("{} {} failed on {} ({}: {}), retrying", e.method, e.uri, server.label(), kind, cause.toString());
+            server.state().metrics().retried();
             connect(e);
             return;
         }
@@ -868,6 +884,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private void respondError(Exchange e, HttpResponseStatus status, boolean close) {
         setClientWait(ClientWait.NONE, 0);
         if (e.responseStarted) {
+            closingExchange = true;
             ctx.close();
             return;
         }
@@ -1058,6 +1075,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private void finish(Exchange e, int status) {
         long nanos = System.nanoTime() - e.startNanos;
         metrics(e).record(status, nanos);
+        metrics(e).bytes(e.requestBodyBytes, e.responseBytes);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
             accessLog.log(new AccessLogEntry(forwarding.client(), System.currentTimeMillis(),
