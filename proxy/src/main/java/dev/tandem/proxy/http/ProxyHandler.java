@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * server owes us the response (read timeout) or room for the request body (write timeout). Neither runs
  * while the other side is the one holding things up, so a slow client never counts against a server.
  *
- * <p>Failures before the response starts are retried on another server when DESIGN.md says it is safe, or
+ * <p>Failures before the response starts are retried on another server when it is safe (README, "Retries"), or
  * answered with 502/503/504; once the response has started, the client connection is closed so that the
  * client sees a truncated response rather than a wrong one.
  *
