@@ -17,8 +17,8 @@ public final class RepeatLimiter {
 
     /** What to do with one line: drop it (held), or write it, saying how many like it were held before it. */
     public record Decision(boolean write, long heldBefore) {
-        static final Decision HELD = new Decision(false, 0);
-        static final Decision WRITE = new Decision(true, 0);
+        public static final Decision HELD = new Decision(false, 0);
+        public static final Decision WRITE = new Decision(true, 0);
     }
 
     private static final int MAX_KINDS = 10_000;

@@ -22,7 +22,7 @@ class LineEncoderTest {
     private final AtomicLong nanos = new AtomicLong();
 
     private LineEncoder encoder(Map<String, String> env) {
-        LineEncoder e = new LineEncoder(env, ZoneOffset.UTC, nanos::get);
+        LineEncoder e = new LineEncoder(env, "8:12345", ZoneOffset.UTC, nanos::get);
         e.setContext(context);
         e.start();
         return e;
@@ -72,6 +72,18 @@ class LineEncoderTest {
     }
 
     @Test
+    void theJournalIsUsedOnlyWhenStandardErrorIsTheStreamSystemdConnected() {
+        assertTrue(LineEncoder.journal("8:12345", "8:12345"));
+        assertFalse(LineEncoder.journal("8:12345", "8:999"), "standard error redirected since: a file, a terminal");
+        assertTrue(LineEncoder.journal("8:12345", null), "standard error that cannot be looked at: the variable decides");
+        assertFalse(LineEncoder.journal(null, "8:12345"));
+        assertFalse(LineEncoder.journal("", null));
+        // This test's own standard error is told, as DEV:INO.
+        assertTrue(LineEncoder.standardError() == null || LineEncoder.standardError().matches("\\d+:\\d+"),
+                LineEncoder.standardError());
+    }
+
+    @Test
     void elsewhereEachLineStartsWithOneTimestamp() {
         LineEncoder e = encoder(Map.of());
         assertFalse(e.journal());
@@ -82,7 +94,7 @@ class LineEncoderTest {
 
     @Test
     void repeatsPastTheBurstAreHeldBackAndCounted() {
-        LineEncoder e = encoder(Map.of("JOURNAL_STREAM", "8:1"));
+        LineEncoder e = encoder(Map.of("JOURNAL_STREAM", "8:12345"));
         for (int i = 0; i < LineEncoder.BURST; i++) {
             assertEquals("<4>WARN  ProxyHandler: GET /" + i + " failed\n",
                     text(e.encode(event(Level.WARN, "GET {} failed", "/" + i))));
@@ -91,10 +103,19 @@ class LineEncoderTest {
             assertEquals(0, e.encode(event(Level.WARN, "GET {} failed", "/x")).length);
         }
         // Another kind of line is not held back by these.
-        assertEquals("<6>INFO  ProxyHandler: reloaded\n", text(e.encode(event(Level.INFO, "reloaded"))));
+        assertEquals("<3>ERROR ProxyHandler: broken\n", text(e.encode(event(Level.ERROR, "broken"))));
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(LineEncoder.WINDOW_SECONDS));
         assertEquals("<4>WARN  ProxyHandler: GET /y failed (7 more like this held back in the last 10s)\n",
                 text(e.encode(event(Level.WARN, "GET {} failed", "/y"))));
         assertEquals("<4>WARN  ProxyHandler: GET /z failed\n", text(e.encode(event(Level.WARN, "GET {} failed", "/z"))));
+    }
+
+    @Test
+    void infoLinesAreNeverHeldBack() {
+        LineEncoder e = encoder(Map.of("JOURNAL_STREAM", "8:12345"));
+        for (int i = 0; i < 3 * LineEncoder.BURST; i++) {
+            assertEquals("<6>INFO  ProxyHandler: VIP 10.0.0.10: BACKUP -> MASTER\n",
+                    text(e.encode(event(Level.INFO, "VIP {}: {} -> {}", "10.0.0.10", "BACKUP", "MASTER"))));
+        }
     }
 }
