@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
-    /** The example from DESIGN.md, verbatim. */
+    /** The example config of the design notes (the shape every config keeps), verbatim. */
     static final String DESIGN_EXAMPLE = """
             listeners:
               - name: http

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The built-in routes of the admin listener.
  *
  * <pre>
- * GET  /metrics                                            Prometheus text format
+ * GET  /metrics                                            Prometheus text format, or OpenMetrics when accepted
  * GET  /status                                             JSON: every status section
  * GET  /dashboard                                          the status page (GET / redirects there)
  * POST /api/reload                                         reload the config file; 200 or 422 with the errors
@@ -40,7 +40,6 @@ final class AdminApi {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
 
     static final int MAX_WEIGHT = 1000;
-    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String SERVER = "/api/upstreams/{upstream}/servers/{server}";
 
     private AdminApi() {
@@ -50,7 +49,7 @@ final class AdminApi {
         AdminRoutes routes = node.adminRoutes();
         byte[] dashboard = resource("admin/dashboard.html");
         routes.add(AdminRoute.sync("GET", "/metrics", Access.READ,
-                r -> new AdminResponse(200, PROMETHEUS_TEXT, node.meters().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                r -> MetricsExposition.scrape(node.meters(), r)));
         routes.add(AdminRoute.sync("GET", "/status", Access.READ,
                 r -> AdminResponse.json(200, node.statusSections().render())));
         routes.add(AdminRoute.sync("GET", "/dashboard", Access.PUBLIC,

@@ -51,7 +51,8 @@ public final class Main {
                                                   remove the VIP addresses and nft tables a node that is not
                                                   running left on this host (its record in cluster.state_dir,
                                                   and the config's VIPs); exit 0 when nothing is left, else 1
-              demo                                proxy on :8080 in front of two demo backends, admin on :9090
+              demo [--port N] [--admin-port N]    proxy on :8080 in front of two demo backends and a static root,
+                                                  admin on :9090; Ctrl-C stops it and removes its temporary directory
             """;
 
     private Main() {
@@ -78,7 +79,7 @@ public final class Main {
                 case "handover", "resume" -> ClusterCommand.run(command, rest, out, err);
                 case "mirror" -> MirrorCommand.run(rest, out, err);
                 case "maintenance" -> MaintenanceCommand.run(rest, out, err);
-                case "demo" -> Demo.run(out);
+                case "demo" -> Demo.run(rest, out);
                 default -> {
                     err.println("tandem: unknown command '" + command + "'");
                     err.print(USAGE_TEXT);

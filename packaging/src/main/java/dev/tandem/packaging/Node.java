@@ -48,6 +48,7 @@ final class Node implements AutoCloseable {
     private final String name;
     private final Instant started;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ProcessMeters processMeters = ProcessMeters.bind(meters, NodeStatus.version());
     private final ProxyServer proxy;
     private final StatusSections sections = new StatusSections();
     private final AdminRoutes routes = new AdminRoutes();
@@ -375,6 +376,7 @@ final class Node implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        processMeters.close();
         meters.close();
         log.info("stopped");
         return clean;

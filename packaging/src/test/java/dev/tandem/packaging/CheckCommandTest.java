@@ -88,6 +88,7 @@ class CheckCommandTest {
     @Test
     void theDemoConfigIsValid() throws Exception {
         Path file = Demo.writeConfig(dir, 10_001, 10_002);
+        Demo.writeStaticRoot(dir);
         assertEquals(0, tandem("check", file.toString()), err.toString(StandardCharsets.UTF_8));
     }
 

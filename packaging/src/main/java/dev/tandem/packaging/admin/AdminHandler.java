@@ -124,7 +124,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         AdminRequest admin = new AdminRequest(request.method().name(), uri.path(), found.params(), uri.parameters(),
-                request.content().toString(StandardCharsets.UTF_8));
+                request.content().toString(StandardCharsets.UTF_8), request.headers().copy());
         CompletionStage<AdminResponse> answer;
         try {
             answer = found.route().handler().handle(admin);

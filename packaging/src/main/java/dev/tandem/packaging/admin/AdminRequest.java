@@ -1,5 +1,7 @@
 package dev.tandem.packaging.admin;
 
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;
 
@@ -11,9 +13,21 @@ import java.util.Map;
  * @param params     values of the route's {@code {name}} segments, decoded
  * @param query      decoded query parameters
  * @param body       the body as UTF-8 text, empty when there is none
+ * @param headers    the request's headers (what the client accepts: the exposition format of /metrics)
  */
 public record AdminRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
-                           String body) {
+                           String body, HttpHeaders headers) {
+
+    /** A request without headers. */
+    public AdminRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
+                        String body) {
+        this(method, path, params, query, body, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** The value of header {@code name} (case-insensitive), or null. */
+    public String header(String name) {
+        return headers.get(name);
+    }
 
     /** The value of path segment {@code {name}}. */
     public String param(String name) {

@@ -9,7 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * Tells the upstream who the client is (DESIGN.md, "Forwarding headers"). A peer in
+ * Tells the upstream who the client is (README, "Forwarding headers"). A peer in
  * {@code trusted_proxies} is another proxy whose headers are believed and extended; anyone else's
  * are replaced, so a client cannot forge its own address. Addresses are written as nginx writes them
  * (IPv6 in the RFC 5952 short form).

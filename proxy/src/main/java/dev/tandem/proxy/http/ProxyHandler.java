@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * server owes us the response (read timeout) or room for the request body (write timeout). Neither runs
  * while the other side is the one holding things up, so a slow client never counts against a server.
  *
- * <p>Failures before the response starts are retried on another server when DESIGN.md says it is safe, or
+ * <p>Failures before the response starts are retried on another server when it is safe (README, "Retries"), or
  * answered with 502/503/504; once the response has started, the client connection is closed so that the
  * client sees a truncated response rather than a wrong one.
  *
@@ -137,6 +137,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private ClientConnection connection;
     /** Close the connection once the current response is written. */
     private boolean closeAfterResponse;
+    /** Set when Tandem itself cuts off a client mid-exchange: the close that follows is not a client abort. */
+    private boolean closingExchange;
     private boolean closed;
     private boolean started;
     /** The server the current exchange waits for a connection slot on, in this loop's queue for it; or null. */
@@ -204,6 +206,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 e.retryTimer = null;
             }
             endUpstream(e, false);
+            if (!closingExchange) {
+                metrics(e).clientAborted();
+            }
             finish(e, e.responseStarted ? e.status : CLIENT_CLOSED_REQUEST);
         }
     }
@@ -267,6 +272,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             respondError(e, HttpResponseStatus.REQUEST_TIMEOUT, true);
         } else {
             log.info("client {} too slow reading the response to {} {}", remote, e.method, e.uri);
+            closingExchange = true;
             ctx.close();
         }
     }
@@ -484,6 +490,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                     log.warn("no server available in upstream '{}' for {} {}{}", e.group.name(), e.method, e.uri,
                             RateLimitedLog.repeats(n));
                 }
+                metrics(e).noServer(e.group.name());
                 respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, e.bodyExpected && !e.requestComplete);
             } else {
                 respondError(e, HttpResponseStatus.valueOf(e.lastFailure.clientStatus()),
@@ -561,7 +568,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         ChannelFuture f = pool.connect(server.address(), (int) Math.min(Integer.MAX_VALUE, uc.timeouts().connect().toMillis()));
-        f.addListener((ChannelFutureListener) future -> onConnected(e, server, future));
+        f.addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess()) {
+                server.state().metrics().connected(System.nanoTime() - now);
+            }
+            onConnected(e, server, future);
+        });
     }
 
     private void onConnected(Exchange e, UpstreamServer server, ChannelFuture future) {
@@ -638,6 +650,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.status = code;
         e.responseStarted = true;
         e.source = "upstream";
+        e.server.state().metrics().firstByte(System.nanoTime() - e.upstreamStartNanos);
         Page replacement = e.site == null ? null : e.site.guard().pages().forUpstream(code);
         if (replacement != null) {
             // error_pages with upstream: true: the server's body is read and dropped, the site's page goes instead.
@@ -714,6 +727,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseComplete = true;
         e.upstreamNanos = System.nanoTime() - e.upstreamStartNanos;
         e.server.state().metrics().response(e.status, e.upstreamNanos);
+        e.server.state().metrics().bytes(e.requestBodyBytes, e.responseBytes);
         e.server.state().health().passive().recordSuccess();
         if (!e.requestComplete) {
             // The server answered before the whole body arrived: the rest of it cannot be skipped safely.
@@ -831,6 +845,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                         cause.toString(), RateLimitedLog.repeats(n));
             }
             closeAfterResponse = true;
+            closingExchange = true;
             ctx.flush();
             ctx.close();
             return;
@@ -842,6 +857,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 log.info("{} {} failed on {} ({}: {}), retrying{}", e.method, e.uri, server.label(), kind,
                         cause.toString(), RateLimitedLog.repeats(n));
             }
+            server.state().metrics().retried();
             if (kind == FailureKind.CONNECT || kind == FailureKind.RESET) {
                 retryAfterBackoff(e);
             } else {
@@ -1030,6 +1046,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private void respond(Exchange e, HttpResponseStatus status, Page sitePage, HttpHeaders extra, boolean close) {
         setClientWait(ClientWait.NONE, 0);
         if (e.responseStarted) {
+            closingExchange = true;
             ctx.close();
             return;
         }
@@ -1227,6 +1244,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private void finish(Exchange e, int status) {
         long nanos = System.nanoTime() - e.startNanos;
         metrics(e).record(status, nanos);
+        metrics(e).bytes(e.requestBodyBytes, e.responseBytes);
         AccessLog accessLog = listener.accessLog();
         if (accessLog != null) {
             accessLog.log(new AccessLogEntry(forwarding.client(), System.currentTimeMillis(),

@@ -2,12 +2,16 @@ package dev.tandem.proxy.runtime;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Requests answered on one listener for one site: counts by status class and a latency histogram, and the
+ * Requests answered on one listener for one site: counts by status class and by exact code, a latency
+ * histogram, body bytes received and sent, clients that left before their response was complete, and the
  * upgrades refused to its clients, by reason.
  */
 public final class RequestMetrics {
@@ -18,6 +22,13 @@ public final class RequestMetrics {
     private final Counter[] byClass = new Counter[6];
     private final Timer duration;
     private final Counter[] upgradesRefused = new Counter[UPGRADE_REFUSALS.size()];
+    private final StatusCodeCounters byCode;
+    private final Counter bytesReceived;
+    private final Counter bytesSent;
+    private final Counter clientAborts;
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final Map<String, Counter> noServer = new ConcurrentHashMap<>();
 
     public RequestMetrics(MeterRegistry registry, String listener, String site) {
         for (int c = 1; c <= 5; c++) {
@@ -36,6 +47,19 @@ public final class RequestMetrics {
                     .tag("listener", listener).tag("site", site).tag("reason", UPGRADE_REFUSALS.get(i))
                     .register(registry);
         }
+        this.registry = registry;
+        this.tags = Tags.of("listener", listener, "site", site);
+        byCode = new StatusCodeCounters(registry, "tandem.responses",
+                "Responses answered, by listener, site and exact status code (499: the client left first)", tags);
+        bytesReceived = Counter.builder("tandem.received.bytes")
+                .description("Request body bytes received from clients, by listener and site")
+                .tags(tags).register(registry);
+        bytesSent = Counter.builder("tandem.sent.bytes")
+                .description("Response body bytes sent to clients, by listener and site")
+                .tags(tags).register(registry);
+        clientAborts = Counter.builder("tandem.client.aborts")
+                .description("Requests whose client closed the connection before the response was complete")
+                .tags(tags).register(registry);
     }
 
     /** @param reason one of {@link #UPGRADE_REFUSALS} */
@@ -48,6 +72,29 @@ public final class RequestMetrics {
         if (c >= 1 && c <= 5) {
             byClass[c].increment();
         }
+        byCode.increment(status);
         duration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Body bytes of one exchange: received from the client, sent to it. */
+    public void bytes(long received, long sent) {
+        if (received > 0) {
+            bytesReceived.increment(received);
+        }
+        if (sent > 0) {
+            bytesSent.increment(sent);
+        }
+    }
+
+    /** A request answered 503 because no server of {@code upstream} was available (all down, drained or full). */
+    public void noServer(String upstream) {
+        noServer.computeIfAbsent(upstream, u -> Counter.builder("tandem.upstream.unavailable")
+                .description("Requests answered 503 because no server of the upstream was available")
+                .tags(tags).tag("upstream", u).register(registry)).increment();
+    }
+
+    /** The client closed its connection before its response was complete. */
+    public void clientAborted() {
+        clientAborts.increment();
     }
 }

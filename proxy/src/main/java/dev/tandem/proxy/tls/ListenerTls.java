@@ -151,8 +151,15 @@ public final class ListenerTls {
         expiry.clear();
         Instant now = Instant.now();
         for (LoadedCertificate cert : certs) {
-            expiry.add(Gauge.builder("tandem.tls.certificate.expiry.seconds", cert, c -> c.notAfter().getEpochSecond())
+            expiry.add(Gauge.builder("tandem.tls.certificate.expiry.timestamp.seconds", cert, c -> c.notAfter().getEpochSecond())
                     .description("When a served certificate expires (notAfter), in seconds since the epoch")
+                    .tag("listener", listener).tag("name", cert.name())
+                    .strongReference(true)
+                    .register(meters));
+            // The first name this timestamp had; kept so that existing alerts go on working (metrics are
+            // extended, never renamed).
+            expiry.add(Gauge.builder("tandem.tls.certificate.expiry.seconds", cert, c -> c.notAfter().getEpochSecond())
+                    .description("Deprecated name of tandem_tls_certificate_expiry_timestamp_seconds (the same value)")
                     .tag("listener", listener).tag("name", cert.name())
                     .strongReference(true)
                     .register(meters));

@@ -27,6 +27,8 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private BackendListener listener;
     private long idleSince;
     private boolean reused;
+    /** Counted among the server's open connections: from channelActive until closed or detached. */
+    private boolean counted;
 
     BackendConnection(BackendPool pool) {
         this.pool = pool;
@@ -72,6 +74,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      */
     public Channel detach() {
         listener = null;
+        uncount();
         channel.pipeline().remove(this);
         channel.pipeline().remove(HTTP_CODEC);
         return channel;
@@ -148,7 +151,22 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        counted = true;
+        pool.server().metrics().connectionOpened();
+        ctx.fireChannelActive();
+    }
+
+    private void uncount() {
+        if (counted) {
+            counted = false;
+            pool.server().metrics().connectionClosed();
+        }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        uncount();
         pool.remove(this);
         BackendListener l = listener;
         if (l != null) {

@@ -50,7 +50,9 @@ public final class BackendPool {
         this.idleTimeoutNanos = idleTimeoutNanos;
         BackendConnection c;
         while ((c = idle.pollFirst()) != null) {
+            server.metrics().idleChanged(-1);
             if (c.channel().isActive() && nanoTime - c.idleSince() < idleTimeoutNanos) {
+                server.metrics().connectionReused();
                 return c;
             }
             c.channel().close();
@@ -77,13 +79,16 @@ public final class BackendPool {
         }
         c.idleSince(System.nanoTime());
         idle.addFirst(c);
+        server.metrics().idleChanged(1);
         // Keep a read pending while idle so that a close by the server (or stray bytes) is noticed now,
         // not by the next request that would pick this connection.
         c.channel().read();
     }
 
     void remove(BackendConnection c) {
-        idle.remove(c);
+        if (idle.remove(c)) {
+            server.metrics().idleChanged(-1);
+        }
     }
 
     /** Closes connections idle for longer than the timeout, and all of them for a retired server. */
@@ -92,6 +97,7 @@ public final class BackendPool {
             BackendConnection c = it.next();
             if (server.retired() || nanoTime - c.idleSince() >= idleTimeoutNanos) {
                 it.remove();
+                server.metrics().idleChanged(-1);
                 c.channel().close();
             }
         }
@@ -105,6 +111,7 @@ public final class BackendPool {
         queue.close();
         BackendConnection c;
         while ((c = idle.pollFirst()) != null) {
+            server.metrics().idleChanged(-1);
             c.channel().close();
         }
     }

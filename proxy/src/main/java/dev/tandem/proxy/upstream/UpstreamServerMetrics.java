@@ -1,13 +1,17 @@
 package dev.tandem.proxy.upstream;
 
 import dev.tandem.proxy.runtime.LatencyHistogram;
+import dev.tandem.proxy.runtime.StatusCodeCounters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Meters of one upstream server, registered once when the server first appears so the request path only
@@ -22,6 +26,17 @@ public final class UpstreamServerMetrics {
     private final Timer responseTime;
     private final Counter queueFull;
     private final Counter queueTimeouts;
+    private final Timer connectTime;
+    private final Timer firstByteTime;
+    private final StatusCodeCounters byCode;
+    private final Counter bytesSent;
+    private final Counter bytesReceived;
+    private final Counter retries;
+    private final Counter connectionsOpened;
+    private final Counter connectionsReused;
+    /** Connections open to the server (in a pool or serving a request), and those idle in a pool; any loop. */
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger idle = new AtomicInteger();
     private final List<Meter> registered = new ArrayList<>();
     private final String upstream;
     private final String server;
@@ -51,6 +66,39 @@ public final class UpstreamServerMetrics {
         queueTimeouts = queueRefused(registry, upstream, server, "timeout");
         registered.add(queueFull);
         registered.add(queueTimeouts);
+        Tags tags = Tags.of("upstream", upstream, "server", server);
+        connectTime = LatencyHistogram.buckets(Timer.builder("tandem.upstream.connect")
+                .description("Time to open a new connection to an upstream server (TCP connect)")
+                .tags(tags)).register(registry);
+        firstByteTime = LatencyHistogram.buckets(Timer.builder("tandem.upstream.first.byte")
+                .description("Time from sending a request to an upstream server to the head of its response")
+                .tags(tags)).register(registry);
+        byCode = new StatusCodeCounters(registry, "tandem.upstream.responses",
+                "Responses received from upstream servers, by exact status code", tags);
+        bytesSent = Counter.builder("tandem.upstream.sent.bytes")
+                .description("Request body bytes sent to an upstream server").tags(tags).register(registry);
+        bytesReceived = Counter.builder("tandem.upstream.received.bytes")
+                .description("Response body bytes received from an upstream server").tags(tags).register(registry);
+        retries = Counter.builder("tandem.upstream.retries")
+                .description("Failed attempts at an upstream server that were tried again on another server")
+                .tags(tags).register(registry);
+        connectionsOpened = Counter.builder("tandem.upstream.connections.opened")
+                .description("New connections opened to an upstream server").tags(tags).register(registry);
+        connectionsReused = Counter.builder("tandem.upstream.connections.reused")
+                .description("Requests sent on a kept-alive connection taken from the pool").tags(tags).register(registry);
+        registered.add(connectTime);
+        registered.add(firstByteTime);
+        registered.add(bytesSent);
+        registered.add(bytesReceived);
+        registered.add(retries);
+        registered.add(connectionsOpened);
+        registered.add(connectionsReused);
+        registered.add(Gauge.builder("tandem.upstream.connections", idle, AtomicInteger::get)
+                .description("Connections to an upstream server: idle in a keep-alive pool, or in use by a request")
+                .tags(tags).tag("state", "idle").strongReference(true).register(registry));
+        registered.add(Gauge.builder("tandem.upstream.connections", this, m -> Math.max(0, m.open.get() - m.idle.get()))
+                .description("Connections to an upstream server: idle in a keep-alive pool, or in use by a request")
+                .tags(tags).tag("state", "in_use").strongReference(true).register(registry));
     }
 
     private static Counter queueRefused(MeterRegistry registry, String upstream, String server, String reason) {
@@ -99,6 +147,7 @@ public final class UpstreamServerMetrics {
     /** Unregisters every meter of this server. */
     void remove(MeterRegistry registry) {
         registered.forEach(registry::remove);
+        byCode.remove();
     }
 
     private static Counter failure(MeterRegistry registry, String upstream, String server, String reason) {
@@ -113,7 +162,50 @@ public final class UpstreamServerMetrics {
         if (c >= 1 && c <= 5) {
             responsesByClass[c].increment();
         }
-        responseTime.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        byCode.increment(status);
+        responseTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Body bytes of one completed exchange: sent to the server, received from it. */
+    public void bytes(long sent, long received) {
+        if (sent > 0) {
+            bytesSent.increment(sent);
+        }
+        if (received > 0) {
+            bytesReceived.increment(received);
+        }
+    }
+
+    /** A new connection to the server was established after {@code nanos}. */
+    public void connected(long nanos) {
+        connectTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The head of the server's response came {@code nanos} after the request was sent. */
+    public void firstByte(long nanos) {
+        firstByteTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** An attempt at this server failed and the request was tried again on another. */
+    public void retried() {
+        retries.increment();
+    }
+
+    void connectionOpened() {
+        open.incrementAndGet();
+        connectionsOpened.increment();
+    }
+
+    void connectionClosed() {
+        open.decrementAndGet();
+    }
+
+    void connectionReused() {
+        connectionsReused.increment();
+    }
+
+    void idleChanged(int delta) {
+        idle.addAndGet(delta);
     }
 
     public void failure(FailureKind kind) {

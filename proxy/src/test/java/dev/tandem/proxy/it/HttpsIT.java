@@ -305,8 +305,11 @@ class HttpsIT {
         // Put right: served.
         third.write(certs.resolve("a.pem"), certs.resolve("a.key"));
         await().atMost(Duration.ofSeconds(10)).until(() -> cn(certificateFor("a.test")).equals("CN=default-3"));
-        assertTrue(proxy.meters().find("tandem.tls.certificate.expiry.seconds").tag("name", "localhost").gauge()
+        assertTrue(proxy.meters().find("tandem.tls.certificate.expiry.timestamp.seconds").tag("name", "localhost").gauge()
                 .value() > System.currentTimeMillis() / 1000.0);
+        // The first name of the same timestamp stays, for the alerts written against it.
+        assertEquals(proxy.meters().find("tandem.tls.certificate.expiry.timestamp.seconds").tag("name", "localhost").gauge().value(),
+                proxy.meters().find("tandem.tls.certificate.expiry.seconds").tag("name", "localhost").gauge().value());
     }
 
     private double reloads(String result) {

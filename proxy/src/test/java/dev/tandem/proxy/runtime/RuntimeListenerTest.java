@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The meters a request records into are compiled per listener and site, under the names and tags of DESIGN.md. */
+/** The meters a request records into are compiled per listener and site, under the names and tags the README's Metrics tables publish. */
 class RuntimeListenerTest {
 
     private static final String CONFIG = """
