@@ -11,9 +11,11 @@ import java.util.Optional;
  * @param upstream       the upstream group requests go to; empty only for a static-only site without fallback
  * @param allowUpgrades  upgrade protocols (lowercase names, RFC 9110 section 7.8) the site's upstream may switch
  *                       a connection to besides {@code websocket}, which is always allowed; never {@code h2c}
+ * @param routes         routes within the site, in the order written (selection follows nginx's order, not this)
+ * @param headers        header rules for every request of the site (a route's own come after them)
  */
 public record SiteConfig(List<String> hosts, Optional<StaticConfig> staticFiles, Optional<String> upstream,
-                         List<String> allowUpgrades) {
+                         List<String> allowUpgrades, List<RouteConfig> routes, HeaderRules headers) {
 
     /** The protocol every site may upgrade to. */
     public static final String WEBSOCKET = "websocket";
@@ -21,6 +23,13 @@ public record SiteConfig(List<String> hosts, Optional<StaticConfig> staticFiles,
     public SiteConfig {
         hosts = List.copyOf(hosts);
         allowUpgrades = List.copyOf(allowUpgrades);
+        routes = List.copyOf(routes);
+    }
+
+    /** A site without routes or header rules. */
+    public SiteConfig(List<String> hosts, Optional<StaticConfig> staticFiles, Optional<String> upstream,
+                      List<String> allowUpgrades) {
+        this(hosts, staticFiles, upstream, allowUpgrades, List.of(), HeaderRules.NONE);
     }
 
     /** A site that allows no upgrade but WebSocket. */

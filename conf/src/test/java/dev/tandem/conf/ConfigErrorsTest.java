@@ -452,7 +452,8 @@ class ConfigErrorsTest {
                   - hosts: ['*']
                     static: {root: /srv}
                 """,
-                "t.yaml:5:5: sites[0].upstream: missing (expected: the name of an upstream; only a static site with fallback: false may omit it)");
+                "t.yaml:5:5: sites[0].upstream: missing (expected: the name of an upstream; only a static site with fallback:"
+                        + " false, or a site with routes, may omit it)");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.tandem.conf.internal;
 
 import dev.tandem.conf.Defaults;
+import dev.tandem.conf.HeaderRules;
 import dev.tandem.conf.OpenFileCacheConfig;
+import dev.tandem.conf.RouteConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.StaticConfig;
 import java.nio.file.Path;
@@ -40,7 +42,7 @@ final class SiteBinder {
     List<SiteConfig> bind(YamlValue value) {
         List<SiteConfig> out = new ArrayList<>();
         for (YamlValue item : value.list("a list of sites").orElse(List.of())) {
-            item.object("hosts", "static", "upstream", "allow_upgrades").flatMap(this::site).ifPresent(out::add);
+            item.object("hosts", "static", "upstream", "allow_upgrades", "routes", "headers").flatMap(this::site).ifPresent(out::add);
         }
         return out;
     }
@@ -60,15 +62,21 @@ final class SiteBinder {
             return Optional.empty();
         }
         boolean staticOnly = staticObject.isPresent() && !fallback;
-        if (!upstreamValue.isPresent() && !staticOnly) {
-            upstreamValue.required("the name of an upstream; only a static site with fallback: false may omit it");
+        // A site of routes alone (a redirect to another host, say) needs no upstream: what no route takes is a 404.
+        boolean routed = o.get("routes").isPresent();
+        if (!upstreamValue.isPresent() && !staticOnly && !routed) {
+            upstreamValue.required("the name of an upstream; only a static site with fallback: false, or a site"
+                    + " with routes, may omit it");
             return Optional.empty();
         }
+        Optional<List<RouteConfig>> routes = new RouteBinder(upstreamNames, upstream.isPresent()).bind(o.get("routes"));
+        Optional<HeaderRules> headers = HeaderRulesBinder.bind(o.get("headers"));
         Optional<List<String>> upgrades = upgrades(o.get("allow_upgrades"));
-        if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty()) || upgrades.isEmpty()) {
+        if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty()) || upgrades.isEmpty()
+                || routes.isEmpty() || headers.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get()));
+        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get(), routes.get(), headers.get()));
     }
 
     /** Upgrade protocol names, lowercased, without websocket (always allowed); empty when one is wrong. */
@@ -132,7 +140,7 @@ final class SiteBinder {
         throw new IllegalArgumentException(text + " (expected: " + HOST + ")");
     }
 
-    private static Optional<StaticConfig> staticFiles(YamlObject o, boolean fallback) {
+    static Optional<StaticConfig> staticFiles(YamlObject o, boolean fallback) {
         Optional<Path> root = o.get("root").required("the directory files are served from").file();
         YamlValue matchValue = o.get("match");
         Optional<Pattern> match = matchValue.as("a regular expression", SiteBinder::regex);
@@ -214,7 +222,7 @@ final class SiteBinder {
         return ok ? Optional.of(out) : Optional.empty();
     }
 
-    private static String mediaType(String text) {
+    static String mediaType(String text) {
         String t = text.trim();
         if (!MEDIA_TYPE.matcher(t).matches()) {
             throw new IllegalArgumentException(text + " (expected: a media type such as text/markdown; charset=utf-8)");
