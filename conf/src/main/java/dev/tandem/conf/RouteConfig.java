@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param stop          a prefix route that, when it is the longest prefix matched, ends the search before
  *                      the regexes (nginx {@code ^~})
  * @param upstream      where the route's requests go; empty: the site's upstream
- * @param replacePrefix for a prefix route: what the matched prefix becomes on the way upstream
- *                      ({@code strip_prefix: true} is {@code "/"}); empty: the path goes as the client sent it
- * @param staticFiles   files served from disk for this route (without {@code match}: the route is the match)
+ * @param replacePrefix for a prefix route: what the matched prefix becomes on the way upstream and in the path
+ *                      looked up under a static root ({@code strip_prefix: true} is {@code "/"}); empty: the
+ *                      path goes upstream as the client sent it, and is looked up whole under the root
+ * @param staticFiles   files served from disk for this route (without {@code match}: the route is the match);
+ *                      the file of {@code /a/b.css} is {@code root/a/b.css}, as with nginx's {@code root}
  * @param fixed         a return or a redirect, answered without any upstream
  * @param headers       the route's header rules, applied after the site's
  */

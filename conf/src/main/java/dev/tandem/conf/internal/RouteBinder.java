@@ -112,8 +112,7 @@ final class RouteBinder {
                     + (returned.isPresent() ? "return" : "redirect") + ", which answers the request itself");
             return Optional.empty();
         }
-        Optional<String> replacePrefix = replacePrefix(o, match, fixed.isPresent() || staticFiles.isPresent() && upstream.isEmpty()
-                && !staticFiles.get().fallback());
+        Optional<String> replacePrefix = replacePrefix(o, match, fixed.isPresent());
         if (replacePrefix == null) {
             return Optional.empty();
         }
@@ -168,7 +167,10 @@ final class RouteBinder {
         return match;
     }
 
-    /** {@code strip_prefix} / {@code replace_prefix}: null when wrong (reported), else what replaces the prefix. */
+    /**
+     * {@code strip_prefix} / {@code replace_prefix}: null when wrong (reported), else what replaces the prefix
+     * on the way upstream and, for a static root, in the file's path (nginx {@code alias}).
+     */
     private static Optional<String> replacePrefix(YamlObject o, Optional<RouteMatch> match, boolean noUpstream) {
         YamlValue strip = o.get("strip_prefix");
         YamlValue replace = o.get("replace_prefix");
@@ -185,7 +187,7 @@ final class RouteBinder {
             return null;
         }
         if (noUpstream) {
-            given.fail("a prefix rewrite only on a route whose requests go to an upstream");
+            given.fail("a prefix rewrite only on a route whose requests go to an upstream or a static root");
             return null;
         }
         if (given == strip) {

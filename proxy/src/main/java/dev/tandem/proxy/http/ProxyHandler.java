@@ -382,10 +382,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (route.files() != null && route.files().wants(request.method(), target.target())) {
-            route.files().serve(new StaticCall(e, request, target), request, target.target());
+            // A route's root serves the path the route was chosen by (nginx looks up $uri), its prefix replaced
+            // when it says so (nginx alias); the site's own static path, older than routes, looks up the path as
+            // sent and refuses dot segments in it.
+            String lookup = route == site.own() ? target.target()
+                    : filePath(route.replacePrefix() == null ? path : route.rewrite(path), target.target());
+            route.files().serve(new StaticCall(e, request, target), request, lookup);
             return;
         }
         toUpstream(e, request, target);
+    }
+
+    /** The normalized {@code path}, encoded again, with the query of {@code target}. */
+    private static String filePath(String path, String target) {
+        int q = target.indexOf('?');
+        String encoded = RoutePath.encode(path);
+        return q < 0 ? encoded : encoded + target.substring(q);
     }
 
     /** The request's variables, made once per request and only for a rule that uses them. */
@@ -499,9 +511,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     /** The target with the route's prefix replaced: built from the normalized path, re-encoded, query kept. */
     private static String rewritten(Route route, String path, String target) {
-        int q = target.indexOf('?');
-        String encoded = RoutePath.encode(route.rewrite(path));
-        return q < 0 ? encoded : encoded + target.substring(q);
+        return filePath(route.rewrite(path), target);
     }
 
     private void onRequestContent(HttpContent content) {
