@@ -1,7 +1,6 @@
 package dev.tandem.proxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.proxy.TestProxy;
 import dev.tandem.testkit.RawHttpClient;
