@@ -274,7 +274,8 @@ class ConfigErrorsTest {
                   - hosts: [a.example]
                     static: {root: /srv, match: '\\.(png|jpg$', fallback: false}
                 """,
-                "t.yaml:6:33: sites[0].static.match: '\\.(png|jpg$' (expected: a regular expression; Unclosed group near index 11)");
+                "t.yaml:6:33: sites[0].static.match: '\\.(png|jpg$' (expected: a regular expression in RE2 syntax, which has"
+                        + " no backreferences or lookaround; missing closing ))");
     }
 
     @Test

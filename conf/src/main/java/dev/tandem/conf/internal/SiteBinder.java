@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** {@code sites}: virtual hosts, each host served by one site only, each naming an upstream that exists. */
 final class SiteBinder {
@@ -143,7 +142,8 @@ final class SiteBinder {
     static Optional<StaticConfig> staticFiles(YamlObject o, boolean fallback) {
         Optional<Path> root = o.get("root").required("the directory files are served from").file();
         YamlValue matchValue = o.get("match");
-        Optional<Pattern> match = matchValue.as("a regular expression", SiteBinder::regex);
+        Optional<com.google.re2j.Pattern> match = matchValue.as("a regular expression (RE2 syntax)",
+                text -> RouteBinder.regex(text, false));
         Optional<List<String>> index = index(o.get("index"));
         boolean hidden = o.get("hidden").bool().orElse(Defaults.HIDDEN);
         YamlValue cacheControlValue = o.get("cache_control");
@@ -248,14 +248,5 @@ final class SiteBinder {
             return Optional.of(new OpenFileCacheConfig(max.orElse(Defaults.OPEN_FILE_CACHE_MAX_ENTRIES),
                     valid.orElse(Defaults.OPEN_FILE_CACHE_VALID), inline.orElse(Defaults.OPEN_FILE_CACHE_INLINE_MAX)));
         });
-    }
-
-    private static Pattern regex(String text) {
-        try {
-            return Pattern.compile(text);
-        } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException(text + " (expected: a regular expression; " + e.getDescription()
-                    + " near index " + e.getIndex() + ")");
-        }
     }
 }
