@@ -22,7 +22,6 @@ import dev.tandem.proxy.upstream.LoopResources;
 import dev.tandem.proxy.upstream.RendezvousHash;
 import dev.tandem.proxy.upstream.UpstreamGroup;
 import dev.tandem.proxy.upstream.UpstreamServer;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -52,7 +51,6 @@ import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -386,18 +384,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             // when it says so (nginx alias); the site's own static path, older than routes, looks up the path as
             // sent and refuses dot segments in it.
             String lookup = route == site.own() ? target.target()
-                    : filePath(route.replacePrefix() == null ? path : route.rewrite(path), target.target());
+                    : RoutePath.target(route.replacePrefix() == null ? path : route.rewrite(path), target.target());
             route.files().serve(new StaticCall(e, request, target), request, lookup);
             return;
         }
         toUpstream(e, request, target);
-    }
-
-    /** The normalized {@code path}, encoded again, with the query of {@code target}. */
-    private static String filePath(String path, String target) {
-        int q = target.indexOf('?');
-        String encoded = RoutePath.encode(path);
-        return q < 0 ? encoded : encoded + target.substring(q);
     }
 
     /** The request's variables, made once per request and only for a rule that uses them. */
@@ -423,41 +414,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     /** A route's {@code return} or {@code redirect}: answered here, the request body (if any) left unread. */
     private void respondFixed(Exchange e, FixedResponse fixed) {
         setClientWait(ClientWait.NONE, 0);
-        HttpResponseStatus status = HttpResponseStatus.valueOf(fixed.status());
-        String location = null;
-        if (fixed.isRedirect()) {
-            location = fixed.location().get().expand(variables(e));
-            if (RequestVariables.unsafeInHeader(location)) {
-                // $uri decoded a %0d%0a: such a Location would split the response.
-                e.site.headerRuleDrops().increment();
-                log.info("client {} {} {}: redirect refused, its Location would hold control characters", remote,
-                        e.method, e.uri);
-                respondError(e, HttpResponseStatus.BAD_REQUEST, true);
-                return;
-            }
+        // A body is not read: the connection cannot carry another request after it.
+        boolean close = closeAfterResponse || e.bodyExpected || !e.clientKeepAlive || draining();
+        FullHttpResponse r = FixedResponses.of(fixed, variables(e), close && !stream, e.isHead());
+        if (r == null) {
+            // $uri decoded a %0d%0a: such a Location would split the response.
+            e.site.headerRuleDrops().increment();
+            log.info("client {} {} {}: redirect refused, its Location would hold control characters", remote,
+                    e.method, e.uri);
+            respondError(e, HttpResponseStatus.BAD_REQUEST, true);
+            return;
         }
-        if (e.bodyExpected || !e.clientKeepAlive || draining()) {
-            // A body is not read: the connection cannot carry another request after it.
-            closeAfterResponse = true;
-        }
-        FullHttpResponse r;
-        if (location != null) {
-            r = ErrorResponses.of(status, closeAfterResponse && !stream, e.isHead());
-            r.headers().remove(HttpHeaderNames.CACHE_CONTROL);
-            r.headers().set(HttpHeaderNames.LOCATION, location);
-        } else {
-            byte[] body = fixed.body().expand(variables(e)).getBytes(StandardCharsets.UTF_8);
-            r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    e.isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, fixed.contentType())
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            if (closeAfterResponse && !stream) {
-                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            }
-        }
+        closeAfterResponse = close;
         applyResponseRules(e, r.headers());
         addHsts(e, r.headers());
-        e.status = status.code();
+        e.status = r.status().code();
         e.responseStarted = true;
         e.responseComplete = true;
         e.source = "tandem";
@@ -505,13 +476,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        request.setUri(route.replacePrefix() == null ? target.target() : rewritten(route, ex.path, target.target()));
+        // A rewritten target is built from the normalized path, encoded again, with the query as sent.
+        request.setUri(route.replacePrefix() == null ? target.target()
+                : RoutePath.target(route.rewrite(ex.path), target.target()));
         return request;
-    }
-
-    /** The target with the route's prefix replaced: built from the normalized path, re-encoded, query kept. */
-    private static String rewritten(Route route, String path, String target) {
-        return filePath(route.rewrite(path), target);
     }
 
     private void onRequestContent(HttpContent content) {

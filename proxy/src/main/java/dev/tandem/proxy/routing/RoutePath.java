@@ -126,6 +126,13 @@ public final class RoutePath {
         }
     }
 
+    /** A request-target made of {@code path} (decoded), encoded again, and the query of {@code target}. */
+    public static String target(String path, String target) {
+        int q = target.indexOf('?');
+        String encoded = encode(path);
+        return q < 0 ? encoded : encoded + target.substring(q);
+    }
+
     /**
      * {@code path} (decoded) percent-encoded for a request-target: unreserved characters, sub-delims, ':',
      * '@' and '/' as they are, everything else (non-ASCII as UTF-8) encoded.

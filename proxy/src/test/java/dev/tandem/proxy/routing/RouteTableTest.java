@@ -63,6 +63,21 @@ class RouteTableTest {
     }
 
     @Test
+    void manyRegexesWithTheirOwnCaseRulesAreEachHonoured() {
+        RouteTable.Builder<String> b = RouteTable.<String>builder().add(RouteMatch.prefix("/"), false, "root");
+        for (int i = 0; i < 10; i++) {
+            b.add(RouteMatch.regex(Pattern.compile("\\.x" + i + "$", i % 2 == 0 ? Pattern.CASE_INSENSITIVE : 0)), false, "x" + i);
+        }
+        b.add(RouteMatch.regex(Pattern.compile("^/(a|b)/[0-9]+$")), false, "ab");
+        RouteTable<String> t = b.build();
+        assertEquals("x4", route(t, "/f.X4"), "pattern 4 ignores case");
+        assertEquals("root", route(t, "/f.X5"), "pattern 5 does not");
+        assertEquals("x5", route(t, "/f.x5"));
+        assertEquals("ab", route(t, "/b/42"));
+        assertEquals("root", route(t, "/b/42/x"), "anchors keep their meaning among the others");
+    }
+
+    @Test
     void aRegexAndAPrefixForTheSamePath() {
         RouteTable<String> t = RouteTable.<String>builder()
                 .add(RouteMatch.prefix("/static/"), false, "prefix")
