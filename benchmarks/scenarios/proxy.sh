@@ -71,7 +71,7 @@ scenario_main() {
   proxy_report "$runs" "$repeats" "$max_noise" "${kinds[@]}" | tee "$BENCH_RESULTS/summary.txt"
   if ((jfr)); then
     local f
-    for f in "$BENCH_RESULTS"/tandem-r*.jfr; do
+    for f in "$BENCH_RESULTS"/tandem*-r*.jfr; do
       [[ -f $f ]] || continue
       echo
       echo "Tandem hot spots, $(basename "$f") (JFR execution samples of the measured run):"
@@ -86,8 +86,8 @@ proxy_measure_one() {
   local name=$kind-r$r port url pid acc0 acc1 cpu_per_req saved_opts=${TANDEM_JAVA_OPTS:-}
   free_port port
   url=http://127.0.0.1:$port/
-  if [[ $kind == tandem && $jfr == 1 ]]; then
-    export TANDEM_JAVA_OPTS="$saved_opts -XX:StartFlightRecording=delay=${warmup}s,dumponexit=true,settings=profile,filename=$BENCH_RESULTS/tandem-r$r.jfr"
+  if [[ $kind == tandem* && $jfr == 1 ]]; then
+    export TANDEM_JAVA_OPTS="$saved_opts -XX:StartFlightRecording=delay=${warmup}s,dumponexit=true,settings=profile,filename=$BENCH_RESULTS/$kind-r$r.jfr"
   fi
   proxy_start "$kind" "$name" "$BENCH_CPU_SUT" "$port"
   export TANDEM_JAVA_OPTS=$saved_opts
