@@ -131,6 +131,40 @@ EOF
   echo "$dir/tandem.yaml"
 }
 
+# proxy_conf_tandem_routes NAME PORT: Tandem's config of proxy_conf_tandem with routes in the site: 100 routes
+# (10 exact, 70 prefixes, 20 regexes, none of which the benchmark's path matches), and the route the
+# benchmark's path takes (prefix /, so every regex is tried first) with 8 header rules of its own after the
+# site's 3. What routing costs per request is the difference with plain tandem in the same run.
+proxy_conf_tandem_routes() {
+  local name=$1 port=$2 dir conf i
+  dir=$(server_dir "$name")
+  conf=$(proxy_conf_tandem "$name" "$port")
+  {
+    tandem_conf_head "$port"
+    echo '    upstream: backends'
+    echo '    headers:'
+    echo '      request: { set: { X-Site: bench, X-Scheme: "$scheme" }, remove: [X-Debug] }'
+    echo '    routes:'
+    for ((i = 0; i < 10; i++)); do echo "      - { exact: /health$i, return: { status: 200, body: ok } }"; done
+    for ((i = 0; i < 35; i++)); do
+      echo "      - { prefix: /app$i/, upstream: backends }"
+      echo "      - { prefix: /app$i/api/, upstream: backends, strip_prefix: true }"
+    done
+    for ((i = 0; i < 20; i++)); do echo "      - { regex: '\\.(ext$i|x$i)\$', ignore_case: true, upstream: backends }"; done
+    echo '      - prefix: /'
+    echo '        upstream: backends'
+    echo '        headers:'
+    echo '          request: { set: { X-Route: root, X-Host: "$host", X-Uri: "$uri" }, add: { X-Node: "$node" }, remove: [X-Forbidden] }'
+    echo '          response: { set: { X-Frame-Options: DENY, X-Content-Type-Options: nosniff }, remove: [X-Powered-By] }'
+    sed -n '/^upstreams:/,$p' "$conf"
+  } >"$dir/tandem-routes.yaml"
+  echo "$dir/tandem-routes.yaml"
+}
+
+tandem_routes_start() {
+  tandem_start "$@"
+}
+
 # proxy_start KIND NAME CPU PORT: generates the config for KIND (nginx, haproxy, tandem) and starts it.
 proxy_start() {
   local kind=$1 name=$2 cpu=$3 port=$4 conf

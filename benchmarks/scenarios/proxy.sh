@@ -13,7 +13,8 @@ usage: benchmarks/run.sh proxy [options]
   --warmup S        warm-up seconds before each run     (BENCH_WARMUP, default 12)
   --connections N   wrk connections                     (BENCH_CONNECTIONS, default 64)
   --repeats N       runs per proxy, interleaved         (BENCH_REPEATS, default 3)
-  --proxies LIST    which proxies, comma-separated      (BENCH_PROXIES, default nginx,haproxy,tandem)
+  --proxies LIST    which proxies, comma-separated      (BENCH_PROXIES, default nginx,haproxy,tandem;
+                    tandem_routes: tandem with 100 routes and 11 header rules on the route taken)
   --jfr             record Tandem's measured runs with JFR and print its hot spots (costs a little CPU)
   --perf            count system calls, io_uring submissions and context switches per request with
                     perf stat (BENCH_PERF=1; adds a little CPU to every proxy)
@@ -39,13 +40,14 @@ scenario_main() {
   IFS=, read -r -a kinds <<<"$proxies"
   local k
   for k in "${kinds[@]}"; do
-    [[ $k == nginx || $k == haproxy || $k == tandem ]] || die "unknown proxy '$k' (expected: nginx, haproxy, tandem)"
+    [[ $k == nginx || $k == haproxy || $k == tandem || $k == tandem_routes ]] \
+        || die "unknown proxy '$k' (expected: nginx, haproxy, tandem, tandem_routes)"
   done
 
   need nginx haproxy wrk taskset curl ss awk
   ((BENCH_PERF)) && need perf
   bench_init proxy
-  [[ " ${kinds[*]} " == *" tandem "* ]] && tandem_build
+  [[ " ${kinds[*]} " == *" tandem"* ]] && tandem_build
 
   log "setup: server core $BENCH_CPU_SUT, load core $BENCH_CPU_LOAD; wrk -t$BENCH_WRK_THREADS -c$connections," \
       "warm-up ${warmup}s, measured ${duration}s, $repeats repeat(s) of: ${kinds[*]}; a run is measured again" \
@@ -69,7 +71,7 @@ scenario_main() {
   proxy_report "$runs" "$repeats" "$max_noise" "${kinds[@]}" | tee "$BENCH_RESULTS/summary.txt"
   if ((jfr)); then
     local f
-    for f in "$BENCH_RESULTS"/tandem-r*.jfr; do
+    for f in "$BENCH_RESULTS"/tandem*-r*.jfr; do
       [[ -f $f ]] || continue
       echo
       echo "Tandem hot spots, $(basename "$f") (JFR execution samples of the measured run):"
@@ -84,8 +86,8 @@ proxy_measure_one() {
   local name=$kind-r$r port url pid acc0 acc1 cpu_per_req saved_opts=${TANDEM_JAVA_OPTS:-}
   free_port port
   url=http://127.0.0.1:$port/
-  if [[ $kind == tandem && $jfr == 1 ]]; then
-    export TANDEM_JAVA_OPTS="$saved_opts -XX:StartFlightRecording=delay=${warmup}s,dumponexit=true,settings=profile,filename=$BENCH_RESULTS/tandem-r$r.jfr"
+  if [[ $kind == tandem* && $jfr == 1 ]]; then
+    export TANDEM_JAVA_OPTS="$saved_opts -XX:StartFlightRecording=delay=${warmup}s,dumponexit=true,settings=profile,filename=$BENCH_RESULTS/$kind-r$r.jfr"
   fi
   proxy_start "$kind" "$name" "$BENCH_CPU_SUT" "$port"
   export TANDEM_JAVA_OPTS=$saved_opts
@@ -173,6 +175,15 @@ proxy_report() {
     echo "target: Tandem req/s >= nginx's: $(awk -v a="$t_rps" -v b="$base_rps" 'BEGIN { print (a >= b) ? "met" : "NOT met" }')" \
          "($(ratio "$t_rps" "$base_rps")x); Tandem cpu/req <= nginx's:" \
          "$(awk -v a="$t_cpu" -v b="$base_cpu" 'BEGIN { print (a <= b) ? "met" : "NOT met" }') ($(ratio "$t_cpu" "$base_cpu")x)"
+  fi
+  if [[ " $* " == *" tandem "* && " $* " == *" tandem_routes "* ]]; then
+    local plain_rps routes_rps
+    plain_rps=$(results_median "$runs" proxy tandem rps)
+    routes_rps=$(results_median "$runs" proxy tandem_routes rps)
+    echo
+    echo "routes: 100 routes (20 regexes) and 11 header rules on the route taken, req/s vs plain tandem:" \
+         "$(ratio "$routes_rps" "$plain_rps")x; target >= 0.95:" \
+         "$(awk -v a="$routes_rps" -v b="$plain_rps" 'BEGIN { print (a >= 0.95 * b) ? "met" : "NOT met" }')"
   fi
   local noisy
   noisy=$(awk -F'\t' -v m="$max_noise" 'NR > 1 && $11 + 0 > m + 0 { n++ } END { print n + 0 }' "$runs")

@@ -1,16 +1,16 @@
 package dev.tandem.conf;
 
+import com.google.re2j.Pattern;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Serving files from disk before (or instead of) the upstream.
  *
  * @param root          the directory files are served from; nothing outside it is ever served
- * @param match         paths that try the disk; empty means every GET/HEAD tries it
+ * @param match         paths that try the disk (RE2, linear time); empty means every GET/HEAD tries it
  * @param fallback      a missing file goes to the upstream (true) or is a 404 (false)
  * @param index         file names tried, in order, for a path naming a directory
  * @param hidden        serve files and directories whose name starts with a dot ({@code .git}, {@code .env})

@@ -290,7 +290,8 @@ class ConfigErrorsTest {
                   - hosts: [a.example]
                     static: {root: /srv, match: '\\.(png|jpg$', fallback: false}
                 """,
-                "t.yaml:6:33: sites[0].static.match: '\\.(png|jpg$' (expected: a regular expression; Unclosed group near index 11)");
+                "t.yaml:6:33: sites[0].static.match: '\\.(png|jpg$' (expected: a regular expression in RE2 syntax, which has"
+                        + " no backreferences or lookaround; missing closing ))");
     }
 
     @Test
@@ -468,7 +469,8 @@ class ConfigErrorsTest {
                   - hosts: ['*']
                     static: {root: /srv}
                 """,
-                "t.yaml:5:5: sites[0].upstream: missing (expected: the name of an upstream; only a static site with fallback: false may omit it)");
+                "t.yaml:5:5: sites[0].upstream: missing (expected: the name of an upstream; only a static site with fallback:"
+                        + " false, or a site with routes, may omit it)");
     }
 
     @Test

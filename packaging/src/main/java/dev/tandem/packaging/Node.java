@@ -92,6 +92,7 @@ final class Node implements AutoCloseable {
         String nodeName = clusterConfig.isPresent() ? LocalNode.pick(clusterConfig.get(), Optional.ofNullable(name))
                 : name != null ? name : hostName();
         Node node = new Node(configFile, transport, nodeName);
+        node.proxy.nodeName(nodeName);
         node.proxy.start(snapshot);
         try {
             node.reloader = new ConfigReloader(configFile, snapshot, validation::checkedAndWarned, node::apply, node.meters,

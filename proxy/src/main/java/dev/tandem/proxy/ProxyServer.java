@@ -105,6 +105,9 @@ public final class ProxyServer implements AutoCloseable {
     private record BoundListener(ListenerConfig config, ListenerContext context, Channel channel) {
     }
 
+    /** What {@code $node} says until {@link #nodeName} is told: the host's name as the environment has it. */
+    private String nodeName = System.getenv().getOrDefault("HOSTNAME", "tandem");
+
     public ProxyServer(Transport transport, MeterRegistry meters) {
         this.transport = transport;
         this.meters = meters;
@@ -270,7 +273,10 @@ public final class ProxyServer implements AutoCloseable {
         watchCertificates();
         servers.retainOnly(live);
         Set<StaticConfig> liveFiles = new HashSet<>();
-        next.sites().forEach(s -> s.staticFiles().ifPresent(liveFiles::add));
+        next.sites().forEach(s -> {
+            s.staticFiles().ifPresent(liveFiles::add);
+            s.routes().forEach(r -> r.staticFiles().ifPresent(liveFiles::add));
+        });
         files.retainOnly(liveFiles);
         guards.maintenance().reconcile(previous == null ? null : previous.config(), next);
         Set<Path> htpasswdFiles = new HashSet<>();
@@ -356,8 +362,16 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private BoundListener bind(ListenerConfig l) throws IOException, InterruptedException {
-        return bind(l, new ListenerContext(l.name(), config, accessLog::get, l.secure() ? tls.get(l.name()) : null,
-                byAddress));
+        ListenerContext context = new ListenerContext(l.name(), config, accessLog::get,
+                l.secure() ? tls.get(l.name()) : null, byAddress);
+        context.node(nodeName);
+        return bind(l, context);
+    }
+
+    /** The name {@code $node} stands for in header rules, returns and redirects; call before {@link #start}. */
+    public synchronized void nodeName(String name) {
+        nodeName = name;
+        listeners.values().forEach(b -> b.context().node(name));
     }
 
     /** Made when the first TLS listener needs it, so that a plaintext-only node says nothing about TLS. */

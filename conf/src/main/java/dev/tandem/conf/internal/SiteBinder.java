@@ -4,7 +4,9 @@ import dev.tandem.conf.AccessRules;
 import dev.tandem.conf.Defaults;
 import dev.tandem.conf.ErrorPages;
 import dev.tandem.conf.Maintenance;
+import dev.tandem.conf.HeaderRules;
 import dev.tandem.conf.OpenFileCacheConfig;
+import dev.tandem.conf.RouteConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.StaticConfig;
 import java.nio.file.Path;
@@ -18,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** {@code sites}: virtual hosts, each host served by one site only, each naming an upstream that exists. */
 final class SiteBinder {
@@ -43,7 +44,7 @@ final class SiteBinder {
     List<SiteConfig> bind(YamlValue value) {
         List<SiteConfig> out = new ArrayList<>();
         for (YamlValue item : value.list("a list of sites").orElse(List.of())) {
-            List<String> keys = new ArrayList<>(List.of("hosts", "static", "upstream", "allow_upgrades"));
+            List<String> keys = new ArrayList<>(List.of("hosts", "static", "upstream", "allow_upgrades", "routes", "headers"));
             keys.addAll(SiteRulesBinder.KEYS);
             item.object(keys.toArray(String[]::new)).flatMap(this::site).ifPresent(out::add);
         }
@@ -65,20 +66,26 @@ final class SiteBinder {
             return Optional.empty();
         }
         boolean staticOnly = staticObject.isPresent() && !fallback;
-        if (!upstreamValue.isPresent() && !staticOnly) {
-            upstreamValue.required("the name of an upstream; only a static site with fallback: false may omit it");
+        // A site of routes alone (a redirect to another host, say) needs no upstream: what no route takes is a 404.
+        boolean routed = o.get("routes").isPresent();
+        if (!upstreamValue.isPresent() && !staticOnly && !routed) {
+            upstreamValue.required("the name of an upstream; only a static site with fallback: false, or a site"
+                    + " with routes, may omit it");
             return Optional.empty();
         }
+        Optional<List<RouteConfig>> routes = new RouteBinder(upstreamNames, upstream.isPresent()).bind(o.get("routes"));
+        Optional<HeaderRules> headers = HeaderRulesBinder.bind(o.get("headers"));
         Optional<List<String>> upgrades = upgrades(o.get("allow_upgrades"));
         Optional<ErrorPages> errorPages = SiteRulesBinder.errorPages(o);
         Optional<Maintenance> maintenance = SiteRulesBinder.maintenance(o);
         Optional<AccessRules> access = SiteRulesBinder.access(o);
         if (hosts.isEmpty() || (staticObject.isPresent() && staticFiles.isEmpty()) || upgrades.isEmpty()
+                || routes.isEmpty() || headers.isEmpty()
                 || errorPages.isEmpty() || maintenance.isEmpty() || access.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get(), errorPages.get(),
-                maintenance.get(), access.get()));
+        return Optional.of(new SiteConfig(hosts, staticFiles, upstream, upgrades.get(), routes.get(), headers.get(),
+                errorPages.get(), maintenance.get(), access.get()));
     }
 
     /** Upgrade protocol names, lowercased, without websocket (always allowed); empty when one is wrong. */
@@ -142,10 +149,11 @@ final class SiteBinder {
         throw new IllegalArgumentException(text + " (expected: " + HOST + ")");
     }
 
-    private static Optional<StaticConfig> staticFiles(YamlObject o, boolean fallback) {
+    static Optional<StaticConfig> staticFiles(YamlObject o, boolean fallback) {
         Optional<Path> root = o.get("root").required("the directory files are served from").file();
         YamlValue matchValue = o.get("match");
-        Optional<Pattern> match = matchValue.as("a regular expression", SiteBinder::regex);
+        Optional<com.google.re2j.Pattern> match = matchValue.as("a regular expression (RE2 syntax)",
+                text -> RouteBinder.regex(text, false));
         Optional<List<String>> index = index(o.get("index"));
         boolean hidden = o.get("hidden").bool().orElse(Defaults.HIDDEN);
         YamlValue cacheControlValue = o.get("cache_control");
@@ -224,7 +232,7 @@ final class SiteBinder {
         return ok ? Optional.of(out) : Optional.empty();
     }
 
-    private static String mediaType(String text) {
+    static String mediaType(String text) {
         String t = text.trim();
         if (!MEDIA_TYPE.matcher(t).matches()) {
             throw new IllegalArgumentException(text + " (expected: a media type such as text/markdown; charset=utf-8)");
@@ -250,14 +258,5 @@ final class SiteBinder {
             return Optional.of(new OpenFileCacheConfig(max.orElse(Defaults.OPEN_FILE_CACHE_MAX_ENTRIES),
                     valid.orElse(Defaults.OPEN_FILE_CACHE_VALID), inline.orElse(Defaults.OPEN_FILE_CACHE_INLINE_MAX)));
         });
-    }
-
-    private static Pattern regex(String text) {
-        try {
-            return Pattern.compile(text);
-        } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException(text + " (expected: a regular expression; " + e.getDescription()
-                    + " near index " + e.getIndex() + ")");
-        }
     }
 }

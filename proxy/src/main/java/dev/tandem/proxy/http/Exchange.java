@@ -2,6 +2,7 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.guard.Page;
 import dev.tandem.proxy.runtime.RuntimeConfig;
+import dev.tandem.proxy.runtime.Route;
 import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
 import dev.tandem.proxy.upstream.Attempts;
@@ -45,6 +46,14 @@ final class Exchange {
     /** The 100 Continue the client expects has been sent (once, whichever attempt sends the head). */
     boolean continueSent;
     Site site;
+    /** The route of the site that took the request (the site's own when none of its routes did); null: no site. */
+    Route route;
+    /** The normalized decoded path the route was chosen by ({@code $uri}). */
+    String path;
+    /** What the request asked for, checked; null until it passed the checks. */
+    RequestTarget target;
+    /** The request's variables, made when a rule first needs them. */
+    RequestVariables variables;
     UpstreamGroup group;
     /** The upgrade that goes upstream with the request (HTTP/1.1 {@code Upgrade}), or null. */
     UpgradeOffer upgrade;

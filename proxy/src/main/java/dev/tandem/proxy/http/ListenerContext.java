@@ -27,6 +27,7 @@ public final class ListenerContext {
     private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
+    private volatile String node = "tandem";
 
     /**
      * A listener without certificates of its own: plaintext, or ({@code secure}) one whose connections arrive
@@ -66,6 +67,15 @@ public final class ListenerContext {
         this.accessLog = accessLog;
         this.tls = tls;
         this.byAddress = byAddress;
+    }
+
+    /** The node's name, as {@code $node} says it. */
+    public String node() {
+        return node;
+    }
+
+    public void node(String name) {
+        node = name;
     }
 
     /** The listener's certificates, or null when its connections do not do TLS here. */

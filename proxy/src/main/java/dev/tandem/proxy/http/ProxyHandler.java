@@ -1,5 +1,6 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.conf.FixedResponse;
 import dev.tandem.conf.HttpsRedirect;
 import dev.tandem.conf.LimitsConfig;
 import dev.tandem.conf.ListenerConfig;
@@ -8,7 +9,9 @@ import dev.tandem.proxy.guard.Page;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.log.RateLimitedLog;
+import dev.tandem.proxy.routing.RoutePath;
 import dev.tandem.proxy.runtime.RequestMetrics;
+import dev.tandem.proxy.runtime.Route;
 import dev.tandem.proxy.runtime.RuntimeConfig;
 import dev.tandem.proxy.runtime.RuntimeListener;
 import dev.tandem.proxy.runtime.Site;
@@ -22,6 +25,7 @@ import dev.tandem.proxy.upstream.RendezvousHash;
 import dev.tandem.proxy.upstream.RetryBackoff;
 import dev.tandem.proxy.upstream.ServerQueue;
 import dev.tandem.proxy.upstream.UpstreamFailure;
+import dev.tandem.proxy.upstream.UpstreamGroup;
 import dev.tandem.proxy.upstream.UpstreamServer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -375,20 +379,106 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (!stream) {
             offerUpgrade(e, request, site);
         }
-        if (site != null && site.files() != null && site.files().wants(request.method(), target.target())) {
-            site.files().serve(new StaticCall(e, request, target), request, target.target());
+        if (site == null) {
+            respondError(e, HttpResponseStatus.NOT_FOUND, e.bodyExpected);
+            return;
+        }
+        dispatch(e, request, target, site);
+    }
+
+    // ---- within the site: its routes ----
+
+    /**
+     * Chooses the site's route by the request's normalized path (see {@link RoutePath}) and hands the request
+     * to what the route says: a fixed answer, the disk, or an upstream.
+     */
+    private void dispatch(Exchange e, HttpRequest request, RequestTarget target, Site site) {
+        String path = RoutePath.normalize(target.target());
+        if (path == null) {
+            if (!site.routes().isEmpty()) {
+                // Which route such a path belongs to cannot be told; nginx answers it 400 too.
+                log.info("client {} {} {}: a path that cannot be normalized (a NUL, or .. above the root)", remote,
+                        e.method, e.uri);
+                respondError(e, HttpResponseStatus.BAD_REQUEST, true);
+                return;
+            }
+            path = RoutePath.pathOf(target.target());
+        }
+        Route route = site.route(path);
+        e.route = route;
+        e.path = path;
+        e.target = target;
+        if (route.requests() != null) {
+            route.requests().increment();
+        }
+        if (route.fixed() != null) {
+            respondFixed(e, route.fixed());
+            return;
+        }
+        if (route.files() != null && route.files().wants(request.method(), target.target())) {
+            // A route's root serves the path the route was chosen by (nginx looks up $uri), its prefix replaced
+            // when it says so (nginx alias); the site's own static path, older than routes, looks up the path as
+            // sent and refuses dot segments in it.
+            String lookup = route == site.own() ? target.target()
+                    : RoutePath.target(route.replacePrefix() == null ? path : route.rewrite(path), target.target());
+            route.files().serve(new StaticCall(e, request, target), request, lookup);
             return;
         }
         toUpstream(e, request, target);
     }
 
+    /** The request's variables, made once per request and only for a rule that uses them. */
+    private RequestVariables variables(Exchange e) {
+        if (e.variables == null) {
+            e.variables = new RequestVariables(e.target.host(), listener.scheme(), e.target.target(), e.path,
+                    forwarding.client(), listener.node());
+        }
+        return e.variables;
+    }
+
+    /** The response header rules of {@code e}'s route on a response about to leave. */
+    private void applyResponseRules(Exchange e, HttpHeaders h) {
+        Route route = e.route;
+        if (route != null && !route.responseRules().isEmpty()) {
+            int dropped = HeaderRuleWriter.apply(route.responseRules(), h, v -> variables(e).apply(v));
+            if (dropped > 0) {
+                e.site.headerRuleDrops().increment(dropped);
+            }
+        }
+    }
+
+    /** A route's {@code return} or {@code redirect}: answered here, the request body (if any) left unread. */
+    private void respondFixed(Exchange e, FixedResponse fixed) {
+        setClientWait(ClientWait.NONE, 0);
+        // A body is not read: the connection cannot carry another request after it.
+        boolean close = closeAfterResponse || e.bodyExpected || !e.clientKeepAlive || draining();
+        FullHttpResponse r = FixedResponses.of(fixed, variables(e), close && !stream, e.isHead());
+        if (r == null) {
+            // $uri decoded a %0d%0a: such a Location would split the response.
+            e.site.headerRuleDrops().increment();
+            log.info("client {} {} {}: redirect refused, its Location would hold control characters", remote,
+                    e.method, e.uri);
+            respondError(e, HttpResponseStatus.BAD_REQUEST, true);
+            return;
+        }
+        closeAfterResponse = close;
+        applyResponseRules(e, r.headers());
+        addHsts(e, r.headers());
+        e.status = r.status().code();
+        e.responseStarted = true;
+        e.responseComplete = true;
+        e.source = "tandem";
+        e.responseBytes = r.content().readableBytes();
+        ctx.writeAndFlush(r).addListener(responseWritten);
+    }
+
     private void toUpstream(Exchange e, HttpRequest request, RequestTarget target) {
-        Site site = e.site;
-        if (site == null || site.upstream() == null) {
+        UpstreamGroup group = e.route != null ? e.route.upstream() : null;
+        if (group == null) {
             respondError(e, HttpResponseStatus.NOT_FOUND, e.bodyExpected);
             return;
         }
-        e.group = site.upstream();
+        e.group = group;
         e.upstreamRequest = upstreamRequest(request, target, e.config);
         connect(e);
     }
@@ -406,6 +496,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             h.set(HttpHeaderNames.UPGRADE, ex.upgrade.upstream());
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
+        Route route = ex.route;
+        if (!route.requestRules().isEmpty()) {
+            Exchange e = ex;
+            int dropped = HeaderRuleWriter.apply(route.requestRules(), h, v -> variables(e).apply(v));
+            if (dropped > 0) {
+                e.site.headerRuleDrops().increment(dropped);
+            }
+        }
         if (target.host() != null) {
             h.set(HttpHeaderNames.HOST, target.host());
         }
@@ -414,7 +512,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        request.setUri(target.target());
+        // A rewritten target is built from the normalized path, encoded again, with the query as sent.
+        request.setUri(route.replacePrefix() == null ? target.target()
+                : RoutePath.target(route.rewrite(ex.path), target.target()));
         return request;
     }
 
@@ -662,6 +762,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         HttpHeaders h = response.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
         e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(h));
+        applyResponseRules(e, h);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!hasLength && !bodyless(e, code) && !stream) {
             if (e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
@@ -1007,6 +1108,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 e.requestComplete = true;
             }
             setConnectionHeader(e, head.headers());
+            applyResponseRules(e, head.headers());
             addHsts(e, head.headers());
             e.status = head.status().code();
             e.responseStarted = true;

@@ -2,20 +2,26 @@ package dev.tandem.proxy.runtime;
 
 import dev.tandem.conf.Cidr;
 import dev.tandem.conf.Config;
+import dev.tandem.conf.HeaderRules;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.ListenerConfig;
+import dev.tandem.conf.RouteConfig;
+import dev.tandem.conf.RouteMatch;
 import dev.tandem.conf.ServerConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.health.HealthTarget;
 import dev.tandem.proxy.guard.SiteGuards;
+import dev.tandem.proxy.routing.RouteTable;
 import dev.tandem.proxy.routing.Router;
 import dev.tandem.proxy.statics.StaticFiles;
+import dev.tandem.proxy.statics.StaticSite;
 import dev.tandem.proxy.upstream.ServerKey;
 import dev.tandem.proxy.upstream.ServerRegistry;
 import dev.tandem.proxy.upstream.UpstreamGroup;
 import dev.tandem.proxy.upstream.UpstreamServer;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -89,7 +95,8 @@ public final class RuntimeConfig {
     public static RuntimeConfig compile(Snapshot snapshot, ServerRegistry servers, StaticFiles files, SiteGuards guards,
                                         MeterRegistry meters, int loops) throws UnknownHostException {
         Config config = snapshot.config();
-        if (files == null && config.sites().stream().anyMatch(sc -> sc.staticFiles().isPresent())) {
+        if (files == null && config.sites().stream().anyMatch(sc -> sc.staticFiles().isPresent()
+                || sc.routes().stream().anyMatch(r -> r.staticFiles().isPresent()))) {
             throw new IllegalArgumentException("a config with static sites needs StaticFiles to compile");
         }
         Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
@@ -109,8 +116,31 @@ public final class RuntimeConfig {
             for (ListenerConfig l : config.listeners()) {
                 metrics.add(new RequestMetrics(meters, l.name(), sc.name()));
             }
-            Site site = new Site(sc, sc.upstream().map(groups::get).orElse(null), List.copyOf(metrics),
-                    sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null), guards.compile(sc, meters));
+            UpstreamGroup siteUpstream = sc.upstream().map(groups::get).orElse(null);
+            StaticSite siteFiles = sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null);
+            Route own = new Route("-", siteUpstream, null, null, siteFiles, null,
+                    Route.rules(sc.headers().request(), HeaderRules.Ops.NONE),
+                    Route.rules(sc.headers().response(), HeaderRules.Ops.NONE), null);
+            RouteTable.Builder<Route> routes = RouteTable.builder();
+            for (RouteConfig rc : sc.routes()) {
+                String label = rc.match().toString();
+                Route route = new Route(label, rc.upstream().map(groups::get).orElse(siteUpstream),
+                        rc.replacePrefix().orElse(null),
+                        rc.match().kind() == RouteMatch.Kind.PREFIX ? rc.match().text() : null,
+                        rc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null),
+                        rc.fixed().orElse(null),
+                        Route.rules(sc.headers().request(), rc.headers().request()),
+                        Route.rules(sc.headers().response(), rc.headers().response()),
+                        Counter.builder("tandem.route.requests").description("Requests a route of a site took")
+                                .tag("site", sc.name()).tag("route", label).register(meters));
+                routes.add(rc.match(), rc.stop(), route);
+            }
+            Counter drops = Counter.builder("tandem.header.rule.drops")
+                    .description("Header rule values dropped (or redirects refused) because a variable put CR, LF"
+                            + " or another control character in them")
+                    .tag("site", sc.name()).register(meters);
+            Site site = new Site(sc, siteUpstream, List.copyOf(metrics), siteFiles, routes.build(), own, drops,
+                    guards.compile(sc, meters));
             for (String host : sc.hosts()) {
                 router.add(host, site);
             }

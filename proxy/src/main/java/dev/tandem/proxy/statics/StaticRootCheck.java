@@ -2,6 +2,7 @@ package dev.tandem.proxy.statics;
 
 import dev.tandem.conf.ConfigCheck;
 import dev.tandem.conf.ConfigError;
+import dev.tandem.conf.RouteConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.StaticConfig;
@@ -22,21 +23,26 @@ public final class StaticRootCheck implements ConfigCheck {
         List<ConfigError> errors = new ArrayList<>();
         List<SiteConfig> sites = snapshot.config().sites();
         for (int i = 0; i < sites.size(); i++) {
-            StaticConfig st = sites.get(i).staticFiles().orElse(null);
-            if (st == null) {
-                continue;
-            }
-            Path root = st.root();
-            String problem = !Files.exists(root) ? "does not exist"
-                    : !Files.isDirectory(root) ? "is not a directory"
-                    : !Files.isReadable(root) || !Files.isExecutable(root) ? "cannot be read by this user"
-                    : null;
-            if (problem != null) {
-                String path = "sites[" + i + "].static.root";
-                errors.add(snapshot.sources().error(path, path + ": '" + root + "' " + problem
-                        + " (expected: a directory of files to serve)"));
+            String site = "sites[" + i + "]";
+            sites.get(i).staticFiles().ifPresent(st -> checkRoot(snapshot, st, site + ".static.root", errors));
+            List<RouteConfig> routes = sites.get(i).routes();
+            for (int j = 0; j < routes.size(); j++) {
+                String path = site + ".routes[" + j + "].static.root";
+                routes.get(j).staticFiles().ifPresent(st -> checkRoot(snapshot, st, path, errors));
             }
         }
         return errors;
+    }
+
+    private static void checkRoot(Snapshot snapshot, StaticConfig st, String path, List<ConfigError> errors) {
+        Path root = st.root();
+        String problem = !Files.exists(root) ? "does not exist"
+                : !Files.isDirectory(root) ? "is not a directory"
+                : !Files.isReadable(root) || !Files.isExecutable(root) ? "cannot be read by this user"
+                : null;
+        if (problem != null) {
+            errors.add(snapshot.sources().error(path, path + ": '" + root + "' " + problem
+                    + " (expected: a directory of files to serve)"));
+        }
     }
 }

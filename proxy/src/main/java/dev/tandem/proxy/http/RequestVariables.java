@@ -1,0 +1,70 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.conf.ValueTemplate.Variable;
+import dev.tandem.proxy.routing.Router;
+import java.util.function.Function;
+
+/**
+ * The values of a request's variables ({@code $host}, {@code $uri}, ...) for header rules, returns and
+ * redirects, as nginx defines them. Made per request only when a rule needs it; values are worked out when
+ * first asked.
+ */
+final class RequestVariables implements Function<Variable, String> {
+
+    private final String authority;
+    private final String scheme;
+    private final String target;
+    private final String path;
+    private final String remoteAddr;
+    private final String node;
+    private String host;
+
+    /**
+     * @param authority the request's host as sent (Host or the authority of the target)
+     * @param target    the origin-form target as sent
+     * @param path      the normalized decoded path (see {@link dev.tandem.proxy.routing.RoutePath})
+     */
+    RequestVariables(String authority, String scheme, String target, String path, String remoteAddr, String node) {
+        this.authority = authority;
+        this.scheme = scheme;
+        this.target = target;
+        this.path = path;
+        this.remoteAddr = remoteAddr;
+        this.node = node;
+    }
+
+    @Override
+    public String apply(Variable v) {
+        return switch (v) {
+            case HOST -> host();
+            case SCHEME -> scheme;
+            case REQUEST_URI -> target;
+            case URI -> path;
+            case ARGS -> {
+                int q = target.indexOf('?');
+                yield q < 0 ? "" : target.substring(q + 1);
+            }
+            case REMOTE_ADDR -> remoteAddr;
+            case NODE -> node;
+        };
+    }
+
+    private String host() {
+        if (host == null) {
+            String h = Router.normalize(authority);
+            host = h == null ? "" : h;
+        }
+        return host;
+    }
+
+    /** True when {@code value} holds a control character (CR and LF above all) that a header must not carry. */
+    static boolean unsafeInHeader(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f || c > 0xff) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
