@@ -155,13 +155,18 @@ public final class ClusterNode implements AutoCloseable {
         InetSocketAddress local = null;
         List<InetSocketAddress> others = new ArrayList<>();
         Map<String, byte[]> order = new HashMap<>();
-        Map<String, InetAddress> resolved = new HashMap<>();
+        Map<String, List<InetAddress>> resolved = new HashMap<>();
         for (Map.Entry<String, String> n : config.nodes().entrySet()) {
             InetAddress a = InetAddress.getByName(n.getValue());
             order.put(n.getKey(), a.getAddress());
-            resolved.put(n.getKey(), a);
+            List<InetAddress> seenFrom = new ArrayList<>();
+            for (String address : config.addressesOf(n.getKey())) {
+                seenFrom.add(InetAddress.getByName(address));
+            }
+            resolved.put(n.getKey(), List.copyOf(seenFrom));
             if (n.getKey().equals(name)) {
-                local = new InetSocketAddress(a, config.port());
+                // Behind NAT this node binds its private address; its peers dial the public one.
+                local = new InetSocketAddress(InetAddress.getByName(config.bind(name)), config.port());
             } else {
                 others.add(new InetSocketAddress(a, config.port()));
             }
@@ -171,7 +176,7 @@ public final class ClusterNode implements AutoCloseable {
         long epoch = BootCounter.next(config.stateDir(), name, wallClock);
         AdvertReceiver receiver = new AdvertReceiver(new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)), name, resolved,
                 config.vips().stream().map(VipConfig::address).collect(java.util.stream.Collectors.toSet()),
-                metrics.registry(), nanoClock);
+                metrics.registry(), nanoClock, true);
         adverts = new AdvertEndpoint(name, config.advertInterval(), new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)),
                 receiver, others, epoch, metrics);
         if (health != null) {

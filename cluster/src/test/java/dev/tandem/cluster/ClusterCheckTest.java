@@ -3,6 +3,7 @@ package dev.tandem.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
@@ -10,7 +11,9 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -92,5 +95,18 @@ class ClusterCheckTest {
         var both = assertThrows(IllegalArgumentException.class, () -> LocalNode.pick(cluster, Optional.empty(),
                 Set.of(InetAddress.getByName("10.0.0.11"), InetAddress.getByName("10.0.0.12"))));
         assertEquals("nodes lb1, lb2 all have an address of this host: name this one with --node NAME", both.getMessage());
+    }
+
+    @Test
+    void aNodeBehindNatIsFoundByTheAddressItBinds() throws Exception {
+        Map<String, String> nodes = new java.util.LinkedHashMap<>();
+        nodes.put("lb1", "198.51.100.7");
+        nodes.put("lb2", "203.0.113.9");
+        ClusterConfig cluster = new ClusterConfig(nodes, 7400, Path.of("k"), Duration.ofSeconds(1), true, Duration.ZERO,
+                List.of(), List.of(), Optional.empty(), Optional.empty(), Path.of("/var/lib/tandem"), Duration.ZERO,
+                Map.of("lb1", "10.0.0.11", "lb2", "10.0.0.12"), Optional.empty());
+        // The public address is the router's: only the private one is on this host.
+        assertEquals("lb1", LocalNode.pick(cluster, Optional.empty(), Set.of(InetAddress.getByName("10.0.0.11"))));
+        assertEquals("lb2", LocalNode.pick(cluster, Optional.empty(), Set.of(InetAddress.getByName("10.0.0.12"))));
     }
 }

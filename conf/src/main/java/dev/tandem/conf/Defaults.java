@@ -83,7 +83,8 @@ import java.util.List;
  *     client connection</td><td>{@value #MAX_CONCURRENT_STREAMS}</td></tr>
  * <tr><td>{@code access_log}</td><td>file path, {@code -} or {@code stdout}, or {@code off}</td><td>off</td></tr>
  * <tr><td>{@code cluster}</td><td>mapping</td><td>no cluster</td></tr>
- * <tr><td>{@code cluster.nodes}</td><td>non-empty mapping name -&gt; IP address or host name, addresses unique</td><td>required</td></tr>
+ * <tr><td>{@code cluster.nodes}</td><td>non-empty mapping name -&gt; IP address or host name, or
+ *     {@code {address, bind}} (peers dial address, the node binds bind); dialled addresses unique</td><td>required</td></tr>
  * <tr><td>{@code cluster.port}</td><td>1-65535</td><td>{@value #CLUSTER_PORT}</td></tr>
  * <tr><td>{@code cluster.secret_file}</td><td>file path (read by the cluster module, not here)</td><td>required</td></tr>
  * <tr><td>{@code cluster.advert_interval}</td><td>duration &gt;= 10ms</td><td>1s</td></tr>
