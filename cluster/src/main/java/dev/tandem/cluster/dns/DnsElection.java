@@ -23,7 +23,7 @@ import java.util.Set;
  *     not heard it for {@code lostAfter} and a majority of the witnesses confirm they cannot reach it either.
  *     Not heard but not confirmed is <em>unknown</em>: nothing is done about it.</li>
  * <li>failover: a node writes itself in, never another. It takes the record from a holder that is down (or when
- *     no node is in it) when no node before it in {@code prefer} is up; from a holder that is up only when it
+ *     no node is in it) when every node before it in {@code prefer} is down; from a holder that is up only when it
  *     comes before the holder in {@code prefer} and has been up itself for {@code holdDown} (the move back).</li>
  * <li>multi: a node adds itself once up for {@code holdDown}, removes itself when its health fails, removes a
  *     peer that is down; never so that the set becomes empty.</li>
@@ -57,6 +57,8 @@ public final class DnsElection {
     private boolean witnessMajority;
     /** Since when this node has been up (healthy and reaching a majority of witnesses); null while it is not. */
     private Long upSince;
+    /** The first event's time: a peer not heard yet is not "lost" before {@code lostAfter} from here. */
+    private Long startedAt;
     /** The nodes in the record as last read back; null until the first read. */
     private Set<String> published;
 
@@ -106,6 +108,9 @@ public final class DnsElection {
     }
 
     private void updateUp(long now) {
+        if (startedAt == null) {
+            startedAt = now;
+        }
         boolean up = healthy && witnessMajority;
         if (!up) {
             upSince = null;
@@ -124,6 +129,10 @@ public final class DnsElection {
         }
         Long at = heardAt.get(node);
         boolean heard = at != null && now - at < lostAfterNanos;
+        if (at == null && (startedAt == null || now - startedAt < lostAfterNanos)) {
+            // Just started: a peer's first heartbeat may be on its way.
+            return PeerState.UNKNOWN;
+        }
         if (heard) {
             return Boolean.TRUE.equals(peerHealthy.get(node)) ? PeerState.UP : PeerState.DOWN;
         }
@@ -144,18 +153,19 @@ public final class DnsElection {
         if (self.equals(holder) || state(self, now) != PeerState.UP) {
             return Optional.empty();
         }
-        Set<String> others = new LinkedHashSet<>(published);
+        // Every other node's address goes, whatever this node last read: the read may be older than a peer's write.
+        Set<String> others = new LinkedHashSet<>(prefer);
         others.remove(self);
         PeerState held = holder == null ? PeerState.DOWN : state(holder, now);
         int mine = prefer.indexOf(self);
         if (held == PeerState.UP) {
-            if (mine < prefer.indexOf(holder) && upForHoldDown(now) && noneUpBefore(mine, now)) {
+            if (mine < prefer.indexOf(holder) && upForHoldDown(now) && allDownBefore(mine, now)) {
                 return Optional.of(new Change(Set.of(self), others, "more preferred than " + holder + ", up for "
                         + holdDown.toSeconds() + "s"));
             }
             return Optional.empty();
         }
-        if (held == PeerState.DOWN && noneUpBefore(mine, now)) {
+        if (held == PeerState.DOWN && allDownBefore(mine, now)) {
             return Optional.of(new Change(Set.of(self), others, holder == null ? "no node in the record"
                     : holder + " down" + (peerHealthy.containsKey(holder) && heardRecently(holder, now)
                     ? " (its health)" : " (not heard, witnesses confirm)")));
@@ -168,9 +178,10 @@ public final class DnsElection {
         return at != null && now - at < lostAfterNanos;
     }
 
-    private boolean noneUpBefore(int index, long now) {
+    /** Every node before {@code index} in prefer is down: one up, or not known to be down, is the one to write. */
+    private boolean allDownBefore(int index, long now) {
         for (int i = 0; i < index; i++) {
-            if (state(record.prefer().get(i), now) == PeerState.UP) {
+            if (state(record.prefer().get(i), now) != PeerState.DOWN) {
                 return false;
             }
         }

@@ -41,6 +41,8 @@ public final class AdvertReceiver {
     private static final Logger log = LoggerFactory.getLogger(AdvertReceiver.class);
     /** At most one log line per sender and reason this often. */
     public static final Duration LOG_EVERY = Duration.ofMinutes(1);
+    /** The "VIP" of a node's heartbeat ({@code dev.tandem.cluster.dns.DnsSupervisor#HEARTBEAT}). */
+    static final String HEARTBEAT = "@node:";
 
     private final AdvertCodec codec;
     private final String self;
@@ -114,7 +116,8 @@ public final class AdvertReceiver {
             return reject(Rejection.REPLAY, sender, "'" + a.node() + "' epoch " + a.epoch() + " sequence "
                     + a.sequence() + " is not newer than the last accepted");
         }
-        if (!vips.contains(a.vip())) {
+        // A node's heartbeat (DNS failover) is about no VIP: it names the nodes its sender hears.
+        if (!vips.contains(a.vip()) && !a.vip().startsWith(HEARTBEAT)) {
             return reject(Rejection.UNKNOWN_VIP, sender, "'" + a.node() + "' about " + a.vip());
         }
         accepted.increment();

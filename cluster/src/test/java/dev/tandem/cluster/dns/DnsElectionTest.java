@@ -56,6 +56,15 @@ class DnsElectionTest {
     }
 
     @Test
+    void justStartedAPeerNotYetHeardIsUnknownNotDown() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of());
+        b.confirmedUnreachable("lb1", true);
+        assertEquals(Optional.empty(), b.decide(S / 10), "lb1's first heartbeat may be on its way");
+        assertEquals(Optional.of(Set.of("lb2")), added(b, S), "still not heard after lostAfter: down");
+    }
+
+    @Test
     void aNodeReachingNoWitnessMajorityDoesNothing() {
         DnsElection b = up("lb2", WWW, 0);
         b.published(Set.of("lb1"));
@@ -121,6 +130,7 @@ class DnsElectionTest {
         DnsElection a = up("lb1", WWW, 0);
         a.published(Set.of());
         assertEquals(Optional.of(Set.of("lb1")), added(a, 0));
+        assertEquals(Set.of("lb2"), a.decide(0).orElseThrow().remove(), "whatever the last read said");
     }
 
     @Test

@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
  * port, accepting dynamic updates signed with a fresh TSIG key ({@code tandem-key.}, hmac-sha256). The zone holds
  * {@code www A 192.0.2.200}, a record no node created.
  */
-final class KnotServer implements AutoCloseable {
+public final class KnotServer implements AutoCloseable {
 
     static final String KNOTD = "/usr/sbin/knotd";
-    static final String FOREIGN = "192.0.2.200";
+    public static final String FOREIGN = "192.0.2.200";
 
     final Path dir;
     final int port;
@@ -29,11 +29,11 @@ final class KnotServer implements AutoCloseable {
     final Path keyFile;
     private final Process process;
 
-    static boolean installed() {
+    public static boolean installed() {
         return Files.isExecutable(Path.of(KNOTD));
     }
 
-    KnotServer(Path dir) throws IOException {
+    public KnotServer(Path dir) throws IOException {
         this.dir = dir;
         this.port = freePort();
         byte[] key = new byte[32];
@@ -77,8 +77,12 @@ final class KnotServer implements AutoCloseable {
                 .until(() -> Files.readString(dir.resolve("knotd.log")).contains("server started"));
     }
 
-    InetSocketAddress address() {
-        return new InetSocketAddress("127.0.0.1", port);
+    public int port() {
+        return port;
+    }
+
+    public Path keyFile() {
+        return keyFile;
     }
 
     /** Free for TCP and UDP on 127.0.0.1. */
