@@ -77,6 +77,30 @@ class ClusterCheckTest {
     }
 
     @Test
+    void theTsigKeyFileMustHoldABase64Secret() throws Exception {
+        Files.write(dir.resolve("cluster.key"), new byte[32]);
+        Snapshot s = snapshot("""
+                  dns:
+                    server: 127.0.0.1:53
+                    zone: example.com.
+                    tsig: { name: tandem-key., secret_file: tsig.key }
+                    records: [{ name: www.example.com. }]
+                """);
+        Path yaml = dir.resolve("tandem.yaml");
+        Path key = dir.resolve("tsig.key");
+        assertEquals(List.of(yaml + ":10:45: cluster.dns.tsig.secret_file: " + key
+                + ": no such file (expected: a file holding the TSIG key's base64 secret)"), errors(s));
+        Files.writeString(key, "not base64 !\n");
+        assertEquals(1, errors(s).size(), errors(s).toString());
+        // As knot's keymgr writes it.
+        Files.writeString(key, "key:\n  - id: tandem-key.\n    algorithm: hmac-sha256\n    secret: c2VjcmV0c2VjcmV0c2VjcmV0\n");
+        assertEquals(List.of(), errors(s));
+        // As BIND's tsig-keygen writes it.
+        Files.writeString(key, "key \"tandem-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2VjcmV0c2VjcmV0\";\n};\n");
+        assertEquals(List.of(), errors(s));
+    }
+
+    @Test
     void noClusterNothingToCheck() throws Exception {
         Path file = dir.resolve("plain.yaml");
         Files.writeString(file, "listeners: [{name: http, bind: ':80'}]\n");

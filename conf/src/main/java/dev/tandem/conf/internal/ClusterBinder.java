@@ -71,6 +71,14 @@ final class ClusterBinder {
             }
         }
         Optional<DnsConfig> dns = DnsBinder.bind(o.get("dns"), List.copyOf(entries.orElse(Map.of()).keySet()));
+        dns.ifPresent(d -> d.records().forEach(r -> r.prefer().forEach(n -> {
+            String address = nodes.get(n);
+            // What the record will hold is the address peers dial: a name there would be a CNAME's job.
+            if (address != null && Addresses.ipLiteral(address).isEmpty()) {
+                o.get("dns").report(r.name() + " may hold node " + n + ", whose address " + address
+                        + " is a name (expected: an IP address in cluster.nodes for a node in a DNS record)");
+            }
+        })));
         if (secretFile.isEmpty()) {
             return Optional.empty();
         }
