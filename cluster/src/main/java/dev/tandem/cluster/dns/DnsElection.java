@@ -28,7 +28,9 @@ import java.util.Set;
  * <li>multi: a node adds itself once up for {@code holdDown}, removes itself when its health fails, removes a
  *     peer that is down; never so that the set becomes empty.</li>
  * </ul>
- * "Up" for this node is: healthy, and reaching a majority of the witnesses.
+ * "Up" for this node is: healthy, and reaching a majority of the witnesses. A node that a peer writes out of a
+ * record while it is up (the peer lost it: a partition between them) writes nothing for {@code holdDown}, so that
+ * two nodes that cannot hear each other move the record at most once per hold-down, not on every read.
  */
 public final class DnsElection {
 
@@ -61,6 +63,10 @@ public final class DnsElection {
     private Long startedAt;
     /** The nodes in the record as last read back; null until the first read. */
     private Set<String> published;
+    /** Whether this node was in the record when {@link #decide} last looked. */
+    private boolean wasIn;
+    /** Taken out by a peer while up (a false alarm, a partition): not back in before this time. */
+    private Long quietUntil;
 
     /**
      * @param lostAfter how long without a peer's heartbeat before it counts as not heard (3 advert intervals)
@@ -141,7 +147,17 @@ public final class DnsElection {
 
     /** What this node should write now; empty when nothing (or nothing by this node). */
     public Optional<Change> decide(long now) {
-        if (published == null || !witnessMajority || !record.prefer().contains(self)) {
+        if (published == null) {
+            return Optional.empty();
+        }
+        boolean in = published.contains(self);
+        if (wasIn && !in && state(self, now) == PeerState.UP) {
+            // A peer wrote this node out while it was up: it saw this node as lost. Writing itself straight back
+            // would start a tug of war for as long as the two cannot hear each other; wait a hold-down first.
+            quietUntil = now + holdDown.toNanos();
+        }
+        wasIn = in;
+        if (!witnessMajority || !record.prefer().contains(self) || quietUntil != null && now - quietUntil < 0) {
             return Optional.empty();
         }
         return record.mode() == DnsConfig.Mode.FAILOVER ? failover(now) : multi(now);

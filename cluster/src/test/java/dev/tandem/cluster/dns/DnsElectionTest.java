@@ -134,6 +134,19 @@ class DnsElectionTest {
     }
 
     @Test
+    void writtenOutWhileUpItWaitsAHoldDownBeforeWritingItselfBack() {
+        DnsElection a = up("lb1", WWW, 0);
+        a.published(Set.of("lb1"));
+        assertEquals(Optional.empty(), a.decide(S));
+        // A partition: lb2 no longer hears lb1 and took the record; lb1 no longer hears lb2 either.
+        a.published(Set.of("lb2"));
+        a.confirmedUnreachable("lb2", true);
+        assertEquals(Optional.empty(), a.decide(2 * S), "no tug of war");
+        assertEquals(Optional.empty(), a.decide(31 * S));
+        assertEquals(Optional.of(Set.of("lb1")), added(a, 32 * S), "once per hold-down at most");
+    }
+
+    @Test
     void aNodeNotInPreferNeverWrites() {
         DnsElection w = up("witness", WWW, 0);
         w.published(Set.of());
