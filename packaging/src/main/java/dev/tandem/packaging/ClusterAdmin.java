@@ -29,8 +29,10 @@ final class ClusterAdmin {
     static void add(Node node, ClusterService cluster) {
         ClusterNode c = cluster.node();
         node.statusSections().add(StatusSection.of("cluster", () -> tree(c.status())));
-        // cluster.dns: each record as this node last read it back and changed it (empty without the section).
-        node.statusSections().add(StatusSection.of("dns", () -> dnsTree(c.dnsStatus())));
+        if (cluster.dnsConfigured()) {
+            // cluster.dns: each record as this node last read it back and changed it.
+            node.statusSections().add(StatusSection.of("dns", () -> dnsTree(c.dnsStatus())));
+        }
         node.adminRoutes().add(AdminRoute.sync("POST", "/api/handover", Access.API, r -> {
             c.handover();
             Map<String, Object> body = new LinkedHashMap<>();
