@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * The files {@code cluster} names: the secret file must exist, be readable and hold at least
  * {@value ClusterKeys#MIN_SECRET_BYTES} bytes; the notify script must be an executable file. Reported at the
- * value in the config file, like the parser's errors.
+ * value in the config file, like the parser's errors. The DNS TSIG key file must be readable and hold a base64
+ * secret.
  */
 public final class ClusterCheck implements ConfigCheck {
 
@@ -33,6 +34,13 @@ public final class ClusterCheck implements ConfigCheck {
             String p = scriptProblem(script);
             if (p != null) {
                 errors.add(snapshot.sources().error("cluster.notify", "cluster.notify: " + script + ": " + p));
+            }
+        });
+        cluster.get().dns().ifPresent(dns -> {
+            String p = dev.tandem.cluster.dns.TsigSecret.problem(dns.tsig().secretFile());
+            if (p != null) {
+                errors.add(snapshot.sources().error("cluster.dns.tsig.secret_file",
+                        "cluster.dns.tsig.secret_file: " + dns.tsig().secretFile() + ": " + p));
             }
         });
         return errors;

@@ -1,5 +1,8 @@
 package dev.tandem.cluster;
 
+import dev.tandem.cluster.dns.DnsSupervisor;
+import dev.tandem.cluster.dns.DnsUpdater;
+import dev.tandem.cluster.dns.TsigSecret;
 import dev.tandem.cluster.election.ElectionSettings;
 import dev.tandem.cluster.key.ClusterKeys;
 import dev.tandem.cluster.notify.NotifyHook;
@@ -10,12 +13,14 @@ import dev.tandem.cluster.vip.VipConnections;
 import dev.tandem.cluster.vip.VipDrain;
 import dev.tandem.cluster.vip.IpCommandDriver;
 import dev.tandem.cluster.vip.VipDriver;
+import dev.tandem.cluster.wire.Advert;
 import dev.tandem.cluster.wire.AdvertCodec;
 import dev.tandem.cluster.witness.WitnessMonitor;
 import dev.tandem.cluster.witness.WitnessProbe;
 import dev.tandem.cluster.witness.WitnessVerdict;
 import dev.tandem.conf.VipConfig;
 import dev.tandem.conf.ClusterConfig;
+import dev.tandem.conf.DnsConfig;
 import dev.tandem.health.NodeHealth;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -66,6 +71,8 @@ public final class ClusterNode implements AutoCloseable {
     static final Duration WITNESS_INTERVAL = Duration.ofMillis(500);
     static final Duration WITNESS_TIMEOUT = Duration.ofSeconds(1);
     static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(10);
+    /** One DNS query or update, over TCP, before it counts as failed (and is retried). */
+    static final Duration DNS_TIMEOUT = Duration.ofSeconds(3);
     /** The status is published on every event, and at least this often (for the peers' ages). */
     static final Duration STATUS_EVERY = Duration.ofMillis(250);
 
@@ -103,6 +110,9 @@ public final class ClusterNode implements AutoCloseable {
     /** The status as of the last event (and at most {@link #STATUS_EVERY} old), for readers that must not wait. */
     private volatile ClusterStatus published;
     private ScheduledFuture<?> statusTimer;
+    /** DNS failover, when {@code cluster.dns} is configured: its heartbeats and decisions run on the loop. */
+    private DnsSupervisor dns;
+    private ScheduledFuture<?> dnsTimer;
 
     private ClusterNode(Builder b) {
         this.config = b.config;
@@ -155,13 +165,18 @@ public final class ClusterNode implements AutoCloseable {
         InetSocketAddress local = null;
         List<InetSocketAddress> others = new ArrayList<>();
         Map<String, byte[]> order = new HashMap<>();
-        Map<String, InetAddress> resolved = new HashMap<>();
+        Map<String, List<InetAddress>> resolved = new HashMap<>();
         for (Map.Entry<String, String> n : config.nodes().entrySet()) {
             InetAddress a = InetAddress.getByName(n.getValue());
             order.put(n.getKey(), a.getAddress());
-            resolved.put(n.getKey(), a);
+            List<InetAddress> seenFrom = new ArrayList<>();
+            for (String address : config.addressesOf(n.getKey())) {
+                seenFrom.add(InetAddress.getByName(address));
+            }
+            resolved.put(n.getKey(), List.copyOf(seenFrom));
             if (n.getKey().equals(name)) {
-                local = new InetSocketAddress(a, config.port());
+                // Behind NAT this node binds its private address; its peers dial the public one.
+                local = new InetSocketAddress(InetAddress.getByName(config.bind(name)), config.port());
             } else {
                 others.add(new InetSocketAddress(a, config.port()));
             }
@@ -171,7 +186,7 @@ public final class ClusterNode implements AutoCloseable {
         long epoch = BootCounter.next(config.stateDir(), name, wallClock);
         AdvertReceiver receiver = new AdvertReceiver(new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)), name, resolved,
                 config.vips().stream().map(VipConfig::address).collect(java.util.stream.Collectors.toSet()),
-                metrics.registry(), nanoClock);
+                metrics.registry(), nanoClock, true);
         adverts = new AdvertEndpoint(name, config.advertInterval(), new AdvertCodec(keys.hmac(ClusterKeys.ADVERTS)),
                 receiver, others, epoch, metrics, nanoClock);
         if (health != null) {
@@ -184,9 +199,24 @@ public final class ClusterNode implements AutoCloseable {
                 drain, addresses);
         vips.create(driver, handovers);
         try {
+            if (config.dns().isPresent()) {
+                dns = dnsSupervisor(resolved);
+            }
             adverts.bind(loop.group(), datagramChannel, bindOverride != null ? bindOverride : local,
-                    (a, sender) -> vips.heard(a));
+                    (a, sender) -> {
+                        if (a.vip().startsWith(DnsSupervisor.HEARTBEAT)) {
+                            if (dns != null) {
+                                dns.heartbeat(a, nanoClock.getAsLong());
+                            }
+                        } else {
+                            vips.heard(a);
+                        }
+                    });
         } catch (IOException e) {
+            if (dns != null) {
+                dns.close();
+                dns = null;
+            }
             loop.shutdown();
             loop = null;
             vips.closeControllers(System.nanoTime());
@@ -206,6 +236,9 @@ public final class ClusterNode implements AutoCloseable {
                 vips.startElections(healthy);
             }
             statusTimer = loop.every(this::publish, STATUS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            if (dns != null) {
+                dnsTimer = loop.every(this::dnsTick, config.advertInterval().toMillis(), TimeUnit.MILLISECONDS);
+            }
             return null;
         });
         if (electionGate != null) {
@@ -216,6 +249,9 @@ public final class ClusterNode implements AutoCloseable {
             health.addListener(() -> loop.execute(this::healthChanged));
         }
         witnesses.start();
+        if (dns != null) {
+            dns.start();
+        }
         log.info("cluster: node {} on UDP {}, {} peer(s), {} VIP(s), adverts every {}ms{}", name,
                 adverts.localAddress(), adverts.peerCount(), vips.all().size(), config.advertInterval().toMillis(),
                 config.witnesses().isEmpty() ? "" : ", witnesses " + config.witnesses());
@@ -237,6 +273,9 @@ public final class ClusterNode implements AutoCloseable {
                 if (statusTimer != null) {
                     statusTimer.cancel(false);
                 }
+                if (dnsTimer != null) {
+                    dnsTimer.cancel(false);
+                }
                 publish();
                 return null;
             });
@@ -244,6 +283,9 @@ public final class ClusterNode implements AutoCloseable {
             log.warn("cluster: stopping the elections failed: {}", e.toString());
         }
         witnesses.close();
+        if (dns != null) {
+            dns.close();
+        }
         adverts.close();
         long deadline = System.nanoTime() + wait.toNanos();
         vips.closeControllers(deadline);
@@ -270,6 +312,9 @@ public final class ClusterNode implements AutoCloseable {
         }
         vips.running(false);
         witnesses.close();
+        if (dns != null) {
+            dns.close();
+        }
         adverts.close();
         vips.closeControllers(System.nanoTime());
         loop.shutdown();
@@ -360,6 +405,49 @@ public final class ClusterNode implements AutoCloseable {
         if (l != null) {
             l.execute(() -> vips.caughtUpChanged(!mirrorBehind));
         }
+    }
+
+    private DnsSupervisor dnsSupervisor(Map<String, List<InetAddress>> resolved) throws IOException {
+        DnsConfig d = config.dns().orElseThrow();
+        DnsUpdater updater = new DnsUpdater(d, TsigSecret.read(d.tsig().secretFile()), DNS_TIMEOUT);
+        Map<String, InetAddress> dialled = new HashMap<>();
+        resolved.forEach((n, all) -> dialled.put(n, all.get(0)));
+        return new DnsSupervisor(config, name, dialled, updater, task -> loop.execute(task),
+                new DnsSupervisor.Probes() {
+                    @Override
+                    public int answered() {
+                        return witnesses == null ? 0 : witnesses.answered();
+                    }
+
+                    @Override
+                    public long roundStartedAt() {
+                        // The monitor times its rounds with System.nanoTime(), as this clock is by default.
+                        return witnesses == null ? 0 : witnesses.answeredRoundStart();
+                    }
+                }, (record, state, reason) -> {
+                    if (notify != null) {
+                        notify.notifyDns(record, state, reason);
+                    }
+                }, metrics.registry(), nanoClock);
+    }
+
+    /** Every advert interval: this node's heartbeat (whom it hears, its health), then the DNS decisions. */
+    private void dnsTick() {
+        // A periodic task that throws is never run again: log and carry on instead.
+        try {
+            long now = nanoClock.getAsLong();
+            adverts.send(dns.heartbeatName(now), healthy ? ElectionSettings.FAULT_PRIORITY + 1
+                    : ElectionSettings.FAULT_PRIORITY, healthy ? 0 : Advert.FAULT);
+            dns.tick(now, healthy);
+        } catch (RuntimeException | Error e) {
+            log.error("dns: tick failed", e);
+        }
+    }
+
+    /** The DNS records as this node sees them; empty without {@code cluster.dns}. Any thread. */
+    public List<DnsSupervisor.RecordStatus> dnsStatus() {
+        DnsSupervisor d = dns;
+        return d == null ? List.of() : d.status();
     }
 
     private void witnessesChanged(boolean reached) {

@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * Which node of {@code cluster.nodes} this host is: the one named with {@code --node}, or else the one whose
- * address is on one of this host's interfaces. Resolves names: call off the event loops.
+ * address (dialled or bound) is on one of this host's interfaces. Resolves names: call off the event loops.
  */
 public final class LocalNode {
 
@@ -40,16 +40,10 @@ public final class LocalNode {
             return requested.get();
         }
         List<String> matches = new ArrayList<>();
-        for (Map.Entry<String, String> n : cluster.nodes().entrySet()) {
-            try {
-                for (InetAddress a : InetAddress.getAllByName(n.getValue())) {
-                    if (local.contains(a)) {
-                        matches.add(n.getKey());
-                        break;
-                    }
-                }
-            } catch (UnknownHostException e) {
-                // a peer whose name does not resolve here is not this host
+        for (String node : cluster.nodes().keySet()) {
+            // Behind NAT only the bind address is on this host; the dialled one is the router's.
+            if (isLocal(cluster.addressesOf(node), local)) {
+                matches.add(node);
             }
         }
         if (matches.size() == 1) {
@@ -61,6 +55,21 @@ public final class LocalNode {
         }
         throw new IllegalArgumentException("nodes " + String.join(", ", matches)
                 + " all have an address of this host: name this one with --node NAME");
+    }
+
+    private static boolean isLocal(List<String> addresses, Set<InetAddress> local) {
+        for (String address : addresses) {
+            try {
+                for (InetAddress a : InetAddress.getAllByName(address)) {
+                    if (local.contains(a)) {
+                        return true;
+                    }
+                }
+            } catch (UnknownHostException e) {
+                // a peer whose name does not resolve here is not this host
+            }
+        }
+        return false;
     }
 
     static Set<InetAddress> localAddresses() throws SocketException {

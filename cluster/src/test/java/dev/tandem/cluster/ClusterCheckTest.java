@@ -3,6 +3,7 @@ package dev.tandem.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ConfigLoader;
 import dev.tandem.conf.Snapshot;
@@ -10,7 +11,9 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -74,6 +77,30 @@ class ClusterCheckTest {
     }
 
     @Test
+    void theTsigKeyFileMustHoldABase64Secret() throws Exception {
+        Files.write(dir.resolve("cluster.key"), new byte[32]);
+        Snapshot s = snapshot("""
+                  dns:
+                    server: 127.0.0.1:53
+                    zone: example.com.
+                    tsig: { name: tandem-key., secret_file: tsig.key }
+                    records: [{ name: www.example.com. }]
+                """);
+        Path yaml = dir.resolve("tandem.yaml");
+        Path key = dir.resolve("tsig.key");
+        assertEquals(List.of(yaml + ":10:45: cluster.dns.tsig.secret_file: " + key
+                + ": no such file (expected: a file holding the TSIG key's base64 secret)"), errors(s));
+        Files.writeString(key, "not base64 !\n");
+        assertEquals(1, errors(s).size(), errors(s).toString());
+        // As knot's keymgr writes it.
+        Files.writeString(key, "key:\n  - id: tandem-key.\n    algorithm: hmac-sha256\n    secret: c2VjcmV0c2VjcmV0c2VjcmV0\n");
+        assertEquals(List.of(), errors(s));
+        // As BIND's tsig-keygen writes it.
+        Files.writeString(key, "key \"tandem-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2VjcmV0c2VjcmV0\";\n};\n");
+        assertEquals(List.of(), errors(s));
+    }
+
+    @Test
     void noClusterNothingToCheck() throws Exception {
         Path file = dir.resolve("plain.yaml");
         Files.writeString(file, "listeners: [{name: http, bind: ':80'}]\n");
@@ -92,5 +119,18 @@ class ClusterCheckTest {
         var both = assertThrows(IllegalArgumentException.class, () -> LocalNode.pick(cluster, Optional.empty(),
                 Set.of(InetAddress.getByName("10.0.0.11"), InetAddress.getByName("10.0.0.12"))));
         assertEquals("nodes lb1, lb2 all have an address of this host: name this one with --node NAME", both.getMessage());
+    }
+
+    @Test
+    void aNodeBehindNatIsFoundByTheAddressItBinds() throws Exception {
+        Map<String, String> nodes = new java.util.LinkedHashMap<>();
+        nodes.put("lb1", "198.51.100.7");
+        nodes.put("lb2", "203.0.113.9");
+        ClusterConfig cluster = new ClusterConfig(nodes, 7400, Path.of("k"), Duration.ofSeconds(1), true, Duration.ZERO,
+                List.of(), List.of(), Optional.empty(), Optional.empty(), Path.of("/var/lib/tandem"), Duration.ZERO,
+                Map.of("lb1", "10.0.0.11", "lb2", "10.0.0.12"), Optional.empty());
+        // The public address is the router's: only the private one is on this host.
+        assertEquals("lb1", LocalNode.pick(cluster, Optional.empty(), Set.of(InetAddress.getByName("10.0.0.11"))));
+        assertEquals("lb2", LocalNode.pick(cluster, Optional.empty(), Set.of(InetAddress.getByName("10.0.0.12"))));
     }
 }

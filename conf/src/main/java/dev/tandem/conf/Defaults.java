@@ -99,7 +99,8 @@ import java.util.List;
  *     client connection</td><td>{@value #MAX_CONCURRENT_STREAMS}</td></tr>
  * <tr><td>{@code access_log}</td><td>file path, {@code -} or {@code stdout}, or {@code off}</td><td>off</td></tr>
  * <tr><td>{@code cluster}</td><td>mapping</td><td>no cluster</td></tr>
- * <tr><td>{@code cluster.nodes}</td><td>non-empty mapping name -&gt; IP address or host name, addresses unique</td><td>required</td></tr>
+ * <tr><td>{@code cluster.nodes}</td><td>non-empty mapping name -&gt; IP address or host name, or
+ *     {@code {address, bind}} (peers dial address, the node binds bind); dialled addresses unique</td><td>required</td></tr>
  * <tr><td>{@code cluster.port}</td><td>1-65535</td><td>{@value #CLUSTER_PORT}</td></tr>
  * <tr><td>{@code cluster.secret_file}</td><td>file path (read by the cluster module, not here)</td><td>required</td></tr>
  * <tr><td>{@code cluster.advert_interval}</td><td>duration &gt;= 10ms</td><td>1s</td></tr>
@@ -116,6 +117,15 @@ import java.util.List;
  * <tr><td>{@code cluster.announce_refresh}</td><td>duration &gt;= 0: how often a master announces each VIP it holds
  *     again (gratuitous ARP, unsolicited neighbour advertisements) with nothing to prompt it; 0s = never (it still
  *     announces at a takeover, when its link comes back, and when a peer claims the VIP)</td><td>0s</td></tr>
+ * <tr><td>{@code cluster.dns}</td><td>mapping {@code {server, zone, tsig, hold_down, records}}: records moved
+ *     between the nodes with TSIG-signed dynamic updates</td><td>none</td></tr>
+ * <tr><td>{@code cluster.dns.server}</td><td>IP address with an optional port</td><td>required (port 53)</td></tr>
+ * <tr><td>{@code cluster.dns.zone}</td><td>domain name (made absolute, lower case)</td><td>required</td></tr>
+ * <tr><td>{@code cluster.dns.tsig}</td><td>{@code {name, algorithm (hmac-sha256|384|512|224|sha1|md5), secret_file}}</td>
+ *     <td>required (algorithm hmac-sha256)</td></tr>
+ * <tr><td>{@code cluster.dns.hold_down}</td><td>duration &gt;= 0: up this long before a record moves back</td><td>30s</td></tr>
+ * <tr><td>{@code cluster.dns.records}</td><td>non-empty list of {@code {name (inside the zone, unique), ttl (whole
+ *     seconds, 1s-1d), mode (failover|multi), prefer}}</td><td>required (ttl 30s, mode failover, prefer every node)</td></tr>
  * <tr><td>{@code cluster.mirror.paths}</td><td>non-empty list of files and directories, none inside
  *     another</td><td>no mirror</td></tr>
  * <tr><td>{@code cluster.mirror.scan_interval}</td><td>duration &gt;= 1s: full scans under the file events</td><td>30s</td></tr>

@@ -2,6 +2,7 @@ package dev.tandem.packaging;
 
 import dev.tandem.cluster.ClusterNode;
 import dev.tandem.cluster.ClusterStatus;
+import dev.tandem.cluster.dns.DnsSupervisor;
 import dev.tandem.packaging.admin.AdminResponse;
 import dev.tandem.packaging.admin.AdminRoute;
 import dev.tandem.packaging.admin.AdminRoute.Access;
@@ -28,6 +29,10 @@ final class ClusterAdmin {
     static void add(Node node, ClusterService cluster) {
         ClusterNode c = cluster.node();
         node.statusSections().add(StatusSection.of("cluster", () -> tree(c.status())));
+        if (cluster.dnsConfigured()) {
+            // cluster.dns: each record as this node last read it back and changed it.
+            node.statusSections().add(StatusSection.of("dns", () -> dnsTree(c.dnsStatus())));
+        }
         node.adminRoutes().add(AdminRoute.sync("POST", "/api/handover", Access.API, r -> {
             c.handover();
             Map<String, Object> body = new LinkedHashMap<>();
@@ -38,6 +43,23 @@ final class ClusterAdmin {
         node.adminRoutes().add(new AdminRoute("POST", "/api/resume", Access.API, r -> c.resume().handle((ok, error) ->
                 error != null ? AdminResponse.error(503, String.valueOf(error.getMessage()))
                         : AdminResponse.json(200, tree(c.status())))));
+    }
+
+    static List<Object> dnsTree(List<DnsSupervisor.RecordStatus> records) {
+        List<Object> out = new ArrayList<>();
+        for (DnsSupervisor.RecordStatus r : records) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("record", r.name());
+            m.put("mode", r.mode());
+            m.put("published", r.published());
+            m.put("serial", r.serial());
+            m.put("last_change", r.lastChange());
+            m.put("last_change_at", r.lastChangeAt() == null ? null : r.lastChangeAt().toString());
+            m.put("last_error", r.lastError());
+            m.put("updating", r.updating());
+            out.add(m);
+        }
+        return out;
     }
 
     /** The status as a JSON tree. */

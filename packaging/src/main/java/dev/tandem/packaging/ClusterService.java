@@ -103,6 +103,11 @@ final class ClusterService {
      * lists from a previous run (killed before it could remove it) goes first, VIPs no longer configured
      * included: this node holds nothing yet.
      */
+    /** Whether {@code cluster.dns} is configured (the status then has a {@code dns} section). */
+    boolean dnsConfigured() {
+        return config.dns().isPresent();
+    }
+
     private static VipDriver recordedDriver(ClusterConfig config, String name) {
         HeldAddresses record = HeldAddresses.open(config.stateDir(), name);
         List<Held> left = record.held();

@@ -29,6 +29,9 @@ final class ProtectedSettings {
             new Setting("cluster.secret_file", ClusterConfig::secretFile),
             new Setting("cluster.state_dir", ClusterConfig::stateDir),
             new Setting("cluster.nodes", ClusterConfig::nodes),
+            // The bind addresses of nodes written { address, bind }: where this node listens, whom it lets in.
+            new Setting("cluster.nodes", c -> "bind " + c.binds()),
+            new Setting("cluster.dns", c -> c.dns().map(d -> d.tsig().secretFile().toString()).orElse("(none)")),
             new Setting("cluster.mirror.paths", c -> c.mirror().map(MirrorConfig::paths).map(Object::toString).orElse("(none)")),
             new Setting("cluster.mirror.state_dir", c -> c.mirror().map(MirrorConfig::stateDir).map(Object::toString)
                     .orElse("(none)")));

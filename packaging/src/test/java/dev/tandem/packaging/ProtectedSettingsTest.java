@@ -45,6 +45,23 @@ class ProtectedSettingsTest {
     }
 
     @Test
+    void aBindAddressAndTheTsigKeyFileAreProtected() throws Exception {
+        String here = BASE.formatted("");
+        List<String> bind = changes(here, here.replace("a: 10.0.0.11,", "a: { address: 10.0.0.11, bind: 192.0.2.9 },"));
+        assertEquals(1, bind.size(), bind.toString());
+        assertTrue(bind.get(0).contains("cluster.nodes: bind {a=192.0.2.9} (this node has: bind {})"), bind.get(0));
+        List<String> dns = changes(here, BASE.formatted("""
+                  dns:
+                    server: 127.0.0.1
+                    zone: example.com.
+                    tsig: { name: k., secret_file: /tmp/stolen.key }
+                    records: [{ name: www.example.com. }]
+                """));
+        assertEquals(1, dns.size(), dns.toString());
+        assertTrue(dns.get(0).contains("cluster.dns: /tmp/stolen.key (this node has: (none))"), dns.get(0));
+    }
+
+    @Test
     void eachProtectedSettingIsReportedAtItsPlace() throws Exception {
         String here = BASE.formatted("");
         List<String> notify = changes(here, BASE.formatted("  notify: /tmp/x.sh\n"));

@@ -111,8 +111,14 @@ public final class Mirror implements AutoCloseable {
 
     /** Sets up the mirror of node {@code node} of {@code cluster} (whose {@code mirror} must be present). */
     public static Builder builder(ClusterConfig cluster, String node, ClusterKeys keys) {
-        return new Builder(cluster.nodes(), cluster.port(), cluster.mirror().orElseThrow(
+        Builder b = new Builder(cluster.nodes(), cluster.port(), cluster.mirror().orElseThrow(
                 () -> new IllegalArgumentException("cluster.mirror is not configured")), node, keys.mirrorKey());
+        b.seenFrom = new LinkedHashMap<>();
+        for (String n : cluster.nodes().keySet()) {
+            b.seenFrom.put(n, cluster.addressesOf(n));
+        }
+        b.localBind = cluster.bind(node);
+        return b;
     }
 
     public String node() {
@@ -132,7 +138,8 @@ public final class Mirror implements AutoCloseable {
         for (Map.Entry<String, String> n : b.nodes.entrySet()) {
             addresses.put(n.getKey(), new InetSocketAddress(InetAddress.getByName(n.getValue()), b.port));
         }
-        InetSocketAddress local = b.bind != null ? b.bind : addresses.get(b.node);
+        InetSocketAddress local = b.bind != null ? b.bind
+                : b.localBind != null ? new InetSocketAddress(InetAddress.getByName(b.localBind), b.port) : addresses.get(b.node);
         // First on the mirror's thread: the state and the initial scan, before anything a peer says is heard.
         CompletableFuture<Void> started = engine.start();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tandem-mirror-io", true), b.ioHandlerFactory.get());
@@ -144,6 +151,14 @@ public final class Mirror implements AutoCloseable {
                     peerAddresses.add(a.getAddress());
                 }
             });
+            // Behind NAT a peer connects from its public or its private address, depending on the path.
+            for (Map.Entry<String, List<String>> n : b.seenFrom.entrySet()) {
+                if (!n.getKey().equals(b.node)) {
+                    for (String address : n.getValue()) {
+                        peerAddresses.add(InetAddress.getByName(address));
+                    }
+                }
+            }
             server = MirrorServer.bind(group, b.serverChannel, local, b.node, Set.copyOf(peers), peerAddresses, b.key,
                     engine);
         } catch (IOException e) {
@@ -161,7 +176,7 @@ public final class Mirror implements AutoCloseable {
         watcher.start();
         running = true;
         Bootstrap template = new Bootstrap().channel(b.socketChannel);
-        InetSocketAddress from = b.bind != null ? b.bind : addresses.get(b.node);
+        InetSocketAddress from = local;
         for (Map.Entry<String, InetSocketAddress> a : addresses.entrySet()) {
             if (!a.getKey().equals(b.node)) {
                 links.add(new PeerLink(b.node, a.getKey(), a.getValue(), from, engine, reader, b.key, template, group.next()));
@@ -320,6 +335,10 @@ public final class Mirror implements AutoCloseable {
         private Class<? extends ServerChannel> serverChannel = NioServerSocketChannel.class;
         private Class<? extends SocketChannel> socketChannel = NioSocketChannel.class;
         private InetSocketAddress bind;
+        /** Each node's addresses a connection may come from (dialled, bound); the dialled one alone when empty. */
+        private Map<String, List<String>> seenFrom = Map.of();
+        /** The address this node binds and dials from, when it differs from its dialled one. */
+        private String localBind;
         private Clock clock = Clock.systemUTC();
 
         private Builder(Map<String, String> nodes, int port, MirrorConfig mirror, String node, byte[] key) {

@@ -49,8 +49,20 @@ public final class NotifyHook implements AutoCloseable {
         })).execute(() -> run(vip, state, reason));
     }
 
+    /** Queues {@code script DNS RECORD STATE} for a DNS record's change; returns at once. */
+    public void notifyDns(String record, String state, String reason) {
+        perVip.computeIfAbsent("dns " + record, v -> Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tandem-notify-dns");
+            t.setDaemon(true);
+            return t;
+        })).execute(() -> run(List.of(script.toString(), "DNS", record, state), record, state, reason));
+    }
+
     private void run(String vip, String state, String reason) {
-        List<String> cmd = List.of(script.toString(), vip, state);
+        run(List.of(script.toString(), vip, state), vip, state, reason);
+    }
+
+    private void run(List<String> cmd, String vip, String state, String reason) {
         Map<String, String> env = Map.of("TANDEM_VIP", vip, "TANDEM_STATE", state, "TANDEM_REASON", reason,
                 "TANDEM_NODE", node);
         String result;

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -43,10 +44,13 @@ public final class AdvertReceiver {
     private static final Logger log = LoggerFactory.getLogger(AdvertReceiver.class);
     /** At most one log line per sender and reason this often. */
     public static final Duration LOG_EVERY = Duration.ofMinutes(1);
+    /** The "VIP" of a node's heartbeat ({@code dev.tandem.cluster.dns.DnsSupervisor#HEARTBEAT}). */
+    static final String HEARTBEAT = "@node:";
 
     private final AdvertCodec codec;
     private final String self;
-    private final Map<String, byte[]> sources;
+    /** Every address each node may send from: the one its peers dial, and the one it binds when that differs. */
+    private final Map<String, List<byte[]>> sources;
     private final Set<String> vips;
     private final ReplayGuard replay = new ReplayGuard();
     private final RejectionLog rejections;
@@ -60,10 +64,26 @@ public final class AdvertReceiver {
      */
     public AdvertReceiver(AdvertCodec codec, String self, Map<String, InetAddress> nodes, Set<String> vips,
                           MeterRegistry meters, LongSupplier nanoClock) {
+        this(codec, self, singleAddresses(nodes), vips, meters, nanoClock, true);
+    }
+
+    private static Map<String, List<InetAddress>> singleAddresses(Map<String, InetAddress> nodes) {
+        Map<String, List<InetAddress>> m = new HashMap<>();
+        nodes.forEach((name, a) -> m.put(name, List.of(a)));
+        return m;
+    }
+
+    /**
+     * @param nodes every node's addresses as resolved at start, by name: the one its peers dial first, then the
+     *              one it binds when that differs (behind NAT a peer sends from either, depending on the path)
+     * @param multi marks this form apart from the one-address constructor
+     */
+    public AdvertReceiver(AdvertCodec codec, String self, Map<String, List<InetAddress>> nodes, Set<String> vips,
+                          MeterRegistry meters, LongSupplier nanoClock, boolean multi) {
         this.codec = codec;
         this.self = self;
-        Map<String, byte[]> s = new HashMap<>();
-        nodes.forEach((name, address) -> s.put(name, canonical(address)));
+        Map<String, List<byte[]>> s = new HashMap<>();
+        nodes.forEach((name, addresses) -> s.put(name, addresses.stream().map(AdvertReceiver::canonical).toList()));
         this.sources = Map.copyOf(s);
         this.vips = Set.copyOf(vips);
         this.rejections = new RejectionLog(nanoClock, LOG_EVERY);
@@ -85,21 +105,23 @@ public final class AdvertReceiver {
             return reject(d.rejection(), sender, null);
         }
         Advert a = d.advert();
-        byte[] expected = sources.get(a.node());
+        List<byte[]> expected = sources.get(a.node());
         if (a.node().equals(self) || expected == null) {
             return reject(Rejection.UNKNOWN_NODE, sender, a.node().equals(self) ? "claims to be this node"
                     : "claims to be '" + a.node() + "', not in cluster.nodes");
         }
         InetAddress from = sender.getAddress();
-        if (from == null || !Arrays.equals(expected, canonical(from))) {
+        if (from == null || !matches(expected, canonical(from))) {
             return reject(Rejection.WRONG_SOURCE, sender, "claims to be '" + a.node() + "', whose address is "
-                    + address(expected));
+                    + String.join(" or ", expected.stream().map(AdvertReceiver::address).toList()));
         }
         if (!replay.accept(a)) {
             return reject(Rejection.REPLAY, sender, "'" + a.node() + "' epoch " + a.epoch() + " sequence "
                     + a.sequence() + " is not newer than the last accepted");
         }
-        if (!a.isPresence() && !vips.contains(a.vip())) {
+        // A presence advert is about no VIP; nor is a node's heartbeat (DNS failover), which names the nodes its
+        // sender hears.
+        if (!a.isPresence() && !vips.contains(a.vip()) && !a.vip().startsWith(HEARTBEAT)) {
             return reject(Rejection.UNKNOWN_VIP, sender, "'" + a.node() + "' about " + a.vip());
         }
         accepted.increment();
@@ -114,6 +136,15 @@ public final class AdvertReceiver {
             log.warn(line);
         }
         return null;
+    }
+
+    private static boolean matches(List<byte[]> expected, byte[] from) {
+        for (byte[] e : expected) {
+            if (Arrays.equals(e, from)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The address's bytes, an IPv4-mapped IPv6 address as the IPv4 address it maps. */

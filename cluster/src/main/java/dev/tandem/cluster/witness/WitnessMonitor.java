@@ -36,6 +36,10 @@ public final class WitnessMonitor implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService probes;
     private volatile WitnessVerdict verdict;
+    /** How many witnesses answered in the last round (DNS failover wants a majority, not one). */
+    private volatile int answered;
+    /** When the round that {@link #answered} counts began ({@link System#nanoTime()}). */
+    private volatile long answeredRoundStart;
     private int failedRounds;
 
     /**
@@ -75,6 +79,19 @@ public final class WitnessMonitor implements AutoCloseable {
         return verdict == WitnessVerdict.REACHED;
     }
 
+    /** How many witnesses answered in the last round. */
+    public int answered() {
+        return answered;
+    }
+
+    /**
+     * When the round {@link #answered} counts began ({@link System#nanoTime()}): an answer is news about a peer
+     * lost only if the round began after the peer's last advert.
+     */
+    public long answeredRoundStart() {
+        return answeredRoundStart;
+    }
+
     public WitnessVerdict verdict() {
         return verdict;
     }
@@ -84,15 +101,18 @@ public final class WitnessMonitor implements AutoCloseable {
     }
 
     void round() {
+        long started = System.nanoTime();
         List<Future<Boolean>> answers = new ArrayList<>();
         for (WitnessConfig w : witnesses) {
             answers.add(probes.submit(() -> probe.reachable(w, timeout)));
         }
         boolean any = false;
+        int count = 0;
         for (int i = 0; i < answers.size(); i++) {
             try {
                 if (answers.get(i).get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS)) {
                     any = true;
+                    count++;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -102,6 +122,8 @@ public final class WitnessMonitor implements AutoCloseable {
                 log.debug("witness {}: {}", witnesses.get(i), e.toString());
             }
         }
+        answeredRoundStart = started;
+        answered = count;
         failedRounds = any ? 0 : failedRounds + 1;
         WitnessVerdict before = verdict;
         WitnessVerdict next = any ? WitnessVerdict.REACHED : failedRounds >= FALL ? WitnessVerdict.CUT_OFF : before;

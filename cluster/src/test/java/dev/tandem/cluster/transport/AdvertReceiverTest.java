@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,19 @@ class AdvertReceiverTest {
         assertNotNull(receive(r, advert("a", 1, 1), "10.0.0.11"));
         assertNotNull(receive(r, advert("a", 1, 2), "::ffff:10.0.0.11"), "an IPv4-mapped source is the same address");
         assertEquals(2, count("received", "none"));
+    }
+
+    @Test
+    void aNodeBehindNatIsAcceptedFromItsDialledOrItsBoundAddressOnly() throws Exception {
+        meters = new SimpleMeterRegistry();
+        AdvertReceiver r = new AdvertReceiver(new AdvertCodec(ClusterKeys.of(SECRET).hmac(ClusterKeys.ADVERTS)), "b",
+                Map.of("a", List.of(InetAddress.getByName("198.51.100.7"), InetAddress.getByName("10.0.0.11")),
+                        "b", List.of(InetAddress.getByName("203.0.113.9"))),
+                Set.of(VIP), meters, System::nanoTime, true);
+        assertNotNull(receive(r, advert("a", 1, 1), "198.51.100.7"), "across NAT: the public address");
+        assertNotNull(receive(r, advert("a", 1, 2), "10.0.0.11"), "in the same network: the private one");
+        assertNull(receive(r, advert("a", 1, 3), "10.0.0.12"));
+        assertEquals(1, count("rejected", "wrong_source"));
     }
 
     @Test

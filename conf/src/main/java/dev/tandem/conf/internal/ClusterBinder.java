@@ -2,6 +2,7 @@ package dev.tandem.conf.internal;
 
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.Defaults;
+import dev.tandem.conf.DnsConfig;
 import dev.tandem.conf.HostPort;
 import dev.tandem.conf.MirrorConfig;
 import dev.tandem.conf.MirrorLimits;
@@ -28,17 +29,18 @@ final class ClusterBinder {
 
     static Optional<ClusterConfig> bind(YamlValue value) {
         return value.object("nodes", "port", "secret_file", "advert_interval", "preempt", "preempt_delay", "vips", "witnesses",
-                "notify", "mirror", "state_dir", "announce_refresh").flatMap(ClusterBinder::cluster);
+                "notify", "mirror", "state_dir", "announce_refresh", "dns").flatMap(ClusterBinder::cluster);
     }
 
     private static Optional<ClusterConfig> cluster(YamlObject o) {
-        String expected = "a mapping of node name to address, e.g. lb1: 10.0.0.11";
+        String expected = "a mapping of node name to address, e.g. lb1: 10.0.0.11 or lb1: { address: 198.51.100.7, bind: 10.0.0.11 }";
         YamlValue nodesValue = o.get("nodes").required(expected);
         Optional<Map<String, YamlValue>> entries = nodesValue.entries(expected);
         if (entries.isPresent() && entries.get().isEmpty()) {
             nodesValue.fail("at least one node");
         }
-        Map<String, String> nodes = nodes(entries.orElse(Map.of()));
+        Map<String, String> binds = new LinkedHashMap<>();
+        Map<String, String> nodes = nodes(entries.orElse(Map.of()), binds);
         int port = o.get("port").integer(1, 65535).orElse(Defaults.CLUSTER_PORT);
         Optional<Path> secretFile = o.get("secret_file").required("the path of the shared cluster key").file();
         Duration advertInterval = o.get("advert_interval").duration(Defaults.MIN_ADVERT_INTERVAL)
@@ -68,11 +70,20 @@ final class ClusterBinder {
                 }
             }
         }
+        Optional<DnsConfig> dns = DnsBinder.bind(o.get("dns"), List.copyOf(entries.orElse(Map.of()).keySet()));
+        dns.ifPresent(d -> d.records().forEach(r -> r.prefer().forEach(n -> {
+            String address = nodes.get(n);
+            // What the record will hold is the address peers dial: a name there would be a CNAME's job.
+            if (address != null && Addresses.ipLiteral(address).isEmpty()) {
+                o.get("dns").report(r.name() + " may hold node " + n + ", whose address " + address
+                        + " is a name (expected: an IP address in cluster.nodes for a node in a DNS record)");
+            }
+        })));
         if (secretFile.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new ClusterConfig(nodes, port, secretFile.get(), advertInterval, preempt, preemptDelay, vips, witnesses,
-                notify, mirror, stateDir, announceRefresh));
+                notify, mirror, stateDir, announceRefresh, binds, dns));
     }
 
     private static final String WITNESS = "a host (ICMP echo), icmp:HOST or tcp:HOST:PORT";
@@ -99,18 +110,37 @@ final class ClusterBinder {
         return WitnessConfig.icmp(host);
     }
 
-    private static Map<String, String> nodes(Map<String, YamlValue> entries) {
+    /**
+     * The address each node's peers dial; a node written {@code { address: A, bind: B }} binds B, put in
+     * {@code binds}. Dialled addresses are unique; bind addresses need not be (two regions may use the same
+     * private network).
+     */
+    private static Map<String, String> nodes(Map<String, YamlValue> entries, Map<String, String> binds) {
         Map<String, String> nodes = new LinkedHashMap<>();
         Map<String, String> seen = new HashMap<>();
-        entries.forEach((name, v) -> v.required("an IP address or a host name")
-                .as("an IP address or a host name", Addresses::host)
-                .ifPresent(address -> {
-                    String first = seen.putIfAbsent(address.toLowerCase(Locale.ROOT), v.path());
-                    if (first != null) {
-                        v.fail("an address not already used by " + first);
-                    }
-                    nodes.put(name, address);
-                }));
+        entries.forEach((name, v) -> {
+            YamlValue addressValue = v;
+            Optional<String> bind = Optional.empty();
+            if (v.isMapping()) {
+                Optional<YamlObject> o = v.object("address", "bind");
+                if (o.isEmpty()) {
+                    return;
+                }
+                addressValue = o.get().get("address").required("the address its peers dial (an IP address or a host name)");
+                bind = o.get().get("bind").as("the address this node binds (an IP address or a host name)", Addresses::host);
+            }
+            YamlValue at = v.isMapping() ? addressValue : addressValue.required("an IP address or a host name");
+            Optional<String> binding = bind;
+            at.as("an IP address or a host name", Addresses::host)
+                    .ifPresent(address -> {
+                        String first = seen.putIfAbsent(address.toLowerCase(Locale.ROOT), at.path());
+                        if (first != null) {
+                            at.fail("an address not already used by " + first);
+                        }
+                        nodes.put(name, address);
+                        binding.filter(b -> !b.equalsIgnoreCase(address)).ifPresent(b -> binds.put(name, b));
+                    });
+        });
         return nodes;
     }
 
@@ -139,7 +169,7 @@ final class ClusterBinder {
     }
 
     /** Node names, each once; every node in file order when omitted. */
-    private static List<String> prefer(YamlValue value, List<String> nodes) {
+    static List<String> prefer(YamlValue value, List<String> nodes) {
         if (!value.isPresent()) {
             return nodes;
         }

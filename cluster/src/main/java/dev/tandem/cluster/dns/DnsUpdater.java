@@ -1,0 +1,143 @@
+package dev.tandem.cluster.dns;
+
+import dev.tandem.conf.DnsConfig;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TSIG;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.Update;
+
+/**
+ * Talks to the zone's primary server: RFC 2136 updates signed with TSIG, and the read-back (the zone's SOA serial
+ * and the record's A and AAAA addresses). Over TCP, so that a lost datagram is an error rather than a silence.
+ * Blocking: call from the DNS driver's own thread, never from an event loop.
+ *
+ * <p>An update only ever deletes the exact records it names (a name, a type and an address, never a whole
+ * RRset), and the caller names only node addresses: a record someone else put beside them stays. The additions
+ * come first in the message, which the server applies in order (RFC 2136 3.4.2), so a failover's set is never
+ * empty in between.
+ */
+public final class DnsUpdater {
+
+    /** What the server holds. */
+    public record Readback(long serial, Set<InetAddress> addresses) {
+        public Readback {
+            addresses = Set.copyOf(addresses);
+        }
+    }
+
+    private final Name zone;
+    private final SimpleResolver resolver;
+
+    public DnsUpdater(DnsConfig config, String base64Secret, Duration timeout) throws IOException {
+        this.zone = Name.fromString(config.zone());
+        this.resolver = new SimpleResolver(new InetSocketAddress(InetAddress.getByName(config.server().host()),
+                config.server().port()));
+        resolver.setTCP(true);
+        resolver.setTimeout(timeout);
+        resolver.setTSIGKey(new TSIG(algorithm(config.tsig().algorithm()), Name.fromString(config.tsig().name()),
+                base64Secret));
+    }
+
+    static Name algorithm(String name) {
+        return switch (name) {
+            case "hmac-md5" -> TSIG.HMAC_MD5;
+            case "hmac-sha1" -> TSIG.HMAC_SHA1;
+            case "hmac-sha224" -> TSIG.HMAC_SHA224;
+            case "hmac-sha384" -> TSIG.HMAC_SHA384;
+            case "hmac-sha512" -> TSIG.HMAC_SHA512;
+            default -> TSIG.HMAC_SHA256;
+        };
+    }
+
+    /** The zone's serial and the record's addresses. */
+    public Readback read(String name) throws IOException {
+        Name n = Name.fromString(name);
+        long serial = -1;
+        Message soa = send(Message.newQuery(Record.newRecord(zone, Type.SOA, DClass.IN)));
+        for (Record r : soa.getSection(Section.ANSWER)) {
+            if (r instanceof SOARecord s) {
+                serial = s.getSerial();
+            }
+        }
+        Set<InetAddress> addresses = new LinkedHashSet<>();
+        for (int type : new int[] {Type.A, Type.AAAA}) {
+            Message m = send(Message.newQuery(Record.newRecord(n, type, DClass.IN)));
+            if (m.getRcode() != Rcode.NOERROR && m.getRcode() != Rcode.NXDOMAIN) {
+                throw new IOException("query " + name + " " + Type.string(type) + ": " + Rcode.string(m.getRcode()));
+            }
+            for (Record r : m.getSection(Section.ANSWER)) {
+                if (r instanceof ARecord a && r.getName().equals(n)) {
+                    addresses.add(a.getAddress());
+                } else if (r instanceof AAAARecord a && r.getName().equals(n)) {
+                    addresses.add(a.getAddress());
+                }
+            }
+        }
+        return new Readback(serial, addresses);
+    }
+
+    /**
+     * Adds {@code add} and deletes {@code remove} from the record in one update, then reads it back.
+     *
+     * @throws IOException when the server refuses, does not answer, or the read-back does not show the change
+     */
+    public Readback apply(String name, Duration ttl, Set<InetAddress> add, Set<InetAddress> remove) throws IOException {
+        Name n = Name.fromString(name);
+        Update u = new Update(zone);
+        for (InetAddress a : add) {
+            u.add(record(n, ttl.toSeconds(), a));
+        }
+        for (InetAddress a : remove) {
+            if (!add.contains(a)) {
+                u.delete(record(n, 0, a));
+            }
+        }
+        Message answer = send(u);
+        if (answer.getRcode() != Rcode.NOERROR) {
+            throw new IOException("update " + name + " refused: " + Rcode.string(answer.getRcode()));
+        }
+        Readback back = read(name);
+        for (InetAddress a : add) {
+            if (!back.addresses().contains(a)) {
+                throw new IOException("update " + name + ": read back without " + a.getHostAddress() + " (serial "
+                        + back.serial() + ")");
+            }
+        }
+        for (InetAddress a : remove) {
+            if (!add.contains(a) && back.addresses().contains(a)) {
+                throw new IOException("update " + name + ": read back still with " + a.getHostAddress() + " (serial "
+                        + back.serial() + ")");
+            }
+        }
+        return back;
+    }
+
+    private static Record record(Name n, long ttl, InetAddress a) {
+        return a instanceof Inet4Address ? new ARecord(n, DClass.IN, ttl, a) : new AAAARecord(n, DClass.IN, ttl, a);
+    }
+
+    private Message send(Message m) throws IOException {
+        Message answer = resolver.send(m);
+        if (answer.getTSIG() != null && !answer.isVerified()) {
+            throw new IOException("the server's answer failed TSIG verification");
+        }
+        return answer;
+    }
+
+}

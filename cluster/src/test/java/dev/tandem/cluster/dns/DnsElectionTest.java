@@ -1,0 +1,197 @@
+package dev.tandem.cluster.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.conf.DnsConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DnsElectionTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final Duration HOLD = Duration.ofSeconds(30);
+    private static final Duration LOST = Duration.ofMillis(300);
+    private static final DnsConfig.Record WWW = new DnsConfig.Record("www.example.com.", Duration.ofSeconds(30),
+            DnsConfig.Mode.FAILOVER, List.of("lb1", "lb2"));
+    private static final DnsConfig.Record ALL = new DnsConfig.Record("all.example.com.", Duration.ofSeconds(30),
+            DnsConfig.Mode.MULTI, List.of("lb1", "lb2"));
+
+    private static DnsElection up(String self, DnsConfig.Record r, long now) {
+        DnsElection e = new DnsElection(self, r, HOLD, LOST);
+        e.health(true, now);
+        e.witnessMajority(true, now);
+        return e;
+    }
+
+    private static Optional<Set<String>> added(DnsElection e, long now) {
+        return e.decide(now).map(DnsElection.Change::add);
+    }
+
+    @Test
+    void nothingBeforeTheRecordIsRead() {
+        DnsElection b = up("lb2", WWW, 0);
+        assertEquals(Optional.empty(), b.decide(100 * S));
+    }
+
+    @Test
+    void backupTakesOverOnlyWhenTheHolderIsLostAndWitnessesConfirm() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.heard("lb1", true, 0);
+        assertEquals(Optional.empty(), b.decide(S / 10), "holder heard and healthy");
+        // Lost, not confirmed: unknown, nothing.
+        assertEquals(DnsElection.PeerState.UNKNOWN, b.state("lb1", S));
+        assertEquals(Optional.empty(), b.decide(S));
+        b.confirmedUnreachable("lb1", true);
+        DnsElection.Change c = b.decide(S).orElseThrow();
+        assertEquals(Set.of("lb2"), c.add());
+        assertEquals(Set.of("lb1"), c.remove());
+        assertTrue(c.reason().contains("lb1 down"), c.reason());
+    }
+
+    @Test
+    void justStartedAPeerNotYetHeardIsUnknownNotDown() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of());
+        b.confirmedUnreachable("lb1", true);
+        assertEquals(Optional.empty(), b.decide(S / 10), "lb1's first heartbeat may be on its way");
+        assertEquals(Optional.of(Set.of("lb2")), added(b, S), "still not heard after lostAfter: down");
+    }
+
+    @Test
+    void aNodeReachingNoWitnessMajorityDoesNothing() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.heard("lb1", true, 0);
+        b.confirmedUnreachable("lb1", true);
+        b.witnessMajority(false, S);
+        assertEquals(Optional.empty(), b.decide(2 * S), "its own uplink may be what failed");
+    }
+
+    @Test
+    void aHolderThatSaysItIsUnhealthyIsLeftAtOnce() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.heard("lb1", false, S);
+        assertEquals(Optional.of(Set.of("lb2")), added(b, S));
+    }
+
+    @Test
+    void anUnhealthyBackupDoesNotTakeOver() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.confirmedUnreachable("lb1", true);
+        b.health(false, S);
+        assertEquals(Optional.empty(), b.decide(2 * S));
+    }
+
+    @Test
+    void thePrimaryMovesBackOnlyAfterTheHoldDown() {
+        DnsElection a = up("lb1", WWW, 10 * S);
+        a.published(Set.of("lb2"));
+        a.heard("lb2", true, 10 * S);
+        a.heard("lb2", true, 39 * S);
+        assertEquals(Optional.empty(), a.decide(39 * S), "up 29 s of 30");
+        a.heard("lb2", true, 40 * S);
+        DnsElection.Change c = a.decide(40 * S).orElseThrow();
+        assertEquals(Set.of("lb1"), c.add());
+        assertEquals(Set.of("lb2"), c.remove());
+        // A health blip restarts the hold-down.
+        DnsElection again = up("lb1", WWW, 0);
+        again.published(Set.of("lb2"));
+        again.health(false, 20 * S);
+        again.health(true, 21 * S);
+        again.heard("lb2", true, 40 * S);
+        assertEquals(Optional.empty(), again.decide(40 * S));
+        again.heard("lb2", true, 51 * S);
+        assertTrue(again.decide(51 * S).isPresent());
+    }
+
+    @Test
+    void theBackupNeverTakesFromAPreferredHolderThatIsUp() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.heard("lb1", true, 100 * S);
+        assertEquals(Optional.empty(), b.decide(100 * S));
+    }
+
+    @Test
+    void withTheRecordEmptyOfNodesTheMostPreferredUpNodeWritesItself() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of());
+        b.heard("lb1", true, 0);
+        assertEquals(Optional.empty(), b.decide(S / 10), "lb1 is up and before lb2: lb1 writes");
+        DnsElection a = up("lb1", WWW, 0);
+        a.published(Set.of());
+        assertEquals(Optional.of(Set.of("lb1")), added(a, 0));
+        assertEquals(Set.of("lb2"), a.decide(0).orElseThrow().remove(), "whatever the last read said");
+    }
+
+    @Test
+    void writtenOutWhileUpItWaitsAHoldDownBeforeWritingItselfBack() {
+        DnsElection a = up("lb1", WWW, 0);
+        a.published(Set.of("lb1"));
+        assertEquals(Optional.empty(), a.decide(S));
+        // A partition: lb2 no longer hears lb1 and took the record; lb1 no longer hears lb2 either.
+        a.published(Set.of("lb2"));
+        a.confirmedUnreachable("lb2", true);
+        assertEquals(Optional.empty(), a.decide(2 * S), "no tug of war");
+        assertEquals(Optional.empty(), a.decide(31 * S));
+        assertEquals(Optional.of(Set.of("lb1")), added(a, 32 * S), "once per hold-down at most");
+    }
+
+    @Test
+    void aNodeNotInPreferNeverWrites() {
+        DnsElection w = up("witness", WWW, 0);
+        w.published(Set.of());
+        assertEquals(Optional.empty(), w.decide(100 * S));
+    }
+
+    @Test
+    void multiAddsAfterHoldDownAndRemovesTheDownButNeverEmpties() {
+        DnsElection a = up("lb1", ALL, 0);
+        a.published(Set.of("lb2"));
+        a.heard("lb2", true, 0);
+        assertEquals(Optional.empty(), a.decide(29 * S));
+        a.heard("lb2", true, 30 * S);
+        assertEquals(Optional.of(Set.of("lb1")), added(a, 30 * S));
+        a.published(Set.of("lb1", "lb2"));
+        a.confirmedUnreachable("lb2", true);
+        DnsElection.Change c = a.decide(31 * S).orElseThrow();
+        assertEquals(Set.of(), c.add());
+        assertEquals(Set.of("lb2"), c.remove());
+        // Alone in the record and unhealthy: kept, an empty set answers nobody.
+        a.published(Set.of("lb1"));
+        a.health(false, 32 * S);
+        a.witnessMajority(true, 32 * S);
+        assertEquals(Optional.empty(), a.decide(32 * S));
+        // With a peer beside it, it takes itself out.
+        a.published(Set.of("lb1", "lb2"));
+        a.heard("lb2", true, 33 * S);
+        assertEquals(Set.of("lb1"), a.decide(33 * S).orElseThrow().remove());
+    }
+
+    @Test
+    void witnessTally() {
+        Set<String> others = Set.of("lb1", "w1");
+        // lb2 deciding about lb1, with one Tandem witness w1 and two probes.
+        assertTrue(WitnessTally.confirmsUnreachable("lb1", others, Map.of("w1", Set.of("lb2")), 2, 2));
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", others, Map.of("w1", Set.of("lb1", "lb2")), 2, 2),
+                "a witness node that hears the holder vetoes");
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", others, Map.of(), 1, 2), "1 of 3");
+        assertTrue(WitnessTally.confirmsUnreachable("lb1", others, Map.of(), 2, 2), "2 of 3");
+        // Two nodes, no probe: nobody to ask, never confirmed.
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", Set.of("lb1"), Map.of(), 0, 0));
+        // Split 1:1: no majority.
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", Set.of("lb1"), Map.of(), 1, 2));
+        assertTrue(WitnessTally.majorityReached(0, 1, 2, 2));
+        assertFalse(WitnessTally.majorityReached(0, 1, 1, 2));
+        assertFalse(WitnessTally.majorityReached(0, 0, 0, 0));
+    }
+}

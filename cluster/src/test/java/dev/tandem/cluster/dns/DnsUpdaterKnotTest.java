@@ -1,0 +1,82 @@
+package dev.tandem.cluster.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tandem.conf.DnsConfig;
+import dev.tandem.conf.HostPort;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The updater against a real authoritative server (knot) on loopback, with a TSIG key. */
+class DnsUpdaterKnotTest {
+
+    private static final String WWW = "www.example.com.";
+
+    @TempDir
+    Path dir;
+    private KnotServer knot;
+
+    @BeforeEach
+    void start() throws IOException {
+        assumeTrue(KnotServer.installed(), "knotd is not installed (apt-get install knot): no server to update");
+        knot = new KnotServer(dir);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (knot != null) {
+            knot.close();
+        }
+    }
+
+    private DnsConfig config(Path keyFile) {
+        return new DnsConfig(new HostPort("127.0.0.1", knot.port), "example.com.",
+                new DnsConfig.Tsig("tandem-key.", "hmac-sha256", keyFile), Duration.ofSeconds(30),
+                List.of(new DnsConfig.Record(WWW, Duration.ofSeconds(5), DnsConfig.Mode.FAILOVER, List.of("a", "b"))));
+    }
+
+    private static InetAddress ip(String a) throws IOException {
+        return InetAddress.getByName(a);
+    }
+
+    @Test
+    void updatesAreSignedReadBackAndLeaveForeignRecordsAlone() throws Exception {
+        DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsUpdater.Readback before = u.read(WWW);
+        assertEquals(Set.of(ip(KnotServer.FOREIGN)), before.addresses());
+        DnsUpdater.Readback first = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(ip("127.0.0.42")));
+        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.41")), first.addresses());
+        assertTrue(first.serial() > before.serial(), first + " after " + before);
+        // The failover: the other node in, this one out, in one message; the foreign record stays.
+        DnsUpdater.Readback moved = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.42")), Set.of(ip("127.0.0.41")));
+        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.42")), moved.addresses());
+        assertTrue(moved.serial() > first.serial());
+        // Idempotent: the same update again changes nothing and still checks out.
+        assertEquals(moved.addresses(),
+                u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.42")), Set.of(ip("127.0.0.41"))).addresses());
+        // An AAAA beside it.
+        assertTrue(u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("2001:db8::7")), Set.of()).addresses()
+                .contains(ip("2001:db8::7")));
+    }
+
+    @Test
+    void aWrongKeyIsRefusedAndNothingChanges() throws Exception {
+        Path wrong = dir.resolve("wrong.key");
+        java.nio.file.Files.writeString(wrong, "c2VjcmV0IHRoYXQgaXMgbm90IHRoZSBzZXJ2ZXIncyBrZXk=\n");
+        DnsUpdater bad = new DnsUpdater(config(wrong), TsigSecret.read(wrong), Duration.ofSeconds(5));
+        assertThrows(IOException.class, () -> bad.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of()));
+        DnsUpdater good = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        assertEquals(Set.of(ip(KnotServer.FOREIGN)), good.read(WWW).addresses());
+    }
+}
