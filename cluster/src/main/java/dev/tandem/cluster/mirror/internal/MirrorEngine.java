@@ -1146,11 +1146,14 @@ public final class MirrorEngine {
             }
             List<Messages.Wanted> want = new ArrayList<>();
             boolean unsafe = false;
-            Set<EntryKey> heldHere = judgeReceivedDeletions(st, o.entries());
+            Set<EntryKey> deferred = deferReceivedDeletions(st, o.entries());
             for (Entry e : o.entries()) {
+                if (deferred.contains(e.key())) {
+                    continue;
+                }
                 Path target = roots.pathOf(e.key());
                 Entry local = table.get(e.key());
-                switch (RoundBook.triage(e, heldHere.contains(e.key()), target != null, roots.get(e.key().root()) != null,
+                switch (RoundBook.triage(e, false, target != null, roots.get(e.key().root()) != null,
                         local, this::conflictKept, refused.get(e.key()))) {
                     case UNSAFE -> unsafe = true;
                     case NOT_MIRRORED -> log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
@@ -1181,11 +1184,12 @@ public final class MirrorEngine {
     }
 
     /**
-     * The deletions of live files in a peer's offer pass the guard, root by root, as this node's own do. Returns
-     * the keys held (not applied); a key the peer offers as a file again leaves the hold.
+     * The deletions of live files in a peer's offer wait for the end of its round, where they pass the guard
+     * together (see {@link #judgeRoundDeletions}): a round split across many offer messages is judged whole.
+     * Returns the keys deferred; a key the peer offers as a file again leaves a hold of that peer's.
      */
-    private Set<EntryKey> judgeReceivedDeletions(InboundState.Session st, List<Entry> offered) {
-        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+    private Set<EntryKey> deferReceivedDeletions(InboundState.Session st, List<Entry> offered) {
+        Set<EntryKey> deferred = new HashSet<>();
         for (Entry e : offered) {
             if (e.confirmed()) {
                 continue;
@@ -1197,25 +1201,46 @@ public final class MirrorEngine {
                 if (h != null && h.from.equals(st.peer) && guard.held(e.key()) && guard.back(e.key())) {
                     statusDirty = true;
                 }
+                st.roundDeletions.remove(e.key());
                 continue;
             }
             Entry local = table.get(e.key());
             if (local != null && !local.deleted() && roots.pathOf(e.key()) != null
                     && Resolution.of(local, e) != Resolution.KEEP) {
-                byRoot.computeIfAbsent(e.key().root(), r -> new LinkedHashMap<>()).put(e.key(), e);
+                st.roundDeletions.put(e.key(), e);
+                deferred.add(e.key());
             }
         }
-        Set<EntryKey> held = new HashSet<>();
+        return deferred;
+    }
+
+    /**
+     * The deletions of a peer's round, per root, pass the guard as this node's own do (and count in its window
+     * with the others of the root): the usual ones are applied, a mass deletion is held.
+     */
+    private void judgeRoundDeletions(InboundState.Session st) {
+        if (st.roundDeletions.isEmpty()) {
+            return;
+        }
+        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+        st.roundDeletions.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
+        st.roundDeletions.clear();
         for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
-            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), r.getValue(), st.peer);
-            if (v != DeletionGuard.Verdict.PASS) {
-                held.addAll(r.getValue().keySet());
-                if (v == DeletionGuard.Verdict.HELD_NEW) {
-                    held(r.getKey(), st.peer);
+            // Only the files still live here count (one may have been deleted here, or by another peer, meanwhile).
+            Map<EntryKey, Entry> live = new LinkedHashMap<>();
+            r.getValue().forEach((k, e) -> {
+                Entry local = table.get(k);
+                if (local != null && !local.deleted() && Resolution.of(local, e) != Resolution.KEEP) {
+                    live.put(k, e);
                 }
+            });
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), live, st.peer);
+            if (v == DeletionGuard.Verdict.PASS) {
+                live.values().forEach(e -> applyWithoutContent(st, e));
+            } else if (v == DeletionGuard.Verdict.HELD_NEW) {
+                held(r.getKey(), st.peer);
             }
         }
-        return held;
     }
 
     private boolean conflictKept(Entry loser) {
@@ -1233,6 +1258,7 @@ public final class MirrorEngine {
             if (st == null) {
                 return;
             }
+            judgeRoundDeletions(st);
             book.roundEnded(st, end.round(), end.full()).forEach(this::roundReady);
         });
     }
