@@ -162,6 +162,8 @@ public final class MirrorEngine {
     private boolean closed;
     /** Certificates and keys kept one unit; null when no check was given. */
     private CertificatePairs<HeldHalf> certificates;
+    /** The held pairs the status published last. */
+    private List<CertificatePairs.HeldPair> pairsPublished = List.of();
 
     /** A received certificate or key held aside until its other half comes. */
     private record HeldHalf(InboundState.Session st, Receiving rx) {
@@ -1580,7 +1582,7 @@ public final class MirrorEngine {
                     }
                     // A certificate or key is written only with a pair that passes, both halves together.
                     CertificatePairs.Received<HeldHalf> unit = certificates == null || key.equals(configKey) ? null
-                            : certificates.received(target, rx.temp, new HeldHalf(st, rx));
+                            : certificates.received(target, rx.temp, new HeldHalf(st, rx), st.peer);
                     if (unit != null && unit.action() != CertificatePairs.Action.INSTALL) {
                         if (unit.action() == CertificatePairs.Action.REFUSE) {
                             Receiving.deleteQuietly(rx.temp);
@@ -1876,6 +1878,10 @@ public final class MirrorEngine {
         if (refusals.changedSinceLast()) {
             statusDirty = true;
         }
+        if (certificates != null && !certificates.held().equals(pairsPublished)) {
+            // (held or let go on a recheck that changed no version)
+            statusDirty = true;
+        }
         if (statusDirty) {
             statusDirty = false;
             updateBehind();
@@ -1904,8 +1910,9 @@ public final class MirrorEngine {
     }
 
     private MirrorStatus snapshot() {
+        pairsPublished = certificates == null ? List.of() : certificates.held();
         return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, book.progress(),
-                configRejected, configRefused, refusals.list(), clock.millis()));
+                configRejected, configRefused, refusals.list(), pairsPublished, clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */
