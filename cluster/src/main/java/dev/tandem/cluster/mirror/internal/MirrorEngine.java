@@ -147,6 +147,9 @@ public final class MirrorEngine {
     /** Deletions found here in this task, judged by the guard before any is recorded or sent. */
     private final Map<EntryKey, Entry> foundDeleted = new LinkedHashMap<>();
     private final java.util.function.Predicate<Roots.Root> mounted;
+    /** Files found here without a version while this node has no record of versions (see {@link NoHistory}). */
+    private NoHistory noHistory = new NoHistory(false);
+    private final boolean hasPeers;
     private volatile boolean behind;
     /** Roots that must be mount points and were found not to be (logged once). */
     private final Set<String> unmountedLogged = new HashSet<>();
@@ -194,6 +197,7 @@ public final class MirrorEngine {
         this.gate = new SyncGate(s.peers(), clock::millis);
         this.guard = new DeletionGuard(s.limits(), clock::millis);
         this.mounted = s.mounted();
+        this.hasPeers = !s.peers().isEmpty();
         s.peers().forEach(p -> links.put(p, null));
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-mirror");
@@ -251,9 +255,11 @@ public final class MirrorEngine {
     public CompletableFuture<Void> start() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         exec(() -> {
+            boolean lost = !Files.exists(stateFile.path());
             try {
                 table = stateFile.load();
             } catch (IOException e) {
+                lost = true;
                 Path aside = stateFile.path().resolveSibling("state.unreadable-" + clock.millis());
                 log.warn("mirror: {}: starting from an empty state (the file is kept as {})", e.getMessage(), aside);
                 try {
@@ -262,6 +268,19 @@ public final class MirrorEngine {
                     log.warn("mirror: cannot move {} aside: {}", stateFile.path(), moved.toString());
                 }
                 table = new MirrorTable();
+            }
+            Path marker = noHistoryMarker();
+            if (hasPeers && (lost || Files.exists(marker))) {
+                noHistory = new NoHistory(true);
+                try {
+                    // (a restart before a peer's full round came must still know the files have no version)
+                    Files.createDirectories(marker.getParent());
+                    Files.write(marker, new byte[0]);
+                } catch (IOException e) {
+                    log.warn("mirror: cannot write {}: {}", marker, e.toString());
+                }
+                log.info("mirror: no record of versions here (state lost, or a new node): the files found wait for"
+                        + " the peers' versions before any is offered as an edit of this node");
             }
             long t0 = System.nanoTime();
             int before = table.size();
@@ -643,6 +662,7 @@ public final class MirrorEngine {
         }
         if (s == null) {
             if (l == null || l.entry().deleted()) {
+                noHistory.settled(key);
                 return Refresh.UNCHANGED;
             }
             Roots.Root root = roots.get(key.root());
@@ -659,6 +679,10 @@ public final class MirrorEngine {
             return Refresh.CHANGED;
         }
         foundDeleted.remove(key);
+        if (l == null && noHistory.hold(key)) {
+            // no version, and this node has no history: the peers' versions decide (see NoHistory)
+            return Refresh.UNCHANGED;
+        }
         if (guard.held(key) && guard.back(key)) {
             log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(key.root()).path());
             statusDirty = true;
@@ -1150,11 +1174,15 @@ public final class MirrorEngine {
             boolean unsafe = false;
             Set<EntryKey> deferred = deferReceivedDeletions(st, o.entries());
             for (Entry e : o.entries()) {
+                noHistory.offered(e.key());
                 if (deferred.contains(e.key())) {
                     continue;
                 }
                 Path target = roots.pathOf(e.key());
                 Entry local = table.get(e.key());
+                if (local == null && target != null && noHistory.waiting(e.key()) && adoptedWithoutHistory(e, target)) {
+                    continue;
+                }
                 switch (RoundBook.triage(e, false, target != null, roots.get(e.key().root()) != null,
                         local, this::conflictKept, refused.get(e.key()))) {
                     case UNSAFE -> unsafe = true;
@@ -1207,8 +1235,8 @@ public final class MirrorEngine {
                 continue;
             }
             Entry local = table.get(e.key());
-            if (local != null && !local.deleted() && roots.pathOf(e.key()) != null
-                    && Resolution.of(local, e) != Resolution.KEEP) {
+            if (local == null ? noHistory.waiting(e.key()) && roots.pathOf(e.key()) != null
+                    : !local.deleted() && roots.pathOf(e.key()) != null && Resolution.of(local, e) != Resolution.KEEP) {
                 st.roundDeletions.put(e.key(), e);
                 deferred.add(e.key());
             }
@@ -1232,17 +1260,74 @@ public final class MirrorEngine {
             Map<EntryKey, Entry> live = new LinkedHashMap<>();
             r.getValue().forEach((k, e) -> {
                 Entry local = table.get(k);
-                if (local != null && !local.deleted() && Resolution.of(local, e) != Resolution.KEEP) {
+                if (local == null ? noHistory.waiting(k)
+                        : !local.deleted() && Resolution.of(local, e) != Resolution.KEEP) {
                     live.put(k, e);
                 }
             });
-            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), live, st.peer);
+            int files = table.digest(r.getKey()).files() + noHistory.waiting(r.getKey());
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), files, live, st.peer);
             if (v == DeletionGuard.Verdict.PASS) {
                 live.values().forEach(e -> applyWithoutContent(st, e));
             } else if (v == DeletionGuard.Verdict.HELD_NEW) {
                 held(r.getKey(), st.peer);
             }
         }
+    }
+
+    /**
+     * A peer's version of a file that has none here (see {@link NoHistory}): when the file holds the same content,
+     * it takes that version without a transfer. Returns whether it did.
+     */
+    private boolean adoptedWithoutHistory(Entry e, Path target) {
+        try {
+            FileStore.Stat s = FileStore.stat(target);
+            if (e.deleted() || e.isLink() || s == null || s.link() || s.size() != e.size()
+                    || !FileStore.hash(target).equals(e.hash())) {
+                return false;
+            }
+            if (s.mode() != e.mode()) {
+                FileStore.chmod(target, e.mode());
+            }
+            ownership.apply(target, e);
+            table.put(e, FileStore.stat(target), clock.millis());
+            noHistory.settled(e.key());
+            return true;
+        } catch (IOException ex) {
+            log.debug("mirror: cannot read {}: {}", target, ex.toString());
+            return false;
+        }
+    }
+
+    /**
+     * The first full round from a peer is over, with no record of versions here: the files waiting that no peer
+     * offered are this node's own (a person added them) and become its edits; the state records versions again.
+     */
+    private void ownFilesWithoutHistory(String peer) {
+        List<EntryKey> own = noHistory.fullRoundOver();
+        for (EntryKey k : own) {
+            Path p = roots.pathOf(k);
+            if (p == null) {
+                continue;
+            }
+            try {
+                refreshFile(k, p, true);
+            } catch (IOException e) {
+                log.debug("mirror: cannot read {}: {}", p, e.toString());
+            }
+        }
+        log.info("mirror: versions learnt from {}: {} file(s) found here that no peer has are offered as this node's",
+                peer, own.size());
+        try {
+            Files.deleteIfExists(noHistoryMarker());
+        } catch (IOException e) {
+            log.warn("mirror: cannot delete {}: {}", noHistoryMarker(), e.toString());
+        }
+    }
+
+    /** Present while this node waits, with no record of versions, for a peer's full round (across restarts). */
+    private Path noHistoryMarker() {
+        return stateFile.path().resolveSibling("no-history");
     }
 
     private boolean conflictKept(Entry loser) {
@@ -1262,6 +1347,9 @@ public final class MirrorEngine {
             }
             judgeRoundDeletions(st);
             book.roundEnded(st, end.round(), end.full()).forEach(this::roundReady);
+            if (end.full() && noHistory.active()) {
+                ownFilesWithoutHistory(st.peer);
+            }
         });
     }
 
@@ -1464,6 +1552,7 @@ public final class MirrorEngine {
     private void applyWithoutContent(InboundState.Session st, Entry e) {
         Path target = roots.pathOf(e.key());
         Roots.Root root = roots.get(e.key().root());
+        boolean withoutHistory = table.get(e.key()) == null && noHistory.waiting(e.key());
         try {
             refreshBeforeApply(e.key(), target);
             Entry local = table.get(e.key());
@@ -1491,6 +1580,10 @@ public final class MirrorEngine {
                 }
                 FileStore.delete(target, root.path());
                 table.put(e, null, clock.millis());
+                noHistory.settled(e.key());
+                if (withoutHistory) {
+                    log.info("mirror: {} has no version here and {} deleted it ({}): deleted", target, e.origin(), e.label());
+                }
                 metrics.deletionsReceived.increment();
                 changedFiles.add(target);
                 log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
@@ -1600,6 +1693,11 @@ public final class MirrorEngine {
                         rejectedHash = null;
                     } else if (r == Resolution.TAKE_KEEP_LOCAL) {
                         keepLocalLoser(key, target, local, e);
+                    } else if (local == null && noHistory.waiting(key) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                            && !FileStore.hash(target).equals(e.hash())) {
+                        // a file with no version, another content than the cluster's: the cluster's wins, this is kept
+                        keepLocalLoser(key, target, Entry.edit(key, null, node, clock.millis(), FileStore.hash(target),
+                                FileStore.stat(target).mode(), Files.size(target)), e);
                     }
                     install(st, rx, e, target);
                     if (unit != null && unit.partner() != null) {
@@ -1631,6 +1729,7 @@ public final class MirrorEngine {
         if (s != null && installed.size() < 100_000) {
             installed.put(target, s);
         }
+        noHistory.settled(e.key());
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
         refusals.clear(target.toString());
