@@ -86,6 +86,12 @@ final class MirrorNodes implements AutoCloseable {
                 List.of(), List.of(), Optional.empty(), Optional.of(new MirrorConfig(List.of(Path.of("x")))));
     }
 
+    /** How long a burst of file events must be quiet before it is looked at (20 ms unless set). */
+    MirrorNodes debounce(Duration d) {
+        this.debounce = d;
+        return this;
+    }
+
     MirrorNodes syncWait(Duration d) {
         this.syncWait = d;
         return this;
