@@ -1648,24 +1648,26 @@ public final class MirrorEngine {
         try {
             boolean invalidHere = refreshBeforeApply(key, target);
             Entry local = table.get(key);
-            Resolution r = Resolution.of(local, e);
-            switch (r) {
-                case KEEP, ADOPT -> {
+            Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
+            CommitPlan.Plan plan = CommitPlan.of(Resolution.of(local, e), Files.exists(keep, LinkOption.NOFOLLOW_LINKS),
+                    invalidHere, Files.exists(target, LinkOption.NOFOLLOW_LINKS),
+                    local == null && noHistory.waiting(key) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                            && !FileStore.hash(target).equals(e.hash()));
+            switch (plan.step()) {
+                case DISCARD -> Receiving.deleteQuietly(rx.temp);
+                case ADOPT -> {
                     Receiving.deleteQuietly(rx.temp);
-                    if (r == Resolution.ADOPT) {
-                        table.put(e, FileStore.stat(target), clock.millis());
-                    }
+                    table.put(e, FileStore.stat(target), clock.millis());
                 }
-                case KEEP_SAVE_REMOTE -> {
-                    Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
-                    if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS)) {
-                        Receiving.deleteQuietly(rx.temp);
-                    } else {
-                        FileStore.commit(rx.temp, keep, e.mode());
-                    }
+                case CONFLICT_ALREADY_KEPT -> {
+                    Receiving.deleteQuietly(rx.temp);
                     conflict(key, keep, e, local);
                 }
-                case TAKE, TAKE_KEEP_LOCAL -> {
+                case SAVE_AS_CONFLICT -> {
+                    FileStore.commit(rx.temp, keep, e.mode());
+                    conflict(key, keep, e, local);
+                }
+                case INSTALL -> {
                     if (key.equals(configKey)) {
                         List<String> problems = validate(target, Files.readAllBytes(rx.temp));
                         if (!problems.isEmpty()) {
@@ -1684,20 +1686,21 @@ public final class MirrorEngine {
                         fetchEnded(key, e, true);
                         return;
                     }
-                    if (invalidHere && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                        // the invalid edit made here is no version, but it is not lost either
-                        Entry would = Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
-                                FileStore.stat(target).mode(), Files.size(target));
-                        keepLocalLoser(key, target, would, e);
-                        configRejected = null;
-                        rejectedHash = null;
-                    } else if (r == Resolution.TAKE_KEEP_LOCAL) {
-                        keepLocalLoser(key, target, local, e);
-                    } else if (local == null && noHistory.waiting(key) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
-                            && !FileStore.hash(target).equals(e.hash())) {
+                    switch (plan.keep()) {
+                        case INVALID_EDIT -> {
+                            // the invalid edit made here is no version, but it is not lost either
+                            keepLocalLoser(key, target, Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
+                                    FileStore.stat(target).mode(), Files.size(target)), e);
+                            configRejected = null;
+                            rejectedHash = null;
+                        }
+                        case LOSER -> keepLocalLoser(key, target, local, e);
                         // a file with no version, another content than the cluster's: the cluster's wins, this is kept
-                        keepLocalLoser(key, target, Entry.edit(key, null, node, clock.millis(), FileStore.hash(target),
-                                FileStore.stat(target).mode(), Files.size(target)), e);
+                        case WITHOUT_HISTORY -> keepLocalLoser(key, target, Entry.edit(key, null, node, clock.millis(),
+                                FileStore.hash(target), FileStore.stat(target).mode(), Files.size(target)), e);
+                        case NONE -> {
+                            // nothing here to keep
+                        }
                     }
                     install(st, rx, e, target);
                     if (unit != null && unit.partner() != null) {
@@ -1705,7 +1708,6 @@ public final class MirrorEngine {
                         install(h.st(), h.rx(), h.rx().entry, h.rx().target);
                     }
                 }
-                default -> throw new IllegalStateException(r.name());
             }
             fetchEnded(key, e, true);
         } catch (IOException ex) {
