@@ -311,6 +311,17 @@ final class StatusCommand {
                         .append(", held since ").append(str(h.get("since")))
                         .append(" (tandem mirror confirm|restore ").append(str(h.get("path"))).append(")\n");
             }
+            for (Object o : list(m.get("held_pairs"))) {
+                Map<?, ?> h = map(o);
+                b.append("held      ").append(str(h.get("cert"))).append(" + ").append(str(h.get("key")))
+                        .append(": the pair does not pass the check, ")
+                        .append("here".equals(h.get("from")) ? "edited here: neither is sent"
+                                : "from " + str(h.get("from")) + ": neither is written")
+                        .append(", held since ").append(str(h.get("since"))).append('\n');
+                for (Object e : list(h.get("errors"))) {
+                    b.append("          ").append(str(e)).append('\n');
+                }
+            }
             Map<?, ?> behind = map(m.get("behind"));
             if (Boolean.TRUE.equals(behind.get("behind"))) {
                 b.append("behind    ").append(str(behind.get("files"))).append(" files, ").append(str(behind.get("bytes")))

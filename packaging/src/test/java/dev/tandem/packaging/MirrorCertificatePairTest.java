@@ -145,6 +145,14 @@ class MirrorCertificatePairTest {
                         && keyOnB.equals(Files.readString(dir.resolve("b/certs/site.key"))));
         assertEquals(first.certificate().getSerialNumber(), servedSerial(b, ca.clientContext()));
         assertEquals(0.0, refused(b, "peer"), "nothing was sent to refuse");
+        // a's status lists the pair as held, as it lists a held deletion
+        List<?> held = (List<?>) mirror(a).get("held_pairs");
+        assertEquals(1, held.size(), String.valueOf(held));
+        Map<?, ?> pair = (Map<?, ?>) held.get(0);
+        assertEquals(dir.resolve("a/certs/site.pem").toRealPath().toString(), pair.get("cert"));
+        assertEquals("here", pair.get("from"));
+        assertTrue(!((List<?>) pair.get("errors")).isEmpty(), String.valueOf(pair));
+        assertEquals(List.of(), mirror(b).get("held_pairs"));
 
         // The matching key put in on a: the pair passes, and both halves reach b, which serves it.
         TestCertificates.writeAtomically(dir.resolve("a/certs/site.key"), TestCertificates.pkcs8(second.key()));
@@ -152,5 +160,6 @@ class MirrorCertificatePairTest {
                 .until(() -> second.certificate().getSerialNumber().equals(servedSerial(b, ca.clientContext())));
         assertEquals(Files.readString(dir.resolve("a/certs/site.key")), Files.readString(dir.resolve("b/certs/site.key")));
         assertTrue(Files.readString(dir.resolve("b/certs/site.pem")).equals(Files.readString(dir.resolve("a/certs/site.pem"))));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> ((List<?>) mirror(a).get("held_pairs")).isEmpty());
     }
 }

@@ -58,4 +58,16 @@ class MirrorStatusTableTest {
                 + " (tandem mirror confirm|restore /var/www)"), table);
         assertTrue(table.contains("behind    3 files, 3000 bytes to come from [lb2]: no preempting until caught up"), table);
     }
+
+    @Test
+    void aHeldCertificatePairIsShown() {
+        Instant t = Instant.parse("2026-01-02T03:04:05Z");
+        MirrorStatus status = new MirrorStatus("lb1", "synced with lb2", List.of(), List.of(), List.of(), null, null,
+                List.of(), MirrorStatus.Behind.NONE, List.of(), List.of(new MirrorStatus.HeldPair("/etc/tandem/certs/a.pem",
+                        "/etc/tandem/certs/a.key", "lb2", t, List.of("/etc/tandem/certs/a.key: does not match"))));
+        String table = StatusCommand.StatusTable.render(Map.of("mirror", status.toTree()));
+        assertTrue(table.contains("held      /etc/tandem/certs/a.pem + /etc/tandem/certs/a.key: the pair does not pass the"
+                + " check, from lb2: neither is written, held since 2026-01-02T03:04:05Z\n"
+                + "          /etc/tandem/certs/a.key: does not match"), table);
+    }
 }

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param behind       how far this node is behind a reachable peer (it does not preempt while it is)
  * @param refused      paths refused while they stay as they are: links out of the mirrored paths, files over a
  *                     limit, files the disk had no room for
+ * @param heldPairs    certificate and key pairs that do not pass the check: edited here and not sent, or received
+ *                     and not written; held until a pair that passes replaces them
  */
 public record MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
                            List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused,
-                           List<HeldDeletion> held, Behind behind, List<Refusal> refused) {
+                           List<HeldDeletion> held, Behind behind, List<Refusal> refused, List<HeldPair> heldPairs) {
 
     public MirrorStatus {
         paths = List.copyOf(paths);
@@ -31,6 +33,14 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
         held = List.copyOf(held);
         behind = behind == null ? Behind.NONE : behind;
         refused = List.copyOf(refused);
+        heldPairs = List.copyOf(heldPairs);
+    }
+
+    /** With no certificate pair held. */
+    public MirrorStatus(String node, String firstSync, List<PathStatus> paths, List<PeerStatus> peers,
+                        List<ConflictStatus> conflicts, Rejection configRejected, Rejection configRefused,
+                        List<HeldDeletion> held, Behind behind, List<Refusal> refused) {
+        this(node, firstSync, paths, peers, conflicts, configRejected, configRefused, held, behind, refused, List.of());
     }
 
     /** With nothing held, behind or refused. */
@@ -54,6 +64,17 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
                                List<String> sample) {
         public HeldDeletion {
             sample = List.copyOf(sample);
+        }
+    }
+
+    /**
+     * A certificate and its key that do not pass the check of {@code tandem check}: edited here ({@code from}
+     * "here"), neither is sent; or received from peer {@code from}, neither is written (the pair in place
+     * stays). {@code since} is when it was first held, {@code errors} the check's.
+     */
+    public record HeldPair(String cert, String key, String from, Instant since, List<String> errors) {
+        public HeldPair {
+            errors = List.copyOf(errors);
         }
     }
 
@@ -194,6 +215,17 @@ public record MirrorStatus(String node, String firstSync, List<PathStatus> paths
             hs.add(o);
         }
         m.put("held_deletions", hs);
+        List<Object> hp = new ArrayList<>();
+        for (HeldPair h : heldPairs) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("cert", h.cert());
+            o.put("key", h.key());
+            o.put("from", h.from());
+            o.put("since", str(h.since()));
+            o.put("errors", new ArrayList<Object>(h.errors()));
+            hp.add(o);
+        }
+        m.put("held_pairs", hp);
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("behind", behind.behind());
         b.put("files", behind.files());

@@ -38,7 +38,9 @@ class MirrorDeletionGuardTest {
 
     /** 20 files on both nodes, then a's static root emptied, as an unmounted disk or a failed restore leaves it. */
     private void emptiedRoot() throws Exception {
-        nodes = new MirrorNodes(base, "a", "b");
+        // The files are deleted one by one: a debounce long enough that a busy machine does not see the first
+        // of them as a deletion of its own (which, one file of twenty, is no mass deletion and goes ahead).
+        nodes = new MirrorNodes(base, "a", "b").debounce(java.time.Duration.ofMillis(500));
         nodes.start("a");
         nodes.start("b");
         nodes.awaitFirstSync();

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The mirror's disk faults between two real Tandem processes, each in its own network namespace, mirroring
  * their config, a static root {@code www} and a root {@code mnt} that must be a mount point (a tmpfs on each
  * node). An emptied root (what an unmounted disk or a failed restore looks like) must leave every file on the
- * peer until an operator confirms the deletion; an unmounted mount point must not be scanned at all. Needs root
+ * peer until an operator confirms the deletion, and so must one made in batches (a root {@code split} of its
+ * own); an unmounted mount point must not be scanned at all. Needs root
  * and {@code ip netns}; skips, saying why, without them. Runs after {@code package} (failsafe).
  */
 class MirrorFaultsLabIT {
@@ -39,7 +40,7 @@ class MirrorFaultsLabIT {
               advert_interval: 100ms
               state_dir: state-cluster
               mirror:
-                paths: [tandem.yaml, www, mnt]
+                paths: [tandem.yaml, www, mnt, split]
                 state_dir: state
                 scan_interval: 1s
                 require_mount: [mnt]
@@ -65,6 +66,7 @@ class MirrorFaultsLabIT {
                 Files.copy(nodes.key, dir.resolve("cluster.key"));
                 Files.createDirectories(dir.resolve("www"));
                 Files.createDirectories(dir.resolve("mnt"));
+                Files.createDirectories(dir.resolve("split"));
                 lab.sh("mount", "-t", "tmpfs", "-o", "size=4m", "tandem-lab", dir.resolve("mnt").toString());
                 Files.writeString(dir.resolve("tandem.yaml"), CONFIG.formatted(Lab.NET));
                 nodes.backend(nodes.ns(n), n + "-web", "backend", "127.0.0.1", 8001);
@@ -190,6 +192,34 @@ class MirrorFaultsLabIT {
         await().atMost(10, TimeUnit.SECONDS).until(() -> status("n1").contains("\"held_deletions\":[]"));
         Lab.Result none = cli("n1", "mirror", "confirm", www1.toString());
         assertEquals(1, none.exit(), "nothing held any more: " + none.output());
+    }
+
+    @Test
+    void aMassDeletionMadeInBatchesIsHeldOnceTheyAddUpToOne() throws Exception {
+        Path split1 = work.resolve("n1/split");
+        Path split2 = work.resolve("n2/split");
+        fill(split1, "part");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> files(split2) == 20);
+        // 5 files at a time, each batch mirrored before the next: none is a mass deletion on its own
+        for (int batch = 0; batch < 2; batch++) {
+            for (int i = batch * 5; i < batch * 5 + 5; i++) {
+                Files.delete(split1.resolve("part" + i + ".html"));
+            }
+            long left = 20 - (batch + 1) * 5;
+            await().atMost(30, TimeUnit.SECONDS).until(() -> files(split2) == left);
+        }
+        for (int i = 10; i < 15; i++) {
+            Files.delete(split1.resolve("part" + i + ".html"));
+        }
+        // 15 of the 20 within the window: held
+        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> Files.readString(nodes.log("n1")).contains("of the 20 file(s) of " + split1
+                        + " deleted at once here: held"));
+        await().during(3, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS).until(() -> files(split2) == 10);
+
+        Lab.Result confirmed = cli("n1", "mirror", "confirm", split1.toString());
+        assertEquals(0, confirmed.exit(), confirmed.output());
+        await().atMost(30, TimeUnit.SECONDS).until(() -> files(split2) == 5);
     }
 
     @Test

@@ -432,6 +432,53 @@ class MirrorRecoveryLabIT {
     }
 
     /**
+     * A node reinstalled without its mirror state, its files copied back from a backup (with {@code cp}, so
+     * with new times): it must take the deletion and the edit the cluster made since the backup, and bring
+     * neither the deleted file back (not even as a conflict copy) nor lose the file a person added to it.
+     */
+    @Test
+    @Order(7)
+    void aNodeRestoredWithoutItsStateNeitherResurrectsNorLosesAnAddedFile() throws Exception {
+        Path www1 = path("n1", "www");
+        Path www2 = path("n2", "www");
+        save(www1.resolve("ns-kept.html"), "ns-kept as backed up\n");
+        save(www1.resolve("ns-gone.html"), "ns-gone as backed up\n");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> content(www2.resolve("ns-kept.html"), "ns-kept as backed up\n")
+                && content(www2.resolve("ns-gone.html"), "ns-gone as backed up\n"));
+        Path backup = Files.createDirectories(work.resolve("n2-backup-files"));
+        lab.sh("cp", "-r", www2.toString(), backup.toString());
+
+        stopN2();
+        save(www1.resolve("ns-kept.html"), "ns-kept as edited since\n");
+        Files.delete(www1.resolve("ns-gone.html"));
+        // n2 reinstalled: no state, the files copied back, and one added by a person before it starts
+        lab.sh("rm", "-rf", www2.toString(), path("n2", "state").toString());
+        lab.sh("cp", "-r", backup.resolve("www").toString(), path("n2", "").toString());
+        save(www2.resolve("ns-added.html"), "ns-added on n2\n");
+        assertTrue(content(www2.resolve("ns-gone.html"), "ns-gone as backed up\n"));
+        int from = nodes.logLength("n2");
+        restartN2(false);
+
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> content(www2.resolve("ns-kept.html"), "ns-kept as edited since\n")
+                        && !Files.exists(www2.resolve("ns-gone.html"))
+                        && content(www1.resolve("ns-added.html"), "ns-added on n2\n"));
+        await().during(5, TimeUnit.SECONDS).atMost(15, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> content(www1.resolve("ns-kept.html"), "ns-kept as edited since\n")
+                        && !Files.exists(www1.resolve("ns-gone.html")) && !Files.exists(www2.resolve("ns-gone.html")));
+        for (Path dir : List.of(www1, www2)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                List<String> copies = s.map(p -> p.getFileName().toString())
+                        .filter(n -> n.startsWith("ns-gone.html")).toList();
+                assertEquals(List.of(), copies, "the deleted file comes back in no form in " + dir);
+            }
+        }
+        assertTrue(nodes.logSince("n2", from).contains("no record of versions here"), nodes.logSince("n2", from));
+        assertEquals("200 ns-kept as edited since", get(2, "ns-kept.html"));
+        assertEquals("200 ns-added on n2", get(1, "ns-added.html"));
+    }
+
+    /**
      * A restored node's counter is back where the backup left it: an edit it makes before it meets its peer
      * again gets the very version (the same vector) an edit it made after the backup already had, with other
      * content. The two must still end the same on both nodes, the other one kept, not each node keeping its own

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,7 +59,14 @@ final class CertificatePairs<T> {
         REFUSE
     }
 
-    private record Held<T>(Path temp, T token) {
+    private record Held<T>(Path temp, T token, String from, List<String> errors) {
+    }
+
+    /**
+     * A pair held, for the status: edited here and not sent ({@code from} "here"), or received from peer
+     * {@code from} and not written; {@code since} is when it was first reported, {@code errors} the check's.
+     */
+    record HeldPair(Path cert, Path key, String from, long since, List<String> errors) {
     }
 
     private final CertificateCheck check;
@@ -69,6 +77,8 @@ final class CertificatePairs<T> {
     private final Map<Pair, List<String>> reported = new HashMap<>();
     private final Map<Pair, List<String>> warned = new HashMap<>();
     private final Map<Path, Held<T>> received = new HashMap<>();
+    /** Pairs received from a peer and refused, until a pair of theirs passes (here or received). */
+    private final Map<Pair, HeldPair> refusedReceived = new LinkedHashMap<>();
 
     CertificatePairs(CertificateCheck check, LongSupplier millis, MeterRegistry meters) {
         this.check = check;
@@ -95,6 +105,7 @@ final class CertificatePairs<T> {
         long now = millis.getAsLong();
         if (v.ok()) {
             heldSince.remove(pair);
+            refusedReceived.remove(pair);
             if (reported.remove(pair) != null) {
                 log.info("mirror: {} and {} pass the check again: sent", pair.cert(), pair.key());
             }
@@ -127,8 +138,9 @@ final class CertificatePairs<T> {
      * A file received from a peer, complete in {@code temp}, about to be written over {@code target}.
      *
      * @param token what the engine needs to put it in place later, if it is held
+     * @param from  the peer it came from (for the status)
      */
-    Received<T> received(Path target, Path temp, T token) {
+    Received<T> received(Path target, Path temp, T token, String from) {
         Optional<Pair> p = check.pairOf(target);
         if (p.isEmpty()) {
             return new Received<>(Action.INSTALL, null, List.of());
@@ -143,16 +155,21 @@ final class CertificatePairs<T> {
         CertificateCheck.Verdict v = checkOnDisk(pair, target, temp, other, otherHeld == null ? null : otherHeld.temp());
         if (v.ok()) {
             received.remove(other);
+            refusedReceived.remove(pair);
+            // the pair in place is about to be the peer's, which passes: one held here is superseded
+            heldSince.remove(pair);
+            reported.remove(pair);
             warn(pair, v);
             return new Received<>(Action.INSTALL, otherHeld == null ? null : otherHeld.token(), List.of());
         }
         if (otherHeld == null) {
             // The other half is probably on its way in the same round (a renewal): wait for it.
-            received.put(target, new Held<>(temp, token));
+            received.put(target, new Held<>(temp, token, from, v.errors()));
             return new Received<>(Action.HOLD, null, v.errors());
         }
         received.remove(other);
         refusedFromPeer.increment();
+        refusedReceived.put(pair, new HeldPair(pair.cert(), pair.key(), from, millis.getAsLong(), v.errors()));
         log.warn("mirror: {} and {} received do not pass the check: neither is written (the pair in place stays):",
                 pair.cert(), pair.key());
         v.errors().forEach(e -> log.warn("{}", e));
@@ -171,8 +188,23 @@ final class CertificatePairs<T> {
                     + " it: not written", e.getKey(), e.getKey().getFileName());
             deleteQuietly(e.getValue().temp());
             out.add(e.getValue().token());
+            check.pairOf(e.getKey()).ifPresent(pair -> refusedReceived.put(pair, new HeldPair(pair.cert(), pair.key(),
+                    e.getValue().from(), millis.getAsLong(), e.getValue().errors())));
         }
         received.clear();
+        return out;
+    }
+
+    /**
+     * The pairs held now, for the status: those edited here that were reported (past {@link #SETTLE}), then
+     * those received and refused. A pair leaves the list once a version of it passes.
+     */
+    List<HeldPair> held() {
+        List<HeldPair> out = new ArrayList<>();
+        reported.forEach((pair, errors) -> out.add(new HeldPair(pair.cert(), pair.key(), "here",
+                heldSince.getOrDefault(pair, 0L), errors)));
+        out.sort(java.util.Comparator.comparing(h -> h.cert().toString()));
+        out.addAll(refusedReceived.values());
         return out;
     }
 

@@ -50,6 +50,8 @@ final class InboundState {
         final ArrayDeque<Round> rounds = new ArrayDeque<>();
         final Set<EntryKey> roundKeys = new HashSet<>();
         final List<Entry> roundLinks = new ArrayList<>();
+        /** The deletions of live files offered in the round under way, judged together at its end. */
+        final java.util.Map<EntryKey, Entry> roundDeletions = new java.util.LinkedHashMap<>();
         long filesTotal;
         long bytesTotal;
         long filesDone;

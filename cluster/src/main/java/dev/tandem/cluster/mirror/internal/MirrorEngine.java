@@ -147,6 +147,9 @@ public final class MirrorEngine {
     /** Deletions found here in this task, judged by the guard before any is recorded or sent. */
     private final Map<EntryKey, Entry> foundDeleted = new LinkedHashMap<>();
     private final java.util.function.Predicate<Roots.Root> mounted;
+    /** Files found here without a version while this node has no record of versions (see {@link NoHistory}). */
+    private NoHistory noHistory = new NoHistory(false);
+    private final boolean hasPeers;
     private volatile boolean behind;
     /** Roots that must be mount points and were found not to be (logged once). */
     private final Set<String> unmountedLogged = new HashSet<>();
@@ -162,6 +165,8 @@ public final class MirrorEngine {
     private boolean closed;
     /** Certificates and keys kept one unit; null when no check was given. */
     private CertificatePairs<HeldHalf> certificates;
+    /** The held pairs the status published last. */
+    private List<CertificatePairs.HeldPair> pairsPublished = List.of();
 
     /** A received certificate or key held aside until its other half comes. */
     private record HeldHalf(InboundState.Session st, Receiving rx) {
@@ -192,6 +197,7 @@ public final class MirrorEngine {
         this.gate = new SyncGate(s.peers(), clock::millis);
         this.guard = new DeletionGuard(s.limits(), clock::millis);
         this.mounted = s.mounted();
+        this.hasPeers = !s.peers().isEmpty();
         s.peers().forEach(p -> links.put(p, null));
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-mirror");
@@ -249,9 +255,11 @@ public final class MirrorEngine {
     public CompletableFuture<Void> start() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         exec(() -> {
+            boolean lost = !Files.exists(stateFile.path());
             try {
                 table = stateFile.load();
             } catch (IOException e) {
+                lost = true;
                 Path aside = stateFile.path().resolveSibling("state.unreadable-" + clock.millis());
                 log.warn("mirror: {}: starting from an empty state (the file is kept as {})", e.getMessage(), aside);
                 try {
@@ -260,6 +268,19 @@ public final class MirrorEngine {
                     log.warn("mirror: cannot move {} aside: {}", stateFile.path(), moved.toString());
                 }
                 table = new MirrorTable();
+            }
+            Path marker = noHistoryMarker();
+            if (hasPeers && (lost || Files.exists(marker))) {
+                noHistory = new NoHistory(true);
+                try {
+                    // (a restart before a peer's full round came must still know the files have no version)
+                    Files.createDirectories(marker.getParent());
+                    Files.write(marker, new byte[0]);
+                } catch (IOException e) {
+                    log.warn("mirror: cannot write {}: {}", marker, e.toString());
+                }
+                log.info("mirror: no record of versions here (state lost, or a new node): the files found wait for"
+                        + " the peers' versions before any is offered as an edit of this node");
             }
             long t0 = System.nanoTime();
             int before = table.size();
@@ -641,6 +662,7 @@ public final class MirrorEngine {
         }
         if (s == null) {
             if (l == null || l.entry().deleted()) {
+                noHistory.settled(key);
                 return Refresh.UNCHANGED;
             }
             Roots.Root root = roots.get(key.root());
@@ -657,6 +679,10 @@ public final class MirrorEngine {
             return Refresh.CHANGED;
         }
         foundDeleted.remove(key);
+        if (l == null && noHistory.hold(key)) {
+            // no version, and this node has no history: the peers' versions decide (see NoHistory)
+            return Refresh.UNCHANGED;
+        }
         if (guard.held(key) && guard.back(key)) {
             log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(key.root()).path());
             statusDirty = true;
@@ -1146,11 +1172,18 @@ public final class MirrorEngine {
             }
             List<Messages.Wanted> want = new ArrayList<>();
             boolean unsafe = false;
-            Set<EntryKey> heldHere = judgeReceivedDeletions(st, o.entries());
+            Set<EntryKey> deferred = deferReceivedDeletions(st, o.entries());
             for (Entry e : o.entries()) {
+                noHistory.offered(e.key());
+                if (deferred.contains(e.key())) {
+                    continue;
+                }
                 Path target = roots.pathOf(e.key());
                 Entry local = table.get(e.key());
-                switch (RoundBook.triage(e, heldHere.contains(e.key()), target != null, roots.get(e.key().root()) != null,
+                if (local == null && target != null && noHistory.waiting(e.key()) && adoptedWithoutHistory(e, target)) {
+                    continue;
+                }
+                switch (RoundBook.triage(e, false, target != null, roots.get(e.key().root()) != null,
                         local, this::conflictKept, refused.get(e.key()))) {
                     case UNSAFE -> unsafe = true;
                     case NOT_MIRRORED -> log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
@@ -1181,11 +1214,12 @@ public final class MirrorEngine {
     }
 
     /**
-     * The deletions of live files in a peer's offer pass the guard, root by root, as this node's own do. Returns
-     * the keys held (not applied); a key the peer offers as a file again leaves the hold.
+     * The deletions of live files in a peer's offer wait for the end of its round, where they pass the guard
+     * together (see {@link #judgeRoundDeletions}): a round split across many offer messages is judged whole.
+     * Returns the keys deferred; a key the peer offers as a file again leaves a hold of that peer's.
      */
-    private Set<EntryKey> judgeReceivedDeletions(InboundState.Session st, List<Entry> offered) {
-        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+    private Set<EntryKey> deferReceivedDeletions(InboundState.Session st, List<Entry> offered) {
+        Set<EntryKey> deferred = new HashSet<>();
         for (Entry e : offered) {
             if (e.confirmed()) {
                 continue;
@@ -1197,25 +1231,103 @@ public final class MirrorEngine {
                 if (h != null && h.from.equals(st.peer) && guard.held(e.key()) && guard.back(e.key())) {
                     statusDirty = true;
                 }
+                st.roundDeletions.remove(e.key());
                 continue;
             }
             Entry local = table.get(e.key());
-            if (local != null && !local.deleted() && roots.pathOf(e.key()) != null
-                    && Resolution.of(local, e) != Resolution.KEEP) {
-                byRoot.computeIfAbsent(e.key().root(), r -> new LinkedHashMap<>()).put(e.key(), e);
+            if (local == null ? noHistory.waiting(e.key()) && roots.pathOf(e.key()) != null
+                    : !local.deleted() && roots.pathOf(e.key()) != null && Resolution.of(local, e) != Resolution.KEEP) {
+                st.roundDeletions.put(e.key(), e);
+                deferred.add(e.key());
             }
         }
-        Set<EntryKey> held = new HashSet<>();
+        return deferred;
+    }
+
+    /**
+     * The deletions of a peer's round, per root, pass the guard as this node's own do (and count in its window
+     * with the others of the root): the usual ones are applied, a mass deletion is held.
+     */
+    private void judgeRoundDeletions(InboundState.Session st) {
+        if (st.roundDeletions.isEmpty()) {
+            return;
+        }
+        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
+        st.roundDeletions.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
+        st.roundDeletions.clear();
         for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
-            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), r.getValue(), st.peer);
-            if (v != DeletionGuard.Verdict.PASS) {
-                held.addAll(r.getValue().keySet());
-                if (v == DeletionGuard.Verdict.HELD_NEW) {
-                    held(r.getKey(), st.peer);
+            // Only the files still live here count (one may have been deleted here, or by another peer, meanwhile).
+            Map<EntryKey, Entry> live = new LinkedHashMap<>();
+            r.getValue().forEach((k, e) -> {
+                Entry local = table.get(k);
+                if (local == null ? noHistory.waiting(k)
+                        : !local.deleted() && Resolution.of(local, e) != Resolution.KEEP) {
+                    live.put(k, e);
                 }
+            });
+            int files = table.digest(r.getKey()).files() + noHistory.waiting(r.getKey());
+            DeletionGuard.Verdict v = guard.judge(r.getKey(), files, live, st.peer);
+            if (v == DeletionGuard.Verdict.PASS) {
+                live.values().forEach(e -> applyWithoutContent(st, e));
+            } else if (v == DeletionGuard.Verdict.HELD_NEW) {
+                held(r.getKey(), st.peer);
             }
         }
-        return held;
+    }
+
+    /**
+     * A peer's version of a file that has none here (see {@link NoHistory}): when the file holds the same content,
+     * it takes that version without a transfer. Returns whether it did.
+     */
+    private boolean adoptedWithoutHistory(Entry e, Path target) {
+        try {
+            FileStore.Stat s = FileStore.stat(target);
+            if (e.deleted() || e.isLink() || s == null || s.link() || s.size() != e.size()
+                    || !FileStore.hash(target).equals(e.hash())) {
+                return false;
+            }
+            if (s.mode() != e.mode()) {
+                FileStore.chmod(target, e.mode());
+            }
+            ownership.apply(target, e);
+            table.put(e, FileStore.stat(target), clock.millis());
+            noHistory.settled(e.key());
+            return true;
+        } catch (IOException ex) {
+            log.debug("mirror: cannot read {}: {}", target, ex.toString());
+            return false;
+        }
+    }
+
+    /**
+     * The first full round from a peer is over, with no record of versions here: the files waiting that no peer
+     * offered are this node's own (a person added them) and become its edits; the state records versions again.
+     */
+    private void ownFilesWithoutHistory(String peer) {
+        List<EntryKey> own = noHistory.fullRoundOver();
+        for (EntryKey k : own) {
+            Path p = roots.pathOf(k);
+            if (p == null) {
+                continue;
+            }
+            try {
+                refreshFile(k, p, true);
+            } catch (IOException e) {
+                log.debug("mirror: cannot read {}: {}", p, e.toString());
+            }
+        }
+        log.info("mirror: versions learnt from {}: {} file(s) found here that no peer has are offered as this node's",
+                peer, own.size());
+        try {
+            Files.deleteIfExists(noHistoryMarker());
+        } catch (IOException e) {
+            log.warn("mirror: cannot delete {}: {}", noHistoryMarker(), e.toString());
+        }
+    }
+
+    /** Present while this node waits, with no record of versions, for a peer's full round (across restarts). */
+    private Path noHistoryMarker() {
+        return stateFile.path().resolveSibling("no-history");
     }
 
     private boolean conflictKept(Entry loser) {
@@ -1233,7 +1345,11 @@ public final class MirrorEngine {
             if (st == null) {
                 return;
             }
+            judgeRoundDeletions(st);
             book.roundEnded(st, end.round(), end.full()).forEach(this::roundReady);
+            if (end.full() && noHistory.active()) {
+                ownFilesWithoutHistory(st.peer);
+            }
         });
     }
 
@@ -1436,6 +1552,7 @@ public final class MirrorEngine {
     private void applyWithoutContent(InboundState.Session st, Entry e) {
         Path target = roots.pathOf(e.key());
         Roots.Root root = roots.get(e.key().root());
+        boolean withoutHistory = table.get(e.key()) == null && noHistory.waiting(e.key());
         try {
             refreshBeforeApply(e.key(), target);
             Entry local = table.get(e.key());
@@ -1463,6 +1580,10 @@ public final class MirrorEngine {
                 }
                 FileStore.delete(target, root.path());
                 table.put(e, null, clock.millis());
+                noHistory.settled(e.key());
+                if (withoutHistory) {
+                    log.info("mirror: {} has no version here and {} deleted it ({}): deleted", target, e.origin(), e.label());
+                }
                 metrics.deletionsReceived.increment();
                 changedFiles.add(target);
                 log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
@@ -1527,24 +1648,26 @@ public final class MirrorEngine {
         try {
             boolean invalidHere = refreshBeforeApply(key, target);
             Entry local = table.get(key);
-            Resolution r = Resolution.of(local, e);
-            switch (r) {
-                case KEEP, ADOPT -> {
+            Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
+            CommitPlan.Plan plan = CommitPlan.of(Resolution.of(local, e), Files.exists(keep, LinkOption.NOFOLLOW_LINKS),
+                    invalidHere, Files.exists(target, LinkOption.NOFOLLOW_LINKS),
+                    local == null && noHistory.waiting(key) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                            && !FileStore.hash(target).equals(e.hash()));
+            switch (plan.step()) {
+                case DISCARD -> Receiving.deleteQuietly(rx.temp);
+                case ADOPT -> {
                     Receiving.deleteQuietly(rx.temp);
-                    if (r == Resolution.ADOPT) {
-                        table.put(e, FileStore.stat(target), clock.millis());
-                    }
+                    table.put(e, FileStore.stat(target), clock.millis());
                 }
-                case KEEP_SAVE_REMOTE -> {
-                    Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
-                    if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS)) {
-                        Receiving.deleteQuietly(rx.temp);
-                    } else {
-                        FileStore.commit(rx.temp, keep, e.mode());
-                    }
+                case CONFLICT_ALREADY_KEPT -> {
+                    Receiving.deleteQuietly(rx.temp);
                     conflict(key, keep, e, local);
                 }
-                case TAKE, TAKE_KEEP_LOCAL -> {
+                case SAVE_AS_CONFLICT -> {
+                    FileStore.commit(rx.temp, keep, e.mode());
+                    conflict(key, keep, e, local);
+                }
+                case INSTALL -> {
                     if (key.equals(configKey)) {
                         List<String> problems = validate(target, Files.readAllBytes(rx.temp));
                         if (!problems.isEmpty()) {
@@ -1554,7 +1677,7 @@ public final class MirrorEngine {
                     }
                     // A certificate or key is written only with a pair that passes, both halves together.
                     CertificatePairs.Received<HeldHalf> unit = certificates == null || key.equals(configKey) ? null
-                            : certificates.received(target, rx.temp, new HeldHalf(st, rx));
+                            : certificates.received(target, rx.temp, new HeldHalf(st, rx), st.peer);
                     if (unit != null && unit.action() != CertificatePairs.Action.INSTALL) {
                         if (unit.action() == CertificatePairs.Action.REFUSE) {
                             Receiving.deleteQuietly(rx.temp);
@@ -1563,15 +1686,21 @@ public final class MirrorEngine {
                         fetchEnded(key, e, true);
                         return;
                     }
-                    if (invalidHere && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                        // the invalid edit made here is no version, but it is not lost either
-                        Entry would = Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
-                                FileStore.stat(target).mode(), Files.size(target));
-                        keepLocalLoser(key, target, would, e);
-                        configRejected = null;
-                        rejectedHash = null;
-                    } else if (r == Resolution.TAKE_KEEP_LOCAL) {
-                        keepLocalLoser(key, target, local, e);
+                    switch (plan.keep()) {
+                        case INVALID_EDIT -> {
+                            // the invalid edit made here is no version, but it is not lost either
+                            keepLocalLoser(key, target, Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
+                                    FileStore.stat(target).mode(), Files.size(target)), e);
+                            configRejected = null;
+                            rejectedHash = null;
+                        }
+                        case LOSER -> keepLocalLoser(key, target, local, e);
+                        // a file with no version, another content than the cluster's: the cluster's wins, this is kept
+                        case WITHOUT_HISTORY -> keepLocalLoser(key, target, Entry.edit(key, null, node, clock.millis(),
+                                FileStore.hash(target), FileStore.stat(target).mode(), Files.size(target)), e);
+                        case NONE -> {
+                            // nothing here to keep
+                        }
                     }
                     install(st, rx, e, target);
                     if (unit != null && unit.partner() != null) {
@@ -1579,7 +1708,6 @@ public final class MirrorEngine {
                         install(h.st(), h.rx(), h.rx().entry, h.rx().target);
                     }
                 }
-                default -> throw new IllegalStateException(r.name());
             }
             fetchEnded(key, e, true);
         } catch (IOException ex) {
@@ -1603,6 +1731,7 @@ public final class MirrorEngine {
         if (s != null && installed.size() < 100_000) {
             installed.put(target, s);
         }
+        noHistory.settled(e.key());
         metrics.filesReceived.increment();
         metrics.bytesReceived.increment(e.size());
         refusals.clear(target.toString());
@@ -1850,6 +1979,10 @@ public final class MirrorEngine {
         if (refusals.changedSinceLast()) {
             statusDirty = true;
         }
+        if (certificates != null && !certificates.held().equals(pairsPublished)) {
+            // (held or let go on a recheck that changed no version)
+            statusDirty = true;
+        }
         if (statusDirty) {
             statusDirty = false;
             updateBehind();
@@ -1878,8 +2011,9 @@ public final class MirrorEngine {
     }
 
     private MirrorStatus snapshot() {
+        pairsPublished = certificates == null ? List.of() : certificates.held();
         return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, book.progress(),
-                configRejected, configRefused, refusals.list(), clock.millis()));
+                configRejected, configRefused, refusals.list(), pairsPublished, clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */

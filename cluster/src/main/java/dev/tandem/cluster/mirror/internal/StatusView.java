@@ -15,7 +15,8 @@ final class StatusView {
     /** Per peer, the progress of the sync being received from it, or none. */
     record Input(String node, String firstSync, Roots roots, MirrorTable table, SyncGate gate, DeletionGuard guard,
                  Map<String, MirrorStatus.Progress> progress, MirrorStatus.Rejection configRejected,
-                 MirrorStatus.Rejection configRefused, List<MirrorStatus.Refusal> refused, long now) {
+                 MirrorStatus.Rejection configRefused, List<MirrorStatus.Refusal> refused,
+                 List<CertificatePairs.HeldPair> heldPairs, long now) {
     }
 
     private StatusView() {
@@ -50,9 +51,14 @@ final class StatusView {
             held.add(new MirrorStatus.HeldDeletion(h.root, r == null ? h.root : r.path().toString(), h.keys.size(),
                     h.filesThen, h.from, Instant.ofEpochMilli(h.since), sample));
         }
+        List<MirrorStatus.HeldPair> pairs = new ArrayList<>();
+        for (CertificatePairs.HeldPair h : in.heldPairs()) {
+            pairs.add(new MirrorStatus.HeldPair(h.cert().toString(), h.key().toString(), h.from(),
+                    h.since() == 0 ? null : Instant.ofEpochMilli(h.since()), h.errors()));
+        }
         SyncGate.Behind b = in.gate().behind();
         return new MirrorStatus(in.node(), in.firstSync(), paths, ps, cs, in.configRejected(), in.configRefused(), held,
-                new MirrorStatus.Behind(b.behind(), b.files(), b.bytes(), b.peers()), in.refused());
+                new MirrorStatus.Behind(b.behind(), b.files(), b.bytes(), b.peers()), in.refused(), pairs);
     }
 
     private static MirrorStatus.PathStatus path(Input in, Roots.Root r) {

@@ -122,11 +122,11 @@ class CertificatePairsTest {
     @Test
     void aReceivedRenewalIsHeldUntilItsOtherHalfThenBothGoInPlace() throws Exception {
         Path newCert = temp("c", "cert 2");
-        CertificatePairs.Received<String> c = pairs.received(cert, newCert, "cert v2");
+        CertificatePairs.Received<String> c = pairs.received(cert, newCert, "cert v2", "lb2");
         assertEquals(CertificatePairs.Action.HOLD, c.action());
         assertTrue(pairs.holding());
         Path newKey = temp("k", "key 2");
-        CertificatePairs.Received<String> k = pairs.received(key, newKey, "key v2");
+        CertificatePairs.Received<String> k = pairs.received(key, newKey, "key v2", "lb2");
         assertEquals(CertificatePairs.Action.INSTALL, k.action());
         assertEquals("cert v2", k.partner(), "the held certificate goes in place right after the key");
         assertFalse(pairs.holding());
@@ -136,15 +136,15 @@ class CertificatePairsTest {
     @Test
     void aReceivedHalfThatMatchesTheOtherHalfInPlaceGoesAtOnce() throws Exception {
         Files.writeString(key, "key 5");
-        CertificatePairs.Received<String> c = pairs.received(cert, temp("c", "cert 5"), "cert v5");
+        CertificatePairs.Received<String> c = pairs.received(cert, temp("c", "cert 5"), "cert v5", "lb2");
         assertEquals(CertificatePairs.Action.INSTALL, c.action());
         assertNull(c.partner());
     }
 
     @Test
     void aReceivedBadPairIsRefusedWhole() throws Exception {
-        assertEquals(CertificatePairs.Action.HOLD, pairs.received(cert, temp("c", "cert 6"), "cert v6").action());
-        CertificatePairs.Received<String> k = pairs.received(key, temp("k", "key 7"), "key v7");
+        assertEquals(CertificatePairs.Action.HOLD, pairs.received(cert, temp("c", "cert 6"), "cert v6", "lb2").action());
+        CertificatePairs.Received<String> k = pairs.received(key, temp("k", "key 7"), "key v7", "lb2");
         assertEquals(CertificatePairs.Action.REFUSE, k.action());
         assertEquals("cert v6", k.partner(), "the held certificate is dropped too");
         assertTrue(k.errors().get(0).contains("does not match"));
@@ -155,10 +155,49 @@ class CertificatePairsTest {
     @Test
     void aReceivedHalfWhoseOtherHalfNeverComesIsRefusedWhenTheRoundIsOver() throws Exception {
         Path t = temp("c", "cert 8");
-        pairs.received(cert, t, "cert v8");
+        pairs.received(cert, t, "cert v8", "lb2");
         assertEquals(List.of("cert v8"), pairs.roundOver());
         assertFalse(Files.exists(t), "its temporary file is gone");
         assertEquals(1.0, refused("peer"));
         assertEquals("cert 1", Files.readString(cert));
+    }
+
+    @Test
+    void aPairHeldHereIsListedOnceReportedAndLeavesTheListWhenFixed() throws Exception {
+        Files.writeString(cert, "cert 3");
+        Files.writeString(key, "key 4");
+        pairs.local(cert);
+        assertTrue(pairs.held().isEmpty(), "quiet while it settles");
+        now.addAndGet(2000);
+        pairs.local(cert);
+        List<CertificatePairs.HeldPair> held = pairs.held();
+        assertEquals(1, held.size());
+        CertificatePairs.HeldPair h = held.get(0);
+        assertEquals(cert, h.cert());
+        assertEquals(key, h.key());
+        assertEquals("here", h.from());
+        assertEquals(1_000_000, h.since());
+        assertTrue(h.errors().get(0).contains("does not match"), h.errors().toString());
+        Files.writeString(key, "key 3");
+        pairs.local(key);
+        assertTrue(pairs.held().isEmpty());
+    }
+
+    @Test
+    void aReceivedPairRefusedIsListedUntilAGoodOneComes() throws Exception {
+        pairs.received(cert, temp("c", "cert 6"), "cert v6", "lb2");
+        assertTrue(pairs.held().isEmpty(), "a half waiting for its other half is no refusal yet");
+        pairs.received(key, temp("k", "key 7"), "key v7", "lb2");
+        List<CertificatePairs.HeldPair> held = pairs.held();
+        assertEquals(1, held.size());
+        assertEquals("lb2", held.get(0).from());
+        assertEquals(cert, held.get(0).cert());
+
+        pairs.received(cert, temp("c", "cert 9"), "cert v9", "lb3");
+        pairs.roundOver();
+        assertEquals("lb3", pairs.held().get(0).from(), "a half refused at the end of its round, listed by its pair");
+
+        assertEquals(CertificatePairs.Action.INSTALL, pairs.received(cert, temp("c", "cert 1"), "cert v1", "lb2").action());
+        assertTrue(pairs.held().isEmpty(), "a pair of the peer's that passes ends it");
     }
 }

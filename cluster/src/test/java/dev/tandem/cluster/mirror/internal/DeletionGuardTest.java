@@ -43,8 +43,8 @@ class DeletionGuardTest {
     @Test
     void halfOrTenOrFewerPass() {
         assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 40, local("www", 0, 20), "here"), "half");
-        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 15, local("www", 0, 10), "here"), "ten");
-        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 1000, local("www", 0, 400), "here"), "40%");
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("etc", 15, local("etc", 0, 10), "here"), "ten");
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("img", 1000, local("img", 0, 400), "here"), "40%");
         assertTrue(guard.holds().isEmpty());
     }
 
@@ -84,5 +84,67 @@ class DeletionGuardTest {
         assertEquals("lb2", h.from);
         assertTrue(h.keys.get(live.key()).deleted());
         assertFalse(guard.held(live.key()), "released");
+    }
+
+    @Test
+    void aMassDeletionSplitIntoBatchesIsHeldOnceTheWindowAddsUpToOne() {
+        // 40 files; five batches of 5 (a peer's offers, or scans a second apart)
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 40, local("www", 0, 5), "lb2"));
+        now.addAndGet(1_000);
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 35, local("www", 5, 10), "lb2"));
+        now.addAndGet(1_000);
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 30, local("www", 10, 15), "lb2"), "15 of 40");
+        now.addAndGet(1_000);
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 25, local("www", 15, 20), "lb2"), "20 of 40: half");
+        assertEquals(20, guard.passedInWindow("www"));
+        now.addAndGet(1_000);
+        assertEquals(DeletionGuard.Verdict.HELD_NEW, guard.judge("www", 20, local("www", 20, 25), "lb2"), "25 of 40");
+        DeletionGuard.Hold h = guard.hold("www");
+        assertEquals(5, h.keys.size(), "only the batch that tipped it is held (the others passed)");
+        assertEquals(40, h.filesThen, "against the files the root had when the window began");
+        assertEquals(DeletionGuard.Verdict.HELD, guard.judge("www", 20, local("www", 25, 40), "lb2"));
+    }
+
+    @Test
+    void aRootEmptiedInTwoHalvesIsHeld() {
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 20, local("www", 0, 10), "here"));
+        now.addAndGet(30_000);
+        assertEquals(DeletionGuard.Verdict.HELD_NEW, guard.judge("www", 10, local("www", 10, 19), "here"),
+                "19 of the 20 files within the window, though 9 of the 10 left is below the threshold");
+    }
+
+    @Test
+    void deletionsOlderThanTheWindowNoLongerCount() {
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 40, local("www", 0, 10), "here"));
+        now.addAndGet(DeletionGuard.Limits.WINDOW_MILLIS - 1);
+        assertEquals(10, guard.passedInWindow("www"));
+        now.addAndGet(1);
+        assertEquals(0, guard.passedInWindow("www"));
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 30, local("www", 10, 20), "here"),
+                "10 of 30 in a window of its own");
+    }
+
+    @Test
+    void eachRootHasItsOwnWindow() {
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 40, local("www", 0, 10), "here"));
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("etc", 40, local("etc", 0, 10), "here"));
+        assertEquals(10, guard.passedInWindow("www"));
+        assertEquals(10, guard.passedInWindow("etc"));
+    }
+
+    @Test
+    void filesAddedDuringTheWindowCountInTheBase() {
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 20, local("www", 0, 10), "here"));
+        // 200 files added since: 10 + 10 of the 210 that were there is no mass deletion
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 200, local("www", 10, 20), "here"));
+    }
+
+    @Test
+    void aConfirmationBeginsTheWindowAgain() {
+        guard.judge("www", 40, local("www", 0, 10), "here");
+        guard.judge("www", 30, local("www", 10, 25), "here");
+        guard.release("www");
+        assertEquals(0, guard.passedInWindow("www"));
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 30, local("www", 25, 35), "here"));
     }
 }
