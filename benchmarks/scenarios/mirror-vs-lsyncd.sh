@@ -43,12 +43,12 @@ P="ml$id"
 NS_SW="$P-sw"; NS_A="$P-a"; NS_B="$P-b"
 NET=10.203.0
 work=$(mktemp -d /tmp/tandem-mirror-lsyncd.XXXXXX)
-pid_a=""; pid_b=""; pid_rsyncd=""; pid_lsyncd=""
+pid_a=""; pid_b=""; pid_rsyncd=""; pid_lsyncd=""; pid_driver=""
 
 cleanup() {
   set +e
-  for p in $pid_lsyncd $pid_rsyncd $pid_a $pid_b; do kill -TERM "$p" 2>/dev/null; done
-  for p in $pid_lsyncd $pid_rsyncd $pid_a $pid_b; do wait "$p" 2>/dev/null; done
+  for p in $pid_driver $pid_lsyncd $pid_rsyncd $pid_a $pid_b; do kill -TERM "$p" 2>/dev/null; done
+  for p in $pid_driver $pid_lsyncd $pid_rsyncd $pid_a $pid_b; do wait "$p" 2>/dev/null; done
   # rsync children of lsyncd and of the daemon live in the namespaces: their pids, from the namespaces only.
   for ns in "$NS_A" "$NS_B"; do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
@@ -191,8 +191,10 @@ ip netns exec "$NS_A" lsyncd "$work/lsyncd.conf" >>"$work/lsyncd.out" 2>&1 &
 pid_lsyncd=$!
 wait_copies
 
-# One driver for the three measurements: it changes A's tree and polls the three copies on B's disk.
-python3 - "$work" "$N" "$FILES" <<'PY'
+# One driver for the three measurements: it changes A's tree and polls the three copies on B's disk. It runs
+# in the background and is waited for, so that an interrupt ends the run at once (a foreground child would
+# hold the trap until it finished).
+python3 - "$work" "$N" "$FILES" <<'PY' &
 import os, sys, time
 work, n, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 src = os.path.join(work, "a")
@@ -293,6 +295,9 @@ for name, _ in peers:
     r = rows[name]
     print("%-16s %s %6d %9s %14d %14d" % (name, r["edit"], r["never"], r["certbot"], r["empty10"], r["empty25"]))
 PY
+pid_driver=$!
+wait "$pid_driver"
+pid_driver=""
 
 echo "edits: $N (each waits for all three copies; a copy not there within 60 s counts as never)"
 echo "lsyncd $(lsyncd --version 2>&1 | awk '/Version/ {print $2}'): default.rsync to an rsync daemon module on B, one sync per directory and delay (15 s: its default; 1 s)"
