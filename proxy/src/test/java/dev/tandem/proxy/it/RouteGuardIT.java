@@ -3,6 +3,7 @@ package dev.tandem.proxy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.conf.ConfigLoader;
 import dev.tandem.proxy.TestProxy;
 import dev.tandem.testkit.RawHttpClient;
 import dev.tandem.testkit.RawResponse;
@@ -105,6 +106,11 @@ class RouteGuardIT {
             assertEquals(200, get(proxy, "/adminx").status(), "a path outside the prefix is not the route's");
             assertEquals(2.0, count(proxy, "tandem.access.denied", "site", "app.test", "status", "403"));
             assertEquals(3, backend.requests(), "no refused request reached the backend");
+
+            // A reload that widens the route's list applies to the next request.
+            proxy.server().apply(ConfigLoader.fromBytes("test.yaml", config(rules.replace("127.0.0.2/32",
+                    "127.0.0.0/8"), TRUSTED).getBytes(StandardCharsets.UTF_8), Path.of("/"), 2));
+            assertEquals(200, get(proxy, "/admin/users").status());
         }
     }
 
