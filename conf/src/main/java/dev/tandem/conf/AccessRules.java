@@ -24,6 +24,18 @@ public record AccessRules(List<Cidr> allow, List<Cidr> deny, Optional<BasicAuth>
         deny = List.copyOf(deny);
     }
 
+    /**
+     * These rules (a route's) over {@code outer} (its site's), as nginx inherits {@code allow}/{@code deny} and
+     * {@code auth_basic} into a {@code location}: the address lists, when these have any, replace the outer
+     * ones whole (an address the site refuses may be let in by the route, and the other way round); basic auth,
+     * when these ask for it, replaces the outer one. What these leave out is the outer rules'.
+     */
+    public AccessRules over(AccessRules outer) {
+        boolean ownAddresses = !allow.isEmpty() || !deny.isEmpty();
+        return new AccessRules(ownAddresses ? allow : outer.allow, ownAddresses ? deny : outer.deny,
+                basicAuth.isPresent() ? basicAuth : outer.basicAuth);
+    }
+
     public boolean isOpen() {
         return allow.isEmpty() && deny.isEmpty() && basicAuth.isEmpty();
     }

@@ -30,6 +30,20 @@ public record ErrorPages(Map<Integer, Page> pages) {
         return Optional.ofNullable(pages.get(status));
     }
 
+    /**
+     * These pages (a route's) over {@code outer} (its site's), status by status: a route that has its own 404
+     * page still answers a 503 with the site's. (nginx drops every outer {@code error_page} in a
+     * {@code location} that has one; keeping the site's is what an operator who writes one page means.)
+     */
+    public ErrorPages over(ErrorPages outer) {
+        if (pages.isEmpty()) {
+            return outer;
+        }
+        Map<Integer, Page> merged = new TreeMap<>(outer.pages);
+        merged.putAll(pages);
+        return new ErrorPages(merged);
+    }
+
     public boolean isEmpty() {
         return pages.isEmpty();
     }

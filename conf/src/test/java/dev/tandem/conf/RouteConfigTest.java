@@ -184,4 +184,45 @@ class RouteConfigTest {
                               - { exact: /h, return: { status: 200 }, upstream: web }
                         """));
     }
+    @Test
+    void aRouteBindsItsOwnAccessAndErrorPages() throws Exception {
+        Config c = parse("""
+                    access: { allow: [10.0.0.0/8] }
+                    routes:
+                      - prefix: /admin/
+                        access:
+                          allow: [127.0.0.2/32]
+                          basic_auth: { realm: "staff", htpasswd: htpasswd }
+                        error_pages: { 404: { body: "<h1>no such admin page</h1>" }, 403: errors/403.html }
+                      - prefix: /
+                """);
+        List<RouteConfig> routes = c.sites().get(0).routes();
+        RouteConfig admin = routes.get(0);
+        assertTrue(admin.access().admits(java.net.InetAddress.getByName("127.0.0.2")));
+        assertFalse(admin.access().admits(java.net.InetAddress.getByName("10.1.2.3")), "the route's list alone");
+        assertEquals("staff", admin.access().basicAuth().get().realm());
+        assertEquals(Path.of("/etc/tandem/htpasswd"), admin.access().basicAuth().get().htpasswd(),
+                "relative to the config's directory, as the site's");
+        assertEquals(java.util.Optional.of("<h1>no such admin page</h1>"), admin.errorPages().page(404).get().body());
+        assertEquals(java.util.Optional.of(Path.of("/etc/tandem/errors/403.html")), admin.errorPages().page(403).get().file());
+        assertTrue(routes.get(1).access().isOpen(), "a route without access inherits the site's (OPEN here)");
+        assertTrue(routes.get(1).errorPages().isEmpty());
+    }
+
+    @Test
+    void aRoutesAccessAndErrorPageMistakesAreReportedWhereTheyAre() {
+        assertEquals(List.of(
+                "t.yaml:11:42: sites[0].routes[0].access.allow[0]: '10.0.0.0/33' (expected: a prefix length of 0-32)",
+                "t.yaml:12:55: sites[0].routes[1].access.basic_auth.realm: 'a\"b' (expected: a realm of printable"
+                        + " ASCII characters without quotes or backslashes)",
+                "t.yaml:13:44: sites[0].routes[2].error_pages.200: status '200' (expected: an error status from 400 to 599)",
+                "t.yaml:14:24: sites[0].routes[3]: unknown key 'acess' (did you mean 'access'?)"),
+                errors("""
+                            routes:
+                              - { prefix: /a/, access: { allow: [10.0.0.0/33] } }
+                              - { prefix: /b/, access: { basic_auth: { realm: 'a"b', htpasswd: /h } } }
+                              - { prefix: /c/, error_pages: { 200: /x.html } }
+                              - { prefix: /d/, acess: { allow: [10.0.0.0/8] } }
+                        """));
+    }
 }

@@ -280,7 +280,10 @@ public final class ProxyServer implements AutoCloseable {
         files.retainOnly(liveFiles);
         guards.maintenance().reconcile(previous == null ? null : previous.config(), next);
         Set<Path> htpasswdFiles = new HashSet<>();
-        next.sites().forEach(s -> s.access().basicAuth().ifPresent(b -> htpasswdFiles.add(b.htpasswd())));
+        next.sites().forEach(s -> {
+            s.access().basicAuth().ifPresent(b -> htpasswdFiles.add(b.htpasswd()));
+            s.routes().forEach(r -> r.access().basicAuth().ifPresent(b -> htpasswdFiles.add(b.htpasswd())));
+        });
         guards.retainOnly(htpasswdFiles);
         List<HealthTarget> targets = compiled.healthTargets();
         healthChecks.apply(targets);

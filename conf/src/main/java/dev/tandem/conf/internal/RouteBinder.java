@@ -2,6 +2,8 @@ package dev.tandem.conf.internal;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.tandem.conf.AccessRules;
+import dev.tandem.conf.ErrorPages;
 import dev.tandem.conf.FixedResponse;
 import dev.tandem.conf.HeaderRules;
 import dev.tandem.conf.RouteConfig;
@@ -25,9 +27,9 @@ import java.util.Set;
  */
 final class RouteBinder {
 
-    /** The keys of a route; rules of other concerns (access, error pages) join this list. */
+    /** The keys of a route: what it matches, what answers it, and its own rules (header, access, error pages). */
     static final String[] KEYS = {"exact", "prefix", "regex", "ignore_case", "stop", "upstream", "strip_prefix",
-            "replace_prefix", "static", "return", "redirect", "headers"};
+            "replace_prefix", "static", "return", "redirect", "headers", "access", "error_pages"};
     static final String[] STATIC_KEYS = {"root", "fallback", "index", "hidden", "cache_control", "mime_types",
             "precompressed", "open_file_cache"};
     /** A pattern longer than this is not a path pattern anyone means (and RE2 programs grow with it). */
@@ -123,10 +125,14 @@ final class RouteBinder {
             return Optional.empty();
         }
         Optional<HeaderRules> headers = HeaderRulesBinder.bind(o.get("headers"));
-        if (match.isEmpty() || headers.isEmpty()) {
+        // A route's guard rules are read as the site's are, from the route's own mapping (maintenance stays the site's).
+        Optional<AccessRules> access = SiteRulesBinder.access(o);
+        Optional<ErrorPages> errorPages = SiteRulesBinder.errorPages(o);
+        if (match.isEmpty() || headers.isEmpty() || access.isEmpty() || errorPages.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new RouteConfig(match.get(), stop, upstream, replacePrefix, staticFiles, fixed, headers.get()));
+        return Optional.of(new RouteConfig(match.get(), stop, upstream, replacePrefix, staticFiles, fixed, headers.get(),
+                access.get(), errorPages.get()));
     }
 
     private Optional<RouteMatch> match(YamlObject o, Map<String, String> claimed) {

@@ -1,8 +1,10 @@
 package dev.tandem.proxy.guard;
 
+import dev.tandem.conf.AccessRules;
 import dev.tandem.conf.ConfigCheck;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ErrorPages;
+import dev.tandem.conf.RouteConfig;
 import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import java.io.IOException;
@@ -28,21 +30,31 @@ public final class SiteRulesCheck implements ConfigCheck {
         for (int i = 0; i < sites.size(); i++) {
             SiteConfig site = sites.get(i);
             String at = "sites[" + i + "]";
-            for (Map.Entry<Integer, ErrorPages.Page> p : site.errorPages().pages().entrySet()) {
-                if (p.getValue().file().isPresent()) {
-                    String path = at + ".error_pages." + p.getKey();
-                    page(snapshot, errors, path, p.getValue().file().get());
-                }
-            }
+            pagesAndAuth(snapshot, errors, at, site.errorPages(), site.access());
             site.maintenance().page().ifPresent(file -> page(snapshot, errors, at + ".maintenance.page", file));
-            site.access().basicAuth().ifPresent(b -> {
-                String path = at + ".access.basic_auth.htpasswd";
-                for (String problem : htpasswdProblems(b.htpasswd())) {
-                    errors.add(snapshot.sources().error(path, path + ": '" + b.htpasswd() + "' " + problem));
-                }
-            });
+            for (int r = 0; r < site.routes().size(); r++) {
+                RouteConfig route = site.routes().get(r);
+                pagesAndAuth(snapshot, errors, at + ".routes[" + r + "]", route.errorPages(), route.access());
+            }
         }
         return errors;
+    }
+
+    /** The page files and the htpasswd file of a site's or a route's block at {@code at}. */
+    private static void pagesAndAuth(Snapshot snapshot, List<ConfigError> errors, String at, ErrorPages pages,
+                                     AccessRules access) {
+        for (Map.Entry<Integer, ErrorPages.Page> p : pages.pages().entrySet()) {
+            if (p.getValue().file().isPresent()) {
+                String path = at + ".error_pages." + p.getKey();
+                page(snapshot, errors, path, p.getValue().file().get());
+            }
+        }
+        access.basicAuth().ifPresent(b -> {
+            String path = at + ".access.basic_auth.htpasswd";
+            for (String problem : htpasswdProblems(b.htpasswd())) {
+                errors.add(snapshot.sources().error(path, path + ": '" + b.htpasswd() + "' " + problem));
+            }
+        });
     }
 
     @Override
@@ -50,16 +62,25 @@ public final class SiteRulesCheck implements ConfigCheck {
         List<ConfigError> warnings = new ArrayList<>();
         List<SiteConfig> sites = snapshot.config().sites();
         for (int i = 0; i < sites.size(); i++) {
-            String path = "sites[" + i + "].access.basic_auth.htpasswd";
-            sites.get(i).access().basicAuth().ifPresent(b -> {
-                Htpasswd h = read(b.htpasswd());
-                if (h != null && h.users() == 0) {
-                    warnings.add(snapshot.sources().error(path, path + ": '" + b.htpasswd()
-                            + "' has no user: every request to the site is answered 401"));
-                }
-            });
+            noUsers(snapshot, warnings, "sites[" + i + "]", sites.get(i).access(), "site");
+            List<RouteConfig> routes = sites.get(i).routes();
+            for (int r = 0; r < routes.size(); r++) {
+                noUsers(snapshot, warnings, "sites[" + i + "].routes[" + r + "]", routes.get(r).access(), "route");
+            }
         }
         return warnings;
+    }
+
+    private static void noUsers(Snapshot snapshot, List<ConfigError> warnings, String at, AccessRules access,
+                                String what) {
+        String path = at + ".access.basic_auth.htpasswd";
+        access.basicAuth().ifPresent(b -> {
+            Htpasswd h = read(b.htpasswd());
+            if (h != null && h.users() == 0) {
+                warnings.add(snapshot.sources().error(path, path + ": '" + b.htpasswd()
+                        + "' has no user: every request to the " + what + " is answered 401"));
+            }
+        });
     }
 
     private static void page(Snapshot snapshot, List<ConfigError> errors, String path, Path file) {

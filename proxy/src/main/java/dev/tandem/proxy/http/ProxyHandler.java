@@ -6,6 +6,7 @@ import dev.tandem.conf.LimitsConfig;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.proxy.guard.Page;
+import dev.tandem.proxy.guard.SitePages;
 import dev.tandem.proxy.log.AccessLog;
 import dev.tandem.proxy.log.AccessLogEntry;
 import dev.tandem.proxy.log.RateLimitedLog;
@@ -364,16 +365,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         }
         Site site = config.route(target.host());
         e.site = site;
-        if (site != null && site.guard().guards()) {
-            site.guard().admit(new GuardStep(request, forwarding, config.config().forwarding(), ctx.executor(),
-                    () -> ex == e && !closed, () -> serve(e, request, target),
-                    (status, page, extra) -> respond(e, status, page, extra, e.bodyExpected)));
-            return;
-        }
         serve(e, request, target);
     }
 
-    /** Serves a request its site lets through: from disk, or upstream. */
+    /** Serves a request: by its site's routes, each request through its route's guard (see {@link #dispatch}). */
     private void serve(Exchange e, HttpRequest request, RequestTarget target) {
         Site site = e.site;
         if (!stream) {
@@ -389,8 +384,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     // ---- within the site: its routes ----
 
     /**
-     * Chooses the site's route by the request's normalized path (see {@link RoutePath}) and hands the request
-     * to what the route says: a fixed answer, the disk, or an upstream.
+     * Chooses the site's route by the request's normalized path (see {@link RoutePath}), lets the route's guard
+     * look at it (the site's maintenance, then the access rules in force for the route: so a route's
+     * {@code return} is behind them too), and hands it to what the route says: a fixed answer, the disk, or an
+     * upstream.
      */
     private void dispatch(Exchange e, HttpRequest request, RequestTarget target, Site site) {
         String path = RoutePath.normalize(target.target());
@@ -411,6 +408,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (route.requests() != null) {
             route.requests().increment();
         }
+        if (route.guard().guards()) {
+            route.guard().admit(new GuardStep(request, forwarding, e.config.config().forwarding(), ctx.executor(),
+                    () -> ex == e && !closed, () -> answerRoute(e, request, target, site, route),
+                    (status, page, extra) -> respond(e, status, page, extra, e.bodyExpected)));
+            return;
+        }
+        answerRoute(e, request, target, site, route);
+    }
+
+    /** Hands a request its route's guard let through to what the route says. */
+    private void answerRoute(Exchange e, HttpRequest request, RequestTarget target, Site site, Route route) {
         if (route.fixed() != null) {
             respondFixed(e, route.fixed());
             return;
@@ -420,7 +428,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             // when it says so (nginx alias); the site's own static path, older than routes, looks up the path as
             // sent and refuses dot segments in it.
             String lookup = route == site.own() ? target.target()
-                    : RoutePath.target(route.replacePrefix() == null ? path : route.rewrite(path), target.target());
+                    : RoutePath.target(route.replacePrefix() == null ? e.path : route.rewrite(e.path), target.target());
             route.files().serve(new StaticCall(e, request, target), request, lookup);
             return;
         }
@@ -751,7 +759,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         e.responseStarted = true;
         e.source = "upstream";
         e.server.state().metrics().firstByte(System.nanoTime() - e.upstreamStartNanos);
-        Page replacement = e.site == null ? null : e.site.guard().pages().forUpstream(code);
+        Page replacement = e.site == null ? null : pages(e).forUpstream(code);
         if (replacement != null) {
             // error_pages with upstream: true: the server's body is read and dropped, the site's page goes instead.
             e.upstreamReplaced = replacement;
@@ -1139,7 +1147,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
      * the connection cannot be reused after it.
      */
     private void respondError(Exchange e, HttpResponseStatus status, boolean close) {
-        respond(e, status, e.site == null ? null : e.site.guard().pages().page(status.code()), null, close);
+        respond(e, status, e.site == null ? null : pages(e).page(status.code()), null, close);
+    }
+
+    /** The pages in force for {@code e} (which has a site): its route's, once it has one, else its site's. */
+    private static SitePages pages(Exchange e) {
+        return (e.route != null ? e.route.guard() : e.site.guard()).pages();
     }
 
     /**

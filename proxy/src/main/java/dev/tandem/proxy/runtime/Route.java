@@ -2,6 +2,7 @@ package dev.tandem.proxy.runtime;
 
 import dev.tandem.conf.FixedResponse;
 import dev.tandem.conf.HeaderRules;
+import dev.tandem.proxy.guard.SiteGuard;
 import dev.tandem.proxy.statics.StaticSite;
 import dev.tandem.proxy.upstream.UpstreamGroup;
 import io.micrometer.core.instrument.Counter;
@@ -9,8 +10,8 @@ import java.util.List;
 
 /**
  * Where one route of a site (or, for paths no route takes, the site itself) sends a request, as one config
- * snapshot compiled it. Rules of other concerns (access, error pages) join as further components, compiled
- * beside {@link #requestRules}.
+ * snapshot compiled it, with the guard its requests pass (the site's, or one of the route's own access rules
+ * and error pages over the site's).
  *
  * @param label         for logs and metrics: {@code prefix /api/}, or {@code -} for the site's own
  * @param upstream      the route's upstream, else the site's; null when there is none
@@ -21,10 +22,12 @@ import java.util.List;
  * @param requestRules  the request header rules in the order they apply (the site's, then the route's)
  * @param responseRules the response header rules in the order they apply
  * @param requests      counts the requests the route took; null for the site's own
+ * @param guard         the site's maintenance, then the access rules and pages in force for this route: the
+ *                      site's guard itself for a route without rules of its own
  */
 public record Route(String label, UpstreamGroup upstream, String replacePrefix, String prefix, StaticSite files,
                     FixedResponse fixed, List<HeaderRules.Ops> requestRules, List<HeaderRules.Ops> responseRules,
-                    Counter requests) {
+                    Counter requests, SiteGuard guard) {
 
     public Route {
         requestRules = List.copyOf(requestRules);

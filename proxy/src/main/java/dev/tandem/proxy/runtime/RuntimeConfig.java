@@ -12,6 +12,7 @@ import dev.tandem.conf.SiteConfig;
 import dev.tandem.conf.Snapshot;
 import dev.tandem.conf.UpstreamConfig;
 import dev.tandem.health.HealthTarget;
+import dev.tandem.proxy.guard.SiteGuard;
 import dev.tandem.proxy.guard.SiteGuards;
 import dev.tandem.proxy.routing.RouteTable;
 import dev.tandem.proxy.routing.Router;
@@ -118,9 +119,10 @@ public final class RuntimeConfig {
             }
             UpstreamGroup siteUpstream = sc.upstream().map(groups::get).orElse(null);
             StaticSite siteFiles = sc.staticFiles().map(st -> files.site(sc.name(), st)).orElse(null);
+            SiteGuard siteGuard = guards.compile(sc, meters);
             Route own = new Route("-", siteUpstream, null, null, siteFiles, null,
                     Route.rules(sc.headers().request(), HeaderRules.Ops.NONE),
-                    Route.rules(sc.headers().response(), HeaderRules.Ops.NONE), null);
+                    Route.rules(sc.headers().response(), HeaderRules.Ops.NONE), null, siteGuard);
             RouteTable.Builder<Route> routes = RouteTable.builder();
             for (RouteConfig rc : sc.routes()) {
                 String label = rc.match().toString();
@@ -132,7 +134,8 @@ public final class RuntimeConfig {
                         Route.rules(sc.headers().request(), rc.headers().request()),
                         Route.rules(sc.headers().response(), rc.headers().response()),
                         Counter.builder("tandem.route.requests").description("Requests a route of a site took")
-                                .tag("site", sc.name()).tag("route", label).register(meters));
+                                .tag("site", sc.name()).tag("route", label).register(meters),
+                        routeGuard(sc, rc, siteGuard, guards, meters));
                 routes.add(rc.match(), rc.stop(), route);
             }
             Counter drops = Counter.builder("tandem.header.rule.drops")
@@ -140,7 +143,7 @@ public final class RuntimeConfig {
                             + " or another control character in them")
                     .tag("site", sc.name()).register(meters);
             Site site = new Site(sc, siteUpstream, List.copyOf(metrics), siteFiles, routes.build(), own, drops,
-                    guards.compile(sc, meters));
+                    siteGuard);
             for (String host : sc.hosts()) {
                 router.add(host, site);
             }
@@ -151,6 +154,20 @@ public final class RuntimeConfig {
             listeners.put(l.name(), new RuntimeListener(l, i, new RequestMetrics(meters, l.name(), "-")));
         }
         return new RuntimeConfig(snapshot, router.build(), Map.copyOf(groups), Map.copyOf(listeners));
+    }
+
+    /**
+     * The guard of route {@code rc}: the site's when the route has no rules of its own, else the site's
+     * maintenance with the route's access rules and pages over the site's (maintenance is switched, and the guard
+     * metrics counted, by the site's name either way).
+     */
+    private static SiteGuard routeGuard(SiteConfig sc, RouteConfig rc, SiteGuard siteGuard, SiteGuards guards,
+                                        MeterRegistry meters) {
+        if (rc.access().isOpen() && rc.errorPages().isEmpty()) {
+            return siteGuard;
+        }
+        return guards.compile(sc.name(), rc.errorPages().over(sc.errorPages()), sc.maintenance(),
+                rc.access().over(sc.access()), meters);
     }
 
     /** An IP literal converts without a lookup; a name is resolved now, once per reload. */

@@ -18,7 +18,8 @@ import java.util.List;
  * @param own      what answers a path no route takes: the site's upstream, static path and header rules
  * @param headerRuleDrops counts header rule values dropped because a variable filled them with CR, LF or
  *                 another control character
- * @param guard    maintenance, access rules and the site's own pages
+ * @param guard    maintenance, access rules and the site's own pages (also {@code own}'s guard; a route with
+ *                 rules of its own has its guard on its {@link Route})
  */
 public record Site(SiteConfig config, UpstreamGroup upstream, List<RequestMetrics> metrics, StaticSite files,
                    RouteTable<Route> routes, Route own, Counter headerRuleDrops, SiteGuard guard) {
