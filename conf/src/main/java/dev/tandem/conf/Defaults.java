@@ -19,6 +19,9 @@ import java.util.List;
  *     chain (leaf first) and PEM private key (PKCS#8, or traditional RSA/EC). Each is offered to clients whose SNI
  *     name matches one of its names (subject alternative names, else the common name; {@code *.example.com}
  *     matches one label); the first is the default for clients without SNI or with an unknown name</td><td>no TLS</td></tr>
+ * <tr><td>{@code listeners[].tls.per_node}</td><td>node name (from {@code cluster.nodes}) to one {@code {cert, key}}
+ *     or a list of them: what that node serves instead of {@code certificates}, which may then be omitted when every
+ *     node has an entry</td><td>every node serves {@code certificates}</td></tr>
  * <tr><td>{@code listeners[].redirect_https}</td><td>{@code true}, {@code false}, or {@code {port: 8443}}; plaintext
  *     listeners only: every request is answered with a 301 to {@code https://host[:port]/path?query}</td><td>false</td></tr>
  * <tr><td>{@code listeners[].hsts}</td><td>{@code true} (the defaults), {@code false}, or

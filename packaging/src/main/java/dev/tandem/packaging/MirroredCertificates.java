@@ -85,7 +85,7 @@ final class MirroredCertificates {
             if (l.tls().isEmpty()) {
                 continue;
             }
-            for (CertificateConfig c : l.tls().get().certificates()) {
+            for (CertificateConfig c : l.tls().get().allCertificates()) {
                 for (Path p : new Path[]{c.cert(), c.key()}) {
                     Path abs = p.toAbsolutePath().normalize();
                     byFile.computeIfAbsent(abs, x -> new HashSet<>()).add(l.name());

@@ -62,7 +62,7 @@ final class MirroredPairCheck implements CertificateCheck {
             if (l.tls().isEmpty()) {
                 continue;
             }
-            for (CertificateConfig c : l.tls().get().certificates()) {
+            for (CertificateConfig c : l.tls().get().allCertificates()) {
                 Pair pair = new Pair(real(c.cert()), real(c.key()));
                 Entry e = new Entry(pair, c);
                 for (Path half : new Path[]{c.cert(), c.key()}) {

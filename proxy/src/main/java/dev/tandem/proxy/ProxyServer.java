@@ -178,9 +178,9 @@ public final class ProxyServer implements AutoCloseable {
             try {
                 ListenerTls current = tls.get(l.name());
                 if (current != null) {
-                    current.update(l.tls().get());
+                    current.update(l.tls().get().forNode(nodeName));
                 } else {
-                    newTls.put(l.name(), ListenerTls.load(l.name(), l.tls().get(), tlsContexts(), meters));
+                    newTls.put(l.name(), ListenerTls.load(l.name(), l.tls().get().forNode(nodeName), tlsContexts(), meters));
                 }
             } catch (CertificateProblem e) {
                 newTls.values().forEach(ListenerTls::close);
@@ -371,7 +371,10 @@ public final class ProxyServer implements AutoCloseable {
         return bind(l, context);
     }
 
-    /** The name {@code $node} stands for in header rules, returns and redirects; call before {@link #start}. */
+    /**
+     * The name {@code $node} stands for in header rules, returns and redirects, and whose {@code tls.per_node}
+     * certificates the listeners serve; call before {@link #start}.
+     */
     public synchronized void nodeName(String name) {
         nodeName = name;
         listeners.values().forEach(b -> b.context().node(name));

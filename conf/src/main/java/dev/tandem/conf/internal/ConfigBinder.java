@@ -45,7 +45,8 @@ public final class ConfigBinder {
         }
         YamlObject o = top.get();
         int workers = workers(o.get("workers"));
-        List<ListenerConfig> listeners = new ListenerBinder().bind(o.get("listeners"));
+        ListenerBinder listenerBinder = new ListenerBinder();
+        List<ListenerConfig> listeners = listenerBinder.bind(o.get("listeners"));
         Map<String, YamlValue> upstreamEntries =
                 o.get("upstreams").entries("a mapping of name to upstream, e.g. web: {servers: [...]}").orElse(Map.of());
         Map<String, UpstreamConfig> upstreams = new UpstreamBinder().bind(upstreamEntries);
@@ -54,6 +55,7 @@ public final class ConfigBinder {
         LimitsConfig limits = limits(o.get("limits"));
         Optional<AccessLogConfig> accessLog = accessLog(o.get("access_log"));
         Optional<ClusterConfig> cluster = ClusterBinder.bind(o.get("cluster"));
+        listenerBinder.checkNodes(o.get("cluster").isPresent(), cluster.map(c -> c.nodes().keySet()));
         AdminConfig admin = admin(o.get("admin"));
         ShutdownConfig shutdown = shutdown(o.get("shutdown"));
         NodeHealthConfig nodeHealth = new NodeHealthBinder(upstreamEntries.keySet()).bind(o.get("node_health"));

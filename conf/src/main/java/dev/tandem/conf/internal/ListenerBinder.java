@@ -11,18 +11,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** {@code listeners}: at least one, each with a unique name and bind address. */
 final class ListenerBinder {
 
     private static final String BIND = "host:port, e.g. 0.0.0.0:80, :80 or [::]:443";
+    private static final String PAIRS = "a list of {cert, key}";
+    private static final String PER_NODE = "a mapping of node name to certificates, e.g. lb2: {cert: eu.pem, key: eu.key}";
+    private static final String PER_NODE_PAIRS = "{cert, key} or a list of them";
 
     private final Map<String, String> names = new HashMap<>();
     private final Map<HostPort, String> binds = new HashMap<>();
+    private final List<PerNode> pending = new ArrayList<>();
 
     List<ListenerConfig> bind(YamlValue value) {
         List<ListenerConfig> out = new ArrayList<>();
@@ -131,18 +137,56 @@ final class ListenerBinder {
     }
 
     /** Empty when the tls section is broken; holds an empty Optional when there is none. */
-    private static Optional<Optional<TlsConfig>> tls(YamlValue value) {
+    private Optional<Optional<TlsConfig>> tls(YamlValue value) {
         if (!value.isPresent()) {
             return Optional.of(Optional.empty());
         }
-        Optional<YamlObject> o = value.object("certificates");
+        Optional<YamlObject> o = value.object("certificates", "per_node");
         if (o.isEmpty()) {
             return Optional.empty();
         }
-        YamlValue certsValue = o.get().get("certificates").required("a list of {cert, key}");
-        List<YamlValue> items = certsValue.nonEmptyList("a list of {cert, key}", "at least one certificate");
+        YamlValue certsValue = o.get().get("certificates");
+        YamlValue perNodeValue = o.get().get("per_node");
+        // With per_node, the shared list may go when every node has its own: checked against cluster.nodes later.
+        if (!perNodeValue.isPresent()) {
+            certsValue.required(PAIRS);
+        }
+        boolean ok = true;
+        List<CertificateConfig> certs = List.of();
+        if (certsValue.isPresent()) {
+            List<YamlValue> items = certsValue.nonEmptyList(PAIRS, "at least one certificate");
+            ok = !items.isEmpty();
+            Optional<List<CertificateConfig>> pairs = pairs(items);
+            ok &= pairs.isPresent();
+            certs = pairs.orElse(List.of());
+        }
+        Map<String, List<CertificateConfig>> perNode = new LinkedHashMap<>();
+        if (perNodeValue.isPresent()) {
+            Optional<Map<String, YamlValue>> entries = perNodeValue.entries(PER_NODE);
+            if (entries.isEmpty()) {
+                return Optional.empty();
+            }
+            if (entries.get().isEmpty()) {
+                perNodeValue.fail("at least one node, e.g. lb2: {cert: eu.pem, key: eu.key}");
+                ok = false;
+            }
+            for (Map.Entry<String, YamlValue> e : entries.get().entrySet()) {
+                YamlValue v = e.getValue();
+                // One pair may be written bare; it is then placed as the first of a list, as TlsCheck names it.
+                List<YamlValue> items = v.isMapping() ? List.of(v.asFirstElement())
+                        : v.required(PER_NODE_PAIRS).nonEmptyList(PER_NODE_PAIRS, "at least one certificate");
+                Optional<List<CertificateConfig>> pairs = pairs(items);
+                ok &= pairs.isPresent() && !items.isEmpty();
+                pairs.ifPresent(p -> perNode.put(e.getKey(), p));
+            }
+            pending.add(new PerNode(value, perNodeValue, certsValue.isPresent(), entries.get()));
+        }
+        return ok ? Optional.of(Optional.of(new TlsConfig(certs, perNode))) : Optional.empty();
+    }
+
+    private static Optional<List<CertificateConfig>> pairs(List<YamlValue> items) {
         List<CertificateConfig> certs = new ArrayList<>();
-        boolean ok = !items.isEmpty();
+        boolean ok = true;
         for (YamlValue item : items) {
             Optional<CertificateConfig> cert = item.object("cert", "key").flatMap(c -> {
                 Optional<Path> chain = c.get("cert").required("the path of a PEM certificate chain").file();
@@ -153,6 +197,44 @@ final class ListenerBinder {
             cert.ifPresent(certs::add);
             ok &= cert.isPresent();
         }
-        return ok ? Optional.of(Optional.of(new TlsConfig(certs))) : Optional.empty();
+        return ok ? Optional.of(certs) : Optional.empty();
+    }
+
+    /**
+     * Checks the node names of every {@code tls.per_node} against {@code cluster.nodes}, once that is read:
+     * an unknown name is an error (with the nearest node suggested), and so is a node left with no
+     * certificate when the shared list is omitted.
+     *
+     * @param clusterWritten whether the file has a cluster section at all
+     * @param nodes          the nodes, when the cluster section was valid (else its errors are reported already)
+     */
+    void checkNodes(boolean clusterWritten, Optional<Set<String>> nodes) {
+        for (PerNode p : pending) {
+            if (!clusterWritten) {
+                p.perNode().report("per-node certificates need the nodes named (expected: a cluster section with nodes)");
+                continue;
+            }
+            if (nodes.isEmpty()) {
+                continue;
+            }
+            for (Map.Entry<String, YamlValue> e : p.entries().entrySet()) {
+                if (!nodes.get().contains(e.getKey())) {
+                    String hint = Suggestions.nearest(e.getKey(), nodes.get()).map(n -> "did you mean '" + n + "'?")
+                            .orElse("expected: one of " + String.join(", ", nodes.get()));
+                    e.getValue().report("'" + e.getKey() + "' is not a node of cluster.nodes (" + hint + ")");
+                }
+            }
+            if (!p.shared()) {
+                List<String> bare = nodes.get().stream().filter(n -> !p.entries().containsKey(n)).toList();
+                if (!bare.isEmpty()) {
+                    p.tls().report("no certificates for node " + String.join(", ", bare)
+                            + " (expected: certificates, or a per_node entry for every node)");
+                }
+            }
+        }
+    }
+
+    /** A listener's {@code tls} with a {@code per_node} map, waiting for the node names. */
+    private record PerNode(YamlValue tls, YamlValue perNode, boolean shared, Map<String, YamlValue> entries) {
     }
 }

@@ -252,6 +252,11 @@ final class YamlValue {
         return Optional.empty();
     }
 
+    /** This value placed as the first element of a list (a shorthand for a list of one), at {@code path[0]}. */
+    YamlValue asFirstElement() {
+        return of(ctx, path + "[0]", node);
+    }
+
     /** A list that must have elements: an empty one is reported as {@code [] (expected: atLeast)}. */
     public List<YamlValue> nonEmptyList(String expected, String atLeast) {
         Optional<List<YamlValue>> items = list(expected);

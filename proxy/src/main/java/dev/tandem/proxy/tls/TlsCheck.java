@@ -5,6 +5,7 @@ import dev.tandem.conf.ConfigCheck;
 import dev.tandem.conf.ConfigError;
 import dev.tandem.conf.ListenerConfig;
 import dev.tandem.conf.Snapshot;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +15,9 @@ import java.util.List;
  * Checks every listener's certificates as {@code tandem check}, start-up and reloads see them: each file
  * exists and is PEM, the key is supported and matches its certificate (errors, at the {@code cert} or
  * {@code key} entry of the config). An expired certificate, or one not yet valid, is a warning: it is still
- * served, because refusing the whole config would take every other site down with it.
+ * served, because refusing the whole config would take every other site down with it. Per-node certificates
+ * ({@code tls.per_node}) are checked for every node whose files are on this host: another node's, absent
+ * here, is no error.
  */
 public final class TlsCheck implements ConfigCheck {
 
@@ -49,23 +52,38 @@ public final class TlsCheck implements ConfigCheck {
             }
             List<CertificateConfig> certs = l.tls().get().certificates();
             for (int j = 0; j < certs.size(); j++) {
-                String at = "listeners[" + i + "].tls.certificates[" + j + "]";
-                CertificateConfig c = certs.get(j);
-                try {
-                    LoadedCertificate loaded = CertificateFiles.load(c);
-                    String warning = warnings ? dateWarning(loaded, now) : null;
-                    if (warning != null) {
-                        out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert() + ": " + warning));
+                check(snapshot, "listeners[" + i + "].tls.certificates[" + j + "]", certs.get(j), warnings, now, out);
+            }
+            for (var e : l.tls().get().perNode().entrySet()) {
+                List<CertificateConfig> own = e.getValue();
+                for (int j = 0; j < own.size(); j++) {
+                    CertificateConfig c = own.get(j);
+                    // Another node's certificate need not be on this host (a region's own), so one that is
+                    // absent here is left to that node's check; one that is here is checked like any other.
+                    if (!Files.exists(c.cert()) && !Files.exists(c.key())) {
+                        continue;
                     }
-                } catch (CertificateProblem e) {
-                    if (!warnings) {
-                        String key = e.file().equals(c.key()) && !e.file().equals(c.cert()) ? ".key" : ".cert";
-                        out.add(snapshot.sources().error(at + key, at + key + ": " + e.getMessage()));
-                    }
+                    check(snapshot, "listeners[" + i + "].tls.per_node." + e.getKey() + "[" + j + "]", c, warnings, now, out);
                 }
             }
         }
         return out;
+    }
+
+    private static void check(Snapshot snapshot, String at, CertificateConfig c, boolean warnings, Instant now,
+                              List<ConfigError> out) {
+        try {
+            LoadedCertificate loaded = CertificateFiles.load(c);
+            String warning = warnings ? dateWarning(loaded, now) : null;
+            if (warning != null) {
+                out.add(snapshot.sources().error(at + ".cert", at + ".cert: " + c.cert() + ": " + warning));
+            }
+        } catch (CertificateProblem e) {
+            if (!warnings) {
+                String key = e.file().equals(c.key()) && !e.file().equals(c.cert()) ? ".key" : ".cert";
+                out.add(snapshot.sources().error(at + key, at + key + ": " + e.getMessage()));
+            }
+        }
     }
 
     /** An expired certificate, or one not yet valid, as the warning says it; null when it is valid now. */
