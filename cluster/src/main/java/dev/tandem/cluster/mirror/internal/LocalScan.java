@@ -1,6 +1,7 @@
 package dev.tandem.cluster.mirror.internal;
 
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a change seen on local disk means for one path: nothing (the engine's own install, a stat that says
@@ -133,5 +134,32 @@ final class LocalScan {
      */
     static boolean underGone(EntryKey gone, Entry known) {
         return !known.key().equals(gone) && !known.deleted();
+    }
+
+    /** What a walk does with one path it meets. */
+    enum Visit {
+        /** A temporary file of this engine's (left by an interrupted write when found at start). */
+        TEMP,
+        /** Neither a regular file nor a link (a device, a socket, a fifo): not mirrored. */
+        NOT_MIRRORED,
+        /** To be looked at, when it lies under a root. */
+        LOOK
+    }
+
+    static Visit visit(String name, boolean regularFile, boolean link) {
+        if (FileStore.isTemp(name)) {
+            return Visit.TEMP;
+        }
+        return regularFile || link ? Visit.LOOK : Visit.NOT_MIRRORED;
+    }
+
+    /**
+     * How long to wait before looking at the paths of a burst of file events: until the burst has been quiet
+     * for {@code debounceNanos}, but no longer than ten times that (at least a second) after its first event,
+     * so that a path changing all the time does not hold back the others. Monotonic nanos.
+     */
+    static long debounceNanos(long debounceNanos, long firstEventNanos, long nowNanos) {
+        long cap = Math.max(TimeUnit.SECONDS.toNanos(1), debounceNanos * 10);
+        return Math.min(debounceNanos, Math.max(0, firstEventNanos + cap - nowNanos));
     }
 }

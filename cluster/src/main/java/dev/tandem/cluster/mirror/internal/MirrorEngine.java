@@ -501,8 +501,7 @@ public final class MirrorEngine {
         if (dirtyTimer != null) {
             dirtyTimer.cancel(false);
         }
-        long cap = Math.max(TimeUnit.SECONDS.toNanos(1), debounce.toNanos() * 10);
-        long wait = Math.min(debounce.toNanos(), Math.max(0, firstDirtyAt + cap - System.nanoTime()));
+        long wait = LocalScan.debounceNanos(debounce.toNanos(), firstDirtyAt, System.nanoTime());
         dirtyTimer = thread.schedule(() -> exec(this::processDirty), wait, TimeUnit.NANOSECONDS);
     }
 
@@ -601,17 +600,15 @@ public final class MirrorEngine {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 String name = file.getFileName().toString();
-                if (FileStore.isTemp(name)) {
+                LocalScan.Visit visit = LocalScan.visit(name, attrs.isRegularFile(), attrs.isSymbolicLink());
+                if (visit == LocalScan.Visit.TEMP) {
                     if (removeTemps) {
                         Receiving.deleteQuietly(file);
                         log.info("mirror: removed {}, left by an interrupted write", file);
                     }
                     return FileVisitResult.CONTINUE;
                 }
-                if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
-                    return FileVisitResult.CONTINUE;
-                }
-                EntryKey k = roots.keyOf(file);
+                EntryKey k = visit == LocalScan.Visit.LOOK ? roots.keyOf(file) : null;
                 if (k == null) {
                     return FileVisitResult.CONTINUE;
                 }

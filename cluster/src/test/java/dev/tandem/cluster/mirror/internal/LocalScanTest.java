@@ -137,4 +137,26 @@ class LocalScanTest {
         assertTrue(LocalScan.underGone(dir, under));
         assertFalse(LocalScan.underGone(dir, tomb));
     }
+
+    @Test
+    void aWalkLooksAtFilesAndLinksAndSetsTemporaryFilesApart() {
+        assertEquals(LocalScan.Visit.LOOK, LocalScan.visit("index.html", true, false));
+        assertEquals(LocalScan.Visit.LOOK, LocalScan.visit("cert.pem", false, true));
+        assertEquals(LocalScan.Visit.NOT_MIRRORED, LocalScan.visit("fifo", false, false));
+        String temp = "." + "x.html" + FileStore.TEMP_MARK + "1" + FileStore.TEMP_SUFFIX;
+        assertTrue(FileStore.isTemp(temp));
+        assertEquals(LocalScan.Visit.TEMP, LocalScan.visit(temp, true, false));
+    }
+
+    @Test
+    void aBurstWaitsForQuietButNotPastItsCap() {
+        long ms = 1_000_000L;
+        assertEquals(200 * ms, LocalScan.debounceNanos(200 * ms, 0, 0), "just begun: the debounce time");
+        assertEquals(200 * ms, LocalScan.debounceNanos(200 * ms, 0, 1_500 * ms));
+        assertEquals(100 * ms, LocalScan.debounceNanos(200 * ms, 0, 1_900 * ms), "cap ten times the debounce");
+        assertEquals(0, LocalScan.debounceNanos(200 * ms, 0, 5_000 * ms), "past the cap: at once");
+        assertEquals(50 * ms, LocalScan.debounceNanos(50 * ms, 0, 400 * ms), "at most 50 ms left of 1 s");
+        assertEquals(0, LocalScan.debounceNanos(50 * ms, 0, 1_000 * ms), "the cap is at least a second");
+        assertEquals(30 * ms, LocalScan.debounceNanos(50 * ms, 0, 970 * ms));
+    }
 }
