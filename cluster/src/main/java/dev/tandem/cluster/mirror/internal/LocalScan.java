@@ -6,13 +6,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a change seen on local disk means for one path: nothing (the engine's own install, a stat that says
  * nothing changed), a deletion, a whole root gone, a file still being written, the same content again, or a
- * new version of this node; and, for a tree walk, which known paths the walk did not see. No I/O: the engine
+ * new version of this node; for a tree walk, what it does with each path it meets and which known paths it
+ * did not see; and how long a burst of file events settles before its paths are looked at. No I/O: the engine
  * stats, hashes and reads the file, hands the facts in as plain values (with the time, read once from its
  * clock), and carries the verdict out (records, sends, holds, refuses).
  *
- * <p>Links, limits, the config file's check and certificate pairs are judged after {@link Look#PRESENT} and
- * before the content is read, by their own classes ({@code LocalLinks}, {@code LocalLimits},
- * {@code CertificatePairs}).
+ * <p>Between these verdicts the engine asks others, in this order: after {@link Look#PRESENT},
+ * {@code NoHistory} and the {@code DeletionGuard}; once {@link #statUnchanged} says no, links
+ * ({@code LocalLinks}) and limits ({@code LocalLimits}); after a content that is not {@link Content#SAME},
+ * the config file's check and {@code CertificatePairs}.
  */
 final class LocalScan {
 
