@@ -64,7 +64,7 @@ public final class MirrorEngine {
     static final Duration PUBLISH_EVERY = Duration.ofMillis(200);
     static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(5);
     /** A file modified less than this before it was hashed is hashed again at the next scan (racy stat). */
-    static final long RACY_MILLIS = 1000;
+    static final long RACY_MILLIS = LocalScan.RACY_MILLIS;
     /**
      * Files up to this size are sent in one message, received into memory and written in one go on the flush
      * pool (at most {@link InboundSession#HIGH_COMMITS} of them wait there: 16 MiB a connection).
@@ -501,8 +501,7 @@ public final class MirrorEngine {
         if (dirtyTimer != null) {
             dirtyTimer.cancel(false);
         }
-        long cap = Math.max(TimeUnit.SECONDS.toNanos(1), debounce.toNanos() * 10);
-        long wait = Math.min(debounce.toNanos(), Math.max(0, firstDirtyAt + cap - System.nanoTime()));
+        long wait = LocalScan.debounceNanos(debounce.toNanos(), firstDirtyAt, System.nanoTime());
         dirtyTimer = thread.schedule(() -> exec(this::processDirty), wait, TimeUnit.NANOSECONDS);
     }
 
@@ -534,7 +533,7 @@ public final class MirrorEngine {
                 } else {
                     // a directory that went away: everything that was under it
                     for (MirrorTable.Local l : new ArrayList<>(table.under(key).values())) {
-                        if (!l.entry().key().equals(key) && !l.entry().deleted()) {
+                        if (LocalScan.underGone(key, l.entry())) {
                             Path lp = roots.pathOf(l.entry().key());
                             if (lp != null) {
                                 refreshFile(l.entry().key(), lp, false);
@@ -601,17 +600,15 @@ public final class MirrorEngine {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 String name = file.getFileName().toString();
-                if (FileStore.isTemp(name)) {
+                LocalScan.Visit visit = LocalScan.visit(name, attrs.isRegularFile(), attrs.isSymbolicLink());
+                if (visit == LocalScan.Visit.TEMP) {
                     if (removeTemps) {
                         Receiving.deleteQuietly(file);
                         log.info("mirror: removed {}, left by an interrupted write", file);
                     }
                     return FileVisitResult.CONTINUE;
                 }
-                if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
-                    return FileVisitResult.CONTINUE;
-                }
-                EntryKey k = roots.keyOf(file);
+                EntryKey k = visit == LocalScan.Visit.LOOK ? roots.keyOf(file) : null;
                 if (k == null) {
                     return FileVisitResult.CONTINUE;
                 }
@@ -632,9 +629,10 @@ public final class MirrorEngine {
                 return FileVisitResult.CONTINUE;
             }
         });
+        // each entry read as it is when its turn comes (a look before it may have changed it)
         for (MirrorTable.Local l : new ArrayList<>(table.under(key).values())) {
             Entry e = l.entry();
-            if (!e.deleted() && !seen.contains(e.key())) {
+            if (LocalScan.unseen(e, seen)) {
                 Path p = roots.pathOf(e.key());
                 if (p != null) {
                     refreshFile(e.key(), p, false);
@@ -656,27 +654,31 @@ public final class MirrorEngine {
         MirrorTable.Local l = table.local(key);
         long now = clock.millis();
         FileStore.Stat mine = installed.remove(path);
-        if (s != null && s.equals(mine)) {
-            // the file as this engine renamed it into place (its own event, or a scan right after)
-            return Refresh.UNCHANGED;
-        }
-        if (s == null) {
-            if (l == null || l.entry().deleted()) {
+        boolean config = key.equals(configKey);
+        // The root's directory is looked at only when the decision needs it (a recorded file gone).
+        boolean rootPresent = s != null || l == null || l.entry().deleted() || key.rel().isEmpty()
+                || Files.isDirectory(roots.get(key.root()).path());
+        LocalScan.Facts facts = new LocalScan.Facts(key, s, mine, l == null ? null : l.entry(),
+                l == null ? null : l.stat(), l == null ? 0 : l.hashedAt(), force, rootPresent, config, now);
+        switch (LocalScan.look(facts)) {
+            case OWN_INSTALL, ROOT_GONE -> {
+                return Refresh.UNCHANGED;
+            }
+            case NOTHING_GONE -> {
                 noHistory.settled(key);
                 return Refresh.UNCHANGED;
             }
-            Roots.Root root = roots.get(key.root());
-            if (!key.rel().isEmpty() && !Files.isDirectory(root.path())) {
-                // The whole root is gone (an unmounted disk?): not a deletion of every file in it.
-                return Refresh.UNCHANGED;
-            }
-            if (key.equals(configKey)) {
+            case CONFIG_GONE -> {
                 rejectLocal(path, "", List.of(path + ": deleted (expected: the config file; it is not mirrored away)"));
                 return Refresh.REJECTED;
             }
-            // Judged with the task's other deletions (see judgeDeletions) before it is recorded or sent.
-            foundDeleted.put(key, Entry.deletion(l.entry(), node, now));
-            return Refresh.CHANGED;
+            case DELETED -> {
+                // Judged with the task's other deletions (see judgeDeletions) before it is recorded or sent.
+                foundDeleted.put(key, LocalScan.deletion(facts, node));
+                return Refresh.CHANGED;
+            }
+            case PRESENT -> {
+            }
         }
         foundDeleted.remove(key);
         if (l == null && noHistory.hold(key)) {
@@ -687,7 +689,7 @@ public final class MirrorEngine {
             log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(key.root()).path());
             statusDirty = true;
         }
-        if (!force && l != null && s.equals(l.stat()) && l.hashedAt() - s.mtimeNanos() / 1_000_000 > RACY_MILLIS) {
+        if (LocalScan.statUnchanged(facts)) {
             return Refresh.UNCHANGED;
         }
         if (s.link()) {
@@ -702,7 +704,6 @@ public final class MirrorEngine {
         if (LocalLimits.refused(limits, refusals, table, key, path, s)) {
             return Refresh.REJECTED;
         }
-        boolean config = key.equals(configKey);
         byte[] content = null;
         String hash;
         if (config) {
@@ -717,11 +718,11 @@ public final class MirrorEngine {
             hash = FileStore.hash(path);
         }
         FileStore.Stat after = FileStore.stat(path);
-        if (!s.equals(after)) {
+        LocalScan.Content seen = LocalScan.content(facts, hash, after, l != null && ownership.changed(s, l.stat()));
+        if (seen == LocalScan.Content.CHANGING) {
             return Refresh.CHANGING;
         }
-        if (l != null && !l.entry().deleted() && l.entry().hash().equals(hash) && l.entry().mode() == s.mode()
-                && !ownership.changed(s, l.stat())) {
+        if (seen == LocalScan.Content.SAME) {
             table.restat(key, s, now);
             if (config && configRejected != null) {
                 log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
@@ -756,7 +757,7 @@ public final class MirrorEngine {
             return Refresh.UNCHANGED;
         }
         String[] owners = ownership.namesForEdit(path, l == null ? null : l.entry());
-        Entry e = Entry.edit(key, l == null ? null : l.entry(), node, now, hash, s.mode(), s.size(), owners[0], owners[1]);
+        Entry e = LocalScan.edit(facts, node, hash, owners[0], owners[1]);
         table.put(e, s, now);
         outgoing.add(e);
         if (config && started) {
