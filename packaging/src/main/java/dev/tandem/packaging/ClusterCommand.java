@@ -1,18 +1,9 @@
 package dev.tandem.packaging;
 
-import dev.tandem.conf.Config;
-import dev.tandem.conf.ConfigException;
-import dev.tandem.conf.ConfigLoader;
-import dev.tandem.conf.Defaults;
-import dev.tandem.conf.HostPort;
 import dev.tandem.packaging.admin.Json;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Deque;
@@ -31,18 +22,12 @@ final class ClusterCommand {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration POLL = Duration.ofMillis(200);
 
-    private final String command;
-    private final HostPort target;
-    private final String token;
+    private final AdminCall call;
     private final PrintStream out;
     private final PrintStream err;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT)
-            .version(HttpClient.Version.HTTP_1_1).build();
 
-    private ClusterCommand(String command, HostPort target, String token, PrintStream out, PrintStream err) {
-        this.command = command;
-        this.target = target;
-        this.token = token;
+    private ClusterCommand(AdminCall call, PrintStream out, PrintStream err) {
+        this.call = call;
         this.out = out;
         this.err = err;
     }
@@ -71,31 +56,15 @@ final class ClusterCommand {
                 default -> throw new Main.UsageException("unknown option '" + a + "'");
             }
         }
-        HostPort target = Defaults.ADMIN_BIND;
-        if (admin != null) {
-            try {
-                target = HostPort.parse(admin, -1);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--admin " + e.getMessage());
-            }
-        } else if (config != null) {
-            try {
-                Config c = ConfigLoader.load(config, 0).config();
-                target = c.admin().bind();
-                if (token == null) {
-                    token = c.admin().token().orElse(null);
-                }
-            } catch (ConfigException | IOException e) {
-                err.println("tandem " + command + ": cannot use " + config + " (tandem check " + config + ")");
-                return Main.INVALID;
-            }
+        AdminCall call = AdminCall.to(command, admin, config, token, REQUEST_TIMEOUT, err);
+        if (call == null) {
+            return Main.INVALID;
         }
-        ClusterCommand c = new ClusterCommand(command, StatusCommand.connectable(target), token, out, err);
+        ClusterCommand c = new ClusterCommand(call, out, err);
         try {
             return command.equals("handover") ? c.handover(Duration.ofSeconds(timeoutSeconds)) : c.resume();
         } catch (IOException e) {
-            err.println("tandem " + command + ": cannot reach the admin listener at " + target + ": " + e.getMessage()
-                    + " (is Tandem running there? --admin HOST:PORT or --config FILE)");
+            err.println(call.unreachable(e));
             return Main.INVALID;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -103,31 +72,19 @@ final class ClusterCommand {
         }
     }
 
-    private HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + target + path)).timeout(REQUEST_TIMEOUT)
-                .method(method, HttpRequest.BodyPublishers.noBody());
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
     /** The problem with an answer, or null when it is {@code expected}. */
     private String refused(HttpResponse<String> r, int expected) {
         if (r.statusCode() == expected) {
             return null;
         }
-        if (r.statusCode() == 401) {
-            return target + " wants a token: --token TOKEN, $" + StatusCommand.TOKEN_ENV + " or --config FILE";
-        }
         if (r.statusCode() == 404) {
-            return "the node at " + target + " has no cluster";
+            return "the node at " + call.target() + " has no cluster";
         }
-        return target + " answered HTTP " + r.statusCode() + ": " + r.body().strip();
+        return call.refusal(r);
     }
 
     private int handover(Duration timeout) throws IOException, InterruptedException {
-        HttpResponse<String> r = send("POST", "/api/handover");
+        HttpResponse<String> r = call.send("POST", "/api/handover");
         String problem = refused(r, 202);
         if (problem != null) {
             err.println("tandem handover: " + problem);
@@ -159,7 +116,7 @@ final class ClusterCommand {
     }
 
     private int resume() throws IOException, InterruptedException {
-        HttpResponse<String> r = send("POST", "/api/resume");
+        HttpResponse<String> r = call.send("POST", "/api/resume");
         String problem = refused(r, 200);
         if (problem != null) {
             err.println("tandem resume: " + problem);
@@ -170,7 +127,7 @@ final class ClusterCommand {
     }
 
     private Map<?, ?> cluster() throws IOException, InterruptedException {
-        HttpResponse<String> r = send("GET", "/status");
+        HttpResponse<String> r = call.send("GET", "/status");
         String problem = refused(r, 200);
         if (problem != null) {
             throw new IOException(problem);
@@ -178,7 +135,7 @@ final class ClusterCommand {
         Object tree = Json.parse(r.body());
         Object cluster = tree instanceof Map<?, ?> m ? m.get("cluster") : null;
         if (!(cluster instanceof Map<?, ?> c)) {
-            throw new IOException("the node at " + target + " has no cluster section in /status");
+            throw new IOException("the node at " + call.target() + " has no cluster section in /status");
         }
         return c;
     }

@@ -1,16 +1,8 @@
 package dev.tandem.packaging;
 
-import dev.tandem.conf.Config;
-import dev.tandem.conf.ConfigException;
-import dev.tandem.conf.ConfigLoader;
-import dev.tandem.conf.Defaults;
-import dev.tandem.conf.HostPort;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -50,52 +42,24 @@ final class MaintenanceCommand {
                 default -> throw new Main.UsageException("unknown option '" + a + "'");
             }
         }
-        HostPort target = Defaults.ADMIN_BIND;
-        if (admin != null) {
-            try {
-                target = HostPort.parse(admin, -1);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--admin " + e.getMessage());
-            }
-        } else if (config != null) {
-            try {
-                Config c = ConfigLoader.load(config, 0).config();
-                target = c.admin().bind();
-                if (token == null) {
-                    token = c.admin().token().orElse(null);
-                }
-            } catch (ConfigException | IOException e) {
-                err.println("tandem maintenance: cannot use " + config + " (tandem check " + config + ")");
-                return Main.INVALID;
-            }
+        AdminCall call = AdminCall.to("maintenance", admin, config, token, REQUEST_TIMEOUT, err);
+        if (call == null) {
+            return Main.INVALID;
         }
-        HostPort to = StatusCommand.connectable(target);
         String path = "/api/sites/" + URLEncoder.encode(site, StandardCharsets.UTF_8) + "/maintenance"
                 + (action.equals("config") ? "" : "/" + action);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + to + path)).timeout(REQUEST_TIMEOUT)
-                .method(action.equals("config") ? "DELETE" : "POST", HttpRequest.BodyPublishers.noBody());
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> r;
         try {
-            r = client.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            r = call.send(action.equals("config") ? "DELETE" : "POST", path);
         } catch (IOException e) {
-            err.println("tandem maintenance: cannot reach the admin listener at " + to + ": " + e.getMessage()
-                    + " (is Tandem running there? --admin HOST:PORT or --config FILE)");
+            err.println(call.unreachable(e));
             return Main.INVALID;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.INVALID;
         }
-        if (r.statusCode() == 401) {
-            err.println("tandem maintenance: " + to + " wants a token: --token TOKEN, $" + StatusCommand.TOKEN_ENV
-                    + " or --config FILE");
-            return Main.INVALID;
-        }
         if (r.statusCode() != 200) {
-            err.println("tandem maintenance: " + to + " answered HTTP " + r.statusCode() + ": " + r.body().strip());
+            err.println("tandem maintenance: " + call.refusal(r));
             return Main.INVALID;
         }
         out.println(switch (action) {

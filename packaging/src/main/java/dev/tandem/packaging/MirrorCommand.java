@@ -1,14 +1,7 @@
 package dev.tandem.packaging;
 
-import dev.tandem.conf.Config;
-import dev.tandem.conf.ConfigException;
-import dev.tandem.conf.ConfigLoader;
-import dev.tandem.conf.Defaults;
-import dev.tandem.conf.HostPort;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -55,46 +48,21 @@ final class MirrorCommand {
         if (root == null) {
             throw new Main.UsageException("mirror " + action + ": expected ROOT, a mirrored path");
         }
-        HostPort target = Defaults.ADMIN_BIND;
-        if (admin != null) {
-            try {
-                target = HostPort.parse(admin, -1);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--admin " + e.getMessage());
-            }
-        } else if (config != null) {
-            try {
-                Config c = ConfigLoader.load(config, 0).config();
-                target = c.admin().bind();
-                if (token == null) {
-                    token = c.admin().token().orElse(null);
-                }
-            } catch (ConfigException | IOException e) {
-                err.println("tandem mirror: cannot use " + config + " (tandem check " + config + ")");
-                return Main.INVALID;
-            }
-        }
-        HostPort to = StatusCommand.connectable(target);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + to + "/api/mirror/" + action))
-                .timeout(REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString(root, StandardCharsets.UTF_8));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
+        AdminCall call = AdminCall.to("mirror", admin, config, token, REQUEST_TIMEOUT, err);
+        if (call == null) {
+            return Main.INVALID;
         }
         try {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT)
-                    .version(HttpClient.Version.HTTP_1_1).build()
-                    .send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = call.send("POST", "/api/mirror/" + action,
+                    HttpRequest.BodyPublishers.ofString(root, StandardCharsets.UTF_8));
             if (r.statusCode() == 200) {
                 out.println("mirror " + action + " " + root + ": " + r.body().strip());
                 return Main.OK;
             }
-            err.println("tandem mirror " + action + ": " + (r.statusCode() == 401
-                    ? to + " wants a token: --token TOKEN, $" + StatusCommand.TOKEN_ENV + " or --config FILE"
-                    : to + " answered HTTP " + r.statusCode() + ": " + r.body().strip()));
+            err.println("tandem mirror " + action + ": " + call.refusal(r));
             return Main.INVALID;
         } catch (IOException e) {
-            err.println("tandem mirror: cannot reach the admin listener at " + to + ": " + e.getMessage()
-                    + " (is Tandem running there? --admin HOST:PORT or --config FILE)");
+            err.println(call.unreachable(e));
             return Main.INVALID;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
