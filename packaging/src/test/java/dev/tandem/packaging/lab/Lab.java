@@ -126,12 +126,7 @@ final class Lab implements AutoCloseable {
      * ({@link #NET6}, no duplicate address detection, so that it is usable at once).
      */
     void build(int nodes) throws IOException, InterruptedException {
-        synchronized (this) {
-            if (!hooked) {
-                Runtime.getRuntime().addShutdownHook(onExit);
-                hooked = true;
-            }
-        }
+        hookCleanup();
         List<String> all = new ArrayList<>(List.of(sw, client, n1, n2));
         if (nodes > 2) {
             all.add(n3);
@@ -164,6 +159,26 @@ final class Lab implements AutoCloseable {
             sh("ip", "-n", n3, "addr", "add", NET + ".3/24", "dev", "eth0");
             sh("ip", "-n", n3, "addr", "add", NET6 + "3/64", "dev", "eth0", "nodad");
         }
+    }
+
+    private synchronized void hookCleanup() {
+        if (!hooked) {
+            Runtime.getRuntime().addShutdownHook(onExit);
+            hooked = true;
+        }
+    }
+
+    /**
+     * For a lab of another shape than {@link #build}'s: a namespace named {@code tl<id>-suffix}, its loopback up,
+     * removed with the others on {@link #close()}.
+     */
+    String namespace(String suffix) throws IOException, InterruptedException {
+        hookCleanup();
+        String ns = "tl" + id + "-" + suffix;
+        sh("ip", "netns", "add", ns);
+        made.add(ns);
+        sh("ip", "-n", ns, "link", "set", "lo", "up");
+        return ns;
     }
 
     /** Starts {@code cmd} in namespace {@code ns}, its output to {@code log}; stopped by {@link #close()}. */
