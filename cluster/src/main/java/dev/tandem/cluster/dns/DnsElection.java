@@ -30,7 +30,9 @@ import java.util.Set;
  * </ul>
  * "Up" for this node is: healthy, and reaching a majority of the witnesses. A node that a peer writes out of a
  * record while it is up (the peer lost it: a partition between them) writes nothing for {@code holdDown}, so that
- * two nodes that cannot hear each other move the record at most once per hold-down, not on every read.
+ * two nodes that cannot hear each other move the record at most once per hold-down, not on every read. A move
+ * back by a more preferred node this node hears up is not that: after it, this node takes over again at once
+ * should that node fail.
  */
 public final class DnsElection {
 
@@ -151,7 +153,7 @@ public final class DnsElection {
             return Optional.empty();
         }
         boolean in = published.contains(self);
-        if (wasIn && !in && state(self, now) == PeerState.UP) {
+        if (wasIn && !in && state(self, now) == PeerState.UP && !movedBack(now)) {
             // A peer wrote this node out while it was up: it saw this node as lost. Writing itself straight back
             // would start a tug of war for as long as the two cannot hear each other; wait a hold-down first.
             quietUntil = now + holdDown.toNanos();
@@ -161,6 +163,20 @@ public final class DnsElection {
             return Optional.empty();
         }
         return record.mode() == DnsConfig.Mode.FAILOVER ? failover(now) : multi(now);
+    }
+
+    /**
+     * The record was taken back by a node before this one in {@code prefer} that this node hears and sees up: the
+     * planned move back, not a peer that lost this node. Should that node fail again, this one takes over at
+     * once, with no hold-down.
+     */
+    private boolean movedBack(long now) {
+        if (record.mode() != DnsConfig.Mode.FAILOVER) {
+            return false;
+        }
+        List<String> prefer = record.prefer();
+        String holder = prefer.stream().filter(published::contains).findFirst().orElse(null);
+        return holder != null && prefer.indexOf(holder) < prefer.indexOf(self) && state(holder, now) == PeerState.UP;
     }
 
     private Optional<Change> failover(long now) {

@@ -147,6 +147,22 @@ class DnsElectionTest {
     }
 
     @Test
+    void afterThePrimaryMovedBackTheBackupTakesOverAtOnceWhenItFailsAgain() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb2"));
+        b.heard("lb1", true, 0);
+        assertEquals(Optional.empty(), b.decide(S / 10));
+        // lb1 came back, was up for the hold-down and took the record back: lb2 hears it up.
+        b.heard("lb1", true, 40 * S);
+        b.published(Set.of("lb1"));
+        assertEquals(Optional.empty(), b.decide(40 * S));
+        // lb1 dies again a few seconds later: lb2 loses it, the witnesses confirm, and lb2 takes the record now,
+        // not a hold-down later.
+        b.confirmedUnreachable("lb1", true);
+        assertEquals(Optional.of(Set.of("lb2")), added(b, 43 * S));
+    }
+
+    @Test
     void aNodeNotInPreferNeverWrites() {
         DnsElection w = up("witness", WWW, 0);
         w.published(Set.of());

@@ -339,8 +339,8 @@ class DnsFailoverLabIT {
                     .failFast(() -> !alive(a) || !alive(b))
                     .until(() -> www().equals(a.record()) && reachesMajority("lb1") && reachesMajority("lb2"));
             if (moved) {
-                // lb2, written out of the record while up, holds off for a hold-down (DnsElection's guard against
-                // a tug of war): each case starts once that is over, so that what it times is the fault's alone.
+                // The move back must hold: the record stays with lb1 for a hold-down and more before the next
+                // case starts, so that what each case times is its own fault's alone.
                 Set<String> other = new LinkedHashSet<>();
                 await().during(HOLD_DOWN.plusSeconds(1)).atMost(HOLD_DOWN.plusSeconds(30))
                         .pollInterval(Duration.ofMillis(250)).until(() -> {
