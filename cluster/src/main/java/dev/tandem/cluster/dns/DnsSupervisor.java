@@ -240,10 +240,9 @@ public final class DnsSupervisor implements AutoCloseable {
             e.health(healthy, now);
             e.witnessMajority(majority, now);
             for (String n : otherNodes) {
-                // A probe round that began before n's last heartbeat says nothing of n's loss (the uplink may
-                // have gone with it): such answers do not confirm.
-                Long last = heardAt.get(n);
-                int news = last == null || round - last > 0 ? reached : 0;
+                // A probe round that began before n's silence was noticed says nothing of n's loss (the uplink
+                // may have gone with it): such answers do not confirm.
+                int news = WitnessTally.probeNews(reached, round, heardAt.get(n), lostAfterNanos);
                 e.confirmedUnreachable(n, !hears(n, now)
                         && WitnessTally.confirmsUnreachable(n, otherNodes, fresh, news, probes));
             }

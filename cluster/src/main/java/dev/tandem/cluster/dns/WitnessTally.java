@@ -58,4 +58,14 @@ public final class WitnessTally {
         }
         return total > 0 && 2 * confirming > total;
     }
+
+    /**
+     * How many of a probe round's answers are news about a peer last heard at {@code lastHeard} (null: never):
+     * only a round that began after this node noticed the peer's silence ({@code lostAfterNanos} past its last
+     * advert) counts. A round begun before that, even just after the last advert, may have had its answers
+     * before this node's own uplink failed, taking the peer's adverts and the witnesses with it.
+     */
+    public static int probeNews(int reached, long roundStartedAt, Long lastHeard, long lostAfterNanos) {
+        return lastHeard == null || roundStartedAt - (lastHeard + lostAfterNanos) > 0 ? reached : 0;
+    }
 }

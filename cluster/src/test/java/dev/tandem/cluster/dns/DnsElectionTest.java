@@ -210,4 +210,15 @@ class DnsElectionTest {
         assertFalse(WitnessTally.majorityReached(0, 1, 1, 2));
         assertFalse(WitnessTally.majorityReached(0, 0, 0, 0));
     }
+
+    @Test
+    void onlyAProbeRoundBegunAfterTheHolderWasMissedConfirms() {
+        long lost = 750_000_000L;
+        // Last advert at 10 s; this node's uplink fails at 10.1 s. A round begun at 10.05 s had its answers
+        // before the cut: it must not confirm the holder's loss, nor may any round begun before 10.75 s.
+        assertEquals(0, WitnessTally.probeNews(2, 10 * S + S / 20, 10 * S, lost));
+        assertEquals(0, WitnessTally.probeNews(2, 10 * S + lost, 10 * S, lost));
+        assertEquals(2, WitnessTally.probeNews(2, 10 * S + lost + 1, 10 * S, lost));
+        assertEquals(2, WitnessTally.probeNews(2, 0, null, lost), "never heard: any round is news");
+    }
 }
