@@ -20,12 +20,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each request ({@link #hold}, {@link #release}) supersedes the ones before it, so a late retry of an old
  * request never undoes a newer one. A failed command is logged, counted, and retried every
- * {@code retryEvery} for as long as the request stands; so is a failed announcement (an interface whose link is
- * down cannot announce).
+ * {@code retryEvery} for as long as the request stands. When the address is announced is the
+ * {@link AnnouncementSchedule}'s to say (a failed round is retried within 20 ms, then less and less often); the
+ * listener is told whenever the neighbours come to have been told, or may no longer have been.
  *
- * <p>While it holds the address it watches the interface's link ({@link LinkState}, polled on its thread): when
- * the link comes back, the address is added again (an IPv6 address goes with the link) and announced, since
- * the neighbours may have been told meanwhile that a peer has it.
+ * <p>While it holds the address it watches the interface's link ({@link LinkState}, polled on its thread, and
+ * read again before a round asked for): while the link is gone, ARP for the address is not answered here and
+ * nothing is announced; when it comes back, the address is answered for again and announced, since the
+ * neighbours may have been told meanwhile that a peer has it.
  */
 public final class VipController implements AutoCloseable {
 
@@ -44,7 +46,6 @@ public final class VipController implements AutoCloseable {
     private final VipDriver driver;
     private final Listener listener;
     private final Duration retryEvery;
-    private final Duration secondRound;
     private final ScheduledExecutorService thread;
     private final AtomicLong request = new AtomicLong();
     private final Counter addFailures;
@@ -58,12 +59,19 @@ public final class VipController implements AutoCloseable {
     private volatile boolean wanted;
     private volatile boolean announcing = true;
     private final LinkState link;
-    private final Duration linkSettle;
     /** The link as last polled while the address was held; null when not held. On the controller's thread. */
     private Boolean linkWasUp;
-    /** The request whose failed announcement has a retry scheduled; on the controller's thread. */
-    private long retrying = Long.MIN_VALUE;
-    /** Announcements that failed in a row (a link down for minutes logs one line a minute, not one a second). */
+    /** When the address is announced; on the controller's thread. */
+    private final AnnouncementSchedule schedule;
+    /** The request the schedule's rounds are for, and the task that runs the next one (at {@link #roundAt}). */
+    private long roundsOf = Long.MIN_VALUE;
+    private java.util.concurrent.ScheduledFuture<?> round;
+    private long roundAt = Long.MAX_VALUE;
+    /** ARP for the address is not answered here since the link went ({@link VipDriver#withdraw}). */
+    private boolean quietForTheLink;
+    /** What the listener was last told: announced or not. */
+    private boolean told;
+    /** Announcements that failed in a row, for the log (a link down for minutes logs a line a minute). */
     private int failedRounds;
 
     /**
@@ -91,11 +99,10 @@ public final class VipController implements AutoCloseable {
                          Duration linkSettle) {
         this.vip = vip;
         this.link = link;
-        this.linkSettle = linkSettle;
         this.driver = driver;
         this.listener = listener;
         this.retryEvery = retryEvery;
-        this.secondRound = secondRound;
+        this.schedule = new AnnouncementSchedule(retryEvery, secondRound, linkSettle);
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "tandem-vip-" + vip.address());
             th.setDaemon(true);
@@ -114,11 +121,11 @@ public final class VipController implements AutoCloseable {
 
     /**
      * The link of a held address went: stop answering ARP for it (a neighbour that asks when the link is back must
-     * not be drawn here before a peer that took the VIP meanwhile is heard). It came back: after the settle time,
-     * add it again (answering again; an IPv6 address, gone with the link, at once) and announce it, with a second
-     * round later as at a takeover. While the link was down, the peer may have taken the VIP and announced it;
-     * this node, master again (or still), must draw the neighbours back, once their connections to the peer
-     * are passed on to it ({@link #reannounceFrom}).
+     * not be drawn here before a peer that took the VIP meanwhile is heard), and tell the election that the
+     * neighbours are no longer known to have been told. It came back: an IPv6 address (gone with the link) is
+     * added at once, and after the settle time the address is answered for and announced again, with a second
+     * round later as at a takeover; sooner if a peer that took the VIP meanwhile claims it
+     * ({@link #reannounceFrom}, which passes its connections on to it first).
      */
     private void watchLink() {
         if (!wanted || !present) {
@@ -135,9 +142,13 @@ public final class VipController implements AutoCloseable {
             return;
         }
         long id = request.get();
+        long now = System.nanoTime();
         if (!up) {
             log.warn("VIP {}: {} lost its link: answering no ARP request for it until the link is back and a peer "
                     + "that may have taken it meanwhile could be heard", vip.address(), vip.iface());
+            schedule.linkLost(now);
+            tell();
+            quietForTheLink = true;
             try {
                 driver.withdraw(vip);
             } catch (IOException e) {
@@ -147,8 +158,6 @@ public final class VipController implements AutoCloseable {
             }
             return;
         }
-        log.info("VIP {}: {} has its link again: answering for it and announcing it in {}ms", vip.address(),
-                vip.iface(), linkSettle.toMillis());
         if (IpCommandDriver.v6(vip)) {
             try {
                 driver.add(vip);
@@ -160,7 +169,11 @@ public final class VipController implements AutoCloseable {
         // Not at once: a peer that took the VIP meanwhile is heard within a few adverts, and the announcement
         // then goes out after its connections are passed on to it (reannounceFrom); announced (or answered for)
         // at once, the connections its clients had open were reset as the clients came back.
-        thread.schedule(() -> apply(id, true), linkSettle.toMillis(), TimeUnit.MILLISECONDS);
+        schedule.linkBack(now);
+        log.info("VIP {}: {} has its link again: answering for it and announcing it in {}ms, or when a peer that "
+                + "took it meanwhile claims it", vip.address(), vip.iface(),
+                TimeUnit.NANOSECONDS.toMillis(Math.max(0, schedule.nextAt() - now)));
+        plan(id);
     }
 
     /**
@@ -174,7 +187,7 @@ public final class VipController implements AutoCloseable {
                 return;
             }
             log.info("VIP {}: announcing it again: {}", vip.address(), why);
-            announce(id, false);
+            askRound(id);
         });
     }
 
@@ -271,8 +284,18 @@ public final class VipController implements AutoCloseable {
                 }
             }
             log.info("VIP {}: announcing it again: {}", vip.address(), why);
-            announce(id, false);
+            askRound(id);
         });
+    }
+
+    /**
+     * A round now, for request {@code id}. The link is read first: adverts of a peer are heard as soon as the link
+     * is back, before the next poll would see it, and the peer's claim means it could be heard.
+     */
+    private void askRound(long id) {
+        watchLink();
+        schedule.asked(System.nanoTime());
+        rounds(id);
     }
 
     /** The old holder drained and released the address (or is gone): stop passing segments on to it. */
@@ -380,13 +403,19 @@ public final class VipController implements AutoCloseable {
             try {
                 driver.add(vip);
                 present = true;
+                quietForTheLink = false;
                 log.info("VIP {} added on {}", vip.address(), vip.iface());
             } catch (IOException e) {
                 fail(addFailures, "add", e, id, true);
                 return;
             }
-            announce(id, true);
+            schedule.start(System.nanoTime());
+            tell();
+            roundsOf = id;
+            rounds(id);
         } else {
+            schedule.stop();
+            told = false;
             listener.announced(false);
             try {
                 driver.remove(vip);
@@ -409,9 +438,55 @@ public final class VipController implements AutoCloseable {
         driver.stopAnnouncing(vip);
     }
 
-    private void announce(long id, boolean first) {
-        if (request.get() != id || !announcing) {
+    /**
+     * Runs the round the schedule has due now, if it is for request {@code id} and the address is still to be
+     * announced, then arms the task for the next one.
+     */
+    private void rounds(long id) {
+        if (request.get() != id || !announcing || roundsOf != id) {
             return;
+        }
+        long now = System.nanoTime();
+        if (schedule.take(now)) {
+            runRound(id, now);
+        }
+        plan(id);
+    }
+
+    /** Arms the one task that runs the schedule's next round (none while none is due). */
+    private void plan(long id) {
+        if (request.get() != id || !announcing || roundsOf != id) {
+            return;
+        }
+        long at = schedule.nextAt();
+        if (round != null && roundAt == at) {
+            return;
+        }
+        if (round != null) {
+            round.cancel(false);
+            round = null;
+        }
+        roundAt = at;
+        if (at != Long.MAX_VALUE) {
+            round = thread.schedule(() -> {
+                round = null;
+                roundAt = Long.MAX_VALUE;
+                rounds(id);
+            }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runRound(long id, long now) {
+        if (quietForTheLink) {
+            // ARP for it was dropped while the link was gone: answer for it again before claiming it.
+            try {
+                driver.add(vip);
+                quietForTheLink = false;
+            } catch (IOException e) {
+                addFailures.increment();
+                log.warn("VIP {}: cannot answer for it again ({}), announcing it all the same", vip.address(),
+                        e.getMessage());
+            }
         }
         try {
             driver.announce(vip);
@@ -419,27 +494,22 @@ public final class VipController implements AutoCloseable {
                 log.info("VIP {}: announced, after {} failed attempt(s)", vip.address(), failedRounds);
                 failedRounds = 0;
             }
+            schedule.succeeded(System.nanoTime());
         } catch (IOException e) {
             // The address is in place, but the neighbours may still send to a peer (a master whose link was down
             // while the peer took over, in the lab, lost its clients for as long as nothing retried this).
             announceFailures.increment();
             boolean linkDown = Boolean.FALSE.equals(link.up(vip.iface()));
+            schedule.failed(System.nanoTime(), linkDown);
             if (failedRounds++ % 60 == 0) {
                 log.warn("VIP {}: announcement failed ({} in a row), {}: {}", vip.address(), failedRounds,
                         linkDown ? "announcing it when " + vip.iface() + " has its link again"
-                                : "retrying every " + retryEvery.toMillis() + "ms", e.getMessage());
+                                : "retrying in " + TimeUnit.NANOSECONDS.toMillis(schedule.nextAt() - now) + "ms",
+                        e.getMessage());
             }
             if (linkDown) {
                 // The link watch announces when the link is back (seen as an edge even if no poll saw it go).
                 linkWasUp = false;
-            } else if (retrying != id) {
-                retrying = id;
-                thread.schedule(() -> {
-                    if (retrying == id) {
-                        retrying = Long.MIN_VALUE;
-                    }
-                    announce(id, false);
-                }, retryEvery.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         if (request.get() != id || !announcing) {
@@ -447,9 +517,24 @@ public final class VipController implements AutoCloseable {
             driver.stopAnnouncing(vip);
             return;
         }
-        if (first) {
-            listener.announced(true);
-            thread.schedule(() -> announce(id, false), secondRound.toMillis(), TimeUnit.MILLISECONDS);
+        tell();
+    }
+
+    /**
+     * Tells the listener whether the neighbours have been told, when that changed (a peer stepping down for this
+     * node keeps answering ARP for the address until it hears so).
+     */
+    private void tell() {
+        boolean now = schedule.announced();
+        if (now != told) {
+            told = now;
+            if (now) {
+                log.info("VIP {}: announced on {}", vip.address(), vip.iface());
+            } else if (present) {
+                log.info("VIP {}: no longer known to be announced: the neighbours may have been told of a peer",
+                        vip.address());
+            }
+            listener.announced(now);
         }
     }
 

@@ -487,4 +487,66 @@ class VipControllerTest {
             assertEquals(2, count(driver, "announce-failed"));
         }
     }
+
+    @Test
+    void aFailedRoundIsRetriedWithinMillisecondsNotAfterTheCommandRetry() {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        driver.failNext("announce", 2);
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofSeconds(30), Duration.ofSeconds(30))) {
+            c.hold();
+            // 20 ms, then 50 ms after the failures: a neighbour still sent to a peer that stepped down is lost
+            // for as long as no round goes out
+            await().atMost(5, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            assertEquals(2, count(driver, "announce-failed"));
+        }
+    }
+
+    @Test
+    void aMasterWhoseLinkWentIsNotAnnouncedUntilARoundGoesOutOnceTheLinkIsBack(@TempDir Path sys) throws Exception {
+        Path carrier = Files.createDirectories(sys.resolve(VIP.iface())).resolve("carrier");
+        Files.writeString(carrier, "1\n");
+        RecordingVipDriver driver = new RecordingVipDriver();
+        List<Boolean> told = new CopyOnWriteArrayList<>();
+        List<Long> announcesWhenTold = new CopyOnWriteArrayList<>();
+        try (VipController c = new VipController(VIP, driver, a -> {
+            told.add(a);
+            announcesWhenTold.add(count(driver, "announce"));
+        }, new SimpleMeterRegistry(), Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys),
+                Duration.ofMillis(20), Duration.ofMillis(100))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true)));
+            Files.writeString(carrier, "0\n");
+            // a peer stepping down for this node must not go quiet on the strength of a round from before
+            await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false)));
+            Files.writeString(carrier, "1\n");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false, true)));
+            assertEquals(List.of(1L, 1L, 2L), announcesWhenTold, "told after the round went out, not before");
+        }
+    }
+
+    @Test
+    void aPeersClaimHeardAsTheLinkComesBackIsAnsweredAtOnceAndTheAddressAnsweredForFirst(@TempDir Path sys)
+            throws Exception {
+        Path carrier = Files.createDirectories(sys.resolve(VIP.iface())).resolve("carrier");
+        Files.writeString(carrier, "1\n");
+        RecordingVipDriver driver = new RecordingVipDriver();
+        // polled every 20 ms, settling for 30 s: only the claim can make the round go out in this test
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30), new LinkState(sys), Duration.ofMillis(20),
+                Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            Files.writeString(carrier, "0\n");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.withdrawn(VIP.address()));
+            Files.writeString(carrier, "1\n");
+            c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "b claims it too");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+            List<String> ops = driver.calls().stream().map(RecordingVipDriver.Call::op)
+                    .filter(op -> !op.equals("quiet")).toList();
+            // the peer's connections go on to it, then this node answers ARP for the address, then claims it
+            assertEquals(List.of("add", "announce", "withdraw", "forward", "add", "announce"), ops);
+            assertFalse(driver.withdrawn(VIP.address()));
+        }
+    }
 }

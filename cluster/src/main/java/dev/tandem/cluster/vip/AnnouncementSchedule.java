@@ -1,0 +1,174 @@
+package dev.tandem.cluster.vip;
+
+/**
+ * When a held VIP is announced next (a round of gratuitous ARP or unsolicited neighbour advertisements), and
+ * whether the neighbours have been told where it is: pure logic on a clock of the caller's ({@code now} in
+ * nanoseconds, any monotonic origin). {@link VipController} runs a round when {@link #nextAt()} comes and says
+ * how it went. Not thread-safe: the controller's one thread drives it.
+ *
+ * <ul>
+ * <li>Taking the VIP ({@link #start}): a round at once, and once one goes out a second one {@code secondRound}
+ *     later (keepalived's {@code garp_master_delay}), for neighbours that missed the first.</li>
+ * <li>A round that fails is retried {@link #RETRY_MILLIS 20, 50, 100, 200 and 500 ms} after each failure, then
+ *     every {@code retryCap}, until one goes out: a neighbour whose entry still points at a peer that stepped
+ *     down loses every request while none does, so the first retries come fast.</li>
+ * <li>The link lost ({@link #linkLost}): no round can leave, so none is tried until the link is back; then one
+ *     after {@code settle} (time to hear a peer that took the VIP meanwhile, so that its connections are passed
+ *     on to it first), and the second one after it, as at a takeover.</li>
+ * <li>Asked ({@link #asked}: a peer claimed the VIP or drains it, a refresh): a round at once, or when the link
+ *     is back. A peer's claim after the link came back is a peer heard: the round goes out without waiting for
+ *     the rest of the settle time.</li>
+ * </ul>
+ *
+ * <p>{@link #announced()}: a round went out since the VIP was taken and since the link last came back, and none
+ * failed since. Adverts carry it ({@code ANNOUNCED}), and a peer stepping down for this node keeps answering ARP
+ * for the VIP until it sees it: a node that says it announced when its last round never left (its link had
+ * gone) made the peer go quiet while no neighbour had been told, and a neighbour that asked then got no answer.
+ */
+public final class AnnouncementSchedule {
+
+    /** The first retries after a failed round, each counted from the failure. */
+    static final long[] RETRY_MILLIS = {20, 50, 100, 200, 500};
+    private static final long NEVER = Long.MAX_VALUE;
+
+    private final long retryCap;
+    private final long secondRound;
+    private final long settle;
+
+    private boolean held;
+    private boolean linkDown;
+    /** A round is due at this time (or NEVER): the first one, a retry, one asked for, the one after the link. */
+    private long dueAt = NEVER;
+    private long secondAt = NEVER;
+    /** The next round that goes out is the first of a takeover or of a link back: a second one follows it. */
+    private boolean fresh;
+    private int failures;
+    private boolean announced;
+
+    /**
+     * @param retryCap    the longest wait between two tries of a round that keeps failing
+     * @param secondRound how long after the first round of a takeover (or of a link back) the second one goes out
+     * @param settle      how long after the link comes back the round goes out, unless asked for sooner
+     */
+    public AnnouncementSchedule(java.time.Duration retryCap, java.time.Duration secondRound,
+                                java.time.Duration settle) {
+        this.retryCap = retryCap.toNanos();
+        this.secondRound = secondRound.toNanos();
+        this.settle = settle.toNanos();
+    }
+
+    /** The address was added to be held: announce it now. */
+    public void start(long now) {
+        held = true;
+        linkDown = false;
+        fresh = true;
+        failures = 0;
+        announced = false;
+        secondAt = NEVER;
+        dueAt = now;
+    }
+
+    /** The address is no longer announced here (released, handed over, stepped aside): no more rounds. */
+    public void stop() {
+        held = false;
+        fresh = false;
+        announced = false;
+        dueAt = NEVER;
+        secondAt = NEVER;
+    }
+
+    /** Announce again now (a peer's claim, a drain report, a refresh), or as soon as the link is back. */
+    public void asked(long now) {
+        if (held && !linkDown) {
+            dueAt = Math.min(dueAt, now);
+        }
+    }
+
+    /** The interface lost its link: the neighbours may be told of a peer meanwhile, and no round can leave. */
+    public void linkLost(long now) {
+        if (!held) {
+            return;
+        }
+        linkDown = true;
+        announced = false;
+        dueAt = NEVER;
+        secondAt = NEVER;
+    }
+
+    /** The link is back: a round after the settle time (sooner if {@link #asked}), then a second one. */
+    public void linkBack(long now) {
+        if (!held || !linkDown) {
+            return;
+        }
+        linkDown = false;
+        fresh = true;
+        failures = 0;
+        dueAt = Math.min(dueAt, now + settle);
+    }
+
+    /**
+     * Whether a round is due at {@code now}; if so, it counts as begun (the caller runs it, then reports
+     * {@link #succeeded} or {@link #failed}).
+     */
+    public boolean take(long now) {
+        if (!held || now - nextAt() < 0) {
+            return false;
+        }
+        dueAt = NEVER;
+        if (now - secondAt >= 0) {
+            secondAt = NEVER;
+        }
+        return true;
+    }
+
+    /** The round went out. */
+    public void succeeded(long now) {
+        if (!held) {
+            return;
+        }
+        failures = 0;
+        announced = true;
+        if (fresh) {
+            fresh = false;
+            secondAt = now + secondRound;
+        }
+    }
+
+    /**
+     * The round failed; {@code linkDown}: because the interface has no link (then the next one waits for the link,
+     * as after {@link #linkLost}).
+     */
+    public void failed(long now, boolean linkDown) {
+        if (!held) {
+            return;
+        }
+        announced = false;
+        if (linkDown) {
+            linkLost(now);
+            return;
+        }
+        long wait = failures < RETRY_MILLIS.length ? Math.min(RETRY_MILLIS[failures] * 1_000_000L, retryCap) : retryCap;
+        failures++;
+        dueAt = Math.min(dueAt, now + wait);
+    }
+
+    /** When the next round is due ({@link Long#MAX_VALUE}: none is). */
+    public long nextAt() {
+        return held ? Math.min(dueAt, secondAt) : NEVER;
+    }
+
+    /** Whether the neighbours were told: a round went out since the takeover and the last link back, none failed since. */
+    public boolean announced() {
+        return announced;
+    }
+
+    /** Whether the link is known to be down (rounds wait for it). */
+    public boolean linkDown() {
+        return linkDown;
+    }
+
+    /** Rounds that failed in a row. */
+    public int failures() {
+        return failures;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.tandem.cluster.vip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** When a held VIP is announced, on a clock the test moves. */
+class AnnouncementScheduleTest {
+
+    private static final long MS = 1_000_000L;
+    private static final long NEVER = Long.MAX_VALUE;
+
+    private final AnnouncementSchedule s = new AnnouncementSchedule(Duration.ofSeconds(1), Duration.ofSeconds(5),
+            Duration.ofMillis(300));
+
+    /** Runs the round due at {@link AnnouncementSchedule#nextAt()}, which fails; returns when it ran. */
+    private long failNext() {
+        long at = s.nextAt();
+        assertTrue(s.take(at));
+        s.failed(at, false);
+        return at;
+    }
+
+    @Test
+    void aTakeoverAnnouncesAtOnceThenOnceMoreAfterTheSecondRoundDelay() {
+        s.start(1000 * MS);
+        assertFalse(s.announced());
+        assertEquals(1000 * MS, s.nextAt());
+        assertFalse(s.take(999 * MS), "not before it is due");
+        assertTrue(s.take(1000 * MS));
+        assertFalse(s.take(1000 * MS), "taken once");
+        s.succeeded(1010 * MS);
+        assertTrue(s.announced());
+        assertEquals(6010 * MS, s.nextAt());
+        assertTrue(s.take(6010 * MS));
+        s.succeeded(6020 * MS);
+        assertEquals(NEVER, s.nextAt(), "two rounds, then none until asked");
+    }
+
+    @Test
+    void aFailedRoundIsRetriedFastThenEverySecondUntilOneGoesOut() {
+        s.start(0);
+        List<Long> tries = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            tries.add(failNext() / MS);
+            assertFalse(s.announced());
+        }
+        // each retry counted from the failure before it: 20, 50, 100, 200, 500 ms, then every second
+        assertEquals(List.of(0L, 20L, 70L, 170L, 370L, 870L, 1870L, 2870L), tries);
+        long at = s.nextAt();
+        assertTrue(s.take(at));
+        s.succeeded(at);
+        assertTrue(s.announced());
+        assertEquals(at + 5000 * MS, s.nextAt(), "the retries end; the second round follows the first that went out");
+        // and a later failure starts again from the fast retries
+        assertTrue(s.take(s.nextAt()));
+        s.failed(at + 5000 * MS, false);
+        assertEquals(at + 5020 * MS, s.nextAt());
+    }
+
+    @Test
+    void aMasterWhoseLinkWentHasNotAnnouncedUntilARoundGoesOutAfterTheLinkIsBack() {
+        s.start(0);
+        assertTrue(s.take(0));
+        s.succeeded(0);
+        s.linkLost(1000 * MS);
+        assertFalse(s.announced(), "the neighbours may have been told of a peer meanwhile");
+        assertEquals(NEVER, s.nextAt(), "no round into a dead link, not even the second one");
+        s.asked(1500 * MS);
+        assertEquals(NEVER, s.nextAt(), "a refresh waits for the link");
+        s.linkBack(6000 * MS);
+        assertFalse(s.announced(), "the link back is no announcement");
+        assertEquals(6300 * MS, s.nextAt(), "after the settle time");
+        assertTrue(s.take(6300 * MS));
+        s.succeeded(6310 * MS);
+        assertTrue(s.announced());
+        assertEquals(11_310 * MS, s.nextAt(), "and a second round, as at a takeover");
+    }
+
+    @Test
+    void aPeersClaimAfterTheLinkIsBackIsAnsweredAtOnceAndTheSettleRoundIsNotRepeated() {
+        s.start(0);
+        assertTrue(s.take(0));
+        s.succeeded(0);
+        s.linkLost(1000 * MS);
+        s.linkBack(2000 * MS);
+        s.asked(2040 * MS);
+        assertEquals(2040 * MS, s.nextAt());
+        assertTrue(s.take(2040 * MS));
+        s.succeeded(2050 * MS);
+        assertEquals(7050 * MS, s.nextAt(), "only the second round is left");
+    }
+
+    @Test
+    void aRoundThatFailsForWantOfALinkWaitsForTheLink() {
+        s.start(0);
+        assertTrue(s.take(0));
+        s.failed(0, true);
+        assertTrue(s.linkDown());
+        assertEquals(NEVER, s.nextAt());
+        s.linkBack(100 * MS);
+        assertEquals(400 * MS, s.nextAt());
+        // a round after the link is back that fails all the same is retried fast
+        assertTrue(s.take(400 * MS));
+        s.failed(400 * MS, false);
+        assertEquals(420 * MS, s.nextAt());
+    }
+
+    @Test
+    void aFailureAfterARoundWentOutTakesTheAnnouncedBackUntilTheRetryGoesOut() {
+        s.start(0);
+        assertTrue(s.take(0));
+        s.succeeded(0);
+        s.asked(200 * MS);
+        assertTrue(s.take(200 * MS));
+        s.failed(200 * MS, false);
+        assertFalse(s.announced());
+        assertTrue(s.take(220 * MS));
+        s.succeeded(220 * MS);
+        assertTrue(s.announced());
+    }
+
+    @Test
+    void askedWhileNotHeldOrAfterTheStopDoesNothing() {
+        s.asked(0);
+        assertEquals(NEVER, s.nextAt());
+        assertFalse(s.take(0));
+        s.start(0);
+        s.stop();
+        assertEquals(NEVER, s.nextAt());
+        assertFalse(s.take(0));
+        s.succeeded(0);
+        assertFalse(s.announced(), "a round that ends after the stop tells nothing");
+        s.linkLost(0);
+        s.linkBack(0);
+        assertEquals(NEVER, s.nextAt());
+    }
+
+    @Test
+    void theFastRetriesNeverWaitLongerThanTheCap() {
+        AnnouncementSchedule quick = new AnnouncementSchedule(Duration.ofMillis(50), Duration.ofSeconds(5),
+                Duration.ofMillis(300));
+        quick.start(0);
+        long at = 0;
+        for (long wait : new long[] {20, 50, 50, 50}) {
+            assertTrue(quick.take(at));
+            quick.failed(at, false);
+            assertEquals(at + wait * MS, quick.nextAt());
+            at = quick.nextAt();
+        }
+    }
+}
