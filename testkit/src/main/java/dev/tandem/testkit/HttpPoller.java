@@ -8,7 +8,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 
 /**
  * A client that asks for one URL over and over, each time on a new connection ({@code Connection: close}), or
@@ -29,8 +35,9 @@ import java.util.Locale;
  * connection looks when the request crosses it, and what browsers retry. Any other failure fails the request:
  * see {@link KeepAliveExchange}.
  *
- * <p>Usage: {@code HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS] [--keepalive]}.
- * Bounded by DURATION_MS; exits 0 once it has run that long.
+ * <p>Usage: {@code HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS] [--keepalive]
+ * [--until FILE]}. Bounded by DURATION_MS; exits 0 once it has run that long, or, with {@code --until}, as soon
+ * as FILE exists (a lab that waits on what happens, rather than on a time it guessed, ends it so).
  */
 public final class HttpPoller {
 
@@ -38,11 +45,18 @@ public final class HttpPoller {
     }
 
     public static void main(String[] all) throws Exception {
-        boolean keepAlive = java.util.Arrays.asList(all).contains("--keepalive");
-        String[] args = java.util.Arrays.stream(all).filter(a -> !a.equals("--keepalive")).toArray(String[]::new);
-        if (args.length < 3) {
+        List<String> rest = new ArrayList<>(Arrays.asList(all));
+        boolean keepAlive = rest.remove("--keepalive");
+        int u = rest.indexOf("--until");
+        Path until = null;
+        if (u >= 0 && u + 1 < rest.size()) {
+            until = Path.of(rest.remove(u + 1));
+            rest.remove(u);
+        }
+        String[] args = rest.toArray(String[]::new);
+        if (args.length < 3 || u >= 0 && until == null) {
             System.err.println("usage: HttpPoller URL INTERVAL_MS DURATION_MS [CONNECT_TIMEOUT_MS] [READ_TIMEOUT_MS] "
-                    + "[--keepalive]");
+                    + "[--keepalive] [--until FILE]");
             System.exit(64);
         }
         URI uri = URI.create(args[0]);
@@ -50,16 +64,28 @@ public final class HttpPoller {
         long duration = Long.parseLong(args[2]);
         int connectTimeout = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         int readTimeout = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+        Path stop = until;
+        BooleanSupplier stopped = () -> stop != null && Files.exists(stop);
         if (keepAlive) {
-            pollKeepAlive(uri, interval, duration, connectTimeout, readTimeout, System.out);
+            pollKeepAlive(uri, interval, duration, connectTimeout, readTimeout, System.out, stopped);
         } else {
-            poll(uri, interval, duration, connectTimeout, readTimeout, System.out);
+            poll(uri, interval, duration, connectTimeout, readTimeout, System.out, stopped);
         }
+    }
+
+    static void pollKeepAlive(URI uri, long interval, long duration, int connectTimeout, int readTimeout,
+                              PrintStream out) throws InterruptedException {
+        pollKeepAlive(uri, interval, duration, connectTimeout, readTimeout, out, () -> false);
+    }
+
+    static void poll(URI uri, long interval, long duration, int connectTimeout, int readTimeout, PrintStream out)
+            throws InterruptedException {
+        poll(uri, interval, duration, connectTimeout, readTimeout, out, () -> false);
     }
 
     /** As {@link #poll}, every request on one kept-alive connection for as long as it lasts. */
     static void pollKeepAlive(URI uri, long interval, long duration, int connectTimeout, int readTimeout,
-                              PrintStream out) throws InterruptedException {
+                              PrintStream out, BooleanSupplier stopped) throws InterruptedException {
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         long t0 = System.nanoTime();
@@ -70,7 +96,7 @@ public final class HttpPoller {
         long maxGap = 0;
         try (KeepAliveExchange client = new KeepAliveExchange(new InetSocketAddress(uri.getHost(), port), uri.getHost(),
                 path, connectTimeout, readTimeout)) {
-            while (System.nanoTime() - t0 < duration * 1_000_000L) {
+            while (System.nanoTime() - t0 < duration * 1_000_000L && !stopped.getAsBoolean()) {
                 long start = ms(t0);
                 KeepAliveExchange.Outcome o = client.get();
                 long end = ms(t0);
@@ -98,8 +124,9 @@ public final class HttpPoller {
         }
     }
 
-    static void poll(URI uri, long interval, long duration, int connectTimeout, int readTimeout, PrintStream out)
-            throws InterruptedException {
+    /** Polls until {@code duration} has passed or {@code stopped} says so, then prints the summary. */
+    static void poll(URI uri, long interval, long duration, int connectTimeout, int readTimeout, PrintStream out,
+                     BooleanSupplier stopped) throws InterruptedException {
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n")
@@ -110,7 +137,7 @@ public final class HttpPoller {
         long ok = 0;
         long lastOk = -1;
         long maxGap = 0;
-        while (System.nanoTime() - t0 < duration * 1_000_000L) {
+        while (System.nanoTime() - t0 < duration * 1_000_000L && !stopped.getAsBoolean()) {
             long start = ms(t0);
             String detail;
             boolean success;

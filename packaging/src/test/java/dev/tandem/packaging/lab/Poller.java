@@ -36,12 +36,25 @@ final class Poller {
      */
     static Process start(Lab lab, String url, long millis, int connectTimeoutMillis, int readTimeoutMillis,
                          boolean keepAlive, Path out) throws Exception {
+        return start(lab, url, millis, connectTimeoutMillis, readTimeoutMillis, keepAlive, out, null);
+    }
+
+    /**
+     * As {@link #start(Lab, String, long, int, int, boolean, Path)}, ending early, with its summary, once
+     * {@code until} exists ({@link #stop}); null: only after {@code millis}.
+     */
+    static Process start(Lab lab, String url, long millis, int connectTimeoutMillis, int readTimeoutMillis,
+                         boolean keepAlive, Path out, Path until) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = Path.of(HttpPoller.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, HttpPoller.class.getName(), url, "10",
                 Long.toString(millis), Integer.toString(connectTimeoutMillis), Integer.toString(readTimeoutMillis)));
         if (keepAlive) {
             cmd.add("--keepalive");
+        }
+        if (until != null) {
+            Files.deleteIfExists(until);
+            cmd.addAll(List.of("--until", until.toString()));
         }
         return lab.spawn(lab.client, cmd, out);
     }
@@ -50,6 +63,24 @@ final class Poller {
     static void awaitAnswers(Path out, String holder, int count, long seconds) {
         await().atMost(seconds, TimeUnit.SECONDS).until(() -> Files.exists(out)
                 && Files.readAllLines(out).stream().filter(l -> l.contains(" ok 200 " + holder + " ")).count() >= count);
+    }
+
+    /** Tells a client started with {@code until} to end now (it prints its summary and exits). */
+    static void stop(Path until) throws Exception {
+        Files.writeString(until, "stop\n");
+    }
+
+    /** How many answers from {@code node} the client has had to requests it began at or after {@code epochMillis}. */
+    static long answersSince(Path out, String node, long epochMillis) throws Exception {
+        List<String> lines = Files.readAllLines(out);
+        OptionalLong t0 = lines.stream().map(T0::matcher).filter(Matcher::find)
+                .mapToLong(t -> Long.parseLong(t.group(1))).findFirst();
+        if (t0.isEmpty()) {
+            return 0;
+        }
+        return lines.stream().map(REQUEST::matcher).filter(Matcher::matches)
+                .filter(r -> t0.getAsLong() + Long.parseLong(r.group(1)) >= epochMillis)
+                .filter(r -> r.group(3).equals("ok") && r.group(4).startsWith("200 " + node + " ")).count();
     }
 
     /** Waits (up to {@code seconds}) for the client to end by itself, and reads what it saw. */

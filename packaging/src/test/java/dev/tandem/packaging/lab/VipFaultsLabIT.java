@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -265,7 +266,11 @@ class VipFaultsLabIT {
      * two masters hear each other: the backup steps aside (it hears a higher priority), the returning master
      * hears the backup claim the VIP and announces it again (and its link watch does too), so the clients come
      * back to it: not a request is lost at the failback. {@code preempt} makes no difference: the master never
-     * stopped being master.
+     * stopped being master. The backup, stepping down, answers ARP for the VIP until the master has announced it
+     * since its link came back (an announcement from before the flap tells nothing: the neighbours were drawn
+     * to the backup since); gone quiet sooner, a client that asked in between got no answer from either node.
+     * The client runs until it has been answered by the master a while after the failback, however long
+     * the steps before took on a busy host.
      */
     @ParameterizedTest(name = "link down for {0} ms, preempt {1}")
     @CsvSource({"1000, true", "5000, true", "1000, false", "5000, false"})
@@ -273,7 +278,9 @@ class VipFaultsLabIT {
         Setup setup = new Setup(false, preempt, List.of("n1", "n2"));
         start(setup);
         Path out = work.resolve("poll-flap-" + flapMillis + "-" + preempt + ".out");
-        Process poller = poller(setup, flapMillis + 12_000, out, "n1");
+        Path stop = work.resolve("poll-flap-" + flapMillis + "-" + preempt + ".stop");
+        Process poller = Poller.start(lab, setup.url(), flapMillis + 120_000, 1000, 2000, false, out, stop);
+        Poller.awaitAnswers(out, "n1", 50, 20);
         long down = System.currentTimeMillis();
         lab.sh("ip", "-n", lab.n1, "link", "set", "eth0", "down");
         // n2 took over and the client follows it, then the rest of the flap
@@ -283,6 +290,10 @@ class VipFaultsLabIT {
                 .until(() -> System.currentTimeMillis() - down >= flapMillis);
         long up = System.currentTimeMillis();
         lab.sh("ip", "-n", lab.n1, "link", "set", "eth0", "up");
+        // the failback, and long enough after it for the backup's drain to end and its address to go
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .until(() -> System.currentTimeMillis() - up >= 10_000 && Poller.answersSince(out, "n1", up) >= 20);
+        Poller.stop(stop);
         Poller.Result seen = finish(poller, out);
 
         log.info("link flap {} ms (preempt {}): link down for {} ms; failover: {} failed, outage {} ms; failback: {} failed, "
@@ -293,6 +304,30 @@ class VipFaultsLabIT {
         assertEquals("n1", seen.lastAnswerer(), "the client is back on n1" + logs());
         onlyHolder("n1", setup);
         assertTrue(testLog("n1").contains("has its link again"), "n1 saw its link come back" + logs());
+        Instant announced = firstLogged("n1", "VIP " + setup.vip() + ": announced on", up);
+        Instant quiet = firstLogged("n2", "VIP " + setup.vip() + ": answering no more ARP requests", down);
+        assertTrue(announced != null, "n1 announced the VIP after its link came back" + logs());
+        assertTrue(quiet == null || !quiet.isBefore(announced), "n2 answered ARP for the VIP until n1 had announced "
+                + "it after its link came back (n1 announced at " + announced + ", n2 went quiet at " + quiet + ")" + logs());
+    }
+
+    /** When node {@code name} first logged a line containing {@code text} at or after {@code epochMillis}, or null. */
+    private Instant firstLogged(String name, String text, long epochMillis) throws IOException {
+        Instant from = Instant.ofEpochMilli(epochMillis);
+        for (String line : testLog(name).lines().toList()) {
+            int sp = line.indexOf(' ');
+            if (sp > 0 && line.contains(text)) {
+                try {
+                    Instant at = Instant.parse(line.substring(0, sp));
+                    if (!at.isBefore(from)) {
+                        return at;
+                    }
+                } catch (java.time.format.DateTimeParseException e) {
+                    // not a log line of the node's own (a stack trace's)
+                }
+            }
+        }
+        return null;
     }
 
     /**
