@@ -39,6 +39,13 @@ final class HandoverCoordinator {
      * passing its connections on to it when the old holder's report that it released never comes.
      */
     static final Duration FORWARD_SLACK = Duration.ofSeconds(5);
+    /**
+     * The longest a master that steps aside for a more preferred one keeps answering ARP while that one has not
+     * announced the VIP. Its round goes out only after it has set up the passing on of this node's connections,
+     * which on a busy host took over a second in the lab (a returning master's link flap); a node that went quiet
+     * sooner left a neighbour that asked with no answer from either. Clients sent here meanwhile are served.
+     */
+    static final Duration ANNOUNCE_WAIT = Duration.ofSeconds(5);
 
     private final VipSupervisor vips;
     private final ClusterLoop loop;
@@ -209,7 +216,7 @@ final class HandoverCoordinator {
      * A more preferred master took {@code v}: as after a handover, the address stays while what is in flight
      * here drains (the new master passes on the segments of those connections that reach it), but ARP is
      * still answered here until the new master has announced the address, so that no neighbour asking in
-     * between goes unanswered. Then (or after {@link #forwardSilence()} without that announcement) the drain.
+     * between goes unanswered. Then (or after {@link #ANNOUNCE_WAIT} without that announcement) the drain.
      */
     void stepAside(VipRun v) {
         v.controller.stepAside();
@@ -387,9 +394,9 @@ final class HandoverCoordinator {
         boolean busy = false;
         for (VipRun v : vips.all()) {
             if (v.steppingAside) {
-                if (now - v.steppingAsideSince > forwardSilence()) {
+                if (now - v.steppingAsideSince > ANNOUNCE_WAIT.toNanos()) {
                     drainAfterSteppingAside(v, "the new master did not announce it within "
-                            + TimeUnit.NANOSECONDS.toMillis(forwardSilence()) + " ms");
+                            + ANNOUNCE_WAIT.toMillis() + " ms");
                 } else {
                     busy = true;
                 }
