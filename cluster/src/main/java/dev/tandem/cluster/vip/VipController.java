@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,8 +66,9 @@ public final class VipController implements AutoCloseable {
     private final AnnouncementSchedule schedule;
     /** The request the schedule's rounds are for, and the task that runs the next one (at {@link #roundAt}). */
     private long roundsOf = Long.MIN_VALUE;
-    private java.util.concurrent.ScheduledFuture<?> round;
+    private ScheduledFuture<?> round;
     private long roundAt = Long.MAX_VALUE;
+    private long roundFor = Long.MIN_VALUE;
     /** ARP for the address is not answered here since the link went ({@link VipDriver#withdraw}). */
     private boolean quietForTheLink;
     /** What the listener was last told: announced or not. */
@@ -459,7 +461,7 @@ public final class VipController implements AutoCloseable {
             return;
         }
         long at = schedule.nextAt();
-        if (round != null && roundAt == at) {
+        if (round != null && roundAt == at && roundFor == id) {
             return;
         }
         if (round != null) {
@@ -467,6 +469,7 @@ public final class VipController implements AutoCloseable {
             round = null;
         }
         roundAt = at;
+        roundFor = id;
         if (at != Long.MAX_VALUE) {
             round = thread.schedule(() -> {
                 round = null;
