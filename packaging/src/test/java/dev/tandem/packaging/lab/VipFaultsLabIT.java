@@ -126,7 +126,8 @@ class VipFaultsLabIT {
     /**
      * Starts every node of {@code setup.prefer()}, the first alone until it answers on the VIP (started together,
      * a backup whose election began first took the VIP, and without preemption kept it); returns once the others
-     * have joined.
+     * have joined. Patient: on a host with a load of 35, a node's JVM took 25 s to log its first line and was
+     * not serving a minute after it was started.
      */
     private void start(Setup setup) throws Exception {
         for (String name : setup.prefer()) {
@@ -134,13 +135,13 @@ class VipFaultsLabIT {
             nodes.put(name, labNodes.run(name, labNodes.config(name).bind((setup.v6() ? "[" + Lab.VIP6 + "]" : Lab.VIP) + ":80")
                     .vip(setup.cidr()).prefer(setup.prefer()).preempt(setup.preempt())));
             if (nodes.size() == 1) {
-                await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                await().atMost(150, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                         .failFast(() -> nodes.values().stream().anyMatch(p -> !p.isAlive()))
                         .until(() -> answer(setup).equals(name));
             }
         }
         String first = setup.prefer().get(0);
-        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+        await().atMost(150, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                 .failFast(() -> nodes.values().stream().anyMatch(p -> !p.isAlive()))
                 .until(() -> answer(setup).equals(first) && setup.prefer().stream().allMatch(this::joined));
     }
