@@ -4,11 +4,11 @@
   vip_timeline.py capture VIP CLUSTER_PORT OUT      run in the bridge's namespace until SIGTERM
       Listens on the bridge ports p1, p2 (the nodes) and pc (the client) and writes one line per frame that
       matters to a failover, with the kernel's receive time: TIME_NS PORT KIND [DETAIL]. Each frame is taken
-      where it enters the bridge, so PORT is its sender. KIND: advert (Tandem's cluster UDP or VRRP; DETAIL master, backup or
-      release: by Tandem's flags, by VRRP's priority 0), garp (an ARP packet from a node saying the VIP is at its MAC, DETAIL request|reply), arp-reply (a node's answer
-      to a client's ARP request for the VIP), arp-ask (the client asks who has the VIP), syn (the client opens a
-      connection to the VIP, DETAIL n1|n2: which node's MAC it sent to), synack, rst, data (the VIP's answers,
-      from the node whose port it is).
+      where it enters the bridge, so PORT is its sender. KIND: advert (Tandem's cluster UDP or VRRP; DETAIL
+      master, backup or release: by Tandem's flags, by VRRP's priority 0), garp (an ARP packet from a node saying
+      the VIP is at its MAC, DETAIL request|reply), arp-reply (a node's answer to a client's ARP request for the
+      VIP), arp-ask (the client asks who has the VIP), syn (the client opens a connection to the VIP, DETAIL
+      n1|n2: which node's MAC it sent to), synack, rst, data (the VIP's answers, from the node whose port it is).
   vip_timeline.py report OUT FAULT_NS
       Prints, in ms from the fault (FAULT_NS, the wall-clock time the fault was made), the timeline of the
       takeover: n1's last advert, n2's first advert, first gratuitous ARP, the client's first SYN to n2's MAC,
