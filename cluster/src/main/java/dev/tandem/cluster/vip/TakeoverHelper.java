@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * the whole of it an outage; keepalived, which does both in its own process, took 1 to 5 ms.)
  *
  * <p>Only a fast path: {@link #call} says whether the helper did it, and the caller does it the slow way
- * otherwise. A helper that does not answer within its time limit is ended, and another one started for the next
- * takeover; one that cannot be started (no {@code python3}) is said once in the log. Thread-safe: one command at a
- * time.
+ * otherwise. A helper that has not said it is ready yet is left to start (on a busy host, python took more than a
+ * second to, and a node that became master at once had ended it for not answering); one that is ready but does
+ * not answer within its time limit is ended, and another one started for the next takeover; one that cannot be
+ * started (no {@code python3}) is said once in the log. Thread-safe: one command at a time.
  */
 final class TakeoverHelper {
 
@@ -47,6 +49,8 @@ final class TakeoverHelper {
     private Process process;
     private OutputStream commands;
     private BlockingQueue<String> answers;
+    /** Whether the helper in {@link #process} said it takes commands (set by its reader). */
+    private AtomicBoolean ready = new AtomicBoolean();
     private long lastId;
     private boolean unavailableSaid;
 
@@ -74,10 +78,15 @@ final class TakeoverHelper {
             return;
         }
         BlockingQueue<String> q = new LinkedBlockingQueue<>();
+        AtomicBoolean said = new AtomicBoolean();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
-                String line;
+                String line = in.readLine();
+                if (!"ready".equals(line)) {
+                    return;
+                }
+                said.set(true);
                 while ((line = in.readLine()) != null) {
                     q.add(line);
                 }
@@ -87,6 +96,7 @@ final class TakeoverHelper {
         }, "tandem-takeover-helper");
         reader.setDaemon(true);
         reader.start();
+        ready = said;
         process = p;
         commands = p.getOutputStream();
         answers = q;
@@ -105,6 +115,9 @@ final class TakeoverHelper {
             t.setDaemon(true);
             t.start();
             return false;
+        }
+        if (!ready.get()) {
+            return false; // still starting: the slow way this time, and this helper for the next
         }
         long id = ++lastId;
         try {
@@ -140,9 +153,9 @@ final class TakeoverHelper {
         }
     }
 
-    /** Whether a helper process runs now. */
+    /** Whether a helper process runs now and has said it takes commands. */
     synchronized boolean running() {
-        return process != null && process.isAlive();
+        return process != null && process.isAlive() && ready.get();
     }
 
     /** Ends the helper (its stdin closed, then the process ended). */

@@ -6,7 +6,8 @@
 #                              there already is no error
 #   ID garp ADDR IFACE         one gratuitous ARP request and one gratuitous ARP reply for ADDR from IFACE's MAC,
 #                              broadcast (some neighbours heed only one kind)
-# answered "ID ok" or "ID error MESSAGE". Ends with its stdin: when Tandem is gone, so is the helper.
+# answered "ID ok" or "ID error MESSAGE". Says "ready" first, once it can take commands. Ends with its stdin: when
+# Tandem is gone, so is the helper.
 import errno, os, socket, struct, sys
 
 RTM_NEWADDR, NLMSG_ERROR = 20, 2
@@ -54,6 +55,8 @@ def garp(addr, iface):
 
 
 def main():
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     while True:
         line = sys.stdin.readline()
         if not line:

@@ -103,8 +103,8 @@ class IpCommandDriverTest {
     private TakeoverHelper helper(String answer) {
         Path asked = proc.resolve("helper-asked");
         return new TakeoverHelper(() -> {
-            Process p = new ProcessBuilder("sh", "-c",
-                    "while read id rest; do echo \"$rest\" >> '" + asked + "'; echo \"$id " + answer + "\"; done").start();
+            Process p = new ProcessBuilder("sh", "-c", "echo ready; "
+                    + "while read id rest; do echo \"$rest\" >> '" + asked + "'; echo \"$id " + answer + "\"; done").start();
             started.add(p);
             return p;
         }, java.time.Duration.ofSeconds(10));
@@ -132,6 +132,7 @@ class IpCommandDriverTest {
             }
         }, proc, Optional::of, helper);
         d.prepare();
+        org.awaitility.Awaitility.await().atMost(10, java.util.concurrent.TimeUnit.SECONDS).until(helper::running);
         return d;
     }
 

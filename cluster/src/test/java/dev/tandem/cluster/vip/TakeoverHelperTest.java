@@ -33,8 +33,8 @@ class TakeoverHelperTest {
         Path asked = dir.resolve("asked");
         return () -> {
             launches.incrementAndGet();
-            Process p = new ProcessBuilder("sh", "-c",
-                    "while read id rest; do echo \"$rest\" >> '" + asked + "'; " + answer + "; done").start();
+            Process p = new ProcessBuilder("sh", "-c", "echo ready; "
+                    + "while read id rest; do echo \"$rest\" >> '" + asked + "'; " + answer + "; done").start();
             launched.add(p);
             return p;
         };
@@ -54,6 +54,7 @@ class TakeoverHelperTest {
     void aPreparedHelperDoesWhatItIsAskedAndSaysSo() throws IOException {
         TakeoverHelper h = new TakeoverHelper(standIn("echo \"$id ok\""), Duration.ofSeconds(10));
         h.prepare();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(h::running);
         assertTrue(h.call("add 203.0.113.10 24 eth0"));
         assertTrue(h.call("garp 203.0.113.10 eth0"));
         assertEquals(List.of("add 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), asked());
@@ -66,6 +67,7 @@ class TakeoverHelperTest {
         TakeoverHelper h = new TakeoverHelper(standIn("echo \"$id error no interface with this name\""),
                 Duration.ofSeconds(10));
         h.prepare();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(h::running);
         assertFalse(h.call("add 203.0.113.10 24 eth9"));
         assertTrue(h.running(), "it answered: it stays");
         h.end();
@@ -75,6 +77,7 @@ class TakeoverHelperTest {
     void aHelperThatDoesNotAnswerInTimeIsEndedAndAnotherStarted() throws IOException {
         TakeoverHelper h = new TakeoverHelper(standIn("sleep 30"), Duration.ofMillis(300));
         h.prepare();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(h::running);
         Process first = launched.get(0);
         long before = System.nanoTime();
         assertFalse(h.call("add 203.0.113.10 24 eth0"));
@@ -93,6 +96,27 @@ class TakeoverHelperTest {
         assertFalse(h.call("garp 203.0.113.10 eth0"), "starting one is the delay it saves: not now");
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(h::running);
         assertTrue(h.call("garp 203.0.113.10 eth0"));
+        h.end();
+    }
+
+    @Test
+    void aHelperStillStartingIsLeftToStartAndTheSlowWayTakenMeanwhile() throws IOException {
+        Path go = dir.resolve("go");
+        TakeoverHelper h = new TakeoverHelper(() -> {
+            Process p = new ProcessBuilder("sh", "-c", "while [ ! -e '" + go + "' ]; do sleep 0.05; done; echo ready; "
+                    + "while read id rest; do echo \"$id ok\"; done").start();
+            launched.add(p);
+            return p;
+        }, Duration.ofMillis(300));
+        h.prepare();
+        long before = System.nanoTime();
+        assertFalse(h.call("add 203.0.113.10 24 eth0"), "not ready yet");
+        assertTrue(System.nanoTime() - before < TimeUnit.MILLISECONDS.toNanos(300), "without waiting for it");
+        assertTrue(launched.get(0).isAlive(), "and not ended for it");
+        Files.writeString(go, "");
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(h::running);
+        assertTrue(h.call("add 203.0.113.10 24 eth0"));
+        assertEquals(1, launched.size());
         h.end();
     }
 
@@ -116,6 +140,7 @@ class TakeoverHelperTest {
             return p;
         }, Duration.ofSeconds(30));
         h.prepare();
+        Awaitility.await().atMost(30, TimeUnit.SECONDS).until(h::running);
         assertFalse(h.call("add 203.0.113.10 24 tandemnone0"), "no such interface");
         assertFalse(h.call("garp 203.0.113.10 tandemnone0"), "no such interface");
         assertFalse(h.call("add 203.0.113.10 40 lo"), "no such prefix");
