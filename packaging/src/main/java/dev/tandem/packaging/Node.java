@@ -110,8 +110,6 @@ final class Node implements AutoCloseable {
             }
             node.watchUnlessMirrored();
             if (clusterConfig.isPresent()) {
-                // A backup takes a VIP over cold otherwise: warm the request path, beside the node.
-                node.warmup = Warmup.start(snapshot, transport);
                 // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
                 node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
                         node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.firstSyncInForce());
@@ -122,6 +120,10 @@ final class Node implements AutoCloseable {
                     elections.mirrorBehind(node.mirror.mirror().behind());
                 }
                 ClusterAdmin.add(node, node.cluster);
+                // A backup takes a VIP over cold otherwise: warm the request path, beside the node, once the cluster
+                // has started (run alongside the cluster's start on a busy host, the start once ran past its 5 s
+                // limit and the node gave up).
+                node.warmup = Warmup.start(snapshot, transport);
             }
             node.dashboard = DashboardApi.start(node);
         } catch (IOException | RuntimeException e) {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * will take, and is closed again. The backends see {@link #ROUNDS} GET requests per site, marked with
  * {@code User-Agent: tandem-warmup}. A failure only means a colder start.
  *
- * <p>It runs beside the node rather than before it joins the cluster: on a busy host the first, cold request
+ * <p>It runs beside the node, once the cluster has started, rather than before it: on a busy host the first, cold request
  * alone took seconds, and a warm-up bounded to a few seconds with a time limit per request gave up on it, and on
  * every one after it, in most starts of the failover lab (0 requests answered; the backup's first answer after a
  * failover then took 170 to 400 ms). Each request now has what is left of {@link #LIMIT}, and nothing waits.
