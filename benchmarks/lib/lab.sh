@@ -14,7 +14,9 @@
 LAB_CLUSTER_PORT=7400          # Tandem's cluster UDP port in the lab
 LAB_ADVERT_MS=${LAB_ADVERT_MS:-100}
 LAB_PREEMPT=${LAB_PREEMPT:-1}
-declare -A LAB_PRIORITY=([1]=250 [2]=240)   # keepalived's priorities (Tandem: prefer: [n1, n2])
+# keepalived's priorities: those Tandem gives prefer: [n1, n2] (250, then 50 less each), so that both stacks'
+# backups wait the same master-down interval (RFC 5798's skew time grows as the priority falls)
+declare -A LAB_PRIORITY=([1]=250 [2]=200)
 declare -A LAB_NODE_PID=()                  # node -> pid of its Tandem JVM or keepalived's parent process
 declare -A LAB_BACKEND_PID=()               # node -> pid of its backend (python http.server on port 8000)
 LAB_STARTS=0
@@ -53,12 +55,14 @@ lab_init() {
   done
 }
 
-# The node's backend on port 8000 (what keepalived fronts; Tandem proxies to it). HTTP/1.1, so that a
-# keep-alive client keeps its connection to keepalived's VIP as it does to Tandem's.
+# The node's backend on port 8000 (what keepalived fronts; Tandem proxies to it): lib/tiny_backend.py, HTTP/1.1
+# keep-alive, so that a keep-alive client keeps its connection to keepalived's VIP as it does to Tandem's, and
+# answering in one write. (python's http.server writes the head and the body apart: on a connection kept alive,
+# as a proxy's to its backend is, Nagle's algorithm and delayed ACKs add 40 ms or more to each answer, which
+# only the stack with a proxy in front, Tandem, paid, and which stretched its outages by as much.)
 lab_backend_start() { # node
   local n=$1
-  ip netns exec "$(lab_ns "$n")" python3 -m http.server 8000 --bind 0.0.0.0 --protocol HTTP/1.1 \
-      --directory "$LAB_DIR/www-$n" >/dev/null 2>&1 &
+  ip netns exec "$(lab_ns "$n")" python3 "$BENCH_HOME/lib/tiny_backend.py" 8000 "n$n" 0.0.0.0 >/dev/null 2>&1 &
   LAB_BACKEND_PID[$n]=$!
   track "backend-n$n" "${LAB_BACKEND_PID[$n]}"
 }

@@ -18,6 +18,7 @@ usage: benchmarks/run.sh faults [options]      (root; about 15 minutes with the 
   --stacks LIST  tandem,keepalived (default both)
   --handovers N  planned moves of the planned row, each away and back (default 20)
   --observe SECONDS  how long the clients go on after a fault is over (default per row: 5 to 20, see the README)
+  --capture  record the wire on the lab's bridge and print where each takeover's time went (lib/vip_timeline.py)
 EOF
   bench_usage_env
 }
@@ -43,6 +44,7 @@ scenario_main() {
   FAULTS_RUNS=${BENCH_RUNS:-1}
   FAULTS_HANDOVERS=${BENCH_HANDOVERS:-20}
   FAULTS_OBSERVE=${BENCH_OBSERVE:-}
+  FAULTS_CAPTURE=${BENCH_CAPTURE:-0}
   local faults=${BENCH_FAULTS:-$FAULTS_ALL} stacks=${BENCH_STACKS:-tandem,keepalived} f s run
   [[ $(id -u) == 0 ]] || die "faults needs root (network namespaces)"
   need ip nft python3 java keepalived curl
@@ -58,6 +60,7 @@ scenario_main() {
   lab_init "fa$(printf '%04x' $(((RANDOM << 1 ^ $$) & 0xffff)))" 10.203.0
   FAULTS_TSV=$BENCH_RESULTS/runs.tsv
   results_add "$FAULTS_TSV" fault stack run client outage_ms failed requests recovered holder
+  FAULTS_TIMELINES=$BENCH_RESULTS/timelines.txt
   local load_before; load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   log "lab $LAB_PREFIX: client, n1, n2 on a bridge; VIP $LAB_VIP; adverts every $LAB_ADVERT_MS ms;" \
       "$FAULTS_RUNS run(s); clients poll every 10 ms; load average before: $load_before"
@@ -99,6 +102,7 @@ faults_case() {
     return 0
   fi
   sleep "$FAULTS_SETTLE"
+  faults_capture_start "$fault-$stack-$run"
   out_new=$BENCH_RESULTS/poll-$fault-$stack-$run-new.out
   out_ka=$BENCH_RESULTS/poll-$fault-$stack-$run-keepalive.out
   # Bounded: every poller stops by itself after 10 minutes, and is stopped when the fault is over.
@@ -113,7 +117,10 @@ faults_case() {
   fi
   sleep 1
   echo "$(date +%H:%M:%S.%3N) fault $fault" | tee -a "$LAB_DIR"/node-n1.log >>"$LAB_DIR"/node-n2.log
+  # the fault's moment: now, or later when the row marks it again just before its action (faults_mark)
+  faults_mark
   "faults_do_${fault//-/_}" "$stack" "$run"
+  faults_capture_report "$fault" "$stack" "$run"
   for client in "$pid_new" "$pid_ka"; do
     kill -TERM "$client" 2>/dev/null || true
     wait "$client" 2>/dev/null || true
@@ -122,6 +129,35 @@ faults_case() {
   faults_record "$fault" "$stack" "$run" new "$out_new"
   faults_record "$fault" "$stack" "$run" keepalive "$out_ka"
 }
+
+# --capture: lib/vip_timeline.py on the bridge for the fault, its timeline in ms from the fault's moment
+# (FAULTS_AT, set by faults_mark just before the fault is made).
+faults_capture_start() { # name
+  ((FAULTS_CAPTURE)) || return 0
+  FAULTS_CAPTURE_OUT=$BENCH_RESULTS/wire-$1.txt
+  ip netns exec "$LAB_NS_SW" python3 "$BENCH_HOME/lib/vip_timeline.py" capture "$LAB_VIP" "$LAB_CLUSTER_PORT" \
+      "$FAULTS_CAPTURE_OUT" &
+  FAULTS_CAPTURE_PID=$!
+  track capture "$FAULTS_CAPTURE_PID"
+  # its sockets are open once it has written its (empty) file
+  local deadline=$((SECONDS + 10))
+  until [[ -e $FAULTS_CAPTURE_OUT ]] || ((SECONDS >= deadline)); do sleep 0.05; done
+}
+
+faults_capture_report() { # fault stack run
+  ((FAULTS_CAPTURE)) || return 0
+  kill -TERM "$FAULTS_CAPTURE_PID" 2>/dev/null || true
+  wait "$FAULTS_CAPTURE_PID" 2>/dev/null || true
+  untrack "$FAULTS_CAPTURE_PID"
+  [[ -n $FAULTS_AT ]] || return 0
+  local line
+  line=$(python3 "$BENCH_HOME/lib/vip_timeline.py" report "$FAULTS_CAPTURE_OUT" "$FAULTS_AT")
+  echo "$1 $2 run $3: $line" >>"$FAULTS_TIMELINES"
+  log "  $2 timeline (ms from the fault): $line"
+}
+
+# The moment of the fault, in ns of the wall clock (as the capture's timestamps), with no process started.
+faults_mark() { local t=${EPOCHREALTIME/[.,]/}; FAULTS_AT=${t}000; }
 
 faults_wait_answers() { # file count: until the client has that many answers (at most 15 s)
   local deadline=$((SECONDS + 15)) answers
@@ -133,10 +169,19 @@ faults_wait_answers() { # file count: until the client has that many answers (at
   done
 }
 
-# Outage: the longest time between two answered requests, or, when the client was still failing when it
-# was stopped, from its last answer to the end (then recovered=0). Failed: requests not answered 2xx.
-faults_analyse() { # poll file: prints outage_ms failed requests recovered holder
-  awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && ($3 == "ok" || $3 == "fail") {
+# Outage: the longest time between two answered requests from the fault on (the gap that spans the fault counts,
+# from the last answer before it), or, when the client was still failing when it was stopped, from its last
+# answer to the end (then recovered=0). Failed: requests not answered 2xx that ended after the fault. What came
+# before the fault is left out: a client's own start (a cold JVM on a busy host) once made the longest gap of a
+# run, 0.7 to 0.8 s, before anything had happened to the VIP, for either stack.
+faults_analyse() { # poll_file fault_epoch_ms (empty: the whole run): prints outage_ms failed requests recovered holder
+  awk -v at="${2:-}" '
+    /^t0_epoch_ms=/ { split($0, t, "="); if (at != "") cut = at - t[2]; next }
+    $1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && ($3 == "ok" || $3 == "fail") {
+      if (cut != "" && $2 < cut) {
+        if ($3 == "ok") { last = $2; have = 1; holder = $5 }
+        next
+      }
       n++; end = $2
       if ($3 == "ok") {
         if (have) { g = $2 - last; if (g > max) max = g }
@@ -152,7 +197,9 @@ faults_analyse() { # poll file: prints outage_ms failed requests recovered holde
 
 faults_record() { # fault stack run client file
   local outage failed requests recovered holder
-  read -r outage failed requests recovered holder < <(faults_analyse "$5")
+  local at=""
+  [[ -n $FAULTS_AT ]] && at=$((FAULTS_AT / 1000000))
+  read -r outage failed requests recovered holder < <(faults_analyse "$5" "$at")
   results_add "$FAULTS_TSV" "$1" "$2" "$3" "$4" "$outage" "$failed" "$requests" "$recovered" "$holder"
   log "  $1 $2 run $3, $4 connections: outage $outage ms$( ((recovered)) || echo ' (still failing at the end)')," \
       "$failed failed of $requests, last answer from $holder"
@@ -183,6 +230,7 @@ faults_do_linkdown() {
 }
 
 faults_flap() { # seconds
+  faults_mark
   ip -n "$(lab_ns 1)" link set eth0 down
   sleep "$1"
   ip -n "$(lab_ns 1)" link set eth0 up
@@ -195,11 +243,10 @@ faults_do_flap5_nopreempt() { faults_flap 5; }
 # Tandem: SIGKILL of its JVM. keepalived: SIGKILL of its VRRP process (its parent starts a new one). Both
 # leave the VIP on the killed node's interface.
 faults_do_kill() {
-  if [[ $1 == tandem ]]; then
-    kill -KILL "${LAB_NODE_PID[1]}"
-  else
-    kill -KILL "$(lab_keepalived_vrrp_pid 1)" || log "  no VRRP process of keepalived on n1 to kill"
-  fi
+  local pid
+  if [[ $1 == tandem ]]; then pid=${LAB_NODE_PID[1]}; else pid=$(lab_keepalived_vrrp_pid 1); fi
+  faults_mark
+  kill -KILL "$pid" || log "  no process to kill on n1"
   faults_observe 8
 }
 
@@ -210,7 +257,12 @@ faults_do_kill() {
 faults_do_killall() {
   local pids
   mapfile -t pids < <(lab_node_pids 1 | sort -u)
-  kill -KILL "${pids[@]}" 2>/dev/null || true
+  # All of it at once: every process stopped first, then killed. (Killed one by one, keepalived's VRRP child
+  # outlived its parent by an instant, long enough for the SIGTERM its parent's death sends it to make it give
+  # the VIP up with a priority-0 advert, as a clean stop does: that is no crash.)
+  faults_mark
+  kill -STOP "${pids[@]}" "${LAB_BACKEND_PID[1]}" 2>/dev/null || true
+  kill -KILL "${pids[@]}" "${LAB_BACKEND_PID[1]}" 2>/dev/null || true
   lab_backend_kill 1
   faults_observe 8
   lab_backend_restart 1
@@ -252,8 +304,8 @@ faults_do_loss() {
 
 # Planned moves, away from n1 and back, FAULTS_HANDOVERS times. Tandem: `tandem handover` on n1 (returns
 # when n1 holds no VIP), then `tandem resume` (n1 takes the VIP back, preempt). keepalived has no handover
-# command: the nearest an operator does is a reload (SIGHUP) with n1's priority lowered below n2's (200 <
-# 240), then one with it restored (250).
+# command: the nearest an operator does is a reload (SIGHUP) with n1's priority lowered below n2's (150 <
+# 200), then one with it restored (250).
 faults_do_planned() {
   local stack=$1 i
   for ((i = 1; i <= FAULTS_HANDOVERS; i++)); do
@@ -275,7 +327,7 @@ faults_move() { # stack away|back holder
           || log "  tandem resume failed (see $LAB_DIR/cli.log)"
     fi
   else
-    if [[ $2 == away ]]; then LAB_PRIORITY[1]=200; else LAB_PRIORITY[1]=250; fi
+    if [[ $2 == away ]]; then LAB_PRIORITY[1]=150; else LAB_PRIORITY[1]=250; fi
     lab_keepalived_config 1
     kill -HUP "${LAB_NODE_PID[1]}"
   fi

@@ -129,7 +129,7 @@ final class ClusterService {
                 log.warn("cluster: cannot update {}: {}", record.file(), e.toString());
             }
         }
-        return new RecordedVipDriver(new IpCommandDriver(CommandRunner.system()), record);
+        return new RecordedVipDriver(IpCommandDriver.withTakeoverHelper(CommandRunner.system()), record);
     }
 
     ClusterNode node() {

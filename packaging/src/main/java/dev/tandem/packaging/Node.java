@@ -58,6 +58,7 @@ final class Node implements AutoCloseable {
     private volatile ClusterService cluster;
     private volatile MirrorService mirror;
     private volatile DashboardApi dashboard;
+    private volatile Warmup warmup;
     private final MirroredCertificates certificates;
     private boolean stopped;
 
@@ -109,8 +110,6 @@ final class Node implements AutoCloseable {
             }
             node.watchUnlessMirrored();
             if (clusterConfig.isPresent()) {
-                // A backup takes a VIP over cold otherwise: warm the request path before joining.
-                Warmup.run(snapshot, transport);
                 // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
                 node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
                         node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.firstSyncInForce());
@@ -121,6 +120,10 @@ final class Node implements AutoCloseable {
                     elections.mirrorBehind(node.mirror.mirror().behind());
                 }
                 ClusterAdmin.add(node, node.cluster);
+                // A backup takes a VIP over cold otherwise: warm the request path, beside the node, once the cluster
+                // has started (run alongside the cluster's start on a busy host, the start once ran past its 5 s
+                // limit and the node gave up).
+                node.warmup = Warmup.start(snapshot, transport);
             }
             node.dashboard = DashboardApi.start(node);
         } catch (IOException | RuntimeException e) {
@@ -351,6 +354,10 @@ final class Node implements AutoCloseable {
         }
         if (reloader != null) {
             reloader.close();
+        }
+        Warmup w = warmup;
+        if (w != null) {
+            w.close();
         }
         ClusterService c = cluster;
         if (c != null) {

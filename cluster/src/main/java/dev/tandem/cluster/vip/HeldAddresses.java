@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * {@code ExecStopPost}) to remove. A thing is struck off once it is removed. A record that is stale the other
  * way (a thing listed that is gone) costs a removal that finds nothing.
  *
- * <p>Each write replaces the file whole: a temporary file, fsync, rename over the record, fsync of the directory.
+ * <p>Each write replaces the file whole: a temporary file, renamed over the record. Nothing is synced to the disk:
+ * what the record guards against is a process that dies, and its writes outlive it in the page cache; a host
+ * that dies takes the addresses and tables the record lists with it. A takeover writes the record before it adds
+ * the address, and two fsyncs there (16 to 38 ms on a busy host) held every unplanned failover up by as much.
  * The last line is a CRC-32 of the lines before it; a record that fails it (a disk that lied) is ignored with a
  * warning, never an error: the cleanup falls back to what the config's VIPs would have left.
  *
@@ -128,7 +131,7 @@ public final class HeldAddresses {
         return String.format("%08x", c.getValue());
     }
 
-    /** Records {@code thing} before it is put on the host; durable when this returns. */
+    /** Records {@code thing} before it is put on the host; it outlives this process once this returns. */
     public synchronized void add(Held thing) throws IOException {
         if (held.add(thing)) {
             try {
@@ -171,13 +174,8 @@ public final class HeldAddresses {
                 while (bytes.hasRemaining()) {
                     ch.write(bytes);
                 }
-                ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        // The rename (or the deletion) is durable only once the directory is.
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
         }
     }
 

@@ -88,20 +88,51 @@ public final class IpCommandDriver implements VipDriver {
     private final Set<Process> stopped = ConcurrentHashMap.newKeySet();
     /** What each process of a round runs, for the log. */
     private final Map<Process, String> labels = new ConcurrentHashMap<>();
+    private final TakeoverHelper helper;
 
     public IpCommandDriver(CommandRunner runner) {
-        this(runner, Path.of("/proc"), IpCommandDriver::onPath);
+        this(runner, Path.of("/proc"), IpCommandDriver::onPath, null);
+    }
+
+    /**
+     * The driver of a running node: {@code runner}'s commands, and a {@link TakeoverHelper} that adds an IPv4 VIP
+     * and sends its first gratuitous ARP without starting a process, started by {@link #prepare}.
+     */
+    public static IpCommandDriver withTakeoverHelper(CommandRunner runner) {
+        return new IpCommandDriver(runner, Path.of("/proc"), IpCommandDriver::onPath,
+                new TakeoverHelper(TakeoverHelper.python(), HELPER_TIMEOUT));
+    }
+
+    /** How long the takeover helper may take to answer before the command runs the slow way. */
+    static final Duration HELPER_TIMEOUT = Duration.ofSeconds(1);
+
+    IpCommandDriver(CommandRunner runner, Path proc, Function<String, Optional<String>> locate) {
+        this(runner, proc, locate, null);
     }
 
     /**
      * @param proc   where procfs is ({@code /proc}: its {@code sys} for the interfaces' settings, its {@code net}
      *               for the connections on a VIP)
      * @param locate a tool's path by its name ({@code nft}), or empty when it is not installed
+     * @param helper adds IPv4 addresses and sends the first gratuitous ARP of a round, when it can; null: none
      */
-    IpCommandDriver(CommandRunner runner, Path proc, Function<String, Optional<String>> locate) {
+    IpCommandDriver(CommandRunner runner, Path proc, Function<String, Optional<String>> locate, TakeoverHelper helper) {
         this.runner = runner;
         this.proc = proc;
         this.locate = locate;
+        this.helper = helper;
+    }
+
+    @Override
+    public void prepare() {
+        if (helper != null) {
+            helper.prepare();
+        }
+    }
+
+    /** Whether the takeover helper may be asked about {@code vip}: IPv4, an interface name that is one word. */
+    private boolean helped(VipConfig vip) {
+        return helper != null && !v6(vip) && IFACE.matcher(vip.iface()).matches();
     }
 
     /** Where {@code tool} is on the PATH, or in the sbin directories a service's PATH may lack. */
@@ -115,7 +146,7 @@ public final class IpCommandDriver implements VipDriver {
         return Optional.empty();
     }
 
-    private static String program(String name) {
+    static String program(String name) {
         try (var in = IpCommandDriver.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException(name + " missing from the classpath");
@@ -146,6 +177,9 @@ public final class IpCommandDriver implements VipDriver {
             // Held again (resumed, then preempted) before the drain ended: answer for it again first.
             nft("answer for " + vip.address() + " again", deleteTable("arp", vip));
             withdrawn.remove(vip.address());
+        }
+        if (helped(vip) && helper.call("add " + vip.address() + " " + vip.prefixLength() + " " + vip.iface())) {
+            return;
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -426,6 +460,10 @@ public final class IpCommandDriver implements VipDriver {
             if (v6(vip)) {
                 start(vip, round, unsolicitedNa(vip));
             } else {
+                if (helped(vip) && rounds.get(vip.address()) == round) {
+                    // At once, from a process that runs already; arping's round, which repeats it, starts later.
+                    helper.call("garp " + vip.address() + " " + vip.iface());
+                }
                 start(vip, round, arping("-U", vip));
                 // The replies 100 ms after the requests: a neighbour that missed one may catch the other.
                 Thread.sleep(100);

@@ -31,6 +31,11 @@ public final class RecordedVipDriver implements VipDriver {
     }
 
     @Override
+    public void prepare() {
+        driver.prepare();
+    }
+
+    @Override
     public void add(VipConfig vip) throws IOException {
         record(Held.address(vip));
         driver.add(vip);

@@ -200,12 +200,15 @@ public final class VipController implements AutoCloseable {
     }
 
     /**
-     * At start, before any election: an address left on the interface by a previous run (a crash, a kill)
-     * is removed, since this node masters nothing yet. A request made meanwhile wins.
+     * At start, before any election: the driver gets ready for a takeover ({@link VipDriver#prepare}), and an
+     * address left on the interface by a previous run (a crash, a kill) is removed, since this node masters nothing
+     * yet. A request made meanwhile wins.
      */
     public void removeLeftover() {
         long id = request.incrementAndGet();
         thread.execute(() -> {
+            // Before the check below: a takeover asked for meanwhile finds the driver ready all the same.
+            driver.prepare();
             if (request.get() != id) {
                 return;
             }

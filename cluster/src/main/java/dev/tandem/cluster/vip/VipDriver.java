@@ -11,6 +11,13 @@ import java.net.InetAddress;
  */
 public interface VipDriver {
 
+    /**
+     * Gets ready for a takeover, before any (at start): whatever can be made ready ahead of time, so that a
+     * takeover does not wait for it. Nothing by default.
+     */
+    default void prepare() {
+    }
+
     /** Adds the address; a node that {@link #withdraw withdrew} it answers for it again. */
     void add(VipConfig vip) throws IOException;
 

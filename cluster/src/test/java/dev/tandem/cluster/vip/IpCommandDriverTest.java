@@ -99,6 +99,78 @@ class IpCommandDriverTest {
         assertTrue(ran.contains("arping -q -A -c 3 -I eth0 203.0.113.10"), ran.toString());
     }
 
+    /** A takeover helper that stands in for the real one: it notes what it is asked and answers {@code answer}. */
+    private TakeoverHelper helper(String answer) {
+        Path asked = proc.resolve("helper-asked");
+        return new TakeoverHelper(() -> {
+            Process p = new ProcessBuilder("sh", "-c", "echo ready; "
+                    + "while read id rest; do echo \"$rest\" >> '" + asked + "'; echo \"$id " + answer + "\"; done").start();
+            started.add(p);
+            return p;
+        }, java.time.Duration.ofSeconds(10));
+    }
+
+    private List<String> helperAsked() throws IOException {
+        Path asked = proc.resolve("helper-asked");
+        return Files.exists(asked) ? Files.readAllLines(asked) : List.of();
+    }
+
+    private IpCommandDriver helped(TakeoverHelper helper) {
+        IpCommandDriver d = new IpCommandDriver(new CommandRunner() {
+            @Override
+            public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
+                ran.add(String.join(" ", cmd));
+                return new Result(0, "");
+            }
+
+            @Override
+            public Process start(List<String> cmd) throws IOException {
+                ran.add(String.join(" ", cmd));
+                Process p = new ProcessBuilder("sh", "-c", "sleep 2; exit 1").start();
+                started.add(p);
+                return p;
+            }
+        }, proc, Optional::of, helper);
+        d.prepare();
+        org.awaitility.Awaitility.await().atMost(10, java.util.concurrent.TimeUnit.SECONDS).until(helper::running);
+        return d;
+    }
+
+    @Test
+    void withTheTakeoverHelperAnIpv4TakeoverStartsNoProcessBeforeTheFirstGratuitousArp() throws IOException {
+        IpCommandDriver d = helped(helper("ok"));
+        d.add(V4);
+        assertEquals(List.of(), ran, "no ip started: the helper added the address");
+        d.announce(V4);
+        assertEquals(List.of("add 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
+        // arping's round goes on as before, after the first announcement went out
+        assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());
+        assertTrue(ran.contains("arping -q -A -c 3 -I eth0 203.0.113.10"), ran.toString());
+        d.stopAnnouncing(V4);
+    }
+
+    @Test
+    void whatTheTakeoverHelperCannotDoIsDoneTheSlowWay() throws IOException {
+        IpCommandDriver d = helped(helper("error no interface with this name"));
+        d.add(V4);
+        assertEquals(List.of("add 203.0.113.10 24 eth0"), helperAsked());
+        assertEquals("ip addr add 203.0.113.10/24 dev eth0", ran.get(0));
+        d.announce(V4);
+        assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());
+        d.stopAnnouncing(V4);
+    }
+
+    @Test
+    void ipv6AndStrangeInterfaceNamesNeverGoToTheTakeoverHelper() throws IOException {
+        IpCommandDriver d = helped(helper("ok"));
+        d.add(V6);
+        VipConfig odd = new VipConfig("203.0.113.10", 24, "eth0 garp", List.of("a"));
+        d.add(odd);
+        assertEquals(List.of(), helperAsked());
+        assertEquals(List.of("ip -6 addr add 2001:db8::10/64 dev eth0 nodad", "ip addr add 203.0.113.10/24 dev eth0 garp"),
+                ran);
+    }
+
     @Test
     void ipv6IsAddedWithoutDadAndAnnouncedWithUnsolicitedNeighbourAdvertisements() throws Exception {
         IpCommandDriver d = driver(line -> new CommandRunner.Result(0, ""));
