@@ -14,6 +14,8 @@ public final class HandlerNames {
     public static final String CHUNKED_WRITE = "chunked-write";
     public static final String FLOW_CONTROL = "flow-control";
     public static final String PROXY = "proxy";
+    /** HTTP/1.1 asleep between requests: stands in for HTTP_CODEC to PROXY until the client sends again. */
+    public static final String DORMANT = "dormant";
     /** HTTP/1.1 after a 101 from the server: bytes relayed both ways. */
     public static final String TUNNEL = "tunnel";
 

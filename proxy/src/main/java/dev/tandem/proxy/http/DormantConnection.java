@@ -1,0 +1,111 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.proxy.upstream.LoopResources;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP/1.1 client connection asleep between requests: what stands in for the HTTP handlers (http-codec,
+ * flow-control, chunked-write, proxy) while the client sends nothing, so that an idle keep-alive connection
+ * holds only its channel, this handler and its place in the loop's {@link IdleSweep}, not a decoder, a proxy
+ * handler and their timers. The proxy handler puts a connection to sleep once it has waited a while for its
+ * next request with nothing of one received (see {@link IdleSweep#DORMANCY_DELAY_NANOS}).
+ *
+ * <p>The first bytes the client sends wake it: the HTTP handlers are added again after this one, the bytes
+ * are handed to them (whatever they hold: one request, several pipelined ones, or the start of one), and this
+ * handler leaves. The proxy handler takes over the timeout where it stood, so a connection that sleeps keeps
+ * its deadline. Asleep, it closes at that deadline (the sweep's), at a drain (nothing is in flight), and at a
+ * step-down when it had answered a request before, as an awake idle connection does.
+ */
+final class DormantConnection extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(DormantConnection.class);
+    private static final Runnable NOTHING = () -> { };
+
+    private final ListenerContext listener;
+    private final LoopResources loop;
+    private final DueList.Entry expiry = new DueList.Entry(this::expire);
+    /** When the connection's keep-alive (or first-request) timeout ends, on the event loop's clock. */
+    private final long deadline;
+    /** The connection has answered a request (a step-down closes it at once). */
+    private final boolean reused;
+    private ChannelHandlerContext ctx;
+
+    DormantConnection(ListenerContext listener, LoopResources loop, boolean reused, long deadline) {
+        this.listener = listener;
+        this.loop = loop;
+        this.reused = reused;
+        this.deadline = deadline;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        loop.idleSweep().dormant(expiry, deadline);
+        ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
+        if (connection != null) {
+            connection.onDrain(this::close);
+            connection.onStepDown(reused ? this::close : NOTHING);
+        }
+        // The proxy handler asked for a read before it left; asking again costs nothing and makes sure of it.
+        ctx.read();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        expiry.unlink();
+    }
+
+    /** When the connection's timeout ends (for tests). */
+    long deadline() {
+        return deadline;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        expiry.unlink();
+        ChannelPipeline p = ctx.pipeline();
+        try {
+            Http1Handlers.add(p, listener, ProxyHandler.resumed(listener, loop, reused, deadline));
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(msg);
+            throw e;
+        }
+        // The handlers after this one now: the codec takes the bytes (and their read-complete, once this has left).
+        ctx.fireChannelRead(msg);
+        if (!ctx.isRemoved()) {
+            p.remove(this);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        expiry.unlink();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("client {} connection error: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("client {} connection error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    private void expire() {
+        ctx.close();
+    }
+
+    private void close() {
+        if (!ctx.isRemoved()) {
+            ctx.close();
+        }
+    }
+}
