@@ -464,6 +464,28 @@ public final class ProxyServer implements AutoCloseable {
         return nodeHealth;
     }
 
+    /**
+     * How many client connections sleep between requests now (see {@code DormantConnection}), over all event
+     * loops; each loop is asked on its own thread.
+     */
+    public int dormantConnections() throws InterruptedException {
+        Map<EventLoop, LoopResources> byLoop;
+        synchronized (this) {
+            byLoop = loops;
+        }
+        int n = 0;
+        if (byLoop != null) {
+            for (LoopResources r : byLoop.values()) {
+                try {
+                    n += r.eventLoop().submit(() -> r.idleSweep().dormantCount()).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        return n;
+    }
+
     /** The address listener {@code name} is bound to (its actual port when configured as 0), or null. */
     public synchronized InetSocketAddress boundAddress(String name) {
         BoundListener l = listeners.get(name);
