@@ -22,14 +22,15 @@ import org.slf4j.LoggerFactory;
  * its deadline. Asleep, it closes at that deadline (the sweep's), at a drain (nothing is in flight), and at a
  * step-down when it had answered a request before, as an awake idle connection does.
  */
-final class DormantConnection extends ChannelInboundHandlerAdapter {
+final class DormantConnection extends ChannelInboundHandlerAdapter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(DormantConnection.class);
     private static final Runnable NOTHING = () -> { };
 
     private final ListenerContext listener;
     private final LoopResources loop;
-    private final DueList.Entry expiry = new DueList.Entry(this::expire);
+    /** Its place in the sweep; falling due closes the connection ({@link #run}). */
+    private final DueList.Entry expiry = new DueList.Entry(this);
     /** When the connection's keep-alive (or first-request) timeout ends, on the event loop's clock. */
     private final long deadline;
     /** The connection has answered a request (a step-down closes it at once). */
@@ -49,8 +50,9 @@ final class DormantConnection extends ChannelInboundHandlerAdapter {
         loop.idleSweep().dormant(expiry, deadline);
         ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
         if (connection != null) {
-            connection.onDrain(this::close);
-            connection.onStepDown(reused ? this::close : NOTHING);
+            // This handler itself is the action (it closes the connection): one object fewer per sleeper each.
+            connection.onDrain(this);
+            connection.onStepDown(reused ? this : NOTHING);
         }
         // The proxy handler asked for a read before it left; asking again costs nothing and makes sure of it.
         ctx.read();
@@ -99,11 +101,9 @@ final class DormantConnection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private void expire() {
-        ctx.close();
-    }
-
-    private void close() {
+    /** Closes the connection: its deadline passed, a drain, or a step-down (until it wakes). */
+    @Override
+    public void run() {
         if (!ctx.isRemoved()) {
             ctx.close();
         }

@@ -314,8 +314,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         ChannelPipeline p = ctx.pipeline();
         ClientHttpCodec codec = p.get(ClientHttpCodec.class);
         OneMessagePerRead flow = p.get(OneMessagePerRead.class);
-        if (codec == null || flow == null || codec.bufferedBytes() > 0 || codec.unanswered() > 0 || flow.held() > 0) {
-            // Part of a request is here: the connection is not idle, and its timer goes on.
+        if (codec == null || flow == null || codec.bufferedBytes() > 0 || codec.insideMessage()
+                || codec.unanswered() > 0 || flow.held() > 0) {
+            // Part of a request is here (or still to come): the connection is not idle, and its timer goes on.
             return;
         }
         long deadline = clientTimer.deadline();
