@@ -80,11 +80,24 @@ idle_round() {
   untrack "$client_pid"
 }
 
-# idle_live_bytes KIND PID: for Tandem, the bytes of the live objects in its heap (a class histogram, which
-# collects first); for nginx, 0. Unlike the RSS, it does not depend on which heap pages were touched before.
+# idle_live_bytes KIND PID FILE: for Tandem, the bytes of the live objects in its heap (a class histogram, which
+# collects first, kept in FILE); for nginx, 0. Unlike the RSS, it does not depend on which heap pages were
+# touched before.
 idle_live_bytes() {
   [[ $1 == tandem ]] || { echo 0; return 0; }
-  jcmd "$2" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { print $3 }'
+  jcmd "$2" GC.class_histogram >"$3" 2>/dev/null
+  awk '$1 == "Total" { print $3 }' "$3"
+}
+
+# idle_histogram_diff BEFORE AFTER N: the classes whose live bytes grew most between two histograms, per
+# connection: bytes, instances, class.
+idle_histogram_diff() {
+  awk -v n="$3" '
+    FNR == 1 { f++ }
+    $1 ~ /^[0-9]+:$/ { if (f == 1) { b[$4] = $3; c[$4] = $2 } else { a[$4] = $3; d[$4] = $2 } }
+    END {
+      for (k in a) { g = (a[k] - b[k]) / n; if (g >= 4) printf "%8.1f B %6.2f  %s\n", g, (d[k] - c[k]) / n, k }
+    }' "$1" "$2" | sort -rn | head -40
 }
 
 # idle_collect KIND PID: a full garbage collection in Tandem's JVM (nothing for nginx).
@@ -137,9 +150,9 @@ scenario_main() {
       sleep "$settle"
       idle_collect "$kind" "$pid"
       before=$(idle_rss_kib "$pid")
-      live_before=$(idle_live_bytes "$kind" "$pid")
+      live_before=$(idle_live_bytes "$kind" "$pid" "$BENCH_RESULTS/$kind-$r-before.histogram")
       # shellcheck disable=SC2016
-      idle_round "$port" "$n" eval 'sleep "$settle"; idle_collect "$kind" "$pid"; after=$(idle_rss_kib "$pid"); live_after=$(idle_live_bytes "$kind" "$pid"); open=$(idle_open "$port")'
+      idle_round "$port" "$n" eval 'sleep "$settle"; idle_collect "$kind" "$pid"; after=$(idle_rss_kib "$pid"); live_after=$(idle_live_bytes "$kind" "$pid" "$BENCH_RESULTS/$kind-$r-after.histogram"); open=$(idle_open "$port")'
       # Per connection the proxy held when its RSS was read (all of them, unless it closed some).
       ((open == n)) || log "WARNING: $kind held $open of the $n connections when its RSS was read"
       ((open > 0)) || die "$kind held none of the connections"
@@ -149,6 +162,11 @@ scenario_main() {
       results_add "$runs" "$kind" "$r" "$open" "$before" "$after" "$per" "$live"
       log "$kind round $r: RSS $before KiB -> $after KiB with $open idle connections: $per B each" \
           "(live heap objects: $live B each)"
+      if [[ $kind == tandem ]]; then
+        idle_histogram_diff "$BENCH_RESULTS/$kind-$r-before.histogram" "$BENCH_RESULTS/$kind-$r-after.histogram" "$open" \
+            >"$BENCH_RESULTS/$kind-$r-per-connection.txt"
+        log "tandem's live objects per connection, by class: $BENCH_RESULTS/$kind-$r-per-connection.txt"
+      fi
       server_stop "$name"
     done
   done

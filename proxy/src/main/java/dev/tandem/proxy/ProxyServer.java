@@ -32,10 +32,12 @@ import dev.tandem.proxy.upstream.UpstreamServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -95,6 +97,12 @@ public final class ProxyServer implements AutoCloseable {
     private MultiThreadIoEventLoopGroup group;
     private HealthChecks healthChecks;
     private Map<EventLoop, LoopResources> loops;
+    /**
+     * How client connections size their reads: Netty's default (adaptive, up to 16 reads a turn), but one
+     * allocator for all of them instead of one each, 32 bytes less per idle connection. It holds only its
+     * settings (each connection's read sizes live in a handle of its own), and nothing here changes them.
+     */
+    private final RecvByteBufAllocator clientReads = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16);
     private Optional<AccessLogConfig> accessLogConfig = Optional.empty();
     /** The certificates of each TLS listener by name; read by the certificate watcher's thread too. */
     private final Map<String, ListenerTls> tls = new ConcurrentHashMap<>();
@@ -422,6 +430,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, LoopResources.WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, clientReads)
                 .childHandler(new ClientChannelInitializer(context, loops));
         if (transport.freeBindOption() != null) {
             // A listener on a floating address is up before the address arrives on this node.

@@ -2,7 +2,7 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.upstream.LoopResources;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -21,16 +21,19 @@ import org.slf4j.LoggerFactory;
  * handler leaves. The proxy handler takes over the timeout where it stood, so a connection that sleeps keeps
  * its deadline. Asleep, it closes at that deadline (the sweep's), at a drain (nothing is in flight), and at a
  * step-down when it had answered a request before, as an awake idle connection does.
+ *
+ * <p>Everything an idle connection keeps is multiplied by how many there are: this handler is also its own
+ * entry in the sweep and its own close action (a {@link ChannelInboundHandler} written out rather than an
+ * adapter, which would leave no room for the entry's fields), so a sleeper costs this one object and its
+ * pipeline context.
  */
-final class DormantConnection extends ChannelInboundHandlerAdapter implements Runnable {
+final class DormantConnection extends DueList.Entry implements ChannelInboundHandler, Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(DormantConnection.class);
     private static final Runnable NOTHING = () -> { };
 
     private final ListenerContext listener;
     private final LoopResources loop;
-    /** Its place in the sweep; falling due closes the connection ({@link #run}). */
-    private final DueList.Entry expiry = new DueList.Entry(this);
     /** When the connection's keep-alive (or first-request) timeout ends, on the event loop's clock. */
     private final long deadline;
     /** The connection has answered a request (a step-down closes it at once). */
@@ -47,7 +50,7 @@ final class DormantConnection extends ChannelInboundHandlerAdapter implements Ru
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        loop.idleSweep().dormant(expiry, deadline);
+        loop.idleSweep().dormant(this, deadline);
         ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
         if (connection != null) {
             // This handler itself is the action (it closes the connection): one object fewer per sleeper each.
@@ -60,7 +63,7 @@ final class DormantConnection extends ChannelInboundHandlerAdapter implements Ru
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        expiry.unlink();
+        unlink();
     }
 
     /** When the connection's timeout ends (for tests). */
@@ -70,7 +73,7 @@ final class DormantConnection extends ChannelInboundHandlerAdapter implements Ru
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        expiry.unlink();
+        unlink();
         ChannelPipeline p = ctx.pipeline();
         try {
             Http1Handlers.add(p, listener, ProxyHandler.resumed(listener, loop, reused, deadline));
@@ -87,8 +90,38 @@ final class DormantConnection extends ChannelInboundHandlerAdapter implements Ru
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        expiry.unlink();
+        unlink();
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+        ctx.fireChannelRegistered();
+    }
+
+    @Override
+    public void channelUnregistered(ChannelHandlerContext ctx) {
+        ctx.fireChannelUnregistered();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -99,6 +132,12 @@ final class DormantConnection extends ChannelInboundHandlerAdapter implements Ru
             log.warn("client {} connection error", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
+    }
+
+    /** Its deadline passed. */
+    @Override
+    void fallDue() {
+        run();
     }
 
     /** Closes the connection: its deadline passed, a drain, or a step-down (until it wakes). */
