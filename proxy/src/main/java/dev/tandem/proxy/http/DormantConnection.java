@@ -34,23 +34,22 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
 
     private final ListenerContext listener;
     private final LoopResources loop;
-    /** When the connection's keep-alive (or first-request) timeout ends, on the event loop's clock. */
-    private final long deadline;
     /** The connection has answered a request (a step-down closes it at once). */
     private final boolean reused;
     private ChannelHandlerContext ctx;
 
     DormantConnection(ListenerContext listener, LoopResources loop, boolean reused, long deadline) {
+        // When the connection's keep-alive (or first-request) timeout ends, on the event loop's clock: due().
+        super(deadline);
         this.listener = listener;
         this.loop = loop;
         this.reused = reused;
-        this.deadline = deadline;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        loop.idleSweep().dormant(this, deadline);
+        loop.idleSweep().dormant(this, due());
         ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
         if (connection != null) {
             // This handler itself is the action (it closes the connection): one object fewer per sleeper each.
@@ -68,7 +67,7 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
 
     /** When the connection's timeout ends (for tests). */
     long deadline() {
-        return deadline;
+        return due();
     }
 
     @Override
@@ -76,7 +75,7 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
         unlink();
         ChannelPipeline p = ctx.pipeline();
         try {
-            Http1Handlers.add(p, listener, ProxyHandler.resumed(listener, loop, reused, deadline));
+            Http1Handlers.add(p, listener, ProxyHandler.resumed(listener, loop, reused, due()));
         } catch (RuntimeException e) {
             ReferenceCountUtil.release(msg);
             throw e;

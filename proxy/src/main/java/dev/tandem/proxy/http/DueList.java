@@ -22,9 +22,13 @@ final class DueList {
             this.onDue = onDue;
         }
 
-        /** For a subclass that is its own action ({@link #fallDue}): one object instead of two. */
-        Entry() {
+        /**
+         * For a subclass that is its own action ({@link #fallDue}): one object instead of two. {@code due} is
+         * kept until the entry is added (which sets it again), so that the subclass need not keep it twice.
+         */
+        Entry(long due) {
             this.onDue = null;
+            this.due = due;
         }
 
         /** Runs once the entry falls due and has been taken out of its list. */
@@ -32,7 +36,7 @@ final class DueList {
             onDue.run();
         }
 
-        /** When the entry falls due (the event loop's clock), while it is in a list. */
+        /** When the entry falls due (the event loop's clock): while it is in a list, and after. */
         long due() {
             return due;
         }
