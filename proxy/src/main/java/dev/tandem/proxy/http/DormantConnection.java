@@ -49,6 +49,20 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        sleep();
+    }
+
+    /**
+     * Hosted by the connection's first handler ({@link ClientConnection#host}) instead of being a handler of its
+     * own: on a plaintext connection nothing stands between the two, and the pipeline context this saves is as
+     * large as this object.
+     */
+    void hostedBy(ChannelHandlerContext connection) {
+        this.ctx = connection;
+        sleep();
+    }
+
+    private void sleep() {
         loop.idleSweep().dormant(this, due());
         ClientConnection connection = ctx.pipeline().get(ClientConnection.class);
         if (connection != null) {
@@ -72,6 +86,11 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        wake(msg);
+    }
+
+    /** The client sent {@code msg}: the HTTP handlers come back and take it, and this leaves. */
+    void wake(Object msg) {
         unlink();
         ChannelPipeline p = ctx.pipeline();
         try {
@@ -80,9 +99,10 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
             ReferenceCountUtil.release(msg);
             throw e;
         }
-        // The handlers after this one now: the codec takes the bytes (and their read-complete, once this has left).
+        // The handlers after this one (or after its host) now: the codec takes the bytes, and their read-complete
+        // once this has left.
         ctx.fireChannelRead(msg);
-        if (!ctx.isRemoved()) {
+        if (ctx.handler() == this && !ctx.isRemoved()) {
             p.remove(this);
         }
     }
@@ -145,5 +165,10 @@ final class DormantConnection extends DueList.Entry implements ChannelInboundHan
         if (!ctx.isRemoved()) {
             ctx.close();
         }
+    }
+
+    /** The connection closed while hosted. */
+    void closed() {
+        unlink();
     }
 }

@@ -329,7 +329,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (p.get(HandlerNames.CHUNKED_WRITE) != null) {
             p.remove(HandlerNames.CHUNKED_WRITE);
         }
-        p.replace(codec, HandlerNames.DORMANT, dormant);
+        if (listener.tls() == null && connection != null) {
+            // Plaintext: the connection's first handler is next to the codec, and hosts the sleeper.
+            p.remove(codec);
+            connection.host(dormant);
+        } else {
+            // Behind TLS: the sleeper takes the codec's place, after the TLS handler, as a handler of its own.
+            p.replace(codec, HandlerNames.DORMANT, dormant);
+        }
     }
 
     private void onClientTimeout() {

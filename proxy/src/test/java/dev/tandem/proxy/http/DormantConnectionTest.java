@@ -112,10 +112,13 @@ class DormantConnectionTest {
         channel.runScheduledPendingTasks();
     }
 
+    /** Asleep: on plaintext, the connection's first handler hosts the sleeper and nothing follows it. */
     private boolean asleep() {
         ChannelPipeline p = channel.pipeline();
-        boolean dormant = p.get(HandlerNames.DORMANT) != null;
+        assertNull(p.get(HandlerNames.DORMANT), "a plaintext sleeper is no handler of its own");
+        boolean dormant = p.get(ClientConnection.class).asleep();
         if (dormant) {
+            assertEquals(java.util.List.of(HandlerNames.CONNECTION), p.names().subList(0, p.names().size() - 1));
             assertNull(p.get(HandlerNames.HTTP_CODEC));
             assertNull(p.get(HandlerNames.FLOW_CONTROL));
             assertNull(p.get(HandlerNames.CHUNKED_WRITE));
