@@ -21,9 +21,9 @@ import java.util.Map;
  * Assembles the pipeline of a client connection accepted on one listener, one concern per step:
  * <pre>
  * plaintext:  connection, http-codec, flow-control, proxy
- *             (connection, dormant: an HTTP/1.1 connection asleep between requests, see {@link DormantConnection})
+ *             (connection alone: asleep between requests, the connection hosting a {@link DormantConnection})
  * TLS:        connection, tls (SNI, then the TLS handler), protocol (ALPN), then either
- *             http-codec, flow-control, chunked-write, proxy      (http/1.1, or no ALPN)
+ *             http-codec, flow-control, chunked-write, proxy      (http/1.1, or no ALPN; asleep: dormant)
  *             http2-flush, http2-idle, http2-codec, http2-streams (h2), each stream a child channel with
  *                 stream-codec, flow-control, chunked-write, proxy
  * </pre>
