@@ -27,6 +27,31 @@ For Tandem on another transport: TANDEM_JAVA_OPTS=-Dtandem.transport=epoll (or n
 EOF
 }
 
+# idle_proxy_start KIND NAME CPU PORT: the proxy as proxy_start configures it, but with room for every idle
+# connection and time to hold them all: nginx with worker_connections (and its open-file limit) raised to this
+# machine's hard limit (beyond worker_connections it closes its oldest idle connections to make room), and
+# both with keep-alive and first-request timeouts of an hour (otherwise, on a loaded machine on which the
+# client takes minutes to open them, the first connections time out before the last are open).
+idle_proxy_start() {
+  local kind=$1 name=$2 cpu=$3 port=$4 conf limit
+  conf=$("proxy_conf_$kind" "$name" "$port")
+  limit=$(ulimit -Hn)
+  case $kind in
+    nginx)
+      sed -i -e "s/worker_connections [0-9]*;/worker_connections $((limit - 1000));/" \
+          -e "s/worker_rlimit_nofile [0-9]*;/worker_rlimit_nofile $((limit - 500));/" \
+          -e 's/^    keepalive_timeout 75s;/    keepalive_timeout 1h;/' "$conf" ;;
+    tandem)
+      printf 'limits: { keepalive_timeout: 1h, client_timeout: 1h }\n' >>"$conf" ;;
+  esac
+  "${kind}_start" "$name" "$cpu" "$conf" "$port"
+}
+
+# idle_open PORT: the established connections the proxy listening on PORT holds with its clients.
+idle_open() {
+  ss -Htn state established "( sport = :$1 )" | wc -l
+}
+
 # idle_rss_kib PID: the resident memory of PID and its descendants, in KiB.
 idle_rss_kib() {
   local p sum=0 kib
@@ -55,6 +80,26 @@ idle_round() {
   untrack "$client_pid"
 }
 
+# idle_live_bytes KIND PID FILE: for Tandem, the bytes of the live objects in its heap (a class histogram, which
+# collects first, kept in FILE); for nginx, 0. Unlike the RSS, it does not depend on which heap pages were
+# touched before.
+idle_live_bytes() {
+  [[ $1 == tandem ]] || { echo 0; return 0; }
+  jcmd "$2" GC.class_histogram >"$3" 2>/dev/null
+  awk '$1 == "Total" { print $3 }' "$3"
+}
+
+# idle_histogram_diff BEFORE AFTER N: the classes whose live bytes grew most between two histograms, per
+# connection: bytes, instances, class.
+idle_histogram_diff() {
+  awk -v n="$3" '
+    FNR == 1 { f++ }
+    $1 ~ /^[0-9]+:$/ { if (f == 1) { b[$4] = $3; c[$4] = $2 } else { a[$4] = $3; d[$4] = $2 } }
+    END {
+      for (k in a) { g = (a[k] - b[k]) / n; if (g >= 4) printf "%8.1f B %6.2f  %s\n", g, (d[k] - c[k]) / n, k }
+    }' "$1" "$2" | sort -rn | head -40
+}
+
 # idle_collect KIND PID: a full garbage collection in Tandem's JVM (nothing for nginx).
 idle_collect() {
   [[ $1 == tandem ]] || return 0
@@ -67,6 +112,11 @@ scenario_main() {
   local n=${BENCH_CONNECTIONS:-10000} settle=${BENCH_SETTLE:-5} repeats=${BENCH_REPEATS:-1}
   local proxies=${BENCH_PROXIES:-nginx,tandem} warm=${BENCH_WARMUP:-5}
   ((n <= 50000)) || die "--connections at most 50000"
+  local hard
+  hard=$(ulimit -Hn)
+  ((n + 1000 <= hard)) || die "--connections $n: this machine's hard limit of open files is $hard (ulimit -Hn)," \
+      "and the client and the proxy each hold one per connection: at most $((hard - 1000)) here"
+  ulimit -n "$hard"
   local -a kinds
   IFS=, read -r -a kinds <<<"$proxies"
   local k
@@ -85,13 +135,13 @@ scenario_main() {
   backends_start "$BENCH_CPU_LOAD" "$port_a"
 
   local runs=$BENCH_RESULTS/runs.tsv
-  results_add "$runs" proxy repeat rss_before_kib rss_after_kib bytes_per_conn
-  local r kind name port conf pid before after per
+  results_add "$runs" proxy repeat open rss_before_kib rss_after_kib bytes_per_conn live_heap_per_conn
+  local r kind name port conf pid before after per open live_before live_after live
   for ((r = 1; r <= repeats; r++)); do
     for kind in "${kinds[@]}"; do
       name=$kind-idle
       free_port port
-      proxy_start "$kind" "$name" "$BENCH_CPU_SUT" "$port"
+      idle_proxy_start "$kind" "$name" "$BENCH_CPU_SUT" "$port"
       pid=${SERVER_PID[$name]}
       wait_http "http://127.0.0.1:$port/" 30 || die "$name does not answer"
       log "$kind: warm-up: ${warm}s of wrk, then a round of $n connections"
@@ -100,12 +150,23 @@ scenario_main() {
       sleep "$settle"
       idle_collect "$kind" "$pid"
       before=$(idle_rss_kib "$pid")
+      live_before=$(idle_live_bytes "$kind" "$pid" "$BENCH_RESULTS/$kind-$r-before.histogram")
       # shellcheck disable=SC2016
-      idle_round "$port" "$n" eval 'sleep "$settle"; idle_collect "$kind" "$pid"; after=$(idle_rss_kib "$pid")'
-      per=$(calc "($after - $before) * 1024 / $n")
+      idle_round "$port" "$n" eval 'sleep "$settle"; idle_collect "$kind" "$pid"; after=$(idle_rss_kib "$pid"); live_after=$(idle_live_bytes "$kind" "$pid" "$BENCH_RESULTS/$kind-$r-after.histogram"); open=$(idle_open "$port")'
+      # Per connection the proxy held when its RSS was read (all of them, unless it closed some).
+      ((open == n)) || log "WARNING: $kind held $open of the $n connections when its RSS was read"
+      ((open > 0)) || die "$kind held none of the connections"
+      per=$(calc "($after - $before) * 1024 / $open")
       per=$(printf '%.0f' "$per")
-      results_add "$runs" "$kind" "$r" "$before" "$after" "$per"
-      log "$kind round $r: RSS $before KiB -> $after KiB with $n idle connections: $per B each"
+      live=$(printf '%.0f' "$(calc "(${live_after:-0} - ${live_before:-0}) / $open")")
+      results_add "$runs" "$kind" "$r" "$open" "$before" "$after" "$per" "$live"
+      log "$kind round $r: RSS $before KiB -> $after KiB with $open idle connections: $per B each" \
+          "(live heap objects: $live B each)"
+      if [[ $kind == tandem ]]; then
+        idle_histogram_diff "$BENCH_RESULTS/$kind-$r-before.histogram" "$BENCH_RESULTS/$kind-$r-after.histogram" "$open" \
+            >"$BENCH_RESULTS/$kind-$r-per-connection.txt"
+        log "tandem's live objects per connection, by class: $BENCH_RESULTS/$kind-$r-per-connection.txt"
+      fi
       server_stop "$name"
     done
   done
@@ -113,12 +174,14 @@ scenario_main() {
   echo
   echo "RSS growth per idle keep-alive connection, $n connections (medians of $repeats)"
   {
-    printf 'proxy\tbytes per connection\tx nginx\n'
+    printf 'proxy\tbytes per connection\tx nginx\tlive heap per connection\n'
     local ng
     ng=$(results_median "$runs" proxy nginx bytes_per_conn)
     for kind in "${kinds[@]}"; do
       per=$(results_median "$runs" proxy "$kind" bytes_per_conn)
-      printf '%s\t%s\t%s\n' "$kind" "$per" "$(ratio "$per" "$ng")"
+      live=$(results_median "$runs" proxy "$kind" live_heap_per_conn)
+      [[ $kind == tandem ]] || live=-
+      printf '%s\t%s\t%s\t%s\n' "$kind" "$per" "$(ratio "$per" "$ng")" "$live"
     done
-  } | table_print lrr
+  } | table_print lrrr
 }

@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -16,15 +15,15 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SniHandler;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.Map;
 
 /**
  * Assembles the pipeline of a client connection accepted on one listener, one concern per step:
  * <pre>
  * plaintext:  connection, http-codec, flow-control, proxy
+ *             (connection alone: asleep between requests, the connection hosting a {@link DormantConnection})
  * TLS:        connection, tls (SNI, then the TLS handler), protocol (ALPN), then either
- *             http-codec, flow-control, chunked-write, proxy      (http/1.1, or no ALPN)
+ *             http-codec, flow-control, chunked-write, proxy      (http/1.1, or no ALPN; asleep: dormant)
  *             http2-flush, http2-idle, http2-codec, http2-streams (h2), each stream a child channel with
  *                 stream-codec, flow-control, chunked-write, proxy
  * </pre>
@@ -33,8 +32,6 @@ import java.util.Map;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
-    /** Largest piece of a body handed on at once; bigger reads are split. */
-    private static final int MAX_CHUNK = 64 * 1024;
     /** How long a client may take over its TLS ClientHello and handshake. */
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     /** Largest ClientHello the SNI step buffers (post-quantum key shares make them larger than they were). */
@@ -67,39 +64,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     }
 
     void addHttp1Handlers(ChannelPipeline p) {
-        p.addLast(HandlerNames.HTTP_CODEC, new ClientHttpCodec(requestDecoder(listener.config().config().limits())));
-        // Decodes on demand (a deep pipeline waits in the socket), and hands on one decoded message per read(),
-        // so that requests and body chunks are pulled, not pushed.
-        p.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
-        if (listener.secure()) {
-            addChunkedWriter(p);
-        }
-        p.addLast(HandlerNames.PROXY, new ProxyHandler(listener, loops.get(p.channel().eventLoop())));
-    }
-
-    /**
-     * How requests are decoded: within the limits, and without Netty's validation of each header field as it
-     * is added, because {@link RequestTarget#check} validates every field of the request once before anything
-     * uses it (Netty would validate them as they are decoded and again as the proxy sets its own headers).
-     * Trailers are validated as they are decoded. The decoder's framing defences stay as they are; the headers
-     * count the Content-Length fields for the one the decoder lets through ({@link DecodedRequestHeaders}).
-     */
-    static HttpDecoderConfig requestDecoder(LimitsConfig limits) {
-        return new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxHeaderBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK)
-                .setHeadersFactory(DecodedRequestHeaders.FACTORY);
-    }
-
-    /**
-     * Static files leave plaintext connections as file regions (sendfile/splice, no copy), which a TLS handler
-     * cannot encrypt; on secure listeners (HTTP/1.1 and every HTTP/2 stream) they go as chunks, which this
-     * handler reads from the file one at a time, as the connection can take them. Plaintext pipelines do
-     * without it: it would only queue writes.
-     */
-    private static void addChunkedWriter(ChannelPipeline p) {
-        p.addLast(HandlerNames.CHUNKED_WRITE, new ChunkedWriteHandler());
+        Http1Handlers.add(p, listener, loops.get(p.channel().eventLoop()));
     }
 
     /**
@@ -132,7 +97,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 ChannelPipeline sp = stream.pipeline();
                 sp.addLast(HandlerNames.STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true));
                 sp.addLast(HandlerNames.FLOW_CONTROL, new OneMessagePerRead());
-                addChunkedWriter(sp);
+                Http1Handlers.addChunkedWriter(sp);
                 sp.addLast(HandlerNames.PROXY, new ProxyHandler(listener, loop, true));
             }
         }));

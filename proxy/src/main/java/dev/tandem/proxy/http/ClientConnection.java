@@ -34,6 +34,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     private InetAddress local;
     /** Set on the event loop by a step-down: no more keep-alive on this connection. */
     private boolean closing;
+    /** A plaintext HTTP/1.1 connection asleep: what stands in for the handlers after this one, or null. */
+    private DormantConnection sleeper;
 
     ClientConnection(ListenerContext listener) {
         this.listener = listener;
@@ -81,7 +83,47 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         listener.closed(this);
+        DormantConnection s = sleeper;
+        if (s != null) {
+            sleeper = null;
+            s.closed();
+        }
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * The connection falls asleep with nothing after this handler: {@code dormant} takes what the client sends
+     * next (see {@link DormantConnection#hostedBy}). On the event loop.
+     */
+    void host(DormantConnection dormant) {
+        sleeper = dormant;
+        dormant.hostedBy(ctx);
+    }
+
+    /** True while asleep with its sleeper hosted here. */
+    boolean asleep() {
+        return sleeper != null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DormantConnection s = sleeper;
+        if (s == null) {
+            ctx.fireChannelRead(msg);
+        } else {
+            sleeper = null;
+            s.wake(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        DormantConnection s = sleeper;
+        if (s == null) {
+            ctx.fireExceptionCaught(cause);
+        } else {
+            s.exceptionCaught(ctx, cause);
+        }
     }
 
     /** The local address this connection was accepted on, or null. */

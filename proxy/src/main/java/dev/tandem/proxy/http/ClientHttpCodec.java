@@ -7,9 +7,11 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -48,9 +50,14 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         return unanswered.size();
     }
 
-    /** Undecoded bytes held (for tests). */
+    /** Undecoded bytes held. */
     int bufferedBytes() {
         return decoder.buffered();
+    }
+
+    /** A request head has been decoded and the end of its body not yet. */
+    boolean insideMessage() {
+        return decoder.insideMessage;
     }
 
     final class RequestDecoder extends StrictRequestDecoder {
@@ -63,6 +70,7 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         /** The bytes held are part of a message: only the socket can complete it. */
         private boolean needBytes;
         private long decoded;
+        private boolean insideMessage;
 
         RequestDecoder(HttpDecoderConfig config) {
             super(config, unanswered::add);
@@ -85,6 +93,14 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
             int before = out.size();
             super.decode(ctx, in, out);
             decoded += out.size() - before;
+            for (int i = before; i < out.size(); i++) {
+                Object m = out.get(i);
+                if (m instanceof LastHttpContent) {
+                    insideMessage = false;
+                } else if (m instanceof HttpRequest) {
+                    insideMessage = true;
+                }
+            }
         }
 
         @Override

@@ -58,6 +58,11 @@ final class DeadlineTimer implements Runnable {
         return armed;
     }
 
+    /** When it expires, on the event loop's clock, while armed. */
+    long deadline() {
+        return deadline;
+    }
+
     /** Disarms and drops the scheduled task; call when the connection closes. */
     void cancel() {
         armed = false;

@@ -14,6 +14,11 @@ public final class HandlerNames {
     public static final String CHUNKED_WRITE = "chunked-write";
     public static final String FLOW_CONTROL = "flow-control";
     public static final String PROXY = "proxy";
+    /**
+     * HTTP/1.1 over TLS asleep between requests: stands in for HTTP_CODEC to PROXY until the client sends again
+     * (on plaintext the CONNECTION handler hosts the sleeper, and nothing follows it).
+     */
+    public static final String DORMANT = "dormant";
     /** HTTP/1.1 after a 101 from the server: bytes relayed both ways. */
     public static final String TUNNEL = "tunnel";
 

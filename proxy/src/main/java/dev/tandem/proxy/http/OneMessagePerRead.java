@@ -20,6 +20,11 @@ final class OneMessagePerRead extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
     private boolean readPending;
 
+    /** How many decoded messages wait here for a read. */
+    int held() {
+        return queue.size();
+    }
+
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (ctx.channel().config().isAutoRead()) {

@@ -148,6 +148,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private boolean started;
     /** The server the current exchange waits for a connection slot on, in this loop's queue for it; or null. */
     private UpstreamServer queuedFor;
+    /** This HTTP/1.x connection's place in the loop's idle sweep while it waits for a request; null on a stream. */
+    private final DueList.Entry idle;
+    /** Woken from {@link DormantConnection}: the wait for the next request goes on until {@link #resumeDeadline}. */
+    private boolean resumed;
+    private long resumeDeadline;
 
     public ProxyHandler(ListenerContext listener, LoopResources loop) {
         this(listener, loop, false);
@@ -158,6 +163,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         this.listener = listener;
         this.loop = loop;
         this.stream = stream;
+        this.idle = stream ? null : new DueList.Entry(this::sleep);
+    }
+
+    /**
+     * The handler of an HTTP/1.x connection woken from {@link DormantConnection}: it waits for the request
+     * whose bytes are arriving until the deadline the connection slept with.
+     *
+     * @param reused the connection had answered a request before it slept
+     */
+    static ProxyHandler resumed(ListenerContext listener, LoopResources loop, boolean reused, long deadline) {
+        ProxyHandler h = new ProxyHandler(listener, loop, false);
+        h.firstRequest = false;
+        h.reused = reused;
+        h.resumed = true;
+        h.resumeDeadline = deadline;
+        return h;
     }
 
     // ---- client connection lifecycle ----
@@ -183,6 +204,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         start();
     }
 
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (idle != null) {
+            idle.unlink();
+        }
+    }
+
     private void start() {
         if (started) {
             return;
@@ -200,6 +228,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        if (idle != null) {
+            idle.unlink();
+        }
         clientTimer.cancel();
         upstreamTimer.cancel();
         leaveQueue();
@@ -261,9 +292,51 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         LimitsConfig limits = listener.config().config().limits();
-        setClientWait(ClientWait.NEXT_REQUEST, (firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos());
+        IdleSweep sweep = loop.idleSweep();
+        long timeout = resumed ? Math.max(0, resumeDeadline - sweep.now())
+                : (firstRequest ? limits.clientTimeout() : limits.keepaliveTimeout()).toNanos();
+        resumed = false;
+        setClientWait(ClientWait.NEXT_REQUEST, timeout);
         firstRequest = false;
+        sweep.waiting(idle);
         ctx.read();
+    }
+
+    /**
+     * The connection has waited a while for its next request (the loop's {@link IdleSweep} says when): unless
+     * some of one has arrived, the HTTP handlers leave and a {@link DormantConnection} holds the connection, with
+     * this wait's deadline, until the client sends again.
+     */
+    private void sleep() {
+        if (closed || ex != null || clientWait != ClientWait.NEXT_REQUEST || !clientTimer.armed()) {
+            return;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        ClientHttpCodec codec = p.get(ClientHttpCodec.class);
+        OneMessagePerRead flow = p.get(OneMessagePerRead.class);
+        if (codec == null || flow == null || codec.bufferedBytes() > 0 || codec.insideMessage()
+                || codec.unanswered() > 0 || flow.held() > 0) {
+            // Part of a request is here (or still to come): the connection is not idle, and its timer goes on.
+            return;
+        }
+        long deadline = clientTimer.deadline();
+        clientTimer.cancel();
+        upstreamTimer.cancel();
+        clientWait = ClientWait.NONE;
+        DormantConnection dormant = new DormantConnection(listener, loop, reused, deadline);
+        p.remove(this);
+        p.remove(flow);
+        if (p.get(HandlerNames.CHUNKED_WRITE) != null) {
+            p.remove(HandlerNames.CHUNKED_WRITE);
+        }
+        if (listener.tls() == null && connection != null) {
+            // Plaintext: the connection's first handler is next to the codec, and hosts the sleeper.
+            p.remove(codec);
+            connection.host(dormant);
+        } else {
+            // Behind TLS: the sleeper takes the codec's place, after the TLS handler, as a handler of its own.
+            p.replace(codec, HandlerNames.DORMANT, dormant);
+        }
     }
 
     private void onClientTimeout() {
@@ -326,6 +399,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
 
     private void onRequest(HttpRequest request) {
         setClientWait(ClientWait.NONE, 0);
+        if (idle != null) {
+            idle.unlink();
+        }
         if (ex != null || closeAfterResponse) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.tandem.proxy.upstream;
 
+import dev.tandem.proxy.http.IdleSweep;
 import dev.tandem.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -14,8 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What one event loop owns privately: its index (for per-loop balancer state) and its upstream connection
- * pools. Touched only from its own loop, so nothing here is synchronized.
+ * What one event loop owns privately: its index (for per-loop balancer state), its upstream connection
+ * pools and the timer of its idle client connections. Touched only from its own loop, so nothing here is synchronized.
  */
 public final class LoopResources {
 
@@ -31,6 +32,7 @@ public final class LoopResources {
     private final Transport transport;
     private final Map<ServerState, BackendPool> pools = new IdentityHashMap<>();
     private final ScheduledFuture<?> sweeper;
+    private final IdleSweep idleSweep;
     private boolean closing;
 
     public LoopResources(int index, EventLoop loop, Transport transport) {
@@ -38,6 +40,7 @@ public final class LoopResources {
         this.loop = loop;
         this.transport = transport;
         this.sweeper = loop.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+        this.idleSweep = new IdleSweep(loop);
     }
 
     public int index() {
@@ -46,6 +49,11 @@ public final class LoopResources {
 
     public EventLoop eventLoop() {
         return loop;
+    }
+
+    /** The timer of this loop's idle client connections. */
+    public IdleSweep idleSweep() {
+        return idleSweep;
     }
 
     /** The pool of connections from this loop to {@code server}. */
@@ -99,6 +107,7 @@ public final class LoopResources {
     public void close() {
         closing = true;
         sweeper.cancel(false);
+        idleSweep.close();
         pools.values().forEach(BackendPool::closeAll);
         pools.clear();
     }

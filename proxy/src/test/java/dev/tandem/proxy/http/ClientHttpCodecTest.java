@@ -84,7 +84,7 @@ class ClientHttpCodecTest {
     void setUp() {
         channel = new EmbeddedChannel();
         channel.config().setAutoRead(false);
-        codec = new ClientHttpCodec(ClientChannelInitializer.requestDecoder(
+        codec = new ClientHttpCodec(Http1Handlers.requestDecoder(
                 new LimitsConfig(16384, 1 << 20, Duration.ofSeconds(60), Duration.ofSeconds(75))));
         channel.pipeline().addLast(socketReads, codec, new OneMessagePerRead(), collector);
     }

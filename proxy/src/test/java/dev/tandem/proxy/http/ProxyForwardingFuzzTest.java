@@ -68,7 +68,7 @@ class ProxyForwardingFuzzTest {
                 timeouts: { connect: 2s, read: 5s, write: 5s }
                 """.formatted(backend.hostPort()),
                 "limits: { max_header_bytes: 4k, max_body_bytes: 64k, client_timeout: 2s, keepalive_timeout: 2s }\n"));
-        decoder = ClientChannelInitializer.requestDecoder(proxy.server().config().config().limits());
+        decoder = Http1Handlers.requestDecoder(proxy.server().config().config().limits());
         stackTraces.setContext((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory());
         stackTraces.start();
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(stackTraces);

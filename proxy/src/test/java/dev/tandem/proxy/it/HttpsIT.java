@@ -223,6 +223,20 @@ class HttpsIT {
     }
 
     @Test
+    void anIdleHttp11ConnectionOverTlsSleepsAndServesItsNextRequest() throws Exception {
+        HttpClient client = client(HttpClient.Version.HTTP_1_1);
+        assertEquals(200, client.send(HttpRequest.newBuilder(uri("/one")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        // The TLS handler stays; the HTTP handlers leave until the next request.
+        await().atMost(Duration.ofSeconds(30)).until(() -> proxy.server().dormantConnections() == 1);
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/two")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("/two", backend.lastRequest().uri());
+        assertEquals(1, proxy.server().connections(), "the same connection, kept alive");
+    }
+
+    @Test
     void aHundredConcurrentStreamsOnOneConnection() throws Exception {
         backend.behaviour(Respond.after(Duration.ofMillis(200), Respond.name()));
         HttpClient client = client(HttpClient.Version.HTTP_2);
