@@ -19,9 +19,13 @@ packages=systemd,systemd-sysv,default-jre-headless,adduser,iproute2,iputils-arpi
 recipe="1 $suite $mirror minbase $packages"
 key=$(printf '%s' "$recipe" | sha256sum | cut -c1-16)
 cache=${1:-${TANDEM_LAB_CACHE:-/var/cache/tandem-lab}}
+if ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
+	echo "nspawn-root: cannot write $cache; the cache is ${TMPDIR:-/var/tmp}/tandem-lab instead" >&2
+	cache=${TMPDIR:-/var/tmp}/tandem-lab
+	mkdir -p "$cache"
+fi
 root=$cache/$suite-$key
 
-mkdir -p "$cache"
 exec 9>"$cache/.lock"
 # Another run may be building this very root: wait for it (a build takes minutes, more on a busy machine).
 flock -w 1800 9 || { echo "nspawn-root: $cache/.lock still held after 30 min" >&2; exit 1; }

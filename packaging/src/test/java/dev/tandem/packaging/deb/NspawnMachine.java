@@ -35,7 +35,8 @@ final class NspawnMachine implements AutoCloseable {
      * going to {@code console}, and returns once systemd says the boot is over.
      */
     static NspawnMachine boot(Path root, Path work, String name, Path console, Duration within) throws Exception {
-        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private",
+        // Should this JVM die without closing it, the container is powered off all the same (SIGTERM to nspawn).
+        Process p = new ProcessBuilder("setpriv", "--pdeathsig", "TERM", "unshare", "--mount", "--propagation", "private",
                 "sh", Path.of("src/test/lab/nspawn-boot.sh").toAbsolutePath().toString(), root.toString(), work.toString(), name)
                 .redirectErrorStream(true).redirectOutput(console.toFile()).start();
         long deadline = System.nanoTime() + within.toNanos();

@@ -61,7 +61,7 @@ class SystemdNspawnLabIT {
         if (!id.out().strip().equals("0")) {
             return Optional.of("booting a container needs root (running as uid " + id.out().strip() + ")");
         }
-        for (String tool : List.of("systemd-nspawn", "debootstrap", "unshare", "nsenter", "flock")) {
+        for (String tool : List.of("systemd-nspawn", "debootstrap", "unshare", "nsenter", "setpriv", "flock")) {
             if (!Command.available(tool)) {
                 return Optional.of("the systemd lab needs " + tool + " (apt-get install systemd-container debootstrap util-linux)");
             }
