@@ -161,7 +161,7 @@ class SystemdNspawnLabIT {
         assertTrue(status.out().contains(" run --config /etc/tandem/tandem.yaml"), status.out());
         String pid = mainPid();
         assertEquals("tandem", machine.ok("ps", "-o", "user=", "-p", pid).strip());
-        assertTrue(machine.exec("systemctl", "show", "tandem", "-p", "NRestarts", "--value").out().strip().equals("0"));
+        assertEquals("0", machine.ok("systemctl", "show", "tandem", "-p", "NRestarts", "--value").strip(), "it restarted");
     }
 
     @Test
