@@ -217,3 +217,42 @@ table ip lab_block {
 }
 NFT
 }
+
+# Adds MS of delay each way between the two regions (0: none): in each router, what its node sends to the other
+# region's cluster port (UDP adverts, TCP mirror) is redirected to lib/delay_forward.py, which passes it on MS
+# later from the router's public address; the forwarder of the other region's router delays the way back.
+declare -A DNSLAB_DELAY_PID=()
+dnslab_delay() { # ms
+  local ms=$1 n s other router
+  for n in 1 2; do
+    s=$([[ $n == 1 ]] && echo ra || echo rb)
+    router=$DNSLAB_P-$s
+    other=${DNSLAB_PUBLIC[$((3 - n))]}
+    ip netns exec "$router" nft delete table ip lab_delay 2>/dev/null || true
+    if [[ -n ${DNSLAB_DELAY_PID[$n]:-} ]]; then
+      stop_tree "${DNSLAB_DELAY_PID[$n]}" "delay-$s"
+      untrack "${DNSLAB_DELAY_PID[$n]}"
+      DNSLAB_DELAY_PID[$n]=""
+    fi
+    ((ms > 0)) || continue
+    ip netns exec "$router" python3 "$BENCH_HOME/lib/delay_forward.py" --delay-ms "$ms" \
+        --tcp "10.$n.0.1:27400" --udp "10.$n.0.1:27400=$other:$DNSLAB_CLUSTER_PORT" --source "${DNSLAB_PUBLIC[$n]}" \
+        >>"$DNSLAB_DIR/delay-$s.log" 2>&1 &
+    DNSLAB_DELAY_PID[$n]=$!
+    track "delay-$s" "${DNSLAB_DELAY_PID[$n]}"
+    local deadline=$((SECONDS + 20))
+    until grep -qs delaying "$DNSLAB_DIR/delay-$s.log"; do
+      ((SECONDS < deadline)) || die "the delaying forwarder of $s did not start (see $DNSLAB_DIR/delay-$s.log)"
+      sleep 0.1
+    done
+    ip netns exec "$router" nft -f - <<NFT
+table ip lab_delay {
+    chain prerouting {
+        type nat hook prerouting priority dstnat - 1; policy accept;
+        iifname "lan" ip daddr $other tcp dport $DNSLAB_CLUSTER_PORT dnat to 10.$n.0.1:27400
+        iifname "lan" ip daddr $other udp dport $DNSLAB_CLUSTER_PORT dnat to 10.$n.0.1:27400
+    }
+}
+NFT
+  done
+}

@@ -245,8 +245,12 @@ table ip lab_block {
     }
 }
 NFT
-  # seed 004: at least one poll after the fault, and time for its checks (5 s timeouts) and the update.
-  [[ $s == seed004 ]] && observe=$((DNSF_INTERVAL + 25))
+  if [[ $s == seed004 ]]; then
+    # The script polled just now (it was started again): the fault falls at a random point of its interval, as
+    # a fault does to a cron job. Then at least one poll after the fault, its checks (5 s timeouts), the update.
+    sleep "$(awk -v seed="$RANDOM" -v i="$DNSF_INTERVAL" 'BEGIN { srand(seed); printf "%.2f", rand() * i }')"
+    observe=$((DNSF_INTERVAL + 25))
+  fi
   log "$s: $(dnsf_label "$c"), run $run (observing up to $observe s)"
   out=$(ip netns exec "$(dnslab_ns c)" python3 "$BENCH_HOME/lib/dns_observe.py" --server "$DNSLAB_DNS" \
       --name "$DNSLAB_WWW" --old "${DNSLAB_PUBLIC[1]}" --new "${DNSLAB_PUBLIC[2]}" --new-body lb2 \
