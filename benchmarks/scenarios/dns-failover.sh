@@ -14,6 +14,7 @@ usage: benchmarks/run.sh dns-failover [options]      (root)
   --interval SECONDS  how often seed 004's script polls the primary (default 60, as the seed's cron)
   --ttl SECONDS  the record's TTL, which the client's cache honours (default 5)
   --advert MS  Tandem's advert_interval (default 250)
+  --delay MS  added each way to the cluster traffic between the two regions (lib/delay_forward.py; default 0)
 Cases: kill (the primary's node dies: Tandem or its web server, and the backend), cut (the primary's region
 loses its uplink), uplink (the backup's own uplink is cut: a false alarm), partition (only the path between
 the two regions fails; the primary still serves everyone else: a false alarm).
@@ -39,6 +40,7 @@ scenario_main() {
   DNSF_INTERVAL=${BENCH_INTERVAL:-60}
   DNSLAB_TTL=${BENCH_TTL:-5}
   DNSF_ADVERT=${BENCH_ADVERT:-250}
+  DNSF_DELAY=${BENCH_DELAY:-0}
   local cases=${BENCH_CASES:-$DNSF_CASES_ALL} stacks=${BENCH_STACKS:-tandem,seed004} c s run
   [[ $(id -u) == 0 ]] || die "dns-failover needs root (network namespaces)"
   need ip nft python3 java dig nsupdate curl
@@ -49,12 +51,13 @@ scenario_main() {
   [[ -f $TANDEM_DIST/bin/tandem ]] || mvn_package packaging
   dnslab_init "df$(printf '%04x' $(((RANDOM << 1 ^ $$) & 0xffff)))"
   dnslab_spares
+  dnslab_delay "$DNSF_DELAY"
   DNSF_TSV=$BENCH_RESULTS/runs.tsv
   results_add "$DNSF_TSV" stack case run record_ms client_ms moved
   local load_before; load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   log "dns lab $DNSLAB_P: lb1 ${DNSLAB_PUBLIC[1]} (NAT), lb2 ${DNSLAB_PUBLIC[2]} (NAT), knot $DNSLAB_DNS, spares" \
       "${DNSLAB_SPARES[*]}; TTL ${DNSLAB_TTL}s; Tandem adverts ${DNSF_ADVERT} ms; seed 004 polls every" \
-      "${DNSF_INTERVAL}s; load average before: $load_before"
+      "${DNSF_INTERVAL}s; ${DNSF_DELAY} ms added each way between the regions; load average before: $load_before"
   for s in ${stacks//,/ }; do
     "dnsf_${s}_start"
     for ((run = 1; run <= DNSF_RUNS; run++)); do
@@ -267,7 +270,7 @@ dnsf_table() { # cases stacks load_before
   local c s rec cli moved runs
   echo
   echo "DNS failover, fault to change (ms, median of $DNSF_RUNS run(s)); TTL ${DNSLAB_TTL}s; Tandem adverts" \
-       "${DNSF_ADVERT} ms; seed 004 polls every ${DNSF_INTERVAL}s"
+       "${DNSF_ADVERT} ms; seed 004 polls every ${DNSF_INTERVAL}s; ${DNSF_DELAY} ms each way between the regions"
   {
     printf 'case\tstack\trecord at the server\tfirst answer from lb2\tmoved (runs)\n'
     for c in ${1//,/ }; do

@@ -110,7 +110,8 @@ mw_now() { date +%s%N; }
 
 # One file written on lb1 (a temporary file renamed in, as editors do): ms until lb2 holds it.
 mw_edit() { # delay i
-  local text="edit $2 at $(mw_now)" t0 there=$MW_DIR-lb2/site/edit.html deadline=$((SECONDS + 60))
+  local text t0 there=$MW_DIR-lb2/site/edit.html deadline=$((SECONDS + 60))
+  text="edit $2 at $(mw_now)"
   printf '%s\n' "$text" >"$MW_DIR-lb1/site/.edit.swp"
   t0=$(mw_now)
   mv "$MW_DIR-lb1/site/.edit.swp" "$MW_DIR-lb1/site/edit.html"
