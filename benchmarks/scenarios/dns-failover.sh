@@ -246,6 +246,11 @@ table ip lab_block {
         ip daddr ${DNSLAB_PUBLIC[2]} drop
         ip saddr ${DNSLAB_PUBLIC[2]} drop
     }
+    chain output {
+        # what the delaying forwarder (--delay) sends from the router itself
+        type filter hook output priority filter; policy accept;
+        ip daddr ${DNSLAB_PUBLIC[2]} drop
+    }
 }
 NFT
   if [[ $s == seed004 ]]; then
