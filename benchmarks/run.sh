@@ -10,7 +10,7 @@ BENCH_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_REPO=$(cd "$BENCH_HOME/.." && pwd)
 BENCH_TARGET=$BENCH_HOME/target
 
-for lib in common cpu wrk perf servers proxies table lab; do
+for lib in common cpu wrk perf servers proxies table lab dnslab; do
   # shellcheck source=/dev/null
   source "$BENCH_HOME/lib/$lib.sh"
 done

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tandem.cluster.dns.DnsSupervisor;
 import dev.tandem.cluster.dns.DnsUpdater;
 import dev.tandem.cluster.dns.KnotServer;
 import dev.tandem.cluster.dns.TsigSecret;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -128,7 +130,7 @@ class DnsFailoverIntegrationTest {
         nodes.remove("a").halt();
         await().atMost(20, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, B)));
         await().atMost(10, TimeUnit.SECONDS).until(() -> notified().contains("b DNS " + WWW + " MASTER"));
-        List<dev.tandem.cluster.dns.DnsSupervisor.RecordStatus> status = nodes.get("b").dnsStatus();
+        List<DnsSupervisor.RecordStatus> status = nodes.get("b").dnsStatus();
         assertEquals(List.of("b"), status.get(0).published());
         assertTrue(status.get(0).lastChange().contains("removed [a]"), status.get(0).lastChange());
         // a returns: healthy and heard, it waits out the hold-down (3 s) before taking the record back.
@@ -147,5 +149,28 @@ class DnsFailoverIntegrationTest {
         await().during(3, TimeUnit.SECONDS).atMost(5, TimeUnit.SECONDS)
                 .until(() -> www().equals(Set.of(KnotServer.FOREIGN, A)));
         assertEquals(List.of(), new ArrayList<>(notified()).stream().filter(l -> l.startsWith("b ")).toList());
+    }
+
+    @Test
+    void aRefusedUpdateIsShownWithItsRetryAndRetriedWithBackoff() throws Exception {
+        knot.close();
+        knot = new KnotServer(dir.resolve("knot-refusing"), false);
+        config = config(freeUdpPort(), Duration.ofSeconds(1));
+        start(config, "a");
+        // a alone, first in prefer, finds no node in the record: it writes itself in, and the server refuses.
+        await().atMost(20, TimeUnit.SECONDS).until(() -> {
+            DnsSupervisor.RecordStatus s = nodes.get("a").dnsStatus().get(0);
+            return s.failures() >= 2;
+        });
+        DnsSupervisor.RecordStatus s = nodes.get("a").dnsStatus().get(0);
+        assertEquals(List.of(KnotServer.FOREIGN), s.addresses(), "the server's value, read back");
+        assertEquals(List.of(), s.published());
+        assertEquals(1, s.ttlSeconds());
+        assertTrue(s.lastError().contains("NOTAUTH"), "knot answers NOTAUTH, unsigned: " + s.lastError());
+        assertEquals("", s.lastChange());
+        // Waiting for its retry: when it is due is shown, never in the past by more than a read's interval.
+        await().atMost(20, TimeUnit.SECONDS).until(() -> nodes.get("a").dnsStatus().get(0).retryAt() != null);
+        Instant due = nodes.get("a").dnsStatus().get(0).retryAt();
+        assertTrue(due.isAfter(Instant.now().minusSeconds(2)), "due " + due);
     }
 }

@@ -22,6 +22,8 @@ import java.util.List;
  * <tr><td>{@code listeners[].tls.per_node}</td><td>node name (from {@code cluster.nodes}) to one {@code {cert, key}}
  *     or a list of them: what that node serves instead of {@code certificates}, which may then be omitted when every
  *     node has an entry</td><td>every node serves {@code certificates}</td></tr>
+ * <tr><td>{@code listeners[].per_node}</td><td>node name (from {@code cluster.nodes}) to {@code {bind: host:port}}:
+ *     the address that node binds instead of {@code bind}</td><td>every node binds {@code bind}</td></tr>
  * <tr><td>{@code listeners[].redirect_https}</td><td>{@code true}, {@code false}, or {@code {port: 8443}}; plaintext
  *     listeners only: every request is answered with a 301 to {@code https://host[:port]/path?query}</td><td>false</td></tr>
  * <tr><td>{@code listeners[].hsts}</td><td>{@code true} (the defaults), {@code false}, or

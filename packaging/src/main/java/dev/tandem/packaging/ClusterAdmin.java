@@ -51,12 +51,16 @@ final class ClusterAdmin {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("record", r.name());
             m.put("mode", r.mode());
+            m.put("ttl_seconds", r.ttlSeconds());
             m.put("published", r.published());
+            m.put("addresses", r.addresses());
             m.put("serial", r.serial());
             m.put("last_change", r.lastChange());
             m.put("last_change_at", r.lastChangeAt() == null ? null : r.lastChangeAt().toString());
             m.put("last_error", r.lastError());
             m.put("updating", r.updating());
+            m.put("failures", r.failures());
+            m.put("retry_at", r.retryAt() == null ? null : r.retryAt().toString());
             out.add(m);
         }
         return out;

@@ -206,9 +206,12 @@ final class StatusCommand {
 
             b.append('\n').append(cluster(status.get("cluster")));
             b.append('\n').append(mirror(status.get("mirror")));
+            if (status.get("dns") != null) {
+                b.append('\n').append(DnsStatusText.render(status.get("dns")));
+            }
             for (Map.Entry<?, ?> e : status.entrySet()) {
                 String key = String.valueOf(e.getKey());
-                if (!List.of("node", "config", "listeners", "sites", "upstreams", "cluster", "mirror").contains(key)) {
+                if (!List.of("node", "config", "listeners", "sites", "upstreams", "cluster", "mirror", "dns").contains(key)) {
                     b.append(String.format("%-10s", key)).append(new String(Json.write(e.getValue(), false),
                             StandardCharsets.UTF_8)).append('\n');
                 }

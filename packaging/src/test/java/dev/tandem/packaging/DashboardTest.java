@@ -252,7 +252,7 @@ class DashboardTest {
     }
 
     /** Runs headless Chromium on {@code url} with a fresh profile; returns what it printed. */
-    private static String chromium(Path dir, String... args) throws IOException, InterruptedException {
+    static String chromium(Path dir, String... args) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory(dir, "chromium-");
         List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",

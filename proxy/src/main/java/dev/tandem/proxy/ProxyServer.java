@@ -204,7 +204,9 @@ public final class ProxyServer implements AutoCloseable {
         AccessLog newLog = null;
         boolean swapLog = !Objects.equals(accessLogConfig, next.accessLog());
         try {
-            for (ListenerConfig l : next.listeners()) {
+            for (ListenerConfig shared : next.listeners()) {
+                // listeners[].per_node: this node's own bind address, from the one file every node has.
+                ListenerConfig l = shared.forNode(nodeName);
                 BoundListener current = listeners.get(l.name());
                 if (current == null) {
                     opened.put(l.name(), bind(l));

@@ -62,11 +62,20 @@ public final class DnsSupervisor implements AutoCloseable {
         void dns(String record, String state, String reason);
     }
 
-    /** One record as this node sees it, for the status. */
-    public record RecordStatus(String name, String mode, List<String> published, long serial, String lastChange,
-                               Instant lastChangeAt, String lastError, boolean updating) {
+    /**
+     * One record as this node sees it, for the status.
+     *
+     * @param published the nodes whose address the record holds (its holders), as last read back
+     * @param addresses every address the server holds for it, as last read back, foreign ones too
+     * @param failures  failed updates in a row (0 once one succeeds)
+     * @param retryAt   when a failed update is decided again; null when none is waiting
+     */
+    public record RecordStatus(String name, String mode, long ttlSeconds, List<String> published,
+                               List<String> addresses, long serial, String lastChange, Instant lastChangeAt,
+                               String lastError, boolean updating, int failures, Instant retryAt) {
         public RecordStatus {
             published = List.copyOf(published);
+            addresses = List.copyOf(addresses);
         }
     }
 
@@ -95,6 +104,7 @@ public final class DnsSupervisor implements AutoCloseable {
     /** Per record, on the loop. */
     private static final class State {
         long serial = -1;
+        List<String> addresses = List.of();
         boolean inFlight;
         String lastChange = "";
         Instant lastChangeAt;
@@ -102,6 +112,8 @@ public final class DnsSupervisor implements AutoCloseable {
         /** After a failed update: not before this (nanos), and the wait after the next failure. */
         boolean waiting;
         long retryAt;
+        Instant retryAtWall;
+        int failures;
         Duration backoff = RETRY_FIRST;
     }
 
@@ -178,7 +190,14 @@ public final class DnsSupervisor implements AutoCloseable {
             elections.get(record).published(nodesIn(back));
         }
         s.serial = back.serial();
+        s.addresses = texts(back);
         publishStatus();
+    }
+
+    private static List<String> texts(DnsUpdater.Readback back) {
+        List<String> out = new ArrayList<>();
+        back.addresses().forEach(a -> out.add(a.getHostAddress()));
+        return out;
     }
 
     private Set<String> nodesIn(DnsUpdater.Readback back) {
@@ -248,6 +267,8 @@ public final class DnsSupervisor implements AutoCloseable {
             }
             State s = states.get(e.record().name());
             if (!s.inFlight && (!s.waiting || now - s.retryAt >= 0)) {
+                // A failed update's wait is over: decided afresh (the change wanted may no longer be).
+                s.waiting = false;
                 e.decide(now).ifPresent(c -> send(e, s, c));
             }
         }
@@ -280,10 +301,13 @@ public final class DnsSupervisor implements AutoCloseable {
         s.inFlight = false;
         e.published(nodesIn(back));
         s.serial = back.serial();
+        s.addresses = texts(back);
         s.lastChange = "added " + c.add() + ", removed " + c.remove() + ": " + c.reason();
         s.lastChangeAt = Instant.now();
         s.lastError = "";
         s.waiting = false;
+        s.retryAtWall = null;
+        s.failures = 0;
         s.backoff = RETRY_FIRST;
         String record = e.record().name();
         Counter.builder("tandem_dns_updates_total").description("DNS updates sent by this node")
@@ -303,6 +327,8 @@ public final class DnsSupervisor implements AutoCloseable {
         s.lastError = error;
         s.waiting = true;
         s.retryAt = nanoClock.getAsLong() + s.backoff.toNanos();
+        s.retryAtWall = Instant.now().plus(s.backoff);
+        s.failures++;
         Counter.builder("tandem_dns_updates_total").description("DNS updates sent by this node")
                 .tag("record", record).tag("result", "failed").register(meters).increment();
         log.warn("dns: {}: update failed ({}), again in {} ms", record, error, s.backoff.toMillis());
@@ -317,7 +343,8 @@ public final class DnsSupervisor implements AutoCloseable {
             State s = states.get(e.record().name());
             List<String> pub = e.published().map(List::copyOf).orElse(List.of());
             out.add(new RecordStatus(e.record().name(), e.record().mode().name().toLowerCase(java.util.Locale.ROOT),
-                    pub, s.serial, s.lastChange, s.lastChangeAt, s.lastError, s.inFlight));
+                    e.record().ttl().toSeconds(), pub, s.addresses, s.serial, s.lastChange, s.lastChangeAt,
+                    s.lastError, s.inFlight, s.failures, s.waiting ? s.retryAtWall : null));
         }
         status = List.copyOf(out);
     }

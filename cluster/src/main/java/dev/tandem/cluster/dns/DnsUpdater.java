@@ -135,7 +135,11 @@ public final class DnsUpdater {
     private Message send(Message m) throws IOException {
         Message answer = resolver.send(m);
         if (answer.getTSIG() != null && !answer.isVerified()) {
-            throw new IOException("the server's answer failed TSIG verification");
+            // An unsigned refusal (knot answers NOTAUTH/BADKEY to a key its ACL does not allow this update): its
+            // codes cannot be trusted, but they are what an operator needs to look at the server's ACL.
+            throw new IOException("the server's answer failed TSIG verification (" + Rcode.string(answer.getRcode())
+                    + ", TSIG " + Rcode.TSIGstring(answer.getTSIG().getError())
+                    + "; is the key allowed to update this name?)");
         }
         return answer;
     }

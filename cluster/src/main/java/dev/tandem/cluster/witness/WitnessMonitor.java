@@ -41,6 +41,8 @@ public final class WitnessMonitor implements AutoCloseable {
     /** When the round that {@link #answered} counts began ({@link System#nanoTime()}). */
     private volatile long answeredRoundStart;
     private int failedRounds;
+    /** The witnesses that did not answer the last round; null before the first. */
+    private List<WitnessConfig> silent;
 
     /**
      * @param onChange told (on the monitor's thread) each time the verdict changes: true when reached, false
@@ -108,9 +110,12 @@ public final class WitnessMonitor implements AutoCloseable {
         }
         boolean any = false;
         int count = 0;
+        List<WitnessConfig> unanswered = new ArrayList<>();
         for (int i = 0; i < answers.size(); i++) {
+            boolean ok = false;
             try {
-                if (answers.get(i).get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS)) {
+                ok = answers.get(i).get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+                if (ok) {
                     any = true;
                     count++;
                 }
@@ -121,9 +126,19 @@ public final class WitnessMonitor implements AutoCloseable {
                 answers.get(i).cancel(true);
                 log.debug("witness {}: {}", witnesses.get(i), e.toString());
             }
+            if (!ok) {
+                unanswered.add(witnesses.get(i));
+            }
         }
         answeredRoundStart = started;
         answered = count;
+        if (silent == null ? !unanswered.isEmpty() : !silent.equals(unanswered)) {
+            // One witness of several lost is no verdict change, but it is what stops a DNS record moving (no
+            // majority confirms): say which.
+            log.info("witnesses answering: {} of {}{}", count, witnesses.size(),
+                    unanswered.isEmpty() ? "" : " (no answer: " + unanswered + ")");
+        }
+        silent = List.copyOf(unanswered);
         failedRounds = any ? 0 : failedRounds + 1;
         WitnessVerdict before = verdict;
         WitnessVerdict next = any ? WitnessVerdict.REACHED : failedRounds >= FALL ? WitnessVerdict.CUT_OFF : before;

@@ -206,6 +206,13 @@ class DnsElectionTest {
         assertFalse(WitnessTally.confirmsUnreachable("lb1", Set.of("lb1"), Map.of(), 0, 0));
         // Split 1:1: no majority.
         assertFalse(WitnessTally.confirmsUnreachable("lb1", Set.of("lb1"), Map.of(), 1, 2));
+        // Split 1:1 across kinds: the witness node confirms, the one probe does not answer; and 2:2.
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", others, Map.of("w1", Set.of("lb2")), 0, 1));
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", others, Map.of("w1", Set.of("lb2")), 1, 3));
+        assertTrue(WitnessTally.confirmsUnreachable("lb1", others, Map.of("w1", Set.of("lb2")), 2, 3), "3 of 4");
+        // The backup whose peer is cut off, reaching one probe of two: 1 of 3, it moves nothing.
+        assertFalse(WitnessTally.majorityReached(0, 1, 1, 2));
+        assertTrue(WitnessTally.majorityReached(1, 1, 1, 2), "its peer heard: 2 of 3");
         assertTrue(WitnessTally.majorityReached(0, 1, 2, 2));
         assertFalse(WitnessTally.majorityReached(0, 1, 1, 2));
         assertFalse(WitnessTally.majorityReached(0, 0, 0, 0));

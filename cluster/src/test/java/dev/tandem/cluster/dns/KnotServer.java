@@ -34,6 +34,14 @@ public final class KnotServer implements AutoCloseable {
     }
 
     public KnotServer(Path dir) throws IOException {
+        this(dir, true);
+    }
+
+    /**
+     * @param updates false: every update is refused, NOTAUTH (the key may only transfer the zone, so signed
+     *                queries are still answered)
+     */
+    public KnotServer(Path dir, boolean updates) throws IOException {
         this.dir = dir;
         this.port = freePort();
         byte[] key = new byte[32];
@@ -63,14 +71,14 @@ public final class KnotServer implements AutoCloseable {
                 acl:
                   - id: update
                     key: tandem-key.
-                    action: update
+                    action: %s
                 zone:
                   - domain: example.com.
                     storage: %s
                     file: example.com.zone
                     acl: update
                     zonefile-sync: -1
-                """.formatted(port, dir, dir.resolve("db"), secret, dir));
+                """.formatted(port, dir, dir.resolve("db"), secret, updates ? "update" : "transfer", dir));
         process = new ProcessBuilder(KNOTD, "-c", dir.resolve("knot.conf").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("knotd.log").toFile()).start();
         await().atMost(20, TimeUnit.SECONDS).pollInterval(50, TimeUnit.MILLISECONDS)

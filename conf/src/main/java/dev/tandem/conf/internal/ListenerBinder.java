@@ -34,7 +34,7 @@ final class ListenerBinder {
         List<ListenerConfig> out = new ArrayList<>();
         List<YamlValue> items = value.required("a list of listeners").nonEmptyList("a list of listeners", "at least one listener");
         for (YamlValue item : items) {
-            item.object("name", "bind", "tls", "redirect_https", "hsts").flatMap(this::listener).ifPresent(out::add);
+            item.object("name", "bind", "tls", "redirect_https", "hsts", "per_node").flatMap(this::listener).ifPresent(out::add);
         }
         return out;
     }
@@ -51,10 +51,40 @@ final class ListenerBinder {
         boolean secure = o.get("tls").isPresent();
         Optional<Optional<HttpsRedirect>> redirect = redirect(o.get("redirect_https"), secure);
         Optional<Optional<HstsConfig>> hsts = hsts(o.get("hsts"), secure);
-        if (name.isEmpty() || bind.isEmpty() || tls.isEmpty() || redirect.isEmpty() || hsts.isEmpty()) {
+        Optional<Map<String, HostPort>> perNode = perNodeBinds(o.get("per_node"));
+        if (name.isEmpty() || bind.isEmpty() || tls.isEmpty() || redirect.isEmpty() || hsts.isEmpty() || perNode.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ListenerConfig(name.get(), bind.get(), tls.get(), redirect.get(), hsts.get()));
+        return Optional.of(new ListenerConfig(name.get(), bind.get(), tls.get(), redirect.get(), hsts.get(), perNode.get()));
+    }
+
+    /**
+     * {@code per_node: {lb1: {bind: 10.0.0.11:443}}}: the address a node binds instead of {@code bind}, so that one
+     * mirrored file serves nodes whose addresses differ; the names are checked against {@code cluster.nodes}
+     * later ({@link #checkNodes}). Empty when broken.
+     */
+    private Optional<Map<String, HostPort>> perNodeBinds(YamlValue value) {
+        if (!value.isPresent()) {
+            return Optional.of(Map.of());
+        }
+        Optional<Map<String, YamlValue>> entries = value.entries("a mapping of node name to {bind}, e.g. lb1: {bind: 10.0.0.11:443}");
+        if (entries.isEmpty()) {
+            return Optional.empty();
+        }
+        if (entries.get().isEmpty()) {
+            value.fail("at least one node, e.g. lb1: {bind: 10.0.0.11:443}");
+            return Optional.empty();
+        }
+        Map<String, HostPort> out = new LinkedHashMap<>();
+        boolean ok = true;
+        for (Map.Entry<String, YamlValue> e : entries.get().entrySet()) {
+            Optional<HostPort> b = e.getValue().object("bind")
+                    .flatMap(n -> n.get("bind").required(BIND).as(BIND, Addresses::bind));
+            b.ifPresent(h -> out.put(e.getKey(), h));
+            ok &= b.isPresent();
+        }
+        pending.add(new PerNode(value, value, true, entries.get(), "bind addresses"));
+        return ok ? Optional.of(out) : Optional.empty();
     }
 
     /** {@code true}, {@code false} or {@code {port: N}}; empty when broken, holding empty when off. */
@@ -179,7 +209,7 @@ final class ListenerBinder {
                 ok &= pairs.isPresent() && !items.isEmpty();
                 pairs.ifPresent(p -> perNode.put(e.getKey(), p));
             }
-            pending.add(new PerNode(value, perNodeValue, certsValue.isPresent(), entries.get()));
+            pending.add(new PerNode(value, perNodeValue, certsValue.isPresent(), entries.get(), "certificates"));
         }
         return ok ? Optional.of(Optional.of(new TlsConfig(certs, perNode))) : Optional.empty();
     }
@@ -211,7 +241,7 @@ final class ListenerBinder {
     void checkNodes(boolean clusterWritten, Optional<Set<String>> nodes) {
         for (PerNode p : pending) {
             if (!clusterWritten) {
-                p.perNode().report("per-node certificates need the nodes named (expected: a cluster section with nodes)");
+                p.perNode().report("per-node " + p.what() + " need the nodes named (expected: a cluster section with nodes)");
                 continue;
             }
             if (nodes.isEmpty()) {
@@ -234,7 +264,7 @@ final class ListenerBinder {
         }
     }
 
-    /** A listener's {@code tls} with a {@code per_node} map, waiting for the node names. */
-    private record PerNode(YamlValue tls, YamlValue perNode, boolean shared, Map<String, YamlValue> entries) {
+    /** A listener's (or its {@code tls}'s) {@code per_node} map, waiting for the node names. */
+    private record PerNode(YamlValue tls, YamlValue perNode, boolean shared, Map<String, YamlValue> entries, String what) {
     }
 }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * DNS failover across two regions, each node behind its own NAT. The "internet" is a bridge (in a namespace of
  * its own) that joins each region's router, a knot server holding {@code example.com.} with a TSIG key, and two
- * ICMP witnesses. Region a: node lb1 on 10.1.0.11 behind router a, which masquerades it as 198.51.100.7 and
+ * witnesses, one of each kind: an ICMP echo and a TCP connect. Region a: node lb1 on 10.1.0.11 behind router a, which masquerades it as 198.51.100.7 and
  * forwards the cluster port (UDP and TCP) back to it; region b the same for lb2 (10.2.0.12, 198.51.100.9). The
  * nodes run the packaged Tandem with one config, {@code www.example.com.} failing over from lb1 to lb2, and
  * mirror a directory. The record is read at the server with {@code dig}. There is no added delay between the
@@ -55,7 +55,12 @@ class DnsFailoverLabIT {
     /** In the zone from the start: an address no node wrote, which must stay. */
     private static final String FOREIGN = "192.0.2.200";
     private static final String DNS = "198.51.100.53";
-    private static final List<String> WITNESSES = List.of("198.51.100.101", "198.51.100.102");
+    /** One witness of each kind: an ICMP echo, and a TCP connect to a listener in the witnesses' namespace. */
+    private static final String ICMP_WITNESS = "198.51.100.101";
+    private static final String TCP_WITNESS = "198.51.100.102";
+    private static final int TCP_WITNESS_PORT = 7022;
+    private static final List<String> WITNESSES = List.of(ICMP_WITNESS,
+            "\"tcp:" + TCP_WITNESS + ":" + TCP_WITNESS_PORT + "\"");
     private static final int PORT = 7400;
     private static final Duration HOLD_DOWN = Duration.ofSeconds(5);
     /** 3 adverts of 250 ms: how long a node goes unheard before it counts as lost. */
@@ -100,8 +105,9 @@ class DnsFailoverLabIT {
             dnsHost = lab.namespace("dns");
             uplink(net, dnsHost, "eth0", "pd", DNS);
             String witnesses = lab.namespace("w");
-            uplink(net, witnesses, "eth0", "pw", WITNESSES.get(0));
-            lab.sh("ip", "-n", witnesses, "addr", "add", WITNESSES.get(1) + "/24", "dev", "eth0");
+            uplink(net, witnesses, "eth0", "pw", ICMP_WITNESS);
+            lab.sh("ip", "-n", witnesses, "addr", "add", TCP_WITNESS + "/24", "dev", "eth0");
+            startTcpWitness(witnesses);
             Path tsig = startKnot();
             byte[] clusterKey = SecureRandom.getInstanceStrong().generateSeed(32);
             String config = config(tsig);
@@ -177,6 +183,27 @@ class DnsFailoverLabIT {
         lab.sh("ip", "-n", net, "link", "set", port, "up");
         lab.sh("ip", "-n", ns, "addr", "add", address + "/24", "dev", ifname);
         lab.sh("ip", "-n", ns, "link", "set", ifname, "up");
+    }
+
+    /**
+     * What the TCP witness connects to: a listener that accepts and closes. (A refused connect counts as reached
+     * too, so a listener is not strictly needed; with one, the probe sees the path exactly as in production.)
+     */
+    private static void startTcpWitness(String ns) throws Exception {
+        Path log = work.resolve("tcp-witness.log");
+        Process p = lab.spawn(ns, List.of("python3", "-u", "-c", """
+                import socket
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("%s", %d))
+                s.listen(64)
+                print("listening", flush=True)
+                while True:
+                    c, _ = s.accept()
+                    c.close()
+                """.formatted(TCP_WITNESS, TCP_WITNESS_PORT)), log);
+        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).failFast(() -> !p.isAlive())
+                .until(() -> Files.exists(log) && Files.readString(log).contains("listening"));
     }
 
     /**
@@ -358,10 +385,29 @@ class DnsFailoverLabIT {
         logStart.put("lb2", readLog("lb2").length());
     }
 
+    /** Drops (or no longer drops) at {@code r}'s router what its node sends to {@code address}. */
+    private static void cut(Region r, String address, boolean cut) throws Exception {
+        if (cut) {
+            Path rules = work.resolve("cut-" + r.node() + ".nft");
+            Files.writeString(rules, """
+                    table ip lab_cut {
+                        chain forward {
+                            type filter hook forward priority filter; policy accept;
+                            ip daddr %s drop
+                        }
+                    }
+                    """.formatted(address));
+            lab.sh("ip", "netns", "exec", r.router(), "nft", "-f", rules.toString());
+        } else {
+            Lab.run(List.of("ip", "netns", "exec", r.router(), "nft", "delete", "table", "ip", "lab_cut"));
+        }
+    }
+
     @AfterEach
     void linksUp() throws Exception {
         link(a, true);
         link(b, true);
+        cut(b, TCP_WITNESS, false);
     }
 
     /** Reads the record every 200 ms for {@code period}: every answer it got. */
@@ -496,5 +542,28 @@ class DnsFailoverLabIT {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
         assertEquals(Files.readString(work.resolve("lb1/site/page.html")), Files.readString(work.resolve("lb2/site/page.html")));
+    }
+
+    /**
+     * The witnesses split 1:1: region b's router drops what lb2 sends to the TCP witness, then lb1's region is
+     * cut off. lb2 has lost lb1 and reaches one witness of two, no majority: the record stays with lb1. When the
+     * witness answers lb2 again (lb1 still cut off) the record moves, so what held it was the split alone.
+     */
+    @Test
+    @Order(6)
+    void theRecordStaysWhenTheWitnessesSplitOneToOne() throws Exception {
+        cut(b, TCP_WITNESS, true);
+        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .until(() -> testLog("lb2").contains("witnesses answering: 1 of 2 (no answer: [tcp:" + TCP_WITNESS));
+        link(a, false);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> testLog("lb2").contains("dns: no witness majority"));
+        List<Set<String>> split = watch(LOST_AFTER.multipliedBy(8));
+        assertTrue(!split.isEmpty() && split.stream().allMatch(a.record()::equals),
+                "the record held lb1 throughout the split: " + split + logs());
+        assertTrue(!testLog("lb2").contains("dns: " + WWW + ": adding"), "lb2 sent no update" + logs());
+        cut(b, TCP_WITNESS, false);
+        long ms = awaitRecord(b, "the TCP witness back, lb1 still cut off");
+        log.info("dns lab: the TCP witness answering lb2 again, the record held lb2 {} ms later", ms);
+        assertTrue(testLog("lb2").contains("lb1 down (not heard, witnesses confirm)"), logs());
     }
 }
