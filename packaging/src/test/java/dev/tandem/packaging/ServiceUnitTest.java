@@ -3,6 +3,8 @@ package dev.tandem.packaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.node.wiring.ClusterService;
+import dev.tandem.node.wiring.ConfigValidation;
 import dev.tandem.packaging.deb.SystemdUnit;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.tandem.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tandem.node.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
