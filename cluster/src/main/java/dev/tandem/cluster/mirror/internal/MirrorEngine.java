@@ -139,13 +139,12 @@ public final class MirrorEngine {
     private final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
     /** What the sessions offered: the versions asked for, the rounds waiting, the parked config, the progress. */
     private final RoundBook book = new RoundBook(System::nanoTime, st -> st.session.isOpen(), PROGRESS_LOG_EVERY.toNanos());
-    private final Map<EntryKey, String> refused = new HashMap<>();
     /** The links this node dials to send to each peer (null until attached). */
     private final Map<String, PeerLink> links = new LinkedHashMap<>();
     private final SyncGate gate;
     private final DeletionGuard guard;
     /** Deletions found here in this task, judged by the guard before any is recorded or sent. */
-    private final Map<EntryKey, Entry> foundDeleted = new LinkedHashMap<>();
+    private final Deletions deletions;
     private final java.util.function.Predicate<Roots.Root> mounted;
     /** Files found here without a version while this node has no record of versions (see {@link NoHistory}). */
     private NoHistory noHistory = new NoHistory(false);
@@ -154,9 +153,7 @@ public final class MirrorEngine {
     /** Roots that must be mount points and were found not to be (logged once). */
     private final Set<String> unmountedLogged = new HashSet<>();
     private volatile java.util.function.Consumer<Boolean> behindListener = b -> { };
-    private MirrorStatus.Rejection configRejected;
-    private String rejectedHash;
-    private MirrorStatus.Rejection configRefused;
+    private final ConfigVerdicts configVerdicts;
     private final CompletableFuture<String> firstSync = new CompletableFuture<>();
     private volatile MirrorStatus published;
     private volatile Messages.Summary latestSummary;
@@ -196,6 +193,8 @@ public final class MirrorEngine {
         this.configKey = cfg == null ? null : roots.keyOf(cfg);
         this.gate = new SyncGate(s.peers(), clock::millis);
         this.guard = new DeletionGuard(s.limits(), clock::millis);
+        this.deletions = new Deletions(guard);
+        this.configVerdicts = new ConfigVerdicts(node, clock);
         this.mounted = s.mounted();
         this.hasPeers = !s.peers().isEmpty();
         s.peers().forEach(p -> links.put(p, null));
@@ -674,13 +673,13 @@ public final class MirrorEngine {
             }
             case DELETED -> {
                 // Judged with the task's other deletions (see judgeDeletions) before it is recorded or sent.
-                foundDeleted.put(key, LocalScan.deletion(facts, node));
+                deletions.found(key, LocalScan.deletion(facts, node));
                 return Refresh.CHANGED;
             }
             case PRESENT -> {
             }
         }
-        foundDeleted.remove(key);
+        deletions.notGone(key);
         if (l == null && noHistory.hold(key)) {
             // no version, and this node has no history: the peers' versions decide (see NoHistory)
             return Refresh.UNCHANGED;
@@ -724,16 +723,14 @@ public final class MirrorEngine {
         }
         if (seen == LocalScan.Content.SAME) {
             table.restat(key, s, now);
-            if (config && configRejected != null) {
+            if (config && configVerdicts.localSettled()) {
                 log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
-                configRejected = null;
-                rejectedHash = null;
                 statusDirty = true;
             }
             return Refresh.UNCHANGED;
         }
         if (config) {
-            if (hash.equals(rejectedHash)) {
+            if (configVerdicts.rejectedBefore(hash)) {
                 return Refresh.REJECTED;
             }
             List<String> problems = validate(path, content);
@@ -741,9 +738,7 @@ public final class MirrorEngine {
                 rejectLocal(path, hash, problems);
                 return Refresh.REJECTED;
             }
-            if (configRejected != null) {
-                configRejected = null;
-                rejectedHash = null;
+            if (configVerdicts.localSettled()) {
                 statusDirty = true;
             }
         }
@@ -790,11 +785,9 @@ public final class MirrorEngine {
     }
 
     private void rejectLocal(Path path, String hash, List<String> problems) {
-        if (hash.equals(rejectedHash) && configRejected != null) {
+        if (!configVerdicts.rejectLocal(path.toString(), hash, problems)) {
             return;
         }
-        rejectedHash = hash;
-        configRejected = new MirrorStatus.Rejection(path.toString(), hash, problems, clock.instant(), node);
         statusDirty = true;
         metrics.rejected(MirrorMetrics.INVALID_CONFIG);
         Entry current = table.get(configKey);
@@ -818,25 +811,13 @@ public final class MirrorEngine {
      * offered; a mass deletion is held (no version, nothing sent) until an operator confirms it.
      */
     private void judgeDeletions() {
-        if (foundDeleted.isEmpty()) {
-            return;
-        }
-        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
-        foundDeleted.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
-        foundDeleted.clear();
         long now = clock.millis();
-        for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
-            Map<EntryKey, Entry> found = r.getValue();
-            Map<EntryKey, Entry> asked = new LinkedHashMap<>();
-            found.keySet().forEach(k -> asked.put(k, null));
-            DeletionGuard.Verdict v = guard.judge(r.getKey(), table.digest(r.getKey()).files(), asked, "here");
-            if (v == DeletionGuard.Verdict.PASS) {
-                for (Entry e : found.values()) {
-                    table.put(e, null, now);
-                    outgoing.add(e);
-                }
-            } else if (v == DeletionGuard.Verdict.HELD_NEW) {
-                held(r.getKey(), "here");
+        for (Deletions.Command c : deletions.judgeFound(root -> table.digest(root).files())) {
+            if (c instanceof Deletions.Record r) {
+                table.put(r.deletion(), null, now);
+                outgoing.add(r.deletion());
+            } else if (c instanceof Deletions.Held h) {
+                held(h.root(), h.from());
             }
         }
     }
@@ -1185,7 +1166,7 @@ public final class MirrorEngine {
                     continue;
                 }
                 switch (RoundBook.triage(e, false, target != null, roots.get(e.key().root()) != null,
-                        local, this::conflictKept, refused.get(e.key()))) {
+                        local, this::conflictKept, configVerdicts.refusedBefore(e.key()))) {
                     case UNSAFE -> unsafe = true;
                     case NOT_MIRRORED -> log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
                     case LINK -> book.link(st, e);
@@ -1226,18 +1207,14 @@ public final class MirrorEngine {
                 continue;
             }
             if (!e.deleted()) {
-                // A peer's own held deletion ends when it offers a file again; one held here does not (the
-                // peer still offers the versions this node's scan found gone: that is the point of the hold).
-                DeletionGuard.Hold h = guard.hold(e.key().root());
-                if (h != null && h.from.equals(st.peer) && guard.held(e.key()) && guard.back(e.key())) {
+                if (deletions.offeredAgain(e.key(), st.peer)) {
                     statusDirty = true;
                 }
                 st.roundDeletions.remove(e.key());
                 continue;
             }
-            Entry local = table.get(e.key());
-            if (local == null ? noHistory.waiting(e.key()) && roots.pathOf(e.key()) != null
-                    : !local.deleted() && roots.pathOf(e.key()) != null && Resolution.of(local, e) != Resolution.KEEP) {
+            if (roots.pathOf(e.key()) != null
+                    && Deletions.deletesHere(e, table.get(e.key()), noHistory.waiting(e.key()))) {
                 st.roundDeletions.put(e.key(), e);
                 deferred.add(e.key());
             }
@@ -1250,28 +1227,14 @@ public final class MirrorEngine {
      * with the others of the root): the usual ones are applied, a mass deletion is held.
      */
     private void judgeRoundDeletions(InboundState.Session st) {
-        if (st.roundDeletions.isEmpty()) {
-            return;
-        }
-        Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
-        st.roundDeletions.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
+        Map<EntryKey, Entry> round = new LinkedHashMap<>(st.roundDeletions);
         st.roundDeletions.clear();
-        for (Map.Entry<String, Map<EntryKey, Entry>> r : byRoot.entrySet()) {
-            // Only the files still live here count (one may have been deleted here, or by another peer, meanwhile).
-            Map<EntryKey, Entry> live = new LinkedHashMap<>();
-            r.getValue().forEach((k, e) -> {
-                Entry local = table.get(k);
-                if (local == null ? noHistory.waiting(k)
-                        : !local.deleted() && Resolution.of(local, e) != Resolution.KEEP) {
-                    live.put(k, e);
-                }
-            });
-            int files = table.digest(r.getKey()).files() + noHistory.waiting(r.getKey());
-            DeletionGuard.Verdict v = guard.judge(r.getKey(), files, live, st.peer);
-            if (v == DeletionGuard.Verdict.PASS) {
-                live.values().forEach(e -> applyWithoutContent(st, e));
-            } else if (v == DeletionGuard.Verdict.HELD_NEW) {
-                held(r.getKey(), st.peer);
+        for (Deletions.Command c : deletions.judgeRound(round, st.peer, table::get, noHistory::waiting,
+                root -> table.digest(root).files() + noHistory.waiting(root))) {
+            if (c instanceof Deletions.Apply a) {
+                applyWithoutContent(st, a.deletion());
+            } else if (c instanceof Deletions.Held h) {
+                held(h.root(), h.from());
             }
         }
     }
@@ -1692,8 +1655,7 @@ public final class MirrorEngine {
                             // the invalid edit made here is no version, but it is not lost either
                             keepLocalLoser(key, target, Entry.edit(key, local, node, clock.millis(), FileStore.hash(target),
                                     FileStore.stat(target).mode(), Files.size(target)), e);
-                            configRejected = null;
-                            rejectedHash = null;
+                            configVerdicts.localSettled();
                         }
                         case LOSER -> keepLocalLoser(key, target, local, e);
                         // a file with no version, another content than the cluster's: the cluster's wins, this is kept
@@ -1739,13 +1701,12 @@ public final class MirrorEngine {
         if (guard.held(e.key()) && guard.back(e.key())) {
             log.info("mirror: every file of the held deletion of {} is back: the hold ends", roots.get(e.key().root()).path());
         }
-        refused.clear();
+        configVerdicts.installed(e.key().equals(configKey));
         if (e.key().equals(configKey)) {
             InboundState.Parked p = book.parked();
             if (p != null && p.rx.entry.key().equals(e.key())) {
                 Receiving.deleteQuietly(book.unpark().rx.temp);
             }
-            configRefused = null;
             // (Its directory is flushed with the round's, after the reload is asked for: a reader already sees it.)
             log.info("mirror: {} from {}: config version {} in place", target, st.peer, e.label());
             notifyConfig(target, "from " + st.peer);
@@ -1817,9 +1778,8 @@ public final class MirrorEngine {
     }
 
     private void refuseReceived(InboundState.Session st, Entry e, Path target, List<String> problems) {
-        refused.put(e.key(), e.hash());
+        configVerdicts.refuseReceived(e.key(), target.toString(), e.hash(), problems, st.peer);
         metrics.rejected(MirrorMetrics.INVALID_CONFIG_RECEIVED);
-        configRefused = new MirrorStatus.Rejection(target.toString(), e.hash(), problems, clock.instant(), st.peer);
         statusDirty = true;
         Entry current = table.get(e.key());
         log.warn("mirror: config version {} from {} does not validate here: refused; version {} stays in force:",
@@ -2014,7 +1974,7 @@ public final class MirrorEngine {
     private MirrorStatus snapshot() {
         pairsPublished = certificates == null ? List.of() : certificates.held();
         return StatusView.render(new StatusView.Input(node, firstSync.getNow(null), roots, table, gate, guard, book.progress(),
-                configRejected, configRefused, refusals.list(), pairsPublished, clock.millis()));
+                configVerdicts.rejected(), configVerdicts.refused(), refusals.list(), pairsPublished, clock.millis()));
     }
 
     /** The version of {@code key} here (tests). */
