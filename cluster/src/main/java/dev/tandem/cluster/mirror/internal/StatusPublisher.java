@@ -81,25 +81,20 @@ final class StatusPublisher {
 
     /** Whether this node is behind a reachable peer (it then does not preempt); tells the listener of a change. */
     void updateBehind() {
-        Map<String, long[]> wanted = state.book.wantedByPeer();
-        for (SyncGate.Peer p : state.gate.peers()) {
-            long[] w = wanted.getOrDefault(p.name, new long[2]);
-            state.gate.wanted(p.name, w[0], w[1]);
+        SyncGate.Behind b = state.gate.catchUp(state.book.wantedByPeer());
+        if (b == null) {
+            return;
         }
-        boolean now = state.gate.behind().behind();
-        if (now != behind) {
-            behind = now;
-            SyncGate.Behind b = state.gate.behind();
-            if (now) {
-                log.info("mirror: behind {}: {} file(s), {} to receive", b.peers(), b.files(), Receiving.size(b.bytes()));
-            } else {
-                log.info("mirror: caught up with every reachable peer");
-            }
-            try {
-                behindListener.accept(now);
-            } catch (RuntimeException e) {
-                log.warn("mirror: behind listener failed", e);
-            }
+        behind = b.behind();
+        if (b.behind()) {
+            log.info("mirror: behind {}: {} file(s), {} to receive", b.peers(), b.files(), Receiving.size(b.bytes()));
+        } else {
+            log.info("mirror: caught up with every reachable peer");
+        }
+        try {
+            behindListener.accept(b.behind());
+        } catch (RuntimeException e) {
+            log.warn("mirror: behind listener failed", e);
         }
     }
 
