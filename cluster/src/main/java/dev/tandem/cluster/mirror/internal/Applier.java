@@ -121,11 +121,11 @@ final class Applier {
      * Returns the content of an invalid config edit made here, which is no version but is not lost either.
      */
     boolean refreshBeforeApply(EntryKey key, Path target) throws IOException {
-        LocalChanges.Refresh r = scans.refreshFile(key, target, false);
-        if (r == LocalChanges.Refresh.CHANGING) {
-            r = scans.refreshFile(key, target, true);
+        LocalLook.Refresh r = scans.look().refreshFile(key, target, false);
+        if (r == LocalLook.Refresh.CHANGING) {
+            r = scans.look().refreshFile(key, target, true);
         }
-        return r == LocalChanges.Refresh.REJECTED;
+        return r == LocalLook.Refresh.REJECTED;
     }
 
     void commit(InboundState.Session st, Receiving rx, boolean flushed) {
@@ -162,7 +162,7 @@ final class Applier {
                 }
                 case INSTALL -> {
                     if (key.equals(state.configKey)) {
-                        List<String> problems = scans.validate(target, Files.readAllBytes(rx.temp));
+                        List<String> problems = scans.look().validate(target, Files.readAllBytes(rx.temp));
                         if (!problems.isEmpty()) {
                             park(st, rx, problems);
                             return;
@@ -264,7 +264,7 @@ final class Applier {
         if (k != null) {
             // A conflict copy inside a mirrored directory is mirrored like any file: record it now.
             try {
-                scans.refreshFile(k, keptAs, true);
+                scans.look().refreshFile(k, keptAs, true);
             } catch (IOException e) {
                 log.debug("mirror: cannot read {}: {}", keptAs, e.toString());
             }
@@ -287,7 +287,7 @@ final class Applier {
             return;
         }
         try {
-            List<String> problems = scans.validate(p.rx.target, Files.readAllBytes(p.rx.temp));
+            List<String> problems = scans.look().validate(p.rx.target, Files.readAllBytes(p.rx.temp));
             if (problems.isEmpty()) {
                 state.book.unpark();
                 commit(p.from, p.rx, true);

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -21,23 +20,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What changed on this node's disk: the watcher's events and the periodic scans mark paths; once a burst has
- * been quiet for the debounce time (see {@link LocalScan#debounceNanos}), each marked file is looked at. The
- * order of the checks is here ({@link LocalScan} for the stat, then links, limits, the config check and the
- * certificate pairs, then {@link LocalScan#content}); what they decide is in those pure classes. A file whose
- * stat moved while it was read is still being written, and waits for the next turn; a new content becomes a
- * new version of this node in {@link EngineState#outgoing}. Runs on the engine's thread.
+ * been quiet for the debounce time (see {@link LocalScan#debounceNanos}), each marked path is looked at
+ * ({@link LocalLook}): a file directly, a directory by a walk, a directory gone through the entries recorded
+ * under it. A file still being written waits for the next turn. A root that must be a mount point and is not
+ * is not looked at. Runs on the engine's thread.
  */
 final class LocalChanges {
 
     private static final Logger log = LoggerFactory.getLogger(LocalChanges.class);
 
-    /** A config file larger than this is no config: refused without reading it. */
-    static final int MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-
     private final EngineState state;
     private final EngineThread threads;
     private final Duration debounce;
     private final java.util.function.Predicate<Roots.Root> mounted;
+    private final LocalLook look;
     private final Set<Path> dirty = new HashSet<>();
     private boolean rescanAll;
     private long firstDirtyAt;
@@ -51,9 +47,13 @@ final class LocalChanges {
         this.threads = threads;
         this.debounce = debounce;
         this.mounted = mounted;
+        this.look = new LocalLook(state, threads, p -> threads.exec(() -> touched(Set.of(p), false)));
     }
 
-    enum Refresh { UNCHANGED, CHANGED, CHANGING, REJECTED }
+    /** The look at one file (for the parts that need a file's edit recorded before they act on it). */
+    LocalLook look() {
+        return look;
+    }
 
     /** From the watcher: paths touched; debounced here. */
     void touched(Set<Path> paths, boolean overflow) {
@@ -100,7 +100,7 @@ final class LocalChanges {
             try {
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     scanTree(key, p, false, again);
-                } else if (refreshFile(key, p, true) == Refresh.CHANGING) {
+                } else if (look.refreshFile(key, p, true) == LocalLook.Refresh.CHANGING) {
                     again.add(p);
                 } else {
                     // a directory that went away: everything that was under it
@@ -108,7 +108,7 @@ final class LocalChanges {
                         if (LocalScan.underGone(key, l.entry())) {
                             Path lp = state.roots.pathOf(l.entry().key());
                             if (lp != null) {
-                                refreshFile(l.entry().key(), lp, false);
+                                look.refreshFile(l.entry().key(), lp, false);
                             }
                         }
                     }
@@ -154,7 +154,7 @@ final class LocalChanges {
                 if (Files.isDirectory(p)) {
                     scanTree(key, p, removeTemps, null);
                 } else {
-                    refreshFile(key, p, false);
+                    look.refreshFile(key, p, false);
                 }
             } catch (IOException e) {
                 log.warn("mirror: cannot scan {}: {}", p, e.toString());
@@ -186,7 +186,7 @@ final class LocalChanges {
                 }
                 seen.add(k);
                 try {
-                    if (refreshFile(k, file, false) == Refresh.CHANGING && again != null) {
+                    if (look.refreshFile(k, file, false) == LocalLook.Refresh.CHANGING && again != null) {
                         again.add(file);
                     }
                 } catch (IOException e) {
@@ -207,165 +207,10 @@ final class LocalChanges {
             if (LocalScan.unseen(e, seen)) {
                 Path p = state.roots.pathOf(e.key());
                 if (p != null) {
-                    refreshFile(e.key(), p, false);
+                    look.refreshFile(e.key(), p, false);
                 }
             }
         }
-    }
-
-    /**
-     * Looks at the file of {@code key} and records a local edit if its content (or mode, or existence)
-     * differs from the version recorded.
-     *
-     * @param force hash even when the stat says nothing changed (a file event came for it)
-     */
-    Refresh refreshFile(EntryKey key, Path path, boolean force) throws IOException {
-        FileStore.Stat s = FileStore.stat(path);
-        MirrorTable.Local l = state.table.local(key);
-        long now = state.clock.millis();
-        FileStore.Stat mine = state.installed.remove(path);
-        boolean config = key.equals(state.configKey);
-        // The root's directory is looked at only when the decision needs it (a recorded file gone).
-        boolean rootPresent = s != null || l == null || l.entry().deleted() || key.rel().isEmpty()
-                || Files.isDirectory(state.roots.get(key.root()).path());
-        LocalScan.Facts facts = new LocalScan.Facts(key, s, mine, l == null ? null : l.entry(),
-                l == null ? null : l.stat(), l == null ? 0 : l.hashedAt(), force, rootPresent, config, now);
-        switch (LocalScan.look(facts)) {
-            case OWN_INSTALL, ROOT_GONE -> {
-                return Refresh.UNCHANGED;
-            }
-            case NOTHING_GONE -> {
-                state.noHistory.settled(key);
-                return Refresh.UNCHANGED;
-            }
-            case CONFIG_GONE -> {
-                rejectLocal(path, "", List.of(path + ": deleted (expected: the config file; it is not mirrored away)"));
-                return Refresh.REJECTED;
-            }
-            case DELETED -> {
-                // Judged with the task's other deletions (see judgeDeletions) before it is recorded or sent.
-                state.deletions.found(key, LocalScan.deletion(facts, state.node));
-                return Refresh.CHANGED;
-            }
-            case PRESENT -> {
-            }
-        }
-        state.deletions.notGone(key);
-        if (l == null && state.noHistory.hold(key)) {
-            // no version, and this node has no history: the peers' versions decide (see NoHistory)
-            return Refresh.UNCHANGED;
-        }
-        if (state.guard.held(key) && state.guard.back(key)) {
-            log.info("mirror: every file of the held deletion of {} is back: the hold ends", state.roots.get(key.root()).path());
-            state.statusDirty = true;
-        }
-        if (LocalScan.statUnchanged(facts)) {
-            return Refresh.UNCHANGED;
-        }
-        if (s.link()) {
-            Entry e = LocalLinks.look(state.roots, state.refusals, state.ownership, state.table, key, path, s, state.node, now);
-            if (e == null) {
-                return Refresh.UNCHANGED;
-            }
-            state.table.put(e, s, now);
-            state.outgoing.add(e);
-            return Refresh.CHANGED;
-        }
-        if (LocalLimits.refused(state.limits, state.refusals, state.table, key, path, s)) {
-            return Refresh.REJECTED;
-        }
-        byte[] content = null;
-        String hash;
-        if (config) {
-            if (s.size() > MAX_CONFIG_BYTES) {
-                rejectLocal(path, "", List.of(path + ": " + s.size() + " bytes (expected: a config file of at most "
-                        + MAX_CONFIG_BYTES + " bytes)"));
-                return Refresh.REJECTED;
-            }
-            content = Files.readAllBytes(path);
-            hash = FileStore.hex(FileStore.sha256().digest(content));
-        } else {
-            hash = FileStore.hash(path);
-        }
-        FileStore.Stat after = FileStore.stat(path);
-        LocalScan.Content seen = LocalScan.content(facts, hash, after, l != null && state.ownership.changed(s, l.stat()));
-        if (seen == LocalScan.Content.CHANGING) {
-            return Refresh.CHANGING;
-        }
-        if (seen == LocalScan.Content.SAME) {
-            state.table.restat(key, s, now);
-            if (config && state.configVerdicts.localSettled()) {
-                log.info("mirror: {} is back to config version {}: the rejected edit is gone", path, l.entry().label());
-                state.statusDirty = true;
-            }
-            return Refresh.UNCHANGED;
-        }
-        if (config) {
-            if (state.configVerdicts.rejectedBefore(hash)) {
-                return Refresh.REJECTED;
-            }
-            List<String> problems = validate(path, content);
-            if (!problems.isEmpty()) {
-                rejectLocal(path, hash, problems);
-                return Refresh.REJECTED;
-            }
-            if (state.configVerdicts.localSettled()) {
-                state.statusDirty = true;
-            }
-        }
-        // A certificate or key goes only with a pair that passes the check, and with its other half.
-        CertificatePairs.Local pair = state.certificates == null || config ? CertificatePairs.Local.NOT_A_PAIR
-                : state.certificates.local(path);
-        if (pair.held()) {
-            if (pair.recheckIn() != null) {
-                recheckLater(path, pair.recheckIn());
-            }
-            return Refresh.UNCHANGED;
-        }
-        String[] owners = state.ownership.namesForEdit(path, l == null ? null : l.entry());
-        Entry e = LocalScan.edit(facts, state.node, hash, owners[0], owners[1]);
-        state.table.put(e, s, now);
-        state.outgoing.add(e);
-        if (config && state.started) {
-            // (At start the node has just loaded the file: nothing to reload.) Asked for once the edit is offered.
-            state.configEditedHere = path;
-        }
-        EntryKey otherHalf = pair.partner() == null ? null : state.roots.keyOf(pair.partner());
-        if (otherHalf != null) {
-            refreshFile(otherHalf, pair.partner(), true);
-        }
-        return Refresh.CHANGED;
-    }
-
-    /** Looks at {@code path} again after {@code wait} (a certificate half waiting for its other half). */
-    void recheckLater(Path path, Duration wait) {
-        try {
-            threads.loop.schedule(() -> threads.exec(() -> touched(Set.of(path), false)), wait.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException ex) {
-            // stopping
-        }
-    }
-
-    List<String> validate(Path path, byte[] content) {
-        try {
-            return state.validator == null ? List.of() : state.validator.problems(path, content);
-        } catch (RuntimeException e) {
-            log.error("mirror: the config check failed on {}", path, e);
-            return List.of(path + ": the check failed: " + e);
-        }
-    }
-
-    void rejectLocal(Path path, String hash, List<String> problems) {
-        if (!state.configVerdicts.rejectLocal(path.toString(), hash, problems)) {
-            return;
-        }
-        state.statusDirty = true;
-        state.metrics.rejected(MirrorMetrics.INVALID_CONFIG);
-        Entry current = state.table.get(state.configKey);
-        log.warn("mirror: {} edited here does not validate: not sent, not applied; config version {} stays in force:",
-                path, current == null ? "-" : current.label());
-        problems.forEach(p -> log.warn("{}", p));
     }
 
     /**

@@ -195,7 +195,7 @@ final class PeerOffers {
                 continue;
             }
             try {
-                scans.refreshFile(k, p, true);
+                scans.look().refreshFile(k, p, true);
             } catch (IOException e) {
                 log.debug("mirror: cannot read {}: {}", p, e.toString());
             }
