@@ -132,7 +132,8 @@ final class Applier {
         Entry e = rx.entry;
         EntryKey key = e.key();
         if (!flushed) {
-            state.refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, String.valueOf(rx.discardReason), st.peer);
+            state.refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, String.valueOf(rx.discardReason),
+                    st.peer);
             Receiving.deleteQuietly(rx.temp);
             fetchEnded(key, e, false);
             return;
@@ -218,7 +219,8 @@ final class Applier {
         // The content is known (its hash checked as it was written) and the stat taken after the rename: only
         // an edit after that could differ, and it moves the stat (or the watcher reports it). So the file is not
         // "racy" for the next scan, which would otherwise hash every file a sync just wrote once more.
-        long known = s == null ? state.clock.millis() : Math.max(state.clock.millis(), s.mtimeNanos() / 1_000_000 + RACY_MILLIS + 1);
+        long now = state.clock.millis();
+        long known = s == null ? now : Math.max(now, s.mtimeNanos() / 1_000_000 + RACY_MILLIS + 1);
         state.table.put(e, s, known);
         if (s != null && state.installed.size() < 100_000) {
             state.installed.put(target, s);
@@ -228,7 +230,8 @@ final class Applier {
         state.metrics.bytesReceived.increment(e.size());
         state.refusals.clear(target.toString());
         if (state.guard.held(e.key()) && state.guard.back(e.key())) {
-            log.info("mirror: every file of the held deletion of {} is back: the hold ends", state.roots.get(e.key().root()).path());
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends",
+                    state.roots.get(e.key().root()).path());
         }
         state.configVerdicts.installed(e.key().equals(state.configKey));
         if (e.key().equals(state.configKey)) {
@@ -256,7 +259,8 @@ final class Applier {
     }
 
     void conflict(EntryKey key, Path keptAs, Entry loser, Entry winner) {
-        state.table.addConflict(new Conflict(key, keptAs, loser, winner == null ? "-" : winner.label(), state.clock.millis()));
+        String won = winner == null ? "-" : winner.label();
+        state.table.addConflict(new Conflict(key, keptAs, loser, won, state.clock.millis()));
         state.metrics.conflicts.increment();
         log.warn("mirror: concurrent edits of {}: version {} wins, {} is kept as {}", key,
                 winner == null ? "-" : winner.label(), loser.label(), keptAs);

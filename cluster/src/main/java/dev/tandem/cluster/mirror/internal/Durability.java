@@ -65,7 +65,8 @@ final class Durability {
 
     void schedulePersist() {
         if (persistTimer == null || persistTimer.isDone()) {
-            persistTimer = threads.loop.schedule(() -> threads.exec(this::persistNow), PERSIST_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+            persistTimer = threads.loop.schedule(() -> threads.exec(this::persistNow), PERSIST_DELAY.toMillis(),
+                    TimeUnit.MILLISECONDS);
         }
     }
 

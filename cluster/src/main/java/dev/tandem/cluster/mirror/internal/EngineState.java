@@ -65,7 +65,7 @@ final class EngineState {
     final Map<String, PeerLink> links = new LinkedHashMap<>();
     final SyncGate gate;
     final DeletionGuard guard;
-    /** Deletions found here in this task, and a peer's round's, judged by the guard before any is recorded or applied. */
+    /** Deletions found here in this task, and a peer's round's, judged by the guard before any goes. */
     final Deletions deletions;
     /** Files found here without a version while this node has no record of versions (see {@link NoHistory}). */
     NoHistory noHistory = new NoHistory(false);

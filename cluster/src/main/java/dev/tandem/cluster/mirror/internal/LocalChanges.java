@@ -94,7 +94,8 @@ final class LocalChanges {
         Set<Path> again = new HashSet<>();
         for (Path p : paths) {
             EntryKey key = state.roots.keyOf(p);
-            if (key == null || FileStore.isTemp(p.getFileName().toString()) || !mountedNow(state.roots.get(key.root()))) {
+            if (key == null || FileStore.isTemp(p.getFileName().toString())
+                    || !mountedNow(state.roots.get(key.root()))) {
                 continue;
             }
             try {

@@ -80,14 +80,16 @@ final class LocalLook {
             return Refresh.UNCHANGED;
         }
         if (state.guard.held(key) && state.guard.back(key)) {
-            log.info("mirror: every file of the held deletion of {} is back: the hold ends", state.roots.get(key.root()).path());
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends",
+                    state.roots.get(key.root()).path());
             state.statusDirty = true;
         }
         if (LocalScan.statUnchanged(facts)) {
             return Refresh.UNCHANGED;
         }
         if (s.link()) {
-            Entry e = LocalLinks.look(state.roots, state.refusals, state.ownership, state.table, key, path, s, state.node, now);
+            Entry e = LocalLinks.look(state.roots, state.refusals, state.ownership, state.table, key, path, s,
+                    state.node, now);
             if (e == null) {
                 return Refresh.UNCHANGED;
             }
@@ -112,7 +114,8 @@ final class LocalLook {
             hash = FileStore.hash(path);
         }
         FileStore.Stat after = FileStore.stat(path);
-        LocalScan.Content seen = LocalScan.content(facts, hash, after, l != null && state.ownership.changed(s, l.stat()));
+        boolean ownersMoved = l != null && state.ownership.changed(s, l.stat());
+        LocalScan.Content seen = LocalScan.content(facts, hash, after, ownersMoved);
         if (seen == LocalScan.Content.CHANGING) {
             return Refresh.CHANGING;
         }

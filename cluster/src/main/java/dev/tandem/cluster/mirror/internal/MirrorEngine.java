@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * watcher and the admin API to the part whose job it is, as a task on that thread (so the state needs no
  * lock). The state is {@link EngineState}; the decisions are the pure classes it holds.
  *
- * <p>Local changes: {@link LocalChanges}, each file by {@link LocalLook} (with {@link LocalScan} deciding). Offers from peers:
- * {@link PeerOffers} (with {@link RoundBook}, {@link Deletions}, {@link NoHistory}). Received files:
+ * <p>Local changes: {@link LocalChanges}, each file by {@link LocalLook} (with {@link LocalScan} deciding).
+ * Offers from peers: {@link PeerOffers} (with {@link RoundBook}, {@link Deletions}, {@link NoHistory}). Received files:
  * {@link Receiver}, then {@link Applier} (with {@link CommitPlan} and {@link Resolution}). Held deletions:
  * {@link HeldDeletions}. Durability: {@link Durability}. The status and the summary: {@link StatusPublisher}.
  * Every task ends with {@link #afterTask}: the deletions found are judged, what changed here is offered, the
@@ -97,7 +97,8 @@ public final class MirrorEngine {
         }
         this.configFile = cfg;
         this.scanInterval = s.scanInterval();
-        this.state = new EngineState(s.node(), roots, new StateFile(s.stateDir()), cfg == null ? null : roots.keyOf(cfg),
+        this.state = new EngineState(s.node(), roots, new StateFile(s.stateDir()),
+                cfg == null ? null : roots.keyOf(cfg),
                 s.validator(), events, metrics, clock, new RootLimits(s.rootLimits()), s.limits(), s.peers());
         this.threads = new EngineThread(s.flushThreads(), () -> state.closed);
         this.local = new LocalChanges(state, threads, s.debounce(), s.mounted());

@@ -211,7 +211,8 @@ final class Receiver {
     void writeFailed(InboundState.Session st, Receiving rx, IOException e) {
         rx.discard = MirrorMetrics.WRITE_FAILED;
         rx.closeAndDelete();
-        state.refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, "cannot write it: " + e.getMessage(), st.peer);
+        state.refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, "cannot write it: " + e.getMessage(),
+                st.peer);
     }
 
     void dropReceiving(InboundState.Session st) {

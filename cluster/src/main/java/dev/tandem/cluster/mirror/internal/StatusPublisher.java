@@ -4,6 +4,7 @@ import dev.tandem.cluster.mirror.MirrorStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,7 @@ final class StatusPublisher {
     private static final Logger log = LoggerFactory.getLogger(StatusPublisher.class);
 
     private final EngineState state;
-    private final java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger generation = new AtomicInteger();
     private volatile boolean behind;
     private volatile java.util.function.Consumer<Boolean> behindListener = b -> { };
     volatile MirrorStatus published;
@@ -75,8 +76,9 @@ final class StatusPublisher {
 
     MirrorStatus snapshot() {
         pairsPublished = state.certificates == null ? List.of() : state.certificates.held();
-        return StatusView.render(new StatusView.Input(state.node, state.firstSync.getNow(null), state.roots, state.table, state.gate, state.guard, state.book.progress(),
-                state.configVerdicts.rejected(), state.configVerdicts.refused(), state.refusals.list(), pairsPublished, state.clock.millis()));
+        return StatusView.render(new StatusView.Input(state.node, state.firstSync.getNow(null), state.roots, state.table,
+                state.gate, state.guard, state.book.progress(), state.configVerdicts.rejected(),
+                state.configVerdicts.refused(), state.refusals.list(), pairsPublished, state.clock.millis()));
     }
 
     /** Whether this node is behind a reachable peer (it then does not preempt); tells the listener of a change. */
