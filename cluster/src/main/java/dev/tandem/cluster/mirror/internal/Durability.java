@@ -1,7 +1,9 @@
 package dev.tandem.cluster.mirror.internal;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,5 +110,28 @@ final class Durability {
         } catch (RejectedExecutionException e) {
             // halted
         }
+    }
+
+    /**
+     * Loads the table from the state file. Returns whether this node has no record of versions: no state file,
+     * or one it cannot read (kept aside, for a person to look at, and the table starts empty).
+     */
+    boolean load() {
+        StateFile stateFile = state.stateFile;
+        boolean lost = !Files.exists(stateFile.path());
+        try {
+            state.table = stateFile.load();
+        } catch (IOException e) {
+            lost = true;
+            Path aside = stateFile.path().resolveSibling("state.unreadable-" + state.clock.millis());
+            log.warn("mirror: {}: starting from an empty state (the file is kept as {})", e.getMessage(), aside);
+            try {
+                Files.move(stateFile.path(), aside, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException moved) {
+                log.warn("mirror: cannot move {} aside: {}", stateFile.path(), moved.toString());
+            }
+            state.table = new MirrorTable();
+        }
+        return lost;
     }
 }

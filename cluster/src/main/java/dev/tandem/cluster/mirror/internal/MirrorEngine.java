@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,34 +149,8 @@ public final class MirrorEngine {
     public CompletableFuture<Void> start() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         threads.exec(() -> {
-            StateFile stateFile = state.stateFile;
-            boolean lost = !Files.exists(stateFile.path());
-            try {
-                state.table = stateFile.load();
-            } catch (IOException e) {
-                lost = true;
-                Path aside = stateFile.path().resolveSibling("state.unreadable-" + state.clock.millis());
-                log.warn("mirror: {}: starting from an empty state (the file is kept as {})", e.getMessage(), aside);
-                try {
-                    Files.move(stateFile.path(), aside, StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException moved) {
-                    log.warn("mirror: cannot move {} aside: {}", stateFile.path(), moved.toString());
-                }
-                state.table = new MirrorTable();
-            }
-            Path marker = offers.noHistoryMarker();
-            if (state.hasPeers && (lost || Files.exists(marker))) {
-                state.noHistory = new NoHistory(true);
-                try {
-                    // (a restart before a peer's full round came must still know the files have no version)
-                    Files.createDirectories(marker.getParent());
-                    Files.write(marker, new byte[0]);
-                } catch (IOException e) {
-                    log.warn("mirror: cannot write {}: {}", marker, e.toString());
-                }
-                log.info("mirror: no record of versions here (state lost, or a new node): the files found wait for"
-                        + " the peers' versions before any is offered as an edit of this node");
-            }
+            boolean lost = durability.load();
+            offers.startWithoutHistory(lost);
             long t0 = System.nanoTime();
             int before = state.table.size();
             local.scanAll(true);

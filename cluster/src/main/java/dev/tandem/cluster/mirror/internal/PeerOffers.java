@@ -225,4 +225,25 @@ final class PeerOffers {
             ownFilesWithoutHistory(st.peer);
         }
     }
+
+    /**
+     * At start: with peers and no record of versions ({@code lost}, or a marker left by a start before a peer's
+     * full round came), the files found wait for the peers' versions (see {@link NoHistory}).
+     */
+    void startWithoutHistory(boolean lost) {
+        Path marker = noHistoryMarker();
+        if (!state.hasPeers || !(lost || Files.exists(marker))) {
+            return;
+        }
+        state.noHistory = new NoHistory(true);
+        try {
+            // (a restart before a peer's full round came must still know the files have no version)
+            Files.createDirectories(marker.getParent());
+            Files.write(marker, new byte[0]);
+        } catch (IOException e) {
+            log.warn("mirror: cannot write {}: {}", marker, e.toString());
+        }
+        log.info("mirror: no record of versions here (state lost, or a new node): the files found wait for"
+                + " the peers' versions before any is offered as an edit of this node");
+    }
 }
