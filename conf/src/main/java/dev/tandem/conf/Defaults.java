@@ -223,6 +223,9 @@ public final class Defaults {
     /** A deletion of more than this many files of one mirrored path, and more than half of them, is held. */
     public static final int MIRROR_MAX_DELETIONS = 10;
     public static final int MIRROR_MAX_DELETION_PERCENT = 50;
+    /** Deletions of one mirrored path this close together are judged as one by the guard. */
+    public static final Duration MIRROR_DELETION_WINDOW = Duration.ofMinutes(5);
+    public static final Duration MIN_MIRROR_DELETION_WINDOW = Duration.ofSeconds(1);
     public static final long MIRROR_MAX_FILE_SIZE = 1L << 30;
     public static final long MIRROR_MAX_FILES = 100_000;
     public static final long MIRROR_MAX_TOTAL_BYTES = 10L << 30;

@@ -21,14 +21,25 @@ import java.util.List;
  * @param requireMount paths (among {@code paths}) that are scanned only while they are mount points: an
  *                     unmounted disk leaves an empty directory, and its emptiness is no edit
  * @param limits       what each path may hold (file size, files, bytes)
+ * @param deletionWindow how far back the deletions of a path count together against {@code maxDeletions}: a
+ *                     mass deletion cut into pieces within it is held once the pieces add up to one
  */
 public record MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
-                           int maxDeletions, int maxDeletionPercent, List<Path> requireMount, MirrorLimits limits) {
+                           int maxDeletions, int maxDeletionPercent, List<Path> requireMount, MirrorLimits limits,
+                           Duration deletionWindow) {
 
     public MirrorConfig {
         paths = List.copyOf(paths);
         requireMount = List.copyOf(requireMount);
         java.util.Objects.requireNonNull(limits);
+        java.util.Objects.requireNonNull(deletionWindow);
+    }
+
+    /** With the default deletion window. */
+    public MirrorConfig(List<Path> paths, Duration scanInterval, Duration debounce, Path stateDir, Duration syncWait,
+                        int maxDeletions, int maxDeletionPercent, List<Path> requireMount, MirrorLimits limits) {
+        this(paths, scanInterval, debounce, stateDir, syncWait, maxDeletions, maxDeletionPercent, requireMount, limits,
+                Defaults.MIRROR_DELETION_WINDOW);
     }
 
     /** With the default limits. */

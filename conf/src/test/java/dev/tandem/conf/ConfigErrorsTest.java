@@ -693,7 +693,7 @@ class ConfigErrorsTest {
                 "t.yaml:10:15: cluster.mirror.debounce: '-1s' (expected: a duration such as 100ms, 2s, 5m or 1h)",
                 "t.yaml:11:16: cluster.mirror.state_dir: '/srv/state' (expected: a state directory outside the mirrored paths (/srv/state is inside /srv))",
                 "t.yaml:12:16: cluster.mirror.sync_wait: 'soon' (expected: a duration such as 100ms, 2s, 5m or 1h)",
-                "t.yaml:13:5: cluster.mirror: unknown key 'delay' (expected: one of paths, scan_interval, debounce, state_dir, sync_wait, max_deletions, max_deletion_percent, require_mount, limits)");
+                "t.yaml:13:5: cluster.mirror: unknown key 'delay' (expected: one of paths, scan_interval, debounce, state_dir, sync_wait, max_deletions, max_deletion_percent, deletion_window, require_mount, limits)");
     }
 
     @Test
@@ -707,10 +707,25 @@ class ConfigErrorsTest {
                     max_deletions: -1
                     max_deletion_percent: 150
                     require_mount: [/srv/www, /srv/other]
+                    deletion_window: 500ms
                 """,
                 "t.yaml:9:20: cluster.mirror.max_deletions: -1 (expected: an integer >= 0)",
                 "t.yaml:10:27: cluster.mirror.max_deletion_percent: 150 (expected: an integer from 0 to 100)",
-                "t.yaml:11:31: cluster.mirror.require_mount[1]: '/srv/other' (expected: one of the mirrored paths (/srv/other is not in paths))");
+                "t.yaml:11:31: cluster.mirror.require_mount[1]: '/srv/other' (expected: one of the mirrored paths (/srv/other is not in paths))",
+                "t.yaml:12:22: cluster.mirror.deletion_window: '500ms' (expected: a duration >= 1000ms)");
+    }
+
+    @Test
+    void mirrorDeletionWindowIsADuration() {
+        assertErrors(LISTENER + """
+                cluster:
+                  nodes: {a: 10.0.0.1}
+                  secret_file: k
+                  mirror:
+                    paths: [/srv/www]
+                    deletion_window: often
+                """,
+                "t.yaml:9:22: cluster.mirror.deletion_window: 'often' (expected: a duration such as 100ms, 2s, 5m or 1h)");
     }
 
     @Test

@@ -374,6 +374,7 @@ class ConfigLoaderTest {
         assertEquals(10, defaults.maxDeletions());
         assertEquals(50, defaults.maxDeletionPercent());
         assertEquals(List.of(), defaults.requireMount());
+        assertEquals(Duration.ofMinutes(5), defaults.deletionWindow());
         assertEquals(new MirrorConfig(defaults.paths()), defaults);
 
         MirrorConfig set = ConfigLoader.parse("t.yaml", MINIMAL + """
@@ -388,10 +389,12 @@ class ConfigLoaderTest {
                     sync_wait: 2s
                     max_deletions: 100
                     max_deletion_percent: 20
+                    deletion_window: 30s
                     require_mount: [/srv/www]
                 """, BASE).cluster().orElseThrow().mirror().orElseThrow();
         assertEquals(new MirrorConfig(List.of(Path.of("/srv/www")), Duration.ofMinutes(5), Duration.ZERO,
-                Path.of("/etc/tandem/state/mirror"), Duration.ofSeconds(2), 100, 20, List.of(Path.of("/srv/www"))), set);
+                Path.of("/etc/tandem/state/mirror"), Duration.ofSeconds(2), 100, 20, List.of(Path.of("/srv/www")),
+                MirrorLimits.DEFAULT, Duration.ofSeconds(30)), set);
     }
 
     @Test

@@ -85,7 +85,8 @@ public final class Mirror implements AutoCloseable {
         b.nodes.keySet().stream().filter(n -> !n.equals(b.node)).forEach(peerList::add);
         MirrorEngine.Settings settings = new MirrorEngine.Settings(b.node, peerList, MirrorRoot.byId(roots),
                 b.mirror.stateDir(), b.configFile, b.validator, b.mirror.debounce(), b.mirror.scanInterval(), FLUSH_THREADS,
-                new DeletionGuard.Limits(b.mirror.maxDeletions(), b.mirror.maxDeletionPercent()),
+                new DeletionGuard.Limits(b.mirror.maxDeletions(), b.mirror.maxDeletionPercent(),
+                        b.mirror.deletionWindow().toMillis()),
                 new MountPoints(b.mirror.requireMount()), b.mirror.limits());
         MirrorListener listener = b.listener;
         this.engine = new MirrorEngine(settings, new MirrorEngine.Events() {

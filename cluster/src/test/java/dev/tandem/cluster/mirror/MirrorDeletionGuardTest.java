@@ -58,6 +58,32 @@ class MirrorDeletionGuardTest {
     }
 
     @Test
+    void deletionsFurtherApartThanTheConfiguredWindowAreJudgedApart() throws Exception {
+        nodes = new MirrorNodes(base, "a", "b").debounce(java.time.Duration.ofMillis(200));
+        nodes.deletionWindow = java.time.Duration.ofSeconds(1);
+        nodes.start("a");
+        nodes.start("b");
+        nodes.awaitFirstSync();
+        for (int i = 0; i < 40; i++) {
+            Files.writeString(nodes.www("a").resolve("f" + i + ".html"), "file " + i);
+        }
+        await().atMost(10, TimeUnit.SECONDS).until(() -> files(nodes.www("b")) == 40);
+        for (int i = 0; i < 10; i++) {
+            Files.delete(nodes.www("a").resolve("f" + i + ".html"));
+        }
+        await().atMost(10, TimeUnit.SECONDS).until(() -> files(nodes.www("b")) == 30);
+        long passed = System.nanoTime();
+        // 11 more of the 30: with the default window of 5 minutes, 21 of 40 would be held
+        await().atMost(5, TimeUnit.SECONDS).until(() -> System.nanoTime() - passed > 1_500_000_000L);
+        for (int i = 10; i < 21; i++) {
+            Files.delete(nodes.www("a").resolve("f" + i + ".html"));
+        }
+        await().atMost(10, TimeUnit.SECONDS).until(() -> files(nodes.www("b")) == 19);
+        assertTrue(nodes.get("a").statusNow().held().isEmpty());
+        assertEquals(0, nodes.counter("a", "tandem_mirror_deletions_held_total"));
+    }
+
+    @Test
     void anEmptiedRootIsHeldAndConfirmDeletesItEverywhere() throws Exception {
         emptiedRoot();
         MirrorStatus.HeldDeletion h = nodes.get("a").statusNow().held().get(0);

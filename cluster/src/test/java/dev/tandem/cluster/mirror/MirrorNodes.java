@@ -62,6 +62,8 @@ final class MirrorNodes implements AutoCloseable {
     final Map<String, Predicate<String>> refuse = new LinkedHashMap<>();
     /** The mirror limits of a node, where they are not the defaults. */
     final Map<String, MirrorLimits> limits = new LinkedHashMap<>();
+    /** How far back the deletion guard counts a root's deletions together (cluster.mirror.deletion_window). */
+    Duration deletionWindow = dev.tandem.conf.Defaults.MIRROR_DELETION_WINDOW;
     private Duration debounce = Duration.ofMillis(20);
     private Duration syncWait = Duration.ofSeconds(10);
 
@@ -164,7 +166,9 @@ final class MirrorNodes implements AutoCloseable {
 
     Mirror start(String node) throws IOException {
         MirrorConfig mc = new MirrorConfig(List.of(config(node), certs(node), www(node)), Duration.ofSeconds(30), debounce,
-                state(node), syncWait, limits.getOrDefault(node, MirrorLimits.DEFAULT));
+                state(node), syncWait, dev.tandem.conf.Defaults.MIRROR_MAX_DELETIONS,
+                dev.tandem.conf.Defaults.MIRROR_MAX_DELETION_PERCENT, List.of(), limits.getOrDefault(node, MirrorLimits.DEFAULT),
+                deletionWindow);
         MeterRegistry registry = new SimpleMeterRegistry();
         Mirror m = Mirror.builder(new ClusterConfig(cluster.nodes(), port, cluster.secretFile(), cluster.advertInterval(),
                         true, Duration.ZERO, List.of(), List.of(), Optional.empty(), Optional.of(mc)), node, ClusterKeys.of(SECRET))

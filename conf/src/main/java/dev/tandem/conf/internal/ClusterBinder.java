@@ -57,7 +57,7 @@ final class ClusterBinder {
         }
         Optional<Path> notify = o.get("notify").file();
         Optional<MirrorConfig> mirror = o.get("mirror").object("paths", "scan_interval", "debounce", "state_dir", "sync_wait",
-                        "max_deletions", "max_deletion_percent", "require_mount", "limits")
+                        "max_deletions", "max_deletion_percent", "deletion_window", "require_mount", "limits")
                 .map(ClusterBinder::mirror);
         YamlValue stateValue = o.get("state_dir");
         Path stateDir = stateValue.file().map(Path::normalize).orElse(Defaults.CLUSTER_STATE_DIR);
@@ -224,6 +224,8 @@ final class ClusterBinder {
         Duration syncWait = o.get("sync_wait").duration(Duration.ZERO).orElse(Defaults.MIRROR_SYNC_WAIT);
         int maxDeletions = o.get("max_deletions").integer(0, Integer.MAX_VALUE).orElse(Defaults.MIRROR_MAX_DELETIONS);
         int maxPercent = o.get("max_deletion_percent").integer(0, 100).orElse(Defaults.MIRROR_MAX_DELETION_PERCENT);
+        Duration deletionWindow = o.get("deletion_window").duration(Defaults.MIN_MIRROR_DELETION_WINDOW)
+                .orElse(Defaults.MIRROR_DELETION_WINDOW);
         List<Path> requireMount = new ArrayList<>();
         o.get("require_mount").list("a list of mirrored paths that must be mount points").ifPresent(list -> {
             for (YamlValue item : list) {
@@ -238,7 +240,8 @@ final class ClusterBinder {
         });
         MirrorLimits limits = o.get("limits").object("file_size", "files", "total_bytes")
                 .map(ClusterBinder::limits).orElse(MirrorLimits.DEFAULT);
-        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait, maxDeletions, maxPercent, requireMount, limits);
+        return new MirrorConfig(paths, scan, debounce, stateDir, syncWait, maxDeletions, maxPercent, requireMount, limits,
+                deletionWindow);
     }
 
     private static MirrorLimits limits(YamlObject o) {

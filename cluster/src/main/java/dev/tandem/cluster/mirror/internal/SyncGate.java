@@ -64,6 +64,9 @@ final class SyncGate {
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private String firstSync;
 
+    /** Whether this node was behind at the last {@link #catchUp}. */
+    private boolean behindReported;
+
     SyncGate(Collection<String> peerNames, LongSupplier millis) {
         this.millis = millis;
         this.boot = millis.getAsLong();
@@ -184,6 +187,24 @@ final class SyncGate {
         Peer p = peers.get(peer);
         p.filesWanted = files;
         p.bytesWanted = bytes;
+    }
+
+    /**
+     * The catch-up gate's news: feeds what this node asked each peer for and still waits for ({@code wantedByPeer}:
+     * files and bytes, per peer), and returns where it stands when whether it is behind a reachable peer changed
+     * since the last call (so the elections hear of each change once), else null.
+     */
+    Behind catchUp(Map<String, long[]> wantedByPeer) {
+        for (Peer p : peers.values()) {
+            long[] w = wantedByPeer.getOrDefault(p.name, new long[2]);
+            wanted(p.name, w[0], w[1]);
+        }
+        Behind b = behind();
+        if (b.behind() == behindReported) {
+            return null;
+        }
+        behindReported = b.behind();
+        return b;
     }
 
     /** The wait at start was given up. Returns the outcome when this ended it. */

@@ -125,6 +125,29 @@ class DeletionGuardTest {
     }
 
     @Test
+    void theWindowIsTheConfiguredOne() {
+        DeletionGuard shortWindow = new DeletionGuard(new DeletionGuard.Limits(10, 50, 2_000), now::get);
+        assertEquals(DeletionGuard.Verdict.PASS, shortWindow.judge("www", 40, local("www", 0, 10), "here"));
+        now.addAndGet(1_999);
+        assertEquals(DeletionGuard.Verdict.HELD_NEW, shortWindow.judge("www", 30, local("www", 10, 21), "here"),
+                "21 of 40 within the 2 s window");
+        shortWindow.release("www");
+        assertEquals(DeletionGuard.Verdict.PASS, shortWindow.judge("www", 40, local("www", 0, 10), "here"));
+        now.addAndGet(2_000);
+        assertEquals(0, shortWindow.passedInWindow("www"));
+        assertEquals(DeletionGuard.Verdict.PASS, shortWindow.judge("www", 30, local("www", 10, 21), "here"),
+                "11 of 30 once the 2 s window has passed, where the default window would still hold it");
+    }
+
+    @Test
+    void theDefaultWindowIsFiveMinutes() {
+        assertEquals(5 * 60_000L, DeletionGuard.Limits.DEFAULT.windowMillis());
+        assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 40, local("www", 0, 10), "here"));
+        now.addAndGet(2_000);
+        assertEquals(DeletionGuard.Verdict.HELD_NEW, guard.judge("www", 30, local("www", 10, 21), "here"));
+    }
+
+    @Test
     void eachRootHasItsOwnWindow() {
         assertEquals(DeletionGuard.Verdict.PASS, guard.judge("www", 40, local("www", 0, 10), "here"));
         assertEquals(DeletionGuard.Verdict.PASS, guard.judge("etc", 40, local("etc", 0, 10), "here"));

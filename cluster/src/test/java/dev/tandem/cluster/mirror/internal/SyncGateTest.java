@@ -123,6 +123,22 @@ class SyncGateTest {
     }
 
     @Test
+    void theCatchUpGateTellsEachChangeOnce() {
+        gate.sessionOpened("lb2");
+        gate.summary("lb2", summary(1, "same"), digest("same"));
+        gate.hasAllOf("lb2");
+        assertNull(gate.catchUp(Map.of()), "not behind, as at start: nothing to tell");
+        SyncGate.Behind b = gate.catchUp(Map.of("lb2", new long[] {2, 20}));
+        assertTrue(b.behind());
+        assertEquals(2, b.files());
+        assertEquals(20, b.bytes());
+        assertNull(gate.catchUp(Map.of("lb2", new long[] {1, 10})), "still behind: no news");
+        assertEquals(1, gate.behind().files(), "though the status shows what is left");
+        assertFalse(gate.catchUp(Map.of()).behind(), "caught up");
+        assertNull(gate.catchUp(Map.of()));
+    }
+
+    @Test
     void anUnreachablePeerIsNothingToBeBehind() {
         gate.summary("lb2", summary(1, "theirs"), digest("mine"));
         gate.wanted("lb2", 5, 50);

@@ -1,0 +1,379 @@
+package dev.tandem.cluster.mirror.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts what peers send in place: a received file once it is complete ({@link CommitPlan} says whether to
+ * discard, adopt, keep as a conflict copy or install, against the version here then), a version that needs no
+ * content (a deletion, a mode, a link), the config file (validated, parked until its round is over when it does
+ * not validate yet), certificate pairs (installed together or not at all). Then the rounds waiting on a file
+ * move on ({@link RoundBook}). Runs on the engine's thread.
+ */
+final class Applier {
+
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+
+    /** A file modified less than this before it was hashed is hashed again at the next scan (racy stat). */
+    static final long RACY_MILLIS = LocalScan.RACY_MILLIS;
+
+    /** A received certificate or key held aside until its other half comes. */
+    record HeldHalf(InboundState.Session st, Receiving rx) {
+    }
+
+    private final EngineState state;
+    private final LocalChanges scans;
+    private final Durability durability;
+
+    Applier(EngineState state, LocalChanges scans, Durability durability) {
+        this.state = state;
+        this.scans = scans;
+        this.durability = durability;
+    }
+
+    /**
+     * Applies a version that needs no content: a deletion, a new mode, the same content under the winning
+     * version.
+     */
+    void applyWithoutContent(InboundState.Session st, Entry e) {
+        Path target = state.roots.pathOf(e.key());
+        Roots.Root root = state.roots.get(e.key().root());
+        boolean withoutHistory = state.table.get(e.key()) == null && state.noHistory.waiting(e.key());
+        try {
+            refreshBeforeApply(e.key(), target);
+            Entry local = state.table.get(e.key());
+            Resolution r = Resolution.of(local, e);
+            if (r.needsContent(local, e) || r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE) {
+                // The file changed here meanwhile: the next offer decides again.
+                return;
+            }
+            if (r == Resolution.ADOPT) {
+                state.table.put(e, FileStore.stat(target), state.clock.millis());
+                return;
+            }
+            if (e.deleted()) {
+                if (e.key().equals(state.configKey)) {
+                    refuseReceived(st, e, target, List.of(target + ": deleted by " + e.origin()
+                            + " (expected: the config file; a config is not mirrored away)"));
+                    return;
+                }
+                if (!FileStore.noLinksBetween(root.path(), target)) {
+                    state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+                    return;
+                }
+                if (r == Resolution.TAKE_KEEP_LOCAL) {
+                    keepLocalLoser(e.key(), target, local, e);
+                }
+                FileStore.delete(target, root.path());
+                state.table.put(e, null, state.clock.millis());
+                state.noHistory.settled(e.key());
+                if (withoutHistory) {
+                    log.info("mirror: {} has no version here and {} deleted it ({}): deleted", target, e.origin(), e.label());
+                }
+                state.metrics.deletionsReceived.increment();
+                state.changedFiles.add(target);
+                log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
+            } else if (e.isLink()) {
+                String why = Symlinks.refusal(state.roots, target, e.link());
+                if (why != null) {
+                    state.refusals.refuse(target.toString(), MirrorMetrics.LINK_OUTSIDE, why, st.peer);
+                    return;
+                }
+                if (r == Resolution.TAKE_KEEP_LOCAL) {
+                    keepLocalLoser(e.key(), target, local, e);
+                }
+                Symlinks.apply(target, e.link(), e, state.ownership);
+                FileStore.Stat s = FileStore.stat(target);
+                state.table.put(e, s, state.clock.millis());
+                if (s != null) {
+                    state.installed.put(target, s);
+                }
+                state.refusals.clear(target.toString());
+                state.changedFiles.add(target);
+            } else {
+                FileStore.Stat s = FileStore.stat(target);
+                if (s != null && s.mode() != e.mode()) {
+                    FileStore.chmod(target, e.mode());
+                }
+                if (s != null) {
+                    state.ownership.apply(target, e);
+                    s = FileStore.stat(target);
+                }
+                state.table.put(e, s, state.clock.millis());
+                state.changedFiles.add(target);
+            }
+        } catch (IOException ex) {
+            state.metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            log.warn("mirror: cannot apply {} from {} to {}: {}", e.label(), st.peer, target, ex.toString());
+        }
+    }
+
+    /**
+     * Before a version from a peer replaces what is on disk: an edit made here that the watcher has not yet
+     * reported becomes a version first, so it competes (and is kept if it loses) instead of being overwritten.
+     * Returns the content of an invalid config edit made here, which is no version but is not lost either.
+     */
+    boolean refreshBeforeApply(EntryKey key, Path target) throws IOException {
+        LocalLook.Refresh r = scans.look().refreshFile(key, target, false);
+        if (r == LocalLook.Refresh.CHANGING) {
+            r = scans.look().refreshFile(key, target, true);
+        }
+        return r == LocalLook.Refresh.REJECTED;
+    }
+
+    void commit(InboundState.Session st, Receiving rx, boolean flushed) {
+        Entry e = rx.entry;
+        EntryKey key = e.key();
+        if (!flushed) {
+            state.refusals.refuse(String.valueOf(rx.target), MirrorMetrics.WRITE_FAILED, String.valueOf(rx.discardReason),
+                    st.peer);
+            Receiving.deleteQuietly(rx.temp);
+            fetchEnded(key, e, false);
+            return;
+        }
+        Path target = rx.target;
+        try {
+            boolean invalidHere = refreshBeforeApply(key, target);
+            Entry local = state.table.get(key);
+            Path keep = target.resolveSibling(e.conflictName(target.getFileName().toString()));
+            CommitPlan.Plan plan = CommitPlan.of(Resolution.of(local, e), Files.exists(keep, LinkOption.NOFOLLOW_LINKS),
+                    invalidHere, Files.exists(target, LinkOption.NOFOLLOW_LINKS),
+                    local == null && state.noHistory.waiting(key) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                            && !FileStore.hash(target).equals(e.hash()));
+            switch (plan.step()) {
+                case DISCARD -> Receiving.deleteQuietly(rx.temp);
+                case ADOPT -> {
+                    Receiving.deleteQuietly(rx.temp);
+                    state.table.put(e, FileStore.stat(target), state.clock.millis());
+                }
+                case CONFLICT_ALREADY_KEPT -> {
+                    Receiving.deleteQuietly(rx.temp);
+                    conflict(key, keep, e, local);
+                }
+                case SAVE_AS_CONFLICT -> {
+                    FileStore.commit(rx.temp, keep, e.mode());
+                    conflict(key, keep, e, local);
+                }
+                case INSTALL -> {
+                    if (key.equals(state.configKey)) {
+                        List<String> problems = scans.look().validate(target, Files.readAllBytes(rx.temp));
+                        if (!problems.isEmpty()) {
+                            park(st, rx, problems);
+                            return;
+                        }
+                    }
+                    // A certificate or key is written only with a pair that passes, both halves together.
+                    CertificatePairs.Received<HeldHalf> unit = state.certificates == null || key.equals(state.configKey) ? null
+                            : state.certificates.received(target, rx.temp, new HeldHalf(st, rx), st.peer);
+                    if (unit != null && unit.action() != CertificatePairs.Action.INSTALL) {
+                        if (unit.action() == CertificatePairs.Action.REFUSE) {
+                            Receiving.deleteQuietly(rx.temp);
+                            Receiving.deleteQuietly(unit.partner().rx().temp);
+                        }
+                        fetchEnded(key, e, true);
+                        return;
+                    }
+                    switch (plan.keep()) {
+                        case INVALID_EDIT -> {
+                            // the invalid edit made here is no version, but it is not lost either
+                            keepLocalLoser(key, target, Entry.edit(key, local, state.node, state.clock.millis(), FileStore.hash(target),
+                                    FileStore.stat(target).mode(), Files.size(target)), e);
+                            state.configVerdicts.localSettled();
+                        }
+                        case LOSER -> keepLocalLoser(key, target, local, e);
+                        // a file with no version, another content than the cluster's: the cluster's wins, this is kept
+                        case WITHOUT_HISTORY -> keepLocalLoser(key, target, Entry.edit(key, null, state.node, state.clock.millis(),
+                                FileStore.hash(target), FileStore.stat(target).mode(), Files.size(target)), e);
+                        case NONE -> {
+                            // nothing here to keep
+                        }
+                    }
+                    install(st, rx, e, target);
+                    if (unit != null && unit.partner() != null) {
+                        HeldHalf h = unit.partner();
+                        install(h.st(), h.rx(), h.rx().entry, h.rx().target);
+                    }
+                }
+            }
+            fetchEnded(key, e, true);
+        } catch (IOException ex) {
+            state.metrics.rejected(MirrorMetrics.WRITE_FAILED);
+            log.warn("mirror: cannot apply {} of {} from {}: {}", e.label(), target, st.peer, ex.toString());
+            Receiving.deleteQuietly(rx.temp);
+            fetchEnded(key, e, false);
+        }
+    }
+
+    /** Renames the received file into place and records it. */
+    void install(InboundState.Session st, Receiving rx, Entry e, Path target) throws IOException {
+        Files.move(rx.temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        state.dirsToSync.add(target.getParent());
+        FileStore.Stat s = FileStore.stat(target);
+        // The content is known (its hash checked as it was written) and the stat taken after the rename: only
+        // an edit after that could differ, and it moves the stat (or the watcher reports it). So the file is not
+        // "racy" for the next scan, which would otherwise hash every file a sync just wrote once more.
+        long now = state.clock.millis();
+        long known = s == null ? now : Math.max(now, s.mtimeNanos() / 1_000_000 + RACY_MILLIS + 1);
+        state.table.put(e, s, known);
+        if (s != null && state.installed.size() < 100_000) {
+            state.installed.put(target, s);
+        }
+        state.noHistory.settled(e.key());
+        state.metrics.filesReceived.increment();
+        state.metrics.bytesReceived.increment(e.size());
+        state.refusals.clear(target.toString());
+        if (state.guard.held(e.key()) && state.guard.back(e.key())) {
+            log.info("mirror: every file of the held deletion of {} is back: the hold ends",
+                    state.roots.get(e.key().root()).path());
+        }
+        state.configVerdicts.installed(e.key().equals(state.configKey));
+        if (e.key().equals(state.configKey)) {
+            InboundState.Parked p = state.book.parked();
+            if (p != null && p.rx.entry.key().equals(e.key())) {
+                Receiving.deleteQuietly(state.book.unpark().rx.temp);
+            }
+            // (Its directory is flushed with the round's, after the reload is asked for: a reader already sees it.)
+            log.info("mirror: {} from {}: config version {} in place", target, st.peer, e.label());
+            state.notifyConfig(target, "from " + st.peer);
+        } else {
+            state.changedFiles.add(target);
+            log.debug("mirror: {} from {}: version {} in place", target, st.peer, e.label());
+            retryParked();
+        }
+    }
+
+    void keepLocalLoser(EntryKey key, Path target, Entry loser, Entry winner) throws IOException {
+        if (loser == null || loser.deleted() || !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path keep = target.resolveSibling(loser.conflictName(target.getFileName().toString()));
+        FileStore.keepBeside(target, keep);
+        conflict(key, keep, loser, winner);
+    }
+
+    void conflict(EntryKey key, Path keptAs, Entry loser, Entry winner) {
+        String won = winner == null ? "-" : winner.label();
+        state.table.addConflict(new Conflict(key, keptAs, loser, won, state.clock.millis()));
+        state.metrics.conflicts.increment();
+        log.warn("mirror: concurrent edits of {}: version {} wins, {} is kept as {}", key,
+                winner == null ? "-" : winner.label(), loser.label(), keptAs);
+        EntryKey k = state.roots.keyOf(keptAs);
+        if (k != null) {
+            // A conflict copy inside a mirrored directory is mirrored like any file: record it now.
+            try {
+                scans.look().refreshFile(k, keptAs, true);
+            } catch (IOException e) {
+                log.debug("mirror: cannot read {}: {}", keptAs, e.toString());
+            }
+        }
+        state.statusDirty = true;
+    }
+
+    /** A received config that does not validate waits for the rest of what is being received. */
+    void park(InboundState.Session st, Receiving rx, List<String> problems) {
+        InboundState.Parked before = state.book.park(st, rx, problems);
+        if (before != null) {
+            Receiving.deleteQuietly(before.rx.temp);
+        }
+        fetchEnded(rx.entry.key(), rx.entry, true);
+    }
+
+    void retryParked() {
+        InboundState.Parked p = state.book.parked();
+        if (p == null) {
+            return;
+        }
+        try {
+            List<String> problems = scans.look().validate(p.rx.target, Files.readAllBytes(p.rx.temp));
+            if (problems.isEmpty()) {
+                state.book.unpark();
+                commit(p.from, p.rx, true);
+            } else {
+                p.errors = problems;
+            }
+        } catch (IOException e) {
+            state.book.unpark();
+            Receiving.deleteQuietly(p.rx.temp);
+        }
+    }
+
+    void refuseParked() {
+        InboundState.Parked p = state.book.unpark();
+        Receiving.deleteQuietly(p.rx.temp);
+        refuseReceived(p.from, p.rx.entry, p.rx.target, p.errors);
+    }
+
+    void refuseReceived(InboundState.Session st, Entry e, Path target, List<String> problems) {
+        state.configVerdicts.refuseReceived(e.key(), target.toString(), e.hash(), problems, st.peer);
+        state.metrics.rejected(MirrorMetrics.INVALID_CONFIG_RECEIVED);
+        state.statusDirty = true;
+        Entry current = state.table.get(e.key());
+        log.warn("mirror: config version {} from {} does not validate here: refused; version {} stays in force:",
+                e.label(), st.peer, current == null ? "-" : current.label());
+        problems.forEach(p -> log.warn("{}", p));
+    }
+
+    /**
+     * A wanted version arrived (or will not): another connection that offered it is asked instead if it
+     * failed; the rounds waiting on it move on.
+     */
+    void fetchEnded(EntryKey key, Entry entry, boolean ok) {
+        RoundBook.Ended ended = state.book.ended(key, entry, ok);
+        if (ended instanceof RoundBook.Retry retry) {
+            retry.from().session.want(List.of(new Messages.Wanted(key, entry.version(), entry.origin())));
+            return;
+        }
+        if (!(ended instanceof RoundBook.Settled settled)) {
+            return;
+        }
+        state.limits.settled(key);
+        progress(settled.counted());
+        for (InboundState.Session st : new ArrayList<>(state.book.sessions())) {
+            state.book.ready(st).forEach(this::roundReady);
+        }
+        if (state.book.parkedDue(null)) {
+            retryParked();
+            if (state.book.parked() != null) {
+                refuseParked();
+            }
+        }
+        if (state.book.idle() && state.certificates != null && state.certificates.holding()) {
+            state.certificates.roundOver();
+        }
+    }
+
+    /** A round whose files have all arrived: its links applied, the directories flushed, then the peer told. */
+    void roundReady(RoundBook.Ready r) {
+        InboundState.Session st = r.session();
+        r.links().forEach(e -> applyWithoutContent(st, e));
+        durability.syncDirs();
+        state.batchInPlace();
+        st.session.done(r.round());
+        if (r.firstFull()) {
+            if (!state.gate.inDone(st.peer)) {
+                log.info("mirror: this node has everything of {}", st.peer);
+            }
+            state.firstSyncOver(state.gate.hasAllOf(st.peer));
+        }
+        if (r.completeMillis() >= 0) {
+            log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
+                    Receiving.size(st.bytesTotal), r.completeMillis());
+        }
+    }
+
+    /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
+    void progress(InboundState.Session st) {
+        if (state.book.progressDue(st)) {
+            log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
+                    Receiving.size(st.bytesDoneNow()), Receiving.size(st.bytesTotal));
+        }
+        state.statusDirty = true;
+    }
+}

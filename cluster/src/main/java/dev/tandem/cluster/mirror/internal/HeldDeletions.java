@@ -1,0 +1,112 @@
+package dev.tandem.cluster.mirror.internal;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an operator says of a held mass deletion: {@code confirm} lets it go ahead (this node's as tombstones it
+ * offers, a peer's applied here), {@code restore} gives it up and fetches the files back from a connected peer.
+ * Runs on the engine's thread.
+ */
+final class HeldDeletions {
+
+    private static final Logger log = LoggerFactory.getLogger(HeldDeletions.class);
+
+    private final EngineState state;
+    private final EngineThread threads;
+    private final Applier applier;
+
+    HeldDeletions(EngineState state, EngineThread threads, Applier applier) {
+        this.state = state;
+        this.threads = threads;
+        this.applier = applier;
+    }
+
+    /**
+     * Lets the held deletion of {@code root} go ahead: the files still gone here are deleted as versions of
+     * this node and offered; a peer's held deletion is applied here. Completes with what was done.
+     */
+    String confirmDeletion(String root) {
+        Roots.Root r = state.rootNamed(root);
+        DeletionGuard.Hold h = r == null ? null : state.guard.release(r.id());
+        if (h == null) {
+            throw new IllegalArgumentException(root + ": no deletion is held there");
+        }
+        long now = state.clock.millis();
+        int done = 0;
+        for (Map.Entry<EntryKey, Entry> k : h.keys.entrySet()) {
+            MirrorTable.Local l = state.table.local(k.getKey());
+            Path p = state.roots.pathOf(k.getKey());
+            if (l == null || l.entry().deleted() || p == null) {
+                continue;
+            }
+            if (k.getValue() == null) {
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Entry e = Entry.confirmedDeletion(l.entry(), state.node, now);
+                    state.table.put(e, null, now);
+                    state.outgoing.add(e);
+                    done++;
+                }
+            } else if (state.sessionOf(h.from) != null) {
+                applier.applyWithoutContent(state.sessionOf(h.from), k.getValue());
+                done++;
+            }
+        }
+        log.warn("mirror: the held deletion of {} confirmed: {} file(s) deleted", r.path(), done);
+        state.statusDirty = true;
+        threads.afterTask();
+        return done + " file(s) of " + r.path() + " deleted";
+    }
+
+    /**
+     * Gives up the held deletion of {@code root} and fetches its files back from the peers that hold them: their
+     * versions here are forgotten, and every connected peer is asked for them. Completes with how many were asked.
+     */
+    String restoreDeletion(String root) {
+        Roots.Root r = state.rootNamed(root);
+        DeletionGuard.Hold h = r == null ? null : state.guard.hold(r.id());
+        if (h == null) {
+            throw new IllegalArgumentException(root + ": no deletion is held there");
+        }
+        if (!"here".equals(h.from)) {
+            state.guard.release(r.id());
+            state.statusDirty = true;
+            log.warn("mirror: the deletion of {} by {} is not applied here: the files stay", r.path(), h.from);
+            return "the deletion by " + h.from + " is dropped here: the files of " + r.path() + " stay";
+        }
+        InboundState.Session from = null;
+        for (InboundState.Session st : state.sessions.values()) {
+            if (st.session.isOpen()) {
+                from = st;
+                break;
+            }
+        }
+        if (from == null) {
+            throw new IllegalStateException("no peer is connected to fetch the files of " + r.path() + " from");
+        }
+        state.guard.release(r.id());
+        List<Messages.Wanted> want = new ArrayList<>();
+        for (EntryKey k : h.keys.keySet()) {
+            MirrorTable.Local l = state.table.local(k);
+            if (l == null || l.entry().deleted() || state.book.fetching(k)) {
+                continue;
+            }
+            state.table.forget(k);
+            state.book.restore(from, l.entry());
+            want.add(new Messages.Wanted(k, l.entry().version(), l.entry().origin()));
+        }
+        if (!want.isEmpty()) {
+            from.session.want(want);
+        }
+        log.warn("mirror: restoring {}: {} file(s) asked of {}", r.path(), want.size(), from.peer);
+        state.statusDirty = true;
+        state.summaryDirty = true;
+        return want.size() + " file(s) of " + r.path() + " asked of " + from.peer;
+    }
+}

@@ -1,0 +1,187 @@
+package dev.tandem.cluster.mirror.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.cluster.mirror.ConfigValidator;
+import dev.tandem.cluster.mirror.MirrorStatus;
+import dev.tandem.conf.MirrorLimits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine's decisions on a clock the test moves: the guard's window as configured, a held deletion and its
+ * confirmation, the first sync of a node alone, an invalid config edit. Scans are asked for, never waited for.
+ */
+class MirrorEngineClockTest {
+
+    /** A clock that stands still until the test moves it. */
+    private static final class MovedClock extends Clock {
+        volatile Instant now = Instant.parse("2026-03-01T12:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        void move(Duration d) {
+            now = now.plus(d);
+        }
+    }
+
+    private static final MirrorEngine.Events NO_EVENTS = new MirrorEngine.Events() {
+        @Override
+        public void configChanged(Path file, String cause) {
+        }
+
+        @Override
+        public void filesChanged(List<Path> files) {
+        }
+
+        @Override
+        public void batchInPlace() {
+        }
+    };
+
+    @TempDir
+    Path base;
+    private final MovedClock clock = new MovedClock();
+    private MirrorEngine engine;
+
+    @AfterEach
+    void stop() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private Path www() throws IOException {
+        return Files.createDirectories(base.resolve("www"));
+    }
+
+    private MirrorEngine start(DeletionGuard.Limits limits, Path config, ConfigValidator validator) throws Exception {
+        Map<String, Path> roots = config == null ? Map.of("www", www()) : Map.of("www", www(), "tandem.yaml", config);
+        MirrorEngine.Settings s = new MirrorEngine.Settings("lb1", List.of(), roots, base.resolve("state"), config,
+                validator, Duration.ofMillis(10), Duration.ofHours(1), 1, limits, r -> true, MirrorLimits.DEFAULT);
+        engine = new MirrorEngine(s, NO_EVENTS, new MirrorMetrics(new SimpleMeterRegistry()), clock);
+        engine.start().get(30, TimeUnit.SECONDS);
+        return engine;
+    }
+
+    private void files(int from, int to) throws IOException {
+        for (int i = from; i < to; i++) {
+            Files.writeString(www().resolve("f" + i), "file " + i);
+        }
+    }
+
+    private void delete(int from, int to) throws IOException {
+        for (int i = from; i < to; i++) {
+            Files.delete(www().resolve("f" + i));
+        }
+    }
+
+    private boolean deleted(int i) {
+        Entry e = engine.entry(new EntryKey("www", "f" + i));
+        return e != null && e.deleted();
+    }
+
+    @Test
+    void theGuardsWindowIsTheOneConfiguredAndTimeIsTheEnginesClock() throws Exception {
+        files(0, 40);
+        start(new DeletionGuard.Limits(10, 50, 60_000), null, null);
+        delete(0, 10);
+        engine.scanNow().get(30, TimeUnit.SECONDS);
+        assertTrue(deleted(0) && deleted(9), "10 of 40: an ordinary deletion");
+
+        clock.move(Duration.ofSeconds(59));
+        delete(10, 21);
+        engine.scanNow().get(30, TimeUnit.SECONDS);
+        MirrorStatus st = engine.statusNow();
+        assertEquals(1, st.held().size(), "21 of 40 within the minute");
+        assertEquals(11, st.held().get(0).files());
+        assertEquals(clock.now, st.held().get(0).since());
+        assertFalse(deleted(10), "a held deletion is no version");
+
+        assertEquals("11 file(s) of " + www() + " deleted", engine.confirmDeletion("www").get(30, TimeUnit.SECONDS));
+        assertTrue(deleted(10) && deleted(20));
+        assertTrue(engine.entry(new EntryKey("www", "f10")).confirmed(), "its tombstone carries the confirmation");
+        assertEquals(List.of(), engine.statusNow().held());
+
+    }
+
+    @Test
+    void aDeletionSplitAcrossScansIsHeldOnlyWithinTheWindow() throws Exception {
+        files(0, 40);
+        start(new DeletionGuard.Limits(10, 50, 60_000), null, null);
+        delete(0, 10);
+        engine.scanNow().get(30, TimeUnit.SECONDS);
+        clock.move(Duration.ofSeconds(60));
+        delete(10, 21);
+        engine.scanNow().get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(), engine.statusNow().held(), "the first 10 are out of the window: 11 of 30 is no mass deletion");
+        assertTrue(deleted(20));
+    }
+
+    @Test
+    void aNodeWithNoPeersIsInSyncAtOnce() throws Exception {
+        start(DeletionGuard.Limits.DEFAULT, null, null);
+        assertTrue(engine.firstSync().isDone());
+        assertFalse(engine.behind());
+    }
+
+    @Test
+    void anInvalidConfigEditIsRejectedOnceAndEndsWhenTheFileIsBack() throws Exception {
+        Path config = base.resolve("tandem.yaml");
+        Files.writeString(config, "good\n");
+        start(DeletionGuard.Limits.DEFAULT, config,
+                (file, content) -> new String(content, StandardCharsets.UTF_8).startsWith("good") ? List.of()
+                        : List.of(file + ":1:1: not good"));
+        Entry before = engine.entry(engine.configKey());
+        Instant editedAt = clock.now;
+        Files.writeString(config, "bad\n");
+        engine.touched(java.util.Set.of(config), false);
+        org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS)
+                .until(() -> engine.statusNow().configRejected() != null);
+        MirrorStatus.Rejection r = engine.statusNow().configRejected();
+        assertEquals(List.of(config + ":1:1: not good"), r.errors());
+        assertEquals(editedAt, r.at());
+        assertEquals(before, engine.entry(engine.configKey()), "no version");
+
+        clock.move(Duration.ofMinutes(5));
+        engine.scanNow().get(30, TimeUnit.SECONDS);
+        assertEquals(editedAt, engine.statusNow().configRejected().at(), "the same content is not rejected anew");
+
+        Files.writeString(config, "good\n");
+        engine.touched(java.util.Set.of(config), false);
+        org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS)
+                .until(() -> engine.statusNow().configRejected() == null);
+        assertEquals(before, engine.entry(engine.configKey()), "the content in force, its version unchanged");
+        assertNull(engine.statusNow().configRefused());
+    }
+}
