@@ -129,8 +129,13 @@ public record ValueTemplate(String text, List<Object> parts) {
 
     /** The value with each variable replaced by {@code values}' answer for it (null counts as empty). */
     public String expand(Function<Variable, String> values) {
-        if (parts.size() == 1 && parts.get(0) instanceof String s) {
-            return s;
+        if (parts.size() == 1) {
+            // A constant, or one variable alone ("$host"): no copy to make.
+            if (parts.get(0) instanceof String s) {
+                return s;
+            }
+            String value = values.apply((Variable) parts.get(0));
+            return value != null ? value : "";
         }
         StringBuilder out = new StringBuilder(text.length() + 32);
         for (Object p : parts) {

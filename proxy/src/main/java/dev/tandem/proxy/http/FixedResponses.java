@@ -2,6 +2,7 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.conf.FixedResponse;
 import dev.tandem.conf.ValueTemplate.Variable;
+import dev.tandem.proxy.runtime.HeaderRuleSet;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -29,7 +30,7 @@ final class FixedResponses {
         HttpResponseStatus status = HttpResponseStatus.valueOf(fixed.status());
         if (fixed.isRedirect()) {
             String location = fixed.location().get().expand(variables);
-            if (RequestVariables.unsafeInHeader(location)) {
+            if (HeaderRuleSet.unsafeInHeader(location)) {
                 return null;
             }
             FullHttpResponse r = ErrorResponses.of(status, close, head);

@@ -127,6 +127,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
     private InetSocketAddress remote;
     /** The forwarding headers of this connection's client, worked out once for all its requests. */
     private ForwardingHeaders forwarding;
+    private RouteHeaderRules headerRules;
     /** The host of an HTTP/1.0 request without Host: the address and port the client connected to. */
     private String defaultHost;
     private long clientHash;
@@ -218,6 +219,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         started = true;
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         forwarding = new ForwardingHeaders(remote);
+        headerRules = new RouteHeaderRules(listener, forwarding);
         if (ctx.channel().localAddress() instanceof InetSocketAddress local) {
             defaultHost = NetUtil.toSocketAddressString(local);
         }
@@ -466,6 +468,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
      * upstream.
      */
     private void dispatch(Exchange e, HttpRequest request, RequestTarget target, Site site) {
+        e.target = target;
         String path = RoutePath.normalize(target.target());
         if (path == null) {
             if (!site.routes().isEmpty()) {
@@ -480,7 +483,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         Route route = site.route(path);
         e.route = route;
         e.path = path;
-        e.target = target;
         if (route.requests() != null) {
             route.requests().increment();
         }
@@ -511,32 +513,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         toUpstream(e, request, target);
     }
 
-    /** The request's variables, made once per request and only for a rule that uses them. */
-    private RequestVariables variables(Exchange e) {
-        if (e.variables == null) {
-            e.variables = new RequestVariables(e.target.host(), listener.scheme(), e.target.target(), e.path,
-                    forwarding.client(), listener.node());
-        }
-        return e.variables;
-    }
-
-    /** The response header rules of {@code e}'s route on a response about to leave. */
-    private void applyResponseRules(Exchange e, HttpHeaders h) {
-        Route route = e.route;
-        if (route != null && !route.responseRules().isEmpty()) {
-            int dropped = HeaderRuleWriter.apply(route.responseRules(), h, v -> variables(e).apply(v));
-            if (dropped > 0) {
-                e.site.headerRuleDrops().increment(dropped);
-            }
-        }
-    }
-
     /** A route's {@code return} or {@code redirect}: answered here, the request body (if any) left unread. */
     private void respondFixed(Exchange e, FixedResponse fixed) {
         setClientWait(ClientWait.NONE, 0);
         // A body is not read: the connection cannot carry another request after it.
         boolean close = closeAfterResponse || e.bodyExpected || !e.clientKeepAlive || draining();
-        FullHttpResponse r = FixedResponses.of(fixed, variables(e), close && !stream, e.isHead());
+        FullHttpResponse r = FixedResponses.of(fixed, headerRules.variables(e), close && !stream, e.isHead());
         if (r == null) {
             // $uri decoded a %0d%0a: such a Location would split the response.
             e.site.headerRuleDrops().increment();
@@ -546,7 +528,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         closeAfterResponse = close;
-        applyResponseRules(e, r.headers());
+        headerRules.response(e, r.headers());
         addHsts(e, r.headers());
         e.status = r.status().code();
         e.responseStarted = true;
@@ -581,13 +563,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         Route route = ex.route;
-        if (!route.requestRules().isEmpty()) {
-            Exchange e = ex;
-            int dropped = HeaderRuleWriter.apply(route.requestRules(), h, v -> variables(e).apply(v));
-            if (dropped > 0) {
-                e.site.headerRuleDrops().increment(dropped);
-            }
-        }
+        headerRules.request(ex, h);
         if (target.host() != null) {
             h.set(HttpHeaderNames.HOST, target.host());
         }
@@ -846,7 +822,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         HttpHeaders h = response.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
         e.backendKeepAlive = HopByHopHeaders.keepAlive(response.protocolVersion(), HopByHopHeaders.strip(h));
-        applyResponseRules(e, h);
+        headerRules.response(e, h);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!hasLength && !bodyless(e, code) && !stream) {
             if (e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
@@ -934,6 +910,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         endUpstream(e, e.backendKeepAlive && e.requestComplete);
         FullHttpResponse r = e.upstreamReplaced.response(HttpResponseStatus.valueOf(e.status), false, e.isHead());
         setConnectionHeader(e, r.headers());
+        headerRules.response(e, r.headers());
         addHsts(e, r.headers());
         e.responseBytes = r.content().readableBytes();
         ctx.writeAndFlush(r).addListener(responseWritten);
@@ -1192,7 +1169,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
                 e.requestComplete = true;
             }
             setConnectionHeader(e, head.headers());
-            applyResponseRules(e, head.headers());
+            headerRules.response(e, head.headers());
             addHsts(e, head.headers());
             e.status = head.status().code();
             e.responseStarted = true;
@@ -1256,6 +1233,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter implements 
         if (extra != null) {
             page.headers().add(extra);
         }
+        headerRules.response(e, page.headers());
         addHsts(e, page.headers());
         e.responseBytes = page.content().readableBytes();
         ctx.writeAndFlush(page).addListener(responseWritten);

@@ -56,15 +56,4 @@ final class RequestVariables implements Function<Variable, String> {
         }
         return host;
     }
-
-    /** True when {@code value} holds a control character (CR and LF above all) that a header must not carry. */
-    static boolean unsafeInHeader(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f || c > 0xff) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -1,8 +1,8 @@
 package dev.tandem.proxy.routing;
 
+import com.google.re2j.Pattern;
 import dev.tandem.conf.RouteMatch;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +14,10 @@ import java.util.Map;
  * longest prefix does, if any matched. Immutable once built, read without locks; regexes are RE2's, so the
  * time taken is linear in the path whatever the patterns.
  *
+ * <p>Built for the request path: the longest prefix is found in one walk down the path ({@link PrefixTrie}),
+ * the first regex in a few passes over alternations of them ({@link RegexSet}), and a table with regexes keeps
+ * its recent decisions ({@link RouteCache}), so a path asked for again skips the regexes.
+ *
  * @param <R> what a route leads to
  */
 public final class RouteTable<R> {
@@ -21,37 +25,23 @@ public final class RouteTable<R> {
     private record Prefix<R>(String prefix, boolean stop, R route) {
     }
 
-    private record Regex<R>(com.google.re2j.Pattern pattern, R route) {
-    }
-
     private final Map<String, R> exact;
-    /** Longest first: the first that matches is the longest. */
-    private final List<Prefix<R>> prefixes;
-    private final List<Regex<R>> regexes;
-    /**
-     * Every regex in one alternation: found exactly when one of them is. Most paths match none, and one pass
-     * over a combined program costs a small part of one pass per pattern (RE2/J sets up a machine per match:
-     * measured here, 20 patterns of a path that matches none took about 3 us one by one, 0.15 us combined).
-     * Null with fewer than two regexes.
-     */
-    private final com.google.re2j.Pattern anyRegex;
+    private final PrefixTrie<Prefix<R>> prefixes;
+    private final boolean anyPrefix;
+    /** Null without regexes. */
+    private final RegexSet regexes;
+    private final List<R> regexRoutes;
+    /** Null without regexes: without them, choosing costs about what looking up a decision would. */
+    private final RouteCache<R> cache;
 
-    private RouteTable(Map<String, R> exact, List<Prefix<R>> prefixes, List<Regex<R>> regexes) {
+    private RouteTable(Map<String, R> exact, Map<String, Prefix<R>> prefixes, List<Pattern> patterns,
+                       List<R> regexRoutes) {
         this.exact = Map.copyOf(exact);
-        List<Prefix<R>> p = new ArrayList<>(prefixes);
-        p.sort(Comparator.comparingInt((Prefix<R> x) -> x.prefix().length()).reversed());
-        this.prefixes = List.copyOf(p);
-        this.regexes = List.copyOf(regexes);
-        this.anyRegex = regexes.size() < 2 ? null : combined(regexes);
-    }
-
-    private static <R> com.google.re2j.Pattern combined(List<Regex<R>> regexes) {
-        StringBuilder all = new StringBuilder();
-        for (Regex<R> x : regexes) {
-            boolean ci = (x.pattern().flags() & com.google.re2j.Pattern.CASE_INSENSITIVE) != 0;
-            all.append(all.length() == 0 ? "" : "|").append(ci ? "(?i:" : "(?:").append(x.pattern().pattern()).append(')');
-        }
-        return com.google.re2j.Pattern.compile(all.toString());
+        this.prefixes = PrefixTrie.of(prefixes);
+        this.anyPrefix = !prefixes.isEmpty();
+        this.regexes = RegexSet.of(patterns);
+        this.regexRoutes = List.copyOf(regexRoutes);
+        this.cache = patterns.isEmpty() ? null : new RouteCache<>();
     }
 
     public static <R> Builder<R> builder() {
@@ -59,7 +49,7 @@ public final class RouteTable<R> {
     }
 
     public boolean isEmpty() {
-        return exact.isEmpty() && prefixes.isEmpty() && regexes.isEmpty();
+        return exact.isEmpty() && !anyPrefix && regexes == null;
     }
 
     /**
@@ -67,31 +57,33 @@ public final class RouteTable<R> {
      * matches it.
      */
     public R select(String path) {
+        if (cache == null || !RouteCache.fits(path)) {
+            return choose(path);
+        }
+        RouteCache.Entry<R> known = cache.get(path);
+        if (known != null) {
+            return known.route();
+        }
+        R route = choose(path);
+        cache.put(path, route);
+        return route;
+    }
+
+    /** {@link #select}, worked out. */
+    R choose(String path) {
         if (!exact.isEmpty()) {
             R r = exact.get(path);
             if (r != null) {
                 return r;
             }
         }
-        Prefix<R> longest = null;
-        for (int i = 0; i < prefixes.size(); i++) {
-            Prefix<R> p = prefixes.get(i);
-            if (path.startsWith(p.prefix())) {
-                longest = p;
-                break;
-            }
-        }
+        Prefix<R> longest = anyPrefix ? prefixes.longest(path) : null;
         if (longest != null && longest.stop()) {
             return longest.route();
         }
-        if (anyRegex != null && !anyRegex.matcher(path).find()) {
-            return longest != null ? longest.route() : null;
-        }
-        for (int i = 0; i < regexes.size(); i++) {
-            Regex<R> x = regexes.get(i);
-            if (x.pattern().matcher(path).find()) {
-                return x.route();
-            }
+        int regex = regexes == null ? -1 : regexes.first(path);
+        if (regex >= 0) {
+            return regexRoutes.get(regex);
         }
         return longest != null ? longest.route() : null;
     }
@@ -101,20 +93,24 @@ public final class RouteTable<R> {
 
         private final Map<String, R> exact = new HashMap<>();
         private final Map<String, Prefix<R>> prefixes = new HashMap<>();
-        private final List<Regex<R>> regexes = new ArrayList<>();
+        private final List<Pattern> patterns = new ArrayList<>();
+        private final List<R> regexRoutes = new ArrayList<>();
 
         public Builder<R> add(RouteMatch match, boolean stop, R route) {
             switch (match.kind()) {
                 case EXACT -> exact.putIfAbsent(match.text(), route);
                 case PREFIX -> prefixes.putIfAbsent(match.text(), new Prefix<>(match.text(), stop, route));
-                case REGEX -> regexes.add(new Regex<>(match.regex().orElseThrow(), route));
+                case REGEX -> {
+                    patterns.add(match.regex().orElseThrow());
+                    regexRoutes.add(route);
+                }
                 default -> throw new IllegalArgumentException(match.toString());
             }
             return this;
         }
 
         public RouteTable<R> build() {
-            return new RouteTable<>(exact, new ArrayList<>(prefixes.values()), regexes);
+            return new RouteTable<>(exact, prefixes, patterns, regexRoutes);
         }
     }
 }

@@ -20,24 +20,19 @@ import java.util.List;
  * @param files         the static path of this route; null when it serves no files
  * @param fixed         the return or redirect it answers with; null when it has none
  * @param requestRules  the request header rules in the order they apply (the site's, then the route's)
- * @param responseRules the response header rules in the order they apply
+ * @param responseRules the response header rules in the order they apply, on every response of the route:
+ *                      the upstream's, the disk's and Tandem's own (see {@code ProxyHandler})
  * @param requests      counts the requests the route took; null for the site's own
  * @param guard         the site's maintenance, then the access rules and pages in force for this route: the
  *                      site's guard itself for a route without rules of its own
  */
 public record Route(String label, UpstreamGroup upstream, String replacePrefix, String prefix, StaticSite files,
-                    FixedResponse fixed, List<HeaderRules.Ops> requestRules, List<HeaderRules.Ops> responseRules,
+                    FixedResponse fixed, HeaderRuleSet requestRules, HeaderRuleSet responseRules,
                     Counter requests, SiteGuard guard) {
 
-    public Route {
-        requestRules = List.copyOf(requestRules);
-        responseRules = List.copyOf(responseRules);
-    }
-
-    /** The rules of {@code site} and then {@code route}, without the empty ones. */
-    static List<HeaderRules.Ops> rules(HeaderRules.Ops site, HeaderRules.Ops route) {
-        return site.isEmpty() ? route.isEmpty() ? List.of() : List.of(route)
-                : route.isEmpty() ? List.of(site) : List.of(site, route);
+    /** The rules of {@code site} and then {@code route}, compiled. */
+    static HeaderRuleSet rules(HeaderRules.Ops site, HeaderRules.Ops route) {
+        return HeaderRuleSet.of(List.of(site, route));
     }
 
     /** The path sent upstream for a request whose normalized path is {@code path}: the prefix replaced. */

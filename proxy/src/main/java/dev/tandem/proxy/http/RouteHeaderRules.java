@@ -1,0 +1,59 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.proxy.runtime.HeaderRuleSet;
+import dev.tandem.proxy.runtime.Route;
+import io.netty.handler.codec.http.HttpHeaders;
+
+/**
+ * The header rules of a request's route, written on one connection's requests towards the upstream and on
+ * every response the client gets for them: the upstream's, the disk's and Tandem's own (error pages, returns
+ * and redirects, maintenance, 401 and 403), as nginx's {@code add_header ... always} does, so that security
+ * headers such as {@code X-Frame-Options} or {@code Strict-Transport-Security} are on every answer a site
+ * gives. Before a route is chosen (a path that cannot be normalized) the site's own rules apply; before a site
+ * is known (a request that cannot be read, an unknown host, the redirect to https) none do.
+ *
+ * <p>The request's variables are made once per request, when a rule first needs them.
+ */
+final class RouteHeaderRules {
+
+    private final ListenerContext listener;
+    private final ForwardingHeaders forwarding;
+
+    RouteHeaderRules(ListenerContext listener, ForwardingHeaders forwarding) {
+        this.listener = listener;
+        this.forwarding = forwarding;
+    }
+
+    /** The request rules of {@code e}'s route on the head that goes upstream. */
+    void request(Exchange e, HttpHeaders h) {
+        apply(e, e.route.requestRules(), h);
+    }
+
+    /** The response rules in force for {@code e} on a response about to leave. */
+    void response(Exchange e, HttpHeaders h) {
+        if (e.site == null) {
+            return;
+        }
+        Route route = e.route != null ? e.route : e.site.own();
+        apply(e, route.responseRules(), h);
+    }
+
+    private void apply(Exchange e, HeaderRuleSet rules, HttpHeaders h) {
+        if (rules.isEmpty()) {
+            return;
+        }
+        int dropped = rules.apply(h, variables(e));
+        if (dropped > 0) {
+            e.site.headerRuleDrops().increment(dropped);
+        }
+    }
+
+    /** The variables of {@code e}, which has a site and a target. */
+    RequestVariables variables(Exchange e) {
+        if (e.variables == null) {
+            e.variables = new RequestVariables(e.target.host(), listener.scheme(), e.target.target(), e.path,
+                    forwarding.client(), listener.node());
+        }
+        return e.variables;
+    }
+}
