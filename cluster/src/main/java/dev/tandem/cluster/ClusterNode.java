@@ -382,6 +382,9 @@ public final class ClusterNode implements AutoCloseable {
         healthy = can;
         if (can) {
             log.info("cluster: this node can serve again: back to its configured priorities");
+        } else if (NodeHealth.STOPPING.equals(healthReason)) {
+            log.info("cluster: this node is stopping: advertising priority {} so a peer takes its VIPs",
+                    ElectionSettings.FAULT_PRIORITY);
         } else {
             log.warn("cluster: this node cannot serve ({}): advertising priority {} so a peer takes its VIPs",
                     healthReason, ElectionSettings.FAULT_PRIORITY);

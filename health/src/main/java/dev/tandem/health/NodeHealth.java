@@ -6,6 +6,12 @@ package dev.tandem.health;
  */
 public interface NodeHealth {
 
+    /**
+     * The reason given while the node stops on purpose. A planned stop is no fault: it is logged at INFO, so
+     * that {@code journalctl -p warning} shows only what went wrong.
+     */
+    String STOPPING = "stopping";
+
     /** True when this node can serve traffic now. */
     boolean canServe();
 

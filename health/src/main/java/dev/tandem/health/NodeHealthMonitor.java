@@ -124,6 +124,8 @@ public final class NodeHealthMonitor implements NodeHealth, HealthEvents {
             if (verdict.compareAndSet(previous, next)) {
                 if (next.canServe()) {
                     log.info("node can serve");
+                } else if (STOPPING.equals(next.reason())) {
+                    log.info("node stops serving: {}", next.reason());
                 } else {
                     log.warn("node cannot serve: {}", next.reason());
                 }

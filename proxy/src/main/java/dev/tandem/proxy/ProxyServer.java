@@ -545,7 +545,7 @@ public final class ProxyServer implements AutoCloseable {
             return true;
         }
         // First, so that the cluster hands VIPs over while requests in flight finish.
-        nodeHealth.listeners(false, "stopping");
+        nodeHealth.listeners(false, NodeHealth.STOPPING);
         for (BoundListener l : listeners.values()) {
             l.channel().close().sync();
         }
