@@ -55,7 +55,11 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         return decoder.buffered();
     }
 
-    /** A request head has been decoded and the end of its body not yet. */
+    /**
+     * Some of a request has been taken in and its end not yet: a head decoded and its body still coming, or
+     * lines of a head the decoder has parsed and no longer holds as bytes (the request line and the header
+     * lines before the blank one). Only the decoder's state keeps those.
+     */
     boolean insideMessage() {
         return decoder.insideMessage;
     }
@@ -91,8 +95,13 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
             int before = out.size();
+            int readable = in.readableBytes();
             super.decode(ctx, in, out);
             decoded += out.size() - before;
+            if (out.size() == before && in.readableBytes() < readable) {
+                // Lines of a head parsed into the decoder's state, nothing handed on yet: a request has begun.
+                insideMessage = true;
+            }
             for (int i = before; i < out.size(); i++) {
                 Object m = out.get(i);
                 if (m instanceof LastHttpContent) {

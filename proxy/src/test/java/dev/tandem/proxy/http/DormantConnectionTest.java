@@ -195,6 +195,31 @@ class DormantConnectionTest {
     }
 
     @Test
+    void aConnectionWhoseRequestHeadStopsAtTheEndOfALineDoesNotSleep() throws Exception {
+        connect(false);
+        answerOneAndSleep();
+        // Whole lines: the decoder parses them into its state and holds no byte of them.
+        send("GET / HTTP/1.1\r\nHost: nowhere.example\r\nConnection: close\r\n");
+        assertFalse(asleep());
+        advanceMillis(3000);
+        assertFalse(asleep(), "the lines parsed are part of a request");
+        send("\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 404 "), out);
+    }
+
+    @Test
+    void aNewConnectionWhoseFirstRequestHeadStopsAtTheEndOfALineDoesNotSleep() throws Exception {
+        connect(false);
+        send("GET / HTTP/1.1\r\nHost: nowhere.example\r\n");
+        advanceMillis(3000);
+        assertFalse(asleep(), "the lines parsed are part of a request");
+        send("\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 404 "), out);
+    }
+
+    @Test
     void theKeepaliveTimeoutClosesASleepingConnectionOnTime() throws Exception {
         connect(false);
         answerOneAndSleep();
