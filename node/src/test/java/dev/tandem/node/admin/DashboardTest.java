@@ -128,6 +128,16 @@ class DashboardTest {
                 }
             }, 0, 20, TimeUnit.MILLISECONDS);
             String url = "http://127.0.0.41:" + admin + "/dashboard#token=t0ken";
+            // The timeline comes from a look at the node's status once a second: the page is read once that look
+            // has seen the dead server, not before.
+            String events = "http://127.0.0.41:" + admin + "/api/events";
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String seen;
+            while (!(seen = TestNodes.send("GET", events, null, Map.of("Authorization", "Bearer t0ken")).body())
+                    .matches("(?s).*\"kind\"\\s*:\\s*\"health\".*")) {
+                assertTrue(System.nanoTime() < until, "the server going down never reached the node's timeline: " + seen);
+                Thread.sleep(50);
+            }
 
             String dom = chromium(dir, "--dump-dom", url);
             Files.createDirectories(SHOTS);
