@@ -18,7 +18,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * One request on a client connection, from its head to the end of its response: what was asked, where it
- * went, and how far each direction got. Owned by the connection's {@link ProxyHandler} on its event loop.
+ * went, and how far each direction got. Shared by the parts of the connection's request path (see
+ * {@link ProxyHandler}) on its event loop.
  */
 final class Exchange {
 
