@@ -38,6 +38,8 @@ LSYNCD_SSH_PORT=${LSYNCD_SSH_PORT:-2222}
 for d in $LSYNCD_DELAYS; do
   [[ $d =~ ^[0-9]+$ ]] && [ "$d" -le 60 ] || { echo "mirror-vs-lsyncd.sh: LSYNCD_DELAYS: whole seconds, 0..60" >&2; exit 2; }
 done
+[[ $LSYNCD_SSH_PORT =~ ^[0-9]+$ ]] && [ "$LSYNCD_SSH_PORT" -ge 1024 ] && [ "$LSYNCD_SSH_PORT" -le 65535 ] \
+  || { echo "mirror-vs-lsyncd.sh: LSYNCD_SSH_PORT: 1024..65535" >&2; exit 2; }
 case $LSYNCD_TRANSPORT in ssh|daemon) ;; *) echo "mirror-vs-lsyncd.sh: LSYNCD_TRANSPORT is ssh or daemon" >&2; exit 2;; esac
 
 if [ "$(id -u)" != 0 ]; then echo "mirror-vs-lsyncd.sh: needs root (network namespaces)" >&2; exit 2; fi
@@ -378,6 +380,14 @@ print("%-16s %6s %6s %6s %6s %9s %14s %14s" % ("", "p50 ms", "ms", "ms", "", "ms
 for name, _ in peers:
     r = rows[name]
     print("%-16s %s %6d %9s %14d %14d" % (name, r["edit"], r["never"], r["certbot"], r["empty10"], r["empty25"]))
+# Issue 12's targets for Tandem: every edit on the peer within a second (p99), and an emptied root that leaves
+# every file on the peer.
+xs = samples["Tandem"]
+p99 = pct(xs, 99) if xs else None
+kept = rows["Tandem"]["empty25"]
+print("targets: Tandem p99 <= 1000 ms: %s; emptied root, every file left on Tandem's peer: %s (%d of %d after 25 s)" % (
+    "met (%.0f ms)" % p99 if p99 is not None and p99 <= 1000 and not never["Tandem"] else "NOT met",
+    "met" if kept == files + 1 else "NOT met", kept, files + 1))
 PY
 pid_driver=$!
 wait "$pid_driver"
