@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# summary: the mirror (root): edit-to-serving time on the peer, p50/p99 of 50 edits; first and second sync of a 10,000-file, 1 GiB tree
+# summary: the mirror (root): beside lsyncd (edits, a certbot renewal, an emptied root); edit-to-serving p50/p99; a 1 GiB tree
 # The mirror between two Tandem nodes (the packaged distribution, each in a network namespace of its own on one
 # bridge, each with its own directory: the same config text, its own copy of the files).
 #
+#   lsyncd       Tandem beside lsyncd set up as seed 000 sets it up (default.rsyncssh: rsync over ssh to a
+#                private sshd on the peer, delay 3), on the same N edits: edit-to-peer p50, p99, max; a certbot
+#                renewal; files left on the peer 10 s and 25 s after the source root is emptied. This is
+#                scenarios/mirror-vs-lsyncd.sh (its own lab, run before this one's), with N (default 30),
+#                LSYNCD_FILES (FILES there, default 20), LSYNCD_DELAYS (default "3"), LSYNCD_TRANSPORT
+#                (ssh or daemon) and LSYNCD_SSH_PORT; see its opening comment.
 #   propagation  time from an edit of the config on node A (an editor's save: a temporary file renamed over
 #                it) to node B serving the new config (B's listener answering from the new upstream), over
 #                EDITS edits; p50, p99, max. (lsyncd's default batching delay alone is 15 s.)
@@ -11,15 +17,17 @@
 #                received (nothing should move). B runs with TANDEM_JAVA_OPTS (default -Xmx256m) and its peak
 #                resident memory is shown: the sync streams, whatever the size of the tree.
 #
-# Usage: benchmarks/run.sh mirror             (root; builds the distribution when missing, or TANDEM_DIST)
-#   EDITS=50 FILES=10000 SIZE=102400 (1 GiB in all) SCENARIOS="propagation tree" KEEP=1 (keep the work directory)
+# Usage: benchmarks/run.sh mirror             (root; builds the distribution when missing, or TANDEM_DIST;
+#                                               `lsyncd` needs lsyncd, rsync, openssh-server, openssh-client)
+#   EDITS=50 FILES=10000 SIZE=102400 (1 GiB in all) SCENARIOS="lsyncd propagation tree" KEEP=1 (keep the work
+#   directory)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 EDITS=${EDITS:-50}
 FILES=${FILES:-10000}
 SIZE=${SIZE:-102400}
-SCENARIOS=${SCENARIOS:-"propagation tree"}
+SCENARIOS=${SCENARIOS:-"lsyncd propagation tree"}
 B_JAVA_OPTS=${B_JAVA_OPTS:-"-Xmx256m"}
 
 if [ "$(id -u)" != 0 ]; then echo "mirror.sh: needs root (network namespaces)" >&2; exit 2; fi
@@ -31,6 +39,14 @@ dist="${TANDEM_DIST:-$top/packaging/target/tandem}"
 if [ ! -f "$dist/bin/tandem" ]; then
   echo "mirror.sh: building the distribution (mvn package)..." >&2
   (cd "$top" && mvn -B -q -DskipTests -pl packaging -am package) >&2
+fi
+
+# `lsyncd` has a lab of its own: it runs first, alone, and is gone before this script's lab is built.
+if [[ " $SCENARIOS " == *" lsyncd "* ]]; then
+  echo "== lsyncd: Tandem beside lsyncd (seed 000: default.rsyncssh, delay ${LSYNCD_DELAYS:-3}), ${N:-30} edits"
+  N=${N:-30} FILES=${LSYNCD_FILES:-20} TANDEM_DIST=$dist bash "$top/benchmarks/scenarios/mirror-vs-lsyncd.sh"
+  SCENARIOS=$(echo " $SCENARIOS " | sed 's/ lsyncd / /')
+  [ -n "${SCENARIOS// /}" ] || exit 0
 fi
 
 id=$(printf '%04x' $(( (RANDOM << 1 ^ $$) & 0xffff )))
