@@ -236,7 +236,7 @@ final class Applier {
         } else {
             state.changedFiles.add(target);
             log.debug("mirror: {} from {}: version {} in place", target, st.peer, e.label());
-            retryParked();
+            retryParked(false);
         }
     }
 
@@ -276,18 +276,27 @@ final class Applier {
         fetchEnded(rx.entry.key(), rx.entry, true);
     }
 
-    void retryParked() {
+    /**
+     * The config parked is validated again (a file it names may have come): installed if it validates now;
+     * else, when it is {@code due} (nothing else it may wait for is under way), refused.
+     */
+    void retryParked(boolean due) {
         InboundState.Parked p = state.book.parked();
         if (p == null) {
             return;
         }
         try {
             List<String> problems = scans.look().validate(p.rx.target, Files.readAllBytes(p.rx.temp));
-            if (problems.isEmpty()) {
-                state.book.unpark();
-                commit(p.from, p.rx, true);
-            } else {
-                p.errors = problems;
+            switch (CommitPlan.parked(problems, due)) {
+                case INSTALL -> {
+                    state.book.unpark();
+                    commit(p.from, p.rx, true);
+                }
+                case WAIT -> p.errors = problems;
+                case REFUSE -> {
+                    p.errors = problems;
+                    refuseParked();
+                }
             }
         } catch (IOException e) {
             state.book.unpark();
@@ -330,10 +339,7 @@ final class Applier {
             state.book.ready(st).forEach(this::roundReady);
         }
         if (state.book.parkedDue(null)) {
-            retryParked();
-            if (state.book.parked() != null) {
-                refuseParked();
-            }
+            retryParked(true);
         }
         if (state.book.idle() && state.certificates != null && state.certificates.holding()) {
             state.certificates.roundOver();

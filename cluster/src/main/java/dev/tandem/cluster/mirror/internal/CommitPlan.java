@@ -169,4 +169,25 @@ final class CommitPlan {
         }
         return new Applying(Apply.MODE, false);
     }
+
+    /** What becomes of the config parked (it did not validate when it came), validated again. */
+    enum Parked {
+        /** It validates now (a certificate it names has come): installed. */
+        INSTALL,
+        /** Still not valid, and more of what is under way may make it so: it waits. */
+        WAIT,
+        /** Still not valid, and nothing else is awaited (or its connection closed): refused. */
+        REFUSE
+    }
+
+    /**
+     * @param problems the config check's problems with it now
+     * @param due      nothing else it may wait for is under way ({@link RoundBook#parkedDue})
+     */
+    static Parked parked(List<String> problems, boolean due) {
+        if (problems.isEmpty()) {
+            return Parked.INSTALL;
+        }
+        return due ? Parked.REFUSE : Parked.WAIT;
+    }
 }

@@ -140,4 +140,13 @@ class CommitPlanTest {
         assertEquals(new Applying(Apply.ADOPT, false),
                 CommitPlan.withoutContent(edit(null, "b", H1), sameElsewhere, false, notAsked(), notAsked()));
     }
+
+    @Test
+    void aParkedConfigIsInstalledOnceItValidatesAndRefusedOnlyWhenNothingElseIsAwaited() {
+        List<String> problems = List.of("tandem.yaml:4: 'cert': no such file");
+        assertEquals(CommitPlan.Parked.WAIT, CommitPlan.parked(problems, false), "the certificate may still come");
+        assertEquals(CommitPlan.Parked.REFUSE, CommitPlan.parked(problems, true));
+        assertEquals(CommitPlan.Parked.INSTALL, CommitPlan.parked(List.of(), false), "it came: installed at once");
+        assertEquals(CommitPlan.Parked.INSTALL, CommitPlan.parked(List.of(), true));
+    }
 }
