@@ -14,8 +14,9 @@ import java.util.Set;
  * content asked for, nothing). A path that would leave its root is counted once an offer.
  *
  * <p>No I/O and no state: what this node knows comes in through {@link Known}, asked only when it matters
- * (whether the file here holds the offered content costs a hash). Within one offer each path comes once, so
- * the commands of one entry never change what another's are.
+ * (whether the file here holds the offered content costs a hash). The commands are decided on what this node
+ * knew when the offer came; those that write decide again against the version here when they are carried out
+ * ({@link CommitPlan}), so that a path offered twice in one offer is not written on a stale verdict.
  */
 final class OfferTriage {
 

@@ -94,7 +94,8 @@ final class PeerOffers {
             // judged with the rest of the round (see judgeRoundDeletions): a round split across offers is judged whole
             st.roundDeletions.put(d.e().key(), d.e());
         } else if (c instanceof OfferTriage.Adopt a) {
-            if (!adoptWithoutHistory(a.e())) {
+            // (an earlier entry of the same offer may have given the path a version meanwhile)
+            if (state.table.get(a.e().key()) != null || !adoptWithoutHistory(a.e())) {
                 OfferTriage.Command instead = OfferTriage.entry(a.e(), known, false);
                 if (instead != null) {
                     carryOut(st, instead, want);
