@@ -49,65 +49,56 @@ final class Applier {
         try {
             refreshBeforeApply(e.key(), target);
             Entry local = state.table.get(e.key());
-            Resolution r = Resolution.of(local, e);
-            if (r.needsContent(local, e) || r == Resolution.KEEP || r == Resolution.KEEP_SAVE_REMOTE) {
-                // The file changed here meanwhile: the next offer decides again.
-                return;
+            String[] linkRefusal = new String[1];
+            CommitPlan.Applying plan = CommitPlan.withoutContent(local, e, e.key().equals(state.configKey),
+                    () -> FileStore.noLinksBetween(root.path(), target),
+                    () -> linkRefusal[0] = Symlinks.refusal(state.roots, target, e.link()));
+            if (plan.keepLoser()) {
+                keepLocalLoser(e.key(), target, local, e);
             }
-            if (r == Resolution.ADOPT) {
-                state.table.put(e, FileStore.stat(target), state.clock.millis());
-                return;
-            }
-            if (e.deleted()) {
-                if (e.key().equals(state.configKey)) {
-                    refuseReceived(st, e, target, List.of(target + ": deleted by " + e.origin()
-                            + " (expected: the config file; a config is not mirrored away)"));
-                    return;
+            switch (plan.step()) {
+                case NOTHING -> {
+                    // The file changed here meanwhile: the next offer decides again.
                 }
-                if (!FileStore.noLinksBetween(root.path(), target)) {
-                    state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
-                    return;
+                case ADOPT -> state.table.put(e, FileStore.stat(target), state.clock.millis());
+                case REFUSE_CONFIG_DELETION -> refuseReceived(st, e, target, List.of(target + ": deleted by " + e.origin()
+                        + " (expected: the config file; a config is not mirrored away)"));
+                case UNSAFE_PATH -> state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+                case DELETE -> {
+                    FileStore.delete(target, root.path());
+                    state.table.put(e, null, state.clock.millis());
+                    state.noHistory.settled(e.key());
+                    if (withoutHistory) {
+                        log.info("mirror: {} has no version here and {} deleted it ({}): deleted", target, e.origin(), e.label());
+                    }
+                    state.metrics.deletionsReceived.increment();
+                    state.changedFiles.add(target);
+                    log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
                 }
-                if (r == Resolution.TAKE_KEEP_LOCAL) {
-                    keepLocalLoser(e.key(), target, local, e);
+                case REFUSE_LINK -> state.refusals.refuse(target.toString(), MirrorMetrics.LINK_OUTSIDE, linkRefusal[0],
+                        st.peer);
+                case LINK -> {
+                    Symlinks.apply(target, e.link(), e, state.ownership);
+                    FileStore.Stat s = FileStore.stat(target);
+                    state.table.put(e, s, state.clock.millis());
+                    if (s != null) {
+                        state.installed.put(target, s);
+                    }
+                    state.refusals.clear(target.toString());
+                    state.changedFiles.add(target);
                 }
-                FileStore.delete(target, root.path());
-                state.table.put(e, null, state.clock.millis());
-                state.noHistory.settled(e.key());
-                if (withoutHistory) {
-                    log.info("mirror: {} has no version here and {} deleted it ({}): deleted", target, e.origin(), e.label());
+                case MODE -> {
+                    FileStore.Stat s = FileStore.stat(target);
+                    if (s != null && s.mode() != e.mode()) {
+                        FileStore.chmod(target, e.mode());
+                    }
+                    if (s != null) {
+                        state.ownership.apply(target, e);
+                        s = FileStore.stat(target);
+                    }
+                    state.table.put(e, s, state.clock.millis());
+                    state.changedFiles.add(target);
                 }
-                state.metrics.deletionsReceived.increment();
-                state.changedFiles.add(target);
-                log.debug("mirror: {} deleted as {} did ({})", e.key(), e.origin(), e.label());
-            } else if (e.isLink()) {
-                String why = Symlinks.refusal(state.roots, target, e.link());
-                if (why != null) {
-                    state.refusals.refuse(target.toString(), MirrorMetrics.LINK_OUTSIDE, why, st.peer);
-                    return;
-                }
-                if (r == Resolution.TAKE_KEEP_LOCAL) {
-                    keepLocalLoser(e.key(), target, local, e);
-                }
-                Symlinks.apply(target, e.link(), e, state.ownership);
-                FileStore.Stat s = FileStore.stat(target);
-                state.table.put(e, s, state.clock.millis());
-                if (s != null) {
-                    state.installed.put(target, s);
-                }
-                state.refusals.clear(target.toString());
-                state.changedFiles.add(target);
-            } else {
-                FileStore.Stat s = FileStore.stat(target);
-                if (s != null && s.mode() != e.mode()) {
-                    FileStore.chmod(target, e.mode());
-                }
-                if (s != null) {
-                    state.ownership.apply(target, e);
-                    s = FileStore.stat(target);
-                }
-                state.table.put(e, s, state.clock.millis());
-                state.changedFiles.add(target);
             }
         } catch (IOException ex) {
             state.metrics.rejected(MirrorMetrics.WRITE_FAILED);
@@ -162,21 +153,21 @@ final class Applier {
                     conflict(key, keep, e, local);
                 }
                 case INSTALL -> {
-                    if (key.equals(state.configKey)) {
-                        List<String> problems = scans.look().validate(target, Files.readAllBytes(rx.temp));
-                        if (!problems.isEmpty()) {
-                            park(st, rx, problems);
-                            return;
-                        }
+                    // A config is written only once it validates; a certificate or key only with a pair that
+                    // passes, both halves together.
+                    CommitPlan.Installing<HeldHalf> checked = CommitPlan.install(key.equals(state.configKey),
+                            () -> scans.look().validate(target, Files.readAllBytes(rx.temp)),
+                            () -> state.certificates == null ? null
+                                    : state.certificates.received(target, rx.temp, new HeldHalf(st, rx), st.peer));
+                    if (checked.step() == CommitPlan.Install.PARK) {
+                        park(st, rx, checked.problems());
+                        return;
                     }
-                    // A certificate or key is written only with a pair that passes, both halves together.
-                    CertificatePairs.Received<HeldHalf> unit = state.certificates == null || key.equals(state.configKey) ? null
-                            : state.certificates.received(target, rx.temp, new HeldHalf(st, rx), st.peer);
-                    if (unit != null && unit.action() != CertificatePairs.Action.INSTALL) {
-                        if (unit.action() == CertificatePairs.Action.REFUSE) {
-                            Receiving.deleteQuietly(rx.temp);
-                            Receiving.deleteQuietly(unit.partner().rx().temp);
-                        }
+                    if (checked.step() == CommitPlan.Install.REFUSE_PAIR) {
+                        Receiving.deleteQuietly(rx.temp);
+                        Receiving.deleteQuietly(checked.partner().rx().temp);
+                    }
+                    if (checked.step() == CommitPlan.Install.REFUSE_PAIR || checked.step() == CommitPlan.Install.HOLD_HALF) {
                         fetchEnded(key, e, true);
                         return;
                     }
@@ -196,8 +187,8 @@ final class Applier {
                         }
                     }
                     install(st, rx, e, target);
-                    if (unit != null && unit.partner() != null) {
-                        HeldHalf h = unit.partner();
+                    if (checked.step() == CommitPlan.Install.INSTALL_WITH_PARTNER) {
+                        HeldHalf h = checked.partner();
                         install(h.st(), h.rx(), h.rx().entry, h.rx().target);
                     }
                 }
@@ -245,7 +236,7 @@ final class Applier {
         } else {
             state.changedFiles.add(target);
             log.debug("mirror: {} from {}: version {} in place", target, st.peer, e.label());
-            retryParked();
+            retryParked(false);
         }
     }
 
@@ -285,18 +276,27 @@ final class Applier {
         fetchEnded(rx.entry.key(), rx.entry, true);
     }
 
-    void retryParked() {
+    /**
+     * The config parked is validated again (a file it names may have come): installed if it validates now;
+     * else, when it is {@code due} (nothing else it may wait for is under way), refused.
+     */
+    void retryParked(boolean due) {
         InboundState.Parked p = state.book.parked();
         if (p == null) {
             return;
         }
         try {
             List<String> problems = scans.look().validate(p.rx.target, Files.readAllBytes(p.rx.temp));
-            if (problems.isEmpty()) {
-                state.book.unpark();
-                commit(p.from, p.rx, true);
-            } else {
-                p.errors = problems;
+            switch (CommitPlan.parked(problems, due)) {
+                case INSTALL -> {
+                    state.book.unpark();
+                    commit(p.from, p.rx, true);
+                }
+                case WAIT -> p.errors = problems;
+                case REFUSE -> {
+                    p.errors = problems;
+                    refuseParked();
+                }
             }
         } catch (IOException e) {
             state.book.unpark();
@@ -339,10 +339,7 @@ final class Applier {
             state.book.ready(st).forEach(this::roundReady);
         }
         if (state.book.parkedDue(null)) {
-            retryParked();
-            if (state.book.parked() != null) {
-                refuseParked();
-            }
+            retryParked(true);
         }
         if (state.book.idle() && state.certificates != null && state.certificates.holding()) {
             state.certificates.roundOver();

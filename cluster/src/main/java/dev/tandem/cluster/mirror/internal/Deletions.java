@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -127,5 +128,51 @@ final class Deletions {
         Map<String, Map<EntryKey, Entry>> byRoot = new LinkedHashMap<>();
         deletions.forEach((k, e) -> byRoot.computeIfAbsent(k.root(), r -> new LinkedHashMap<>()).put(k, e));
         return byRoot;
+    }
+
+    /**
+     * What {@code confirm} of the hold {@code h} (released from the guard) does with each of its files: this
+     * node's deletion of a file still gone here becomes a confirmed tombstone, recorded and offered (a file back
+     * since is left alone); a peer's deletion is applied here while that peer is connected. Files no longer live
+     * here, or no longer under a mirrored path, are left.
+     *
+     * @param local         the version here of a path
+     * @param pathHere      the path maps to one under a root mirrored here
+     * @param goneHere      its file is not there (asked for this node's own deletions only)
+     * @param fromConnected the peer of a peer's hold is connected
+     */
+    static List<Command> confirmed(DeletionGuard.Hold h, Function<EntryKey, Entry> local, Predicate<EntryKey> pathHere,
+                                   Predicate<EntryKey> goneHere, boolean fromConnected, String node, long now) {
+        List<Command> out = new ArrayList<>();
+        for (Map.Entry<EntryKey, Entry> k : h.keys.entrySet()) {
+            Entry l = local.apply(k.getKey());
+            if (l == null || l.deleted() || !pathHere.test(k.getKey())) {
+                continue;
+            }
+            if (k.getValue() == null) {
+                if (goneHere.test(k.getKey())) {
+                    out.add(new Record(Entry.confirmedDeletion(l, node, now)));
+                }
+            } else if (fromConnected) {
+                out.add(new Apply(k.getValue()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What {@code restore} of this node's hold {@code h} asks the peers for: the versions here of its files
+     * still live in the table (forgotten here, so that the peers' copies come back), but not those already
+     * being fetched.
+     */
+    static List<Entry> toRestore(DeletionGuard.Hold h, Function<EntryKey, Entry> local, Predicate<EntryKey> fetching) {
+        List<Entry> out = new ArrayList<>();
+        for (EntryKey k : h.keys.keySet()) {
+            Entry l = local.apply(k);
+            if (l != null && !l.deleted() && !fetching.test(k)) {
+                out.add(l);
+            }
+        }
+        return out;
     }
 }

@@ -2,17 +2,16 @@ package dev.tandem.cluster.mirror.internal;
 
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What an operator says of a held mass deletion: {@code confirm} lets it go ahead (this node's as tombstones it
  * offers, a peer's applied here), {@code restore} gives it up and fetches the files back from a connected peer.
- * Runs on the engine's thread.
+ * What becomes of each file of the hold is {@link Deletions#confirmed} and {@link Deletions#toRestore}; this
+ * carries it out. Runs on the engine's thread.
  */
 final class HeldDeletions {
 
@@ -39,22 +38,16 @@ final class HeldDeletions {
             throw new IllegalArgumentException(root + ": no deletion is held there");
         }
         long now = state.clock.millis();
+        InboundState.Session from = state.sessionOf(h.from);
         int done = 0;
-        for (Map.Entry<EntryKey, Entry> k : h.keys.entrySet()) {
-            MirrorTable.Local l = state.table.local(k.getKey());
-            Path p = state.roots.pathOf(k.getKey());
-            if (l == null || l.entry().deleted() || p == null) {
-                continue;
-            }
-            if (k.getValue() == null) {
-                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Entry e = Entry.confirmedDeletion(l.entry(), state.node, now);
-                    state.table.put(e, null, now);
-                    state.outgoing.add(e);
-                    done++;
-                }
-            } else if (state.sessionOf(h.from) != null) {
-                applier.applyWithoutContent(state.sessionOf(h.from), k.getValue());
+        for (Deletions.Command c : Deletions.confirmed(h, state.table::get, k -> state.roots.pathOf(k) != null,
+                k -> !Files.exists(state.roots.pathOf(k), LinkOption.NOFOLLOW_LINKS), from != null, state.node, now)) {
+            if (c instanceof Deletions.Record rec) {
+                state.table.put(rec.deletion(), null, now);
+                state.outgoing.add(rec.deletion());
+                done++;
+            } else if (c instanceof Deletions.Apply a) {
+                applier.applyWithoutContent(from, a.deletion());
                 done++;
             }
         }
@@ -92,14 +85,10 @@ final class HeldDeletions {
         }
         state.guard.release(r.id());
         List<Messages.Wanted> want = new ArrayList<>();
-        for (EntryKey k : h.keys.keySet()) {
-            MirrorTable.Local l = state.table.local(k);
-            if (l == null || l.entry().deleted() || state.book.fetching(k)) {
-                continue;
-            }
-            state.table.forget(k);
-            state.book.restore(from, l.entry());
-            want.add(new Messages.Wanted(k, l.entry().version(), l.entry().origin()));
+        for (Entry l : Deletions.toRestore(h, state.table::get, state.book::fetching)) {
+            state.table.forget(l.key());
+            state.book.restore(from, l);
+            want.add(new Messages.Wanted(l.key(), l.version(), l.origin()));
         }
         if (!want.isEmpty()) {
             from.session.want(want);

@@ -12,17 +12,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A look at one file here, and what it makes of it: the engine's own install, a deletion (left to the guard), or
- * a new version of this node. The order of the checks is here: {@link LocalScan#look} on the stat, then links
- * ({@link LocalLinks}), limits ({@link LocalLimits}), the config check ({@link ConfigVerdicts}), certificate pairs
- * ({@link CertificatePairs}), and {@link LocalScan#content} on the hash; what each decides is in those classes.
- * Runs on the engine's thread.
+ * a new version of this node. This gathers the facts (the stat, the link's target, the hash, the config's check,
+ * the certificate pair's) and carries the verdicts out; the decisions are {@link LocalScan}'s on the stat and the
+ * hash, and {@link EditChecks}'s on links, limits, the config and certificate pairs, in that order. Runs on the
+ * engine's thread.
  */
 final class LocalLook {
 
     private static final Logger log = LoggerFactory.getLogger(LocalLook.class);
-
-    /** A config file larger than this is no config: refused without reading it. */
-    static final int MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
     private final EngineState state;
     private final EngineThread threads;
@@ -87,31 +84,34 @@ final class LocalLook {
         if (LocalScan.statUnchanged(facts)) {
             return Refresh.UNCHANGED;
         }
-        if (s.link()) {
-            Entry e = LocalLinks.look(state.roots, state.refusals, state.ownership, state.table, key, path, s,
-                    state.node, now);
-            if (e == null) {
-                return Refresh.UNCHANGED;
-            }
-            state.table.put(e, s, now);
-            state.outgoing.add(e);
-            return Refresh.CHANGED;
-        }
-        if (LocalLimits.refused(state.limits, state.refusals, state.table, key, path, s)) {
-            return Refresh.REJECTED;
-        }
+        RootLimits.Over over = s.link() ? null
+                : state.limits.check(key, s.size(), state.table.get(key), state.table.usage(key.root()));
         byte[] content = null;
         String hash;
-        if (config) {
-            if (s.size() > MAX_CONFIG_BYTES) {
-                rejectLocal(path, "", List.of(path + ": " + s.size() + " bytes (expected: a config file of at most "
-                        + MAX_CONFIG_BYTES + " bytes)"));
+        switch (EditChecks.beforeRead(s.link(), over != null, config, s.size())) {
+            case LINK -> {
+                return link(key, path, s, l, now);
+            }
+            case OVER_LIMIT -> {
+                // not even read: a file over the size limit may be huge
+                state.refusals.refuse(path.toString(), over.reason(), over.detail(), null);
                 return Refresh.REJECTED;
             }
-            content = Files.readAllBytes(path);
-            hash = FileStore.hex(FileStore.sha256().digest(content));
-        } else {
-            hash = FileStore.hash(path);
+            case CONFIG_TOO_LARGE -> {
+                state.refusals.clear(path.toString());
+                rejectLocal(path, "", List.of(EditChecks.configTooLarge(path, s.size())));
+                return Refresh.REJECTED;
+            }
+            case READ_CONFIG -> {
+                state.refusals.clear(path.toString());
+                content = Files.readAllBytes(path);
+                hash = FileStore.hex(FileStore.sha256().digest(content));
+            }
+            case HASH -> {
+                state.refusals.clear(path.toString());
+                hash = FileStore.hash(path);
+            }
+            default -> throw new IllegalStateException();
         }
         FileStore.Stat after = FileStore.stat(path);
         boolean ownersMoved = l != null && state.ownership.changed(s, l.stat());
@@ -127,41 +127,69 @@ final class LocalLook {
             }
             return Refresh.UNCHANGED;
         }
-        if (config) {
-            if (state.configVerdicts.rejectedBefore(hash)) {
-                return Refresh.REJECTED;
-            }
-            List<String> problems = validate(path, content);
-            if (!problems.isEmpty()) {
-                rejectLocal(path, hash, problems);
-                return Refresh.REJECTED;
-            }
-            if (state.configVerdicts.localSettled()) {
-                state.statusDirty = true;
-            }
+        byte[] read = content;
+        EditChecks.Verdict verdict = EditChecks.edited(config, state.configVerdicts.rejectedBefore(hash),
+                () -> validate(path, read),
+                () -> state.certificates == null ? CertificatePairs.Local.NOT_A_PAIR : state.certificates.local(path),
+                state.started);
+        if (verdict instanceof EditChecks.AlreadyRejected) {
+            return Refresh.REJECTED;
         }
-        // A certificate or key goes only with a pair that passes the check, and with its other half.
-        CertificatePairs.Local pair = state.certificates == null || config ? CertificatePairs.Local.NOT_A_PAIR
-                : state.certificates.local(path);
-        if (pair.held()) {
-            if (pair.recheckIn() != null) {
-                recheckLater(path, pair.recheckIn());
+        if (verdict instanceof EditChecks.Rejected r) {
+            rejectLocal(path, hash, r.problems());
+            return Refresh.REJECTED;
+        }
+        if (verdict instanceof EditChecks.HeldPair h) {
+            // A certificate or key goes only with a pair that passes, and with its other half.
+            if (h.recheckIn() != null) {
+                recheckLater(path, h.recheckIn());
             }
             return Refresh.UNCHANGED;
+        }
+        EditChecks.Edit edit = (EditChecks.Edit) verdict;
+        if (config && state.configVerdicts.localSettled()) {
+            state.statusDirty = true;
         }
         String[] owners = state.ownership.namesForEdit(path, l == null ? null : l.entry());
         Entry e = LocalScan.edit(facts, state.node, hash, owners[0], owners[1]);
         state.table.put(e, s, now);
         state.outgoing.add(e);
-        if (config && state.started) {
-            // (At start the node has just loaded the file: nothing to reload.) Asked for once the edit is offered.
+        if (edit.reloadConfig()) {
+            // Asked for once the edit is offered.
             state.configEditedHere = path;
         }
-        EntryKey otherHalf = pair.partner() == null ? null : state.roots.keyOf(pair.partner());
+        EntryKey otherHalf = edit.partner() == null ? null : state.roots.keyOf(edit.partner());
         if (otherHalf != null) {
-            refreshFile(otherHalf, pair.partner(), true);
+            refreshFile(otherHalf, edit.partner(), true);
         }
         return Refresh.CHANGED;
+    }
+
+    /** A link here: its target read, and {@link EditChecks#link} carried out. */
+    private Refresh link(EntryKey key, Path path, FileStore.Stat s, MirrorTable.Local l, long now) throws IOException {
+        String target = Symlinks.target(path);
+        String why = Symlinks.refusal(state.roots, path, target);
+        Entry recorded = l == null ? null : l.entry();
+        switch (EditChecks.link(why, recorded, target, l != null && state.ownership.changed(s, l.stat()))) {
+            case REFUSED -> {
+                // not sent, and reported once
+                state.refusals.refuse(path.toString(), MirrorMetrics.LINK_OUTSIDE, why, null);
+                return Refresh.UNCHANGED;
+            }
+            case SAME -> {
+                state.refusals.clear(path.toString());
+                state.table.restat(key, s, now);
+                return Refresh.UNCHANGED;
+            }
+            default -> {
+                state.refusals.clear(path.toString());
+                String[] owners = state.ownership.namesForEdit(path, recorded);
+                Entry e = Entry.link(key, recorded, state.node, now, target, owners[0], owners[1]);
+                state.table.put(e, s, now);
+                state.outgoing.add(e);
+                return Refresh.CHANGED;
+            }
+        }
     }
 
     /** Looks at {@code path} again after {@code wait} (a certificate half waiting for its other half). */

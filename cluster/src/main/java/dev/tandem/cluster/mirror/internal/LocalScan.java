@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
  * clock), and carries the verdict out (records, sends, holds, refuses).
  *
  * <p>Between these verdicts the engine asks others, in this order: after {@link Look#PRESENT},
- * {@code NoHistory} and the {@code DeletionGuard}; once {@link #statUnchanged} says no, links
- * ({@code LocalLinks}) and limits ({@code LocalLimits}); after a content that is not {@link Content#SAME},
- * the config file's check and {@code CertificatePairs}.
+ * {@code NoHistory} and the {@code DeletionGuard}; once {@link #statUnchanged} says no, links and limits
+ * ({@code EditChecks}); after a content that is not {@link Content#SAME}, the config file's check and
+ * {@code CertificatePairs} ({@code EditChecks#edited}).
  */
 final class LocalScan {
 

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * watcher and the admin API to the part whose job it is, as a task on that thread (so the state needs no
  * lock). The state is {@link EngineState}; the decisions are the pure classes it holds.
  *
- * <p>Local changes: {@link LocalChanges}, each file by {@link LocalLook} (with {@link LocalScan} deciding).
- * Offers from peers: {@link PeerOffers} (with {@link RoundBook}, {@link Deletions}, {@link NoHistory}). Received files:
- * {@link Receiver}, then {@link Applier} (with {@link CommitPlan} and {@link Resolution}). Held deletions:
- * {@link HeldDeletions}. Durability: {@link Durability}. The status and the summary: {@link StatusPublisher}.
+ * <p>Local changes: {@link LocalChanges}, each file by {@link LocalLook} (with {@link LocalScan} and
+ * {@link EditChecks} deciding). Offers from peers: {@link PeerOffers} (with {@link OfferTriage}, {@link RoundBook},
+ * {@link Deletions}, {@link NoHistory}). Received files: {@link Receiver} (with {@link ReceiveChecks}), then
+ * {@link Applier} (with {@link CommitPlan} and {@link Resolution}). Held deletions: {@link HeldDeletions} (with
+ * {@link Deletions}). Durability: {@link Durability}. The status and the summary: {@link StatusPublisher}.
  * Every task ends with {@link #afterTask}: the deletions found are judged, what changed here is offered, the
  * node is told of the files written, and the state file is scheduled.
  */

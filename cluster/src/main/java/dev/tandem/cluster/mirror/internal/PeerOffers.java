@@ -4,19 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inbound connections and what their peers offer: each entry is triaged ({@link RoundBook#triage}), the
- * content wanted is asked for, a peer's deletions wait for the end of its round and the guard
- * ({@link Deletions}), and a node with no record of versions learns them here ({@link NoHistory}). Runs on the
- * engine's thread.
+ * The inbound connections and what their peers offer: {@link OfferTriage} says what becomes of each entry
+ * offered and this carries it out (the content wanted asked for within the limits, a peer's deletions kept for
+ * the end of its round, where they pass the guard ({@link Deletions}), the rest applied); a node with no record
+ * of versions learns them here ({@link NoHistory}). Runs on the engine's thread.
  */
 final class PeerOffers {
 
@@ -73,41 +71,12 @@ final class PeerOffers {
         if (st == null) {
             return;
         }
-        List<Messages.Wanted> want = new ArrayList<>();
-        boolean unsafe = false;
-        Set<EntryKey> deferred = deferReceivedDeletions(st, o.entries());
         for (Entry e : o.entries()) {
             state.noHistory.offered(e.key());
-            if (deferred.contains(e.key())) {
-                continue;
-            }
-            Path target = state.roots.pathOf(e.key());
-            Entry local = state.table.get(e.key());
-            if (local == null && target != null && state.noHistory.waiting(e.key()) && adoptedWithoutHistory(e, target)) {
-                continue;
-            }
-            switch (RoundBook.triage(e, false, target != null, state.roots.get(e.key().root()) != null,
-                    local, state::conflictKept, state.configVerdicts.refusedBefore(e.key()))) {
-                case UNSAFE -> unsafe = true;
-                case NOT_MIRRORED -> log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, e.key());
-                case LINK -> state.book.link(st, e);
-                case WITHOUT_CONTENT -> applier.applyWithoutContent(st, e);
-                case CONTENT -> {
-                    RootLimits.Over over = state.limits.admit(e, local, state.table.usage(e.key().root()));
-                    if (over != null) {
-                        state.refusals.refuse(target.toString(), over.reason(), over.detail(), st.peer);
-                    } else if (state.book.ask(st, e)) {
-                        want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
-                    }
-                }
-                case HELD, HAVE, REFUSED_BEFORE -> {
-                    // nothing to do
-                }
-            }
         }
-        if (unsafe) {
-            state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
-            log.warn("mirror: {} offered a path that would leave its root: ignored", st.peer);
+        List<Messages.Wanted> want = new ArrayList<>();
+        for (OfferTriage.Command c : OfferTriage.of(o.entries(), known)) {
+            carryOut(st, c, want);
         }
         if (!want.isEmpty()) {
             s.want(want);
@@ -115,32 +84,87 @@ final class PeerOffers {
         }
     }
 
-    /**
-     * The deletions of live files in a peer's offer wait for the end of its round, where they pass the guard
-     * together (see {@link #judgeRoundDeletions}): a round split across many offer messages is judged whole.
-     * Returns the keys deferred; a key the peer offers as a file again leaves a hold of that peer's.
-     */
-    Set<EntryKey> deferReceivedDeletions(InboundState.Session st, List<Entry> offered) {
-        Set<EntryKey> deferred = new HashSet<>();
-        for (Entry e : offered) {
-            if (e.confirmed()) {
-                continue;
+    private void carryOut(InboundState.Session st, OfferTriage.Command c, List<Messages.Wanted> want) {
+        if (c instanceof OfferTriage.Reoffered r) {
+            if (state.deletions.offeredAgain(r.key(), st.peer)) {
+                state.statusDirty = true;
             }
-            if (!e.deleted()) {
-                if (state.deletions.offeredAgain(e.key(), st.peer)) {
-                    state.statusDirty = true;
+            st.roundDeletions.remove(r.key());
+        } else if (c instanceof OfferTriage.DeferDeletion d) {
+            // judged with the rest of the round (see judgeRoundDeletions): a round split across offers is judged whole
+            st.roundDeletions.put(d.e().key(), d.e());
+        } else if (c instanceof OfferTriage.Adopt a) {
+            // (an earlier entry of the same offer may have given the path a version meanwhile)
+            if (state.table.get(a.e().key()) != null || !adoptWithoutHistory(a.e())) {
+                OfferTriage.Command instead = OfferTriage.entry(a.e(), known, false);
+                if (instead != null) {
+                    carryOut(st, instead, want);
                 }
-                st.roundDeletions.remove(e.key());
-                continue;
             }
-            if (state.roots.pathOf(e.key()) != null
-                    && Deletions.deletesHere(e, state.table.get(e.key()), state.noHistory.waiting(e.key()))) {
-                st.roundDeletions.put(e.key(), e);
-                deferred.add(e.key());
+        } else if (c instanceof OfferTriage.Link l) {
+            state.book.link(st, l.e());
+        } else if (c instanceof OfferTriage.Apply a) {
+            applier.applyWithoutContent(st, a.e());
+        } else if (c instanceof OfferTriage.Fetch f) {
+            Entry e = f.e();
+            RootLimits.Over over = state.limits.admit(e, state.table.get(e.key()), state.table.usage(e.key().root()));
+            if (over != null) {
+                state.refusals.refuse(state.roots.pathOf(e.key()).toString(), over.reason(), over.detail(), st.peer);
+            } else if (state.book.ask(st, e)) {
+                want.add(new Messages.Wanted(e.key(), e.version(), e.origin()));
+            }
+        } else if (c instanceof OfferTriage.NotMirrored n) {
+            log.debug("mirror: {} offers {} of a path not mirrored here", st.peer, n.e().key());
+        } else if (c instanceof OfferTriage.Unsafe) {
+            state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+            log.warn("mirror: {} offered a path that would leave its root: ignored", st.peer);
+        }
+    }
+
+    /** What this node knows of the paths a peer offers, read off the table, the roots and (for one fact) the disk. */
+    private final OfferTriage.Known known = new OfferTriage.Known() {
+        @Override
+        public Entry local(EntryKey key) {
+            return state.table.get(key);
+        }
+
+        @Override
+        public boolean pathHere(EntryKey key) {
+            return state.roots.pathOf(key) != null;
+        }
+
+        @Override
+        public boolean rootHere(String root) {
+            return state.roots.get(root) != null;
+        }
+
+        @Override
+        public boolean waitingWithoutHistory(EntryKey key) {
+            return state.noHistory.waiting(key);
+        }
+
+        @Override
+        public boolean conflictKept(Entry e) {
+            return state.conflictKept(e);
+        }
+
+        @Override
+        public String refusedHash(EntryKey key) {
+            return state.configVerdicts.refusedBefore(key);
+        }
+
+        @Override
+        public boolean sameContentHere(Entry e) {
+            Path target = state.roots.pathOf(e.key());
+            try {
+                FileStore.Stat s = FileStore.stat(target);
+                return s != null && !s.link() && s.size() == e.size() && FileStore.hash(target).equals(e.hash());
+            } catch (IOException ex) {
+                log.debug("mirror: cannot read {}: {}", target, ex.toString());
+                return false;
             }
         }
-        return deferred;
-    }
+    };
 
     /**
      * The deletions of a peer's round, per root, pass the guard as this node's own do (and count in its window
@@ -160,14 +184,14 @@ final class PeerOffers {
     }
 
     /**
-     * A peer's version of a file that has none here (see {@link NoHistory}): when the file holds the same content,
-     * it takes that version without a transfer. Returns whether it did.
+     * A peer's version of a file that has none here and holds the same content ({@link OfferTriage.Adopt}): the
+     * file takes that version, its mode and owners, without a transfer. Returns whether it did.
      */
-    boolean adoptedWithoutHistory(Entry e, Path target) {
+    boolean adoptWithoutHistory(Entry e) {
+        Path target = state.roots.pathOf(e.key());
         try {
             FileStore.Stat s = FileStore.stat(target);
-            if (e.deleted() || e.isLink() || s == null || s.link() || s.size() != e.size()
-                    || !FileStore.hash(target).equals(e.hash())) {
+            if (s == null) {
                 return false;
             }
             if (s.mode() != e.mode()) {

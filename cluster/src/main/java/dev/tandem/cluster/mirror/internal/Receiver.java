@@ -3,6 +3,7 @@ package dev.tandem.cluster.mirror.internal;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,37 +42,44 @@ final class Receiver {
         if (st == null) {
             return;
         }
-        if (st.rx != null) {
+        Path target = state.roots.pathOf(e.key());
+        Roots.Root root = state.roots.get(e.key().root());
+        ReceiveChecks.Start start = ReceiveChecks.start(st.rx != null,
+                () -> target != null && root != null && FileStore.noLinksBetween(root.path(), target),
+                state.limits.limits().fileSize(), state.table.get(e.key()), e, state::conflictKept, SMALL_FILE);
+        if (start == ReceiveChecks.Start.CLOSE) {
             state.metrics.rejected(MirrorMetrics.BAD_FRAME);
             log.warn("mirror: {} began a file inside another: closing the connection", st.peer);
             s.close();
             return;
         }
-        Receiving rx = new Receiving(e, state.roots.pathOf(e.key()));
+        Receiving rx = new Receiving(e, target);
         st.rx = rx;
-        Roots.Root root = state.roots.get(e.key().root());
-        if (rx.target == null || root == null || !FileStore.noLinksBetween(root.path(), rx.target)) {
-            state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
-            log.warn("mirror: {} sent {}, which would leave its root or pass through a link: refused", st.peer, e.key());
-            rx.discard = MirrorMetrics.UNSAFE_PATH;
-            return;
-        }
-        if (e.size() > state.limits.limits().fileSize()) {
-            // never asked for (see offer): a peer that sends it anyway writes nothing here
-            state.metrics.rejected(MirrorMetrics.FILE_TOO_LARGE);
-            rx.discard = MirrorMetrics.FILE_TOO_LARGE;
-            return;
-        }
-        Entry local = state.table.get(e.key());
-        Resolution r = Resolution.of(local, e);
-        if (!r.needsContent(local, e) || r == Resolution.KEEP_SAVE_REMOTE && state.conflictKept(e)) {
-            rx.discard = "";
-            rx.discardReason = "no longer needed";
-            return;
+        switch (start) {
+            case UNSAFE_PATH -> {
+                state.metrics.rejected(MirrorMetrics.UNSAFE_PATH);
+                log.warn("mirror: {} sent {}, which would leave its root or pass through a link: refused", st.peer, e.key());
+                rx.discard = MirrorMetrics.UNSAFE_PATH;
+                return;
+            }
+            case TOO_LARGE -> {
+                // never asked for (see offer): a peer that sends it anyway writes nothing here
+                state.metrics.rejected(MirrorMetrics.FILE_TOO_LARGE);
+                rx.discard = MirrorMetrics.FILE_TOO_LARGE;
+                return;
+            }
+            case NOT_NEEDED -> {
+                rx.discard = "";
+                rx.discardReason = "no longer needed";
+                return;
+            }
+            default -> {
+                // received below
+            }
         }
         rx.md = FileStore.sha256();
         rx.temp = FileStore.tempBeside(rx.target);
-        if (e.size() <= SMALL_FILE) {
+        if (start == ReceiveChecks.Start.IN_MEMORY) {
             rx.buffer = new byte[(int) e.size()];
             return;
         }
@@ -142,7 +150,7 @@ final class Receiver {
             return;
         }
         String hash = FileStore.hex(rx.md.digest());
-        if (rx.written != rx.entry.size() || !hash.equals(rx.entry.hash())) {
+        if (!ReceiveChecks.complete(rx.entry, rx.written, hash)) {
             rx.discard = MirrorMetrics.HASH_MISMATCH;
             state.metrics.rejected(MirrorMetrics.HASH_MISMATCH);
             log.warn("mirror: {} from {}: {} bytes with SHA-256 {}, not the {} bytes and {} of version {}: dropped",

@@ -99,4 +99,69 @@ class DeletionsTest {
         assertEquals(List.of(), deletions.judgeRound(round, "lb2", here::get, k -> false, this::files),
                 "the file was edited here meanwhile: nothing to apply");
     }
+
+    /** Holds every file of {@code root} ({@code n} of them) as a mass deletion by {@code from}. */
+    private DeletionGuard.Hold holdAll(String root, int n, String from) {
+        Map<EntryKey, Entry> round = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            Entry e = file(root, i);
+            if (!"here".equals(from)) {
+                round.put(e.key(), Entry.deletion(e, from, 2));
+            }
+        }
+        if ("here".equals(from)) {
+            for (int i = 0; i < n; i++) {
+                EntryKey k = new EntryKey(root, "f" + i);
+                deletions.found(k, Entry.deletion(here.get(k), "lb1", 2));
+            }
+            assertEquals(List.of(new Deletions.Held(root, "here")), deletions.judgeFound(this::files));
+        } else {
+            assertEquals(List.of(new Deletions.Held(root, from)),
+                    deletions.judgeRound(round, from, here::get, k -> false, this::files));
+        }
+        return deletions.guard().release(root);
+    }
+
+    @Test
+    void confirmOfThisNodesHoldOffersTombstonesOnlyForFilesStillGone() {
+        DeletionGuard.Hold h = holdAll("www", 12, "here");
+        EntryKey back = new EntryKey("www", "f3");
+        EntryKey unmapped = new EntryKey("www", "f4");
+        EntryKey deletedSince = new EntryKey("www", "f5");
+        here.put(deletedSince, Entry.deletion(here.get(deletedSince), "lb2", 3));
+        now.addAndGet(60_000);
+        List<Deletions.Command> out = Deletions.confirmed(h, here::get, k -> !k.equals(unmapped), k -> !k.equals(back),
+                false, "lb1", now.get());
+        assertEquals(9, out.size(), "12 held, one back, one not mirrored any more, one deleted already");
+        for (Deletions.Command c : out) {
+            Entry tomb = ((Deletions.Record) c).deletion();
+            assertTrue(tomb.deleted() && tomb.confirmed(), "a confirmed tombstone passes the peers' guard");
+            assertEquals("lb1", tomb.origin());
+            assertEquals(now.get(), tomb.changedAt());
+            assertEquals(here.get(tomb.key()).vector().edit("lb1"), tomb.vector(), "it supersedes the version here");
+        }
+    }
+
+    @Test
+    void confirmOfAPeersHoldAppliesItsDeletionsOnlyWhileThatPeerIsConnected() {
+        DeletionGuard.Hold h = holdAll("certs", 12, "lb2");
+        assertEquals(List.of(), Deletions.confirmed(h, here::get, k -> true, k -> {
+            throw new AssertionError("a peer's deletion is not looked for on disk");
+        }, false, "lb1", now.get()));
+        List<Deletions.Command> out = Deletions.confirmed(h, here::get, k -> true, k -> false, true, "lb1", now.get());
+        assertEquals(12, out.size());
+        assertEquals(new Deletions.Apply(h.keys.get(new EntryKey("certs", "f0"))), out.get(0));
+    }
+
+    @Test
+    void restoreAsksForTheFilesStillLiveHereThatAreNotUnderWay() {
+        DeletionGuard.Hold h = holdAll("www", 12, "here");
+        EntryKey fetching = new EntryKey("www", "f1");
+        EntryKey deletedSince = new EntryKey("www", "f2");
+        here.put(deletedSince, Entry.deletion(here.get(deletedSince), "lb2", 3));
+        List<Entry> asked = Deletions.toRestore(h, here::get, fetching::equals);
+        assertEquals(10, asked.size());
+        assertFalse(asked.stream().anyMatch(e -> e.key().equals(fetching) || e.key().equals(deletedSince)));
+        assertEquals(here.get(new EntryKey("www", "f0")), asked.get(0), "asked by the version here");
+    }
 }
