@@ -6,7 +6,7 @@
 #   dnslab_init PREFIX        namespaces PREFIX-{net,ra,a,rb,b,dns,w,c}; DNSLAB_DIR holds configs and logs
 #   dnslab_spares             the spare servers (lib/spare_check.py) on 198.51.100.101 and .102, port 8080
 #   dnslab_backend N PORT     node N's (1, 2) HTTP backend answering its name (lb1, lb2) on PORT
-#   dnslab_zone ADDRESS       www.example.com. holding ADDRESS again (zone reloaded from its file)
+#   dnslab_zone [ADDRESS]     www.example.com. holding ADDRESS alone again (nsupdate), or no A record at all
 #   dnslab_www                what the server answers for www.example.com. A, sorted, space-separated
 #
 # Addresses: lb1 10.1.0.11 behind 198.51.100.7; lb2 10.2.0.12 behind 198.51.100.9; knot 198.51.100.53; spares
@@ -137,14 +137,14 @@ www ${DNSLAB_TTL:-5} A $1
 ZONE
 }
 
-# Puts the record back to ADDRESS alone, as an operator would with nsupdate (between cases).
-dnslab_zone() { # address
+# Puts the record back to ADDRESS alone, as an operator would with nsupdate (between cases); no ADDRESS: empty.
+dnslab_zone() { # [address]
   local a
   {
     echo "server $DNSLAB_DNS 53"
     echo "zone $DNSLAB_ZONE"
     for a in $(dnslab_www); do echo "update delete $DNSLAB_WWW A $a"; done
-    echo "update add $DNSLAB_WWW ${DNSLAB_TTL:-5} A $1"
+    [[ -z ${1:-} ]] || echo "update add $DNSLAB_WWW ${DNSLAB_TTL:-5} A $1"
     echo send
   } | ip netns exec "$DNSLAB_P-c" nsupdate -y "hmac-sha256:tandem-key.:$DNSLAB_SECRET" >/dev/null
 }

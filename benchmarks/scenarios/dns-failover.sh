@@ -120,6 +120,8 @@ dnsf_tandem_start() {
   dnslab_backend 2 8000
   local n
   for n in lb1 lb2 lb3; do dnsf_tandem_config "$n"; done
+  # Tandem writes the record itself: a node's address put there by hand is not Tandem's, and stays.
+  dnslab_zone
   dnsf_tandem_node lb1 "$(dnslab_ns a)"
   dnsf_tandem_node lb2 "$(dnslab_ns b)"
   dnsf_tandem_node lb3 "$(dnslab_ns w)"
