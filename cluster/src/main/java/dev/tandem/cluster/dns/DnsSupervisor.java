@@ -37,13 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@link #status()} and passed to the notify hook as {@code DNS RECORD STATE} (STATE: {@code MASTER} when this
  * node wrote itself in, {@code BACKUP} when it took itself out, {@code UPDATED} for a peer removed).
  *
- * <p>Only values Tandem added are removed ({@link DnsLedger}, on the DNS thread; the loop works on a copy). A node
- * knows the values it added itself; a peer's, from the peer's heartbeat, which names the records its own address
- * is in by its doing ({@link #CLAIM} tokens among the nodes it hears), so that the peer's value is known as
- * Tandem's here should the peer be lost. A node claims a value from the moment its ledger holds it (before the
- * update is sent); a claim taken in is forgotten, as the node's own values are, once a read shows the value gone.
- * A node that dies before any peer heard its claim (within an advert interval of its update) leaves its value
- * to the record until it comes back: never removing what may not be Tandem's comes first.
+ * <p>Only values Tandem added are removed: {@link DnsClaims} knows which, from this node's ledger and the claims
+ * in its peers' heartbeats.
  */
 public final class DnsSupervisor implements AutoCloseable {
 
@@ -51,13 +46,6 @@ public final class DnsSupervisor implements AutoCloseable {
 
     /** The "VIP" of a heartbeat advert: the prefix, then the nodes the sender hears, comma-separated. */
     public static final String HEARTBEAT = "@node:";
-    /**
-     * In a heartbeat's list: "my address is in this record, added by Tandem", then the record's {@link #tag}. No node
-     * name begins with it, so a node of the release before takes it for a node it does not know, and ignores it.
-     */
-    static final String CLAIM = "+";
-    /** A heartbeat's "VIP" is at most this many bytes (the advert's length field). */
-    static final int HEARTBEAT_MAX = 255;
     static final Duration READ_EVERY = Duration.ofSeconds(1);
     static final Duration RETRY_FIRST = Duration.ofMillis(200);
     static final Duration RETRY_MAX = Duration.ofSeconds(10);
@@ -99,11 +87,7 @@ public final class DnsSupervisor implements AutoCloseable {
     private final Map<String, InetAddress> addresses;
     private final Map<InetAddress, String> byAddress = new HashMap<>();
     private final DnsUpdater updater;
-    /** On the DNS thread only. */
-    private final DnsLedger ledger;
-    private final Map<String, String> recordsByTag = new HashMap<>();
-    /** The ledger as the loop sees it: per record, the values Tandem added, as text. */
-    private volatile Map<String, Set<String>> added = Map.of();
+    private final DnsClaims claims;
     private final Executor loop;
     private final Probes probesReached;
     private final int probes;
@@ -151,7 +135,6 @@ public final class DnsSupervisor implements AutoCloseable {
         this.addresses = Map.copyOf(addresses);
         addresses.forEach((n, a) -> byAddress.put(a, n));
         this.updater = updater;
-        this.ledger = ledger;
         this.loop = loop;
         this.probesReached = probesReached;
         this.probes = cluster.witnesses().size();
@@ -161,7 +144,6 @@ public final class DnsSupervisor implements AutoCloseable {
         this.lostAfterNanos = lostAfter.toNanos();
         for (DnsConfig.Record r : config.records()) {
             elections.put(r.name(), new DnsElection(self, r, config.holdDown(), lostAfter));
-            recordsByTag.put(tag(r.name()), r.name());
             states.put(r.name(), new State());
             Gauge.builder("tandem_dns_record_holds_this_node", () -> status.stream()
                             .filter(s -> s.name().equals(r.name())).anyMatch(s -> s.published().contains(self)) ? 1 : 0)
@@ -169,12 +151,13 @@ public final class DnsSupervisor implements AutoCloseable {
         }
         Gauge.builder("tandem_dns_witness_majority", () -> witnessMajority ? 1 : 0)
                 .description("1 while this node reaches a majority of its DNS witnesses").register(meters);
-        this.added = ledgerView();
         this.io = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-dns");
             t.setDaemon(true);
             return t;
         });
+        this.claims = new DnsClaims(self, this.addresses, config.records().stream().map(DnsConfig.Record::name).toList(),
+                ledger, loop, io);
     }
 
     /** Starts reading the records back; the first read lets the elections decide. */
@@ -182,34 +165,12 @@ public final class DnsSupervisor implements AutoCloseable {
         io.scheduleWithFixedDelay(this::readAll, 0, READ_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** A record's short name in heartbeats: 8 hex digits of its name's CRC-32. */
-    static String tag(String record) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(record.toLowerCase(java.util.Locale.ROOT).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return String.format("%08x", crc.getValue());
-    }
-
-    /** On the DNS thread: the ledger, for the loop. */
-    private Map<String, Set<String>> ledgerView() {
-        Map<String, Set<String>> view = new HashMap<>();
-        for (DnsConfig.Record r : config.records()) {
-            view.put(r.name(), ledger.values(r.name()));
-        }
-        return Map.copyOf(view);
-    }
-
     private void readAll() {
         for (DnsConfig.Record r : config.records()) {
             try {
                 DnsUpdater.Readback back = updater.read(r.name());
-                // A value Tandem added and no longer there is no longer Tandem's: should someone write it again,
-                // it is theirs.
-                ledger.retain(r.name(), back.addresses());
-                Map<String, Set<String>> view = ledgerView();
-                loop.execute(() -> {
-                    added = view;
-                    readBack(r.name(), back, null);
-                });
+                claims.readBack(r.name(), back.addresses());
+                loop.execute(() -> readBack(r.name(), back, null));
             } catch (IOException | RuntimeException e) {
                 loop.execute(() -> readBack(r.name(), null, e.toString()));
             }
@@ -264,20 +225,7 @@ public final class DnsSupervisor implements AutoCloseable {
                 heard.add(n);
             }
         }
-        StringBuilder out = new StringBuilder(HEARTBEAT).append(String.join(",", heard));
-        InetAddress mine = addresses.get(self);
-        Map<String, Set<String>> view = added;
-        for (DnsConfig.Record r : config.records()) {
-            if (mine != null && view.getOrDefault(r.name(), Set.of()).contains(mine.getHostAddress())) {
-                String token = (heard.isEmpty() && out.length() == HEARTBEAT.length() ? "" : ",") + CLAIM
-                        + tag(r.name());
-                if (out.length() + token.length() <= HEARTBEAT_MAX) {
-                    // Past that, a claim is left out: a peer then cannot remove this value, never the other way.
-                    out.append(token);
-                }
-            }
-        }
-        return out.toString();
+        return claims.withClaims(HEARTBEAT + String.join(",", heard), heard.isEmpty());
     }
 
     private boolean hears(String node, long now) {
@@ -291,8 +239,8 @@ public final class DnsSupervisor implements AutoCloseable {
         heardAt.put(a.node(), now);
         Set<String> hears = new LinkedHashSet<>();
         for (String item : list.isEmpty() ? new String[0] : list.split(",")) {
-            if (item.startsWith(CLAIM)) {
-                claimed(a.node(), recordsByTag.get(item.substring(CLAIM.length())));
+            if (DnsClaims.isClaim(item)) {
+                claims.claimed(a.node(), item);
             } else {
                 hears.add(item);
             }
@@ -300,37 +248,6 @@ public final class DnsSupervisor implements AutoCloseable {
         heardBy.put(a.node(), Set.copyOf(hears));
         boolean healthy = !a.has(Advert.FAULT);
         elections.values().forEach(e -> e.heard(a.node(), healthy, now));
-    }
-
-    /** Peer {@code node} says its address is in {@code record} by a Tandem node's doing. */
-    private void claimed(String node, String record) {
-        InetAddress address = addresses.get(node);
-        State s = record == null ? null : states.get(record);
-        if (address == null || s == null || node.equals(self)
-                || added.getOrDefault(record, Set.of()).contains(address.getHostAddress())) {
-            return;
-        }
-        io.execute(() -> {
-            try {
-                ledger.add(record, Set.of(address));
-                Map<String, Set<String>> view = ledgerView();
-                loop.execute(() -> added = view);
-            } catch (IOException | RuntimeException e) {
-                log.warn("dns: {}: cannot record {}'s value as Tandem's: {}", record, node, e.toString());
-            }
-        });
-    }
-
-    /** The nodes whose address in {@code record} Tandem added, as far as this node knows. */
-    private Set<String> addedNodes(String record) {
-        Set<String> values = added.getOrDefault(record, Set.of());
-        Set<String> nodes = new LinkedHashSet<>();
-        addresses.forEach((n, a) -> {
-            if (values.contains(a.getHostAddress())) {
-                nodes.add(n);
-            }
-        });
-        return nodes;
     }
 
     /** Feeds the elections and carries out their decisions. */
@@ -353,7 +270,7 @@ public final class DnsSupervisor implements AutoCloseable {
         }
         witnessMajority = majority;
         for (DnsElection e : elections.values()) {
-            e.added(addedNodes(e.record().name()));
+            e.added(claims.addedNodes(e.record().name()));
             e.health(healthy, now);
             e.witnessMajority(majority, now);
             for (String n : otherNodes) {
@@ -382,23 +299,16 @@ public final class DnsSupervisor implements AutoCloseable {
         io.execute(() -> {
             try {
                 Set<InetAddress> tandems = new LinkedHashSet<>(remove);
-                tandems.removeIf(a -> !ledger.contains(r.name(), a));
-                DnsUpdater.Applied done = updater.apply(r.name(), r.ttl(), add, tandems, ledger, () -> {
-                    // Claimed in heartbeats from now: the value may be at the server before the answer is here.
-                    Map<String, Set<String>> pending = ledgerView();
-                    loop.execute(() -> added = pending);
-                });
-                Map<String, Set<String>> view = ledgerView();
-                loop.execute(() -> {
-                    added = view;
-                    applied(e, s, c, done.back());
-                });
+                tandems.removeIf(a -> !claims.ledger().contains(r.name(), a));
+                // Claimed in heartbeats from the moment the ledger holds it: the value may be at the server before
+                // the answer is here.
+                DnsUpdater.Applied done = updater.apply(r.name(), r.ttl(), add, tandems, claims.ledger(),
+                        claims::publish);
+                claims.publish();
+                loop.execute(() -> applied(e, s, c, done.back()));
             } catch (IOException | RuntimeException ex) {
-                Map<String, Set<String>> view = ledgerView();
-                loop.execute(() -> {
-                    added = view;
-                    failed(e, s, ex.toString());
-                });
+                claims.publish();
+                loop.execute(() -> failed(e, s, ex.toString()));
             }
         });
     }
