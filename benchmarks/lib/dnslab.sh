@@ -6,13 +6,14 @@
 #   dnslab_init PREFIX        namespaces PREFIX-{net,ra,a,rb,b,dns,w,c}; DNSLAB_DIR holds configs and logs
 #   dnslab_spares             the spare servers (lib/spare_check.py) on 198.51.100.101 and .102, port 8080
 #   dnslab_backend N PORT     node N's (1, 2) HTTP backend answering its name (lb1, lb2) on PORT
-#   dnslab_zone ADDRESS       www.example.com. holding ADDRESS again (zone reloaded from its file)
+#   dnslab_zone [ADDRESS]     www.example.com. holding ADDRESS alone again (nsupdate), or no A record at all
 #   dnslab_www                what the server answers for www.example.com. A, sorted, space-separated
 #
 # Addresses: lb1 10.1.0.11 behind 198.51.100.7; lb2 10.2.0.12 behind 198.51.100.9; knot 198.51.100.53; spares
 # 198.51.100.101 and .102; a third place for a witness node 198.51.100.103 (in the spares' namespace); the client
-# 198.51.100.50. DNSLAB_DELAY_MS (default 0): what lib/delay_forward.py adds each way between the two regions.
+# 198.51.100.50. DNSLAB_DELAY_MS (default 0): what the delaying forwarder adds each way between the two regions.
 
+DNSLAB_FORWARDER=$BENCH_REPO/testkit/src/main/resources/dev/tandem/testkit/delay_forward.py
 DNSLAB_ZONE=example.com.
 DNSLAB_WWW=www.example.com.
 DNSLAB_DNS=198.51.100.53
@@ -137,14 +138,14 @@ www ${DNSLAB_TTL:-5} A $1
 ZONE
 }
 
-# Puts the record back to ADDRESS alone, as an operator would with nsupdate (between cases).
-dnslab_zone() { # address
+# Puts the record back to ADDRESS alone, as an operator would with nsupdate (between cases); no ADDRESS: empty.
+dnslab_zone() { # [address]
   local a
   {
     echo "server $DNSLAB_DNS 53"
     echo "zone $DNSLAB_ZONE"
     for a in $(dnslab_www); do echo "update delete $DNSLAB_WWW A $a"; done
-    echo "update add $DNSLAB_WWW ${DNSLAB_TTL:-5} A $1"
+    [[ -z ${1:-} ]] || echo "update add $DNSLAB_WWW ${DNSLAB_TTL:-5} A $1"
     echo send
   } | ip netns exec "$DNSLAB_P-c" nsupdate -y "hmac-sha256:tandem-key.:$DNSLAB_SECRET" >/dev/null
 }
@@ -219,7 +220,8 @@ NFT
 }
 
 # Adds MS of delay each way between the two regions (0: none): in each router, what its node sends to the other
-# region's cluster port (UDP adverts, TCP mirror) is redirected to lib/delay_forward.py, which passes it on MS
+# region's cluster port (UDP adverts, TCP mirror) is redirected to the delaying forwarder ($DNSLAB_FORWARDER, the
+# one DnsFailoverLabIT runs too), which passes it on MS
 # later from the router's public address; the forwarder of the other region's router delays the way back.
 declare -A DNSLAB_DELAY_PID=()
 dnslab_delay() { # ms
@@ -235,7 +237,7 @@ dnslab_delay() { # ms
       DNSLAB_DELAY_PID[$n]=""
     fi
     ((ms > 0)) || continue
-    ip netns exec "$router" python3 "$BENCH_HOME/lib/delay_forward.py" --delay-ms "$ms" \
+    ip netns exec "$router" python3 "$DNSLAB_FORWARDER" --delay-ms "$ms" \
         --tcp "10.$n.0.1:27400" --udp "10.$n.0.1:27400=$other:$DNSLAB_CLUSTER_PORT" --source "${DNSLAB_PUBLIC[$n]}" \
         >>"$DNSLAB_DIR/delay-$s.log" 2>&1 &
     DNSLAB_DELAY_PID[$n]=$!

@@ -14,7 +14,7 @@ usage: benchmarks/run.sh dns-failover [options]      (root)
   --interval SECONDS  how often seed 004's script polls the primary (default 60, as the seed's cron)
   --ttl SECONDS  the record's TTL, which the client's cache honours (default 5)
   --advert MS  Tandem's advert_interval (default 250)
-  --delay MS  added each way to the cluster traffic between the two regions (lib/delay_forward.py; default 0)
+  --delay MS  added each way to the cluster traffic between the two regions (testkit's delay_forward.py; default 0)
 Cases: kill (the primary's node dies: Tandem or its web server, and the backend), cut (the primary's region
 loses its uplink), uplink (the backup's own uplink is cut: a false alarm), partition (only the path between
 the two regions fails; the primary still serves everyone else: a false alarm).
@@ -120,6 +120,8 @@ dnsf_tandem_start() {
   dnslab_backend 2 8000
   local n
   for n in lb1 lb2 lb3; do dnsf_tandem_config "$n"; done
+  # Tandem writes the record itself: a node's address put there by hand is not Tandem's, and stays.
+  dnslab_zone
   dnsf_tandem_node lb1 "$(dnslab_ns a)"
   dnsf_tandem_node lb2 "$(dnslab_ns b)"
   dnsf_tandem_node lb3 "$(dnslab_ns w)"

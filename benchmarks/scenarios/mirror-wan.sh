@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # summary: the mirror across two NATed regions with 0 and 100 ms each way between them (root): an edit's and a batch's time to the peer, and what the round trip adds
-# Sourced by run.sh. The lab is lib/dnslab.sh; the delay is lib/delay_forward.py in each region's router (tc netem
+# Sourced by run.sh. The lab is lib/dnslab.sh; the delay is testkit's delay_forward.py in each region's router (tc netem
 # is not available). See benchmarks/README.md, "mirror-wan".
 
 mirror_wan_usage() {

@@ -1,5 +1,6 @@
 package dev.tandem.cluster;
 
+import dev.tandem.cluster.dns.DnsLedger;
 import dev.tandem.cluster.dns.DnsSupervisor;
 import dev.tandem.cluster.dns.DnsUpdater;
 import dev.tandem.cluster.dns.TsigSecret;
@@ -415,7 +416,8 @@ public final class ClusterNode implements AutoCloseable {
         DnsUpdater updater = new DnsUpdater(d, TsigSecret.read(d.tsig().secretFile()), DNS_TIMEOUT);
         Map<String, InetAddress> dialled = new HashMap<>();
         resolved.forEach((n, all) -> dialled.put(n, all.get(0)));
-        return new DnsSupervisor(config, name, dialled, updater, task -> loop.execute(task),
+        return new DnsSupervisor(config, name, dialled, updater,
+                DnsLedger.open(DnsLedger.file(config.stateDir(), name)), task -> loop.execute(task),
                 new DnsSupervisor.Probes() {
                     @Override
                     public int answered() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tandem.cluster.dns.DnsLedger;
 import dev.tandem.cluster.dns.DnsSupervisor;
 import dev.tandem.cluster.dns.DnsUpdater;
 import dev.tandem.cluster.dns.KnotServer;
@@ -117,6 +118,12 @@ class DnsFailoverIntegrationTest {
         }
     }
 
+    /** The values of {@code www} that node {@code node} knows Tandem added, from its ledger in the state dir. */
+    private Set<String> ledgerOf(String node) throws Exception {
+        Path f = dir.resolve("state").resolve("dns-" + node + ".added");
+        return Files.exists(f) ? Set.copyOf(Files.readAllLines(f).stream().map(l -> l.split(" ")[1]).toList()) : Set.of();
+    }
+
     private List<String> notified() throws Exception {
         Path f = dir.resolve("notified");
         return Files.exists(f) ? Files.readAllLines(f) : List.of();
@@ -127,9 +134,12 @@ class DnsFailoverIntegrationTest {
         setUp(Duration.ofSeconds(3));
         // The record had only a foreign address: the preferred node writes itself in beside it.
         await().atMost(20, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, A)));
+        // b has heard a's claim (its value is Tandem's): only then may b remove it.
+        await().atMost(5, TimeUnit.SECONDS).until(() -> ledgerOf("b").equals(Set.of(A)));
         nodes.remove("a").halt();
         await().atMost(20, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, B)));
         await().atMost(10, TimeUnit.SECONDS).until(() -> notified().contains("b DNS " + WWW + " MASTER"));
+        assertEquals(Set.of(B), ledgerOf("b"), "a's value, removed, is forgotten");
         List<DnsSupervisor.RecordStatus> status = nodes.get("b").dnsStatus();
         assertEquals(List.of("b"), status.get(0).published());
         assertTrue(status.get(0).lastChange().contains("removed [a]"), status.get(0).lastChange());
@@ -137,6 +147,33 @@ class DnsFailoverIntegrationTest {
         start(config, "a");
         await().during(1, TimeUnit.SECONDS).atMost(2, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, B)));
         await().atMost(20, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, A)));
+    }
+
+    @Test
+    void aNodeAddressWrittenByHandStaysAndOnlyTandemsValuesMove() throws Exception {
+        Path notify = dir.resolve("notify.sh");
+        Files.writeString(notify, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(notify, PosixFilePermissions.fromString("rwxr-xr-x"));
+        config = config(freeUdpPort(), Duration.ofSeconds(1));
+        reader = new DnsUpdater(config.dns().orElseThrow(), TsigSecret.read(knot.keyFile()), Duration.ofSeconds(3));
+        // An operator wrote b's address in by hand, with a tool of their own (its own ledger, not a node's).
+        reader.apply(WWW, Duration.ofSeconds(60), Set.of(InetAddress.getByName(B)), Set.of(),
+                DnsLedger.open(dir.resolve("operator").resolve("added")));
+        start(config, "a");
+        start(config, "b");
+        // a, first in prefer, writes itself in; a failover write removes the other nodes' values, but b's is not
+        // Tandem's: it stays.
+        await().atMost(20, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, A, B)));
+        await().during(2, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS)
+                .until(() -> www().equals(Set.of(KnotServer.FOREIGN, A, B)));
+        assertEquals(Set.of(A), ledgerOf("a"));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> ledgerOf("b").equals(Set.of(A)));
+        // a dies: b removes a's value, which b knows as Tandem's from a's heartbeats, and its own stays.
+        nodes.remove("a").halt();
+        await().atMost(20, TimeUnit.SECONDS).until(() -> www().equals(Set.of(KnotServer.FOREIGN, B)));
+        await().during(2, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS)
+                .until(() -> www().equals(Set.of(KnotServer.FOREIGN, B)));
+        assertEquals(0, nodes.get("b").dnsStatus().get(0).failures());
     }
 
     @Test

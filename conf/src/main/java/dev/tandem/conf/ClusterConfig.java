@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param witnesses  hosts a node must reach at least one of to take or keep a VIP
  * @param notifyScript a script called with {@code VIP STATE} on every transition
  * @param stateDir   where this node keeps what must outlive its process: its boot counter (replay protection)
- *                   and the record of the addresses and rules it put on the host (removed after a crash)
+ *                   and the record of the addresses and rules it put on the host (removed after a crash), and
+ *                   the DNS record values Tandem added ({@code dns-NODE.added}: only these are ever removed)
  * @param announceRefresh how often a master announces each VIP it holds again, with nothing to prompt it
  *                   (keepalived's {@code garp_master_refresh}); zero = never
  * @param binds      the address a node binds when it differs from the one its peers dial (a node behind NAT:

@@ -150,6 +150,9 @@ import java.util.List;
  *     and unchecked servers count as up); listeners must be bound in every case</td><td>all-upstreams</td></tr>
  * <tr><td>{@code admin.bind}</td><td>{@code host:port}; a non-loopback address needs {@code token}</td><td>127.0.0.1:9090</td></tr>
  * <tr><td>{@code admin.token}</td><td>non-empty string</td><td>none</td></tr>
+ * <tr><td>{@code admin.per_node}</td><td>node name (from {@code cluster.nodes}) to {@code {bind: host:port}}: the
+ *     address that node binds instead of {@code bind} (a non-loopback one needs {@code token})</td><td>every node
+ *     binds {@code bind}</td></tr>
  * <tr><td>{@code shutdown.drain_timeout}</td><td>duration &gt;= 0: how long a graceful stop ({@code SIGTERM})
  *     waits for requests in flight (0 = cut them at once)</td><td>10s</td></tr>
  * </table>

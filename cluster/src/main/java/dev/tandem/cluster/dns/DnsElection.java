@@ -27,6 +27,9 @@ import java.util.Set;
  *     comes before the holder in {@code prefer} and has been up itself for {@code holdDown} (the move back).</li>
  * <li>multi: a node adds itself once up for {@code holdDown}, removes itself when its health fails, removes a
  *     peer that is down; never so that the set becomes empty.</li>
+ * <li>Only a node whose value in the record Tandem added ({@link #added}) is ever removed: a value equal to a
+ *     node's address that someone else wrote counts as that node being in the record, and stays. A change that
+ *     would add only what is there and remove nothing Tandem's is not made.</li>
  * </ul>
  * "Up" for this node is: healthy, and reaching a majority of the witnesses. A node that a peer writes out of a
  * record while it is up (the peer lost it: a partition between them) writes nothing for {@code holdDown}, so that
@@ -65,6 +68,8 @@ public final class DnsElection {
     private Long startedAt;
     /** The nodes in the record as last read back; null until the first read. */
     private Set<String> published;
+    /** The nodes whose value in the record a Tandem node added: the only ones ever removed. */
+    private Set<String> added = Set.of();
     /** Whether this node was in the record when {@link #decide} last looked. */
     private boolean wasIn;
     /** Taken out by a peer while up (a false alarm, a partition): not back in before this time. */
@@ -109,6 +114,14 @@ public final class DnsElection {
     /** The nodes whose address the record holds, as read back from the server. */
     public void published(Set<String> nodes) {
         published = Set.copyOf(nodes);
+    }
+
+    /**
+     * The nodes whose address Tandem added to the record (this node's ledger, and the peers' claims it has taken
+     * in); whether the record holds it now or not.
+     */
+    public void added(Set<String> nodes) {
+        added = Set.copyOf(nodes);
     }
 
     public Optional<Set<String>> published() {
@@ -162,7 +175,19 @@ public final class DnsElection {
         if (!witnessMajority || !record.prefer().contains(self) || quietUntil != null && now - quietUntil < 0) {
             return Optional.empty();
         }
-        return record.mode() == DnsConfig.Mode.FAILOVER ? failover(now) : multi(now);
+        Optional<Change> c = record.mode() == DnsConfig.Mode.FAILOVER ? failover(now) : multi(now);
+        return c.map(this::onlyTandems).filter(this::changesSomething);
+    }
+
+    /** The change with the removals Tandem may make: of values it added. */
+    private Change onlyTandems(Change c) {
+        Set<String> remove = new LinkedHashSet<>(c.remove());
+        remove.retainAll(added);
+        return new Change(c.add(), remove, c.reason());
+    }
+
+    private boolean changesSomething(Change c) {
+        return !published.containsAll(c.add()) || c.remove().stream().anyMatch(published::contains);
     }
 
     /**
@@ -182,7 +207,19 @@ public final class DnsElection {
     private Optional<Change> failover(long now) {
         List<String> prefer = record.prefer();
         String holder = prefer.stream().filter(published::contains).findFirst().orElse(null);
-        if (self.equals(holder) || state(self, now) != PeerState.UP) {
+        if (state(self, now) != PeerState.UP) {
+            return Optional.empty();
+        }
+        if (self.equals(holder)) {
+            // Only beside a value someone else wrote for this node (which no update removes) can a less
+            // preferred node's be in the record with this one's: this node takes the record as on a move back.
+            Set<String> others = new LinkedHashSet<>(published);
+            others.retainAll(added);
+            others.remove(self);
+            if (!others.isEmpty() && upForHoldDown(now)) {
+                return Optional.of(new Change(Set.of(), others, "more preferred than " + String.join(", ", others)
+                        + ", up for " + holdDown.toSeconds() + "s"));
+            }
             return Optional.empty();
         }
         // Every other node's address goes, whatever this node last read: the read may be older than a peer's write.
@@ -230,13 +267,13 @@ public final class DnsElection {
             after.add(self);
             why.append(self).append(" up for ").append(holdDown.toSeconds()).append("s; ");
         }
-        if (published.contains(self) && !healthy && after.size() > 1) {
+        if (published.contains(self) && added.contains(self) && !healthy && after.size() > 1) {
             remove.add(self);
             after.remove(self);
             why.append(self).append(" unhealthy; ");
         }
         for (String peer : published) {
-            if (!peer.equals(self) && state(peer, now) == PeerState.DOWN && after.size() > 1) {
+            if (!peer.equals(self) && added.contains(peer) && state(peer, now) == PeerState.DOWN && after.size() > 1) {
                 remove.add(peer);
                 after.remove(peer);
                 why.append(peer).append(" down; ");

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every change is logged, counted ({@code tandem_dns_updates_total{record,result}}), shown in
  * {@link #status()} and passed to the notify hook as {@code DNS RECORD STATE} (STATE: {@code MASTER} when this
  * node wrote itself in, {@code BACKUP} when it took itself out, {@code UPDATED} for a peer removed).
+ *
+ * <p>Only values Tandem added are removed: {@link DnsClaims} knows which, from this node's ledger and the claims
+ * in its peers' heartbeats.
  */
 public final class DnsSupervisor implements AutoCloseable {
 
@@ -85,6 +87,7 @@ public final class DnsSupervisor implements AutoCloseable {
     private final Map<String, InetAddress> addresses;
     private final Map<InetAddress, String> byAddress = new HashMap<>();
     private final DnsUpdater updater;
+    private final DnsClaims claims;
     private final Executor loop;
     private final Probes probesReached;
     private final int probes;
@@ -122,7 +125,7 @@ public final class DnsSupervisor implements AutoCloseable {
      * @param loop      runs a task on the cluster's loop
      */
     public DnsSupervisor(ClusterConfig cluster, String self, Map<String, InetAddress> addresses, DnsUpdater updater,
-                         Executor loop, Probes probesReached, Notify notify, MeterRegistry meters,
+                         DnsLedger ledger, Executor loop, Probes probesReached, Notify notify, MeterRegistry meters,
                          LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
         this.self = self;
@@ -153,6 +156,8 @@ public final class DnsSupervisor implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.claims = new DnsClaims(self, this.addresses, config.records().stream().map(DnsConfig.Record::name).toList(),
+                ledger, loop, io);
     }
 
     /** Starts reading the records back; the first read lets the elections decide. */
@@ -164,6 +169,7 @@ public final class DnsSupervisor implements AutoCloseable {
         for (DnsConfig.Record r : config.records()) {
             try {
                 DnsUpdater.Readback back = updater.read(r.name());
+                claims.readBack(r.name(), back.addresses());
                 loop.execute(() -> readBack(r.name(), back, null));
             } catch (IOException | RuntimeException e) {
                 loop.execute(() -> readBack(r.name(), null, e.toString()));
@@ -219,7 +225,7 @@ public final class DnsSupervisor implements AutoCloseable {
                 heard.add(n);
             }
         }
-        return HEARTBEAT + String.join(",", heard);
+        return claims.withClaims(HEARTBEAT + String.join(",", heard), heard.isEmpty());
     }
 
     private boolean hears(String node, long now) {
@@ -231,7 +237,15 @@ public final class DnsSupervisor implements AutoCloseable {
     public void heartbeat(Advert a, long now) {
         String list = a.vip().substring(HEARTBEAT.length());
         heardAt.put(a.node(), now);
-        heardBy.put(a.node(), list.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(list.split(","))));
+        Set<String> hears = new LinkedHashSet<>();
+        for (String item : list.isEmpty() ? new String[0] : list.split(",")) {
+            if (DnsClaims.isClaim(item)) {
+                claims.claimed(a.node(), item);
+            } else {
+                hears.add(item);
+            }
+        }
+        heardBy.put(a.node(), Set.copyOf(hears));
         boolean healthy = !a.has(Advert.FAULT);
         elections.values().forEach(e -> e.heard(a.node(), healthy, now));
     }
@@ -256,6 +270,7 @@ public final class DnsSupervisor implements AutoCloseable {
         }
         witnessMajority = majority;
         for (DnsElection e : elections.values()) {
+            e.added(claims.addedNodes(e.record().name()));
             e.health(healthy, now);
             e.witnessMajority(majority, now);
             for (String n : otherNodes) {
@@ -283,9 +298,16 @@ public final class DnsSupervisor implements AutoCloseable {
         log.info("dns: {}: adding {} removing {} ({})", r.name(), c.add(), c.remove(), c.reason());
         io.execute(() -> {
             try {
-                DnsUpdater.Readback back = updater.apply(r.name(), r.ttl(), add, remove);
-                loop.execute(() -> applied(e, s, c, back));
+                Set<InetAddress> tandems = new LinkedHashSet<>(remove);
+                tandems.removeIf(a -> !claims.ledger().contains(r.name(), a));
+                // Claimed in heartbeats from the moment the ledger holds it: the value may be at the server before
+                // the answer is here.
+                DnsUpdater.Applied done = updater.apply(r.name(), r.ttl(), add, tandems, claims.ledger(),
+                        claims::publish);
+                claims.publish();
+                loop.execute(() -> applied(e, s, c, done.back()));
             } catch (IOException | RuntimeException ex) {
+                claims.publish();
                 loop.execute(() -> failed(e, s, ex.toString()));
             }
         });

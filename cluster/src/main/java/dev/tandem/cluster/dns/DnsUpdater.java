@@ -28,7 +28,8 @@ import org.xbill.DNS.Update;
  * Blocking: call from the DNS driver's own thread, never from an event loop.
  *
  * <p>An update only ever deletes the exact records it names (a name, a type and an address, never a whole
- * RRset), and the caller names only node addresses: a record someone else put beside them stays. The additions
+ * RRset), and the caller names only values Tandem added ({@link DnsLedger}): a record someone else put beside
+ * them stays, even one equal to a node's address. The additions
  * come first in the message, which the server applies in order (RFC 2136 3.4.2), so a failover's set is never
  * empty in between.
  */
@@ -92,15 +93,53 @@ public final class DnsUpdater {
         return new Readback(serial, addresses);
     }
 
+    /** What an update did: the record as read back after it, and the values it added (absent just before). */
+    public record Applied(Readback back, Set<InetAddress> added) {
+        public Applied {
+            added = Set.copyOf(added);
+        }
+    }
+
     /**
-     * Adds {@code add} and deletes {@code remove} from the record in one update, then reads it back.
+     * Adds {@code add} and deletes {@code remove} from the record in one update, then reads it back. The record is
+     * read first: a value already there is not added (it is someone else's, or already Tandem's), and the update
+     * carries that read as its prerequisite (RFC 2136 2.4.2: the A and AAAA sets exactly as read, or absent), so a
+     * value written by someone else in between makes the server refuse it rather than Tandem take that value for
+     * its own. The values it adds go into {@code ledger} before the update is sent, and come out again if the
+     * server refuses it: a crash between the two leaves a value the next read shows absent, and the ledger then
+     * forgets it.
      *
+     * @param remove only values Tandem added (the caller checks {@code ledger}); deleted one by one, never the set
      * @throws IOException when the server refuses, does not answer, or the read-back does not show the change
      */
-    public Readback apply(String name, Duration ttl, Set<InetAddress> add, Set<InetAddress> remove) throws IOException {
+    public Applied apply(String name, Duration ttl, Set<InetAddress> add, Set<InetAddress> remove, DnsLedger ledger)
+            throws IOException {
+        return apply(name, ttl, add, remove, ledger, () -> { });
+    }
+
+    /** As {@link #apply(String, Duration, Set, Set, DnsLedger)}, calling {@code recorded} once the ledger holds the
+     * values to add, before the update is sent. */
+    public Applied apply(String name, Duration ttl, Set<InetAddress> add, Set<InetAddress> remove, DnsLedger ledger,
+                         Runnable recorded) throws IOException {
         Name n = Name.fromString(name);
+        Readback before = read(name);
+        Set<InetAddress> adding = new LinkedHashSet<>(add);
+        adding.removeAll(before.addresses());
         Update u = new Update(zone);
-        for (InetAddress a : add) {
+        for (int type : new int[] {Type.A, Type.AAAA}) {
+            boolean any = false;
+            for (InetAddress a : before.addresses()) {
+                Record r = record(n, 0, a);
+                if (r.getType() == type) {
+                    u.present(r);
+                    any = true;
+                }
+            }
+            if (!any) {
+                u.absent(n, type);
+            }
+        }
+        for (InetAddress a : adding) {
             u.add(record(n, ttl.toSeconds(), a));
         }
         for (InetAddress a : remove) {
@@ -108,9 +147,15 @@ public final class DnsUpdater {
                 u.delete(record(n, 0, a));
             }
         }
+        ledger.add(name, adding);
+        recorded.run();
         Message answer = send(u);
         if (answer.getRcode() != Rcode.NOERROR) {
-            throw new IOException("update " + name + " refused: " + Rcode.string(answer.getRcode()));
+            // Refused: nothing of it was applied (RFC 2136 3.2, 3.4), so nothing was added.
+            ledger.remove(name, adding);
+            throw new IOException("update " + name + " refused: " + Rcode.string(answer.getRcode())
+                    + (answer.getRcode() == Rcode.NXRRSET || answer.getRcode() == Rcode.YXRRSET
+                    ? " (the record changed since it was read)" : ""));
         }
         Readback back = read(name);
         for (InetAddress a : add) {
@@ -125,7 +170,8 @@ public final class DnsUpdater {
                         + back.serial() + ")");
             }
         }
-        return back;
+        ledger.retain(name, back.addresses());
+        return new Applied(back, adding);
     }
 
     private static Record record(Name n, long ttl, InetAddress a) {

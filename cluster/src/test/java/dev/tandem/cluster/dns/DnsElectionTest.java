@@ -24,6 +24,8 @@ class DnsElectionTest {
 
     private static DnsElection up(String self, DnsConfig.Record r, long now) {
         DnsElection e = new DnsElection(self, r, HOLD, LOST);
+        // Every node's value in the record is Tandem's unless a test says otherwise.
+        e.added(Set.copyOf(r.prefer()));
         e.health(true, now);
         e.witnessMajority(true, now);
         return e;
@@ -191,6 +193,57 @@ class DnsElectionTest {
         a.published(Set.of("lb1", "lb2"));
         a.heard("lb2", true, 33 * S);
         assertEquals(Set.of("lb1"), a.decide(33 * S).orElseThrow().remove());
+    }
+
+    @Test
+    void aValueSomeoneElseWroteForTheHolderIsNeverRemovedAndNotFoughtOver() {
+        // lb1's address is in the record by hand: Tandem did not add it.
+        DnsElection b = up("lb2", WWW, 0);
+        b.added(Set.of("lb2"));
+        b.published(Set.of("lb1"));
+        b.heard("lb1", true, 0);
+        b.confirmedUnreachable("lb1", true);
+        DnsElection.Change c = b.decide(S).orElseThrow();
+        assertEquals(Set.of("lb2"), c.add());
+        assertEquals(Set.of(), c.remove(), "lb1's value is not Tandem's");
+        // Both in now: the holder is still lb1 and down, but there is nothing left that lb2 may do.
+        b.published(Set.of("lb1", "lb2"));
+        assertEquals(Optional.empty(), b.decide(2 * S));
+        assertEquals(Optional.empty(), b.decide(100 * S));
+    }
+
+    @Test
+    void aPrimaryWrittenInByHandTakesTheRecordBackByRemovingOnlyTandemsValues() {
+        DnsElection a = up("lb1", WWW, 0);
+        a.added(Set.of("lb2"));
+        a.published(Set.of("lb1", "lb2"));
+        a.heard("lb2", true, 29 * S);
+        assertEquals(Optional.empty(), a.decide(29 * S), "up 29 s of 30");
+        a.heard("lb2", true, 30 * S);
+        DnsElection.Change c = a.decide(30 * S).orElseThrow();
+        assertEquals(Set.of(), c.add(), "its own value is there already");
+        assertEquals(Set.of("lb2"), c.remove());
+        // Alone in the record, by a value it did not write: nothing more to do, and no re-adding.
+        a.published(Set.of("lb1"));
+        a.added(Set.of());
+        assertEquals(Optional.empty(), a.decide(31 * S));
+        assertEquals(Optional.empty(), a.decide(100 * S));
+    }
+
+    @Test
+    void multiLeavesAValueSomeoneElseWroteForADownPeer() {
+        DnsElection a = up("lb1", ALL, 0);
+        a.added(Set.of("lb1"));
+        a.published(Set.of("lb1", "lb2"));
+        a.heard("lb2", true, 0);
+        a.confirmedUnreachable("lb2", true);
+        assertEquals(Optional.empty(), a.decide(S));
+        // Nor does an unhealthy node take out its own value when it did not write it.
+        a.added(Set.of("lb2"));
+        a.heard("lb2", true, 2 * S);
+        a.health(false, 2 * S);
+        a.witnessMajority(true, 2 * S);
+        assertEquals(Optional.empty(), a.decide(2 * S));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tandem.cluster.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,6 +10,7 @@ import dev.tandem.conf.DnsConfig;
 import dev.tandem.conf.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,24 +52,49 @@ class DnsUpdaterKnotTest {
         return InetAddress.getByName(a);
     }
 
+    private DnsLedger ledger() throws IOException {
+        return DnsLedger.open(dir.resolve("state").resolve("dns-a.added"));
+    }
+
     @Test
     void updatesAreSignedReadBackAndLeaveForeignRecordsAlone() throws Exception {
         DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsLedger ledger = ledger();
         DnsUpdater.Readback before = u.read(WWW);
         assertEquals(Set.of(ip(KnotServer.FOREIGN)), before.addresses());
-        DnsUpdater.Readback first = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(ip("127.0.0.42")));
-        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.41")), first.addresses());
-        assertTrue(first.serial() > before.serial(), first + " after " + before);
+        DnsUpdater.Applied first = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(ip("127.0.0.42")),
+                ledger);
+        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.41")), first.back().addresses());
+        assertEquals(Set.of(ip("127.0.0.41")), first.added());
+        assertTrue(first.back().serial() > before.serial(), first + " after " + before);
         // The failover: the other node in, this one out, in one message; the foreign record stays.
-        DnsUpdater.Readback moved = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.42")), Set.of(ip("127.0.0.41")));
-        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.42")), moved.addresses());
-        assertTrue(moved.serial() > first.serial());
+        DnsUpdater.Applied moved = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.42")), Set.of(ip("127.0.0.41")),
+                ledger);
+        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.42")), moved.back().addresses());
+        assertTrue(moved.back().serial() > first.back().serial());
+        assertEquals(Set.of("127.0.0.42"), ledger.values(WWW), "the removed value is forgotten");
         // Idempotent: the same update again changes nothing and still checks out.
-        assertEquals(moved.addresses(),
-                u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.42")), Set.of(ip("127.0.0.41"))).addresses());
+        DnsUpdater.Applied again = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.42")),
+                Set.of(ip("127.0.0.41")), ledger);
+        assertEquals(moved.back().addresses(), again.back().addresses());
+        assertEquals(Set.of(), again.added());
         // An AAAA beside it.
-        assertTrue(u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("2001:db8::7")), Set.of()).addresses()
+        assertTrue(u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("2001:db8::7")), Set.of(), ledger).back().addresses()
                 .contains(ip("2001:db8::7")));
+        // What is on disk is what a restarted node reads.
+        assertEquals(Set.of("127.0.0.42", "2001:db8:0:0:0:0:0:7"), ledger().values(WWW));
+    }
+
+    @Test
+    void aValueAlreadyThereIsNotTakenForTandems() throws Exception {
+        DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsLedger ledger = ledger();
+        // The foreign value stands for a node's address written by hand: adding it adds nothing of Tandem's.
+        DnsUpdater.Applied a = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip(KnotServer.FOREIGN)), Set.of(), ledger);
+        assertEquals(Set.of(ip(KnotServer.FOREIGN)), a.back().addresses());
+        assertEquals(Set.of(), a.added());
+        assertFalse(ledger.contains(WWW, ip(KnotServer.FOREIGN)));
+        assertFalse(Files.exists(dir.resolve("state").resolve("dns-a.added")));
     }
 
     @Test
@@ -75,7 +102,9 @@ class DnsUpdaterKnotTest {
         Path wrong = dir.resolve("wrong.key");
         java.nio.file.Files.writeString(wrong, "c2VjcmV0IHRoYXQgaXMgbm90IHRoZSBzZXJ2ZXIncyBrZXk=\n");
         DnsUpdater bad = new DnsUpdater(config(wrong), TsigSecret.read(wrong), Duration.ofSeconds(5));
-        assertThrows(IOException.class, () -> bad.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of()));
+        DnsLedger ledger = ledger();
+        assertThrows(IOException.class,
+                () -> bad.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(), ledger));
         DnsUpdater good = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
         assertEquals(Set.of(ip(KnotServer.FOREIGN)), good.read(WWW).addresses());
     }

@@ -55,8 +55,11 @@ public final class ConfigBinder {
         LimitsConfig limits = limits(o.get("limits"));
         Optional<AccessLogConfig> accessLog = accessLog(o.get("access_log"));
         Optional<ClusterConfig> cluster = ClusterBinder.bind(o.get("cluster"));
+        AdminConfig admin = admin(o.get("admin"), listenerBinder);
         listenerBinder.checkNodes(o.get("cluster").isPresent(), cluster.map(c -> c.nodes().keySet()));
-        AdminConfig admin = admin(o.get("admin"));
+        if (!o.get("cluster").isPresent() || cluster.isPresent()) {
+            listenerBinder.checkClashes(cluster.map(c -> c.nodes().keySet()));
+        }
         ShutdownConfig shutdown = shutdown(o.get("shutdown"));
         NodeHealthConfig nodeHealth = new NodeHealthBinder(upstreamEntries.keySet()).bind(o.get("node_health"));
         if (ctx.hasErrors()) {
@@ -117,9 +120,10 @@ public final class ConfigBinder {
         return value.file().map(path -> new AccessLogConfig(Optional.of(path)));
     }
 
-    private static AdminConfig admin(YamlValue value) {
-        return value.object("bind", "token").map(o -> {
-            YamlValue bindValue = o.get("bind");
+    private AdminConfig admin(YamlValue value, ListenerBinder listeners) {
+        Optional<YamlObject> section = value.object("bind", "token", "per_node");
+        YamlValue bindValue = section.map(o -> o.get("bind")).orElse(YamlValue.absent(ctx, "admin.bind", null, false));
+        return section.map(o -> {
             HostPort bind = bindValue.as("host:port, e.g. 127.0.0.1:9090", Addresses::bind).orElse(Defaults.ADMIN_BIND);
             YamlValue tokenValue = o.get("token");
             Optional<String> token = tokenValue.nonBlank("a non-empty token");
@@ -127,8 +131,15 @@ public final class ConfigBinder {
             if (!Addresses.isLoopback(bind) && !tokenValue.isPresent()) {
                 bindValue.fail("a loopback address such as 127.0.0.1:9090, or an admin.token");
             }
-            return new AdminConfig(bind, token);
-        }).orElse(new AdminConfig(Defaults.ADMIN_BIND, Optional.empty()));
+            YamlValue perNodeValue = o.get("per_node");
+            Map<String, HostPort> perNode = listeners.admin(value, bind, bindValue, perNodeValue, tokenValue.isPresent())
+                    .orElse(Map.of());
+            return new AdminConfig(bind, token, perNode);
+        }).orElseGet(() -> {
+            listeners.admin(value, Defaults.ADMIN_BIND, bindValue, YamlValue.absent(ctx, "admin.per_node", null, false),
+                    false);
+            return new AdminConfig(Defaults.ADMIN_BIND, Optional.empty());
+        });
     }
 
     private static ShutdownConfig shutdown(YamlValue value) {

@@ -29,17 +29,51 @@ final class ListenerBinder {
     private final Map<String, String> names = new HashMap<>();
     private final Map<HostPort, String> binds = new HashMap<>();
     private final List<PerNode> pending = new ArrayList<>();
+    private final BindClashes clashes = new BindClashes();
 
     List<ListenerConfig> bind(YamlValue value) {
         List<ListenerConfig> out = new ArrayList<>();
         List<YamlValue> items = value.required("a list of listeners").nonEmptyList("a list of listeners", "at least one listener");
         for (YamlValue item : items) {
-            item.object("name", "bind", "tls", "redirect_https", "hsts", "per_node").flatMap(this::listener).ifPresent(out::add);
+            item.object("name", "bind", "tls", "redirect_https", "hsts", "per_node").flatMap(o -> listener(item, o))
+                    .ifPresent(out::add);
         }
         return out;
     }
 
-    private Optional<ListenerConfig> listener(YamlObject o) {
+    /**
+     * The admin listener's {@code per_node} (the same shape as a listener's), checked against {@code cluster.nodes}
+     * with the listeners'; and its binds, for {@link #checkClashes}. Empty when broken.
+     *
+     * @param token whether the section has a token: without one, every bind must be a loopback address
+     */
+    Optional<Map<String, HostPort>> admin(YamlValue admin, HostPort bind, YamlValue bindValue, YamlValue perNodeValue,
+                                         boolean token) {
+        Map<String, YamlValue> at = new LinkedHashMap<>();
+        Optional<Map<String, HostPort>> perNode = perNodeBinds(perNodeValue, at);
+        if (!token) {
+            // As for the shared bind: an open admin port lets anyone hand VIPs over.
+            perNode.ifPresent(p -> p.forEach((node, b) -> {
+                if (!Addresses.isLoopback(b)) {
+                    at.get(node).fail("a loopback address such as 127.0.0.1:9090, or an admin.token");
+                }
+            }));
+        }
+        perNode.ifPresent(p -> clashes.add(admin.path(), bind, bindValue, p, at, false));
+        return perNode;
+    }
+
+    /**
+     * Reports two listeners (the admin listener too) that would bind the same address and port on one node, once
+     * the nodes are known (see {@link BindClashes}).
+     *
+     * @param nodes the nodes; empty without a cluster section
+     */
+    void checkClashes(Optional<Set<String>> nodes) {
+        clashes.check(nodes);
+    }
+
+    private Optional<ListenerConfig> listener(YamlValue item, YamlObject o) {
         YamlValue nameValue = o.get("name").required("a listener name");
         Optional<String> name = nameValue.nonBlank("a listener name");
         name.ifPresent(n -> unique(names, n, nameValue, "a name"));
@@ -51,10 +85,12 @@ final class ListenerBinder {
         boolean secure = o.get("tls").isPresent();
         Optional<Optional<HttpsRedirect>> redirect = redirect(o.get("redirect_https"), secure);
         Optional<Optional<HstsConfig>> hsts = hsts(o.get("hsts"), secure);
-        Optional<Map<String, HostPort>> perNode = perNodeBinds(o.get("per_node"));
+        Map<String, YamlValue> perNodeAt = new LinkedHashMap<>();
+        Optional<Map<String, HostPort>> perNode = perNodeBinds(o.get("per_node"), perNodeAt);
         if (name.isEmpty() || bind.isEmpty() || tls.isEmpty() || redirect.isEmpty() || hsts.isEmpty() || perNode.isEmpty()) {
             return Optional.empty();
         }
+        clashes.add(item.path(), bind.get(), bindValue, perNode.get(), perNodeAt, true);
         return Optional.of(new ListenerConfig(name.get(), bind.get(), tls.get(), redirect.get(), hsts.get(), perNode.get()));
     }
 
@@ -62,8 +98,10 @@ final class ListenerBinder {
      * {@code per_node: {lb1: {bind: 10.0.0.11:443}}}: the address a node binds instead of {@code bind}, so that one
      * mirrored file serves nodes whose addresses differ; the names are checked against {@code cluster.nodes}
      * later ({@link #checkNodes}). Empty when broken.
+     *
+     * @param at filled with each node's {@code bind} value, for messages
      */
-    private Optional<Map<String, HostPort>> perNodeBinds(YamlValue value) {
+    private Optional<Map<String, HostPort>> perNodeBinds(YamlValue value, Map<String, YamlValue> at) {
         if (!value.isPresent()) {
             return Optional.of(Map.of());
         }
@@ -78,8 +116,11 @@ final class ListenerBinder {
         Map<String, HostPort> out = new LinkedHashMap<>();
         boolean ok = true;
         for (Map.Entry<String, YamlValue> e : entries.get().entrySet()) {
-            Optional<HostPort> b = e.getValue().object("bind")
-                    .flatMap(n -> n.get("bind").required(BIND).as(BIND, Addresses::bind));
+            Optional<HostPort> b = e.getValue().object("bind").flatMap(n -> {
+                YamlValue v = n.get("bind");
+                at.put(e.getKey(), v);
+                return v.required(BIND).as(BIND, Addresses::bind);
+            });
             b.ifPresent(h -> out.put(e.getKey(), h));
             ok &= b.isPresent();
         }

@@ -1,6 +1,7 @@
 package dev.tandem.node.admin;
 
 import dev.tandem.conf.ClusterConfig;
+import dev.tandem.conf.AdminConfig;
 import dev.tandem.conf.Config;
 import dev.tandem.conf.HostPort;
 import dev.tandem.node.admin.AdminRoute.Access;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -118,7 +120,7 @@ public final class DashboardApi implements AutoCloseable {
     private CompletableFuture<AdminResponse> cluster() {
         Config config = node.reloader().current().config();
         List<PeerFanOut.Peer> peers = config.cluster()
-                .map(c -> peers(c, node.name(), config.admin().bind(), node.adminAddress().getPort()))
+                .map(c -> peers(c, node.name(), config.admin(), node.adminAddress().getPort()))
                 .orElse(List.of());
         Map<String, Object> self = self();
         self.put("self", true);
@@ -153,15 +155,37 @@ public final class DashboardApi implements AutoCloseable {
      * the default loopback, cannot be reached from a peer; the page says so and how to change it.
      */
     static List<PeerFanOut.Peer> peers(ClusterConfig cluster, String self, HostPort bind, int port) {
+        return peers(cluster, self, new AdminConfig(bind, Optional.empty()), port);
+    }
+
+    /**
+     * As above, with {@code admin.per_node}: a peer with an entry of its own listens where that says, at its port,
+     * and is asked at its {@code cluster.nodes} address when it binds every address, that one, or its own bind
+     * address (behind NAT, its router forwards the port as it does the cluster's).
+     *
+     * @param port this node's admin port as bound: a peer binding port 0 (a free port) is asked at it
+     */
+    static List<PeerFanOut.Peer> peers(ClusterConfig cluster, String self, AdminConfig admin, int port) {
+        HostPort bind = admin.bind();
         String host = bind.host();
-        boolean everyAddress = host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+        boolean everyAddress = everyAddress(host);
         boolean ownAddress = host.equals(cluster.nodes().get(self));
         List<PeerFanOut.Peer> out = new ArrayList<>();
         cluster.nodes().forEach((name, address) -> {
             if (name.equals(self)) {
                 return;
             }
-            if (everyAddress || ownAddress) {
+            HostPort own = admin.perNodeBind().get(name);
+            if (own != null) {
+                if (everyAddress(own.host()) || own.host().equals(address) || own.host().equals(cluster.bind(name))) {
+                    out.add(new PeerFanOut.Peer(name, new HostPort(address, own.port() != 0 ? own.port() : port)
+                            .toString(), null));
+                } else {
+                    out.add(new PeerFanOut.Peer(name, null, "not asked: admin.per_node." + name + ".bind " + own
+                            + " is not reachable from the other nodes; bind it to the node's address or 0.0.0.0"
+                            + " (with admin.token) to see it here"));
+                }
+            } else if (everyAddress || ownAddress) {
                 out.add(new PeerFanOut.Peer(name, new HostPort(address, port).toString(), null));
             } else {
                 out.add(new PeerFanOut.Peer(name, null, "not asked: admin.bind " + bind + " is not reachable from the"
@@ -169,6 +193,10 @@ public final class DashboardApi implements AutoCloseable {
             }
         });
         return out;
+    }
+
+    private static boolean everyAddress(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
     }
 
     private static List<Object> trees(List<AdminEvent> events) {

@@ -58,7 +58,7 @@ final class AdminCall {
         } else if (config != null) {
             try {
                 Config c = ConfigLoader.load(config, 0).config();
-                target = c.admin().bind();
+                target = AdminTarget.of(c);
                 if (token == null) {
                     token = c.admin().token().orElse(null);
                 }

@@ -73,7 +73,7 @@ public final class StatusCommand {
                 err.println("tandem status: cannot read " + config + ": " + e.getMessage());
                 return Main.INVALID;
             }
-            target = c.admin().bind();
+            target = AdminTarget.of(c);
             if (token == null) {
                 token = c.admin().token().orElse(null);
             }

@@ -107,7 +107,7 @@ public final class Node implements AutoCloseable {
             NodeStatus.addSections(node);
             AdminApi.addRoutes(node);
             SiteAdmin.add(node);
-            node.admin = AdminServer.start(snapshot.config().admin().bind(), transport, node.routes,
+            node.admin = AdminServer.start(snapshot.config().admin().bindFor(nodeName), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
             if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
                 node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation,
@@ -219,8 +219,8 @@ public final class Node implements AutoCloseable {
             // elections could hand a VIP to two nodes. The rest of the config applies now.
             log.warn("cluster: changes to the cluster section take effect at the next restart");
         }
-        HostPort oldAdmin = reloader.current().config().admin().bind();
-        HostPort newAdmin = snapshot.config().admin().bind();
+        HostPort oldAdmin = reloader.current().config().admin().bindFor(name);
+        HostPort newAdmin = snapshot.config().admin().bindFor(name);
         admin.rebind(newAdmin);
         try {
             proxy.apply(snapshot);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.conf.AdminConfig;
 import dev.tandem.conf.ClusterConfig;
 import dev.tandem.conf.HostPort;
 import java.nio.file.Path;
@@ -47,5 +48,18 @@ class DashboardPeersTest {
         PeerFanOut.Peer p = DashboardApi.peers(CLUSTER, "lb1", new HostPort("127.0.0.1", 9090), 9090).get(0);
         assertNull(p.address());
         assertTrue(p.unreachable().contains("bind it to 0.0.0.0"), p.unreachable());
+    }
+
+    @Test
+    void aPeerWithItsOwnAdminBindIsAskedWhereThatSays() {
+        // lb2 binds its own address on port 9292, lb3 a private one no peer reaches; lb1 the shared loopback.
+        AdminConfig admin = new AdminConfig(new HostPort("127.0.0.1", 9090), Optional.of("t"),
+                Map.of("lb2", new HostPort("10.0.0.12", 9292), "lb3", new HostPort("fd00::99", 9090)));
+        List<PeerFanOut.Peer> peers = DashboardApi.peers(CLUSTER, "lb1", admin, 9090);
+        assertEquals("10.0.0.12:9292", peers.get(0).address());
+        assertNull(peers.get(1).address());
+        assertTrue(peers.get(1).unreachable().contains("admin.per_node.lb3.bind"), peers.get(1).unreachable());
+        // From lb2: lb1 has no entry of its own and the shared bind is loopback.
+        assertNull(DashboardApi.peers(CLUSTER, "lb2", admin, 9292).get(0).address());
     }
 }

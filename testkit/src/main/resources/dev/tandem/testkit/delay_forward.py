@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""A delaying forwarder for a router namespace, standing in for tc netem (not available here).
+"""A delaying forwarder for a router namespace, standing in for tc netem (not available here). Used by the
+benchmarks (benchmarks/lib/dnslab.sh, dnslab_delay) and by the lab tests (DnsFailoverLabIT), from this one file.
 
     delay_forward.py --delay-ms 100 --tcp LISTEN_ADDR:PORT [--udp LISTEN_ADDR:PORT=DEST_ADDR:PORT]... [--source ADDR]
 
 TCP: connections redirected to LISTEN (nftables dnat of what the region's node sends to the other region) are
 relayed to their original destination (SO_ORIGINAL_DST), every chunk in either direction written DELAY after it
 was read, in order, without limiting throughput: a connection across it sees 2 x DELAY more round-trip time.
+A connection opens as under netem with DELAY each way: the destination accepts it 3 x DELAY after the source
+connected (SYN, SYN-ACK, ACK), and the source's first bytes arrive then (or DELAY after they were sent, if
+later); the destination's first bytes reach the source DELAY after they were sent. What differs: the source's
+own connect() returns at once (its handshake is with this forwarder, on the router), not after 2 x DELAY.
 UDP: each datagram to LISTEN is sent to DEST DELAY after it arrived (one direction: the other region's router
 delays the way back). Outgoing traffic leaves from --source (the router's public address) so that the peer
 sees the address it expects.
-
-Differences from netem: the TCP handshake to the forwarder is local, so opening a connection costs DELAY
-(the connect to the destination waits DELAY), not 3 x DELAY; the bytes of an established connection are
-delayed exactly.
 """
 import argparse
 import asyncio
@@ -36,19 +37,27 @@ def hostport(text):
 
 
 class Delayed:
-    """Writes each chunk DELAY after it was read, in order; the queue is the link's "wire"."""
+    """Writes each chunk DELAY after it was read (not before NOT_BEFORE), in order; the queue is the link's "wire".
+    Chunks may be put before the writer is attached: they wait for it."""
 
-    def __init__(self, writer, delay):
-        self.writer = writer
+    def __init__(self, delay, not_before=0.0):
+        self.writer = None
+        self.attached = asyncio.Event()
         self.delay = delay
+        self.not_before = not_before
         self.queue = asyncio.Queue()
         self.task = asyncio.ensure_future(self.run())
 
+    def attach(self, writer):
+        self.writer = writer
+        self.attached.set()
+
     def put(self, data):
-        self.queue.put_nowait((time.monotonic() + self.delay, data))
+        self.queue.put_nowait((max(time.monotonic() + self.delay, self.not_before), data))
 
     async def run(self):
         try:
+            await self.attached.wait()
             while True:
                 due, data = await self.queue.get()
                 wait = due - time.monotonic()
@@ -77,19 +86,27 @@ async def pump(reader, delayed):
 
 
 async def tcp_client(reader, writer, delay, source):
+    opened = time.monotonic()
     sock = writer.get_extra_info("socket")
+    # What the source sends from now on is on the wire: it arrives DELAY later, and not before the handshake's
+    # three crossings are over.
+    out = Delayed(delay, opened + 3 * delay)
+    reading = asyncio.ensure_future(pump(reader, out))
     try:
         dest = original_dst(sock)
-        await asyncio.sleep(delay)  # the SYN's way out
+        await asyncio.sleep(3 * delay)  # SYN, SYN-ACK, ACK: when the destination accepts under netem
         up_reader, up_writer = await asyncio.open_connection(dest[0], dest[1], local_addr=(source, 0) if source else None)
     except (OSError, ConnectionError) as e:
         print("tcp: cannot reach the destination: %s" % e, file=sys.stderr, flush=True)
+        reading.cancel()
+        out.task.cancel()
         writer.close()
         return
     print("tcp: %s:%d -> %s:%d, delayed" % (writer.get_extra_info("peername") + dest), flush=True)
-    out = Delayed(up_writer, delay)
-    back = Delayed(writer, delay)
-    await asyncio.gather(pump(reader, out), pump(up_reader, back))
+    out.attach(up_writer)
+    back = Delayed(delay)
+    back.attach(writer)
+    await asyncio.gather(reading, pump(up_reader, back))
     await asyncio.gather(out.task, back.task)
     for w in (writer, up_writer):
         w.close()
