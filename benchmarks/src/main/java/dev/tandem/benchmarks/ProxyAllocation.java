@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,6 +47,8 @@ import java.util.List;
 public final class ProxyAllocation {
 
     private static final int CONNECTIONS = 16;
+    /** Measured rounds after the warm-up; the median is printed (the JIT and the buffer pools still move a little). */
+    private static final int ROUNDS = 5;
     private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 07 Dec 2026 13:00:00 GMT\r\n"
             + "Content-Type: text/plain\r\nContent-Length: 10\r\nConnection: keep-alive\r\n\r\nbackend 1\n")
             .getBytes(StandardCharsets.US_ASCII);
@@ -54,7 +57,7 @@ public final class ProxyAllocation {
     }
 
     public static void main(String[] args) throws Exception {
-        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         List<String> kinds = args.length > 1 ? List.of(args[1]) : List.of("plain", "routes");
         MultiThreadIoEventLoopGroup backendLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
@@ -88,17 +91,24 @@ public final class ProxyAllocation {
             int port = server.boundAddress("http").getPort();
             Client client = new Client(port, CONNECTIONS);
             try {
-                client.run(Math.max(requests / 2, 20_000)); // warm-up: the JIT and the pools
+                client.run(Math.max(requests, 20_000)); // warm-up: the JIT and the pools
                 Thread loop = eventLoopThread();
                 com.sun.management.ThreadMXBean threads =
                         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-                long bytes0 = threads.getThreadAllocatedBytes(loop.getId());
-                long cpu0 = threads.getThreadCpuTime(loop.getId());
-                client.run(requests);
-                long bytes = threads.getThreadAllocatedBytes(loop.getId()) - bytes0;
-                long cpu = threads.getThreadCpuTime(loop.getId()) - cpu0;
-                System.out.printf("%-7s %,d requests on %d connections: %,.0f bytes/request, %.1f us event-loop CPU/request (%s)%n",
-                        kind, requests, CONNECTIONS, (double) bytes / requests, cpu / 1000.0 / requests, loop.getName());
+                double[] bytes = new double[ROUNDS];
+                double[] cpu = new double[ROUNDS];
+                for (int r = 0; r < ROUNDS; r++) {
+                    long bytes0 = threads.getThreadAllocatedBytes(loop.getId());
+                    long cpu0 = threads.getThreadCpuTime(loop.getId());
+                    client.run(requests);
+                    bytes[r] = (double) (threads.getThreadAllocatedBytes(loop.getId()) - bytes0) / requests;
+                    cpu[r] = (threads.getThreadCpuTime(loop.getId()) - cpu0) / 1000.0 / requests;
+                }
+                Arrays.sort(bytes);
+                Arrays.sort(cpu);
+                System.out.printf("%-7s %d rounds of %,d requests on %d connections: median %,.0f bytes/request (min %,.0f, max %,.0f), "
+                        + "median %.1f us event-loop CPU/request%n", kind, ROUNDS, requests, CONNECTIONS, bytes[ROUNDS / 2],
+                        bytes[0], bytes[ROUNDS - 1], cpu[ROUNDS / 2]);
             } finally {
                 client.close();
             }
