@@ -2,7 +2,9 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.runtime.HeaderRuleSet;
 import dev.tandem.proxy.runtime.Route;
+import dev.tandem.proxy.routing.Router;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Objects;
 
 /**
  * The header rules of a request's route, written on one connection's requests towards the upstream and on
@@ -12,12 +14,16 @@ import io.netty.handler.codec.http.HttpHeaders;
  * gives. Before a route is chosen (a path that cannot be normalized) the site's own rules apply; before a site
  * is known (a request that cannot be read, an unknown host, the redirect to https) none do.
  *
- * <p>The request's variables are made once per request, when a rule first needs them.
+ * <p>The request's variables are made once per request, when a rule first needs them; {@code $host} once per
+ * connection while its requests name the same host.
  */
 final class RouteHeaderRules {
 
     private final ListenerContext listener;
     private final ForwardingHeaders forwarding;
+    /** The last authority whose {@code $host} was worked out, and that host: a connection's requests mostly share one. */
+    private String authority;
+    private String host = "";
 
     RouteHeaderRules(ListenerContext listener, ForwardingHeaders forwarding) {
         this.listener = listener;
@@ -51,9 +57,19 @@ final class RouteHeaderRules {
     /** The variables of {@code e}, which has a site and a target. */
     RequestVariables variables(Exchange e) {
         if (e.variables == null) {
-            e.variables = new RequestVariables(e.target.host(), listener.scheme(), e.target.target(), e.path,
+            e.variables = new RequestVariables(host(e.target.host()), listener.scheme(), e.target.target(), e.path,
                     forwarding.client(), listener.node());
         }
         return e.variables;
+    }
+
+    /** {@code $host} of {@code authority}: the bare lower-case name, "" when there is none. */
+    private String host(String authority) {
+        if (!Objects.equals(authority, this.authority)) {
+            String h = Router.normalize(authority);
+            host = h == null ? "" : h;
+            this.authority = authority;
+        }
+        return host;
     }
 }
