@@ -2,6 +2,7 @@ package dev.tandem.proxy.http;
 
 import dev.tandem.conf.ValueTemplate.Variable;
 import dev.tandem.proxy.routing.Router;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -30,6 +31,13 @@ final class RequestVariables implements Function<Variable, String> {
         this.path = path;
         this.remoteAddr = remoteAddr;
         this.node = node;
+    }
+
+    /** Whether these are the variables of a request with these values. */
+    boolean sameAs(String host, String scheme, String target, String path, String remoteAddr, String node) {
+        return Objects.equals(this.target, target) && Objects.equals(this.path, path)
+                && Objects.equals(this.host, host) && Objects.equals(this.scheme, scheme)
+                && Objects.equals(this.remoteAddr, remoteAddr) && Objects.equals(this.node, node);
     }
 
     @Override
