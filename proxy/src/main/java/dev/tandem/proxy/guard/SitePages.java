@@ -26,10 +26,13 @@ public final class SitePages {
 
     private final Map<Integer, Page> pages;
     private final Page maintenance;
+    /** Whether any page replaces an upstream response: most sites have none, and then no status is looked up. */
+    private final boolean forUpstream;
 
     private SitePages(Map<Integer, Page> pages, Page maintenance) {
         this.pages = Map.copyOf(pages);
         this.maintenance = maintenance;
+        this.forUpstream = pages.values().stream().anyMatch(Page::upstream);
     }
 
     /** Reads the pages of a site (blocks: never on an event loop). */
@@ -78,6 +81,9 @@ public final class SitePages {
 
     /** The page that replaces an upstream response with {@code status}, or null when it passes as it is. */
     public Page forUpstream(int status) {
+        if (!forUpstream) {
+            return null;
+        }
         Page p = pages.get(status);
         return p != null && p.upstream() ? p : null;
     }

@@ -7,7 +7,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 
 /**
- * The headers of a request as the client decoder fills them, counting its {@code Content-Length} fields. For
+ * The headers of a request as the client decoder fills them, counting its {@code Content-Length} fields (and
+ * its {@code Host} fields, so that the usual one is checked without listing them). For
  * HTTP/1.0 Netty keeps the first of several fields and replaces them with it before anyone sees the request
  * (RFC 9112 asks this only of identical values in HTTP/1.1, where Netty refuses them); a proxy in front of us
  * that took the last would frame the body differently. {@link RequestTarget} refuses more than one, in any
@@ -31,6 +32,7 @@ final class DecodedRequestHeaders extends DefaultHttpHeaders {
     private static final DefaultHttpHeadersFactory UNVALIDATED = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private int contentLengthFields;
+    private int hostFields;
 
     private DecodedRequestHeaders(int sizeHint) {
         super(UNVALIDATED.getNameValidator(), UNVALIDATED.getValueValidator(), sizeHint);
@@ -53,9 +55,16 @@ final class DecodedRequestHeaders extends DefaultHttpHeaders {
         return super.add(name, value);
     }
 
+    /** How many {@code Host} fields were added (removing one does not count down). */
+    int hostFields() {
+        return hostFields;
+    }
+
     private void count(CharSequence name) {
         if (HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
             contentLengthFields++;
+        } else if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)) {
+            hostFields++;
         }
     }
 }

@@ -61,23 +61,58 @@ public final class HopByHopHeaders {
      */
     public static ConnectionOption strip(HttpHeaders headers) {
         ConnectionOption option = ConnectionOption.NONE;
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
+        // Most requests have no Connection header and most responses one token (keep-alive or close): read
+        // the header only when there is one, and make a string only of a token that names another header.
+        List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
+                ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
         for (int i = 0; i < connection.size(); i++) {
-            for (String token : connection.get(i).split(",")) {
-                String name = token.trim();
-                if (HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(name)) {
-                    option = ConnectionOption.CLOSE;
-                } else if (option == ConnectionOption.NONE && HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(name)) {
-                    option = ConnectionOption.KEEP_ALIVE;
-                }
-                if (!name.isEmpty() && !protectedName(name)) {
-                    headers.remove(name);
-                }
+            String value = connection.get(i);
+            int start = 0;
+            while (start <= value.length()) {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                option = token(headers, value, start, end, option);
+                start = end + 1;
             }
         }
         for (AsciiString name : ALWAYS) {
             headers.remove(name);
         }
         return option;
+    }
+
+    /** One token of a {@code Connection} value, {@code value[start, end)} untrimmed: its option, its header removed. */
+    private static ConnectionOption token(HttpHeaders headers, String value, int start, int end, ConnectionOption option) {
+        while (start < end && isSpace(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && isSpace(value.charAt(end - 1))) {
+            end--;
+        }
+        if (start == end) {
+            return option;
+        }
+        if (equalsIgnoreCase(HttpHeaderValues.CLOSE, value, start, end)) {
+            headers.remove(HttpHeaderValues.CLOSE);
+            return ConnectionOption.CLOSE;
+        }
+        if (equalsIgnoreCase(HttpHeaderValues.KEEP_ALIVE, value, start, end)) {
+            // Removed with the other hop-by-hop headers in any case.
+            return option == ConnectionOption.NONE ? ConnectionOption.KEEP_ALIVE : option;
+        }
+        String name = value.substring(start, end);
+        if (!protectedName(name)) {
+            headers.remove(name);
+        }
+        return option;
+    }
+
+    /** What {@code String.trim} takes off: space and the control characters. */
+    private static boolean isSpace(char c) {
+        return c <= ' ';
+    }
+
+    private static boolean equalsIgnoreCase(AsciiString expected, String value, int start, int end) {
+        return end - start == expected.length() && expected.toString().regionMatches(true, 0, value, start, end - start);
     }
 }

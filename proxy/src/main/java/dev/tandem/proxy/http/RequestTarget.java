@@ -71,11 +71,11 @@ record RequestTarget(int status, String reason, String host, String target) {
             return refuse(431, "request head over max_header_bytes");
         }
 
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() && version.equals(HttpVersion.HTTP_1_1))) {
-            return refuse(400, hosts.isEmpty() ? "missing Host" : "several Host headers");
+        int hostFields = hostFields(request.headers());
+        if (hostFields > 1 || (hostFields == 0 && version.equals(HttpVersion.HTTP_1_1))) {
+            return refuse(400, hostFields == 0 ? "missing Host" : "several Host headers");
         }
-        String host = hosts.isEmpty() ? defaultHost : hosts.get(0).trim();
+        String host = hostFields == 0 ? defaultHost : request.headers().get(HttpHeaderNames.HOST).trim();
         if (host == null) {
             return refuse(400, "missing Host");
         }
@@ -118,7 +118,7 @@ record RequestTarget(int status, String reason, String host, String target) {
         if (length > limits.maxBodyBytes()) {
             return refuse(413, "body over max_body_bytes");
         }
-        if (version.equals(HttpVersion.HTTP_1_1)) {
+        if (version.equals(HttpVersion.HTTP_1_1) && request.headers().contains(HttpHeaderNames.EXPECT)) {
             // Every Expect field, not the first alone: a second one would reach no one (Expect is not forwarded).
             for (String expect : request.headers().getAll(HttpHeaderNames.EXPECT)) {
                 if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
@@ -127,6 +127,17 @@ record RequestTarget(int status, String reason, String host, String target) {
             }
         }
         return new RequestTarget(0, null, host, target);
+    }
+
+    /**
+     * How many Host fields {@code headers} has. Where the decoder saw at most one, whether there is one says it
+     * without making a list of them.
+     */
+    private static int hostFields(HttpHeaders headers) {
+        if (headers instanceof DecodedRequestHeaders decoded && decoded.hostFields() <= 1) {
+            return headers.contains(HttpHeaderNames.HOST) ? 1 : 0;
+        }
+        return headers.getAll(HttpHeaderNames.HOST).size();
     }
 
     /**

@@ -51,6 +51,10 @@ record UpgradeOffer(String upstream, Refusal refusal) {
      * @param allowed protocol names the site allows besides WebSocket (lowercase)
      */
     static UpgradeOffer of(HttpVersion version, HttpHeaders headers, boolean hasBody, List<String> allowed) {
+        if (!headers.contains(HttpHeaderNames.UPGRADE)) {
+            // Nearly every request: nothing to read.
+            return NONE;
+        }
         List<String> asked = tokens(headers.getAll(HttpHeaderNames.UPGRADE));
         if (asked.isEmpty() || !version.equals(HttpVersion.HTTP_1_1)
                 || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {

@@ -36,6 +36,10 @@ public final class Router<S> {
      * are ignored, case does not matter), or null when no site serves it.
      */
     public S route(String host) {
+        if (exact.isEmpty() && wildcards.isEmpty()) {
+            // Only a "*" site (or none): the name cannot change the answer, so it is not worked out.
+            return fallback;
+        }
         String name = normalize(host);
         if (name != null) {
             S site = exact.get(name);

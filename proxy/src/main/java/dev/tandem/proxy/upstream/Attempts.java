@@ -27,7 +27,12 @@ public final class Attempts implements ServerFilter {
         IGNORING_PASSIVE
     }
 
-    private UpstreamServer[] tried = new UpstreamServer[2];
+    /** The passes in order, made once ({@code values()} copies its array at every call). */
+    static final Pass[] PASSES = Pass.values();
+    private static final UpstreamServer[] NONE = new UpstreamServer[0];
+
+    /** Made on the first attempt: a request answered from disk or by Tandem never has one. */
+    private UpstreamServer[] tried = NONE;
     private int count;
     private Pass pass = Pass.FRESH_WITH_ROOM;
     private long now;
@@ -42,7 +47,7 @@ public final class Attempts implements ServerFilter {
 
     void add(UpstreamServer server) {
         if (count == tried.length) {
-            tried = Arrays.copyOf(tried, count * 2);
+            tried = Arrays.copyOf(tried, Math.max(2, count * 2));
         }
         tried[count++] = server;
     }

@@ -80,7 +80,9 @@ public final class LoopResources {
                         HttpDecoderConfig decoder = new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
-                                .setMaxChunkSize(MAX_CHUNK);
+                                .setMaxChunkSize(MAX_CHUNK)
+                                .setHeadersFactory(UpstreamHeaders.RESPONSE)
+                                .setTrailersFactory(UpstreamHeaders.TRAILER);
                         ch.pipeline().addLast(BackendConnection.HTTP_CODEC, new UpstreamHttpCodec(decoder));
                         ch.pipeline().addLast("backend", new BackendConnection(pool));
                     }

@@ -15,6 +15,8 @@ public final class ServerState {
     static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
     private final ServerKey key;
+    /** The server's address as logs and the access log write it: made once, not per request. */
+    private final String label;
     private final ServerHealth health = new ServerHealth();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Requests waiting for a slot, over every event loop. */
@@ -31,7 +33,13 @@ public final class ServerState {
 
     public ServerState(ServerKey key, UpstreamServerMetrics metrics) {
         this.key = key;
+        this.label = key.address().toString();
         this.metrics = metrics;
+    }
+
+    /** The server's address as written in the config. */
+    public String label() {
+        return label;
     }
 
     public ServerKey key() {

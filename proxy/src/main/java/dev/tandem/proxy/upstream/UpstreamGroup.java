@@ -62,7 +62,7 @@ public final class UpstreamGroup {
      * @return the server, or null when no server is up
      */
     public UpstreamServer select(int loop, long clientHash, Attempts attempts, long nanoTime) {
-        for (Attempts.Pass pass : Attempts.Pass.values()) {
+        for (Attempts.Pass pass : Attempts.PASSES) {
             if ((pass == Attempts.Pass.NOT_LAST || pass == Attempts.Pass.ANY
                     || pass == Attempts.Pass.IGNORING_PASSIVE_NOT_LAST) && attempts.count() == 0) {
                 // Without attempts these passes see no more than the one before.

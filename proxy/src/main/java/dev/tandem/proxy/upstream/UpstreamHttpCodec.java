@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -60,6 +61,33 @@ final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<HttpResponseD
     private final class Decoder extends HttpResponseDecoder {
         Decoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        // A server's responses mostly start with the same words and carry the same few fields: those are
+        // taken from here, in the case they came in, rather than made anew for every response.
+
+        @Override
+        protected String splitFirstWordInitialLine(byte[] sb, int start, int length) {
+            return KnownWords.HTTP_1_1.equals(sb, start, length) ? KnownWords.HTTP_1_1.text
+                    : super.splitFirstWordInitialLine(sb, start, length);
+        }
+
+        @Override
+        protected String splitSecondWordInitialLine(byte[] sb, int start, int length) {
+            String known = KnownWords.find(KnownWords.STATUS_CODES, sb, start, length);
+            return known != null ? known : super.splitSecondWordInitialLine(sb, start, length);
+        }
+
+        @Override
+        protected String splitThirdWordInitialLine(byte[] sb, int start, int length) {
+            String known = KnownWords.find(KnownWords.REASONS, sb, start, length);
+            return known != null ? known : super.splitThirdWordInitialLine(sb, start, length);
+        }
+
+        @Override
+        protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+            AsciiString known = KnownWords.name(sb, start, length);
+            return known != null ? known : super.splitHeaderName(sb, start, length);
         }
 
         @Override

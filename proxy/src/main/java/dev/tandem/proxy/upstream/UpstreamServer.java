@@ -33,7 +33,8 @@ public record UpstreamServer(ServerConfig config, InetSocketAddress address, Ser
         return max <= 0 || state.inFlight() < max;
     }
 
+    /** The server's address as written in the config (the same address as its state's key). */
     public String label() {
-        return config.address().toString();
+        return state.label();
     }
 }

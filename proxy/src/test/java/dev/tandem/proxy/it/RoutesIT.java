@@ -148,6 +148,21 @@ class RoutesIT {
     }
 
     @Test
+    void eachRequestOfAConnectionHasItsOwnVariables() throws Exception {
+        String node = System.getenv().getOrDefault("HOSTNAME", "tandem");
+        try (RawHttpClient c = proxy.connect()) {
+            assertEquals("http example.com /vars?a=1 /vars a=1 127.0.0.1 " + node,
+                    c.send("GET /vars?a=1 HTTP/1.1\r\nHost: Example.COM\r\n\r\n").read().bodyText());
+            assertEquals("http example.com /vars?a=1 /vars a=1 127.0.0.1 " + node,
+                    c.send("GET /vars?a=1 HTTP/1.1\r\nHost: Example.COM\r\n\r\n").read().bodyText());
+            assertEquals("http example.com /v%61rs?a=2 /vars a=2 127.0.0.1 " + node,
+                    c.send("GET /v%61rs?a=2 HTTP/1.1\r\nHost: example.com.:81\r\n\r\n").read().bodyText());
+            assertEquals("http example.com /vars /vars  127.0.0.1 " + node,
+                    c.send("GET /vars HTTP/1.1\r\nHost: EXAMPLE.com\r\n\r\n").read().bodyText());
+        }
+    }
+
+    @Test
     void aPrefixIsStrippedOnTheWayUpstreamWithTheRoutesAndTheSitesRules() throws Exception {
         try (RawHttpClient c = proxy.connect()) {
             RawResponse r = c.send("GET /api/users/7?full=1 HTTP/1.1\r\nHost: example.com\r\nX-Debug: 1\r\n"

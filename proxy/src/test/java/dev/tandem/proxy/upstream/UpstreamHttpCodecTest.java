@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UpstreamHttpCodecTest {
@@ -57,6 +59,74 @@ class UpstreamHttpCodecTest {
             ReferenceCountUtil.release(o);
         }
         assertEquals(4, body);
+        ch.finishAndReleaseAll();
+    }
+
+    private static EmbeddedChannel asLoopResourcesMakesIt() {
+        return new EmbeddedChannel(new UpstreamHttpCodec(new HttpDecoderConfig()
+                .setHeadersFactory(UpstreamHeaders.RESPONSE).setTrailersFactory(UpstreamHeaders.TRAILER)));
+    }
+
+    private static void sendGet(EmbeddedChannel ch) {
+        ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    @Test
+    void knownAndUnknownWordsComeThroughAsTheServerSpeltThem() {
+        EmbeddedChannel ch = asLoopResourcesMakesIt();
+        sendGet(ch);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 Okay\r\nServer: x\r\ncontent-type: text/plain\r\n"
+                + "X-Custom: 1\r\nCONTENT-LENGTH: 2\r\nDate: d\r\n\r\nok", StandardCharsets.US_ASCII));
+        HttpResponse r = ch.readInbound();
+        assertTrue(r.decoderResult().isSuccess());
+        assertEquals(HttpVersion.HTTP_1_1, r.protocolVersion());
+        assertEquals(200, r.status().code());
+        assertEquals("Okay", r.status().reasonPhrase());
+        assertEquals(List.of("Server", "content-type", "X-Custom", "CONTENT-LENGTH", "Date"), namesInOrder(r));
+        assertEquals("2", r.headers().get("content-length"));
+        ch.finishAndReleaseAll();
+    }
+
+    private static List<String> namesInOrder(HttpResponse r) {
+        List<String> names = new ArrayList<>();
+        r.headers().iteratorCharSequence().forEachRemaining(e -> names.add(e.getKey().toString()));
+        return names;
+    }
+
+    @Test
+    void aFieldNameThatIsNotATokenIsStillRefused() {
+        EmbeddedChannel ch = asLoopResourcesMakesIt();
+        sendGet(ch);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX(Bad: 1\r\nContent-Length: 0\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        HttpResponse r = ch.readInbound();
+        assertTrue(r.decoderResult().isFailure());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void trailersStillHoldEveryField() {
+        EmbeddedChannel ch = asLoopResourcesMakesIt();
+        sendGet(ch);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2\r\nok\r\n0\r\nX-One: 1\r\nX-Two: 2\r\nX-Three: 3\r\n\r\n", StandardCharsets.US_ASCII));
+        HttpResponse r = ch.readInbound();
+        assertEquals(200, r.status().code());
+        LastHttpContent end = null;
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            if (o instanceof LastHttpContent last) {
+                end = last;
+            } else {
+                ReferenceCountUtil.release(o);
+            }
+        }
+        assertEquals("1", end.trailingHeaders().get("x-one"));
+        assertEquals("2", end.trailingHeaders().get("x-two"));
+        assertEquals("3", end.trailingHeaders().get("x-three"));
+        end.release();
         ch.finishAndReleaseAll();
     }
 }
