@@ -21,7 +21,7 @@ import java.util.List;
  * @param fixed         the return or redirect it answers with; null when it has none
  * @param requestRules  the request header rules in the order they apply (the site's, then the route's)
  * @param responseRules the response header rules in the order they apply, on every response of the route:
- *                      the upstream's, the disk's and Tandem's own (see {@code ProxyHandler})
+ *                      the upstream's, the disk's and Tandem's own (see {@code ResponseWriter})
  * @param requests      counts the requests the route took; null for the site's own
  * @param guard         the site's maintenance, then the access rules and pages in force for this route: the
  *                      site's guard itself for a route without rules of its own
