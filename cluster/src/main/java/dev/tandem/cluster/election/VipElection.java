@@ -338,6 +338,10 @@ public final class VipElection {
                 // A master preempted or unfit stays up and steps aside, after this takeover: see takenFrom.
                 takenFrom = why == Reason.PREEMPT || why == Reason.PEER_FAULT ? was : null;
                 claimUnanswered = false;
+                // Nothing of this mastership is announced yet: a node that still drains the address of its last
+                // one (a handover, then a preemption) was told of that one's round, and a peer stepping aside
+                // for this takeover must not go quiet on it.
+                announced = false;
                 // The takeover announces the address: that round counts as the last one.
                 reannounceDue = false;
                 claimer = null;
@@ -455,8 +459,9 @@ public final class VipElection {
             return;
         }
         this.announced = announced;
-        if (state == VipState.MASTER && announced) {
-            // Peers waiting to hand over learn it now rather than one interval later.
+        if (state == VipState.MASTER) {
+            // Peers waiting to hand over or to step aside learn it now rather than one interval later; a peer
+            // stepping aside goes quiet only on an announcement after an advert that said there was none.
             advertise(now);
         }
     }

@@ -649,6 +649,31 @@ class VipElectionTest {
         assertEquals(List.of(new Sent(250, Advert.MASTER)), sent);
     }
 
+    /**
+     * a handed the VIP over and still drains it (its last round told it "announced"), then resumed and preempted:
+     * its takeover advert said ANNOUNCED from the last mastership, and b, stepping aside, went quiet on it.
+     */
+    @Test
+    void aTakeoverAnnouncesNothingYetAndADroppedAnnouncementIsSaidAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(down(250) + 10 * MS, true);
+        e.setMaintenance(down(250) + 1_000 * MS, true);
+        e.onAdvert(down(250) + 1_100 * MS, "b", master(200));
+        assertEquals(VipState.BACKUP, e.state());
+        e.setMaintenance(down(250) + 2_000 * MS, false);
+        e.onAdvert(down(250) + 2_050 * MS, "b", master(200));
+        sent.clear();
+        e.tick(e.nextDeadline());
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PREEMPT), last());
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "the takeover's advert");
+        long t = e.nextDeadline();
+        e.setAnnounced(t, true);
+        e.setAnnounced(t + 5_000 * MS, false); // the link went
+        assertEquals(List.of(new Sent(250, Advert.MASTER), new Sent(250, Advert.MASTER | Advert.ANNOUNCED),
+                new Sent(250, Advert.MASTER)), sent);
+    }
+
     @Test
     void aRefreshLeavesAnnouncedStanding() {
         VipElection e = election(250, true, Duration.ZERO, false, Duration.ofSeconds(10));
