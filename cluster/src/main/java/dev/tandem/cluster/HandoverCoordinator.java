@@ -171,7 +171,7 @@ final class HandoverCoordinator {
 
     /** {@code v} became master here: hold the address, passing on the segments of an old holder that drains. */
     void becameMaster(VipRun v, Reason reason) {
-        v.steppingAside = false;
+        v.steppingAside.end();
         // (A node taking back a VIP it still drains keeps its own connections: the driver counts them in.)
         String oldHolder = takingFrom(v, reason);
         InetAddress at = oldHolder == null ? null : forwardable(v.vip, oldHolder);
@@ -194,7 +194,7 @@ final class HandoverCoordinator {
     void reannounce(VipRun v, String claimer, String why) {
         InetAddress at = claimer == null || claimer.equals(v.forwardingTo) ? null : forwardable(v.vip, claimer);
         if (at == null) {
-            v.controller.reannounce(why);
+            v.controller.reannounce(why, claimer != null);
             return;
         }
         v.forwardingTo = claimer;
@@ -215,29 +215,25 @@ final class HandoverCoordinator {
     /**
      * A more preferred master took {@code v}: as after a handover, the address stays while what is in flight
      * here drains (the new master passes on the segments of those connections that reach it), but ARP is
-     * still answered here until the new master has announced the address, so that no neighbour asking in
-     * between goes unanswered. Then (or after {@link #ANNOUNCE_WAIT} without that announcement) the drain.
+     * still answered here until the new master has announced the address after it could have heard of this
+     * node's mastership ({@link dev.tandem.cluster.election.AnnouncementWait}; the advert that made this node
+     * step aside comes to {@link #heard} next), so that no neighbour asking in between goes unanswered. Then (or
+     * after {@link #ANNOUNCE_WAIT} without that announcement) the drain.
      */
     void stepAside(VipRun v) {
         v.controller.stepAside();
         v.draining = true;
-        v.steppingAside = true;
-        v.steppingAsideSince = nanoClock.getAsLong();
+        v.steppingAside.begin(nanoClock.getAsLong());
         // A new drain, even when the last one is not over (taken back meanwhile): the master must hear that this
         // node was master again, and answer it, even if each of the claims of that mastership was lost.
         v.newDrain();
         adverts.send(v.address(), 0, drainFlags(v, Advert.DRAINING));
         armDrainTick();
-        VipElection.Peer master = v.election.master() == null ? null : v.election.peers().get(v.election.master());
-        int announcedMaster = Advert.MASTER | Advert.ANNOUNCED;
-        if (master != null && (master.flags() & announcedMaster) == announcedMaster) {
-            drainAfterSteppingAside(v, v.election.master() + " had announced it");
-        }
     }
 
     /** {@code v} is no longer this node's, for any other reason: the address goes at once. */
     void released(VipRun v) {
-        v.steppingAside = false;
+        v.steppingAside.end();
         v.controller.release();
     }
 
@@ -251,8 +247,8 @@ final class HandoverCoordinator {
         if (a.node().equals(v.forwardingTo) && a.has(Advert.RELEASED)) {
             endForwarding(v, a.node() + " drained and released it");
         }
-        if (v.steppingAside && a.priority() > 0 && a.has(Advert.MASTER) && a.has(Advert.ANNOUNCED)) {
-            drainAfterSteppingAside(v, a.node() + " announced it");
+        if (v.steppingAside.heard(a.node(), a)) {
+            drainAfterSteppingAside(v, a.node() + " announced it since it heard this node");
         }
         if (handover != null && !handover.isDone()) {
             checkHandover();
@@ -337,7 +333,7 @@ final class HandoverCoordinator {
     }
 
     private void drainAfterSteppingAside(VipRun v, String why) {
-        v.steppingAside = false;
+        v.steppingAside.end();
         log.info("VIP {}: {}; draining, then releasing it", v.address(), why);
         v.controller.releaseWhenDrained(handoverQuiet, drain);
     }
@@ -393,13 +389,11 @@ final class HandoverCoordinator {
         long now = nanoClock.getAsLong();
         boolean busy = false;
         for (VipRun v : vips.all()) {
-            if (v.steppingAside) {
-                if (now - v.steppingAsideSince > ANNOUNCE_WAIT.toNanos()) {
-                    drainAfterSteppingAside(v, "the new master did not announce it within "
-                            + ANNOUNCE_WAIT.toMillis() + " ms");
-                } else {
-                    busy = true;
-                }
+            if (v.steppingAside.expired(now)) {
+                drainAfterSteppingAside(v, "the new master did not announce it within "
+                        + ANNOUNCE_WAIT.toMillis() + " ms");
+            } else if (v.steppingAside.waiting()) {
+                busy = true;
             }
             if (v.draining) {
                 if (v.controller.wanted()) {

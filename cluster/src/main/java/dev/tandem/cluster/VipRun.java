@@ -1,5 +1,6 @@
 package dev.tandem.cluster;
 
+import dev.tandem.cluster.election.AnnouncementWait;
 import dev.tandem.cluster.election.Reason;
 import dev.tandem.cluster.election.VipElection;
 import dev.tandem.cluster.vip.VipController;
@@ -24,11 +25,10 @@ final class VipRun {
     /** Which of two alternating drains the reports are about ({@link Advert#DRAIN_PARITY}); flips with each drain. */
     boolean drainParity;
     /**
-     * A more preferred master took the VIP over (since {@link #steppingAsideSince}) and has not announced it
-     * yet: the address stays here, answering ARP, until it has (then the drain of a handover follows).
+     * While a more preferred master that took the VIP over has not announced it since it could have heard of this
+     * node's mastership: the address stays here, answering ARP, until it has (then the drain of a handover follows).
      */
-    boolean steppingAside;
-    long steppingAsideSince;
+    final AnnouncementWait steppingAside = new AnnouncementWait(HandoverCoordinator.ANNOUNCE_WAIT.toNanos());
     /** Taken over from this peer, which drains: segments of its connections are passed on to it. */
     String forwardingTo;
     long forwardingSince;

@@ -44,6 +44,13 @@ import java.util.function.Predicate;
  * {@link #reannounceSpacing}: a round repeats its announcements once a second for a few seconds (arping's
  * spacing), so another round started sooner would only restart it; a claim heard meanwhile is answered when
  * the spacing is over.
+ *
+ * <p>A claim also ends what the adverts say of the announcement ({@link Advert#ANNOUNCED}): the neighbours may
+ * have been drawn to the claimer after this node's last round, and the claimer, stepping down, answers ARP for the
+ * address until this node says it announced it after hearing the claim (a healed partition: a master that never
+ * lost its link said so on the strength of its takeover's round, and the peer went quiet before the new round
+ * landed). One exception: the first drain of the master this node took the VIP from (preempted, unfit) is the
+ * step-aside of this takeover, whose own round came after that peer's last one.
  */
 public final class VipElection {
 
@@ -59,7 +66,8 @@ public final class VipElection {
          * This node is master and holds the VIP: announce it again (a new round of gratuitous ARP or unsolicited
          * neighbour advertisements), since a neighbour may have been told otherwise. {@code claimer} is the peer
          * that claimed the VIP too (it steps down, and drains what its clients still send it), or null for a
-         * refresh; {@code why} is for the log.
+         * refresh; {@code why} is for the log. After a claim, the caller reports {@link #setAnnounced} false as it
+         * learns of it, then true once a round has gone out.
          */
         default void reannounce(String claimer, String why) {
         }
@@ -94,6 +102,18 @@ public final class VipElection {
     /** The mirror holds what every reachable peer holds (always true without a mirror). */
     private boolean caughtUp = true;
     private boolean announced;
+    /**
+     * While master: a peer's claim was heard, and the address driver has not said since that the address is not
+     * announced (which it says when it learns of the claim): a round it reports as gone out may have left before
+     * the claim, so it does not make the adverts say {@link Advert#ANNOUNCED}.
+     */
+    private boolean claimUnanswered;
+    /**
+     * The master this node took the VIP from as it stepped aside (preempted, or unfit to serve), until that peer's
+     * first drain is heard: that drain is the step-aside this node's takeover caused, after that peer's last
+     * announcement, so the takeover's own round already answers it.
+     */
+    private String takenFrom;
     private long ableSince;
     private String master;
     private Reason lastReason;
@@ -182,7 +202,12 @@ public final class VipElection {
                 // ... but one that starts draining without having handed over held the VIP as master too, and
                 // stepped down on hearing this node (a healed partition, a link back, adverts lost) maybe before
                 // this node heard any of its claims: its clients must be drawn here all the same.
-                claimed(now, from, from + " stepped down and drains it");
+                boolean ourTakeover = from.equals(takenFrom);
+                takenFrom = null;
+                if (claimed(now, from, from + " stepped down and drains it", !ourTakeover)) {
+                    // It waits for this node to say it announced after the claim: it hears at once that it has not.
+                    advertise(now);
+                }
             }
             return;
         }
@@ -239,20 +264,35 @@ public final class VipElection {
         } else if (a.has(Advert.MASTER)) {
             // Two masters (a returning peer, a healed partition): the other one learns from this advert that it
             // is outranked (rather than one interval later), and the neighbours it may have drawn away are told
-            // again where the address is. (A priority-0 master hands the VIP over: that is answered above.)
+            // again where the address is. (A priority-0 master hands the VIP over: that is answered above.) The
+            // advert says the address is not announced since this claim: the peer, stepping down, answers ARP for
+            // it until an advert says it is.
+            if (from.equals(takenFrom)) {
+                takenFrom = null;
+            }
+            claimed(now, from, from + " claims it too (priority " + a.priority() + ")", true);
             advertise(now);
-            claimed(now, from, from + " claims it too (priority " + a.priority() + ")");
         }
     }
 
-    /** {@code from} held the VIP too: announce it again, now or when the spacing since the last round is over. */
-    private void claimed(long now, String from, String why) {
+    /**
+     * {@code from} held the VIP too: announce it again, now or when the spacing since the last round is over.
+     * {@code clears}: the neighbours may have been drawn to it after this node's last round, so the adverts stop
+     * saying {@link Advert#ANNOUNCED} until a round after this claim has gone out. Returns whether they said it.
+     */
+    private boolean claimed(long now, String from, String why, boolean clears) {
+        boolean was = announced;
+        if (clears) {
+            announced = false;
+            claimUnanswered = true;
+        }
         if (now - reannounceAfter >= 0) {
             reannounce(now, from, why);
         } else {
             reannounceDue = true;
             claimer = from;
         }
+        return clears && was;
     }
 
     /**
@@ -291,9 +331,17 @@ public final class VipElection {
     /** Timers: call at {@link #nextDeadline()} (or later; early calls do nothing). */
     public void tick(long now) {
         if (state == VipState.BACKUP && masterDownAt != NEVER && now - masterDownAt >= 0) {
+            String was = master;
             master = null;
             if (canHold()) {
                 Reason why = downReason;
+                // A master preempted or unfit stays up and steps aside, after this takeover: see takenFrom.
+                takenFrom = why == Reason.PREEMPT || why == Reason.PEER_FAULT ? was : null;
+                claimUnanswered = false;
+                // Nothing of this mastership is announced yet: a node that still drains the address of its last
+                // one (a handover, then a preemption) was told of that one's round, and a peer stepping aside
+                // for this takeover must not go quiet on it.
+                announced = false;
                 // The takeover announces the address: that round counts as the last one.
                 reannounceDue = false;
                 claimer = null;
@@ -396,14 +444,24 @@ public final class VipElection {
         return caughtUp;
     }
 
-    /** Whether this node has the address on its interface and has announced it; carried in adverts. */
+    /**
+     * Whether this node has the address on its interface and has announced it; carried in adverts. After a peer's
+     * claim ({@link Output#reannounce} with a claimer), only a round after it counts: the address driver first says
+     * the address is not announced (when it learns of the claim), and a {@code true} before that is ignored.
+     */
     public void setAnnounced(long now, boolean announced) {
+        if (!announced) {
+            claimUnanswered = false;
+        } else if (claimUnanswered) {
+            return;
+        }
         if (this.announced == announced) {
             return;
         }
         this.announced = announced;
-        if (state == VipState.MASTER && announced) {
-            // Peers waiting to hand over learn it now rather than one interval later.
+        if (state == VipState.MASTER) {
+            // Peers waiting to hand over or to step aside learn it now rather than one interval later; a peer
+            // stepping aside goes quiet only on an announcement after an advert that said there was none.
             advertise(now);
         }
     }

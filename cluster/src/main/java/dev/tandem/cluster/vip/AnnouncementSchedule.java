@@ -15,13 +15,13 @@ package dev.tandem.cluster.vip;
  * <li>The link lost ({@link #linkLost}): no round can leave, so none is tried until the link is back; then one
  *     after {@code settle} (time to hear a peer that took the VIP meanwhile, so that its connections are passed
  *     on to it first), and the second one after it, as at a takeover.</li>
- * <li>Asked ({@link #asked}: a peer claimed the VIP or drains it, a refresh): a round at once, or when the link
+ * <li>Asked ({@link #asked}: a refresh; {@link #claimed}: a peer claimed the VIP or drains it): a round at once, or when the link
  *     is back. A peer's claim after the link came back is a peer heard: the round goes out without waiting for
  *     the rest of the settle time.</li>
  * </ul>
  *
- * <p>{@link #announced()}: a round went out since the VIP was taken and since the link last came back, and none
- * failed since. Adverts carry it ({@code ANNOUNCED}), and a peer stepping down for this node keeps answering ARP
+ * <p>{@link #announced()}: a round went out since the VIP was taken, since the link last came back and since a
+ * peer's last {@link #claimed claim}, and none failed since. Adverts carry it ({@code ANNOUNCED}), and a peer stepping down for this node keeps answering ARP
  * for the VIP until it sees it: a node that says it announced when its last round never left (its link had
  * gone) made the peer go quiet while no neighbour had been told, and a neighbour that asked then got no answer.
  */
@@ -82,6 +82,16 @@ public final class AnnouncementSchedule {
         if (held && !linkDown) {
             dueAt = Math.min(dueAt, now);
         }
+    }
+
+    /**
+     * A peer claimed the VIP (it held it too, or stepped down and drains it): the neighbours may have been drawn to
+     * it since the last round, so they are no longer known to have been told here until a round after this goes
+     * out; that round at once, or as soon as the link is back.
+     */
+    public void claimed(long now) {
+        announced = false;
+        asked(now);
     }
 
     /** The interface lost its link: the neighbours may be told of a peer meanwhile, and no round can leave. */
@@ -157,7 +167,10 @@ public final class AnnouncementSchedule {
         return held ? Math.min(dueAt, secondAt) : NEVER;
     }
 
-    /** Whether the neighbours were told: a round went out since the takeover and the last link back, none failed since. */
+    /**
+     * Whether the neighbours were told: a round went out since the takeover, the last link back and the last claim,
+     * none failed since.
+     */
     public boolean announced() {
         return announced;
     }

@@ -89,6 +89,11 @@ public final class IpCommandDriver implements VipDriver {
     /** What each process of a round runs, for the log. */
     private final Map<Process, String> labels = new ConcurrentHashMap<>();
     private final TakeoverHelper helper;
+    /**
+     * VIPs whose address the helper added together with the first gratuitous ARP ({@code takeover}): the round that
+     * follows does not ask for that ARP again, which would put a second round trip before arping's round.
+     */
+    private final Set<String> announcedWithTheAdd = ConcurrentHashMap.newKeySet();
 
     public IpCommandDriver(CommandRunner runner) {
         this(runner, Path.of("/proc"), IpCommandDriver::onPath, null);
@@ -178,8 +183,22 @@ public final class IpCommandDriver implements VipDriver {
             nft("answer for " + vip.address() + " again", deleteTable("arp", vip));
             withdrawn.remove(vip.address());
         }
-        if (helped(vip) && helper.call("add " + vip.address() + " " + vip.prefixLength() + " " + vip.iface())) {
-            return;
+        announcedWithTheAdd.remove(vip.address());
+        if (helped(vip)) {
+            // Added and announced in one round trip: the first gratuitous ARP goes out with the address.
+            String r = helper.ask("takeover " + vip.address() + " " + vip.prefixLength() + " " + vip.iface());
+            if ("ok".equals(r)) {
+                announcedWithTheAdd.add(vip.address());
+                return;
+            }
+            if (r != null && r.startsWith("added")) {
+                log.warn("VIP {}: added, but the takeover helper could not announce it ({}): arping's round will",
+                        vip.address(), r.substring("added".length()).trim());
+                return;
+            }
+            if (r != null) {
+                log.warn("takeover helper: add {}: {}", vip.address(), r);
+            }
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -214,6 +233,7 @@ public final class IpCommandDriver implements VipDriver {
 
     @Override
     public void remove(VipConfig vip) throws IOException {
+        announcedWithTheAdd.remove(vip.address());
         stopAnnouncing(vip);
         List<String> cmd = List.of("ip", "addr", "del", cidr(vip), "dev", vip.iface());
         CommandRunner.Result r = runner.run(cmd, TIMEOUT);
@@ -460,7 +480,8 @@ public final class IpCommandDriver implements VipDriver {
             if (v6(vip)) {
                 start(vip, round, unsolicitedNa(vip));
             } else {
-                if (helped(vip) && rounds.get(vip.address()) == round) {
+                boolean sent = announcedWithTheAdd.remove(vip.address());
+                if (helped(vip) && !sent && rounds.get(vip.address()) == round) {
                     // At once, from a process that runs already; arping's round, which repeats it, starts later.
                     helper.call("garp " + vip.address() + " " + vip.iface());
                 }

@@ -9,9 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A VIP driver that keeps {@link HeldAddresses} up to date around another: what it is about to add (an address,
- * the table of {@link VipDriver#withdraw} or {@link VipDriver#forward}) is recorded first, and struck off once
- * removed, so that whatever a killed process leaves on the host is in the record.
+ * A VIP driver that keeps {@link HeldAddresses} up to date around another: what it is about to add (the table of
+ * {@link VipDriver#withdraw} or {@link VipDriver#forward}) is recorded first, an address as soon as it is added
+ * (or its add failed), and each is struck off once removed, so that whatever a killed process leaves on the host
+ * is in the record, or is an address of a VIP of the config, which the cleanup removes all the same.
  *
  * <p>A record that cannot be written does not stop the VIP: a node that could not take its address over a full
  * disk would fail the site for a bookkeeping error. It is logged (once, until a write succeeds again), and the
@@ -37,8 +38,14 @@ public final class RecordedVipDriver implements VipDriver {
 
     @Override
     public void add(VipConfig vip) throws IOException {
-        record(Held.address(vip));
-        driver.add(vip);
+        // Recorded once added, not before: the add sends the takeover's first gratuitous ARP (the helper), and
+        // the write, a file renamed on a busy disk, would come before it. A process killed in between leaves an
+        // address of a VIP of its config, which the cleanup and the next start remove without the record.
+        try {
+            driver.add(vip);
+        } finally {
+            record(Held.address(vip));
+        }
     }
 
     @Override

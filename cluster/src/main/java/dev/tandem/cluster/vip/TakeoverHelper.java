@@ -103,21 +103,37 @@ final class TakeoverHelper {
     }
 
     /**
-     * Asks the helper to do {@code command} ({@code add ADDR PREFIX IFACE}, {@code garp ADDR IFACE}): true when it
+     * Asks the helper to do {@code command} ({@code add ADDR PREFIX IFACE}, {@code garp ADDR IFACE},
+     * {@code takeover ADDR PREFIX IFACE}: both, in one round trip): true when it
      * did, false when it said it could not (logged), or is not running, or did not answer in time (it is then
      * ended). Starts a helper in the background for the next call when none runs.
      */
     synchronized boolean call(String command) {
+        String result = ask(command);
+        if (result == null) {
+            return false;
+        }
+        if (!result.equals("ok")) {
+            log.warn("takeover helper: {}: {}", command, result);
+        }
+        return result.equals("ok");
+    }
+
+    /**
+     * Asks the helper to do {@code command}, as {@link #call} does; its answer ({@code ok}, {@code error MESSAGE},
+     * {@code added MESSAGE}), or null when it gave none (not running, still starting, no answer in time).
+     */
+    synchronized String ask(String command) {
         if (process == null || !process.isAlive()) {
             // Not now: starting one is the very delay this helper saves. The slow way this time, and a helper
             // for the next.
             Thread t = new Thread(this::prepare, "tandem-takeover-helper-start");
             t.setDaemon(true);
             t.start();
-            return false;
+            return null;
         }
         if (!ready.get()) {
-            return false; // still starting: the slow way this time, and this helper for the next
+            return null; // still starting: the slow way this time, and this helper for the next
         }
         long id = ++lastId;
         try {
@@ -130,26 +146,21 @@ final class TakeoverHelper {
                     log.warn("takeover helper: no answer to '{}' within {} ms; starting another", command,
                             timeout.toMillis());
                     end();
-                    return false;
+                    return null;
                 }
                 String prefix = id + " ";
                 if (!answer.startsWith(prefix)) {
                     continue; // the answer to a command that timed out: that helper is gone, but be safe
                 }
-                String result = answer.substring(prefix.length());
-                if (result.equals("ok")) {
-                    return true;
-                }
-                log.warn("takeover helper: {}: {}", command, result);
-                return false;
+                return answer.substring(prefix.length());
             }
         } catch (IOException e) {
             log.warn("takeover helper: cannot ask it '{}' ({}); starting another", command, e.getMessage());
             end();
-            return false;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
         }
     }
 

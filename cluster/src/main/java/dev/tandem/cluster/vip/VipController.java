@@ -180,11 +180,15 @@ public final class VipController implements AutoCloseable {
 
     /**
      * Announce the address again, now (the election heard a peer claim the VIP, or it is time for a refresh),
-     * if this node still holds it. A round that fails is retried like any other.
+     * if this node still holds it. A round that fails is retried like any other. {@code claimed}: a peer claimed
+     * it, see {@link #claimHeard}.
      */
-    public void reannounce(String why) {
+    public void reannounce(String why, boolean claimed) {
         long id = request.get();
         thread.execute(() -> {
+            if (claimed) {
+                claimHeard();
+            }
             if (request.get() != id || !wanted || !announcing || !present) {
                 return;
             }
@@ -274,6 +278,7 @@ public final class VipController implements AutoCloseable {
         long id = request.get();
         long f = forwarding.incrementAndGet();
         thread.execute(() -> {
+            claimHeard();
             if (request.get() != id || !wanted || !announcing || !present) {
                 return;
             }
@@ -291,6 +296,17 @@ public final class VipController implements AutoCloseable {
             log.info("VIP {}: announcing it again: {}", vip.address(), why);
             askRound(id);
         });
+    }
+
+    /**
+     * A peer claimed the VIP: the neighbours are not known to have been told here until a round after this goes
+     * out, and the listener hears so now, whatever it was told before. The election counts no round as answering
+     * the claim until it has heard this: a round reported before may have left before the claim.
+     */
+    private void claimHeard() {
+        schedule.claimed(System.nanoTime());
+        told = false;
+        listener.announced(false);
     }
 
     /**

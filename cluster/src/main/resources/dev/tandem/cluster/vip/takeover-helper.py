@@ -6,6 +6,9 @@
 #                              there already is no error
 #   ID garp ADDR IFACE         one gratuitous ARP request and one gratuitous ARP reply for ADDR from IFACE's MAC,
 #                              broadcast (some neighbours heed only one kind)
+#   ID takeover ADDR PREFIX IFACE
+#                              add, then garp: a takeover's first announcement in one round trip; answered
+#                              "ID added MESSAGE" when the address was added but the ARP could not be sent
 # answered "ID ok" or "ID error MESSAGE". Says "ready" first, once it can take commands. Ends with its stdin: when
 # Tandem is gone, so is the helper.
 import errno, os, socket, struct, sys
@@ -65,13 +68,19 @@ def main():
         if not words:
             continue
         try:
+            answer = "ok"
             if len(words) == 5 and words[1] == "add":
                 add(words[2], int(words[3]), words[4])
             elif len(words) == 4 and words[1] == "garp":
                 garp(words[2], words[3])
+            elif len(words) == 5 and words[1] == "takeover":
+                add(words[2], int(words[3]), words[4])
+                try:
+                    garp(words[2], words[4])
+                except (OSError, ValueError) as e:
+                    answer = "added " + " ".join(str(e).split())
             else:
                 raise ValueError("unknown command: %s" % " ".join(words[1:2]))
-            answer = "ok"
         except (OSError, ValueError) as e:
             answer = "error " + " ".join(str(e).split())
         sys.stdout.write("%s %s\n" % (words[0], answer))

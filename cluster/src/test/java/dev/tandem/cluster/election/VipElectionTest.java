@@ -1,6 +1,7 @@
 package dev.tandem.cluster.election;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.cluster.wire.Advert;
@@ -581,6 +582,108 @@ class VipElectionTest {
         assertEquals(1, reannounced.size(), "a returning peer's clients are told again: " + reannounced);
         assertTrue(reannounced.get(0).startsWith("b: b claims it"), reannounced.get(0));
         assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "and the peer hears at once that it is outranked");
+    }
+
+    /**
+     * A healed partition: this node never lost its link, so its adverts said ANNOUNCED on the strength of its
+     * takeover's round, and the peer that held the VIP meanwhile went quiet before this node's new round landed.
+     */
+    @Test
+    void aClaimEndsAnnouncedAtOnceAndOnlyARoundAfterTheDriverHeardOfItSetsItAgain() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(down(250) + 10 * MS, true);
+        sent.clear();
+        long t = down(250) + 60_000 * MS;
+        e.onAdvert(t, "b", master(200));
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "the advert sent at once says: not announced");
+        assertFalse(e.announced());
+        // a round that went out before the address driver learnt of the claim
+        e.setAnnounced(t + 5 * MS, true);
+        assertFalse(e.announced(), "a round from before the claim answers nothing");
+        e.tick(t + ADVERT);
+        assertEquals(new Sent(250, Advert.MASTER), sent.get(sent.size() - 1));
+        // the driver heard of the claim, then its round went out
+        e.setAnnounced(t + 110 * MS, false);
+        e.setAnnounced(t + 150 * MS, true);
+        assertTrue(e.announced());
+        assertEquals(new Sent(250, Advert.MASTER | Advert.ANNOUNCED), sent.get(sent.size() - 1),
+                "said at once, so the peer goes quiet now rather than an interval later");
+    }
+
+    @Test
+    void aPeerThatDrainsWithoutAHandoverEndsAnnouncedAndHearsSoAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(down(250) + 10 * MS, true);
+        sent.clear();
+        long t = down(250) + 60_000 * MS;
+        // the peer heard this node first and stepped down before this node heard any of its claims
+        e.onAdvert(t, "b", advert(0, Advert.DRAINING));
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent);
+        assertEquals(1, reannounced.size());
+        e.onAdvert(t + ADVERT, "b", advert(0, Advert.DRAINING));
+        assertEquals(1, sent.size(), "the same drain: nothing new to say");
+        e.setAnnounced(t + 2 * ADVERT, false);
+        e.setAnnounced(t + 2 * ADVERT, true);
+        assertEquals(new Sent(250, Advert.MASTER | Advert.ANNOUNCED), sent.get(sent.size() - 1));
+    }
+
+    @Test
+    void theFirstDrainOfTheMasterThisNodePreemptedLeavesTheTakeoversRoundStanding() {
+        VipElection e = election(250, true);
+        e.start(0);
+        e.onAdvert(10 * MS, "b", master(200));
+        e.tick(e.nextDeadline());
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PREEMPT), last());
+        long takeover = e.nextDeadline() - ADVERT;
+        e.setAnnounced(takeover + 20 * MS, true);
+        sent.clear();
+        // b steps aside on hearing this node's takeover, after its own last round: the takeover's round answers it
+        e.onAdvert(takeover + 30 * MS, "b", advert(0, Advert.DRAINING));
+        assertTrue(e.announced());
+        assertTrue(sent.isEmpty(), sent.toString());
+        // b held it again (its claims lost) and stepped aside again: a new drain, which must be answered
+        e.onAdvert(takeover + 3_000 * MS, "b", advert(0, Advert.DRAINING | Advert.DRAIN_PARITY));
+        assertFalse(e.announced());
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent);
+    }
+
+    /**
+     * a handed the VIP over and still drains it (its last round told it "announced"), then resumed and preempted:
+     * its takeover advert said ANNOUNCED from the last mastership, and b, stepping aside, went quiet on it.
+     */
+    @Test
+    void aTakeoverAnnouncesNothingYetAndADroppedAnnouncementIsSaidAtOnce() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(down(250) + 10 * MS, true);
+        e.setMaintenance(down(250) + 1_000 * MS, true);
+        e.onAdvert(down(250) + 1_100 * MS, "b", master(200));
+        assertEquals(VipState.BACKUP, e.state());
+        e.setMaintenance(down(250) + 2_000 * MS, false);
+        e.onAdvert(down(250) + 2_050 * MS, "b", master(200));
+        sent.clear();
+        e.tick(e.nextDeadline());
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PREEMPT), last());
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "the takeover's advert");
+        long t = e.nextDeadline();
+        e.setAnnounced(t, true);
+        e.setAnnounced(t + 5_000 * MS, false); // the link went
+        assertEquals(List.of(new Sent(250, Advert.MASTER), new Sent(250, Advert.MASTER | Advert.ANNOUNCED),
+                new Sent(250, Advert.MASTER)), sent);
+    }
+
+    @Test
+    void aRefreshLeavesAnnouncedStanding() {
+        VipElection e = election(250, true, Duration.ZERO, false, Duration.ofSeconds(10));
+        becomeMaster(e);
+        e.setAnnounced(down(250), true);
+        for (long at = down(250); at <= down(250) + 11_000 * MS; at += 100 * MS) {
+            e.tick(at);
+        }
+        assertEquals(List.of("refresh"), reannounced);
+        assertTrue(e.announced());
     }
 
     @Test

@@ -154,4 +154,23 @@ class AnnouncementScheduleTest {
             at = quick.nextAt();
         }
     }
+
+    @Test
+    void aPeersClaimEndsAnnouncedUntilARoundAfterItGoesOut() {
+        s.start(0);
+        assertTrue(s.take(0));
+        s.succeeded(1 * MS);
+        assertTrue(s.take(5_001 * MS));
+        s.succeeded(5_002 * MS);
+        assertTrue(s.announced());
+        assertEquals(NEVER, s.nextAt());
+        s.claimed(60_000 * MS);
+        assertFalse(s.announced(), "the neighbours may have been drawn to the claimer since");
+        assertEquals(60_000 * MS, s.nextAt(), "a round at once");
+        assertTrue(s.take(60_000 * MS));
+        s.succeeded(60_001 * MS);
+        assertTrue(s.announced());
+        s.asked(70_000 * MS);
+        assertTrue(s.announced(), "a refresh ends nothing");
+    }
 }

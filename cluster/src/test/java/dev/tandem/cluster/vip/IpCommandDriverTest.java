@@ -141,11 +141,28 @@ class IpCommandDriverTest {
         IpCommandDriver d = helped(helper("ok"));
         d.add(V4);
         assertEquals(List.of(), ran, "no ip started: the helper added the address");
+        assertEquals(List.of("takeover 203.0.113.10 24 eth0"), helperAsked(),
+                "added and announced in one round trip");
         d.announce(V4);
-        assertEquals(List.of("add 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
+        assertEquals(List.of("takeover 203.0.113.10 24 eth0"), helperAsked(), "not announced twice");
         // arping's round goes on as before, after the first announcement went out
         assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());
         assertTrue(ran.contains("arping -q -A -c 3 -I eth0 203.0.113.10"), ran.toString());
+        d.stopAnnouncing(V4);
+        // a later round (a claim, a refresh) starts with the helper's ARP again
+        d.announce(V4);
+        assertEquals(List.of("takeover 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
+        d.stopAnnouncing(V4);
+    }
+
+    @Test
+    void anAddressTheHelperAddedButCouldNotAnnounceIsAnnouncedByTheRound() throws IOException {
+        IpCommandDriver d = helped(helper("added no ARP on this interface"));
+        d.add(V4);
+        assertEquals(List.of(), ran, "added: no ip started");
+        d.announce(V4);
+        assertEquals(List.of("takeover 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
+        assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());
         d.stopAnnouncing(V4);
     }
 
@@ -153,7 +170,7 @@ class IpCommandDriverTest {
     void whatTheTakeoverHelperCannotDoIsDoneTheSlowWay() throws IOException {
         IpCommandDriver d = helped(helper("error no interface with this name"));
         d.add(V4);
-        assertEquals(List.of("add 203.0.113.10 24 eth0"), helperAsked());
+        assertEquals(List.of("takeover 203.0.113.10 24 eth0"), helperAsked());
         assertEquals("ip addr add 203.0.113.10/24 dev eth0", ran.get(0));
         d.announce(V4);
         assertTrue(ran.contains("arping -q -U -c 3 -I eth0 203.0.113.10"), ran.toString());

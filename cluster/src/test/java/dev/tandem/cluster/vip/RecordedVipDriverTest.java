@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The record is written before the driver adds anything, and struck off after it removes it. */
+/** The record is written before the driver adds a rule, once it added an address, and struck off after it removes it. */
 class RecordedVipDriverTest {
 
     @TempDir
@@ -38,13 +38,14 @@ class RecordedVipDriverTest {
     }
 
     @Test
-    void recordedBeforeAddedStruckOffAfterRemoved() throws Exception {
+    void recordedAroundTheAddsStruckOffAfterRemoved() throws Exception {
         HeldAddresses record = HeldAddresses.open(dir, "a");
         RecordingVipDriver inner = new RecordingVipDriver();
         RecordedVipDriver driver = new RecordedVipDriver(seeing(inner, record.file()), record);
 
         driver.add(VIP);
-        assertEquals("add [address 203.0.113.10/24 eth0]", seen.get(0));
+        assertEquals("add []", seen.get(0), "the address is recorded after its add, which announces it");
+        assertEquals(List.of(Held.address(VIP)), HeldAddresses.read(record.file()));
         driver.withdraw(VIP);
         assertEquals("withdraw [address 203.0.113.10/24 eth0, table arp tandem_203_0_113_10]", seen.get(1));
         driver.forward(VIP, InetAddress.getByName("192.0.2.2"));
@@ -55,6 +56,16 @@ class RecordedVipDriverTest {
         driver.remove(VIP);
         assertEquals(List.of(), HeldAddresses.read(record.file()));
         assertTrue(!Files.exists(record.file()));
+    }
+
+    @Test
+    void anAddThatFailedIsRecordedAllTheSame() throws Exception {
+        HeldAddresses record = HeldAddresses.open(dir, "a");
+        RecordingVipDriver inner = new RecordingVipDriver();
+        RecordedVipDriver driver = new RecordedVipDriver(inner, record);
+        inner.failNext("add", 1);
+        assertThrows(IOException.class, () -> driver.add(VIP));
+        assertEquals(List.of(Held.address(VIP)), HeldAddresses.read(record.file()), "it may be there in part");
     }
 
     @Test

@@ -143,6 +143,7 @@ class TakeoverHelperTest {
         Awaitility.await().atMost(30, TimeUnit.SECONDS).until(h::running);
         assertFalse(h.call("add 203.0.113.10 24 tandemnone0"), "no such interface");
         assertFalse(h.call("garp 203.0.113.10 tandemnone0"), "no such interface");
+        assertTrue(h.ask("takeover 203.0.113.10 24 tandemnone0").startsWith("error "), "nothing added");
         assertFalse(h.call("add 203.0.113.10 40 lo"), "no such prefix");
         assertFalse(h.call("garp 203.0.113.10 lo"), "no Ethernet: no ARP");
         assertFalse(h.call("bogus"));

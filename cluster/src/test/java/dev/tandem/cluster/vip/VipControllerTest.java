@@ -389,13 +389,13 @@ class VipControllerTest {
         RecordingVipDriver driver = new RecordingVipDriver();
         try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
                 Duration.ofMillis(50), Duration.ofSeconds(30))) {
-            c.reannounce("not held");
+            c.reannounce("not held", true);
             c.hold();
             await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
-            c.reannounce("a peer claims it");
+            c.reannounce("a peer claims it", true);
             await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
             c.stepAside();
-            c.reannounce("stepped aside");
+            c.reannounce("stepped aside", true);
             await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
                     .until(() -> count(driver, "announce") == 2);
         }
@@ -547,6 +547,32 @@ class VipControllerTest {
             // the peer's connections go on to it, then this node answers ARP for the address, then claims it
             assertEquals(List.of("add", "announce", "withdraw", "forward", "add", "announce"), ops);
             assertFalse(driver.withdrawn(VIP.address()));
+        }
+    }
+
+    /**
+     * A healed partition: the election counts a round as answering a peer's claim only once it has heard from the
+     * controller that the address is not announced since the claim; a master that never lost its link was told
+     * "announced" once, at its takeover, and nothing after.
+     */
+    @Test
+    void aPeersClaimIsToldAsNotAnnouncedThenAnnouncedOnceARoundAfterItWentOut() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        List<Boolean> told = new CopyOnWriteArrayList<>();
+        List<Long> announcesWhenTold = new CopyOnWriteArrayList<>();
+        try (VipController c = new VipController(VIP, driver, a -> {
+            told.add(a);
+            announcesWhenTold.add(count(driver, "announce"));
+        }, new SimpleMeterRegistry(), Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true)));
+            c.reannounce("refresh", false);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
+            c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "b claims it too");
+            await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false, true)));
+            assertEquals(List.of(1L, 2L, 3L), announcesWhenTold, "told after the claim's round went out, not before");
+            c.reannounce("b drains it", true);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false, true, false, true)));
         }
     }
 }

@@ -387,6 +387,13 @@ class VipFaultsLabIT {
         assertEquals(List.of(), seen.failedFrom(heal), "no request lost at the heal" + logs());
         assertEquals("n1", seen.lastAnswerer(), "the client is on n1" + logs());
         assertTrue(testLog("n1").contains("announcing it again: n2 "), "n1 announced again" + logs());
+        // n2 answered ARP until n1's adverts said it had announced the VIP after hearing n2, not on the strength
+        // of n1's round from before the partition
+        assertTrue(testLog("n2").contains("n1 announced it since it heard this node"), "n2 waited for n1's round" + logs());
+        for (String node : List.of("n1", "n2")) {
+            testLog(node).lines().filter(l -> l.contains("announc") || l.contains("ARP") || l.contains("-> "))
+                    .forEach(l -> log.info("heal, {}: {}", node, l));
+        }
         onlyHolder("n1", setup);
     }
 
