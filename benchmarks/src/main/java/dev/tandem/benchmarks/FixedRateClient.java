@@ -124,7 +124,9 @@ public final class FixedRateClient {
                 }
                 return;
             }
-            long wait = Math.min(next, deadline) - now;
+            // Nothing more due before the end: wake at the end (or at the deadline for answers still awaited).
+            long wake = next != Long.MAX_VALUE ? next : now < end ? end : deadline;
+            long wait = Math.min(wake, deadline) - now;
             // A select with a timeout sleeps whole milliseconds. Polling through every shorter wait would take the
             // load core's whole CPU from the backends it shares it with; so only the last few microseconds are
             // polled, and a send that goes out late for it shows in the client's own lateness (send_lag).
