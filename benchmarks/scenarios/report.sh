@@ -20,6 +20,7 @@ usage: benchmarks/run.sh report [options]
   --collectors LIST the collectors of --jvm-matrix      (BENCH_COLLECTORS, default G1,Z,Parallel,Serial)
 
 $(bench_usage_env)
+BENCH_SCENARIO_LIMIT: seconds after which a scenario still running is stopped (default 600; 300 with --quick).
 The table also goes to benchmarks/results/report-TIME.txt.
 EOF
 }
@@ -36,6 +37,8 @@ scenario_main() {
   bench_init report
   tandem_build
   export TANDEM_DIST
+  # The longest any one scenario may run before it is stopped.
+  REPORT_LIMIT=${BENCH_SCENARIO_LIMIT:-$(((REPORT_QUICK)) && echo 300 || echo 600)}
   REPORT_LOAD_START=$(cat /proc/loadavg)
   REPORT_STARTED=$SECONDS
   REPORT_ROWS=$BENCH_RESULTS/rows.tsv
@@ -94,10 +97,26 @@ report_settings() {
 report_child() {
   local dir=$1
   shift
+  local pid status=0 deadline=$((SECONDS + REPORT_LIMIT))
   log "running: benchmarks/run.sh $* (results: $BENCH_RESULTS/$dir)"
   # shellcheck disable=SC2016  # $0 and $@ are those of bash -c
-  BENCH_RESULTS=$BENCH_RESULTS/$dir run_tracked "$dir" bash -c 'set -o pipefail; bash "$@" 2>&1 | tee "$0" | sed -u "s/^/    /" >&2' \
-      "$BENCH_RESULTS/$dir.out" "$BENCH_HOME/run.sh" "$@"
+  BENCH_RESULTS=$BENCH_RESULTS/$dir bash -c 'set -o pipefail; bash "$@" 2>&1 | tee "$0" | sed -u "s/^/    /" >&2' \
+      "$BENCH_RESULTS/$dir.out" "$BENCH_HOME/run.sh" "$@" &
+  pid=$!
+  track "$dir" "$pid"
+  # Every scenario is bounded in time: one that hangs (a load generator waiting for an answer that never comes)
+  # is stopped with everything it started, and the report goes on without it.
+  while [[ -d /proc/$pid ]] && [[ $(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null) != Z ]]; do
+    if ((SECONDS >= deadline)); then
+      log "$dir: still running after $REPORT_LIMIT s: stopping it"
+      stop_tree "$pid" "$dir"
+      break
+    fi
+    sleep 1
+  done
+  wait "$pid" || status=$?
+  untrack "$pid"
+  return "$status"
 }
 
 # ---- the targets: report_target_N PREFIX PROXIES runs the scenario of target N into PREFIX-... ----
