@@ -83,11 +83,11 @@ report_settings() {
     REPORT_BURST=(--requests 2000)
   else
     REPORT_PROXY=(--warmup 8 --duration 5)
-    REPORT_TAIL=(--warmup 8 --duration 6)
+    REPORT_TAIL=(--warmup 8 --duration 5)
     REPORT_IDLE=(--connections 10000 --settle 3 --warmup 3)
     REPORT_HTTPS=(--warmup 10 --duration 5)
-    REPORT_STATIC=(--warmup 4 --duration 5)
-    REPORT_DEAD=(--warmup 5 --duration 4)
+    REPORT_STATIC=(--warmup 3 --duration 5)
+    REPORT_DEAD=(--warmup 5 --duration 3)
     REPORT_BURST=(--requests 10000)
   fi
 }
