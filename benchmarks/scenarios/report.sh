@@ -83,7 +83,7 @@ report_settings() {
     REPORT_BURST=(--requests 2000)
   else
     REPORT_PROXY=(--warmup 8 --duration 5)
-    REPORT_TAIL=(--warmup 8 --duration 5)
+    REPORT_TAIL=(--warmup 10 --duration 5)
     REPORT_IDLE=(--connections 10000 --settle 3 --warmup 3)
     REPORT_HTTPS=(--warmup 10 --duration 5)
     REPORT_STATIC=(--warmup 3 --duration 5)

@@ -15,7 +15,7 @@ usage: benchmarks/run.sh tail [options]
   --rate N          requests per second in total (BENCH_RATE; default: 80% of nginx's req/s under wrk,
                     measured here first)
   --duration S      measured seconds per run                      (BENCH_DURATION, default 8)
-  --warmup S        wrk warm-up seconds after each start          (BENCH_WARMUP, default 8)
+  --warmup S        wrk warm-up seconds after each start          (BENCH_WARMUP, default 12)
   --connections N   the client's keep-alive connections           (BENCH_CONNECTIONS, default 64)
   --repeats N       measured runs per proxy, on the same process  (BENCH_REPEATS, default 3)
   --proxies LIST    which proxies, comma-separated                (BENCH_PROXIES, default nginx,haproxy,tandem)
@@ -26,7 +26,7 @@ EOF
 
 scenario_main() {
   bench_options tail_usage "$@"
-  local duration=${BENCH_DURATION:-8} warmup=${BENCH_WARMUP:-8} connections=${BENCH_CONNECTIONS:-64}
+  local duration=${BENCH_DURATION:-8} warmup=${BENCH_WARMUP:-12} connections=${BENCH_CONNECTIONS:-64}
   local repeats=${BENCH_REPEATS:-3} proxies=${BENCH_PROXIES:-nginx,haproxy,tandem} rate=${BENCH_RATE:-}
   local -a kinds
   IFS=, read -r -a kinds <<<"$proxies"
@@ -131,6 +131,10 @@ tail_report() {
           "$(results_median "$runs" proxy "$k" send_lag_p99_ms)" "$(results_median "$runs" proxy "$k" load_core_pct)"
     done
   } | table_print
+  for k in "$@"; do
+    awk -v a="$(results_median "$runs" proxy "$k" achieved_rps)" -v r="$rate" 'BEGIN { exit !(a < 0.95 * r) }' \
+        && echo "$k fell behind the rate: requests waited for their connection, and their latency counts that wait"
+  done
   echo "client: the client alone against a backend at the same rate (what the load side adds);"
   echo "client late: how long after its due time the client sent (large against the backend: the client is the limit)"
   echo "every run: $runs"
