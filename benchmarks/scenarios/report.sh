@@ -128,13 +128,18 @@ report_target_1() {
 # The fixed rate: 80% of nginx's req/s under wrk in target 1 (the tail scenario measures it itself when
 # target 1 did not run).
 report_target_2() {
-  local rate=() n
-  n=$(report_median main-proxy proxy nginx rps)
-  if [[ $n != - ]]; then
-    REPORT_RATE=$(awk -v r="$n" 'BEGIN { printf "%d", r * 0.8 }')
-    rate=(--rate "$REPORT_RATE")
-  fi
+  local rate=()
+  report_rate
+  [[ -n $REPORT_RATE ]] && rate=(--rate "$REPORT_RATE")
   report_child "$1-tail" tail --proxies "$2" --repeats "$REPORT_REPEATS" "${rate[@]}" "${REPORT_TAIL[@]}"
+}
+
+# report_rate: sets REPORT_RATE to 80% of nginx's median req/s in target 1, or to nothing when that did not run.
+report_rate() {
+  local n
+  n=$(report_median main-proxy proxy nginx rps)
+  REPORT_RATE=
+  [[ $n == - ]] || REPORT_RATE=$(awk -v r="$n" 'BEGIN { printf "%d", r * 0.8 }')
 }
 
 # Two cores for the proxy. On a machine with more, the load (wrk, backends) gets the others; with two, it shares them.
@@ -300,7 +305,9 @@ report_table() {
 
 # --jvm-matrix: targets 1-4 and 8 for Tandem alone under each collector.
 report_jvm_matrix_run() {
-  local gc base=${TANDEM_JAVA_OPTS:-} saved_rate=${REPORT_RATE:-}
+  local gc base=${TANDEM_JAVA_OPTS:-} saved_rate
+  report_rate
+  saved_rate=$REPORT_RATE
   for gc in ${1//,/ }; do
     export TANDEM_JAVA_OPTS="$base -XX:+Use${gc}GC"
     log "JVM matrix: TANDEM_JAVA_OPTS='$TANDEM_JAVA_OPTS'"
