@@ -36,7 +36,7 @@ scenario_main() {
   log "setup: server core $BENCH_CPU_SUT, load core $BENCH_CPU_LOAD; wrk -c$connections, warm-up ${warmup}s," \
       "$repeats x ${duration}s per proxy and upstream: live 127.0.0.1:$live, dead 127.0.0.1:$dead (nothing listens)"
   local runs=$BENCH_RESULTS/runs.tsv kind upstream
-  results_add "$runs" proxy upstream repeat rps cpu_us_per_req requests non_2xx log_lines seconds
+  results_add "$runs" proxy upstream repeat rps cpu_us_per_req requests non_2xx log_lines seconds most_of_one_reason
   for kind in "${kinds[@]}"; do
     for upstream in live dead; do
       if [[ $upstream == live ]]; then BACKEND_PORTS=("$live"); else BACKEND_PORTS=("$dead"); fi
@@ -57,6 +57,15 @@ dead_upstream_log() {
 
 dead_upstream_lines() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 
+# dead_upstream_most_of_one_reason FILE FROM TO: of lines FROM+1..TO of the log, the count of the most frequent
+# message once its time, numbers and the "(N like it since the last such line)" that Tandem adds are set aside.
+# A proxy that logs each server and reason at most once per 10 s has at most 1 in a run shorter than 10 s.
+dead_upstream_most_of_one_reason() {
+  [[ -f $1 ]] || { echo 0; return; }
+  sed -n "$(($2 + 1)),${3}p" "$1" | sed -E -e 's/ \([0-9]+ like it[^)]*\)//' -e 's/[0-9]+/N/g' \
+      | sort | uniq -c | sort -rn | awk 'NR == 1 { m = $1 } END { print m + 0 }'
+}
+
 # dead_upstream_measure KIND UPSTREAM WARMUP DURATION CONNECTIONS REPEATS RUNS_FILE
 dead_upstream_measure() {
   local kind=$1 upstream=$2 warmup=$3 duration=$4 connections=$5 repeats=$6 runs=$7
@@ -75,7 +84,7 @@ dead_upstream_measure() {
     l1=$(dead_upstream_lines "$logf")
     cpu=$(cpu_us_per_request "$CPU_SUT_TICKS" "$WRK_REQUESTS")
     results_add "$runs" "$kind" "$upstream" "$r" "$WRK_RPS" "$cpu" "$WRK_REQUESTS" "$WRK_STATUS_ERRORS" \
-        $((l1 - l0)) "$duration"
+        $((l1 - l0)) "$duration" "$(dead_upstream_most_of_one_reason "$logf" "$l0" "$l1")"
     log "$(printf '%-8s %-4s run %d: %7s req/s  %6s us cpu/req  %s non-2xx of %s  %s log lines' \
         "$kind" "$upstream" "$r" "$WRK_RPS" "$cpu" "$WRK_STATUS_ERRORS" "$WRK_REQUESTS" $((l1 - l0)))"
   done
@@ -89,15 +98,16 @@ dead_upstream_report() {
   echo
   echo "A dead upstream against a live one, medians of $repeats run(s):"
   {
-    printf 'proxy\tlive req/s\tlive cpu_us/req\tdead req/s\tdead cpu_us/req\tdead/live cpu\tdead non-2xx\tlog lines while dead\tlog lines per 10 s\n'
+    printf 'proxy\tlive req/s\tlive cpu_us/req\tdead req/s\tdead cpu_us/req\tdead/live cpu\tdead non-2xx\tlog lines while dead\tlog lines per 10 s\tmost of one reason in a run\n'
     for k in "$@"; do
       live=$(results_median "$runs" proxy "$k" upstream live cpu_us_per_req)
       dead=$(results_median "$runs" proxy "$k" upstream dead cpu_us_per_req)
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(results_median "$runs" proxy "$k" upstream live rps)" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(results_median "$runs" proxy "$k" upstream live rps)" \
           "$live" "$(results_median "$runs" proxy "$k" upstream dead rps)" "$dead" "$(ratio "$dead" "$live")" \
           "$(results_sum "$runs" proxy "$k" upstream dead non_2xx)" "$(results_sum "$runs" proxy "$k" upstream dead log_lines)" \
           "$(ratio "$(results_sum "$runs" proxy "$k" upstream dead log_lines)" \
-              "$(calc "$(results_sum "$runs" proxy "$k" upstream dead seconds) / 10")" 1)"
+              "$(calc "$(results_sum "$runs" proxy "$k" upstream dead seconds) / 10")" 1)" \
+          "$(results_column "$runs" proxy "$k" upstream dead most_of_one_reason | sort -n | tail -1)"
     done
   } | table_print
   echo "(HAProxy here has no log configured: its column counts only what it prints on its own)"
