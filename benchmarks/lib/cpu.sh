@@ -15,9 +15,13 @@ cpu_ticks_tree() {
   echo "$total"
 }
 
-# Busy ticks of one core since boot (everything but idle and iowait), from /proc/stat.
+# Busy ticks since boot (everything but idle and iowait) of a core, or of the cores of a taskset list such as
+# 0,1 or 2-3, from /proc/stat.
 cpu_core_busy() {
-  awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+  awk -v list="$1" '
+    BEGIN { n = split(list, part, ","); for (i = 1; i <= n; i++) { m = split(part[i], r, "-");
+      for (c = r[1]; c <= (m > 1 ? r[2] : r[1]); c++) want["cpu" c] = 1 } }
+    $1 in want { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s + 0 }' /proc/stat
 }
 
 # Ticks since boot in the same unit as the above (uptime), for utilisation percentages.
@@ -28,7 +32,7 @@ cpu_now_ticks() {
 # Snapshot before a measured interval: cpu_mark_start PID. Then cpu_mark_end PID sets
 #   CPU_SUT_TICKS   ticks used by the server's process tree
 #   CPU_ELAPSED     ticks of wall time
-#   CPU_SUT_PCT     the server's utilisation of one core, percent
+#   CPU_SUT_PCT     the server's utilisation of one core, percent (over 100 on several cores)
 #   CPU_OTHER_PCT   busy time on the server's core not used by the server (other load: noise), percent
 #   CPU_LOAD_PCT    busy time on the load generator's core, percent (100 = the load side may be the limit)
 cpu_mark_start() {

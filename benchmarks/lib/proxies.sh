@@ -47,6 +47,9 @@ backends_accepted() {
   curl -s --max-time 2 "http://127.0.0.1:$BACKEND_STATUS_PORT/" | awk 'NR == 3 { print $1 }'
 }
 
+# Workers of the proxy under test: nginx worker_processes, HAProxy nbthread, Tandem workers (event loops).
+BENCH_PROXY_WORKERS=${BENCH_PROXY_WORKERS:-1}
+
 # proxy_conf_nginx NAME PORT: writes the config of nginx as a proxy in front of BACKEND_PORTS; prints its path.
 proxy_conf_nginx() {
   local name=$1 port=$2 p
@@ -75,15 +78,15 @@ proxy_conf_nginx() {
         }
     }
 EOF
-  } | nginx_conf "$name" 1
+  } | nginx_conf "$name" "$BENCH_PROXY_WORKERS"
 }
 
-# proxy_conf_haproxy NAME PORT: writes the config of HAProxy (1 thread) in front of BACKEND_PORTS.
+# proxy_conf_haproxy NAME PORT: writes the config of HAProxy (BENCH_PROXY_WORKERS threads) in front of BACKEND_PORTS.
 proxy_conf_haproxy() {
   local name=$1 port=$2 dir i=0 p
   dir=$(server_dir "$name")
   {
-    haproxy_conf_head "$dir"
+    haproxy_conf_head "$dir" | sed "s/^    nbthread 1\$/    nbthread $BENCH_PROXY_WORKERS/"
     cat <<EOF
 
 frontend proxy
@@ -107,12 +110,12 @@ EOF
   echo "$dir/haproxy.cfg"
 }
 
-# proxy_conf_tandem NAME PORT: writes the config of Tandem (one event loop) in front of BACKEND_PORTS.
+# proxy_conf_tandem NAME PORT: writes the config of Tandem (BENCH_PROXY_WORKERS event loops) in front of BACKEND_PORTS.
 proxy_conf_tandem() {
   local name=$1 port=$2 dir p
   dir=$(server_dir "$name")
   {
-    tandem_conf_head "$port"
+    tandem_conf_head "$port" | sed "s/^workers: 1\$/workers: $BENCH_PROXY_WORKERS/"
     cat <<EOF
     upstream: backends
 upstreams:
