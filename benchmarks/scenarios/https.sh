@@ -167,9 +167,10 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] :
 measure() {
   local name=$1 pid=$2 kind=$3 url=$4 out="$work/$1-$3.out" before after requests rps i rpss="" cpus=""
   if [ "$kind" = h2 ]; then
-    # h2load waits for every stream it opened: a stream the server never answers would hold it for ever.
+    # At the end of -D, h2load ends every connection that has an HTTP/2 session, answered or not (GOAWAY, close);
+    # a connection still in its TCP connect or TLS handshake it waits for, with no timeout of its own.
     timeout "$((WARMUP + 30))" taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$WARMUP" "$url" >/dev/null 2>&1 \
-      || echo "https: $name h2 warm-up: h2load failed or had streams unanswered after $((WARMUP + 30)) s" >&2
+      || echo "https: $name h2 warm-up: h2load failed or was still running after $((WARMUP + 30)) s" >&2
   else
     taskset -c "$CPU_LOAD" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1
   fi
@@ -177,7 +178,7 @@ measure() {
     before=$(cpu_ticks "$pid")
     if [ "$kind" = h2 ]; then
       timeout "$((DURATION + 30))" taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$DURATION" "$url" > "$out" 2>&1 \
-        || echo "https: $name h2 run $i: h2load failed or had streams unanswered after $((DURATION + 30)) s: counted as 0" >&2
+        || echo "https: $name h2 run $i: h2load failed or was still running after $((DURATION + 30)) s: counted as 0" >&2
       requests=$(awk '/^requests:/ {print $8}' "$out")
       rps=$(awk '/^finished in/ {gsub(/,/, ""); print $4}' "$out")
       requests=${requests:-0}
