@@ -167,8 +167,10 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] :
 measure() {
   local name=$1 pid=$2 kind=$3 url=$4 out="$work/$1-$3.out" before after requests rps i rpss="" cpus=""
   if [ "$kind" = h2 ]; then
-    # At the end of -D, h2load ends every connection that has an HTTP/2 session, answered or not (GOAWAY, close);
-    # a connection still in its TCP connect or TLS handshake it waits for, with no timeout of its own.
+    # At the end of -D, h2load (1.52) ends the connections that have an HTTP/2 session, answered or not. One whose
+    # TLS handshake ends later (a cold JVM on a loaded machine, a short -D) is never ended: it sends requests for
+    # ever, the server answering all of them. No h2load option stops it (-T never arms in timing mode, -N sees
+    # traffic), hence the timeout; a run it cuts is a client artefact, not streams the proxy left unanswered.
     timeout "$((WARMUP + 30))" taskset -c "$CPU_LOAD" h2load -c"$CONNECTIONS" -m"$STREAMS" -D "$WARMUP" "$url" >/dev/null 2>&1 \
       || echo "https: $name h2 warm-up: h2load failed or was still running after $((WARMUP + 30)) s" >&2
   else
