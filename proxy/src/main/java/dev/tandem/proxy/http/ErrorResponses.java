@@ -14,6 +14,14 @@ import java.nio.charset.StandardCharsets;
 public final class ErrorResponses {
 
     private static final AsciiString TEXT_HTML = AsciiString.cached("text/html; charset=utf-8");
+    private static final int FIRST_CODE = 300;
+    private static final int LAST_CODE = 599;
+    /**
+     * The page of every standard status from 300 to 599, made once: an upstream that is down is answered this way
+     * at the rate requests come, and building the page each time was a good part of such an answer. Filled here
+     * and never written again; the bodies are wrapped, never written into.
+     */
+    private static final byte[][] PAGES = standardPages();
 
     private ErrorResponses() {
     }
@@ -33,7 +41,31 @@ public final class ErrorResponses {
         return r;
     }
 
+    /** The page of {@code status}: made once for a standard status, else now. */
     static byte[] page(HttpResponseStatus status) {
+        int code = status.code();
+        if (code >= FIRST_CODE && code <= LAST_CODE && HttpResponseStatus.valueOf(code) == status) {
+            byte[] page = PAGES[code - FIRST_CODE];
+            if (page != null) {
+                return page;
+            }
+        }
+        return render(status);
+    }
+
+    private static byte[][] standardPages() {
+        byte[][] pages = new byte[LAST_CODE - FIRST_CODE + 1][];
+        for (int code = FIRST_CODE; code <= LAST_CODE; code++) {
+            HttpResponseStatus status = HttpResponseStatus.valueOf(code);
+            // valueOf makes a new status for a code it has no constant for: only the constants' pages are kept.
+            if (status == HttpResponseStatus.valueOf(code)) {
+                pages[code - FIRST_CODE] = render(status);
+            }
+        }
+        return pages;
+    }
+
+    private static byte[] render(HttpResponseStatus status) {
         String title = status.code() + " " + status.reasonPhrase();
         return ("<!DOCTYPE html>\n<html><head><title>" + title + "</title></head>\n<body><h1>" + title
                 + "</h1><hr><p>tandem</p></body></html>\n").getBytes(StandardCharsets.UTF_8);

@@ -36,6 +36,11 @@ public final class Attempts implements ServerFilter {
     private int count;
     private Pass pass = Pass.FRESH_WITH_ROOM;
     private long now;
+    /**
+     * The last server refused the connection: nothing listens there now, and trying it again at once would only
+     * cost another connection and another refusal, so no pass picks it again for this request.
+     */
+    private boolean lastRefused;
 
     public int count() {
         return count;
@@ -50,6 +55,17 @@ public final class Attempts implements ServerFilter {
             tried = Arrays.copyOf(tried, Math.max(2, count * 2));
         }
         tried[count++] = server;
+        lastRefused = false;
+    }
+
+    /** The last server tried refused the connection: it is not picked again for this request. */
+    public void lastRefused() {
+        lastRefused = count > 0;
+    }
+
+    /** True when {@code server} may take a retry of this request at all: not the server that just refused it. */
+    boolean mayRetryOn(UpstreamServer server) {
+        return !(lastRefused && isLast(server));
     }
 
     private boolean wasTried(UpstreamServer server) {
@@ -76,9 +92,9 @@ public final class Attempts implements ServerFilter {
             case FRESH_WITH_ROOM -> server.available(now) && !wasTried(server) && server.hasRoom();
             case FRESH -> server.available(now) && !wasTried(server);
             case NOT_LAST -> server.available(now) && !isLast(server);
-            case ANY -> server.available(now);
+            case ANY -> server.available(now) && mayRetryOn(server);
             case IGNORING_PASSIVE_NOT_LAST -> server.availableIgnoringPassive() && !isLast(server);
-            case IGNORING_PASSIVE -> server.availableIgnoringPassive();
+            case IGNORING_PASSIVE -> server.availableIgnoringPassive() && mayRetryOn(server);
         };
     }
 }

@@ -54,7 +54,7 @@ public final class UpstreamGroup {
     /**
      * Chooses the server for the next attempt of a request and records it in {@code attempts}: a primary
      * not tried yet with a connection slot free, else one not tried yet (the request will wait for its slot), else a backup not tried yet, else any server but the one that just failed, else that
-     * one again. When active checks leave servers up but passive accounting took every one of them out,
+     * one again, unless it refused the connection (see {@link Attempts#lastRefused}). When active checks leave servers up but passive accounting took every one of them out,
      * they are used anyway (again avoiding the one that just failed while another is left): passive
      * accounting is a heuristic and must not take a whole site down.
      *
@@ -84,6 +84,25 @@ public final class UpstreamGroup {
             }
         }
         return null;
+    }
+
+    /**
+     * True when a retry of the request with {@code attempts} could go anywhere: some server is up by active checks
+     * (the widest pass of {@link #select}) and is not the one that just refused it. Looked up before a retry waits
+     * out its backoff, so that a request whose only server refused is answered at once.
+     */
+    public boolean mayRetry(Attempts attempts) {
+        for (UpstreamServer s : primaries) {
+            if (s.availableIgnoringPassive() && attempts.mayRetryOn(s)) {
+                return true;
+            }
+        }
+        for (UpstreamServer s : backups) {
+            if (s.availableIgnoringPassive() && attempts.mayRetryOn(s)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when at least one server may take traffic now (for the node's health signal and status). */

@@ -152,6 +152,20 @@ class UpstreamFailuresIT {
     }
 
     @Test
+    void theOnlyServerIsNotRetriedAfterItRefused() throws Exception {
+        String dead = refused();
+        String yaml = TestProxy.config("servers: [{ address: " + dead + " }]\nretries: 2\n", "");
+        try (TestProxy proxy = TestProxy.start(yaml); RawHttpClient c = proxy.connect()) {
+            for (int i = 1; i <= 3; i++) {
+                assertEquals(502, c.send(GET).read().status());
+                // one connection attempt per request: a retry would count a second failure
+                assertEquals(i, proxy.state(dead).metrics().failures(), "request " + i);
+            }
+            assertFalse(proxy.state(dead).health().allowsTraffic(System.nanoTime()), "still taken out passively");
+        }
+    }
+
+    @Test
     void noAvailableServerIs503() throws Exception {
         String yaml = twoServers(a.hostPort(), b.hostPort(), "");
         try (TestProxy proxy = TestProxy.start(yaml); RawHttpClient c = proxy.connect()) {

@@ -112,6 +112,36 @@ class UpstreamGroupTest {
     }
 
     @Test
+    void theOnlyServerIsNotRetriedRightAfterItRefused() {
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a), List.of());
+        Attempts attempts = new Attempts();
+        assertEquals('a', select(g, attempts));
+        assertTrue(g.mayRetry(attempts));
+        attempts.lastRefused();
+        assertFalse(g.mayRetry(attempts));
+        assertEquals('-', select(g, attempts));
+        // taken out by passive accounting too: still not picked again
+        passiveDown(a);
+        assertEquals('-', select(g, attempts));
+    }
+
+    @Test
+    void afterARefusalTheRetryGoesToAnotherServerEvenOneAlreadyTried() {
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a, b), List.of());
+        Attempts attempts = new Attempts();
+        char first = select(g, attempts);
+        attempts.lastRefused();
+        assertTrue(g.mayRetry(attempts));
+        char second = select(g, attempts);
+        assertNotEquals(first, second);
+        attempts.lastRefused();
+        passiveDown(a);
+        passiveDown(b);
+        assertTrue(g.mayRetry(attempts));
+        assertEquals(first, select(g, attempts), "the one that refused before the last is tried again");
+    }
+
+    @Test
     void aServerTakenOutByPassiveAccountingIsSkipped() {
         UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a, b), List.of());
         passiveDown(a);
