@@ -59,6 +59,11 @@ public final class DnsLedger {
         return l;
     }
 
+    /** Where the ledger is kept. */
+    public Path file() {
+        return file;
+    }
+
     /** Whether Tandem added {@code address} to {@code record}. */
     public boolean contains(String record, InetAddress address) {
         return values.getOrDefault(record, Set.of()).contains(address.getHostAddress());

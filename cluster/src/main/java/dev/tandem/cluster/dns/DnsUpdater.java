@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -34,6 +36,8 @@ import org.xbill.DNS.Update;
  * empty in between.
  */
 public final class DnsUpdater {
+
+    private static final Logger log = LoggerFactory.getLogger(DnsUpdater.class);
 
     /** What the server holds. */
     public record Readback(long serial, Set<InetAddress> addresses) {
@@ -107,7 +111,8 @@ public final class DnsUpdater {
      * value written by someone else in between makes the server refuse it rather than Tandem take that value for
      * its own. The values it adds go into {@code ledger} before the update is sent, and come out again if the
      * server refuses it: a crash between the two leaves a value the next read shows absent, and the ledger then
-     * forgets it.
+     * forgets it. A ledger that cannot be written (a full or read-only {@code state_dir}) is logged and the update
+     * goes out all the same. An update that would leave the name with no address is refused before it is sent.
      *
      * @param remove only values Tandem added (the caller checks {@code ledger}); deleted one by one, never the set
      * @throws IOException when the server refuses, does not answer, or the read-back does not show the change
@@ -147,7 +152,27 @@ public final class DnsUpdater {
                 u.delete(record(n, 0, a));
             }
         }
-        ledger.add(name, adding);
+        Set<InetAddress> after = new LinkedHashSet<>(before.addresses());
+        after.addAll(adding);
+        for (InetAddress a : remove) {
+            if (!add.contains(a)) {
+                after.remove(a);
+            }
+        }
+        if (!remove.isEmpty() && after.isEmpty()) {
+            // Two nodes can each decide on a read that still shows the other: the second removal would leave the
+            // name with no address at all. A record set is updated, never emptied.
+            throw new IOException("update " + name + " refused here: removing " + addresses(remove)
+                    + " would leave the record empty");
+        }
+        try {
+            ledger.add(name, adding);
+        } catch (IOException e) {
+            // The ledger keeps the values in memory: a full or read-only state_dir must not stop a failover. After
+            // a restart such a value counts as written by hand and stays, the safe side.
+            log.warn("DNS {}: could not record in {} that Tandem adds {} ({}); sending the update anyway", name,
+                    ledger.file(), addresses(adding), e.toString());
+        }
         recorded.run();
         Message answer = send(u);
         if (answer.getRcode() != Rcode.NOERROR) {
@@ -172,6 +197,14 @@ public final class DnsUpdater {
         }
         ledger.retain(name, back.addresses());
         return new Applied(back, adding);
+    }
+
+    private static String addresses(Set<InetAddress> as) {
+        StringBuilder b = new StringBuilder();
+        for (InetAddress a : as) {
+            b.append(b.length() == 0 ? "" : ", ").append(a.getHostAddress());
+        }
+        return b.toString();
     }
 
     private static Record record(Name n, long ttl, InetAddress a) {

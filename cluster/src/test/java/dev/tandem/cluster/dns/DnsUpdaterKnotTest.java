@@ -86,6 +86,35 @@ class DnsUpdaterKnotTest {
     }
 
     @Test
+    void anUpdateThatWouldEmptyTheRecordIsRefusedAndTheRecordStays() throws Exception {
+        DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsLedger ledger = ledger();
+        String all = "all.example.com.";
+        assertEquals(Set.of(ip("127.0.0.41")),
+                u.apply(all, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(), ledger).back().addresses());
+        // The last value, Tandem's own, removed with nothing in its place: two nodes that each decided on a read
+        // still showing the other would do this between them.
+        IOException refused = assertThrows(IOException.class,
+                () -> u.apply(all, Duration.ofSeconds(5), Set.of(), Set.of(ip("127.0.0.41")), ledger));
+        assertTrue(refused.getMessage().contains("would leave the record empty"), refused.getMessage());
+        assertEquals(Set.of(ip("127.0.0.41")), u.read(all).addresses());
+        assertTrue(ledger.contains(all, ip("127.0.0.41")));
+    }
+
+    @Test
+    void aLedgerThatCannotBeWrittenDoesNotStopTheUpdate() throws Exception {
+        DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsLedger ledger = ledger();
+        // A directory where the ledger's file goes: the rename over it fails, as on a full or read-only disk.
+        Path blocked = dir.resolve("state").resolve("dns-a.added");
+        Files.createDirectories(blocked.resolve("in-the-way"));
+        DnsUpdater.Applied a = u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(), ledger);
+        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.41")), a.back().addresses());
+        assertEquals(Set.of(ip("127.0.0.41")), a.added());
+        assertTrue(ledger.contains(WWW, ip("127.0.0.41")), "kept in memory, so this run may still remove it");
+    }
+
+    @Test
     void aValueAlreadyThereIsNotTakenForTandems() throws Exception {
         DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
         DnsLedger ledger = ledger();
