@@ -60,7 +60,7 @@ final class EngineState {
     final Map<Path, FileStore.Stat> installed = new HashMap<>();
     final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
     /** What the sessions offered: the versions asked for, the rounds waiting, the parked config, the progress. */
-    final RoundBook book = new RoundBook(System::nanoTime, st -> st.session.isOpen(), PROGRESS_LOG_EVERY.toNanos());
+    final RoundBook book = new RoundBook(this::nanos, st -> st.session.isOpen(), PROGRESS_LOG_EVERY.toNanos());
     /** The links this node dials to send to each peer (null until attached). */
     final Map<String, PeerLink> links = new LinkedHashMap<>();
     final SyncGate gate;
@@ -75,6 +75,8 @@ final class EngineState {
     /** Certificates and keys kept one unit; null when no check was given. */
     CertificatePairs<Applier.HeldHalf> certificates;
     final CompletableFuture<String> firstSync = new CompletableFuture<>();
+    /** The latest {@link #nanos} read (so that it never goes back). */
+    private long lastNanos = Long.MIN_VALUE;
 
     EngineState(String node, Roots roots, StateFile stateFile, EntryKey configKey, ConfigValidator validator,
                 MirrorEngine.Events events, MirrorMetrics metrics, Clock clock, RootLimits limits,
@@ -96,6 +98,20 @@ final class EngineState {
         this.deletions = new Deletions(guard);
         this.configVerdicts = new ConfigVerdicts(node, clock);
         peers.forEach(p -> links.put(p, null));
+    }
+
+    /**
+     * The engine's clock in nanoseconds, for durations (the debounce, a sync's progress and its length), so that
+     * a test moves them with the rest of the engine's time. It never goes back: a wall clock set back holds it
+     * still until it catches up, so a burst waits at most its debounce and no progress is counted backwards.
+     */
+    long nanos() {
+        java.time.Instant now = clock.instant();
+        long n = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+        if (n > lastNanos) {
+            lastNanos = n;
+        }
+        return lastNanos;
     }
 
     void notifyConfig(Path path, String cause) {

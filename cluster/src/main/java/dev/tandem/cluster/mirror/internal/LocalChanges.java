@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * been quiet for the debounce time (see {@link LocalScan#debounceNanos}), each marked path is looked at
  * ({@link LocalLook}): a file directly, a directory by a walk, a directory gone through the entries recorded
  * under it. A file still being written waits for the next turn. A root that must be a mount point and is not
- * is not looked at. Runs on the engine's thread.
+ * is not looked at. Runs on the engine's thread; the debounce is measured on the engine's clock
+ * ({@link EngineState#nanos}), so a test moves it.
  */
 final class LocalChanges {
 
@@ -58,7 +59,7 @@ final class LocalChanges {
     /** From the watcher: paths touched; debounced here. */
     void touched(Set<Path> paths, boolean overflow) {
         if (dirty.isEmpty() && !rescanAll) {
-            firstDirtyAt = System.nanoTime();
+            firstDirtyAt = state.nanos();
         }
         dirty.addAll(paths);
         rescanAll |= overflow;
@@ -73,7 +74,7 @@ final class LocalChanges {
         if (dirtyTimer != null) {
             dirtyTimer.cancel(false);
         }
-        long wait = LocalScan.debounceNanos(debounce.toNanos(), firstDirtyAt, System.nanoTime());
+        long wait = LocalScan.debounceNanos(debounce.toNanos(), firstDirtyAt, state.nanos());
         dirtyTimer = threads.loop.schedule(() -> threads.exec(this::processDirty), wait, TimeUnit.NANOSECONDS);
     }
 
@@ -121,7 +122,7 @@ final class LocalChanges {
         }
         if (!again.isEmpty()) {
             if (dirty.isEmpty()) {
-                firstDirtyAt = System.nanoTime();
+                firstDirtyAt = state.nanos();
             }
             dirty.addAll(again);
             armDirty();

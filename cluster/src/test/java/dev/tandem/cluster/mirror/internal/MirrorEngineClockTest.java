@@ -86,9 +86,14 @@ class MirrorEngineClockTest {
     }
 
     private MirrorEngine start(DeletionGuard.Limits limits, Path config, ConfigValidator validator) throws Exception {
+        return start(limits, config, validator, Duration.ofMillis(10));
+    }
+
+    private MirrorEngine start(DeletionGuard.Limits limits, Path config, ConfigValidator validator, Duration debounce)
+            throws Exception {
         Map<String, Path> roots = config == null ? Map.of("www", www()) : Map.of("www", www(), "tandem.yaml", config);
         MirrorEngine.Settings s = new MirrorEngine.Settings("lb1", List.of(), roots, base.resolve("state"), config,
-                validator, Duration.ofMillis(10), Duration.ofHours(1), 1, limits, r -> true, MirrorLimits.DEFAULT);
+                validator, debounce, Duration.ofHours(1), 1, limits, r -> true, MirrorLimits.DEFAULT);
         engine = new MirrorEngine(s, NO_EVENTS, new MirrorMetrics(new SimpleMeterRegistry()), clock);
         engine.start().get(30, TimeUnit.SECONDS);
         return engine;
@@ -146,6 +151,28 @@ class MirrorEngineClockTest {
         engine.scanNow().get(30, TimeUnit.SECONDS);
         assertEquals(List.of(), engine.statusNow().held(), "the first 10 are out of the window: 11 of 30 is no mass deletion");
         assertTrue(deleted(20));
+    }
+
+    @Test
+    void aBurstThatGoesOnIsLookedAtOnceTenDebouncesHavePassedOnTheEnginesClock() throws Exception {
+        start(DeletionGuard.Limits.DEFAULT, null, null, Duration.ofHours(1));
+        files(0, 1);
+        engine.touched(java.util.Set.of(www().resolve("f0")), false);
+        // (entry waits for the engine's thread: the event is in before the clock moves)
+        assertNull(engine.entry(new EntryKey("www", "f0")), "within the debounce: not looked at yet");
+        clock.move(Duration.ofMinutes(30));
+        files(1, 2);
+        engine.touched(java.util.Set.of(www().resolve("f1")), false);
+        assertNull(engine.entry(new EntryKey("www", "f0")), "within the debounce: not looked at yet");
+
+        // ten debounces since the burst's first event: the next event has it looked at without waiting
+        clock.move(Duration.ofMinutes(571));
+        files(2, 3);
+        engine.touched(java.util.Set.of(www().resolve("f2")), false);
+        org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS)
+                .until(() -> engine.entry(new EntryKey("www", "f2")) != null);
+        assertTrue(engine.entry(new EntryKey("www", "f0")) != null && engine.entry(new EntryKey("www", "f1")) != null,
+                "the whole burst");
     }
 
     @Test
