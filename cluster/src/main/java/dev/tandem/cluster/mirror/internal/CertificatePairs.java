@@ -4,9 +4,6 @@ import dev.tandem.cluster.mirror.CertificateCheck;
 import dev.tandem.cluster.mirror.CertificateCheck.Pair;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * same round, it is held aside, and the two are then put in place one right after the other. A pair that does
  * not pass once both are in is refused whole ({@code origin="peer"}), and what is on disk stays.
  *
- * <p>Not thread-safe: the engine's thread only. {@code T} is what the engine needs to put a held half in
+ * <p>No I/O: it decides on the halves it is given, as {@link CertificateFiles} read them (the pair on disk, a
+ * received half from its temporary file, the other half from the one held aside here, see {@link #heldTemp}),
+ * and on the time of the clock given. It says which temporary files are no longer needed; the driver deletes
+ * them. Not thread-safe: the engine's thread only. {@code T} is what the engine needs to put a held half in
  * place later.
  */
 final class CertificatePairs<T> {
@@ -48,6 +48,36 @@ final class CertificatePairs<T> {
 
     /** What to do with a half received from a peer. */
     record Received<T>(Action action, T partner, List<String> errors) {
+        /** Any other file: put in place as it is. */
+        static <T> Received<T> notAPair() {
+            return new Received<>(Action.INSTALL, null, List.of());
+        }
+    }
+
+    /**
+     * One half as the driver read it: its content, or why there is none (then {@code content} is null).
+     * A file over {@link #MAX_BYTES} is not read.
+     */
+    record Half(byte[] content, String problem) {
+        static Half of(byte[] content) {
+            return new Half(content, null);
+        }
+
+        static Half missing() {
+            return new Half(null, "no such file");
+        }
+
+        static Half tooLarge() {
+            return new Half(null, "larger than " + MAX_BYTES + " bytes (expected: a PEM certificate or key)");
+        }
+
+        static Half unreadable(String why) {
+            return new Half(null, "cannot read: " + why);
+        }
+    }
+
+    /** A received half held aside and given up: its temporary file is to be deleted, its {@code token} dropped. */
+    record Dropped<T>(Path temp, T token) {
     }
 
     enum Action {
@@ -94,14 +124,26 @@ final class CertificatePairs<T> {
                 .tag("origin", origin).register(meters);
     }
 
-    /** A file edited here, about to be sent: may it go, and with which other half? */
-    Local local(Path file) {
-        Optional<Pair> p = check.pairOf(file);
-        if (p.isEmpty()) {
-            return Local.NOT_A_PAIR;
-        }
-        Pair pair = p.get();
-        CertificateCheck.Verdict v = checkOnDisk(pair, null, null);
+    /** The pair {@code file} is half of; empty for any other file. */
+    Optional<Pair> pairOf(Path file) {
+        return check.pairOf(file);
+    }
+
+    /** The temporary file of the received {@code half} held aside here, or null. */
+    Path heldTemp(Path half) {
+        Held<T> h = received.get(half);
+        return h == null ? null : h.temp();
+    }
+
+    /**
+     * A file edited here, about to be sent: may it go, and with which other half?
+     *
+     * @param pair the pair {@code file} is half of ({@link #pairOf})
+     * @param cert the pair's certificate as it is on disk now
+     * @param key  the pair's key as it is on disk now
+     */
+    Local local(Path file, Pair pair, Half cert, Half key) {
+        CertificateCheck.Verdict v = verdict(pair, cert, key);
         long now = millis.getAsLong();
         if (v.ok()) {
             heldSince.remove(pair);
@@ -135,24 +177,21 @@ final class CertificatePairs<T> {
     }
 
     /**
-     * A file received from a peer, complete in {@code temp}, about to be written over {@code target}.
+     * A file received from a peer, complete in {@code temp}, about to be written over {@code target}. A half of
+     * {@code target} held before is replaced (the driver deletes its {@link #heldTemp}).
      *
+     * @param pair  the pair {@code target} is half of ({@link #pairOf})
+     * @param cert  the certificate: read from {@code temp} when it is {@code target}, else from its
+     *              {@link #heldTemp} when one is held, else from the disk
+     * @param key   the key, likewise
      * @param token what the engine needs to put it in place later, if it is held
      * @param from  the peer it came from (for the status)
      */
-    Received<T> received(Path target, Path temp, T token, String from) {
-        Optional<Pair> p = check.pairOf(target);
-        if (p.isEmpty()) {
-            return new Received<>(Action.INSTALL, null, List.of());
-        }
-        Pair pair = p.get();
+    Received<T> received(Path target, Path temp, T token, String from, Pair pair, Half cert, Half key) {
         Path other = pair.other(target);
         Held<T> otherHeld = received.get(other);
-        Held<T> previous = received.remove(target);
-        if (previous != null) {
-            deleteQuietly(previous.temp());
-        }
-        CertificateCheck.Verdict v = checkOnDisk(pair, target, temp, other, otherHeld == null ? null : otherHeld.temp());
+        received.remove(target);
+        CertificateCheck.Verdict v = verdict(pair, cert, key);
         if (v.ok()) {
             received.remove(other);
             refusedReceived.remove(pair);
@@ -178,16 +217,15 @@ final class CertificatePairs<T> {
 
     /**
      * The round is over: halves still held did not pass with the pair on disk, and their other half did not
-     * come. They are refused; returns their tokens (their temporary files are deleted here).
+     * come. They are refused; returns them (the driver deletes their temporary files).
      */
-    List<T> roundOver() {
-        List<T> out = new ArrayList<>();
+    List<Dropped<T>> roundOver() {
+        List<Dropped<T>> out = new ArrayList<>();
         for (Map.Entry<Path, Held<T>> e : received.entrySet()) {
             refusedFromPeer.increment();
             log.warn("mirror: {} received does not pass the check with the {} in place, and no other half came with"
                     + " it: not written", e.getKey(), e.getKey().getFileName());
-            deleteQuietly(e.getValue().temp());
-            out.add(e.getValue().token());
+            out.add(new Dropped<>(e.getValue().temp(), e.getValue().token()));
             check.pairOf(e.getKey()).ifPresent(pair -> refusedReceived.put(pair, new HeldPair(pair.cert(), pair.key(),
                     e.getValue().from(), millis.getAsLong(), e.getValue().errors())));
         }
@@ -213,40 +251,24 @@ final class CertificatePairs<T> {
         return !received.isEmpty();
     }
 
-    private CertificateCheck.Verdict checkOnDisk(Pair pair, Path a, Path aFrom) {
-        return checkOnDisk(pair, a, aFrom, null, null);
-    }
-
-    /** Checks the pair with the contents on disk, but {@code a} read from {@code aFrom} and {@code b} from {@code bFrom}. */
-    private CertificateCheck.Verdict checkOnDisk(Pair pair, Path a, Path aFrom, Path b, Path bFrom) {
+    /** The check's verdict on the halves given; a half that could not be read is an error of its own. */
+    private CertificateCheck.Verdict verdict(Pair pair, Half cert, Half key) {
         List<String> errors = new ArrayList<>();
-        byte[] cert = read(pair.cert(), pair.cert().equals(a) ? aFrom : pair.cert().equals(b) ? bFrom : null, errors);
-        byte[] key = read(pair.key(), pair.key().equals(a) ? aFrom : pair.key().equals(b) ? bFrom : null, errors);
+        if (cert.content() == null) {
+            errors.add(pair.cert() + ": " + cert.problem());
+        }
+        if (key.content() == null) {
+            errors.add(pair.key() + ": " + key.problem());
+        }
         if (!errors.isEmpty()) {
             return new CertificateCheck.Verdict(errors, List.of());
         }
         try {
-            return check.check(pair, cert, key);
+            return check.check(pair, cert.content(), key.content());
         } catch (RuntimeException e) {
             log.error("mirror: the certificate check failed on {}", pair, e);
             return new CertificateCheck.Verdict(List.of(pair.cert() + ": the check failed: " + e), List.of());
         }
-    }
-
-    private byte[] read(Path named, Path from, List<String> errors) {
-        Path file = from == null ? named : from;
-        try {
-            if (Files.size(file) > MAX_BYTES) {
-                errors.add(named + ": larger than " + MAX_BYTES + " bytes (expected: a PEM certificate or key)");
-                return null;
-            }
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            errors.add(named + ": no such file");
-        } catch (IOException e) {
-            errors.add(named + ": cannot read: " + e.getMessage());
-        }
-        return null;
     }
 
     private void warn(Pair pair, CertificateCheck.Verdict v) {
@@ -255,14 +277,6 @@ final class CertificatePairs<T> {
         } else if (!v.warnings().equals(warned.get(pair))) {
             warned.put(pair, v.warnings());
             v.warnings().forEach(w -> log.warn("mirror: {}", w));
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.debug("mirror: cannot delete {}: {}", p, e.toString());
         }
     }
 }

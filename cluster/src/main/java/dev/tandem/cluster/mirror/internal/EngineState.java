@@ -73,7 +73,7 @@ final class EngineState {
     boolean statusDirty = true;
     boolean summaryDirty = true;
     /** Certificates and keys kept one unit; null when no check was given. */
-    CertificatePairs<Applier.HeldHalf> certificates;
+    CertificateFiles<Applier.HeldHalf> certificates;
     final CompletableFuture<String> firstSync = new CompletableFuture<>();
     /** The latest {@link #nanos} read (so that it never goes back). */
     private long lastNanos = Long.MIN_VALUE;

@@ -133,7 +133,8 @@ public final class MirrorEngine {
 
     /** Keeps the certificate and key of each of {@code check}'s pairs one unit (call before {@link #start}). */
     public void certificateCheck(CertificateCheck check) {
-        state.certificates = new CertificatePairs<>(check, state.clock::millis, state.metrics.registry());
+        state.certificates = new CertificateFiles<>(
+                new CertificatePairs<>(check, state.clock::millis, state.metrics.registry()));
     }
 
     /** The key of the running config file, or null when it is not mirrored. */

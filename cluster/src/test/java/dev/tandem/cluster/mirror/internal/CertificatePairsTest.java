@@ -7,197 +7,150 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.cluster.mirror.CertificateCheck;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A certificate and its key as one unit, on a clock the test moves. The check here: a pair passes when the
- * certificate's text "cert N" and the key's "key N" have the same N.
+ * The decisions on a certificate and its key, on the halves given as bytes (no file is read or written) and a
+ * clock the test moves. The check here: a pair passes when the certificate's text "cert N" and the key's
+ * "key N" have the same N; "boom" makes the check itself fail.
  */
 class CertificatePairsTest {
 
-    @TempDir
-    Path dir;
-    private Path cert;
-    private Path key;
-    private final AtomicLong now = new AtomicLong(1_000_000);
+    private static final Path CERT = Path.of("/etc/tandem/site.pem");
+    private static final Path KEY = Path.of("/etc/tandem/site.key");
+    private static final CertificateCheck.Pair PAIR = new CertificateCheck.Pair(CERT, KEY);
+
+    private long now = 1_000_000;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private CertificatePairs<String> pairs;
+    private final CertificatePairs<String> pairs = new CertificatePairs<>(new CertificateCheck() {
+        @Override
+        public Optional<Pair> pairOf(Path file) {
+            return file.equals(CERT) || file.equals(KEY) ? Optional.of(PAIR) : Optional.empty();
+        }
 
-    @BeforeEach
-    void setUp() throws Exception {
-        cert = dir.resolve("site.pem");
-        key = dir.resolve("site.key");
-        Files.writeString(cert, "cert 1");
-        Files.writeString(key, "key 1");
-        CertificateCheck.Pair pair = new CertificateCheck.Pair(cert, key);
-        CertificateCheck check = new CertificateCheck() {
-            @Override
-            public Optional<Pair> pairOf(Path file) {
-                return file.equals(cert) || file.equals(key) ? Optional.of(pair) : Optional.empty();
+        @Override
+        public Verdict check(Pair p, byte[] c, byte[] k) {
+            String cn = new String(c, StandardCharsets.UTF_8).replace("cert ", "");
+            String kn = new String(k, StandardCharsets.UTF_8).replace("key ", "");
+            if (cn.equals("boom")) {
+                throw new IllegalStateException("boom");
             }
+            return new Verdict(cn.equals(kn) ? List.of() : List.of(p.key() + ": the key does not match the certificate"),
+                    List.of());
+        }
+    }, () -> now, meters);
 
-            @Override
-            public Verdict check(Pair p, byte[] c, byte[] k) {
-                String cn = new String(c).replace("cert ", "");
-                String kn = new String(k).replace("key ", "");
-                return new Verdict(cn.equals(kn) ? List.of() : List.of(p.key() + ": the key does not match the certificate"),
-                        List.of());
-            }
-        };
-        pairs = new CertificatePairs<>(check, now::get, meters);
+    private static CertificatePairs.Half half(String text) {
+        return CertificatePairs.Half.of(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private double refused(String origin) {
         return meters.get("tandem_mirror_certificate_pairs_refused_total").tag("origin", origin).counter().count();
     }
 
-    private Path temp(String name, String text) throws Exception {
-        Path t = dir.resolve(".tandem-mirror-" + name);
-        Files.writeString(t, text);
-        return t;
+    @Test
+    void onlyTheHalvesOfAPairArePairs() {
+        assertEquals(Optional.of(PAIR), pairs.pairOf(KEY));
+        assertEquals(Optional.empty(), pairs.pairOf(Path.of("/srv/www/index.html")));
+        CertificatePairs.Received<String> r = CertificatePairs.Received.notAPair();
+        assertEquals(CertificatePairs.Action.INSTALL, r.action());
+        assertNull(r.partner());
     }
 
     @Test
-    void otherFilesAreNotPairs() {
-        assertEquals(CertificatePairs.Local.NOT_A_PAIR, pairs.local(dir.resolve("index.html")));
-    }
-
-    @Test
-    void aRenewalHereGoesOutWhenBothHalvesAreInAndTogether() throws Exception {
-        Files.writeString(cert, "cert 2");
-        CertificatePairs.Local first = pairs.local(cert);
-        assertTrue(first.held(), "the key is not there yet");
-        assertEquals(CertificatePairs.SETTLE, first.recheckIn());
-        now.addAndGet(500);
-        Files.writeString(key, "key 2");
-        CertificatePairs.Local second = pairs.local(key);
-        assertFalse(second.held());
-        assertEquals(cert, second.partner(), "the certificate goes with it");
-        assertFalse(pairs.local(cert).held());
-        assertEquals(0.0, refused("here"), "a renewal within the settle is no refusal");
-    }
-
-    @Test
-    void aBadPairHereIsHeldThenReportedOnceAndSentWhenFixed() throws Exception {
-        Files.writeString(cert, "cert 3");
-        Files.writeString(key, "key 4");
-        assertEquals(Duration.ofSeconds(2), pairs.local(cert).recheckIn());
-        now.addAndGet(1500);
-        assertEquals(Duration.ofMillis(500), pairs.local(key).recheckIn(), "the settle runs from the first half");
-        now.addAndGet(500);
-        CertificatePairs.Local reported = pairs.local(cert);
+    void aBadPairHereSettlesOnTheClockThenIsReportedOnceThenGoesWithItsOtherHalfWhenFixed() {
+        assertEquals(CertificatePairs.SETTLE, pairs.local(CERT, PAIR, half("cert 2"), half("key 1")).recheckIn());
+        now += 1999;
+        assertEquals(Duration.ofMillis(1), pairs.local(CERT, PAIR, half("cert 2"), half("key 1")).recheckIn());
+        assertEquals(0.0, refused("here"), "quiet while it settles");
+        now += 1;
+        CertificatePairs.Local reported = pairs.local(CERT, PAIR, half("cert 2"), half("key 1"));
         assertTrue(reported.held());
-        assertNull(reported.recheckIn());
+        assertNull(reported.recheckIn(), "reported: it waits for the next edit");
         assertEquals(1.0, refused("here"));
-        pairs.local(key);
-        assertEquals(1.0, refused("here"), "reported once, not at every look");
+        assertEquals(List.of(new CertificatePairs.HeldPair(CERT, KEY, "here", 1_000_000,
+                List.of(KEY + ": the key does not match the certificate"))), pairs.held());
+        now += 60_000;
+        pairs.local(KEY, PAIR, half("cert 2"), half("key 1"));
+        assertEquals(1.0, refused("here"), "the same errors are reported once");
 
-        Files.writeString(key, "key 3");
-        CertificatePairs.Local fixed = pairs.local(key);
+        CertificatePairs.Local fixed = pairs.local(KEY, PAIR, half("cert 2"), half("key 2"));
         assertFalse(fixed.held());
-        assertEquals(cert, fixed.partner());
+        assertEquals(CERT, fixed.partner());
+        assertEquals(List.of(), pairs.held());
     }
 
     @Test
-    void aBadMomentThatWentAwayLeavesTheNextRenewalItsOwnSettle() throws Exception {
-        Files.writeString(cert, "cert 2");
-        assertTrue(pairs.local(cert).held());
-        // put back as it was (the engine then never asks again), and much later a renewal begins
-        now.addAndGet(Duration.ofMinutes(10).toMillis());
-        Files.writeString(cert, "cert 3");
-        CertificatePairs.Local renewal = pairs.local(cert);
-        assertTrue(renewal.held());
-        assertEquals(CertificatePairs.SETTLE, renewal.recheckIn(), "quiet for the whole settle");
-        assertEquals(0.0, refused("here"));
+    void aHalfThatCouldNotBeReadIsAnErrorOfThePairAndTheCheckIsNotAsked() {
+        pairs.local(CERT, PAIR, CertificatePairs.Half.of(new byte[0]), CertificatePairs.Half.missing());
+        now += CertificatePairs.SETTLE.toMillis();
+        pairs.local(CERT, PAIR, CertificatePairs.Half.tooLarge(), CertificatePairs.Half.missing());
+        assertEquals(List.of(CERT + ": larger than " + CertificatePairs.MAX_BYTES
+                        + " bytes (expected: a PEM certificate or key)", KEY + ": no such file"),
+                pairs.held().get(0).errors());
     }
 
     @Test
-    void aReceivedRenewalIsHeldUntilItsOtherHalfThenBothGoInPlace() throws Exception {
-        Path newCert = temp("c", "cert 2");
-        CertificatePairs.Received<String> c = pairs.received(cert, newCert, "cert v2", "lb2");
+    void aCheckThatFailsRefusesThePair() {
+        pairs.local(CERT, PAIR, half("cert boom"), half("key 1"));
+        now += CertificatePairs.SETTLE.toMillis();
+        assertTrue(pairs.local(CERT, PAIR, half("cert boom"), half("key 1")).held());
+        assertTrue(pairs.held().get(0).errors().get(0).startsWith(CERT + ": the check failed"));
+    }
+
+    @Test
+    void aReceivedHalfIsHeldAsideUntilItsOtherHalfThenBothGoInPlace() {
+        Path tempCert = Path.of("/etc/tandem/.tandem-mirror-c");
+        CertificatePairs.Received<String> c = pairs.received(CERT, tempCert, "cert v2", "lb2", PAIR,
+                half("cert 2"), half("key 1"));
         assertEquals(CertificatePairs.Action.HOLD, c.action());
+        assertEquals(tempCert, pairs.heldTemp(CERT), "the driver reads the other half's partner from here");
+        assertNull(pairs.heldTemp(KEY));
         assertTrue(pairs.holding());
-        Path newKey = temp("k", "key 2");
-        CertificatePairs.Received<String> k = pairs.received(key, newKey, "key v2", "lb2");
+        assertEquals(List.of(), pairs.held(), "waiting for its other half is no refusal");
+
+        CertificatePairs.Received<String> k = pairs.received(KEY, Path.of("/etc/tandem/.tandem-mirror-k"), "key v2",
+                "lb2", PAIR, half("cert 2"), half("key 2"));
         assertEquals(CertificatePairs.Action.INSTALL, k.action());
         assertEquals("cert v2", k.partner(), "the held certificate goes in place right after the key");
         assertFalse(pairs.holding());
+        assertNull(pairs.heldTemp(CERT));
         assertEquals(0.0, refused("peer"));
     }
 
     @Test
-    void aReceivedHalfThatMatchesTheOtherHalfInPlaceGoesAtOnce() throws Exception {
-        Files.writeString(key, "key 5");
-        CertificatePairs.Received<String> c = pairs.received(cert, temp("c", "cert 5"), "cert v5", "lb2");
-        assertEquals(CertificatePairs.Action.INSTALL, c.action());
-        assertNull(c.partner());
-    }
-
-    @Test
-    void aReceivedBadPairIsRefusedWhole() throws Exception {
-        assertEquals(CertificatePairs.Action.HOLD, pairs.received(cert, temp("c", "cert 6"), "cert v6", "lb2").action());
-        CertificatePairs.Received<String> k = pairs.received(key, temp("k", "key 7"), "key v7", "lb2");
+    void aReceivedBadPairIsRefusedWholeAndListedUntilAGoodOneComes() {
+        pairs.received(CERT, Path.of("/t/c"), "cert v6", "lb2", PAIR, half("cert 6"), half("key 1"));
+        now += 5;
+        CertificatePairs.Received<String> k = pairs.received(KEY, Path.of("/t/k"), "key v7", "lb2", PAIR,
+                half("cert 6"), half("key 7"));
         assertEquals(CertificatePairs.Action.REFUSE, k.action());
         assertEquals("cert v6", k.partner(), "the held certificate is dropped too");
-        assertTrue(k.errors().get(0).contains("does not match"));
         assertFalse(pairs.holding());
         assertEquals(1.0, refused("peer"));
+        assertEquals(List.of(new CertificatePairs.HeldPair(CERT, KEY, "lb2", 1_000_005, k.errors())), pairs.held());
+
+        assertEquals(CertificatePairs.Action.INSTALL, pairs.received(CERT, Path.of("/t/c2"), "cert v1", "lb3", PAIR,
+                half("cert 1"), half("key 1")).action());
+        assertEquals(List.of(), pairs.held(), "a pair that passes ends it");
     }
 
     @Test
-    void aReceivedHalfWhoseOtherHalfNeverComesIsRefusedWhenTheRoundIsOver() throws Exception {
-        Path t = temp("c", "cert 8");
-        pairs.received(cert, t, "cert v8", "lb2");
-        assertEquals(List.of("cert v8"), pairs.roundOver());
-        assertFalse(Files.exists(t), "its temporary file is gone");
+    void aHalfWhoseOtherHalfNeverCameIsGivenUpWhenTheRoundIsOver() {
+        Path temp = Path.of("/t/c");
+        pairs.received(CERT, temp, "cert v8", "lb2", PAIR, half("cert 8"), half("key 1"));
+        now += 7;
+        assertEquals(List.of(new CertificatePairs.Dropped<>(temp, "cert v8")), pairs.roundOver(),
+                "its temporary file for the driver to delete");
+        assertFalse(pairs.holding());
         assertEquals(1.0, refused("peer"));
-        assertEquals("cert 1", Files.readString(cert));
-    }
-
-    @Test
-    void aPairHeldHereIsListedOnceReportedAndLeavesTheListWhenFixed() throws Exception {
-        Files.writeString(cert, "cert 3");
-        Files.writeString(key, "key 4");
-        pairs.local(cert);
-        assertTrue(pairs.held().isEmpty(), "quiet while it settles");
-        now.addAndGet(2000);
-        pairs.local(cert);
-        List<CertificatePairs.HeldPair> held = pairs.held();
-        assertEquals(1, held.size());
-        CertificatePairs.HeldPair h = held.get(0);
-        assertEquals(cert, h.cert());
-        assertEquals(key, h.key());
-        assertEquals("here", h.from());
-        assertEquals(1_000_000, h.since());
-        assertTrue(h.errors().get(0).contains("does not match"), h.errors().toString());
-        Files.writeString(key, "key 3");
-        pairs.local(key);
-        assertTrue(pairs.held().isEmpty());
-    }
-
-    @Test
-    void aReceivedPairRefusedIsListedUntilAGoodOneComes() throws Exception {
-        pairs.received(cert, temp("c", "cert 6"), "cert v6", "lb2");
-        assertTrue(pairs.held().isEmpty(), "a half waiting for its other half is no refusal yet");
-        pairs.received(key, temp("k", "key 7"), "key v7", "lb2");
-        List<CertificatePairs.HeldPair> held = pairs.held();
-        assertEquals(1, held.size());
-        assertEquals("lb2", held.get(0).from());
-        assertEquals(cert, held.get(0).cert());
-
-        pairs.received(cert, temp("c", "cert 9"), "cert v9", "lb3");
-        pairs.roundOver();
-        assertEquals("lb3", pairs.held().get(0).from(), "a half refused at the end of its round, listed by its pair");
-
-        assertEquals(CertificatePairs.Action.INSTALL, pairs.received(cert, temp("c", "cert 1"), "cert v1", "lb2").action());
-        assertTrue(pairs.held().isEmpty(), "a pair of the peer's that passes ends it");
+        assertEquals("lb2", pairs.held().get(0).from());
+        assertEquals(1_000_007, pairs.held().get(0).since());
+        assertEquals(List.of(), pairs.roundOver(), "once");
     }
 }
