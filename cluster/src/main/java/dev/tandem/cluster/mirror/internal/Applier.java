@@ -52,7 +52,7 @@ final class Applier {
             String[] linkRefusal = new String[1];
             CommitPlan.Applying plan = CommitPlan.withoutContent(local, e, e.key().equals(state.configKey),
                     () -> FileStore.noLinksBetween(root.path(), target),
-                    () -> linkRefusal[0] = Symlinks.refusal(state.roots, target, e.link()));
+                    () -> linkRefusal[0] = Symlinks.refusal(state.roots, target, e.link(), Symlinks::realPath));
             if (plan.keepLoser()) {
                 keepLocalLoser(e.key(), target, local, e);
             }

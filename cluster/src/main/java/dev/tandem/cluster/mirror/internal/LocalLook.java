@@ -168,7 +168,7 @@ final class LocalLook {
     /** A link here: its target read, and {@link EditChecks#link} carried out. */
     private Refresh link(EntryKey key, Path path, FileStore.Stat s, MirrorTable.Local l, long now) throws IOException {
         String target = Symlinks.target(path);
-        String why = Symlinks.refusal(state.roots, path, target);
+        String why = Symlinks.refusal(state.roots, path, target, Symlinks::realPath);
         Entry recorded = l == null ? null : l.entry();
         switch (EditChecks.link(why, recorded, target, l != null && state.ownership.changed(s, l.stat()))) {
             case REFUSED -> {

@@ -38,12 +38,28 @@ public final class Symlinks {
         return Files.readSymbolicLink(path).toString();
     }
 
+    /** Where the kernel resolves a path (through every link on the way); null when it is not there. */
+    @FunctionalInterface
+    public interface RealPath {
+        Path of(Path path) throws IOException;
+    }
+
+    /** {@link RealPath} off this node's disk. */
+    public static Path realPath(Path path) throws IOException {
+        try {
+            return path.toRealPath();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
     /**
      * Why a link at {@code link} to {@code target} may not be mirrored, or null when it may: its target,
      * resolved from the link's directory, is inside a mirrored path, both as written and, when it exists,
-     * as the kernel resolves it (through any link on the way).
+     * as the kernel resolves it (through any link on the way). No I/O but {@code realPath}, asked only for a
+     * target inside as written ({@link #realPath} on the disk).
      */
-    public static String refusal(Roots roots, Path link, String target) {
+    public static String refusal(Roots roots, Path link, String target, RealPath realPath) {
         if (target.isEmpty() || target.length() > MAX_TARGET || target.indexOf('\0') >= 0) {
             return "a link whose target is empty, too long or not text";
         }
@@ -59,12 +75,11 @@ public final class Symlinks {
                     + ", outside the mirrored paths";
         }
         try {
-            Path real = abs.toRealPath();
-            if (roots.keyOf(real) == null) {
+            Path real = realPath.of(abs);
+            // Not there (null): a certbot flip may name a file that arrives in the same batch. As written, it is inside.
+            if (real != null && roots.keyOf(real) == null) {
                 return "a link to " + target + ", which resolves to " + real + ", outside the mirrored paths";
             }
-        } catch (NoSuchFileException e) {
-            // Not there (yet): a certbot flip may name a file that arrives in the same batch. As written, it is inside.
         } catch (IOException e) {
             return "a link to " + target + " that cannot be resolved (" + e.getMessage() + ")";
         }

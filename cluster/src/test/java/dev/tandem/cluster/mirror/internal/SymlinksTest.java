@@ -38,15 +38,40 @@ class SymlinksTest {
     void aLinkIsRefusedWhenItsTargetIsOutsideEveryRoot() throws Exception {
         Path link = certs.resolve("live/x/cert.pem");
         Files.createDirectories(link.getParent());
-        assertNull(Symlinks.refusal(roots, link, "../../archive/x/cert1.pem"), "relative, inside, not there yet");
-        assertNull(Symlinks.refusal(roots, link, roots.get("www").path().resolve("a").toString()), "another root");
-        assertNotNull(Symlinks.refusal(roots, link, "/etc/passwd"));
-        assertNotNull(Symlinks.refusal(roots, link, "../../../outside/key.pem"));
-        assertNotNull(Symlinks.refusal(roots, link, ""));
+        assertNull(Symlinks.refusal(roots, link, "../../archive/x/cert1.pem", Symlinks::realPath), "relative, inside, not there yet");
+        assertNull(Symlinks.refusal(roots, link, roots.get("www").path().resolve("a").toString(), Symlinks::realPath), "another root");
+        assertNotNull(Symlinks.refusal(roots, link, "/etc/passwd", Symlinks::realPath));
+        assertNotNull(Symlinks.refusal(roots, link, "../../../outside/key.pem", Symlinks::realPath));
+        assertNotNull(Symlinks.refusal(roots, link, "", Symlinks::realPath));
         // inside as written, outside as the kernel resolves it: through a link on the way
         Files.createSymbolicLink(certs.resolve("escape"), base.resolve("outside"));
         Files.writeString(base.resolve("outside/key.pem"), "secret");
-        assertNotNull(Symlinks.refusal(roots, link, "../../escape/key.pem"));
+        assertNotNull(Symlinks.refusal(roots, link, "../../escape/key.pem", Symlinks::realPath));
+    }
+
+    @Test
+    void aLinkIsJudgedOnWhereItsTargetResolvesAsGivenWithoutReadingTheDisk() {
+        Path link = Path.of("/srv/certs/live/x/cert.pem");
+        Roots r = roots;
+        Path inside = certs.resolve("archive/x/cert1.pem");
+        Path written = certs.resolve("../certs/archive/x/cert1.pem");
+        java.util.List<Path> asked = new java.util.ArrayList<>();
+        Symlinks.RealPath outside = p -> {
+            asked.add(p);
+            return Path.of("/etc/ssl/private/key.pem");
+        };
+        assertEquals("a link to " + written + ", which resolves to /etc/ssl/private/key.pem, outside the mirrored paths",
+                Symlinks.refusal(r, link, written.toString(), outside));
+        assertEquals(java.util.List.of(inside), asked, "asked once, for the target as written, normalized");
+        assertNull(Symlinks.refusal(r, link, written.toString(), p -> null), "not there yet: inside as written");
+        assertNull(Symlinks.refusal(r, link, written.toString(), p -> p), "resolves where it is written");
+        assertEquals("a link to " + written + " that cannot be resolved (loop)",
+                Symlinks.refusal(r, link, written.toString(), p -> {
+                    throw new java.io.IOException("loop");
+                }));
+        asked.clear();
+        assertNotNull(Symlinks.refusal(r, link, "/etc/passwd", outside));
+        assertTrue(asked.isEmpty(), "outside as written: nothing more to ask");
     }
 
     @Test
