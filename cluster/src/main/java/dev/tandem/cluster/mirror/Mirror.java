@@ -104,7 +104,7 @@ public final class Mirror implements AutoCloseable {
             public void batchInPlace() {
                 listener.batchInPlace();
             }
-        }, new MirrorMetrics(b.meters), b.clock);
+        }, new MirrorMetrics(b.meters), b.clock, b.ticker);
         if (b.certificates != null) {
             engine.certificateCheck(b.certificates);
         }
@@ -341,6 +341,7 @@ public final class Mirror implements AutoCloseable {
         /** The address this node binds and dials from, when it differs from its dialled one. */
         private String localBind;
         private Clock clock = Clock.systemUTC();
+        private java.util.function.LongSupplier ticker = System::nanoTime;
 
         private Builder(Map<String, String> nodes, int port, MirrorConfig mirror, String node, byte[] key) {
             this.nodes = nodes;
@@ -402,6 +403,12 @@ public final class Mirror implements AutoCloseable {
 
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /** Monotonic nanoseconds for the engine's durations (the debounce, a sync's progress); System::nanoTime. */
+        public Builder ticker(java.util.function.LongSupplier ticker) {
+            this.ticker = ticker;
             return this;
         }
 

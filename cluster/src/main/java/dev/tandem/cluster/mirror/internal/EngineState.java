@@ -75,12 +75,14 @@ final class EngineState {
     /** Certificates and keys kept one unit; null when no check was given. */
     CertificateFiles<Applier.HeldHalf> certificates;
     final CompletableFuture<String> firstSync = new CompletableFuture<>();
-    /** The latest {@link #nanos} read (so that it never goes back). */
-    private long lastNanos = Long.MIN_VALUE;
+    /** Monotonic nanoseconds for durations: System::nanoTime, or the test's. */
+    private final java.util.function.LongSupplier ticker;
 
     EngineState(String node, Roots roots, StateFile stateFile, EntryKey configKey, ConfigValidator validator,
-                MirrorEngine.Events events, MirrorMetrics metrics, Clock clock, RootLimits limits,
+                MirrorEngine.Events events, MirrorMetrics metrics, Clock clock,
+                java.util.function.LongSupplier ticker, RootLimits limits,
                 DeletionGuard.Limits guardLimits, List<String> peers) {
+        this.ticker = ticker;
         this.node = node;
         this.roots = roots;
         this.stateFile = stateFile;
@@ -101,17 +103,12 @@ final class EngineState {
     }
 
     /**
-     * The engine's clock in nanoseconds, for durations (the debounce, a sync's progress and its length), so that
-     * a test moves them with the rest of the engine's time. It never goes back: a wall clock set back holds it
-     * still until it catches up, so a burst waits at most its debounce and no progress is counted backwards.
+     * The engine's time for durations (the debounce, a sync's progress and its length): a monotonic ticker given
+     * beside the wall clock, so a test moves it and a wall clock stepped back or forward never stretches or cuts
+     * a debounce.
      */
     long nanos() {
-        java.time.Instant now = clock.instant();
-        long n = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
-        if (n > lastNanos) {
-            lastNanos = n;
-        }
-        return lastNanos;
+        return ticker.getAsLong();
     }
 
     void notifyConfig(Path path, String cause) {

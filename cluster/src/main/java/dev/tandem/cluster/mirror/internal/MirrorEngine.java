@@ -86,7 +86,8 @@ public final class MirrorEngine {
     private final HeldDeletions holds;
     private final StatusPublisher publisher;
 
-    public MirrorEngine(Settings s, Events events, MirrorMetrics metrics, Clock clock) throws IOException {
+    public MirrorEngine(Settings s, Events events, MirrorMetrics metrics, Clock clock,
+                        java.util.function.LongSupplier ticker) throws IOException {
         Roots roots = new Roots(s.roots());
         Path cfg = null;
         if (s.configFile() != null) {
@@ -99,7 +100,7 @@ public final class MirrorEngine {
         this.scanInterval = s.scanInterval();
         this.state = new EngineState(s.node(), roots, new StateFile(s.stateDir()),
                 cfg == null ? null : roots.keyOf(cfg),
-                s.validator(), events, metrics, clock, new RootLimits(s.rootLimits()), s.limits(), s.peers());
+                s.validator(), events, metrics, clock, ticker, new RootLimits(s.rootLimits()), s.limits(), s.peers());
         this.threads = new EngineThread(s.flushThreads(), () -> state.closed);
         this.local = new LocalChanges(state, threads, s.debounce(), s.mounted());
         this.durability = new Durability(state, threads);

@@ -53,6 +53,11 @@ class MirrorEngineClockTest {
         void move(Duration d) {
             now = now.plus(d);
         }
+
+        /** The engine's monotonic ticker, moved with this clock (the test only moves it forward). */
+        long nanos() {
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
     }
 
     private static final MirrorEngine.Events NO_EVENTS = new MirrorEngine.Events() {
@@ -94,7 +99,7 @@ class MirrorEngineClockTest {
         Map<String, Path> roots = config == null ? Map.of("www", www()) : Map.of("www", www(), "tandem.yaml", config);
         MirrorEngine.Settings s = new MirrorEngine.Settings("lb1", List.of(), roots, base.resolve("state"), config,
                 validator, debounce, Duration.ofHours(1), 1, limits, r -> true, MirrorLimits.DEFAULT);
-        engine = new MirrorEngine(s, NO_EVENTS, new MirrorMetrics(new SimpleMeterRegistry()), clock);
+        engine = new MirrorEngine(s, NO_EVENTS, new MirrorMetrics(new SimpleMeterRegistry()), clock, clock::nanos);
         engine.start().get(30, TimeUnit.SECONDS);
         return engine;
     }
