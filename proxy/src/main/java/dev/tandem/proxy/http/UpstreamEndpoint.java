@@ -227,7 +227,12 @@ final class UpstreamEndpoint implements BackendListener {
         e.responseComplete = true;
         e.upstreamNanos = System.nanoTime() - e.upstreamStartNanos;
         e.server.state().metrics().response(e.status, e.upstreamNanos);
-        e.server.state().health().passive().recordSuccess();
+        if (e.attempts.lastWasProbe()) {
+            // Sent while passive accounting had the server out: it is back, and takes traffic again at once.
+            e.server.state().health().passive().probeSucceeded();
+        } else {
+            e.server.state().health().passive().recordSuccess();
+        }
         endUpstream(e, e.backendKeepAlive && e.requestComplete);
     }
 
@@ -343,7 +348,7 @@ final class UpstreamEndpoint implements BackendListener {
         boolean safe = kind.beforeSend() || e.resendable();
         // The retry's server is chosen after the backoff, but when the one that just refused is all there is, the
         // client gets its answer now rather than after a wait and no further attempt.
-        if (safe && e.attempts.count() <= uc.retries() && e.group.mayRetry(e.attempts)) {
+        if (safe && e.attempts.count() <= uc.retries() && e.group.mayRetry(e.attempts, now)) {
             long n = server.state().logLine(kind.retriedReason(), now);
             if (n != RateLimitedLog.QUIET) {
                 log.info("{} {} failed on {} ({}: {}), retrying{}", e.method, e.uri, server.label(), kind,

@@ -6,6 +6,7 @@ import static dev.tandem.proxy.upstream.TestServers.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,9 +117,9 @@ class UpstreamGroupTest {
         UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a), List.of());
         Attempts attempts = new Attempts();
         assertEquals('a', select(g, attempts));
-        assertTrue(g.mayRetry(attempts));
+        assertTrue(g.mayRetry(attempts, NOW));
         attempts.lastRefused();
-        assertFalse(g.mayRetry(attempts));
+        assertFalse(g.mayRetry(attempts, NOW));
         assertEquals('-', select(g, attempts));
         // taken out by passive accounting too: still not picked again
         passiveDown(a);
@@ -131,13 +132,13 @@ class UpstreamGroupTest {
         Attempts attempts = new Attempts();
         char first = select(g, attempts);
         attempts.lastRefused();
-        assertTrue(g.mayRetry(attempts));
+        assertTrue(g.mayRetry(attempts, NOW));
         char second = select(g, attempts);
         assertNotEquals(first, second);
         attempts.lastRefused();
         passiveDown(a);
         passiveDown(b);
-        assertTrue(g.mayRetry(attempts));
+        assertTrue(g.mayRetry(attempts, NOW));
         assertEquals(first, select(g, attempts), "the one that refused before the last is tried again");
     }
 
@@ -169,11 +170,53 @@ class UpstreamGroupTest {
         passiveDown(heavy);
         passiveDown(light);
         for (int i = 0; i < 10; i++) {
+            // a second apart, so that each server's next probe is due
+            long now = NOW + TimeUnit.SECONDS.toNanos(i) / 10 * 9;
             Attempts attempts = new Attempts();
-            char first = select(g, attempts);
-            char second = select(g, attempts);
+            UpstreamServer first = g.select(0, 0, attempts, now);
+            UpstreamServer second = g.select(0, 0, attempts, now);
+            assertNotEquals(null, second, "request " + i);
             assertNotEquals(first, second, "request " + i);
         }
+    }
+
+    @Test
+    void whenPassiveAccountingTookEveryServerOutOnlyTheProbesDueGo() {
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a), List.of());
+        passiveDown(a);
+        Attempts probe = new Attempts();
+        assertEquals('a', select(g, probe));
+        assertTrue(probe.lastWasProbe());
+        // the next requests are answered without a connection attempt, until the next probe is due
+        for (int i = 0; i < 5; i++) {
+            assertNull(g.select(0, 0, new Attempts(), NOW + TimeUnit.MICROSECONDS.toNanos(999)));
+        }
+        assertTrue(g.anyUpIgnoringPassive(), "no live server, which is not no server at all");
+        Attempts next = new Attempts();
+        assertEquals(a, g.select(0, 0, next, NOW + TimeUnit.MILLISECONDS.toNanos(1)));
+        assertTrue(next.lastWasProbe());
+        // a server that passive accounting did not take out is no probe
+        a.state().health().passive().probeSucceeded();
+        Attempts plain = new Attempts();
+        assertEquals(a, g.select(0, 0, plain, NOW + TimeUnit.MILLISECONDS.toNanos(2)));
+        assertFalse(plain.lastWasProbe());
+    }
+
+    @Test
+    void aRetryIsOnlyPromisedWhereAProbeIsDue() {
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a, b), List.of());
+        passiveDown(a);
+        passiveDown(b);
+        Attempts first = new Attempts();
+        char one = select(g, first);
+        first.lastRefused();
+        assertTrue(g.mayRetry(first, NOW), "the other server's first probe is due");
+        Attempts second = new Attempts();
+        char other = select(g, second);
+        assertNotEquals(one, other);
+        second.lastRefused();
+        assertFalse(g.mayRetry(second, NOW), "the first server's next probe is not due yet");
+        assertTrue(g.mayRetry(second, NOW + TimeUnit.MILLISECONDS.toNanos(1)));
     }
 
     @Test
