@@ -348,7 +348,7 @@ final class UpstreamEndpoint implements BackendListener {
         boolean safe = kind.beforeSend() || e.resendable();
         // The retry's server is chosen after the backoff, but when the one that just refused is all there is, the
         // client gets its answer now rather than after a wait and no further attempt.
-        if (safe && e.attempts.count() <= uc.retries() && e.group.mayRetry(e.attempts, now)) {
+        if (safe && e.attempts.count() <= uc.retries() && e.group.mayRetry(e.attempts)) {
             long n = server.state().logLine(kind.retriedReason(), now);
             if (n != RateLimitedLog.QUIET) {
                 log.info("{} {} failed on {} ({}: {}), retrying{}", e.method, e.uri, server.label(), kind,

@@ -19,11 +19,11 @@ public final class Attempts implements ServerFilter {
         /** available, even the one that just failed (nothing else is) */
         ANY,
         /**
-         * up by active checks, even when passive accounting took it out (nothing else is left) as long as its next
-         * probe is due, but not the one that just failed
+         * up by active checks, even when passive accounting took it out (nothing else is left; for a first attempt
+         * only when its next probe is due), but not the one that just failed
          */
         IGNORING_PASSIVE_NOT_LAST,
-        /** up by active checks with a probe due, even the one that just failed */
+        /** up by active checks (for a first attempt: with a probe due), even the one that just failed */
         IGNORING_PASSIVE
     }
 
@@ -99,6 +99,16 @@ public final class Attempts implements ServerFilter {
         return count > 0 && tried[count - 1].state() == server.state();
     }
 
+    /**
+     * For the passes that ignore passive accounting: a first attempt goes to a server it took out only as that
+     * server's probe, when one is due; a retry goes anyway. The probes keep new requests off a dead upstream, while a
+     * request that already failed once, and is safe to send again, still gets its retry (after its backoff: what an
+     * overloaded server that reset it needs).
+     */
+    private boolean outOrProbeable(UpstreamServer server) {
+        return count == 0 ? server.probeable(now) : server.availableIgnoringPassive();
+    }
+
     void prepare(Pass pass, long nanoTime) {
         this.pass = pass;
         this.now = nanoTime;
@@ -111,8 +121,8 @@ public final class Attempts implements ServerFilter {
             case FRESH -> server.available(now) && !wasTried(server);
             case NOT_LAST -> server.available(now) && !isLast(server);
             case ANY -> server.available(now) && mayRetryOn(server);
-            case IGNORING_PASSIVE_NOT_LAST -> server.probeable(now) && !isLast(server);
-            case IGNORING_PASSIVE -> server.probeable(now) && mayRetryOn(server);
+            case IGNORING_PASSIVE_NOT_LAST -> outOrProbeable(server) && !isLast(server);
+            case IGNORING_PASSIVE -> outOrProbeable(server) && mayRetryOn(server);
         };
     }
 }

@@ -56,11 +56,12 @@ public final class UpstreamGroup {
      * not tried yet with a connection slot free, else one not tried yet (the request will wait for its slot), else
      * a backup not tried yet, else any server but the one that just failed, else that one again, unless it refused
      * the connection (see {@link Attempts#lastRefused}). When active checks leave servers up but passive
-     * accounting took every one of them out, the request goes to one as a probe when its next probe is due (again
-     * avoiding the one that just failed while another is left), and otherwise to none: as nginx's "no live
-     * upstreams", the client is answered at once rather than at the cost of a connection that will most likely
-     * fail, while the trickle of probes finds a server that came back (see
-     * {@link dev.tandem.health.PassiveFailures#tryProbe}).
+     * accounting took every one of them out, a first attempt goes to one as its probe when that is due, and
+     * otherwise to none: as nginx's "no live upstreams", the client is answered at once rather than at the cost
+     * of a connection that will most likely fail, while the trickle of probes finds a server that came back (see
+     * {@link dev.tandem.health.PassiveFailures#tryProbe}). A retry goes to such a server anyway (again avoiding
+     * the one that just failed while another is left): passive accounting is a heuristic, and a request that is
+     * safe to send again keeps its retries. Either is sent as a probe: its success ends the server's penalty.
      *
      * @param loop the index of the calling event loop
      * @return the server, or null when no server is up or none may be probed now
@@ -84,7 +85,7 @@ public final class UpstreamGroup {
             }
             if (s != null) {
                 boolean probe = attempts.ignoringPassive() && !s.available(nanoTime);
-                if (probe && !s.state().health().passive().tryProbe(nanoTime)) {
+                if (probe && attempts.count() == 0 && !s.state().health().passive().tryProbe(nanoTime)) {
                     // Another event loop took the probe that was due: this request is answered without one.
                     return null;
                 }
@@ -99,19 +100,18 @@ public final class UpstreamGroup {
     }
 
     /**
-     * True when a retry of the request with {@code attempts} could go anywhere at {@code nanoTime}: some server is
-     * up by active checks (the widest pass of {@link #select}), may take a request or a probe now, and is not the
-     * one that just refused it. Looked up before a retry waits out its backoff, so that a request whose only server
-     * refused is answered at once.
+     * True when a retry of the request with {@code attempts} could go anywhere: some server is up by active checks
+     * (the widest pass of {@link #select} for a retry) and is not the one that just refused it. Looked up before a
+     * retry waits out its backoff, so that a request whose only server refused is answered at once.
      */
-    public boolean mayRetry(Attempts attempts, long nanoTime) {
+    public boolean mayRetry(Attempts attempts) {
         for (UpstreamServer s : primaries) {
-            if (s.probeable(nanoTime) && attempts.mayRetryOn(s)) {
+            if (s.availableIgnoringPassive() && attempts.mayRetryOn(s)) {
                 return true;
             }
         }
         for (UpstreamServer s : backups) {
-            if (s.probeable(nanoTime) && attempts.mayRetryOn(s)) {
+            if (s.availableIgnoringPassive() && attempts.mayRetryOn(s)) {
                 return true;
             }
         }

@@ -117,9 +117,9 @@ class UpstreamGroupTest {
         UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a), List.of());
         Attempts attempts = new Attempts();
         assertEquals('a', select(g, attempts));
-        assertTrue(g.mayRetry(attempts, NOW));
+        assertTrue(g.mayRetry(attempts));
         attempts.lastRefused();
-        assertFalse(g.mayRetry(attempts, NOW));
+        assertFalse(g.mayRetry(attempts));
         assertEquals('-', select(g, attempts));
         // taken out by passive accounting too: still not picked again
         passiveDown(a);
@@ -132,13 +132,13 @@ class UpstreamGroupTest {
         Attempts attempts = new Attempts();
         char first = select(g, attempts);
         attempts.lastRefused();
-        assertTrue(g.mayRetry(attempts, NOW));
+        assertTrue(g.mayRetry(attempts));
         char second = select(g, attempts);
         assertNotEquals(first, second);
         attempts.lastRefused();
         passiveDown(a);
         passiveDown(b);
-        assertTrue(g.mayRetry(attempts, NOW));
+        assertTrue(g.mayRetry(attempts));
         assertEquals(first, select(g, attempts), "the one that refused before the last is tried again");
     }
 
@@ -203,20 +203,23 @@ class UpstreamGroupTest {
     }
 
     @Test
-    void aRetryIsOnlyPromisedWhereAProbeIsDue() {
+    void aRetryGoesToAServerPassiveAccountingTookOutWithoutWaitingForItsProbe() {
         UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a, b), List.of());
         passiveDown(a);
         passiveDown(b);
         Attempts first = new Attempts();
-        char one = select(g, first);
-        first.lastRefused();
-        assertTrue(g.mayRetry(first, NOW), "the other server's first probe is due");
+        UpstreamServer one = g.select(0, 0, first, NOW);
+        assertTrue(first.lastWasProbe());
         Attempts second = new Attempts();
-        char other = select(g, second);
+        UpstreamServer other = g.select(0, 0, second, NOW);
         assertNotEquals(one, other);
+        // No probe is due on either server now: a new request is answered without one...
+        assertNull(g.select(0, 0, new Attempts(), NOW));
+        // ...but the second request's retry still goes, to the server it has not just tried.
         second.lastRefused();
-        assertFalse(g.mayRetry(second, NOW), "the first server's next probe is not due yet");
-        assertTrue(g.mayRetry(second, NOW + TimeUnit.MILLISECONDS.toNanos(1)));
+        assertTrue(g.mayRetry(second));
+        assertEquals(one, g.select(0, 0, second, NOW));
+        assertTrue(second.lastWasProbe(), "sent while taken out: its success would end the penalty");
     }
 
     @Test
