@@ -98,7 +98,7 @@ public final class TestBackend implements AutoCloseable {
             sb.childOption(ChannelOption.SO_SNDBUF, b.sendBuffer);
         }
         try {
-            this.server = sb.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            this.server = sb.bind(new InetSocketAddress("127.0.0.1", b.port)).sync().channel();
             this.address = (InetSocketAddress) server.localAddress();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -367,6 +367,7 @@ public final class TestBackend implements AutoCloseable {
         private int receiveBuffer;
         private int sendBuffer;
         private int maxConnections;
+        private int port;
 
         private Builder(String name) {
             this.name = name;
@@ -393,6 +394,12 @@ public final class TestBackend implements AutoCloseable {
         /** Connections open at once; one more is reset at once, as an overloaded server does. 0 = no limit. */
         public Builder maxConnections(int connections) {
             this.maxConnections = connections;
+            return this;
+        }
+
+        /** The port to listen on (127.0.0.1), e.g. one a test found refusing before; 0 (the default) = any free one. */
+        public Builder port(int port) {
+            this.port = port;
             return this;
         }
 

@@ -21,6 +21,7 @@ final class ServerAdmission implements ServerQueue.Waiter {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     private static final String QUEUE_FULL = "queue full";
     private static final String QUEUE_TIMEOUT = "queue timeout";
+    private static final String NO_LIVE_SERVER = "no live server";
 
     private final ConnectionState c;
     private final UpstreamEndpoint endpoint;
@@ -39,7 +40,9 @@ final class ServerAdmission implements ServerQueue.Waiter {
         long now = System.nanoTime();
         UpstreamServer server = e.group.select(c.loop.index(), c.clientHash, e.attempts, now);
         if (server == null) {
-            if (e.attempts.count() == 0) {
+            if (e.attempts.count() == 0 && e.group.anyUpIgnoringPassive()) {
+                noLiveServer(e, now);
+            } else if (e.attempts.count() == 0) {
                 long n = e.group.logLine("no server", now);
                 if (n != RateLimitedLog.QUIET) {
                     log.warn("no server available in upstream '{}' for {} {}{}", e.group.name(), e.method, e.uri,
@@ -59,6 +62,20 @@ final class ServerAdmission implements ServerQueue.Waiter {
             case QUEUED -> queuedFor = server;
             case REFUSED -> overloaded(e, server, QUEUE_FULL);
         }
+    }
+
+    /**
+     * Every server that may take traffic serves a passive penalty and none is due for a probe: nginx's "no live
+     * upstreams", a 502 at once, the answer the request would most likely have got after a connection attempt.
+     */
+    private void noLiveServer(Exchange e, long now) {
+        long n = e.group.logLine(NO_LIVE_SERVER, now);
+        if (n != RateLimitedLog.QUIET) {
+            log.warn("no live server in upstream '{}' for {} {}: every one is taken out by passive failures, "
+                    + "answered 502 until a probe gets through{}", e.group.name(), e.method, e.uri,
+                    RateLimitedLog.repeats(n));
+        }
+        writer.respondError(e, HttpResponseStatus.BAD_GATEWAY, e.bodyExpected && !e.requestComplete);
     }
 
     @Override

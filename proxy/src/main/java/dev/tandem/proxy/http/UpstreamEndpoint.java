@@ -227,7 +227,12 @@ final class UpstreamEndpoint implements BackendListener {
         e.responseComplete = true;
         e.upstreamNanos = System.nanoTime() - e.upstreamStartNanos;
         e.server.state().metrics().response(e.status, e.upstreamNanos);
-        e.server.state().health().passive().recordSuccess();
+        if (e.attempts.lastWasProbe()) {
+            // Sent while passive accounting had the server out: it is back, and takes traffic again at once.
+            e.server.state().health().passive().probeSucceeded();
+        } else {
+            e.server.state().health().passive().recordSuccess();
+        }
         endUpstream(e, e.backendKeepAlive && e.requestComplete);
     }
 

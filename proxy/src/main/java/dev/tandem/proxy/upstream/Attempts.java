@@ -19,11 +19,11 @@ public final class Attempts implements ServerFilter {
         /** available, even the one that just failed (nothing else is) */
         ANY,
         /**
-         * up by active checks, even when passive accounting took it out (nothing else is left), but not the one
-         * that just failed
+         * up by active checks, even when passive accounting took it out (nothing else is left; for a first attempt
+         * only when its next probe is due), but not the one that just failed
          */
         IGNORING_PASSIVE_NOT_LAST,
-        /** up by active checks, even the one that just failed */
+        /** up by active checks (for a first attempt: with a probe due), even the one that just failed */
         IGNORING_PASSIVE
     }
 
@@ -41,6 +41,8 @@ public final class Attempts implements ServerFilter {
      * cost another connection and another refusal, so no pass picks it again for this request.
      */
     private boolean lastRefused;
+    /** The last server was picked while passive accounting had it out: it went as a probe. */
+    private boolean lastProbe;
 
     public int count() {
         return count;
@@ -56,6 +58,22 @@ public final class Attempts implements ServerFilter {
         }
         tried[count++] = server;
         lastRefused = false;
+        lastProbe = false;
+    }
+
+    /** The server just added goes as a probe of a penalised server (see {@link dev.tandem.health.PassiveFailures}). */
+    void lastIsProbe() {
+        lastProbe = true;
+    }
+
+    /** True when the last server was sent the request as a probe: its success ends the server's penalty. */
+    public boolean lastWasProbe() {
+        return lastProbe;
+    }
+
+    /** True when the pass in force picks servers that passive accounting took out (as probes). */
+    boolean ignoringPassive() {
+        return pass == Pass.IGNORING_PASSIVE_NOT_LAST || pass == Pass.IGNORING_PASSIVE;
     }
 
     /** The last server tried refused the connection: it is not picked again for this request. */
@@ -81,6 +99,16 @@ public final class Attempts implements ServerFilter {
         return count > 0 && tried[count - 1].state() == server.state();
     }
 
+    /**
+     * For the passes that ignore passive accounting: a first attempt goes to a server it took out only as that
+     * server's probe, when one is due; a retry goes anyway. The probes keep new requests off a dead upstream, while a
+     * request that already failed once, and is safe to send again, still gets its retry (after its backoff: what an
+     * overloaded server that reset it needs).
+     */
+    private boolean outOrProbeable(UpstreamServer server) {
+        return count == 0 ? server.probeable(now) : server.availableIgnoringPassive();
+    }
+
     void prepare(Pass pass, long nanoTime) {
         this.pass = pass;
         this.now = nanoTime;
@@ -93,8 +121,8 @@ public final class Attempts implements ServerFilter {
             case FRESH -> server.available(now) && !wasTried(server);
             case NOT_LAST -> server.available(now) && !isLast(server);
             case ANY -> server.available(now) && mayRetryOn(server);
-            case IGNORING_PASSIVE_NOT_LAST -> server.availableIgnoringPassive() && !isLast(server);
-            case IGNORING_PASSIVE -> server.availableIgnoringPassive() && mayRetryOn(server);
+            case IGNORING_PASSIVE_NOT_LAST -> outOrProbeable(server) && !isLast(server);
+            case IGNORING_PASSIVE -> outOrProbeable(server) && mayRetryOn(server);
         };
     }
 }

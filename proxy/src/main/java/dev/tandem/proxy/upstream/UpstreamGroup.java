@@ -53,13 +53,18 @@ public final class UpstreamGroup {
 
     /**
      * Chooses the server for the next attempt of a request and records it in {@code attempts}: a primary
-     * not tried yet with a connection slot free, else one not tried yet (the request will wait for its slot), else a backup not tried yet, else any server but the one that just failed, else that
-     * one again, unless it refused the connection (see {@link Attempts#lastRefused}). When active checks leave servers up but passive accounting took every one of them out,
-     * they are used anyway (again avoiding the one that just failed while another is left): passive
-     * accounting is a heuristic and must not take a whole site down.
+     * not tried yet with a connection slot free, else one not tried yet (the request will wait for its slot), else
+     * a backup not tried yet, else any server but the one that just failed, else that one again, unless it refused
+     * the connection (see {@link Attempts#lastRefused}). When active checks leave servers up but passive
+     * accounting took every one of them out, a first attempt goes to one as its probe when that is due, and
+     * otherwise to none: as nginx's "no live upstreams", the client is answered at once rather than at the cost
+     * of a connection that will most likely fail, while the trickle of probes finds a server that came back (see
+     * {@link dev.tandem.health.PassiveFailures#tryProbe}). A retry goes to such a server anyway (again avoiding
+     * the one that just failed while another is left): passive accounting is a heuristic, and a request that is
+     * safe to send again keeps its retries. Either is sent as a probe: its success ends the server's penalty.
      *
      * @param loop the index of the calling event loop
-     * @return the server, or null when no server is up
+     * @return the server, or null when no server is up or none may be probed now
      */
     public UpstreamServer select(int loop, long clientHash, Attempts attempts, long nanoTime) {
         for (Attempts.Pass pass : Attempts.PASSES) {
@@ -79,7 +84,15 @@ public final class UpstreamGroup {
                 s = backupBalancers[loop].pick(backups, attempts, clientHash);
             }
             if (s != null) {
+                boolean probe = attempts.ignoringPassive() && !s.available(nanoTime);
+                if (probe && attempts.count() == 0 && !s.state().health().passive().tryProbe(nanoTime)) {
+                    // Another event loop took the probe that was due: this request is answered without one.
+                    return null;
+                }
                 attempts.add(s);
+                if (probe) {
+                    attempts.lastIsProbe();
+                }
                 return s;
             }
         }
@@ -88,8 +101,8 @@ public final class UpstreamGroup {
 
     /**
      * True when a retry of the request with {@code attempts} could go anywhere: some server is up by active checks
-     * (the widest pass of {@link #select}) and is not the one that just refused it. Looked up before a retry waits
-     * out its backoff, so that a request whose only server refused is answered at once.
+     * (the widest pass of {@link #select} for a retry) and is not the one that just refused it. Looked up before a
+     * retry waits out its backoff, so that a request whose only server refused is answered at once.
      */
     public boolean mayRetry(Attempts attempts) {
         for (UpstreamServer s : primaries) {
@@ -99,6 +112,25 @@ public final class UpstreamGroup {
         }
         for (UpstreamServer s : backups) {
             if (s.availableIgnoringPassive() && attempts.mayRetryOn(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when some server is up by active checks and neither drained nor weighted 0, though passive accounting
+     * may have taken it out: when {@link #select} finds nothing for a first attempt, this tells "no live server"
+     * (every one serving a passive penalty, no probe due: 502) from "no server" (503).
+     */
+    public boolean anyUpIgnoringPassive() {
+        for (UpstreamServer s : primaries) {
+            if (s.availableIgnoringPassive()) {
+                return true;
+            }
+        }
+        for (UpstreamServer s : backups) {
+            if (s.availableIgnoringPassive()) {
                 return true;
             }
         }

@@ -27,6 +27,14 @@ public record UpstreamServer(ServerConfig config, InetSocketAddress address, Ser
         return !state.drained() && weight() > 0 && state.health().active().allowsTraffic();
     }
 
+    /**
+     * Available but for passive failure accounting, and when that took it out, its next probe is due: what a
+     * selection may pick when every server is out.
+     */
+    boolean probeable(long nanoTime) {
+        return availableIgnoringPassive() && state.health().passive().mayProbe(nanoTime);
+    }
+
     /** True when the server has a connection slot free under its {@code max_connections}. */
     boolean hasRoom() {
         int max = config.maxConnections();

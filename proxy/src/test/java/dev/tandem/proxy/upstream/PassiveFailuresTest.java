@@ -67,6 +67,58 @@ class PassiveFailuresTest {
         assertFalse(p.isDown(at(10)));
     }
 
+    private static long ms(long millis) {
+        return T0 + TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    @Test
+    void aPenalisedServerIsProbedAtOnceThenAtDoublingGapsUpToASecond() {
+        PassiveFailures p = new PassiveFailures();
+        assertTrue(p.tryProbe(ms(0)), "not penalised: no probe needed");
+        assertTrue(p.recordFailure(ms(0), 1, TimeUnit.MINUTES.toNanos(1)));
+        assertTrue(p.mayProbe(ms(0)));
+        assertTrue(p.tryProbe(ms(0)), "the first probe goes at once");
+        assertFalse(p.mayProbe(ms(0)));
+        assertFalse(p.tryProbe(ms(0)), "one probe per gap");
+        long due = 1;
+        long gap = 1;
+        for (int i = 0; i < 20; i++) {
+            assertFalse(p.tryProbe(ms(due) - 1), "probe " + i);
+            assertTrue(p.tryProbe(ms(due)), "probe " + i);
+            gap = Math.min(gap * 2, 1000);
+            due += gap;
+        }
+        assertEquals(1000, gap, "the gap stops growing at a second");
+    }
+
+    @Test
+    void failedProbesDoNotHoldThePenaltyPastFailTimeout() {
+        PassiveFailures p = new PassiveFailures();
+        long shortTimeout = TimeUnit.MILLISECONDS.toNanos(3);
+        assertTrue(p.recordFailure(ms(0), 1, shortTimeout));
+        assertTrue(p.tryProbe(ms(0)));
+        assertFalse(p.recordFailure(ms(0), 1, shortTimeout));
+        assertTrue(p.tryProbe(ms(1)));
+        assertFalse(p.recordFailure(ms(1), 1, shortTimeout));
+        assertFalse(p.tryProbe(ms(2)));
+        assertFalse(p.isDown(ms(3)));
+        assertTrue(p.tryProbe(ms(3)), "the penalty is over: every request goes");
+    }
+
+    @Test
+    void aProbeThatSucceedsEndsThePenaltyAndTheNextPenaltyProbesAtOnceAgain() {
+        PassiveFailures p = new PassiveFailures();
+        assertTrue(p.recordFailure(ms(0), 1, TIMEOUT));
+        assertTrue(p.tryProbe(ms(0)));
+        assertTrue(p.tryProbe(ms(1)));
+        p.probeSucceeded();
+        assertFalse(p.isDown(ms(2)));
+        assertTrue(p.recordFailure(ms(2), 1, TIMEOUT));
+        assertTrue(p.tryProbe(ms(2)), "a new penalty's first probe goes at once");
+        assertFalse(p.tryProbe(ms(3) - 1), "after it, the first gap again");
+        assertTrue(p.tryProbe(ms(3)));
+    }
+
     @Test
     void aServerComesBackByItselfWhenThePenaltyEnds() {
         UpstreamServer s = server(1, 1, 0);

@@ -6,6 +6,7 @@ import static dev.tandem.proxy.upstream.TestServers.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -169,11 +170,56 @@ class UpstreamGroupTest {
         passiveDown(heavy);
         passiveDown(light);
         for (int i = 0; i < 10; i++) {
+            // a second apart, so that each server's next probe is due
+            long now = NOW + TimeUnit.SECONDS.toNanos(i) / 10 * 9;
             Attempts attempts = new Attempts();
-            char first = select(g, attempts);
-            char second = select(g, attempts);
+            UpstreamServer first = g.select(0, 0, attempts, now);
+            UpstreamServer second = g.select(0, 0, attempts, now);
+            assertNotEquals(null, second, "request " + i);
             assertNotEquals(first, second, "request " + i);
         }
+    }
+
+    @Test
+    void whenPassiveAccountingTookEveryServerOutOnlyTheProbesDueGo() {
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a), List.of());
+        passiveDown(a);
+        Attempts probe = new Attempts();
+        assertEquals('a', select(g, probe));
+        assertTrue(probe.lastWasProbe());
+        // the next requests are answered without a connection attempt, until the next probe is due
+        for (int i = 0; i < 5; i++) {
+            assertNull(g.select(0, 0, new Attempts(), NOW + TimeUnit.MICROSECONDS.toNanos(999)));
+        }
+        assertTrue(g.anyUpIgnoringPassive(), "no live server, which is not no server at all");
+        Attempts next = new Attempts();
+        assertEquals(a, g.select(0, 0, next, NOW + TimeUnit.MILLISECONDS.toNanos(1)));
+        assertTrue(next.lastWasProbe());
+        // a server that passive accounting did not take out is no probe
+        a.state().health().passive().probeSucceeded();
+        Attempts plain = new Attempts();
+        assertEquals(a, g.select(0, 0, plain, NOW + TimeUnit.MILLISECONDS.toNanos(2)));
+        assertFalse(plain.lastWasProbe());
+    }
+
+    @Test
+    void aRetryGoesToAServerPassiveAccountingTookOutWithoutWaitingForItsProbe() {
+        UpstreamGroup g = group(Balance.WEIGHTED_ROUND_ROBIN, List.of(a, b), List.of());
+        passiveDown(a);
+        passiveDown(b);
+        Attempts first = new Attempts();
+        UpstreamServer one = g.select(0, 0, first, NOW);
+        assertTrue(first.lastWasProbe());
+        Attempts second = new Attempts();
+        UpstreamServer other = g.select(0, 0, second, NOW);
+        assertNotEquals(one, other);
+        // No probe is due on either server now: a new request is answered without one...
+        assertNull(g.select(0, 0, new Attempts(), NOW));
+        // ...but the second request's retry still goes, to the server it has not just tried.
+        second.lastRefused();
+        assertTrue(g.mayRetry(second));
+        assertEquals(one, g.select(0, 0, second, NOW));
+        assertTrue(second.lastWasProbe(), "sent while taken out: its success would end the penalty");
     }
 
     @Test
