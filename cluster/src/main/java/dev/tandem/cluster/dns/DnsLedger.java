@@ -20,7 +20,9 @@ import java.util.TreeSet;
  * The record values Tandem added, in {@code cluster.state_dir}: per record name, the addresses a Tandem node put in
  * it (this node's, and a peer's as that peer claims in its heartbeats). Only these are ever removed from a record:
  * a value someone else wrote stays, even one equal to a node's address. A value enters before the update that adds
- * it is sent, and only when the read just before showed it absent; it leaves once removed, or once a read shows
+ * it is sent, and only when the read the change was decided on showed it absent (the update's prerequisite: the
+ * server applies it only on the record as that read showed it, so the value was absent as it went in); it leaves
+ * once removed, or once a read shows
  * it gone.
  *
  * <p>Each change replaces the file whole: a temporary file, synced, renamed over the ledger, and the directory

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -30,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * it makes this node's heartbeat (which also says whom it hears), takes the peers' heartbeats, and on each
  * {@link #tick} feeds one {@link DnsElection} per record and carries out what it decides. The server is talked
  * to on a thread of its own ({@link DnsUpdater}): each record is read back every {@link #READ_EVERY}, and a change
- * is sent, read back, and retried with backoff ({@link #RETRY_FIRST} doubling to {@link #RETRY_MAX}) until the
- * record shows it or the decision changes. One change per record is in flight at a time.
+ * is sent with the read it was decided on as its prerequisite, read back, and retried with backoff
+ * ({@link DnsRetry}) until the record shows it or the decision changes. An update refused because the record
+ * changed since that read (another node decided on the same read and wrote first) is decided again at once on a
+ * fresh read. One change per record is in flight at a time.
  *
  * <p>Every change is logged, counted ({@code tandem_dns_updates_total{record,result}}), shown in
  * {@link #status()} and passed to the notify hook as {@code DNS RECORD STATE} (STATE: {@code MASTER} when this
@@ -47,8 +50,6 @@ public final class DnsSupervisor implements AutoCloseable {
     /** The "VIP" of a heartbeat advert: the prefix, then the nodes the sender hears, comma-separated. */
     public static final String HEARTBEAT = "@node:";
     static final Duration READ_EVERY = Duration.ofSeconds(1);
-    static final Duration RETRY_FIRST = Duration.ofMillis(200);
-    static final Duration RETRY_MAX = Duration.ofSeconds(10);
 
     /** The probe witnesses' last round. */
     public interface Probes {
@@ -96,6 +97,7 @@ public final class DnsSupervisor implements AutoCloseable {
     private final ScheduledExecutorService io;
     private final MeterRegistry meters;
     private final LongSupplier nanoClock;
+    private final Duration readEvery;
 
     private final Map<String, DnsElection> elections = new LinkedHashMap<>();
     private final Map<String, Long> heardAt = new HashMap<>();
@@ -108,16 +110,15 @@ public final class DnsSupervisor implements AutoCloseable {
     private static final class State {
         long serial = -1;
         List<String> addresses = List.of();
+        /** The read the election's view of the record comes from: an update's prerequisite. */
+        DnsUpdater.Readback basis;
         boolean inFlight;
         String lastChange = "";
         Instant lastChangeAt;
         String lastError = "";
-        /** After a failed update: not before this (nanos), and the wait after the next failure. */
-        boolean waiting;
-        long retryAt;
+        final DnsRetry retry = new DnsRetry();
+        /** When a failed update is decided again, for the status. */
         Instant retryAtWall;
-        int failures;
-        Duration backoff = RETRY_FIRST;
     }
 
     /**
@@ -127,7 +128,15 @@ public final class DnsSupervisor implements AutoCloseable {
     public DnsSupervisor(ClusterConfig cluster, String self, Map<String, InetAddress> addresses, DnsUpdater updater,
                          DnsLedger ledger, Executor loop, Probes probesReached, Notify notify, MeterRegistry meters,
                          LongSupplier nanoClock) {
+        this(cluster, self, addresses, updater, ledger, loop, probesReached, notify, meters, nanoClock, READ_EVERY);
+    }
+
+    /** @param readEvery how often each record is read back */
+    DnsSupervisor(ClusterConfig cluster, String self, Map<String, InetAddress> addresses, DnsUpdater updater,
+                  DnsLedger ledger, Executor loop, Probes probesReached, Notify notify, MeterRegistry meters,
+                  LongSupplier nanoClock, Duration readEvery) {
         this.nanoClock = nanoClock;
+        this.readEvery = readEvery;
         this.self = self;
         this.config = cluster.dns().orElseThrow();
         this.otherNodes = new LinkedHashSet<>(cluster.nodes().keySet());
@@ -162,7 +171,7 @@ public final class DnsSupervisor implements AutoCloseable {
 
     /** Starts reading the records back; the first read lets the elections decide. */
     public void start() {
-        io.scheduleWithFixedDelay(this::readAll, 0, READ_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        io.scheduleWithFixedDelay(this::readAll, 0, readEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void readAll() {
@@ -194,6 +203,7 @@ public final class DnsSupervisor implements AutoCloseable {
         if (!s.inFlight) {
             // A read started before a change of ours could land after it: the change's own read-back counts.
             elections.get(record).published(nodesIn(back));
+            s.basis = back;
         }
         s.serial = back.serial();
         s.addresses = texts(back);
@@ -281,17 +291,28 @@ public final class DnsSupervisor implements AutoCloseable {
                         && WitnessTally.confirmsUnreachable(n, otherNodes, fresh, news, probes));
             }
             State s = states.get(e.record().name());
-            if (!s.inFlight && (!s.waiting || now - s.retryAt >= 0)) {
+            if (!s.inFlight && s.retry.mayDecide(now)) {
                 // A failed update's wait is over: decided afresh (the change wanted may no longer be).
-                s.waiting = false;
-                e.decide(now).ifPresent(c -> send(e, s, c));
+                decide(e, s, now);
             }
         }
         publishStatus();
     }
 
+    private void decide(DnsElection e, State s, long now) {
+        s.retryAtWall = null;
+        Optional<DnsElection.Change> c = e.decide(now);
+        if (c.isPresent()) {
+            send(e, s, c.get());
+        } else {
+            s.retry.settled();
+        }
+    }
+
     private void send(DnsElection e, State s, DnsElection.Change c) {
         s.inFlight = true;
+        // The read the election decided on: the server applies the change only if the record is still as read.
+        DnsUpdater.Readback basis = s.basis;
         DnsConfig.Record r = e.record();
         Set<InetAddress> add = resolve(c.add());
         Set<InetAddress> remove = resolve(c.remove());
@@ -302,15 +323,32 @@ public final class DnsSupervisor implements AutoCloseable {
                 tandems.removeIf(a -> !claims.ledger().contains(r.name(), a));
                 // Claimed in heartbeats from the moment the ledger holds it: the value may be at the server before
                 // the answer is here.
-                DnsUpdater.Applied done = updater.apply(r.name(), r.ttl(), add, tandems, claims.ledger(),
+                DnsUpdater.Applied done = updater.apply(r.name(), r.ttl(), basis, add, tandems, claims.ledger(),
                         claims::publish);
                 claims.publish();
                 loop.execute(() -> applied(e, s, c, done.back()));
+            } catch (DnsUpdater.RecordChanged ex) {
+                claims.publish();
+                reread(e, s, ex.getMessage());
             } catch (IOException | RuntimeException ex) {
                 claims.publish();
                 loop.execute(() -> failed(e, s, ex.toString()));
             }
         });
+    }
+
+    /** On the DNS thread: the record changed under the update; read it, then decide again on what it is now. */
+    private void reread(DnsElection e, State s, String refusal) {
+        String record = e.record().name();
+        DnsUpdater.Readback back;
+        try {
+            back = updater.read(record);
+        } catch (IOException | RuntimeException ex) {
+            loop.execute(() -> failed(e, s, refusal + "; read again: " + ex));
+            return;
+        }
+        claims.readBack(record, back.addresses());
+        loop.execute(() -> changed(e, s, refusal, back));
     }
 
     private Set<InetAddress> resolve(Set<String> nodes) {
@@ -326,11 +364,10 @@ public final class DnsSupervisor implements AutoCloseable {
         s.addresses = texts(back);
         s.lastChange = "added " + c.add() + ", removed " + c.remove() + ": " + c.reason();
         s.lastChangeAt = Instant.now();
+        s.basis = back;
         s.lastError = "";
-        s.waiting = false;
+        s.retry.succeeded();
         s.retryAtWall = null;
-        s.failures = 0;
-        s.backoff = RETRY_FIRST;
         String record = e.record().name();
         Counter.builder("tandem_dns_updates_total").description("DNS updates sent by this node")
                 .tag("record", record).tag("result", "ok").register(meters).increment();
@@ -342,20 +379,45 @@ public final class DnsSupervisor implements AutoCloseable {
         publishStatus();
     }
 
+    /**
+     * The server refused the update: the record is no longer as the election read it, and {@code back} is what it
+     * is now. Not a failure: decided again at once on {@code back} (the other node now holding the record, most
+     * often), unless the record keeps changing under every decision ({@link DnsRetry}).
+     */
+    private void changed(DnsElection e, State s, String refusal, DnsUpdater.Readback back) {
+        String record = e.record().name();
+        s.inFlight = false;
+        e.published(nodesIn(back));
+        s.basis = back;
+        s.serial = back.serial();
+        s.addresses = texts(back);
+        long now = nanoClock.getAsLong();
+        Duration wait = s.retry.changed(now);
+        if (wait.isZero()) {
+            Counter.builder("tandem_dns_updates_total").description("DNS updates sent by this node")
+                    .tag("record", record).tag("result", "changed").register(meters).increment();
+            log.info("dns: {}: the record changed since it was read (now {}, serial {}): deciding again", record,
+                    nodesIn(back), back.serial());
+            decide(e, s, now);
+            publishStatus();
+        } else {
+            failed(e, s, refusal + ", " + (DnsRetry.CHANGED_AT_ONCE + 1) + " times in a row", wait);
+        }
+    }
+
     /** Decided again after the backoff (by {@link #tick}): what was wanted may no longer be. */
     private void failed(DnsElection e, State s, String error) {
+        failed(e, s, error, s.retry.failed(nanoClock.getAsLong()));
+    }
+
+    private void failed(DnsElection e, State s, String error, Duration wait) {
         String record = e.record().name();
         s.inFlight = false;
         s.lastError = error;
-        s.waiting = true;
-        s.retryAt = nanoClock.getAsLong() + s.backoff.toNanos();
-        s.retryAtWall = Instant.now().plus(s.backoff);
-        s.failures++;
+        s.retryAtWall = Instant.now().plus(wait);
         Counter.builder("tandem_dns_updates_total").description("DNS updates sent by this node")
                 .tag("record", record).tag("result", "failed").register(meters).increment();
-        log.warn("dns: {}: update failed ({}), again in {} ms", record, error, s.backoff.toMillis());
-        Duration doubled = s.backoff.multipliedBy(2);
-        s.backoff = doubled.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : doubled;
+        log.warn("dns: {}: update failed ({}), again in {} ms", record, error, wait.toMillis());
         publishStatus();
     }
 
@@ -366,7 +428,7 @@ public final class DnsSupervisor implements AutoCloseable {
             List<String> pub = e.published().map(List::copyOf).orElse(List.of());
             out.add(new RecordStatus(e.record().name(), e.record().mode().name().toLowerCase(java.util.Locale.ROOT),
                     e.record().ttl().toSeconds(), pub, s.addresses, s.serial, s.lastChange, s.lastChangeAt,
-                    s.lastError, s.inFlight, s.failures, s.waiting ? s.retryAtWall : null));
+                    s.lastError, s.inFlight, s.retry.failures(), s.retry.waiting() ? s.retryAtWall : null));
         }
         status = List.copyOf(out);
     }

@@ -105,35 +105,54 @@ public final class DnsUpdater {
     }
 
     /**
-     * Adds {@code add} and deletes {@code remove} from the record in one update, then reads it back. The record is
-     * read first: a value already there is not added (it is someone else's, or already Tandem's), and the update
-     * carries that read as its prerequisite (RFC 2136 2.4.2: the A and AAAA sets exactly as read, or absent), so a
-     * value written by someone else in between makes the server refuse it rather than Tandem take that value for
-     * its own. The values it adds go into {@code ledger} before the update is sent, and come out again if the
-     * server refuses it: a crash between the two leaves a value the next read shows absent, and the ledger then
-     * forgets it. A ledger that cannot be written (a full or read-only {@code state_dir}) is logged and the update
-     * goes out all the same. An update that would leave the name with no address is refused before it is sent.
-     *
-     * @param remove only values Tandem added (the caller checks {@code ledger}); deleted one by one, never the set
-     * @throws IOException when the server refuses, does not answer, or the read-back does not show the change
+     * The server refused an update because the record is no longer as read (RFC 2136 3.2.5, NXRRSET or YXRRSET):
+     * someone wrote it after the read the change was decided on. Nothing of the update was applied; the change is
+     * to be decided again on a fresh read, not retried as it was.
+     */
+    public static final class RecordChanged extends IOException {
+        RecordChanged(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * As {@link #apply(String, Duration, Readback, Set, Set, DnsLedger, Runnable)}, on a read made just now: for a
+     * change that does not depend on what the record held (an operator's tool, a test).
      */
     public Applied apply(String name, Duration ttl, Set<InetAddress> add, Set<InetAddress> remove, DnsLedger ledger)
             throws IOException {
-        return apply(name, ttl, add, remove, ledger, () -> { });
+        return apply(name, ttl, read(name), add, remove, ledger, () -> { });
     }
 
-    /** As {@link #apply(String, Duration, Set, Set, DnsLedger)}, calling {@code recorded} once the ledger holds the
-     * values to add, before the update is sent. */
-    public Applied apply(String name, Duration ttl, Set<InetAddress> add, Set<InetAddress> remove, DnsLedger ledger,
-                         Runnable recorded) throws IOException {
+    /**
+     * Adds {@code add} and deletes {@code remove} from the record in one update, then reads it back. The update
+     * carries {@code basis}, the read the change was decided on, as its prerequisite (RFC 2136 2.4.2: the A and
+     * AAAA sets exactly as read, or absent): if anyone wrote the record since (another node that decided on the same
+     * read, a tool), the server refuses it ({@link RecordChanged}) and nothing is applied. A fresh read taken here
+     * instead would let two nodes that decided on the same empty record both write themselves in, the second
+     * beside the first. A value in {@code basis} is not added (it is someone else's, or already Tandem's); the
+     * values it adds go into {@code ledger} before the update is sent, and come out again if the server refuses it,
+     * so the ledger holds a value only when the server held the record as {@code basis}, without that value, as the
+     * value went in: a crash between the two leaves a value the next read shows absent, and the ledger then forgets
+     * it. A ledger that cannot be written (a full or read-only {@code state_dir}) is logged and the update goes out
+     * all the same. An update that would leave the name with no address is refused before it is sent.
+     *
+     * @param basis    the record as read when the change was decided
+     * @param remove   only values Tandem added (the caller checks {@code ledger}); deleted one by one, never the set
+     * @param recorded called once the ledger holds the values to add, before the update is sent
+     * @throws RecordChanged when the record is no longer as {@code basis}: decide again on a fresh read
+     * @throws IOException   when the server refuses otherwise, does not answer, or the read-back does not show the
+     *                       change
+     */
+    public Applied apply(String name, Duration ttl, Readback basis, Set<InetAddress> add, Set<InetAddress> remove,
+                         DnsLedger ledger, Runnable recorded) throws IOException {
         Name n = Name.fromString(name);
-        Readback before = read(name);
         Set<InetAddress> adding = new LinkedHashSet<>(add);
-        adding.removeAll(before.addresses());
+        adding.removeAll(basis.addresses());
         Update u = new Update(zone);
         for (int type : new int[] {Type.A, Type.AAAA}) {
             boolean any = false;
-            for (InetAddress a : before.addresses()) {
+            for (InetAddress a : basis.addresses()) {
                 Record r = record(n, 0, a);
                 if (r.getType() == type) {
                     u.present(r);
@@ -152,7 +171,7 @@ public final class DnsUpdater {
                 u.delete(record(n, 0, a));
             }
         }
-        Set<InetAddress> after = new LinkedHashSet<>(before.addresses());
+        Set<InetAddress> after = new LinkedHashSet<>(basis.addresses());
         after.addAll(adding);
         for (InetAddress a : remove) {
             if (!add.contains(a)) {
@@ -165,6 +184,9 @@ public final class DnsUpdater {
             throw new IOException("update " + name + " refused here: removing " + addresses(remove)
                     + " would leave the record empty");
         }
+        // Only what this update puts in the ledger comes out again should the server refuse it.
+        Set<InetAddress> entered = new LinkedHashSet<>(adding);
+        entered.removeIf(a -> ledger.contains(name, a));
         try {
             ledger.add(name, adding);
         } catch (IOException e) {
@@ -177,10 +199,13 @@ public final class DnsUpdater {
         Message answer = send(u);
         if (answer.getRcode() != Rcode.NOERROR) {
             // Refused: nothing of it was applied (RFC 2136 3.2, 3.4), so nothing was added.
-            ledger.remove(name, adding);
-            throw new IOException("update " + name + " refused: " + Rcode.string(answer.getRcode())
-                    + (answer.getRcode() == Rcode.NXRRSET || answer.getRcode() == Rcode.YXRRSET
-                    ? " (the record changed since it was read)" : ""));
+            ledger.remove(name, entered);
+            String why = "update " + name + " refused: " + Rcode.string(answer.getRcode());
+            if (answer.getRcode() == Rcode.NXRRSET || answer.getRcode() == Rcode.YXRRSET) {
+                throw new RecordChanged(why + " (the record changed since it was read, serial " + basis.serial()
+                        + ")");
+            }
+            throw new IOException(why);
         }
         Readback back = read(name);
         for (InetAddress a : add) {

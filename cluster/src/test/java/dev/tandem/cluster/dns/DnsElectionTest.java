@@ -42,6 +42,35 @@ class DnsElectionTest {
     }
 
     @Test
+    void theNodeRefusedOnARecordTakenSinceDecidesAgainOnTheFreshRead() {
+        // Failover: lb2 last heard lb1 say its health failed, lb1 is healthy again; both decide on an empty read.
+        DnsElection a = up("lb1", WWW, 0);
+        DnsElection b = up("lb2", WWW, 0);
+        a.heard("lb2", true, 0);
+        b.heard("lb1", false, 0);
+        a.published(Set.of());
+        b.published(Set.of());
+        assertEquals(Optional.of(Set.of("lb1")), added(a, S / 10));
+        assertEquals(Optional.of(Set.of("lb2")), added(b, S / 10));
+        // lb1 wrote first; lb2's update is refused and lb2 reads again, having heard lb1 healthy since.
+        b.heard("lb1", true, S / 10);
+        b.published(Set.of("lb1"));
+        assertEquals(Optional.empty(), b.decide(S / 5), "lb1 holds it, up: nothing");
+        // Had lb2 written first: lb1, refused, reads lb2 holding it, and moves back only after the hold-down.
+        a.published(Set.of("lb2"));
+        assertEquals(Optional.empty(), a.decide(S / 5));
+        a.heard("lb2", true, HOLD.toNanos());
+        assertEquals(Optional.of(Set.of("lb1")), added(a, HOLD.toNanos()));
+        // Multi: the refused node adds itself beside the one that wrote first.
+        DnsElection m = up("lb2", ALL, 0);
+        m.heard("lb1", true, 0);
+        m.published(Set.of("lb1"));
+        DnsElection.Change c = m.decide(HOLD.toNanos()).orElseThrow();
+        assertEquals(Set.of("lb2"), c.add());
+        assertEquals(Set.of(), c.remove());
+    }
+
+    @Test
     void backupTakesOverOnlyWhenTheHolderIsLostAndWitnessesConfirm() {
         DnsElection b = up("lb2", WWW, 0);
         b.published(Set.of("lb1"));

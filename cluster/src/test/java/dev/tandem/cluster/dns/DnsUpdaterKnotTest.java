@@ -127,6 +127,50 @@ class DnsUpdaterKnotTest {
     }
 
     @Test
+    void twoNodesDecidingOnTheSameEmptyReadWriteOneValueAndTheOtherIsRefused() throws Exception {
+        String api = "api.example.com.";
+        DnsUpdater a = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsUpdater b = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsLedger ledgerA = DnsLedger.open(dir.resolve("state").resolve("dns-a.added"));
+        DnsLedger ledgerB = DnsLedger.open(dir.resolve("state").resolve("dns-b.added"));
+        // Both decide on the same read: no node in the record, each writes itself in.
+        DnsUpdater.Readback empty = a.read(api);
+        assertEquals(Set.of(), empty.addresses());
+        assertEquals(empty.addresses(), b.read(api).addresses());
+        DnsUpdater.Applied first = a.apply(api, Duration.ofSeconds(5), empty, Set.of(ip("127.0.0.41")), Set.of(),
+                ledgerA, () -> { });
+        assertEquals(Set.of(ip("127.0.0.41")), first.back().addresses());
+        // The second node's update carries the read it decided on: the server refuses it rather than add beside.
+        DnsUpdater.RecordChanged refused = assertThrows(DnsUpdater.RecordChanged.class, () -> b.apply(api,
+                Duration.ofSeconds(5), empty, Set.of(ip("127.0.0.42")), Set.of(), ledgerB, () -> { }));
+        assertTrue(refused.getMessage().contains("YXRRSET"), refused.getMessage());
+        assertFalse(ledgerB.contains(api, ip("127.0.0.42")), "a refused value is not Tandem's");
+        // Read again, the other node sees the holder, alone.
+        DnsUpdater.Readback again = b.read(api);
+        assertEquals(Set.of(ip("127.0.0.41")), again.addresses());
+        assertEquals(first.back().serial(), again.serial());
+        // Decided on that read (a multi record: the second node adds itself beside), the update goes through.
+        DnsUpdater.Applied second = b.apply(api, Duration.ofSeconds(5), again, Set.of(ip("127.0.0.42")), Set.of(),
+                ledgerB, () -> { });
+        assertEquals(Set.of(ip("127.0.0.41"), ip("127.0.0.42")), second.back().addresses());
+        assertEquals(Set.of(ip("127.0.0.42")), second.added());
+        assertEquals(Set.of("127.0.0.42"), ledgerB.values(api));
+    }
+
+    @Test
+    void aRemovalDecidedOnAReadThatNoLongerHoldsIsRefused() throws Exception {
+        DnsUpdater u = new DnsUpdater(config(knot.keyFile), TsigSecret.read(knot.keyFile), Duration.ofSeconds(5));
+        DnsLedger ledger = ledger();
+        DnsUpdater.Readback before = u.read(WWW);
+        u.apply(WWW, Duration.ofSeconds(5), Set.of(ip("127.0.0.41")), Set.of(), ledger);
+        // Decided on the read before .41 went in: the server's record is not that any more.
+        assertThrows(DnsUpdater.RecordChanged.class, () -> u.apply(WWW, Duration.ofSeconds(5), before,
+                Set.of(ip("127.0.0.42")), Set.of(ip("127.0.0.41")), ledger, () -> { }));
+        assertEquals(Set.of(ip(KnotServer.FOREIGN), ip("127.0.0.41")), u.read(WWW).addresses());
+        assertEquals(Set.of("127.0.0.41"), ledger.values(WWW), "what was Tandem's stays so; nothing else became");
+    }
+
+    @Test
     void aWrongKeyIsRefusedAndNothingChanges() throws Exception {
         Path wrong = dir.resolve("wrong.key");
         java.nio.file.Files.writeString(wrong, "c2VjcmV0IHRoYXQgaXMgbm90IHRoZSBzZXJ2ZXIncyBrZXk=\n");
