@@ -38,6 +38,16 @@ public final class VipController implements AutoCloseable {
     public interface Listener {
         void announced(boolean announced);
 
+        /**
+         * A peer's claim passed on to {@link #reannounce} or {@link #reannounceFrom} reached this thread (once per
+         * call, in order): the address is not known to be announced until a round after this. Told apart from
+         * {@link #announced announced(false)}, which a link lost or a round that failed says too: a round reported
+         * after one of those may still have left before the claim.
+         */
+        default void claimHeard() {
+            announced(false);
+        }
+
         /** The address (and any rule of a handover) is off this host now. */
         default void removed() {
         }
@@ -306,7 +316,7 @@ public final class VipController implements AutoCloseable {
     private void claimHeard() {
         schedule.claimed(System.nanoTime());
         told = false;
-        listener.announced(false);
+        listener.claimHeard();
     }
 
     /**

@@ -575,4 +575,35 @@ class VipControllerTest {
             await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false, true, false, true)));
         }
     }
+    /**
+     * The election counts the claims it passed on and the driver's answers to them: each claim is answered once, as
+     * a claim (not as a mere "not announced", which a lost link says too), even when a release superseded it.
+     */
+    @Test
+    void eachClaimPassedOnIsAnsweredOnceAsAClaimEvenWhenSuperseded() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        try (VipController c = new VipController(VIP, driver, new VipController.Listener() {
+            @Override
+            public void announced(boolean announced) {
+                heard.add(String.valueOf(announced));
+            }
+
+            @Override
+            public void claimHeard() {
+                heard.add("claim");
+            }
+        }, new SimpleMeterRegistry(), Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> heard.equals(List.of("true")));
+            c.reannounce("b claims it too", true);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> heard.equals(List.of("true", "claim", "true")));
+            c.reannounce("refresh", false);
+            c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "c claims it too");
+            c.release();
+            c.reannounce("b drains it", true);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> heard.stream().filter("claim"::equals).count() == 3
+                    && driver.calls().stream().anyMatch(k -> k.op().equals("remove")));
+        }
+    }
 }
