@@ -351,10 +351,14 @@ public final class VipController implements AutoCloseable {
         }
     }
 
-    /** Remove the address. */
+    /**
+     * Remove the address. Announcements end at once, not when the removal gets its turn on this thread: an add
+     * under way (its gratuitous ARP) or a round must not draw the neighbours here to an address on its way out.
+     */
     public void release() {
         wanted = false;
         long id = request.incrementAndGet();
+        stopAnnouncing();
         thread.execute(() -> apply(id, false));
     }
 

@@ -262,6 +262,76 @@ class VipControllerTest {
         }
     }
 
+    /** The driver's add sends the takeover's first gratuitous ARP unless the announcements were stopped meanwhile. */
+    @Test
+    void aReleaseWhileTheAddIsUnderWayStopsTheAnnouncementsAtOnce() throws Exception {
+        RecordingVipDriver recorder = new RecordingVipDriver();
+        CountDownLatch adding = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        VipDriver slowToAdd = new VipDriver() {
+            @Override
+            public void add(VipConfig vip) throws IOException {
+                adding.countDown();
+                try {
+                    goOn.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                recorder.add(vip);
+            }
+
+            @Override
+            public void remove(VipConfig vip) throws IOException {
+                recorder.remove(vip);
+            }
+
+            @Override
+            public boolean present(VipConfig vip) {
+                return recorder.present(vip);
+            }
+
+            @Override
+            public void announce(VipConfig vip) throws IOException {
+                recorder.announce(vip);
+            }
+
+            @Override
+            public void stopAnnouncing(VipConfig vip) {
+                recorder.stopAnnouncing(vip);
+            }
+
+            @Override
+            public void withdraw(VipConfig vip) throws IOException {
+                recorder.withdraw(vip);
+            }
+
+            @Override
+            public void forward(VipConfig vip, InetAddress oldHolder) throws IOException {
+                recorder.forward(vip, oldHolder);
+            }
+
+            @Override
+            public long stopForwarding(VipConfig vip) throws IOException {
+                return recorder.stopForwarding(vip);
+            }
+
+            @Override
+            public void removeRules(VipConfig vip) throws IOException {
+                recorder.removeRules(vip);
+            }
+        };
+        try (VipController c = new VipController(VIP, slowToAdd, a -> {
+        }, new SimpleMeterRegistry(), Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            assertTrue(adding.await(2, TimeUnit.SECONDS));
+            c.release();
+            assertEquals(List.of("quiet"), ops(recorder), "stopped while the add is still under way");
+            goOn.countDown();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> ops(recorder).contains("remove"));
+            assertFalse(ops(recorder).contains("announce"), ops(recorder).toString());
+        }
+    }
+
     @Test
     void aRoundStartingJustAsTheNodeStepsAsideIsEndedAtOnce() throws Exception {
         RecordingVipDriver recorder = new RecordingVipDriver();
