@@ -168,7 +168,7 @@ class IpCommandDriverTest {
      */
     @Test
     void anAddWhoseAnnouncementsWereStoppedMeanwhileSendsNoGratuitousArp() throws IOException {
-        java.util.concurrent.atomic.AtomicReference<Runnable> duringNft = new java.util.concurrent.atomic.AtomicReference<>();
+        var duringNft = new java.util.concurrent.atomic.AtomicReference<Runnable>();
         IpCommandDriver d = helped(helper("ok"), line -> {
             Runnable r = line.startsWith("nft ") ? duringNft.getAndSet(null) : null;
             if (r != null) {
