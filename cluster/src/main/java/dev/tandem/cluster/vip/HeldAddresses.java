@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * process killed at any instant (SIGKILL, the OOM killer). A table is written down before it is added; an address
  * right after it is added ({@link RecordedVipDriver}: the add sends the takeover's first gratuitous ARP, which the
  * write must not hold up), so a process killed in between leaves an unrecorded address of a VIP of its config,
- * which the cleanup removes from the config. A thing is struck off once it is removed. A record that is stale the
+ * which the cleanup removes with every address of the config's VIPs. A thing is struck off once it is removed. A record that is stale the
  * other way (a thing listed that is gone) costs a removal that finds nothing.
  *
  * <p>Each write replaces the file whole: a temporary file, renamed over the record. Nothing is synced to the disk:

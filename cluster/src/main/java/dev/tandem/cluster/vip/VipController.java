@@ -39,10 +39,10 @@ public final class VipController implements AutoCloseable {
         void announced(boolean announced);
 
         /**
-         * A peer's claim passed on to {@link #reannounce} or {@link #reannounceFrom} reached this thread (once per
-         * call, in order): the address is not known to be announced until a round after this. Told apart from
-         * {@link #announced announced(false)}, which a link lost or a round that failed says too: a round reported
-         * after one of those may still have left before the claim.
+         * A peer's claim passed on to {@link VipController#reannounce} or {@link VipController#reannounceFrom}
+         * reached the controller's thread (once per call, in order): the address is not known to be announced until
+         * a round after this. Told apart from {@link #announced announced(false)}, which a link lost or a round that
+         * failed says too: a round reported after one of those may still have left before the claim.
          */
         default void claimHeard() {
             announced(false);
