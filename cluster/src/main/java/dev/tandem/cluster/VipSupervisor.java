@@ -89,6 +89,16 @@ final class VipSupervisor {
                 }
 
                 @Override
+                public void claimHeard() {
+                    loop.execute(() -> {
+                        if (v.election != null) {
+                            v.election.claimHeard(nanoClock.getAsLong());
+                            reschedule();
+                        }
+                    });
+                }
+
+                @Override
                 public void removed() {
                     loop.execute(() -> handovers.removed(v));
                 }

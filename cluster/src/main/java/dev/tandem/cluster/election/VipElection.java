@@ -66,8 +66,9 @@ public final class VipElection {
          * This node is master and holds the VIP: announce it again (a new round of gratuitous ARP or unsolicited
          * neighbour advertisements), since a neighbour may have been told otherwise. {@code claimer} is the peer
          * that claimed the VIP too (it steps down, and drains what its clients still send it), or null for a
-         * refresh; {@code why} is for the log. After a claim, the caller reports {@link #setAnnounced} false as it
-         * learns of it, then true once a round has gone out.
+         * refresh; {@code why} is for the log. For each call with a claimer, the caller reports
+         * {@link #claimHeard} once, when the address driver learns of it, then {@link #setAnnounced} true once a
+         * round has gone out after that.
          */
         default void reannounce(String claimer, String why) {
         }
@@ -103,11 +104,17 @@ public final class VipElection {
     private boolean caughtUp = true;
     private boolean announced;
     /**
-     * While master: a peer's claim was heard, and the address driver has not said since that the address is not
-     * announced (which it says when it learns of the claim): a round it reports as gone out may have left before
-     * the claim, so it does not make the adverts say {@link Advert#ANNOUNCED}.
+     * While master: a peer's claim was heard, and the address driver has not heard of it yet (it is due, or
+     * {@link #claimsUnheard} is not zero): a round it reports as gone out may have left before the claim, so it does
+     * not make the adverts say {@link Advert#ANNOUNCED}.
      */
     private boolean claimUnanswered;
+    /**
+     * Claims passed on through {@link Output#reannounce} that the address driver has not said it heard of yet
+     * ({@link #claimHeard}). Counted, not flagged: another "not announced" (a link lost, a round that failed) is no
+     * answer to a claim, and the driver's answer to one claim may come after the next claim was heard.
+     */
+    private int claimsUnheard;
     /**
      * The master this node took the VIP from as it stepped aside (preempted, or unfit to serve), until that peer's
      * first drain is heard: that drain is the step-aside this node's takeover caused, after that peer's last
@@ -313,6 +320,9 @@ public final class VipElection {
     }
 
     private void reannounce(long now, String by, String why) {
+        if (by != null) {
+            claimsUnheard++;
+        }
         reannounceDue = false;
         claimer = null;
         reannounceAfter = now + reannounceSpacing;
@@ -446,13 +456,11 @@ public final class VipElection {
 
     /**
      * Whether this node has the address on its interface and has announced it; carried in adverts. After a peer's
-     * claim ({@link Output#reannounce} with a claimer), only a round after it counts: the address driver first says
-     * the address is not announced (when it learns of the claim), and a {@code true} before that is ignored.
+     * claim, only a round after the address driver heard of it counts: a {@code true} is ignored while a claim is
+     * due or passed on ({@link Output#reannounce} with a claimer) and not yet {@link #claimHeard heard}.
      */
     public void setAnnounced(long now, boolean announced) {
-        if (!announced) {
-            claimUnanswered = false;
-        } else if (claimUnanswered) {
+        if (announced && claimUnanswered) {
             return;
         }
         if (this.announced == announced) {
@@ -464,6 +472,21 @@ public final class VipElection {
             // stepping aside goes quiet only on an announcement after an advert that said there was none.
             advertise(now);
         }
+    }
+
+    /**
+     * The address driver learnt of a claim passed on through {@link Output#reannounce} (once per such call, in the
+     * order made): the address is not known to be announced, and once it has heard of every claim, a round it
+     * reports after this answers them.
+     */
+    public void claimHeard(long now) {
+        if (claimsUnheard > 0) {
+            claimsUnheard--;
+        }
+        if (claimsUnheard == 0 && !reannounceDue) {
+            claimUnanswered = false;
+        }
+        setAnnounced(now, false);
     }
 
     private void becameAble(long now) {

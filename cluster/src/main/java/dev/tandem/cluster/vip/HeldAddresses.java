@@ -21,15 +21,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The record, in {@code cluster.state_dir}, of every address and nftables table this node put on its host
- * ({@code cluster-NODE.held}): written before a thing is added, so that a process killed at any instant (SIGKILL,
- * the OOM killer) leaves a record of at least what it left behind, for {@code tandem cleanup} (the unit's
- * {@code ExecStopPost}) to remove. A thing is struck off once it is removed. A record that is stale the other
- * way (a thing listed that is gone) costs a removal that finds nothing.
+ * ({@code cluster-NODE.held}), for {@code tandem cleanup} (the unit's {@code ExecStopPost}) to remove after a
+ * process killed at any instant (SIGKILL, the OOM killer). A table is written down before it is added; an address
+ * right after it is added ({@link RecordedVipDriver}: the add sends the takeover's first gratuitous ARP, which the
+ * write must not hold up), so a process killed in between leaves an unrecorded address of a VIP of its config,
+ * which the cleanup removes with every address of the config's VIPs. A thing is struck off once it is removed. A record that is stale the
+ * other way (a thing listed that is gone) costs a removal that finds nothing.
  *
  * <p>Each write replaces the file whole: a temporary file, renamed over the record. Nothing is synced to the disk:
  * what the record guards against is a process that dies, and its writes outlive it in the page cache; a host
- * that dies takes the addresses and tables the record lists with it. A takeover writes the record before it adds
- * the address, and two fsyncs there (16 to 38 ms on a busy host) held every unplanned failover up by as much.
+ * that dies takes the addresses and tables the record lists with it. Two fsyncs at a takeover (16 to 38 ms on a
+ * busy host) held every unplanned failover up by as much.
  * The last line is a CRC-32 of the lines before it; a record that fails it (a disk that lied) is ignored with a
  * warning, never an error: the cleanup falls back to what the config's VIPs would have left.
  *
@@ -131,7 +133,10 @@ public final class HeldAddresses {
         return String.format("%08x", c.getValue());
     }
 
-    /** Records {@code thing} before it is put on the host; it outlives this process once this returns. */
+    /**
+     * Records {@code thing} (a table before it is put on the host, an address once added); it outlives this process
+     * once this returns.
+     */
     public synchronized void add(Held thing) throws IOException {
         if (held.add(thing)) {
             try {

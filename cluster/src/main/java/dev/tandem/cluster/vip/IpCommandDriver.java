@@ -94,6 +94,12 @@ public final class IpCommandDriver implements VipDriver {
      * follows does not ask for that ARP again, which would put a second round trip before arping's round.
      */
     private final Set<String> announcedWithTheAdd = ConcurrentHashMap.newKeySet();
+    /**
+     * How many times {@link #stopAnnouncing} was called, by VIP: called from the cluster's loop while an add runs on
+     * the VIP's thread (a step-aside, a handover), it must keep the add's gratuitous ARP from going out, as it keeps a
+     * round's.
+     */
+    private final Map<String, Long> stops = new ConcurrentHashMap<>();
 
     public IpCommandDriver(CommandRunner runner) {
         this(runner, Path.of("/proc"), IpCommandDriver::onPath, null);
@@ -172,6 +178,7 @@ public final class IpCommandDriver implements VipDriver {
 
     @Override
     public void add(VipConfig vip) throws IOException {
+        long stopsBefore = stops.getOrDefault(vip.address(), 0L);
         List<String> cmd = new ArrayList<>(List.of("ip"));
         if (v6(vip)) {
             cmd.add("-6");
@@ -185,10 +192,16 @@ public final class IpCommandDriver implements VipDriver {
         }
         announcedWithTheAdd.remove(vip.address());
         if (helped(vip)) {
-            // Added and announced in one round trip: the first gratuitous ARP goes out with the address.
-            String r = helper.ask("takeover " + vip.address() + " " + vip.prefixLength() + " " + vip.iface());
+            // Added and announced in one round trip: the first gratuitous ARP goes out with the address. Added
+            // only, when the announcements were stopped since this add began: this node steps aside or hands the
+            // address over, and the ARP would draw the neighbours back from the peer that takes it.
+            boolean stopped = stops.getOrDefault(vip.address(), 0L) != stopsBefore;
+            String r = helper.ask((stopped ? "add " : "takeover ") + vip.address() + " " + vip.prefixLength() + " "
+                    + vip.iface());
             if ("ok".equals(r)) {
-                announcedWithTheAdd.add(vip.address());
+                if (!stopped) {
+                    announcedWithTheAdd.add(vip.address());
+                }
                 return;
             }
             if (r != null && r.startsWith("added")) {
@@ -547,6 +560,7 @@ public final class IpCommandDriver implements VipDriver {
 
     @Override
     public void stopAnnouncing(VipConfig vip) {
+        stops.merge(vip.address(), 1L, Long::sum);
         List<Process> round = rounds.remove(vip.address());
         if (round != null) {
             synchronized (round) {

@@ -38,6 +38,16 @@ public final class VipController implements AutoCloseable {
     public interface Listener {
         void announced(boolean announced);
 
+        /**
+         * A peer's claim passed on to {@link VipController#reannounce} or {@link VipController#reannounceFrom}
+         * reached the controller's thread (once per call, in order): the address is not known to be announced until
+         * a round after this. Told apart from {@link #announced announced(false)}, which a link lost or a round that
+         * failed says too: a round reported after one of those may still have left before the claim.
+         */
+        default void claimHeard() {
+            announced(false);
+        }
+
         /** The address (and any rule of a handover) is off this host now. */
         default void removed() {
         }
@@ -306,7 +316,7 @@ public final class VipController implements AutoCloseable {
     private void claimHeard() {
         schedule.claimed(System.nanoTime());
         told = false;
-        listener.announced(false);
+        listener.claimHeard();
     }
 
     /**
@@ -341,10 +351,14 @@ public final class VipController implements AutoCloseable {
         }
     }
 
-    /** Remove the address. */
+    /**
+     * Remove the address. Announcements end at once, not when the removal gets its turn on this thread: an add
+     * under way (its gratuitous ARP) or a round must not draw the neighbours here to an address on its way out.
+     */
     public void release() {
         wanted = false;
         long id = request.incrementAndGet();
+        stopAnnouncing();
         thread.execute(() -> apply(id, false));
     }
 

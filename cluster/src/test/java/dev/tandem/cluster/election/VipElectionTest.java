@@ -604,11 +604,64 @@ class VipElectionTest {
         e.tick(t + ADVERT);
         assertEquals(new Sent(250, Advert.MASTER), sent.get(sent.size() - 1));
         // the driver heard of the claim, then its round went out
-        e.setAnnounced(t + 110 * MS, false);
+        e.claimHeard(t + 110 * MS);
         e.setAnnounced(t + 150 * MS, true);
         assertTrue(e.announced());
         assertEquals(new Sent(250, Advert.MASTER | Advert.ANNOUNCED), sent.get(sent.size() - 1),
                 "said at once, so the peer goes quiet now rather than an interval later");
+    }
+
+    /**
+     * A claim heard within the spacing reaches the address driver only when the spacing is over: a "not announced"
+     * reported meanwhile (the driver's answer to the claim before, the link lost, a round that failed) answers
+     * nothing of it, and the round reported next went out before the driver heard of it.
+     */
+    @Test
+    void aClaimNotYetPassedOnIsAnsweredByNoRoundOfTheDriversBeforeIt() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(down(250) + 10 * MS, true);
+        long t = down(250) + 60_000 * MS;
+        e.onAdvert(t, "b", master(240));
+        assertEquals(1, reannounced.size());
+        e.onAdvert(t + 200 * MS, "c", master(240));
+        assertEquals(1, reannounced.size(), "within the spacing: passed on when it is over");
+        e.setAnnounced(t + 210 * MS, false);
+        e.setAnnounced(t + 220 * MS, true);
+        assertFalse(e.announced(), "a round the driver ran before it heard of c's claim answers nothing of it");
+        sent.clear();
+        e.tick(t + 200 * MS + ADVERT);
+        assertEquals(List.of(new Sent(250, Advert.MASTER)), sent, "the adverts still say: not announced");
+        e.tick(t + 1_000 * MS);
+        assertEquals(2, reannounced.size(), "c's claim passed on: " + reannounced);
+        e.claimHeard(t + 1_001 * MS);
+        e.claimHeard(t + 1_002 * MS);
+        e.setAnnounced(t + 1_010 * MS, true);
+        assertTrue(e.announced(), "a round after the driver heard of both claims");
+    }
+
+    /**
+     * The driver's answer to one claim came after the next claim was passed on (its thread was busy: the passing
+     * on of the first claimer's connections): the round it reports then left before it heard of the second.
+     */
+    @Test
+    void aRoundCountsOnlyOnceTheDriverHeardOfEveryClaimPassedOn() {
+        VipElection e = election(250, true);
+        becomeMaster(e);
+        e.setAnnounced(down(250) + 10 * MS, true);
+        long t = down(250) + 60_000 * MS;
+        e.onAdvert(t, "b", master(240));
+        e.onAdvert(t + 1_100 * MS, "c", master(240));
+        assertEquals(2, reannounced.size(), "each passed on at once: " + reannounced);
+        e.claimHeard(t + 1_150 * MS);
+        e.setAnnounced(t + 1_160 * MS, true);
+        assertFalse(e.announced(), "the round after b's claim left before the driver heard of c's");
+        sent.clear();
+        e.claimHeard(t + 1_170 * MS);
+        assertTrue(sent.isEmpty(), "nothing new to say: " + sent);
+        e.setAnnounced(t + 1_180 * MS, true);
+        assertTrue(e.announced());
+        assertEquals(List.of(new Sent(250, Advert.MASTER | Advert.ANNOUNCED)), sent);
     }
 
     @Test
@@ -624,7 +677,7 @@ class VipElectionTest {
         assertEquals(1, reannounced.size());
         e.onAdvert(t + ADVERT, "b", advert(0, Advert.DRAINING));
         assertEquals(1, sent.size(), "the same drain: nothing new to say");
-        e.setAnnounced(t + 2 * ADVERT, false);
+        e.claimHeard(t + 2 * ADVERT);
         e.setAnnounced(t + 2 * ADVERT, true);
         assertEquals(new Sent(250, Advert.MASTER | Advert.ANNOUNCED), sent.get(sent.size() - 1));
     }

@@ -116,10 +116,17 @@ class IpCommandDriverTest {
     }
 
     private IpCommandDriver helped(TakeoverHelper helper) {
+        return helped(helper, line -> {
+        });
+    }
+
+    /** {@code whileRunning} sees each command {@code run} runs, as it runs. */
+    private IpCommandDriver helped(TakeoverHelper helper, java.util.function.Consumer<String> whileRunning) {
         IpCommandDriver d = new IpCommandDriver(new CommandRunner() {
             @Override
             public Result run(List<String> cmd, java.util.Map<String, String> env, java.time.Duration timeout) {
                 ran.add(String.join(" ", cmd));
+                whileRunning.accept(String.join(" ", cmd));
                 return new Result(0, "");
             }
 
@@ -153,6 +160,28 @@ class IpCommandDriverTest {
         d.announce(V4);
         assertEquals(List.of("takeover 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
         d.stopAnnouncing(V4);
+    }
+
+    /**
+     * Held again while the drain of a handover went on (the table that keeps ARP unanswered is deleted first, an
+     * nft run), and this node stepped aside again during that run: the address is added, not announced.
+     */
+    @Test
+    void anAddWhoseAnnouncementsWereStoppedMeanwhileSendsNoGratuitousArp() throws IOException {
+        var duringNft = new java.util.concurrent.atomic.AtomicReference<Runnable>();
+        IpCommandDriver d = helped(helper("ok"), line -> {
+            Runnable r = line.startsWith("nft ") ? duringNft.getAndSet(null) : null;
+            if (r != null) {
+                r.run();
+            }
+        });
+        d.withdraw(V4);
+        duringNft.set(() -> d.stopAnnouncing(V4));
+        d.add(V4);
+        assertEquals(List.of("add 203.0.113.10 24 eth0"), helperAsked(), "added without a gratuitous ARP");
+        d.add(V4);
+        assertEquals(List.of("add 203.0.113.10 24 eth0", "takeover 203.0.113.10 24 eth0"), helperAsked(),
+                "a later takeover announces as ever");
     }
 
     @Test

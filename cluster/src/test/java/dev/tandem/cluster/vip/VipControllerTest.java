@@ -262,6 +262,76 @@ class VipControllerTest {
         }
     }
 
+    /** The driver's add sends the takeover's first gratuitous ARP unless the announcements were stopped meanwhile. */
+    @Test
+    void aReleaseWhileTheAddIsUnderWayStopsTheAnnouncementsAtOnce() throws Exception {
+        RecordingVipDriver recorder = new RecordingVipDriver();
+        CountDownLatch adding = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        VipDriver slowToAdd = new VipDriver() {
+            @Override
+            public void add(VipConfig vip) throws IOException {
+                adding.countDown();
+                try {
+                    goOn.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                recorder.add(vip);
+            }
+
+            @Override
+            public void remove(VipConfig vip) throws IOException {
+                recorder.remove(vip);
+            }
+
+            @Override
+            public boolean present(VipConfig vip) {
+                return recorder.present(vip);
+            }
+
+            @Override
+            public void announce(VipConfig vip) throws IOException {
+                recorder.announce(vip);
+            }
+
+            @Override
+            public void stopAnnouncing(VipConfig vip) {
+                recorder.stopAnnouncing(vip);
+            }
+
+            @Override
+            public void withdraw(VipConfig vip) throws IOException {
+                recorder.withdraw(vip);
+            }
+
+            @Override
+            public void forward(VipConfig vip, InetAddress oldHolder) throws IOException {
+                recorder.forward(vip, oldHolder);
+            }
+
+            @Override
+            public long stopForwarding(VipConfig vip) throws IOException {
+                return recorder.stopForwarding(vip);
+            }
+
+            @Override
+            public void removeRules(VipConfig vip) throws IOException {
+                recorder.removeRules(vip);
+            }
+        };
+        try (VipController c = new VipController(VIP, slowToAdd, a -> {
+        }, new SimpleMeterRegistry(), Duration.ofMillis(50), Duration.ofSeconds(5))) {
+            c.hold();
+            assertTrue(adding.await(2, TimeUnit.SECONDS));
+            c.release();
+            assertEquals(List.of("quiet"), ops(recorder), "stopped while the add is still under way");
+            goOn.countDown();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> ops(recorder).contains("remove"));
+            assertFalse(ops(recorder).contains("announce"), ops(recorder).toString());
+        }
+    }
+
     @Test
     void aRoundStartingJustAsTheNodeStepsAsideIsEndedAtOnce() throws Exception {
         RecordingVipDriver recorder = new RecordingVipDriver();
@@ -573,6 +643,37 @@ class VipControllerTest {
             assertEquals(List.of(1L, 2L, 3L), announcesWhenTold, "told after the claim's round went out, not before");
             c.reannounce("b drains it", true);
             await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false, true, false, true)));
+        }
+    }
+    /**
+     * The election counts the claims it passed on and the driver's answers to them: each claim is answered once, as
+     * a claim (not as a mere "not announced", which a lost link says too), even when a release superseded it.
+     */
+    @Test
+    void eachClaimPassedOnIsAnsweredOnceAsAClaimEvenWhenSuperseded() throws Exception {
+        RecordingVipDriver driver = new RecordingVipDriver();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        try (VipController c = new VipController(VIP, driver, new VipController.Listener() {
+            @Override
+            public void announced(boolean announced) {
+                heard.add(String.valueOf(announced));
+            }
+
+            @Override
+            public void claimHeard() {
+                heard.add("claim");
+            }
+        }, new SimpleMeterRegistry(), Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> heard.equals(List.of("true")));
+            c.reannounce("b claims it too", true);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> heard.equals(List.of("true", "claim", "true")));
+            c.reannounce("refresh", false);
+            c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "c claims it too");
+            c.release();
+            c.reannounce("b drains it", true);
+            await().atMost(2, TimeUnit.SECONDS).until(() -> heard.stream().filter("claim"::equals).count() == 3
+                    && driver.calls().stream().anyMatch(k -> k.op().equals("remove")));
         }
     }
 }
