@@ -274,15 +274,16 @@ class UpstreamFailuresIT {
 
     @Test
     void aServerThatIsSlowButKeepsSendingIsNotTimedOut() throws Exception {
-        a.behaviour(Respond.trickle(6, 100, Duration.ofMillis(100)));
+        // The whole answer takes twice the read timeout, each gap a quarter of it (room for a busy machine).
+        a.behaviour(Respond.trickle(8, 100, Duration.ofMillis(250)));
         String yaml = TestProxy.config("""
                 servers: [{ address: %s }]
-                timeouts: { connect: 1s, read: 250ms, write: 1s }
+                timeouts: { connect: 1s, read: 1s, write: 1s }
                 """.formatted(a.hostPort()), "");
         try (TestProxy proxy = TestProxy.start(yaml); RawHttpClient c = proxy.connect()) {
             RawResponse r = c.send(GET).read();
             assertEquals(200, r.status());
-            assertEquals(600, r.bodyLength());
+            assertEquals(800, r.bodyLength());
         }
     }
 
