@@ -39,6 +39,8 @@ class MirrorPeerGoneTest {
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
     private final AtomicInteger handshakes = new AtomicInteger();
     private final List<String> gone = new CopyOnWriteArrayList<>();
+    /** b closes each connection once its handshake is over. */
+    private volatile boolean closeEach;
 
     @AfterEach
     void stop() throws IOException {
@@ -72,6 +74,9 @@ class MirrorPeerGoneTest {
                 accepted.add(s);
                 answer(s);
                 handshakes.incrementAndGet();
+                if (closeEach) {
+                    s.close();
+                }
             } catch (Exception e) {
                 // closed, or a handshake cut short: the next one
             }
@@ -151,5 +156,18 @@ class MirrorPeerGoneTest {
         // the dials go on, refused, every 100 ms doubling to 2 s
         await().pollDelay(Duration.ofMillis(800)).atMost(2, TimeUnit.SECONDS).until(() -> true);
         assertEquals(List.of(), gone);
+    }
+
+    @Test
+    void aLivePeerThatClosesEveryConnectionIsDialedWithTheBackOffNotInALoop() throws Exception {
+        startAWithBPlayedHere();
+        closeEach = true;
+        last().close();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> handshakes.get() >= 3);
+        int before = handshakes.get();
+        await().pollDelay(Duration.ofSeconds(1)).atMost(2, TimeUnit.SECONDS).until(() -> true);
+        // at once only the first time within a heartbeat (5 s); then 100 ms apart, as any dropped connection
+        assertTrue(handshakes.get() - before <= 15, (handshakes.get() - before) + " handshakes in a second");
+        assertTrue(gone.isEmpty(), gone.toString());
     }
 }

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A process that dies (SIGKILL, an OOM kill, a crash) has its kernel close its connections at once and refuse
  * new ones: a connection closed from the peer's side (a FIN or a reset, not a close made here, such as a timeout)
- * is dialed again at once, and a refusal of that dial tells {@code gone} that the peer's process is gone. A peer
+ * is dialed again at once (at most once per heartbeat; the back-off after that), and a refusal of that dial tells
+ * {@code gone} that the peer's process is gone. A peer
  * alive (its mirror reset the connection) answers; a partition or a dead box closes and refuses nothing.
  *
  * <p>Threading: all state lives on the link's event loop.
@@ -81,8 +82,11 @@ public final class PeerLink {
     private final Consumer<String> gone;
 
     private Channel channel;
-    /** The connection up was closed from the peer's side: the dial under way tells whether its process is gone. */
+    /** The connection up was closed from the peer's side: the next dial tells whether its process is gone. */
     private boolean checkGone;
+    /** Whether a dial went at once after such a close, and when ({@link System#nanoTime()}). */
+    private boolean probed;
+    private long probedAt;
     private boolean closed;
     private boolean everConnected;
     private boolean attempted;
@@ -320,11 +324,18 @@ public final class PeerLink {
             engine.linkDown(peer);
             log.info("mirror: connection to {} closed", peer);
             if (!closed && !Boolean.TRUE.equals(ch.attr(CLOSED_HERE).get()) && retry == null) {
-                // Closed from the peer's side: dial at once; a refusal says its process is gone.
+                // Closed from the peer's side: the next dial tells whether its process is gone (refused). It goes
+                // at once, unless one went at once within a heartbeat: a live peer that closes every connection
+                // gets the back-off, not a dial loop.
                 checkGone = true;
-                backoff = MIN_BACKOFF_MS;
-                connect();
-                return;
+                long now = System.nanoTime();
+                if (!probed || now - probedAt >= HEARTBEAT.toNanos()) {
+                    probed = true;
+                    probedAt = now;
+                    backoff = MIN_BACKOFF_MS;
+                    connect();
+                    return;
+                }
             }
         } else if (channel == null) {
             // refused in the handshake, or closed before it completed
