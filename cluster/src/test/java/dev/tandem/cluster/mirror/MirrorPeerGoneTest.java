@@ -41,6 +41,8 @@ class MirrorPeerGoneTest {
     private final List<String> gone = new CopyOnWriteArrayList<>();
     /** b closes each connection once its handshake is over. */
     private volatile boolean closeEach;
+    /** b's listener takes one more connection, cuts it before a word, and closes: a process on its way out. */
+    private volatile boolean dying;
 
     @AfterEach
     void stop() throws IOException {
@@ -72,6 +74,12 @@ class MirrorPeerGoneTest {
             try {
                 Socket s = listener.accept();
                 accepted.add(s);
+                if (dying) {
+                    s.setSoLinger(true, 0);
+                    s.close();
+                    listener.close();
+                    return;
+                }
                 answer(s);
                 handshakes.incrementAndGet();
                 if (closeEach) {
@@ -169,5 +177,14 @@ class MirrorPeerGoneTest {
         // at once only the first time within a heartbeat (5 s); then 100 ms apart, as any dropped connection
         assertTrue(handshakes.get() - before <= 15, (handshakes.get() - before) + " handshakes in a second");
         assertTrue(gone.isEmpty(), gone.toString());
+    }
+
+    @Test
+    void aListenerThatOutlivesTheConnectionsByAnInstantStillEndsInARefusal() throws Exception {
+        // the kernel let go of the dying process's listening socket last: the dial at once was accepted and cut
+        startAWithBPlayedHere();
+        dying = true;
+        last().close();
+        await().atMost(2, TimeUnit.SECONDS).until(() -> gone.equals(List.of("b")));
     }
 }

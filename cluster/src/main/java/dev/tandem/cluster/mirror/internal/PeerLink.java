@@ -67,6 +67,13 @@ public final class PeerLink {
     static final int WINDOW = 4;
     /** Set on a connection this side closes: its close says nothing of the peer. */
     private static final AttributeKey<Boolean> CLOSED_HERE = AttributeKey.valueOf(PeerLink.class, "closedHere");
+    /**
+     * Dials after a peer's close that may tell whether its process is gone, {@link #PROBE_SPACING_MS} apart while
+     * each is accepted and then cut before its handshake: a dying process's listening socket can outlive its
+     * connections by a few milliseconds (the kernel, io_uring's rings, let go of it last) and take one more.
+     */
+    static final int PROBES = 5;
+    static final long PROBE_SPACING_MS = 20;
     static final int SMALL_BATCH_FILES = 128;
     static final long SMALL_BATCH_BYTES = 2 * 1024 * 1024;
 
@@ -84,6 +91,8 @@ public final class PeerLink {
     private Channel channel;
     /** The connection up was closed from the peer's side: the next dial tells whether its process is gone. */
     private boolean checkGone;
+    /** While {@link #checkGone}: the dials left to tell it. */
+    private int probesLeft;
     /** Whether a dial went at once after such a close, and when ({@link System#nanoTime()}). */
     private boolean probed;
     private long probedAt;
@@ -245,20 +254,34 @@ public final class PeerLink {
         }
         ChannelFuture f = b.connect(address);
         f.addListener(x -> {
-            boolean probe = checkGone;
-            checkGone = false;
             if (!f.isSuccess()) {
                 log.debug("mirror: cannot reach {} at {}: {}", peer, address, String.valueOf(f.cause()));
-                if (probe && f.cause() instanceof ConnectException c
+                if (checkGone && f.cause() instanceof ConnectException c
                         && String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("refused")) {
+                    checkGone = false;
                     log.info("mirror: {} closed its connection and refuses the next: its process is gone", peer);
                     gone.accept(peer);
+                } else if (fromPeer(f.cause()) && probeAgain()) {
+                    // reset as it was accepted: maybe the listening socket of a process that is going
+                    engine.linkFailed(peer, false);
+                    return;
                 }
+                checkGone = false;
                 failed();
                 return;
             }
             f.channel().closeFuture().addListener(c -> run(() -> disconnected(f.channel())));
         });
+    }
+
+    /** While a peer's close is being told apart, dials again shortly if the dials left allow it. */
+    private boolean probeAgain() {
+        if (!checkGone || probesLeft <= 0 || closed || retry != null) {
+            return false;
+        }
+        probesLeft--;
+        retry = loop.schedule(this::connect, PROBE_SPACING_MS, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void failed() {
@@ -283,6 +306,8 @@ public final class PeerLink {
             return;
         }
         channel = ch;
+        // the peer answered: alive
+        checkGone = false;
         CipherHandler cipher = ch.pipeline().get(CipherHandler.class);
         protocol = cipher == null ? Handshake.PROTOCOL : cipher.protocol();
         offer = Handshake.PROTOCOL;
@@ -328,6 +353,7 @@ public final class PeerLink {
                 // at once, unless one went at once within a heartbeat: a live peer that closes every connection
                 // gets the back-off, not a dial loop.
                 checkGone = true;
+                probesLeft = PROBES - 1;
                 long now = System.nanoTime();
                 if (!probed || now - probedAt >= HEARTBEAT.toNanos()) {
                     probed = true;
@@ -349,6 +375,11 @@ public final class PeerLink {
             boolean first = !attempted;
             attempted = true;
             engine.linkFailed(peer, first);
+            if (probeAgain()) {
+                // accepted, then cut before a word: maybe the listening socket of a process that is going
+                return;
+            }
+            checkGone = false;
         }
         if (retry == null) {
             scheduleRetry();
