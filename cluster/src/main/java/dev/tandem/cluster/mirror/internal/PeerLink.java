@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>A process that dies (SIGKILL, an OOM kill, a crash) has its kernel close its connections at once and refuse
  * new ones: a connection closed from the peer's side (a FIN or a reset, not a close made here, such as a timeout)
  * is dialed again at once (at most once per heartbeat; the back-off after that), and a refusal of that dial tells
- * {@code gone} that the peer's process is gone. A peer
- * alive (its mirror reset the connection) answers; a partition or a dead box closes and refuses nothing.
+ * {@code gone} that the peer's process is gone. A peer alive (its mirror reset the connection) answers; a
+ * partition or a dead box closes and refuses nothing.
  *
  * <p>Threading: all state lives on the link's event loop.
  */
