@@ -97,6 +97,14 @@ lab_url() { if [[ $1 == tandem ]]; then echo "http://$LAB_VIP:80/"; else echo "h
 
 lab_bool() { if (($1)); then echo true; else echo false; fi; }
 
+# LAB_MIRROR=1: a mirror of a directory of the node's own (the TCP connection between the nodes that tells a
+# backup at once that its master's process is gone); else nothing.
+lab_tandem_mirror() { # node
+  ((${LAB_MIRROR:-0})) || return 0
+  mkdir -p "$LAB_DIR/www-n$1"
+  echo "  mirror: {paths: [$LAB_DIR/www-n$1], state_dir: $LAB_DIR/mirror-state-n$1, sync_wait: 5s}"
+}
+
 lab_tandem_config() { # node
   local n=$1
   mkdir -p "$LAB_DIR/state-n$n"
@@ -116,6 +124,7 @@ cluster:
   state_dir: $LAB_DIR/state-n$n
   advert_interval: ${LAB_ADVERT_MS}ms
   preempt: $(lab_bool "$LAB_PREEMPT")
+$(lab_tandem_mirror "$n")
   vips:
     - {address: $LAB_VIP/24, interface: eth0, prefer: [n1, n2]}
 YAML

@@ -18,6 +18,7 @@ usage: benchmarks/run.sh faults [options]      (root; about 15 minutes with the 
   --stacks LIST  tandem,keepalived (default both)
   --handovers N  planned moves of the planned row, each away and back (default 20)
   --observe SECONDS  how long the clients go on after a fault is over (default per row: 5 to 20, see the README)
+  --mirror  Tandem with a mirror between the nodes (a TCP connection: a killed master is seen gone at once)
   --capture  record the wire on the lab's bridge and print where each takeover's time went (lib/vip_timeline.py)
 EOF
   bench_usage_env
@@ -45,6 +46,7 @@ scenario_main() {
   FAULTS_HANDOVERS=${BENCH_HANDOVERS:-20}
   FAULTS_OBSERVE=${BENCH_OBSERVE:-}
   FAULTS_CAPTURE=${BENCH_CAPTURE:-0}
+  LAB_MIRROR=${BENCH_MIRROR:-0}
   local faults=${BENCH_FAULTS:-$FAULTS_ALL} stacks=${BENCH_STACKS:-tandem,keepalived} f s run
   [[ $(id -u) == 0 ]] || die "faults needs root (network namespaces)"
   need ip nft python3 java keepalived curl
@@ -63,7 +65,8 @@ scenario_main() {
   FAULTS_TIMELINES=$BENCH_RESULTS/timelines.txt
   local load_before; load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   log "lab $LAB_PREFIX: client, n1, n2 on a bridge; VIP $LAB_VIP; adverts every $LAB_ADVERT_MS ms;" \
-      "$FAULTS_RUNS run(s); clients poll every 10 ms; load average before: $load_before"
+      "$FAULTS_RUNS run(s); clients poll every 10 ms; Tandem's mirror $( ((LAB_MIRROR)) && echo on || echo off);" \
+      "load average before: $load_before"
   for ((run = 1; run <= FAULTS_RUNS; run++)); do
     for f in ${faults//,/ }; do
       for s in ${stacks//,/ }; do

@@ -411,6 +411,18 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code peer}'s process is gone: a connection it had with this node was closed from its side and the next
+     * refused (the mirror tells it). A backup whose master it is takes over once that master's next advert is
+     * overdue, rather than after the whole master-down interval. Any thread.
+     */
+    public void peerGone(String peer) {
+        ClusterLoop l = loop;
+        if (l != null) {
+            l.execute(() -> vips.peerGone(peer));
+        }
+    }
+
     private DnsSupervisor dnsSupervisor(Map<String, List<InetAddress>> resolved) throws IOException {
         DnsConfig d = config.dns().orElseThrow();
         DnsUpdater updater = new DnsUpdater(d, TsigSecret.read(d.tsig().secretFile()), DNS_TIMEOUT);

@@ -231,6 +231,17 @@ final class VipSupervisor {
         reschedule();
     }
 
+    /** {@code peer}'s process is gone (see {@link VipElection#peerGone}): the VIPs it is master of move sooner. */
+    void peerGone(String peer) {
+        long now = nanoClock.getAsLong();
+        for (VipRun v : vips.values()) {
+            if (v.election != null) {
+                v.election.peerGone(now, peer);
+            }
+        }
+        reschedule();
+    }
+
     /** The mirror fell behind a reachable peer ({@code false}) or caught up: no preempting while behind. */
     void caughtUpChanged(boolean caughtUp) {
         long now = nanoClock.getAsLong();

@@ -10,6 +10,11 @@ public enum Reason {
     MASTER_DOWN,
     /** The master said it leaves (priority 0: stopped, handing over, or lost its witnesses). */
     PEER_RELEASED,
+    /**
+     * The master's process is gone (its side closed a connection to this node and refused the next), and its next
+     * advert is overdue: see {@link VipElection#peerGone}.
+     */
+    PEER_GONE,
     /** The master said its node cannot serve, and this node can and is preferred over it. */
     PEER_FAULT,
     /** This node is preferred over the master and preempts it (after {@code preempt_delay}). */

@@ -35,6 +35,13 @@ import java.util.function.Predicate;
  * that long, so that a flapping node does not pull the VIP back and forth. It never delays taking over from
  * a master that is gone.
  *
+ * <p>A master whose process dies (SIGKILL, an OOM kill, a crash) is known to be gone long before three adverts are
+ * missed: its kernel closes its TCP connections at once and refuses new ones, and the peer that sees both
+ * ({@link #peerGone}) takes over once the master's next advert is overdue by half an interval (plus the skew,
+ * which keeps the order of backups) rather than after the whole master-down interval. An advert heard after that
+ * fact puts the whole interval back, so a master that still advertises is never taken over by it; a partition, a
+ * frozen process or a dead box close nothing, and the RFC's timer applies.
+ *
  * <p>Announcing again: a master whose clients may have been drawn away tells them again where the address is,
  * through {@link Output#reannounce}. That is when it hears a peer that claims the VIP too and is outranked (a
  * peer back from a link flap or a healed partition, which took the VIP meanwhile and announced it), or that
@@ -223,6 +230,28 @@ public final class VipElection {
             }
             case BACKUP -> backupHeard(now, from, a);
             case MASTER -> masterHeard(now, from, a);
+        }
+    }
+
+    /**
+     * {@code peer}'s process is gone: its side closed a TCP connection it had with this node (a FIN or a reset,
+     * never a close this node made, such as a timeout), and the next connection was refused (nothing listens
+     * there any more; a partition or a dead box refuses nothing). When {@code peer} is the master this node
+     * listens to, it takes over once the master's next advert is overdue by half an interval: at {@code
+     * max(now, last advert + 1.5 × advert_interval) + skew}, unless an advert comes first, which puts the whole
+     * master-down interval back. Anything else ignores it: a master, a node with no master known, a peer that is
+     * not the master, a node whose timer does not run (witnesses pending).
+     */
+    public void peerGone(long now, String peer) {
+        Peer last = peers.get(peer);
+        if (state != VipState.BACKUP || !peer.equals(master) || masterDownAt == NEVER || last == null) {
+            return;
+        }
+        long overdue = last.heardAt() + masterAdvertNanos + masterAdvertNanos / 2;
+        long confirmed = (overdue - now > 0 ? overdue : now) + skew();
+        if (confirmed - masterDownAt < 0) {
+            // Preempting, the timer runs out on that master anyway: the takeover stays a preemption.
+            armDown(confirmed, downReason == Reason.PREEMPT ? Reason.PREEMPT : Reason.PEER_GONE);
         }
     }
 

@@ -70,6 +70,8 @@ public final class Mirror implements AutoCloseable {
     private ExecutorService reader;
     private final List<PeerLink> links = new ArrayList<>();
     private volatile boolean running;
+    private volatile java.util.function.Consumer<String> peerGone = peer -> {
+    };
 
     private Mirror(Builder b) throws IOException {
         this.b = b;
@@ -180,7 +182,8 @@ public final class Mirror implements AutoCloseable {
         InetSocketAddress from = local;
         for (Map.Entry<String, InetSocketAddress> a : addresses.entrySet()) {
             if (!a.getKey().equals(b.node)) {
-                links.add(new PeerLink(b.node, a.getKey(), a.getValue(), from, engine, reader, b.key, template, group.next()));
+                links.add(new PeerLink(b.node, a.getKey(), a.getValue(), from, engine, reader, b.key, template, group.next(),
+                        peer -> peerGone.accept(peer)));
             }
         }
         started.whenComplete((ok, e) -> {
@@ -251,6 +254,14 @@ public final class Mirror implements AutoCloseable {
     /** Whether this node is behind a reachable peer now: it then does not preempt. */
     public boolean behind() {
         return engine.behind();
+    }
+
+    /**
+     * Told (on a mirror event loop: hop elsewhere for anything slow) the name of a peer whose process is gone: it
+     * closed its connection to this node and refused the next at once, as a kernel does for a process that died.
+     */
+    public void onPeerGone(java.util.function.Consumer<String> listener) {
+        peerGone = java.util.Objects.requireNonNull(listener);
     }
 
     /** Told (on the mirror's thread) each time this node falls behind a reachable peer or catches up. */

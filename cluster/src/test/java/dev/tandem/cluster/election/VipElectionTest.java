@@ -965,4 +965,140 @@ class VipElectionTest {
         e.tick(t + 3_000 * MS);
         assertEquals(1, reannounced.size(), "the same drain: " + reannounced);
     }
+
+    // ---- a master whose process is gone (its connection closed from its side, the next one refused)
+
+    /** When a backup of {@code priority} takes over after {@link VipElection#peerGone}, the master last heard at {@code heard}. */
+    private static long goneAt(long heard, long told, int priority) {
+        return Math.max(told, heard + ADVERT + ADVERT / 2) + skew(priority);
+    }
+
+    @Test
+    void aMasterWhoseProcessIsGoneIsTakenOverOnceItsNextAdvertIsOverdue() {
+        VipElection e = election(200, false);
+        e.start(0);
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.peerGone(1001 * MS, "b");
+        long at = goneAt(1000 * MS, 1001 * MS, 200);
+        assertEquals(at, e.nextDeadline());
+        assertTrue(at < 1000 * MS + down(200), "well under the master-down interval");
+        e.tick(at - 1);
+        assertEquals(VipState.BACKUP, e.state());
+        e.tick(at);
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PEER_GONE), last());
+        assertEquals(List.of(new Sent(200, Advert.MASTER)), sent);
+    }
+
+    @Test
+    void toldLateTheBackupStillWaitsItsSkewTime() {
+        VipElection e = election(200, false);
+        e.start(0);
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.peerGone(1250 * MS, "b");
+        assertEquals(1250 * MS + skew(200), e.nextDeadline());
+    }
+
+    @Test
+    void aMasterThatStillAdvertisesAfterItsConnectionWentIsNeverTakenOver() {
+        // its mirror reset (a bad frame, a quick restart of the mirror alone): the next advert puts the RFC's timer back
+        VipElection e = election(200, false);
+        e.start(0);
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.peerGone(1010 * MS, "b");
+        e.onAdvert(1100 * MS, "b", master(250));
+        assertEquals(1100 * MS + down(200), e.nextDeadline());
+        for (long t = 1100 * MS; t < 1100 * MS + down(200); t += MS) {
+            e.tick(t);
+        }
+        assertEquals(VipState.BACKUP, e.state());
+        assertTrue(sent.isEmpty());
+    }
+
+    @Test
+    void underLossTheAdvertsThatArriveKeepTheMasterWhateverWasLostBetween() {
+        // 30% loss: adverts lost, one or two in a row, but no process gone, so nothing shortens the wait; and one
+        // told gone whose advert then arrives (late, after a loss) gets the whole interval back
+        VipElection e = election(200, false);
+        e.start(0);
+        long t = 1000 * MS;
+        e.onAdvert(t, "b", master(250));
+        t += 3 * ADVERT; // two lost
+        e.tick(t);
+        e.onAdvert(t, "b", master(250));
+        e.peerGone(t + MS, "b");
+        e.onAdvert(t + 140 * MS, "b", master(250));
+        e.tick(goneAt(t, t + MS, 200));
+        assertEquals(VipState.BACKUP, e.state());
+        assertEquals(t + 140 * MS + down(200), e.nextDeadline());
+    }
+
+    @Test
+    void aPartitionClosesNothingAndTheMasterDownIntervalApplies() {
+        VipElection e = election(200, false);
+        e.start(0);
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.tick(1000 * MS + down(200) - 1);
+        assertEquals(VipState.BACKUP, e.state());
+        e.tick(1000 * MS + down(200));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.MASTER_DOWN), last());
+    }
+
+    @Test
+    void onlyTheMasterBeingGoneCounts() {
+        VipElection e = election(200, false);
+        e.start(0);
+        e.peerGone(10 * MS, "b");
+        assertEquals(down(200), e.nextDeadline(), "no master known: nothing to shorten");
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.peerGone(1001 * MS, "c");
+        assertEquals(1000 * MS + down(200), e.nextDeadline(), "c is not the master");
+    }
+
+    @Test
+    void aGracefulStopIsTheReleaseWhateverIsToldAfterIt() {
+        VipElection e = election(200, false);
+        e.start(0);
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.onAdvert(1050 * MS, "b", advert(0, 0));
+        e.peerGone(1060 * MS, "b");
+        assertEquals(1050 * MS + skew(200), e.nextDeadline());
+        e.tick(1050 * MS + skew(200));
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PEER_RELEASED), last());
+    }
+
+    @Test
+    void aMasterIgnoresAPeerGoneAndSoDoesANodeWaitingForItsWitnesses() {
+        VipElection m = election(250, false);
+        becomeMaster(m);
+        m.peerGone(down(250) + MS, "b");
+        assertEquals(VipState.MASTER, m.state());
+        assertTrue(moves.isEmpty());
+
+        VipElection w = election(200, false);
+        w.awaitWitnesses();
+        w.start(0);
+        w.onAdvert(10 * MS, "b", master(250));
+        w.peerGone(11 * MS, "b");
+        for (long t = 11 * MS; t <= 3000 * MS; t += 10 * MS) {
+            w.tick(t);
+        }
+        assertEquals(VipState.BACKUP, w.state());
+    }
+
+    @Test
+    void theOldMasterComingBackIsHeardAsAnyMasterIs() {
+        // n2 took over from a killed n1; n1 restarts, advertises, and preempts as configured: a gone told of the
+        // old connection meanwhile changes nothing for the master that n2 now is
+        VipElection e = election(200, true);
+        e.start(0);
+        e.onAdvert(1000 * MS, "b", master(250));
+        e.peerGone(1001 * MS, "b");
+        e.tick(e.nextDeadline());
+        assertEquals(VipState.MASTER, e.state());
+        e.peerGone(3000 * MS, "b");
+        assertEquals(VipState.MASTER, e.state());
+        e.onAdvert(5000 * MS, "b", master(250));
+        assertEquals(new Move(VipState.MASTER, VipState.BACKUP, Reason.HIGHER_PRIORITY), last());
+        assertEquals(5000 * MS + down(200), e.nextDeadline());
+    }
 }

@@ -124,6 +124,9 @@ public final class Node implements AutoCloseable {
                     dev.tandem.cluster.ClusterNode elections = node.cluster.node();
                     node.mirror.mirror().onBehind(elections::mirrorBehind);
                     elections.mirrorBehind(node.mirror.mirror().behind());
+                    // A peer whose process died closes the mirror's connection and refuses the next: its VIPs move
+                    // without waiting for three adverts missed.
+                    node.mirror.mirror().onPeerGone(elections::peerGone);
                 }
                 ClusterAdmin.add(node, node.cluster);
                 // A backup takes a VIP over cold otherwise: warm the request path, beside the node, once the cluster

@@ -212,6 +212,8 @@ final class LabNodes {
         private String drainTimeout;
         private Boolean preempt;
         private String witness;
+        private Path mirrored;
+        private Path mirrorState;
 
         NodeConfig(Path secretFile, Path stateDir) {
             this.secretFile = secretFile;
@@ -251,6 +253,13 @@ final class LabNodes {
             return this;
         }
 
+        /** A mirror of the directory {@code path}, its state in {@code state} (both this node's own). */
+        NodeConfig mirror(Path path, Path state) {
+            mirrored = path;
+            mirrorState = state;
+            return this;
+        }
+
         NodeConfig witness(String address) {
             witness = address;
             return this;
@@ -282,6 +291,10 @@ final class LabNodes {
             b.append("  state_dir: ").append(stateDir).append('\n');
             if (witness != null) {
                 b.append("  witnesses: [").append(witness).append("]\n");
+            }
+            if (mirrored != null) {
+                b.append("  mirror: {paths: [").append(mirrored).append("], state_dir: ").append(mirrorState)
+                        .append(", sync_wait: 5s}\n");
             }
             b.append("  vips:\n    - {address: \"").append(vip).append("\", interface: eth0, prefer: [")
                     .append(String.join(", ", prefer)).append("]}\n");

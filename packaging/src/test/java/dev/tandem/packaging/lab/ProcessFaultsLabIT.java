@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,6 +199,42 @@ class ProcessFaultsLabIT {
         assertTrue(seen.failures().stream().allMatch(r -> r.start() < takeover), "failures after the takeover: "
                 + seen.failures().stream().filter(r -> r.start() >= takeover).toList() + logs());
         assertEquals("n2", answer());
+    }
+
+    @Test
+    void aKilledMasterWithAMirrorIsTakenOverWellUnderTheMasterDownInterval() throws Exception {
+        // With a mirror, n2 holds a TCP connection to n1: the kernel of a killed n1 closes it at once and refuses
+        // the next, and n2 takes over once n1's next advert is overdue (100 ms + 50 ms + skew 22 ms after the
+        // last one) rather than after the master-down interval (3 x 100 ms + skew = 322 ms).
+        for (String name : List.of("n1", "n2")) {
+            Path www = work.resolve("www-" + name);
+            Files.createDirectories(www);
+            Files.writeString(config(name), new LabNodes.NodeConfig(nodes.key, stateDir())
+                    .mirror(www, work.resolve("mirror-state-" + name)).yaml());
+        }
+        node1 = start(lab.n1, "n1");
+        node2 = start(lab.n2, "n2");
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
+                .failFast(() -> !node1.isAlive() || !node2.isAlive())
+                .until(() -> answer().equals("n1") && Files.readString(log("n2")).contains("mirror: connected to n1"));
+        int from = nodes.logLength("n2");
+        Path out = work.resolve("poll-kill-mirror.out");
+        Process poller = poller(6000, out, 100, 300);
+        Instant killed = Instant.now();
+        Lab.kill(node1);
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() -> holds(lab.n2));
+        Poller.Result seen = finish(poller, out);
+        String since = nodes.logSince("n2", from);
+        Matcher m = Pattern.compile("(?m)^(\\S+) INFO .*VIP " + Pattern.quote(Lab.VIP) + ".*: BACKUP -> MASTER \\((\\w+)\\)")
+                .matcher(since);
+        assertTrue(m.find(), "n2's takeover in its log:\n" + since);
+        long ms = Duration.between(killed, java.time.OffsetDateTime.parse(m.group(1)).toInstant()).toMillis();
+        log.info("(c) SIGKILL of the master, mirror on: n2 master {} ms after the kill ({}); client: {} failed of {}, "
+                + "longest gap {} ms", ms, m.group(2), seen.failed(), seen.requests(), seen.maxGapMillis());
+        assertEquals("peer_gone", m.group(2), "taken over as n1's process was seen gone" + logs());
+        assertTrue(since.contains("mirror: n1 closed its connection and refuses the next"), since);
+        assertTrue(ms < 260, "n2 master " + ms + " ms after the kill (master-down interval: 322 ms)" + logs());
+        assertTrue(seen.lastAnswer().contains(" n2 "), "n2 answers" + logs());
     }
 
     @Test

@@ -13,9 +13,11 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
@@ -26,9 +28,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure: offers are written only while the socket is writable, and a file is read (on a reader
  * thread, never the event loop) a chunk at a time, at most {@link #WINDOW} chunks ahead of the socket. The
  * memory a transfer holds is bounded whatever the size of the tree.
+ *
+ * <p>A process that dies (SIGKILL, an OOM kill, a crash) has its kernel close its connections at once and refuse
+ * new ones: a connection closed from the peer's side (a FIN or a reset, not a close made here, such as a timeout)
+ * is dialed again at once (at most once per heartbeat; the back-off after that), and a refusal of that dial tells
+ * {@code gone} that the peer's process is gone. A peer alive (its mirror reset the connection) answers; a
+ * partition or a dead box closes and refuses nothing.
  *
  * <p>Threading: all state lives on the link's event loop.
  */
@@ -55,6 +65,15 @@ public final class PeerLink {
     static final long MIN_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 2000;
     static final int WINDOW = 4;
+    /** Set on a connection this side closes: its close says nothing of the peer. */
+    private static final AttributeKey<Boolean> CLOSED_HERE = AttributeKey.valueOf(PeerLink.class, "closedHere");
+    /**
+     * Dials after a peer's close that may tell whether its process is gone, {@link #PROBE_SPACING_MS} apart while
+     * each is accepted and then cut before its handshake: a dying process's listening socket can outlive its
+     * connections by a few milliseconds (the kernel, io_uring's rings, let go of it last) and take one more.
+     */
+    static final int PROBES = 5;
+    static final long PROBE_SPACING_MS = 20;
     static final int SMALL_BATCH_FILES = 128;
     static final long SMALL_BATCH_BYTES = 2 * 1024 * 1024;
 
@@ -67,8 +86,16 @@ public final class PeerLink {
     private final byte[] mirrorKey;
     private final Bootstrap bootstrap;
     private final EventLoop loop;
+    private final Consumer<String> gone;
 
     private Channel channel;
+    /** The connection up was closed from the peer's side: the next dial tells whether its process is gone. */
+    private boolean checkGone;
+    /** While {@link #checkGone}: the dials left to tell it. */
+    private int probesLeft;
+    /** Whether a dial went at once after such a close, and when ({@link System#nanoTime()}). */
+    private boolean probed;
+    private long probedAt;
     private boolean closed;
     private boolean everConnected;
     private boolean attempted;
@@ -91,9 +118,11 @@ public final class PeerLink {
     /**
      * @param localBind the local address to dial from (this node's address, so the peer sees who dials), or
      *                  null for any
+     * @param gone      told (on the link's loop) the peer's name when its process is gone; any thread's to hop from
      */
     public PeerLink(String self, String peer, InetSocketAddress address, InetSocketAddress localBind, MirrorEngine engine,
-                    Executor reader, byte[] mirrorKey, Bootstrap template, EventLoop loop) {
+                    Executor reader, byte[] mirrorKey, Bootstrap template, EventLoop loop, Consumer<String> gone) {
+        this.gone = gone;
         this.self = self;
         this.peer = peer;
         this.address = address;
@@ -156,9 +185,21 @@ public final class PeerLink {
                 retry.cancel(false);
             }
             if (channel != null) {
-                channel.close();
+                closeHere(channel);
             }
         });
+    }
+
+    /** Closes {@code ch} from this side: its close is no sign of the peer's. */
+    private static void closeHere(Channel ch) {
+        ch.attr(CLOSED_HERE).set(true);
+        ch.close();
+    }
+
+    /** Whether {@code cause}, which ends a connection, came from the peer's side: a reset, or writing to a closed one. */
+    private static boolean fromPeer(Throwable cause) {
+        String m = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        return cause instanceof IOException && (m.contains("reset") || m.contains("broken pipe"));
     }
 
     /** The peer showed it is up (it dialed us): dial now rather than at the end of the back-off. */
@@ -215,11 +256,32 @@ public final class PeerLink {
         f.addListener(x -> {
             if (!f.isSuccess()) {
                 log.debug("mirror: cannot reach {} at {}: {}", peer, address, String.valueOf(f.cause()));
+                if (checkGone && f.cause() instanceof ConnectException c
+                        && String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("refused")) {
+                    checkGone = false;
+                    log.info("mirror: {} closed its connection and refuses the next: its process is gone", peer);
+                    gone.accept(peer);
+                } else if (fromPeer(f.cause()) && probeAgain()) {
+                    // reset as it was accepted: maybe the listening socket of a process that is going
+                    engine.linkFailed(peer, false);
+                    return;
+                }
+                checkGone = false;
                 failed();
                 return;
             }
             f.channel().closeFuture().addListener(c -> run(() -> disconnected(f.channel())));
         });
+    }
+
+    /** While a peer's close is being told apart, dials again shortly if the dials left allow it. */
+    private boolean probeAgain() {
+        if (!checkGone || probesLeft <= 0 || closed || retry != null) {
+            return false;
+        }
+        probesLeft--;
+        retry = loop.schedule(this::connect, PROBE_SPACING_MS, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void failed() {
@@ -240,10 +302,12 @@ public final class PeerLink {
 
     private void authenticated(Channel ch) {
         if (closed) {
-            ch.close();
+            closeHere(ch);
             return;
         }
         channel = ch;
+        // the peer answered: alive
+        checkGone = false;
         CipherHandler cipher = ch.pipeline().get(CipherHandler.class);
         protocol = cipher == null ? Handshake.PROTOCOL : cipher.protocol();
         offer = Handshake.PROTOCOL;
@@ -264,7 +328,7 @@ public final class PeerLink {
             }
             if (e != null) {
                 log.warn("mirror: cannot list the paths to offer {}: {}", peer, e.toString());
-                ch.close();
+                closeHere(ch);
                 return;
             }
             offers.addFirst(new OfferJob(all, true, round));
@@ -284,6 +348,21 @@ public final class PeerLink {
             files.clear();
             engine.linkDown(peer);
             log.info("mirror: connection to {} closed", peer);
+            if (!closed && !Boolean.TRUE.equals(ch.attr(CLOSED_HERE).get()) && retry == null) {
+                // Closed from the peer's side: the next dial tells whether its process is gone (refused). It goes
+                // at once, unless one went at once within a heartbeat: a live peer that closes every connection
+                // gets the back-off, not a dial loop.
+                checkGone = true;
+                probesLeft = PROBES - 1;
+                long now = System.nanoTime();
+                if (!probed || now - probedAt >= HEARTBEAT.toNanos()) {
+                    probed = true;
+                    probedAt = now;
+                    backoff = MIN_BACKOFF_MS;
+                    connect();
+                    return;
+                }
+            }
         } else if (channel == null) {
             // refused in the handshake, or closed before it completed
             if (offer == Handshake.PROTOCOL && Boolean.TRUE.equals(ch.attr(HandshakeHandler.HELLO_UNANSWERED).get())) {
@@ -296,6 +375,11 @@ public final class PeerLink {
             boolean first = !attempted;
             attempted = true;
             engine.linkFailed(peer, first);
+            if (probeAgain()) {
+                // accepted, then cut before a word: maybe the listening socket of a process that is going
+                return;
+            }
+            checkGone = false;
         }
         if (retry == null) {
             scheduleRetry();
@@ -626,7 +710,7 @@ public final class PeerLink {
                     }
                     if (e != null) {
                         log.warn("mirror: cannot look up what {} asked for: {}", peer, e.toString());
-                        ch.close();
+                        closeHere(ch);
                         return;
                     }
                     sources.forEach(s -> files.add(new FileJob(s, ch)));
@@ -640,7 +724,7 @@ public final class PeerLink {
                 ReferenceCountUtil.release(msg);
                 engine.metrics().rejected(MirrorMetrics.BAD_FRAME);
                 log.warn("mirror: {} sent {} on our connection: closing it", peer, msg.getClass().getSimpleName());
-                ctx.close();
+                closeHere(ctx.channel());
             }
         }
 
@@ -662,7 +746,12 @@ public final class PeerLink {
             } else {
                 log.warn("mirror: connection to {} failed", peer, cause);
             }
-            ctx.close();
+            if (fromPeer(cause)) {
+                ctx.close();
+            } else {
+                // a timeout, a bad frame: this side gives up on a peer that may be alive
+                closeHere(ctx.channel());
+            }
         }
     }
 }
