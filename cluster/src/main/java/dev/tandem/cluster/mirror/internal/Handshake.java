@@ -24,7 +24,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Versions: the dialer's hello names the newest protocol it offers, the listener answers with the older of that
  * and its own, and that is the connection's ({@link #protocol()}); both hellos are in the transcript, so no one
  * without the key can lower it. A listener of protocol 1 (an older release) refuses any other: the dialer then
- * offers 1 on its next attempt (see {@link PeerLink}), so that a rolling upgrade keeps mirroring.
+ * offers 1 on its next attempt (see {@link ProtocolChoice}), so that a rolling upgrade keeps mirroring.
  *
  * <p>Why not TLS with a pre-shared key: the JDK has no TLS-PSK cipher suites, and certificates would be one
  * more thing to deploy and renew on every node; a secret file is already there for the adverts.
