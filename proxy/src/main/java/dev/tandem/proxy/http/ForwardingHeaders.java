@@ -6,6 +6,9 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,7 +18,10 @@ import java.util.Objects;
  * (IPv6 in the RFC 5952 short form).
  *
  * <p>An instance serves one client connection: what depends only on the peer (its address as text, its
- * {@code Forwarded} element, whether the config in force trusts it) is worked out once, not per request.
+ * {@code Forwarded} element, whether the config in force trusts it, and for an untrusted peer the fields
+ * themselves as octets) is worked out once, not per request. The fields go upstream as octets the upstream
+ * encoder writes after the client's own, which it writes without those of the same names ({@link #fields},
+ * {@link #replaces}): nothing is set in the request's headers.
  */
 public final class ForwardingHeaders {
 
@@ -24,6 +30,7 @@ public final class ForwardingHeaders {
     public static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     public static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     public static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    private static final AsciiString[] NAMES = {X_FORWARDED_FOR, X_REAL_IP, X_FORWARDED_PROTO, X_FORWARDED_HOST, FORWARDED};
 
     private final InetAddress peer;
     private final String client;
@@ -35,6 +42,11 @@ public final class ForwardingHeaders {
     private String elementHost;
     private String elementProto;
     private String element;
+    /** The last fields made for an untrusted peer, and the config, proto and host they were made for. */
+    private byte[] octets;
+    private ForwardingConfig octetsIn;
+    private String octetsProto;
+    private String octetsHost;
 
     /** @param peer the address the connection came from */
     public ForwardingHeaders(InetSocketAddress peer) {
@@ -59,32 +71,103 @@ public final class ForwardingHeaders {
     }
 
     /**
-     * Sets the forwarding headers of a request from this connection's peer about to go upstream.
+     * Sets the forwarding headers of a request from this connection's peer about to go upstream: the same fields
+     * {@link #fields} writes, set in {@code headers}.
      *
      * @param proto {@code http} or {@code https}, as the client spoke to us
      * @param host  the request's host (Host header or authority), or null
      */
     public void apply(HttpHeaders headers, String proto, String host, ForwardingConfig forwarding) {
+        List<CharSequence> fields = values(headers, proto, host, forwarding);
+        for (AsciiString name : NAMES) {
+            headers.remove(name);
+        }
+        for (int i = 0; i < fields.size(); i += 2) {
+            headers.add(fields.get(i), fields.get(i + 1));
+        }
+    }
+
+    /**
+     * The forwarding fields of a request from this connection's peer, as the octets of its head
+     * ({@code name: value\r\n} each): what the upstream encoder writes in place of every field of
+     * {@code headers} that {@link #replaces} names. A connection's requests from an untrusted peer mostly share
+     * one host, and then one array: made once, not per request.
+     *
+     * @param proto {@code http} or {@code https}, as the client spoke to us
+     * @param host  the request's host (Host header or authority), or null
+     */
+    public byte[] fields(HttpHeaders headers, String proto, String host, ForwardingConfig forwarding) {
+        if (trusted(forwarding)) {
+            // What a trusted proxy sent is part of the fields: made per request.
+            return octets(values(headers, proto, host, forwarding));
+        }
+        if (octets == null || octetsIn != forwarding || !proto.equals(octetsProto) || !Objects.equals(host, octetsHost)) {
+            octets = octets(values(headers, proto, host, forwarding));
+            octetsIn = forwarding;
+            octetsProto = proto;
+            octetsHost = host;
+        }
+        return octets;
+    }
+
+    /** Whether {@code name} is one of the fields this class sets: the client's own field of that name never goes on. */
+    public static boolean replaces(CharSequence name) {
+        int length = name.length();
+        if (length != 9 && (length < 15 || length > 17)) {
+            return false;
+        }
+        for (AsciiString n : NAMES) {
+            if (n.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The forwarding fields, name then value, in the order they go upstream. */
+    private List<CharSequence> values(HttpHeaders headers, String proto, String host, ForwardingConfig forwarding) {
         boolean trusted = trusted(forwarding);
+        List<CharSequence> fields = new ArrayList<>(10);
 
         String priorFor = trusted ? joined(headers, X_FORWARDED_FOR) : null;
-        headers.set(X_FORWARDED_FOR, priorFor == null ? client : priorFor + ", " + client);
-        headers.set(X_REAL_IP, priorFor == null ? client : realClient(priorFor, client, forwarding));
+        fields.add(X_FORWARDED_FOR);
+        fields.add(priorFor == null ? client : priorFor + ", " + client);
+        fields.add(X_REAL_IP);
+        fields.add(priorFor == null ? client : realClient(priorFor, client, forwarding));
 
-        if (!trusted || !headers.contains(X_FORWARDED_PROTO)) {
-            headers.set(X_FORWARDED_PROTO, proto);
-        }
-        if (!trusted || !headers.contains(X_FORWARDED_HOST)) {
-            if (host != null) {
-                headers.set(X_FORWARDED_HOST, host);
-            } else {
-                headers.remove(X_FORWARDED_HOST);
+        if (trusted && headers.contains(X_FORWARDED_PROTO)) {
+            for (String prior : headers.getAll(X_FORWARDED_PROTO)) {
+                fields.add(X_FORWARDED_PROTO);
+                fields.add(prior);
             }
+        } else {
+            fields.add(X_FORWARDED_PROTO);
+            fields.add(proto);
+        }
+        if (trusted && headers.contains(X_FORWARDED_HOST)) {
+            for (String prior : headers.getAll(X_FORWARDED_HOST)) {
+                fields.add(X_FORWARDED_HOST);
+                fields.add(prior);
+            }
+        } else if (host != null) {
+            fields.add(X_FORWARDED_HOST);
+            fields.add(host);
         }
 
         String element = element(proto, host);
         String priorForwarded = trusted ? joined(headers, FORWARDED) : null;
-        headers.set(FORWARDED, priorForwarded == null ? element : priorForwarded + ", " + element);
+        fields.add(FORWARDED);
+        fields.add(priorForwarded == null ? element : priorForwarded + ", " + element);
+        return fields;
+    }
+
+    /** The fields as a request head holds them; a char above 0xFF is written {@code ?}, as Netty's encoder does. */
+    private static byte[] octets(List<CharSequence> fields) {
+        StringBuilder s = new StringBuilder(256);
+        for (int i = 0; i < fields.size(); i += 2) {
+            s.append(fields.get(i)).append(": ").append(fields.get(i + 1)).append("\r\n");
+        }
+        return s.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**

@@ -35,6 +35,8 @@ final class ResponseWriter {
     /** The connection's next step after a response it can be kept for: wait for the next request. */
     private final Runnable keptAlive;
     private final ChannelFutureListener responseWritten = this::onResponseWritten;
+    /** What the encoder may add to the end of a body (chunk framing, trailers) beyond its content, and then some. */
+    private static final int ROOM_FOR_FRAMING = 1024;
 
     ResponseWriter(ConnectionState c, ExchangeTimers timers, Runnable keptAlive) {
         this.c = c;
@@ -149,7 +151,16 @@ final class ResponseWriter {
             // The server answered before the whole body arrived: the rest of it cannot be skipped safely.
             c.closeAfterResponse = true;
         }
-        c.ctx.writeAndFlush(last).addListener(responseWritten);
+        if (c.closeAfterResponse || c.closed || c.draining()
+                || c.ctx.channel().bytesBeforeUnwritable() <= last.content().readableBytes() + ROOM_FOR_FRAMING) {
+            c.ctx.writeAndFlush(last).addListener(responseWritten);
+            return;
+        }
+        // The connection is kept and its buffer has room for the end (a small response, mostly): the exchange
+        // ends now, as it does when a write completes at once, and the next request is read without waiting
+        // for the write's completion, nor a promise made for it. A write that fails closes the connection.
+        c.ctx.writeAndFlush(last, c.ctx.voidPromise());
+        responseWritten(true);
     }
 
     /** The end of an upstream response the site's page replaces: the page goes out in its place. */
@@ -199,13 +210,18 @@ final class ResponseWriter {
     // ---- after the answer ----
 
     private void onResponseWritten(ChannelFuture future) {
+        responseWritten(future.isSuccess());
+    }
+
+    /** The response of the exchange under way has been written ({@code success}) or could not be. */
+    private void responseWritten(boolean success) {
         Exchange e = c.ex;
         if (e == null) {
             return;
         }
         c.ex = null;
         finish(e, e.status);
-        if (!future.isSuccess() || c.closeAfterResponse || c.closed || c.draining()) {
+        if (!success || c.closeAfterResponse || c.closed || c.draining()) {
             // A response whose head left before the drain began still said keep-alive: close after it all the same.
             c.ctx.close();
         } else {

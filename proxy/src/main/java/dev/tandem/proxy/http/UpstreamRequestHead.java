@@ -7,14 +7,15 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
 /**
  * What of the client's request head goes upstream, made once per request (a retry sends the same head again):
  * the client's hop-by-hop headers out and the proxy's own in, the route's header rules, the forwarding
- * headers, the target the route rewrites to. Apart from {@link UpstreamEndpoint} because it is the one place
- * that decides what a server is told of a request, and reads best on its own.
+ * headers (as octets the upstream encoder writes, see {@link ForwardedRequest}), the target the route rewrites
+ * to. The client's headers are changed in place and go on in the same object, never copied. Apart from
+ * {@link UpstreamEndpoint} because it is the one place that decides what a server is told of a request, and
+ * reads best on its own.
  */
 final class UpstreamRequestHead {
 
@@ -24,7 +25,7 @@ final class UpstreamRequestHead {
     }
 
     /** The request head as it goes upstream: HTTP/1.1, origin-form, hop-by-hop headers replaced by ours. */
-    static HttpRequest of(ConnectionState c, Exchange e, HttpRequest request, RequestTarget target) {
+    static ForwardedRequest of(ConnectionState c, Exchange e, HttpRequest request, RequestTarget target) {
         RuntimeConfig config = e.config;
         HttpHeaders h = request.headers();
         HopByHopHeaders.strip(h);
@@ -39,17 +40,16 @@ final class UpstreamRequestHead {
         }
         Route route = e.route;
         c.headerRules.request(e, h);
-        if (target.host() != null) {
-            h.set(HttpHeaderNames.HOST, target.host());
-        }
-        c.forwarding.apply(h, c.listener.scheme(), target.host(), config.config().forwarding());
         if (e.chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        // Host (the one the request was routed by) and the forwarding fields are written by the upstream encoder
+        // in place of the client's, not set here: see ForwardedRequest.
+        String host = target.host();
+        byte[] forwarding = c.forwarding.fields(h, c.listener.scheme(), host, config.config().forwarding());
         // A rewritten target is built from the normalized path, encoded again, with the query as sent.
-        request.setUri(route.replacePrefix() == null ? target.target()
-                : RoutePath.target(route.rewrite(e.path), target.target()));
-        return request;
+        String uri = route.replacePrefix() == null ? target.target()
+                : RoutePath.target(route.rewrite(e.path), target.target());
+        return new ForwardedRequest(request.method(), uri, h, host, forwarding, e.chunked);
     }
 }

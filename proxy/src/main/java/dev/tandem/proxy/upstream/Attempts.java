@@ -31,8 +31,10 @@ public final class Attempts implements ServerFilter {
     static final Pass[] PASSES = Pass.values();
     private static final UpstreamServer[] NONE = new UpstreamServer[0];
 
-    /** Made on the first attempt: a request answered from disk or by Tandem never has one. */
-    private UpstreamServer[] tried = NONE;
+    /** The first server tried: most requests have no other, and then no array either. */
+    private UpstreamServer first;
+    /** The servers tried after the first, made on the second attempt. */
+    private UpstreamServer[] more = NONE;
     private int count;
     private Pass pass = Pass.FRESH_WITH_ROOM;
     private long now;
@@ -49,14 +51,23 @@ public final class Attempts implements ServerFilter {
     }
 
     public UpstreamServer last() {
-        return count == 0 ? null : tried[count - 1];
+        return count == 0 ? null : tried(count - 1);
+    }
+
+    private UpstreamServer tried(int i) {
+        return i == 0 ? first : more[i - 1];
     }
 
     void add(UpstreamServer server) {
-        if (count == tried.length) {
-            tried = Arrays.copyOf(tried, Math.max(2, count * 2));
+        if (count == 0) {
+            first = server;
+        } else {
+            if (count - 1 == more.length) {
+                more = Arrays.copyOf(more, Math.max(2, more.length * 2));
+            }
+            more[count - 1] = server;
         }
-        tried[count++] = server;
+        count++;
         lastRefused = false;
         lastProbe = false;
     }
@@ -88,7 +99,7 @@ public final class Attempts implements ServerFilter {
 
     private boolean wasTried(UpstreamServer server) {
         for (int i = 0; i < count; i++) {
-            if (tried[i].state() == server.state()) {
+            if (tried(i).state() == server.state()) {
                 return true;
             }
         }
@@ -96,7 +107,7 @@ public final class Attempts implements ServerFilter {
     }
 
     private boolean isLast(UpstreamServer server) {
-        return count > 0 && tried[count - 1].state() == server.state();
+        return count > 0 && tried(count - 1).state() == server.state();
     }
 
     /**

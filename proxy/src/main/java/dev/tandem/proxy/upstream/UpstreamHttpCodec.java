@@ -1,11 +1,13 @@
 package dev.tandem.proxy.upstream;
 
+import dev.tandem.proxy.http.ForwardedRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpConstants;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -16,7 +18,9 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The HTTP/1.1 codec of a connection to a server. It differs from Netty's {@code HttpClientCodec} in one
@@ -33,17 +37,53 @@ final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<HttpResponseD
     /** Whether each request sent and not yet answered is a HEAD, oldest first. */
     private final ArrayDeque<Boolean> heads = new ArrayDeque<>();
 
+    private static final int COLON_SP = (':' << 8) | ' ';
+    private static final int CRLF = ('\r' << 8) | '\n';
+
     UpstreamHttpCodec(HttpDecoderConfig config) {
         init(new Decoder(config), new Encoder());
     }
 
     private final class Encoder extends HttpRequestEncoder {
+        /** The head being encoded when it is a {@link ForwardedRequest}, until its headers are written; else null. */
+        private ForwardedRequest forwarded;
+
         @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
             if (msg instanceof HttpRequest request) {
                 heads.add(HttpMethod.HEAD.equals(request.method()));
+                forwarded = request instanceof ForwardedRequest f ? f : null;
             }
-            super.encode(ctx, msg, out);
+            try {
+                super.encode(ctx, msg, out);
+            } finally {
+                forwarded = null;
+            }
+        }
+
+        /**
+         * A {@link ForwardedRequest}'s head: the client's fields as they came, less those the proxy's replace, then
+         * the proxy's, mostly octets already. Anything else (trailers included) as Netty writes it.
+         */
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            ForwardedRequest own = forwarded;
+            if (own == null) {
+                super.encodeHeaders(headers, buf);
+                return;
+            }
+            forwarded = null;
+            for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+                Map.Entry<CharSequence, CharSequence> field = it.next();
+                CharSequence name = field.getKey();
+                if (!own.omits(name)) {
+                    writeAscii(name, buf);
+                    buf.writeShort(COLON_SP);
+                    writeAscii(field.getValue(), buf);
+                    buf.writeShort(CRLF);
+                }
+            }
+            own.writeOwnFields(buf);
         }
 
         @Override
@@ -55,6 +95,15 @@ final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<HttpResponseD
             buf.writeByte(HttpConstants.SP);
             buf.writeCharSequence(request.protocolVersion().text(), StandardCharsets.US_ASCII);
             buf.writeByte(HttpConstants.CR).writeByte(HttpConstants.LF);
+        }
+    }
+
+    /** As Netty's encoder writes a header's name or value: one octet per char, {@code ?} for one above 0xFF. */
+    private static void writeAscii(CharSequence s, ByteBuf buf) {
+        if (s instanceof AsciiString a) {
+            ByteBufUtil.copy(a, buf);
+        } else {
+            buf.writeCharSequence(s, StandardCharsets.US_ASCII);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.tandem.proxy.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.conf.Cidr;
 import dev.tandem.conf.ForwardingConfig;
@@ -139,5 +141,57 @@ class ForwardingHeadersTest {
         connection.apply(h, "http", "a.example", TRUSTING_NONE);
         assertEquals("for=\"[2001:db8::1]\";host=a.example;proto=http", h.get("Forwarded"));
         assertEquals("2001:db8::1", h.get("X-Real-IP"));
+    }
+
+    private static String text(byte[] octets) {
+        return new String(octets, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void theFieldsAsOctetsAreWhatApplySets() {
+        HttpHeaders h = forged();
+        byte[] fields = new ForwardingHeaders(peer("203.0.113.7")).fields(h, "http", "site.example", TRUSTING_10);
+        assertEquals("x-forwarded-for: 203.0.113.7\r\nx-real-ip: 203.0.113.7\r\nx-forwarded-proto: http\r\n"
+                + "x-forwarded-host: site.example\r\nforwarded: for=203.0.113.7;host=site.example;proto=http\r\n",
+                text(fields));
+        assertEquals(5, h.size(), "the request's headers are left as they came");
+    }
+
+    @Test
+    void aTrustedProxysValuesAreExtendedInTheOctets() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("X-Forwarded-For", "198.51.100.9")
+                .add("X-Forwarded-Proto", "https")
+                .add("X-Forwarded-Proto", "http")
+                .add("Forwarded", "for=198.51.100.9;proto=https");
+        String fields = text(new ForwardingHeaders(peer("10.2.2.2")).fields(h, "http", null, TRUSTING_10));
+        assertEquals("x-forwarded-for: 198.51.100.9, 10.2.2.2\r\nx-real-ip: 198.51.100.9\r\n"
+                + "x-forwarded-proto: https\r\nx-forwarded-proto: http\r\n"
+                + "forwarded: for=198.51.100.9;proto=https, for=10.2.2.2;proto=http\r\n", fields);
+    }
+
+    @Test
+    void anUntrustedPeersOctetsAreMadeOncePerHostProtoAndConfig() {
+        ForwardingHeaders connection = new ForwardingHeaders(peer("192.0.2.1"));
+        byte[] first = connection.fields(forged(), "http", "a.example", TRUSTING_10);
+        assertSame(first, connection.fields(new DefaultHttpHeaders(), "http", "a.example", TRUSTING_10));
+        byte[] otherHost = connection.fields(new DefaultHttpHeaders(), "http", "b.example", TRUSTING_10);
+        assertTrue(text(otherHost).contains("x-forwarded-host: b.example\r\n"));
+        byte[] otherProto = connection.fields(new DefaultHttpHeaders(), "https", "b.example", TRUSTING_10);
+        assertTrue(text(otherProto).contains("x-forwarded-proto: https\r\n"));
+        byte[] noHost = connection.fields(new DefaultHttpHeaders(), "https", null, TRUSTING_NONE);
+        assertEquals("x-forwarded-for: 192.0.2.1\r\nx-real-ip: 192.0.2.1\r\nx-forwarded-proto: https\r\n"
+                + "forwarded: for=192.0.2.1;proto=https\r\n", text(noHost));
+    }
+
+    @Test
+    void theFieldsReplaceEverySpellingOfTheirNamesAndNothingElse() {
+        for (String name : List.of("X-Forwarded-For", "x-real-ip", "X-FORWARDED-PROTO", "X-Forwarded-Host", "Forwarded")) {
+            assertTrue(ForwardingHeaders.replaces(name), name);
+            assertTrue(ForwardingHeaders.replaces(io.netty.util.AsciiString.of(name)), name);
+        }
+        for (String name : List.of("X-Forwarded-Port", "X-Real-IPs", "Host", "X-Forwarded", "Forwarded-For", "")) {
+            assertFalse(ForwardingHeaders.replaces(name), name);
+        }
     }
 }

@@ -3,12 +3,18 @@ package dev.tandem.proxy.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.proxy.http.ForwardedRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -128,5 +134,75 @@ class UpstreamHttpCodecTest {
         assertEquals("3", end.trailingHeaders().get("x-three"));
         end.release();
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aForwardedRequestGoesWithTheProxysFieldsInPlaceOfTheClients() {
+        EmbeddedChannel ch = new EmbeddedChannel(new UpstreamHttpCodec(new HttpDecoderConfig()));
+        HttpHeaders client = new DefaultHttpHeaders()
+                .add("Host", "site.example")
+                .add("X-Forwarded-For", "1.2.3.4")
+                .add("Accept", "*/*")
+                .add("x-real-ip", "1.2.3.4")
+                .add("FORWARDED", "for=1.2.3.4")
+                .add("X-Forwarded-Proto", "https")
+                .add("X-Forwarded-Host", "forged.example")
+                .add("X-Forwarded-Port", "443")
+                .add("User-Agent", "caf\u00e9");
+        byte[] own = "x-forwarded-for: 192.0.2.1\r\nforwarded: for=192.0.2.1;proto=http\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        ForwardedRequest request = new ForwardedRequest(HttpMethod.GET, "/a?b", client, null, own, false);
+        ch.writeOutbound(request);
+        ch.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertEquals("GET /a?b HTTP/1.1\r\nHost: site.example\r\nAccept: */*\r\nX-Forwarded-Port: 443\r\n"
+                + "User-Agent: caf\u00e9\r\nx-forwarded-for: 192.0.2.1\r\nforwarded: for=192.0.2.1;proto=http\r\n\r\n",
+                written(ch));
+        assertEquals(9, client.size(), "the client's headers are not changed");
+        // Sent again (a retry): the same head.
+        ch.writeOutbound(request);
+        ch.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertTrue(written(ch).endsWith("for=192.0.2.1;proto=http\r\n\r\n"));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void theHostRoutedByAndAChunkedBodyGoAfterTheClientsFields() {
+        EmbeddedChannel ch = new EmbeddedChannel(new UpstreamHttpCodec(new HttpDecoderConfig()));
+        HttpHeaders client = new DefaultHttpHeaders()
+                .add("HOST", "other.example")
+                .add("Transfer-Encoding", "chunked")
+                .add("Accept", "*/*");
+        byte[] own = "x-real-ip: 192.0.2.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        ch.writeOutbound(new ForwardedRequest(HttpMethod.POST, "/", client, "site.example", own, true));
+        ch.writeOutbound(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
+        ch.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
+        // The body is framed by the Transfer-Encoding the headers hold, written after the forwarding fields.
+        assertEquals("POST / HTTP/1.1\r\nAccept: */*\r\nhost: site.example\r\nx-real-ip: 192.0.2.1\r\n"
+                + "transfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", written(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void anotherRequestAndItsTrailersAreWrittenAsNettyWritesThem() {
+        EmbeddedChannel ch = new EmbeddedChannel(new UpstreamHttpCodec(new HttpDecoderConfig()));
+        DefaultHttpRequest plain = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
+        plain.headers().add("X-Forwarded-For", "10.0.0.1").add("Transfer-Encoding", "chunked");
+        ch.writeOutbound(plain);
+        LastHttpContent end = new DefaultLastHttpContent();
+        end.trailingHeaders().add("Forwarded", "kept");
+        ch.writeOutbound(end);
+        assertEquals("POST / HTTP/1.1\r\nX-Forwarded-For: 10.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\nForwarded: kept\r\n\r\n", written(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    private static String written(EmbeddedChannel ch) {
+        StringBuilder s = new StringBuilder();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            s.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return s.toString();
     }
 }
