@@ -232,11 +232,13 @@ class ProcessFaultsLabIT {
             Files.writeString(config(name), new LabNodes.NodeConfig(nodes.key, stateDir())
                     .mirror(www, work.resolve("mirror-state-" + name)).yaml());
         }
+        int n2From = nodes.logLength("n2");
         node1 = start(lab.n1, "n1");
         node2 = start(lab.n2, "n2");
         await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                 .failFast(() -> !node1.isAlive() || !node2.isAlive())
                 .until(() -> answer().equals("n1") && Files.readString(log("n2")).contains("mirror: connected to n1"));
+        steady(n2From);
         int from = nodes.logLength("n2");
         Path out = work.resolve("poll-kill-mirror.out");
         Process poller = poller(6000, out, 100, 300);
@@ -264,6 +266,8 @@ class ProcessFaultsLabIT {
         // A request that reaches the stopped n1 (its kernel still accepts connections on the VIP) waits for the
         // read timeout: 1 s here, so that the outage the client sees is not the patient client's 2 s.
         Process poller = poller(12000, out, 500, 1000);
+        // (else the takeover timed below is the address n2 keeps from a start-up mastership while it drains)
+        assertTrue(!holds(lab.n2), "n2 neither holds nor drains the VIP as the fault begins" + logs());
         long pid = node1.pid();
         long stoppedAt = clientNow(out);
         long t0 = System.nanoTime();
