@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  *     verdict is in, so it takes no VIP before it knows it reaches a witness and has listened for its peers
  *     for a whole master-down interval after that.</li>
  * <li>Maintenance (handover): a master keeps the VIP, and keeps serving, while it advertises priority 0 with
- *     {@link Advert#MAINTENANCE}; a peer takes over after the skew time, and only once that peer's adverts
+ *     {@link Advert#MAINTENANCE}; a peer takes over after a skew time stretched to a whole advert interval per
+ *     place in {@code prefer} (nobody waits for it, and the most preferred backup must win), and only once that peer's adverts
  *     say it is master and has {@link Advert#ANNOUNCED} the address does this node step down. Until
  *     {@link #setMaintenance resume} it takes part in no election, even with preemption on.</li>
  * </ul>
@@ -263,7 +264,15 @@ public final class VipElection {
             if (from.equals(master)) {
                 master = null;
             }
-            armDown(now + skew(), Reason.PEER_RELEASED);
+            if (isHandover(a)) {
+                // It keeps the VIP until a peer announced it: no client waits, so the backups are spread wider,
+                // and its next adverts, one interval apart, do not put back a takeover due later than that.
+                long at = now + handoverSkew();
+                armDown(downReason == Reason.PEER_RELEASED && masterDownAt - at < 0 ? masterDownAt : at,
+                        Reason.PEER_RELEASED);
+            } else {
+                armDown(now + skew(), Reason.PEER_RELEASED);
+            }
             return;
         }
         if (a.has(Advert.MASTER)) {
@@ -588,6 +597,23 @@ public final class VipElection {
     /** RFC 5798: Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256. */
     private long skew() {
         return (256 - priority()) * masterAdvertNanos / 256;
+    }
+
+    /**
+     * After a handover advert: {@code (256 - Priority) * Master_Adver_Interval / STEP}, the skew time stretched
+     * so that backups one place apart in {@code prefer} are a whole advert interval apart (the RFC's skew puts them
+     * STEP/256 of it apart: 20 ms at 100 ms adverts, which a busy host's scheduling delay can exceed). A less
+     * preferred backup that took the VIP first would be preempted at once: the clients moved twice, its own new
+     * connections drained too, and the old holder's connections, passed on by the new master to the one it preempted
+     * only, reset.
+     */
+    private long handoverSkew() {
+        return (256 - priority()) * masterAdvertNanos / ElectionSettings.STEP;
+    }
+
+    /** A master in maintenance handing the VIP over: it keeps it, and serves, until a peer announced it. */
+    private static boolean isHandover(Advert a) {
+        return a.priority() == 0 && a.has(Advert.MASTER) && a.has(Advert.MAINTENANCE);
     }
 
     /** RFC 5798: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time. */

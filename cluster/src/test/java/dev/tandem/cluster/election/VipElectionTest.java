@@ -540,6 +540,60 @@ class VipElectionTest {
                 (c.nextDeadline() - b.nextDeadline()) / MS + " ms apart");
     }
 
+    private Advert from(String node, int priority, int flags) {
+        return new Advert(node, "10.0.0.10", priority, 100, 1, ++seq, flags);
+    }
+
+    @Test
+    void onAHandoverThePreferredBackupWinsEvenWhenItsLoopRunsAnAdvertIntervalLate() {
+        List<String> prefer = List.of("a", "b", "c");
+        VipElection b = election(ElectionSettings.priorityOf("b", prefer), true);
+        VipElection c = election(ElectionSettings.priorityOf("c", prefer), true);
+        b.start(0);
+        c.start(0);
+        Advert handover = from("a", 0, Advert.MASTER | Advert.ANNOUNCED | Advert.MAINTENANCE);
+        b.onAdvert(10 * MS, "a", handover);
+        c.onAdvert(10 * MS, "a", handover);
+        assertTrue(c.nextDeadline() - b.nextDeadline() >= ADVERT,
+                (c.nextDeadline() - b.nextDeadline()) / MS + " ms apart");
+
+        // b's loop runs 90 ms late (a busy host); its advert reaches c 5 ms after that
+        long late = b.nextDeadline() + 90 * MS;
+        assertTrue(late - c.nextDeadline() < 0, "c's timer has not run out yet");
+        c.tick(late);
+        b.tick(late);
+        assertEquals(VipState.MASTER, b.state());
+        c.onAdvert(late + 5 * MS, "b", from("b", 200, Advert.MASTER));
+        c.tick(c.nextDeadline() - 1);
+        assertEquals(VipState.BACKUP, c.state(), "c takes no VIP the preferred backup took");
+        assertEquals("b", c.master());
+    }
+
+    @Test
+    void theHandoverAdvertsThatFollowDoNotPutALaterTakeoverBack() {
+        VipElection c = election(150, true);
+        c.start(0);
+        long first = 10 * MS;
+        long t = first;
+        for (; t - first < 2 * ADVERT + ADVERT / 2; t += ADVERT) {
+            c.onAdvert(t, "a", from("a", 0, Advert.MASTER | Advert.ANNOUNCED | Advert.MAINTENANCE));
+        }
+        long due = first + (256 - 150) * ADVERT / ElectionSettings.STEP;
+        assertTrue(due - first > ADVERT, "due after the master's next advert");
+        assertEquals(due, c.nextDeadline());
+        c.tick(due);
+        assertEquals(new Move(VipState.BACKUP, VipState.MASTER, Reason.PEER_RELEASED), last());
+    }
+
+    @Test
+    void aMasterThatStopsIsStillTakenOverAfterTheSkewTime() {
+        VipElection c = election(150, true);
+        c.start(0);
+        c.onAdvert(10 * MS, "a", from("a", 250, Advert.MASTER | Advert.ANNOUNCED));
+        c.onAdvert(20 * MS, "a", from("a", 0, Advert.ANNOUNCED));
+        assertEquals(20 * MS + skew(150), c.nextDeadline(), "a stopped master no longer serves: no wider spread");
+    }
+
     // ---- drain reports after a handover (not RFC 5798)
 
     @Test
