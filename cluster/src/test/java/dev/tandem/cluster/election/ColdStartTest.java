@@ -120,6 +120,21 @@ class ColdStartTest {
     }
 
     @Test
+    void bothWaitingTheLessPreferredOneWhoseGateOpensFirstStillLeavesTheVipToThePreferredOne() {
+        Node[] n = pair();
+        now = 0;
+        n[0].election.awaitGate(0);
+        n[1].election.awaitGate(0);
+        // n2's first sync is over at 250 ms, n1's (its config still being put in force) at 900 ms
+        run(n[1], n[0], 250 * MS, 250 * MS);
+        assertEquals(VipState.BACKUP, n[1].election.state());
+        run(n[0], n[1], 900 * MS, 4000 * MS);
+        assertFalse(n[1].everMaster(), "n2: " + n[1].moves);
+        assertEquals(VipState.MASTER, n[0].election.state(), "n1: " + n[0].moves);
+        assertTrue(n[0].waits.isEmpty(), "n1 takes no notice of a less preferred peer's wait: " + n[0].waits);
+    }
+
+    @Test
     void aPeerStuckInItsGateKeepsTheVipUnheldForNoLongerThanTheLimit() {
         Node[] n = pair();
         n[1].election.limitPeerWait(Duration.ofSeconds(2));
