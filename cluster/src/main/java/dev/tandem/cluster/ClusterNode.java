@@ -235,6 +235,8 @@ public final class ClusterNode implements AutoCloseable {
             vips.caughtUpChanged(!mirrorBehind);
             if (electionGate == null) {
                 vips.startElections(healthy);
+            } else {
+                vips.awaitGate(healthy);
             }
             statusTimer = loop.every(this::publish, STATUS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
             if (dns != null) {

@@ -74,6 +74,10 @@ final class VipSupervisor {
     /** Creates every VIP's election and controller; the elections stay in init until {@link #startElections}. */
     void create(VipDriver driver, HandoverCoordinator handovers) {
         this.handovers = handovers;
+        // A peer waits for its first sync for at most sync_wait (the cluster shares its config), and one
+        // master-down interval more passes before it could claim.
+        Duration peerWait = config.mirror().map(m -> m.syncWait()).orElse(VipElection.PEER_WAIT_LIMIT)
+                .plus(config.advertInterval().multipliedBy(4));
         for (VipConfig vip : config.vips()) {
             int priority = ElectionSettings.priorityOf(name, vip.prefer());
             VipRun v = new VipRun(vip, metrics.vip(vip.address(), priority));
@@ -122,7 +126,19 @@ final class VipSupervisor {
                     public void reannounce(String claimer, String why) {
                         handovers.reannounce(v, claimer, why);
                     }
+
+                    @Override
+                    public void peerWaits(String peer, int p, boolean givenUp) {
+                        if (givenUp) {
+                            log.warn("VIP {}: {} (priority {}) still waits for its first sync after {} ms: no longer"
+                                    + " holding off for it", vip.address(), peer, p, peerWait.toMillis());
+                        } else {
+                            log.info("VIP {}: {} (priority {}) waits for its first sync: no takeover while it does,"
+                                    + " for at most {} ms", vip.address(), peer, p, peerWait.toMillis());
+                        }
+                    }
                 });
+                v.election.limitPeerWait(peerWait);
                 if (!config.witnesses().isEmpty()) {
                     // No VIP before the witnesses' first verdict: an isolated node must not take one at start.
                     v.election.awaitWitnesses();
@@ -171,6 +187,21 @@ final class VipSupervisor {
     /** At start, before any election: addresses and rules a previous run left behind go. */
     void removeLeftovers() {
         vips.values().forEach(v -> v.controller.removeLeftover());
+    }
+
+    /**
+     * The elections wait in init for a gate (the mirror's first sync): meanwhile each tells its peers, when no
+     * master is heard, that it will claim its VIP (see {@link VipElection#awaitGate}).
+     */
+    void awaitGate(boolean healthy) {
+        long now = nanoClock.getAsLong();
+        for (VipRun v : vips.values()) {
+            if (v.election != null) {
+                v.election.setHealthy(now, healthy);
+                v.election.awaitGate(now);
+            }
+        }
+        reschedule();
     }
 
     /** Every election from init to backup. */

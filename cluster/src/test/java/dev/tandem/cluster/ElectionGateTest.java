@@ -80,4 +80,48 @@ class ElectionGateTest {
             a.stop(Duration.ofSeconds(2));
         }
     }
+
+    /**
+     * Two nodes started cold together: the preferred one, a, waits for its first sync; b has none to wait for. b
+     * takes no VIP while a waits (alone, it would after 200 ms), and a takes it once its gate opens: no VIP taken and
+     * announced only to be given back.
+     */
+    @Test
+    void aLessPreferredPeerTakesNoVipWhileThePreferredOneWaitsForItsGate(@TempDir Path stateDir) throws Exception {
+        int port;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> nodes = new java.util.LinkedHashMap<>();
+        nodes.put("a", "127.0.0.33");
+        nodes.put("b", "127.0.0.34");
+        ClusterConfig config = new ClusterConfig(nodes, port, Path.of("unused.key"), Duration.ofMillis(50), true,
+                Duration.ZERO, List.of(new VipConfig("192.0.2.52", 24, "eth0", List.of("a", "b"))), List.of(),
+                Optional.empty(), Optional.empty(), stateDir);
+        ClusterKeys keys = ClusterKeys.of("0123456789abcdef0123456789abcdef".getBytes());
+        RecordingVipDriver driverA = new RecordingVipDriver();
+        RecordingVipDriver driverB = new RecordingVipDriver();
+        CompletableFuture<String> gate = new CompletableFuture<>();
+        ClusterNode a = ClusterNode.builder(config, "a", keys).vipDriver(driverA).witnessProbe((w, t) -> true)
+                .electionGate(gate).build();
+        ClusterNode b = ClusterNode.builder(config, "b", keys).vipDriver(driverB).witnessProbe((w, t) -> true).build();
+        a.start();
+        try {
+            b.start();
+            try {
+                await().during(1000, TimeUnit.MILLISECONDS).atMost(3, TimeUnit.SECONDS)
+                        .until(() -> driverB.first("add", "192.0.2.52") < 0);
+                assertEquals("BACKUP", b.status().vips().get(0).state());
+                gate.complete("synced with b");
+                await().atMost(3, TimeUnit.SECONDS).until(() -> driverA.holds("192.0.2.52"));
+                await().during(300, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                        .until(() -> "BACKUP".equals(b.status().vips().get(0).state()));
+                assertTrue(driverB.first("add", "192.0.2.52") < 0, "b took the VIP: " + driverB.calls());
+            } finally {
+                b.stop(Duration.ofSeconds(2));
+            }
+        } finally {
+            a.stop(Duration.ofSeconds(2));
+        }
+    }
 }

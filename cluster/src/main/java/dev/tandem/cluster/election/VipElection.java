@@ -1,9 +1,13 @@
 package dev.tandem.cluster.election;
 
 import dev.tandem.cluster.wire.Advert;
+import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -30,6 +34,18 @@ import java.util.function.Predicate;
  *     say it is master and has {@link Advert#ANNOUNCED} the address does this node step down. Until
  *     {@link #setMaintenance resume} it takes part in no election, even with preemption on.</li>
  * </ul>
+ *
+ * <p>Held back at start by a gate of the caller's ({@link #awaitGate}: the mirror's first sync), a node is in init, and a
+ * backup is silent in RFC 5798: a less preferred peer that started with no such gate, or whose gate opened sooner,
+ * heard nothing for its master-down interval, took the VIP and announced it, and gave it back a moment later when
+ * this node's adverts came. So a node that waits, and hears no master, says so once it has listened for one
+ * advert interval, and every interval after that: a <em>waiting advert</em>, its priority without {@link
+ * Advert#MASTER} (nor a drain flag). A backup it outranks that knows no master holds its master-down timer off
+ * as for a master's advert, for at most {@link #limitPeerWait} from the first one, logged both ways through
+ * {@link Output#peerWaits}: a peer stuck in its gate never keeps the VIP unheld for longer. A master ignores
+ * waiting adverts: a node that waits takes nothing, and preempts, if at all, once it is a backup. When the gate
+ * opens, a node that was sending them sends one more at once, so its peers' timers run from then, and the skew
+ * time orders the takeover as at any cold start.
  *
  * <p>{@code preempt_delay}: a node that has just become able to hold the VIP (started, healthy again,
  * witnesses back, maintenance over) does not preempt a less preferred master until it has stayed able for
@@ -80,6 +96,14 @@ public final class VipElection {
          */
         default void reannounce(String claimer, String why) {
         }
+
+        /**
+         * {@code peer}, preferred over this node, sends waiting adverts while no master is known: this node holds
+         * off its takeover ({@code givenUp} false, once per wait), or has done so for {@link #limitPeerWait} and
+         * takes no more notice of them ({@code givenUp} true, once).
+         */
+        default void peerWaits(String peer, int priority, boolean givenUp) {
+        }
     }
 
     /** What this node last heard from a peer about this VIP. */
@@ -88,6 +112,8 @@ public final class VipElection {
 
     private static final long NEVER = Long.MAX_VALUE;
     private static final long SECOND = 1_000_000_000L;
+    /** The longest a backup holds off for a peer's waiting adverts unless told otherwise: the mirror's default {@code sync_wait}. */
+    public static final Duration PEER_WAIT_LIMIT = Duration.ofSeconds(30);
 
     private final ElectionSettings settings;
     private final long advertNanos;
@@ -139,6 +165,20 @@ public final class VipElection {
     /** The peer whose claim made {@link #reannounceDue}. */
     private String claimer;
     private long refreshAt = NEVER;
+    /** Held in init by the caller's gate ({@link #awaitGate}). */
+    private boolean gated;
+    /** While gated: the next waiting advert, unless a master is heard. */
+    private long waitAdvertAt = NEVER;
+    /** A waiting advert went out in this gate: the gate's end sends one more. */
+    private boolean waitAdvertised;
+    /** When a master's advert was last heard; meaningful only when {@link #masterHeard} is true. */
+    private long masterHeardAt;
+    private boolean masterHeard;
+    private long peerWaitLimit = PEER_WAIT_LIMIT.toNanos();
+    /** Since when each peer sends waiting adverts, in its current wait. */
+    private final Map<String, Long> waitingSince = new HashMap<>();
+    /** The peers whose wait ran past the limit: no more notice taken until they send something else. */
+    private final Set<String> waitIgnored = new HashSet<>();
 
     /**
      * @param peerWinsTie true when the named peer wins a tie of priorities: RFC 5798 gives the VIP to the
@@ -167,6 +207,23 @@ public final class VipElection {
         }
     }
 
+    /**
+     * Before {@link #start}: the caller holds the election in init until a gate of its opens (the mirror's first
+     * sync). Meanwhile, after listening for one advert interval, this node sends a waiting advert every interval
+     * while it hears no master, so that a less preferred peer does not take the VIP only to give it back.
+     */
+    public void awaitGate(long now) {
+        if (state == VipState.INIT && !gated) {
+            gated = true;
+            waitAdvertAt = now + advertNanos;
+        }
+    }
+
+    /** The longest this node holds off its takeover for a peer's waiting adverts (see {@link #awaitGate}). */
+    public void limitPeerWait(Duration limit) {
+        this.peerWaitLimit = limit.toNanos();
+    }
+
     /** Whether the witnesses' first verdict is still awaited. */
     public boolean witnessesPending() {
         return witnessesPending;
@@ -185,7 +242,15 @@ public final class VipElection {
         masterAdvertNanos = advertNanos;
         masterDownAt = witnessesPending ? NEVER : now + masterDownInterval();
         downReason = Reason.MASTER_DOWN;
+        boolean lastWaitAdvert = gated && waitAdvertised && !masterKnown(now) && healthy;
+        gated = false;
+        waitAdvertAt = NEVER;
+        waitAdvertised = false;
         move(VipState.BACKUP, Reason.STARTUP);
+        if (lastWaitAdvert) {
+            // The peers held off for this node: their timers run from now on, longer than this node's own.
+            out.send(priority(), 0);
+        }
     }
 
     /** Shutdown event: a master sends priority 0 so that a backup takes over after its skew time. */
@@ -195,6 +260,8 @@ public final class VipElection {
         }
         masterDownAt = NEVER;
         advertAt = NEVER;
+        gated = false;
+        waitAdvertAt = NEVER;
         if (state != VipState.INIT) {
             move(VipState.INIT, Reason.STOP);
         }
@@ -210,6 +277,19 @@ public final class VipElection {
             return;
         }
         Peer before = peers.put(from, new Peer(a.priority(), a.flags(), now));
+        if (a.has(Advert.MASTER) && a.priority() > 0) {
+            masterHeard = true;
+            masterHeardAt = now;
+        }
+        if (isWaiting(a)) {
+            if (state == VipState.BACKUP) {
+                peerWaitHeard(now, from, a, before);
+            }
+            // A master keeps the VIP: a node that waits takes nothing, and preempts, if at all, as a backup.
+            return;
+        }
+        waitingSince.remove(from);
+        waitIgnored.remove(from);
         if (isDrainReport(a)) {
             // A node that handed the VIP over tells the new holder how its drain goes: it claims nothing, and
             // its priority 0 is not "take over now" (the VIP already has a master).
@@ -254,6 +334,42 @@ public final class VipElection {
             // Preempting, the timer runs out on that master anyway: the takeover stays a preemption.
             armDown(confirmed, downReason == Reason.PREEMPT ? Reason.PREEMPT : Reason.PEER_GONE);
         }
+    }
+
+    /**
+     * A waiting advert from {@code from}: while no master is known, hold the takeover off for a peer preferred over
+     * this node, as for a master's advert, for at most {@link #peerWaitLimit} from its first waiting advert.
+     */
+    private void peerWaitHeard(long now, String from, Advert a, Peer before) {
+        if (before == null || !isWaiting(before) || now - before.heardAt() > masterDownInterval()) {
+            // A new wait (a peer restarted, or one that was heard otherwise since): its own limit.
+            waitingSince.remove(from);
+            waitIgnored.remove(from);
+        }
+        if (master != null || masterDownAt == NEVER || !outranks(a.priority(), priority(), from, true)) {
+            return;
+        }
+        Long since = waitingSince.putIfAbsent(from, now);
+        if (since == null) {
+            out.peerWaits(from, a.priority(), false);
+        } else if (now - since > peerWaitLimit) {
+            if (waitIgnored.add(from)) {
+                out.peerWaits(from, a.priority(), true);
+            }
+            return;
+        }
+        long held = now + 3 * Math.max(1, a.intervalMillis()) * 1_000_000L + skew();
+        if (masterDownAt - held < 0) {
+            armDown(held, Reason.MASTER_DOWN);
+        }
+    }
+
+    private boolean masterKnown(long now) {
+        return masterHeard && now - masterHeardAt < masterDownInterval();
+    }
+
+    private static boolean isWaiting(Peer p) {
+        return (p.flags() & (Advert.MASTER | Advert.DRAINING | Advert.RELEASED | Advert.PRESENCE)) == 0 && p.priority() > 0;
     }
 
     private void backupHeard(long now, String from, Advert a) {
@@ -378,6 +494,14 @@ public final class VipElection {
 
     /** Timers: call at {@link #nextDeadline()} (or later; early calls do nothing). */
     public void tick(long now) {
+        if (state == VipState.INIT && gated && waitAdvertAt != NEVER && now - waitAdvertAt >= 0) {
+            waitAdvertAt = now + advertNanos;
+            if (!masterKnown(now) && healthy) {
+                waitAdvertised = true;
+                out.send(priority(), 0);
+            }
+            return;
+        }
         if (state == VipState.BACKUP && masterDownAt != NEVER && now - masterDownAt >= 0) {
             String was = master;
             master = null;
@@ -416,7 +540,7 @@ public final class VipElection {
     /** When {@link #tick} next has something to do, on the same clock as {@code now}. */
     public long nextDeadline() {
         return switch (state) {
-            case INIT -> NEVER;
+            case INIT -> gated ? waitAdvertAt : NEVER;
             case BACKUP -> masterDownAt;
             case MASTER -> Math.min(advertAt, Math.min(reannounceDue ? reannounceAfter : NEVER, refreshAt));
         };
@@ -626,6 +750,15 @@ public final class VipElection {
         state = to;
         lastReason = why;
         out.transition(from, to, why);
+    }
+
+    /**
+     * Whether {@code a} is a waiting advert: a node held at start by its gate, which hears no master, says it is a
+     * backup of this priority that will claim the VIP (see {@link #awaitGate}). Nothing else sends a positive
+     * priority without {@link Advert#MASTER}.
+     */
+    public static boolean isWaiting(Advert a) {
+        return !a.isPresence() && !a.has(Advert.MASTER) && !isDrainReport(a) && a.priority() > 0;
     }
 
     /** Whether {@code a} only reports on a drain after a handover ({@link Advert#DRAINING}, {@link Advert#RELEASED}). */

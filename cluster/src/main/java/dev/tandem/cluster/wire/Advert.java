@@ -12,7 +12,11 @@ package dev.tandem.cluster.wire;
  */
 public record Advert(String node, String vip, int priority, int intervalMillis, long epoch, long sequence, int flags) {
 
-    /** The sender holds the VIP (is master). */
+    /**
+     * The sender holds the VIP (is master). Without it, and without a drain flag, a positive priority is a waiting
+     * advert: the sender waits at start for its first sync, hears no master, and will claim the VIP at that priority
+     * (see {@code VipElection.awaitGate}).
+     */
     public static final int MASTER = 1;
     /** The sender has the address on its interface and has announced it (first gratuitous ARP round done). */
     public static final int ANNOUNCED = 2;

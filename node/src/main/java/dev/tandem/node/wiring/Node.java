@@ -109,16 +109,24 @@ public final class Node implements AutoCloseable {
             SiteAdmin.add(node);
             node.admin = AdminServer.start(snapshot.config().admin().bindFor(nodeName), transport, node.routes,
                     () -> node.reloader.current().config().admin().token());
-            if (clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent()) {
+            boolean mirrored = clusterConfig.isPresent() && clusterConfig.get().mirror().isPresent();
+            // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
+            CompletableFuture<Void> firstSync = mirrored ? new CompletableFuture<>() : null;
+            if (clusterConfig.isPresent()) {
+                // The cluster's endpoint before the mirror: a peer whose first sync with this node is over, and whose
+                // elections begin, hears this node's adverts (its waiting ones while its own first sync goes on)
+                // rather than nothing, and takes no VIP only to give it back to this node a moment later.
+                node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
+                        node.proxy, node.proxy.nodeHealth(), firstSync);
+            }
+            if (mirrored) {
                 node.mirror = MirrorService.start(clusterConfig.get(), nodeName, configFile, validation,
                         () -> node.reloader.current(), transport, node.meters, node.mirrorListener());
                 MirrorAdmin.add(node, node.mirror.mirror());
+                node.firstSyncInForce().whenComplete((ok, e) -> firstSync.complete(null));
             }
             node.watchUnlessMirrored();
             if (clusterConfig.isPresent()) {
-                // With a mirror, no VIP before the first sync: a node back from a crash serves the files of now.
-                node.cluster = ClusterService.start(clusterConfig.get(), nodeName, transport, node.meters,
-                        node.proxy, node.proxy.nodeHealth(), node.mirror == null ? null : node.firstSyncInForce());
                 if (node.mirror != null) {
                     // The catch-up gate at any time: no preempting while the mirror is behind a reachable peer.
                     dev.tandem.cluster.ClusterNode elections = node.cluster.node();
