@@ -153,6 +153,18 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (client && !done) {
+            // This node's own dial cut in its handshake (a reset: the peer's process dying as it accepted): nothing
+            // the peer sent was refused, so it is no rejection to count; PeerLink tells what the cut means.
+            done = true;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            ctx.channel().attr(HELLO_UNANSWERED).set(Boolean.FALSE);
+            log.info("mirror: connection to {} cut in its handshake: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+            return;
+        }
         refuse(ctx, cause.toString());
     }
 
