@@ -67,6 +67,12 @@ class SystemdNspawnLabIT {
         }
     };
     private Path work;
+    /**
+     * Held while a machine runs. Booted with {@code --register=no --keep-unit}, a machine's systemd makes its units'
+     * cgroups under this process's own, which on a host whose init is not systemd is the same node for every run:
+     * two machines at once (two builds on one host) would make and empty each other's {@code tandem.service}.
+     */
+    private java.nio.channels.FileLock oneMachine;
     private NspawnMachine machine;
     private String shipped;
 
@@ -98,6 +104,12 @@ class SystemdNspawnLabIT {
         assertEquals(0, rootMade.exit(), rootMade.describe());
         Path root = Path.of(rootMade.out().strip());
         log.info("root {} ready in {} ms{}", root, millisSince(t0), rootMade.err().isBlank() ? "" : ":\n" + rootMade.err());
+
+        Path lock = Files.createDirectories(Path.of("/run/lock")).resolve("tandem-nspawn-lab.lock");
+        long waited = System.nanoTime();
+        oneMachine = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE).lock();
+        log.info("the machine lock {} taken in {} ms", lock, millisSince(waited));
 
         work = Files.createTempDirectory("tandem-nspawn-");
         Path layer = Files.createDirectory(work.resolve("layer"));
@@ -134,6 +146,9 @@ class SystemdNspawnLabIT {
                 log.info("console:\n{}", machine.console());
             }
         } finally {
+            if (oneMachine != null) {
+                oneMachine.channel().close();
+            }
             if (work != null) {
                 // The overlay's tmpfs was mounted in the boot's own mount namespace, gone with it: only plain files here.
                 Command.run("rm", "-rf", "--one-file-system", work.toString());
