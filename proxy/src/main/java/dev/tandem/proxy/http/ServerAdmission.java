@@ -75,6 +75,7 @@ final class ServerAdmission implements ServerQueue.Waiter {
                     + "answered 502 until a probe gets through{}", e.group.name(), e.method, e.uri,
                     RateLimitedLog.repeats(n));
         }
+        c.metrics(e).noLiveServer(e.group.name());
         writer.respondError(e, HttpResponseStatus.BAD_GATEWAY, e.bodyExpected && !e.requestComplete);
     }
 

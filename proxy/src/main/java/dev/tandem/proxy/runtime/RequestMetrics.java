@@ -29,6 +29,7 @@ public final class RequestMetrics {
     private final MeterRegistry registry;
     private final Tags tags;
     private final Map<String, Counter> noServer = new ConcurrentHashMap<>();
+    private final Map<String, Counter> noLiveServer = new ConcurrentHashMap<>();
 
     public RequestMetrics(MeterRegistry registry, String listener, String site) {
         for (int c = 1; c <= 5; c++) {
@@ -90,6 +91,17 @@ public final class RequestMetrics {
     public void noServer(String upstream) {
         noServer.computeIfAbsent(upstream, u -> Counter.builder("tandem.upstream.unavailable")
                 .description("Requests answered 503 because no server of the upstream was available")
+                .tags(tags).tag("upstream", u).register(registry)).increment();
+    }
+
+    /**
+     * A request answered 502 at once, with no connection attempt, because every server of {@code upstream} that
+     * may take traffic was serving a passive penalty and none was due for a probe (nginx's "no live upstreams").
+     */
+    public void noLiveServer(String upstream) {
+        noLiveServer.computeIfAbsent(upstream, u -> Counter.builder("tandem.upstream.no.live.server")
+                .description("Requests answered 502 without a connection attempt: every server of the upstream was "
+                        + "taken out by passive failures")
                 .tags(tags).tag("upstream", u).register(registry)).increment();
     }
 

@@ -182,6 +182,9 @@ class UpstreamFailuresIT {
             // Probes 1 ms, 2 ms, 4 ms... apart: about 10 in the first second, one a second after that.
             long attempts = proxy.state(dead).metrics().failures();
             assertTrue(attempts >= 2 && attempts <= 40, attempts + " connection attempts for 100 requests");
+            // Every 502 without an attempt is counted, so that a dashboard shows the upstream is out.
+            double fast = proxy.meters().find("tandem.upstream.no.live.server").tag("upstream", "web").counter().count();
+            assertEquals(100 - attempts, fast, 0.0, "502s answered without a connection attempt");
         }
     }
 
