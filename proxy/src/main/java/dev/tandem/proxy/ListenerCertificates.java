@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +33,8 @@ final class ListenerCertificates {
     private final MeterRegistry meters;
     private final Map<String, ListenerTls> tls = new ConcurrentHashMap<>();
     private final SessionTickets tickets = new SessionTickets();
+    /** The tickets' rotation on the current start's loops, or null. */
+    private ScheduledFuture<?> rotation;
     private ServerTlsContexts tlsContexts;
     private CertificateWatcher certificateWatcher;
 
@@ -97,8 +100,12 @@ final class ListenerCertificates {
         watchCertificates();
     }
 
-    /** Stops watching and closes every listener's certificates. */
+    /** Stops watching and rotating, and closes every listener's certificates. */
     void close() {
+        if (rotation != null) {
+            rotation.cancel(false);
+            rotation = null;
+        }
         if (certificateWatcher != null) {
             certificateWatcher.close();
             certificateWatcher = null;
@@ -107,14 +114,25 @@ final class ListenerCertificates {
         tls.clear();
     }
 
-    /** Made when the first TLS listener needs it, so that a plaintext-only node says nothing about TLS. */
+    /**
+     * Made when the first TLS listener needs it, so that a plaintext-only node says nothing about TLS. The
+     * tickets rotate on the loops of the current start: a stop cancels the rotation, and the first TLS listener
+     * of the next start schedules it again on that start's loops.
+     */
     private ServerTlsContexts tlsContexts(EventLoopGroup loops) {
         if (tlsContexts == null) {
             tlsContexts = ServerTlsContexts.create(tickets);
-            loops.next().scheduleAtFixedRate(tickets::rotate, SessionTickets.ROTATION_HOURS,
+        }
+        if (rotation == null) {
+            rotation = loops.next().scheduleAtFixedRate(tickets::rotate, SessionTickets.ROTATION_HOURS,
                     SessionTickets.ROTATION_HOURS, TimeUnit.HOURS);
         }
         return tlsContexts;
+    }
+
+    /** Whether the session tickets rotate now (they do from the first TLS listener until a stop). */
+    boolean rotating() {
+        return rotation != null && !rotation.isDone();
     }
 
     /** Watches the directories of every certificate and key in force (started with the first TLS listener). */

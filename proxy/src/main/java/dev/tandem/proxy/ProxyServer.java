@@ -229,12 +229,12 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * How many client connections sleep between requests now (see {@code DormantConnection}), over all event
-     * loops; each loop is asked on its own thread.
+     * loops; each loop is asked on its own thread. None once stopped (the loops are gone).
      */
     public int dormantConnections() throws InterruptedException {
         EventLoops started;
         synchronized (this) {
-            started = loops;
+            started = running ? loops : null;
         }
         return started == null ? 0 : started.dormantConnections();
     }
@@ -305,6 +305,11 @@ public final class ProxyServer implements AutoCloseable {
     /** What each listener is bound to and how many connections it has, in config order. */
     public synchronized List<ListenerView> listenerViews() {
         return listeners.views();
+    }
+
+    /** Whether the TLS session tickets rotate now: from the first TLS listener of a start until its stop. */
+    public synchronized boolean ticketsRotating() {
+        return certificates.rotating();
     }
 
     /** The transport the event loops run on. */

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tandem.conf.Config;
+import dev.tandem.conf.Snapshot;
+import dev.tandem.proxy.ProxyServer;
 import dev.tandem.proxy.TestProxy;
 import dev.tandem.proxy.tls.ListenerTls;
 import dev.tandem.testkit.RawHttpClient;
@@ -432,6 +435,19 @@ class HttpsIT {
             assertEquals("a\n", r.body());
             assertTrue(stopped.get(10, TimeUnit.SECONDS), "every connection finished within the drain timeout");
         }
+    }
+
+    @Test
+    void aStopEndsTheTicketRotationAndARestartRotatesOnItsOwnLoops() throws Exception {
+        ProxyServer server = proxy.server();
+        assertTrue(server.ticketsRotating(), "tickets rotate from the first TLS listener on");
+        Config config = server.config().config();
+        assertTrue(server.close(Duration.ofSeconds(1)));
+        assertFalse(server.ticketsRotating(), "a stop cancels the rotation with the loops it ran on");
+        assertEquals(0, server.dormantConnections(), "a stopped server has no loop to ask and no connection");
+        server.start(new Snapshot(config, "test", 2, "test.yaml"));
+        assertTrue(server.ticketsRotating(), "the next start rotates the tickets on its own loops");
+        assertEquals(cn(first.certificate()), cn(certificateFor("localhost")), "and serves TLS again");
     }
 
     @Test
