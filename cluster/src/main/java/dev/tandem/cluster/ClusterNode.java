@@ -9,6 +9,7 @@ import dev.tandem.cluster.key.ClusterKeys;
 import dev.tandem.cluster.notify.NotifyHook;
 import dev.tandem.cluster.state.BootCounter;
 import dev.tandem.cluster.transport.AdvertReceiver;
+import dev.tandem.cluster.transport.PresenceLink;
 import dev.tandem.cluster.vip.CommandRunner;
 import dev.tandem.cluster.vip.VipConnections;
 import dev.tandem.cluster.vip.VipDrain;
@@ -26,8 +27,10 @@ import dev.tandem.health.NodeHealth;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -37,9 +40,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +98,8 @@ public final class ClusterNode implements AutoCloseable {
     private final InetSocketAddress bindOverride;
     private final Duration handoverQuiet;
     private final CompletionStage<?> electionGate;
+    private final Class<? extends ServerChannel> presenceServer;
+    private final Class<? extends SocketChannel> presenceSocket;
 
     /** Set in start and stop; volatile for {@link #mirrorBehind}, which any thread may call. */
     private volatile ClusterLoop loop;
@@ -114,6 +121,8 @@ public final class ClusterNode implements AutoCloseable {
     /** DNS failover, when {@code cluster.dns} is configured: its heartbeats and decisions run on the loop. */
     private DnsSupervisor dns;
     private ScheduledFuture<?> dnsTimer;
+    /** Tells a backup its master's process is gone, when no mirror does (see {@link Builder#presence}). */
+    private PresenceLink presence;
 
     private ClusterNode(Builder b) {
         this.config = b.config;
@@ -131,6 +140,8 @@ public final class ClusterNode implements AutoCloseable {
         this.bindOverride = b.bind;
         this.handoverQuiet = b.handoverQuiet;
         this.electionGate = b.electionGate;
+        this.presenceServer = b.presenceServer;
+        this.presenceSocket = b.presenceSocket;
         this.witnessVerdict = config.witnesses().isEmpty() ? WitnessVerdict.REACHED : WitnessVerdict.PENDING;
         this.witnessesReached = witnessVerdict == WitnessVerdict.REACHED;
         if (!config.nodes().containsKey(name)) {
@@ -167,6 +178,7 @@ public final class ClusterNode implements AutoCloseable {
         List<InetSocketAddress> others = new ArrayList<>();
         Map<String, byte[]> order = new HashMap<>();
         Map<String, List<InetAddress>> resolved = new HashMap<>();
+        Map<String, InetSocketAddress> dialled = new HashMap<>();
         for (Map.Entry<String, String> n : config.nodes().entrySet()) {
             InetAddress a = InetAddress.getByName(n.getValue());
             order.put(n.getKey(), a.getAddress());
@@ -180,6 +192,7 @@ public final class ClusterNode implements AutoCloseable {
                 local = new InetSocketAddress(InetAddress.getByName(config.bind(name)), config.port());
             } else {
                 others.add(new InetSocketAddress(a, config.port()));
+                dialled.put(n.getKey(), new InetSocketAddress(a, config.port()));
             }
         }
         Map<String, byte[]> addresses = Map.copyOf(order);
@@ -223,6 +236,9 @@ public final class ClusterNode implements AutoCloseable {
             vips.closeControllers(System.nanoTime());
             throw e;
         }
+        if (presenceServer != null) {
+            startPresence(bindOverride != null ? bindOverride : local, dialled, resolved);
+        }
         vips.removeLeftovers();
         config.notifyScript().ifPresent(s -> vips.notifyHook(notify = new NotifyHook(s, name, commands, NOTIFY_TIMEOUT,
                 metrics.registry())));
@@ -261,6 +277,37 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
+     * The presence link on {@code local}'s address and port (TCP): a connection to every peer, accepted only from
+     * the nodes' addresses. On failure to listen the node runs on without it: its backups then wait the whole
+     * master-down interval for a dead process, as they would for a dead box.
+     */
+    private void startPresence(InetSocketAddress local, Map<String, InetSocketAddress> peers,
+                               Map<String, List<InetAddress>> resolved) {
+        Set<InetAddress> allowed = new HashSet<>();
+        peers.forEach((peer, address) -> {
+            allowed.add(address.getAddress());
+            allowed.addAll(resolved.get(peer));
+        });
+        PresenceLink link = new PresenceLink(loop.group().next(), local, peers, allowed, presenceServer,
+                presenceSocket, peer -> vips.peerGone(peer));
+        try {
+            link.start();
+            presence = link;
+            log.info("cluster: presence link on TCP {} to {} peer(s)", link.localAddress(), peers.size());
+        } catch (IOException e) {
+            link.close();
+            log.warn("{}: a dead peer process is then taken over after the master-down interval only", e.getMessage());
+        }
+    }
+
+    private void closePresence() {
+        if (presence != null) {
+            presence.close();
+            presence = null;
+        }
+    }
+
+    /**
      * Clean stop: every VIP this node holds is given up with a priority-0 advert (a backup takes over after
      * its skew time, not the master-down interval) and its address removed; waits up to {@code wait} for that.
      */
@@ -289,6 +336,7 @@ public final class ClusterNode implements AutoCloseable {
         if (dns != null) {
             dns.close();
         }
+        closePresence();
         adverts.close();
         long deadline = System.nanoTime() + wait.toNanos();
         vips.closeControllers(deadline);
@@ -318,6 +366,7 @@ public final class ClusterNode implements AutoCloseable {
         if (dns != null) {
             dns.close();
         }
+        closePresence();
         adverts.close();
         vips.closeControllers(System.nanoTime());
         loop.shutdown();
@@ -495,6 +544,8 @@ public final class ClusterNode implements AutoCloseable {
         private InetSocketAddress bind;
         private Duration handoverQuiet = HandoverCoordinator.HANDOVER_QUIET;
         private CompletionStage<?> electionGate;
+        private Class<? extends ServerChannel> presenceServer;
+        private Class<? extends SocketChannel> presenceSocket;
 
         private Builder(ClusterConfig config, String node, ClusterKeys keys) {
             this.config = Objects.requireNonNull(config);
@@ -596,6 +647,16 @@ public final class ClusterNode implements AutoCloseable {
          */
         public Builder electionGate(CompletionStage<?> gate) {
             this.electionGate = gate;
+            return this;
+        }
+
+        /**
+         * Runs the presence link ({@link PresenceLink}) on these channel classes: for a cluster without a mirror,
+         * whose connections would otherwise tell a backup that its master's process is gone.
+         */
+        public Builder presence(Class<? extends ServerChannel> server, Class<? extends SocketChannel> socket) {
+            this.presenceServer = server;
+            this.presenceSocket = socket;
             return this;
         }
 

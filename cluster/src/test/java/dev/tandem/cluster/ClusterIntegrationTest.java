@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -53,6 +55,8 @@ class ClusterIntegrationTest {
     private final Map<String, RecordingVipDriver> drivers = new LinkedHashMap<>();
     private final Map<String, AtomicBoolean> witnessReached = new LinkedHashMap<>();
     private final Map<String, MeterRegistry> meters = new LinkedHashMap<>();
+    /** Whether the nodes started next run the presence link (a cluster without a mirror, as the node runs it). */
+    private boolean presence;
 
     @AfterEach
     void stopAll() {
@@ -97,15 +101,18 @@ class ClusterIntegrationTest {
         RecordingVipDriver driver = new RecordingVipDriver(leftovers);
         AtomicBoolean reached = new AtomicBoolean(true);
         MeterRegistry registry = new SimpleMeterRegistry();
-        ClusterNode node = ClusterNode.builder(config, name, ClusterKeys.of(SECRET))
+        ClusterNode.Builder builder = ClusterNode.builder(config, name, ClusterKeys.of(SECRET))
                 .health(health)
                 .vipDriver(driver)
                 .witnessProbe((w, timeout) -> reached.get())
                 .meters(registry)
                 .handoverQuiet(Duration.ofMillis(300))
                 .drained(drained)
-                .wallClock(wallClock)
-                .build();
+                .wallClock(wallClock);
+        if (presence) {
+            builder.presence(NioServerSocketChannel.class, NioSocketChannel.class);
+        }
+        ClusterNode node = builder.build();
         node.start();
         started.add(node);
         drivers.put(name, driver);
@@ -166,6 +173,29 @@ class ClusterIntegrationTest {
         assertTrue(counter("b", "tandem_cluster_adverts_total", "direction", "received") > 0);
         assertEquals(-1, drivers.get("b").first("forward", V1), "a crashed master keeps no connection to pass anything on to");
         assertEquals(takeoversBefore + 1, counter("b", "tandem_vip_transitions_total", "to", "master", "reason", "master_down"));
+    }
+
+    @Test
+    void withoutAMirrorTheMastersProcessSeenGoneByThePresenceLinkIsTakenOverSooner() throws Exception {
+        presence = true;
+        // 1 s adverts: the master-down interval (3 s and more) is far from what the presence link allows (1.5 s).
+        ClusterConfig base = config(freeUdpPort(), List.of(vip(V1, "a", "b")), List.of(), true);
+        Map<String, String> two = new LinkedHashMap<>(base.nodes());
+        two.remove("c");
+        ClusterConfig config = new ClusterConfig(two, base.port(), base.secretFile(), Duration.ofSeconds(1), true,
+                Duration.ZERO, base.vips(), List.of(), Optional.empty(), Optional.empty(), stateDir);
+        ClusterNode a = start(config, "a");
+        ClusterNode b = start(config, "b");
+        await().atMost(10, TimeUnit.SECONDS).until(() -> "a".equals(holder(V1)) && "a".equals(status(b, V1).holder()));
+
+        long crashed = System.nanoTime();
+        a.halt();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> drivers.get("b").holds(V1));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed);
+        await().atMost(1, TimeUnit.SECONDS).until(() -> status(b, V1).lastReason() != null
+                && status(b, V1).lastReason().equals("peer_gone"));
+        log.info("without a mirror, 1 s adverts: b took over {} ms after a's process went", ms);
+        assertTrue(ms < 3000, "taken over " + ms + " ms after the crash, before the master-down interval");
     }
 
     @Test

@@ -84,7 +84,7 @@ public final class ClusterService {
         } catch (ClusterKeys.KeyFileException e) {
             throw new IOException("cluster.secret_file: " + e.getMessage(), e);
         }
-        ClusterNode node = ClusterNode.builder(config, name, keys)
+        ClusterNode.Builder builder = ClusterNode.builder(config, name, keys)
                 .vipDriver(recordedDriver(config, name))
                 .transport(transport.ioHandlerFactory(), transport.datagramChannel())
                 .meters(meters)
@@ -92,8 +92,12 @@ public final class ClusterService {
                 .connections(new ProxyVipConnections(proxy))
                 // The config in force when a drain begins: a reload of the limit applies to the next drain.
                 .drainLimit(() -> proxy.config().config().shutdown().drainTimeout())
-                .electionGate(electionGate)
-                .build();
+                .electionGate(electionGate);
+        if (config.mirror().isEmpty()) {
+            // The mirror's connections tell a backup that its master's process is gone; without one, this link does.
+            builder.presence(transport.serverChannel(), transport.socketChannel());
+        }
+        ClusterNode node = builder.build();
         node.start();
         return new ClusterService(node, config, proxy);
     }
