@@ -178,10 +178,15 @@ class ProcessFaultsLabIT {
     @Test
     void aKilledMasterWhoseRestartFailsLeavesNothingOnceCleanedUp() throws Exception {
         startBoth();
+        int from = nodes.logLength("n2");
         Path out = work.resolve("poll-kill.out");
         Process poller = poller(8000, out);
         Lab.kill(node1); // SIGKILL, as the OOM killer does
         await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() -> holds(lab.n2));
+        // No mirror here: the presence link's connection tells n2 that n1's process is gone.
+        String since = nodes.logSince("n2", from);
+        assertTrue(since.contains("n1 closed its presence connection and refuses the next"), since);
+        assertTrue(since.contains(": BACKUP -> MASTER (peer_gone)"), "taken over as n1's process was seen gone:\n" + since);
         assertTrue(holds(lab.n1), "a killed node leaves its address behind (else this test proves nothing)");
         Path record = stateDir().resolve("cluster-n1.held");
         assertTrue(Files.readString(record).contains("address " + Lab.VIP + "/24 eth0"), Files.readString(record));
