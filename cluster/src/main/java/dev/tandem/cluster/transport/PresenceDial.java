@@ -11,10 +11,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -23,15 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One peer's side of the {@link PresenceLink}: keeps a connection to it, and tells when its process is gone.
  *
- * <ul>
- * <li>A connection counts as up once the peer's greeting arrives. Dials that fail are tried again after a
- * back-off (100 ms doubling to 2 s).</li>
- * <li>A connection up that the peer closes (a FIN or a reset; never one closed here) is dialed again at once, at
- * most once per {@link PresenceLink#RECHECK_AT_MOST_EVERY_MS}. That dial refused: the peer's process is gone. That
- * dial accepted and cut before the greeting (the listening socket of a process going away): dialed again, up to
- * {@link PresenceLink#PROBES} times {@link PresenceLink#PROBE_SPACING_MS} apart. Greeted: alive.</li>
- * <li>A refusal with no connection up before tells nothing (the peer not started yet, or a firewall).</li>
- * </ul>
+ * A connection counts as up once the peer's greeting arrives (its first word). Dials that fail are tried again
+ * after a back-off (100 ms doubling to 2 s); what a close or a failed dial means is {@link GoneCheck}'s to say.
  *
  * <p>Threading: all state lives on the cluster's loop.
  */
@@ -46,16 +37,11 @@ final class PresenceDial {
     private final Bootstrap bootstrap;
     private final Consumer<String> gone;
 
+    private final GoneCheck check = new GoneCheck(PresenceLink.RECHECK_EVERY);
     private boolean stopped;
     private long backoff = PresenceLink.MIN_BACKOFF_MS;
     private ScheduledFuture<?> retry;
     private Channel channel;
-    /** The connection up was closed from the peer's side: the dials that follow tell whether its process is gone. */
-    private boolean checkGone;
-    private int probesLeft;
-    /** When a dial last went at once after such a close ({@link System#nanoTime()}), or 0 never. */
-    private long recheckedAt;
-    private boolean rechecked;
     /** A connection is up and greeted; read by status and tests from other threads. */
     private volatile boolean up;
 
@@ -82,19 +68,10 @@ final class PresenceDial {
         ChannelFuture f = bootstrap.clone().localAddress(new InetSocketAddress(from, 0)).connect(address);
         channel = f.channel();
         f.addListener(x -> {
-            if (f.isSuccess()) {
-                return;
+            if (!f.isSuccess()) {
+                log.debug("cluster: presence of {} at {}: {}", peer, address, String.valueOf(f.cause()));
+                next(check.dialFailed(f.cause()));
             }
-            log.debug("cluster: presence of {} at {}: {}", peer, address, String.valueOf(f.cause()));
-            if (checkGone && refused(f.cause())) {
-                checkGone = false;
-                log.info("cluster: {} closed its presence connection and refuses the next: its process is gone", peer);
-                gone.accept(peer);
-            } else if (probeAgain()) {
-                return;
-            }
-            checkGone = false;
-            scheduleRetry();
         });
     }
 
@@ -114,56 +91,42 @@ final class PresenceDial {
         }
     }
 
-    private static boolean refused(Throwable cause) {
-        return cause instanceof ConnectException c
-                && String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("refused");
-    }
-
     /** The peer greeted: alive. The next drop is dialed again after the shortest back-off. */
     private void greeted() {
         up = true;
-        checkGone = false;
+        check.answered();
         backoff = PresenceLink.MIN_BACKOFF_MS;
     }
 
     /** A connection closed, not by this side's stop: greeted before, or cut before its greeting. */
     private void closed(boolean wasGreeted) {
         up = false;
+        if (!stopped) {
+            next(wasGreeted ? check.closedByPeer(System.nanoTime()) : check.cutBeforeAWord());
+        }
+    }
+
+    private void next(GoneCheck.Next next) {
         if (stopped) {
             return;
         }
-        if (!wasGreeted) {
-            if (!probeAgain()) {
-                checkGone = false;
+        switch (next) {
+            case DIAL_NOW -> {
+                backoff = PresenceLink.MIN_BACKOFF_MS;
+                connect();
+            }
+            case PROBE -> retry = loop.schedule(this::connect, GoneCheck.PROBE_SPACING.toMillis(), TimeUnit.MILLISECONDS);
+            case GONE -> {
+                log.info("cluster: {} closed its presence connection and refuses the next: its process is gone", peer);
+                gone.accept(peer);
                 scheduleRetry();
             }
-            return;
+            case BACK_OFF -> scheduleRetry();
         }
-        long now = System.nanoTime();
-        if (!rechecked || now - recheckedAt >= TimeUnit.MILLISECONDS.toNanos(PresenceLink.RECHECK_AT_MOST_EVERY_MS)) {
-            rechecked = true;
-            recheckedAt = now;
-            checkGone = true;
-            probesLeft = PresenceLink.PROBES - 1;
-            backoff = PresenceLink.MIN_BACKOFF_MS;
-            connect();
-        } else {
-            scheduleRetry();
-        }
-    }
-
-    /** While a peer's close is being told apart, dials again shortly if the dials left allow it. */
-    private boolean probeAgain() {
-        if (!checkGone || probesLeft <= 0 || stopped || retry != null) {
-            return false;
-        }
-        probesLeft--;
-        retry = loop.schedule(this::connect, PresenceLink.PROBE_SPACING_MS, TimeUnit.MILLISECONDS);
-        return true;
     }
 
     private void scheduleRetry() {
-        if (stopped || retry != null) {
+        if (retry != null) {
             return;
         }
         long delay = backoff;

@@ -18,6 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,10 +56,7 @@ public final class PresenceLink implements AutoCloseable {
     static final long MIN_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 2000;
     /** A live peer that keeps closing its connection is dialed again at once at most this often. */
-    static final long RECHECK_AT_MOST_EVERY_MS = 1000;
-    /** Dials that tell a dying process's last accepted connection from a live peer's, this far apart. */
-    static final int PROBES = 5;
-    static final long PROBE_SPACING_MS = 20;
+    static final Duration RECHECK_EVERY = Duration.ofSeconds(1);
 
     private final EventLoop loop;
     private final InetSocketAddress local;
