@@ -15,7 +15,7 @@ import java.util.Locale;
  * {@link #PROBES} dials {@link #PROBE_SPACING} apart: the listening socket of a dying process can outlive its
  * connections by a few milliseconds and take one more. A dial answered means alive; a timeout or no route tells
  * nothing. The dial at once goes at most once per {@code recheckEvery}, so a live peer that closes every
- * connection gets the caller's back-off rather than a dial loop. A refusal with no close before it tells nothing
+ * connection gets the caller's back-off rather than a dial loop (the dial after the back-off still tells). A refusal with no close before it tells nothing
  * either (a peer not started yet, a firewall).
  */
 public final class GoneCheck {
@@ -49,14 +49,14 @@ public final class GoneCheck {
 
     /** The connection up was closed from the peer's side, at {@code now} (nanoseconds). */
     public Next closedByPeer(long now) {
+        checking = true;
+        probesLeft = PROBES - 1;
         if (rechecked && now - recheckedAt < recheckEveryNanos) {
-            checking = false;
+            // The dial after the back-off still tells it, later.
             return Next.BACK_OFF;
         }
         rechecked = true;
         recheckedAt = now;
-        checking = true;
-        probesLeft = PROBES - 1;
         return Next.DIAL_NOW;
     }
 

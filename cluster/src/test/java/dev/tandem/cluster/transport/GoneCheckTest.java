@@ -73,10 +73,12 @@ class GoneCheckTest {
         assertEquals(Next.DIAL_NOW, check.closedByPeer(10 * S));
         check.answered();
         assertEquals(Next.BACK_OFF, check.closedByPeer(10 * S + S / 2), "within a second: the back-off");
-        assertFalse(check.checking());
-        assertEquals(Next.BACK_OFF, check.dialFailed(refused()), "so a refusal then is no proof");
+        assertTrue(check.checking(), "the dial after the back-off still tells");
+        check.answered();
         assertEquals(Next.DIAL_NOW, check.closedByPeer(11 * S));
         assertTrue(check.checking());
+        assertEquals(Next.BACK_OFF, check.closedByPeer(11 * S + 1));
+        assertEquals(Next.GONE, check.dialFailed(refused()), "a close, the back-off, then a refusal: gone, later");
     }
 
     @Test

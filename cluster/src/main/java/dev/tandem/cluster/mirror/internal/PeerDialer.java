@@ -1,5 +1,6 @@
 package dev.tandem.cluster.mirror.internal;
 
+import dev.tandem.cluster.transport.GoneCheck;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -8,10 +9,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>A connection closed from the peer's side ({@link #peerClosed}) is dialed again at once, at most once per
  * {@link PeerLink#HEARTBEAT} (the back-off after that), and a refusal of that dial tells {@code gone} that the
  * peer's process is gone: its kernel closed its connections and refuses new ones. A dial accepted and cut before
- * its handshake is tried again, up to {@link #PROBES} dials {@link #PROBE_SPACING_MS} apart. The dialer keeps
- * this because the answer is in its dials: a refusal, a reset as it is accepted, or a handshake answered.
+ * its handshake is tried again, a few times 20 ms apart. The dialer keeps this because the answer is in its
+ * dials: a refusal, a reset as it is accepted, or a handshake answered; what each means is {@link GoneCheck}'s.
  *
  * <p>Threading: all state lives on the link's event loop.
  */
@@ -36,13 +35,6 @@ final class PeerDialer {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final long MIN_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 2000;
-    /**
-     * Dials after a peer's close that may tell whether its process is gone, {@link #PROBE_SPACING_MS} apart while
-     * each is accepted and then cut before its handshake: a dying process's listening socket can outlive its
-     * connections by a few milliseconds (the kernel, io_uring's rings, let go of it last) and take one more.
-     */
-    static final int PROBES = 5;
-    static final long PROBE_SPACING_MS = 20;
 
     private final String peer;
     private final InetSocketAddress address;
@@ -57,13 +49,8 @@ final class PeerDialer {
     private boolean attempted;
     private long backoff = MIN_BACKOFF_MS;
     private ScheduledFuture<?> retry;
-    /** The connection up was closed from the peer's side: the next dial tells whether its process is gone. */
-    private boolean checkGone;
-    /** While {@link #checkGone}: the dials left to tell it. */
-    private int probesLeft;
-    /** Whether a dial went at once after such a close, and when ({@link System#nanoTime()}). */
-    private boolean probed;
-    private long probedAt;
+    /** What a close from the peer's side and the dials after it mean (whether its process is gone). */
+    private final GoneCheck check = new GoneCheck(PeerLink.HEARTBEAT);
 
     /**
      * @param localBind the local address to dial from, or null for any
@@ -107,20 +94,19 @@ final class PeerDialer {
         f.addListener(x -> {
             if (!f.isSuccess()) {
                 log.debug("mirror: cannot reach {} at {}: {}", peer, address, String.valueOf(f.cause()));
-                if (checkGone && f.cause() instanceof ConnectException c
-                        && String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("refused")) {
-                    checkGone = false;
+                GoneCheck.Next next = stopped ? GoneCheck.Next.BACK_OFF : check.dialFailed(f.cause());
+                if (next == GoneCheck.Next.GONE) {
                     log.info("mirror: {} closed its connection and refuses the next: its process is gone", peer);
                     gone.accept(peer);
-                } else if (PeerLinkHandler.fromPeer(f.cause()) && probeAgain()) {
+                }
+                failed.run();
+                if (next == GoneCheck.Next.PROBE && retry == null) {
                     // reset as it was accepted: maybe the listening socket of a process that is going. Never the
                     // link's first attempt (a connection was up), and the probe is the next dial, not the back-off.
-                    failed.run();
-                    return;
+                    probe();
+                } else {
+                    scheduleRetry();
                 }
-                checkGone = false;
-                failed.run();
-                scheduleRetry();
                 return;
             }
             f.channel().closeFuture().addListener(c -> threads.run(() -> closed.accept(f.channel())));
@@ -153,7 +139,7 @@ final class PeerDialer {
      * apart is over (the peer answered the handshake: alive).
      */
     void connected() {
-        checkGone = false;
+        check.answered();
         attempted = true;
         backoff = MIN_BACKOFF_MS;
     }
@@ -176,12 +162,7 @@ final class PeerDialer {
         if (stopped || retry != null) {
             return false;
         }
-        checkGone = true;
-        probesLeft = PROBES - 1;
-        long now = System.nanoTime();
-        if (!probed || now - probedAt >= PeerLink.HEARTBEAT.toNanos()) {
-            probed = true;
-            probedAt = now;
+        if (check.closedByPeer(System.nanoTime()) == GoneCheck.Next.DIAL_NOW) {
             backoff = MIN_BACKOFF_MS;
             connect();
             return true;
@@ -196,10 +177,13 @@ final class PeerDialer {
      *         told apart: maybe the listening socket of a process that is going); else the caller {@link #redial}s
      */
     boolean cutBeforeHandshake() {
-        if (probeAgain()) {
+        if (stopped || retry != null) {
+            return false;
+        }
+        if (check.cutBeforeAWord() == GoneCheck.Next.PROBE) {
+            probe();
             return true;
         }
-        checkGone = false;
         return false;
     }
 
@@ -210,14 +194,9 @@ final class PeerDialer {
         }
     }
 
-    /** While a peer's close is being told apart, dials again shortly if the dials left allow it. */
-    private boolean probeAgain() {
-        if (!checkGone || probesLeft <= 0 || stopped || retry != null) {
-            return false;
-        }
-        probesLeft--;
-        retry = threads.loop().schedule(this::connect, PROBE_SPACING_MS, TimeUnit.MILLISECONDS);
-        return true;
+    /** While a peer's close is being told apart: the next dial, shortly. */
+    private void probe() {
+        retry = threads.loop().schedule(this::connect, GoneCheck.PROBE_SPACING.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void scheduleRetry() {

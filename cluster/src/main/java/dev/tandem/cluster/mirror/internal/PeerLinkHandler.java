@@ -1,5 +1,6 @@
 package dev.tandem.cluster.mirror.internal;
 
+import dev.tandem.cluster.transport.GoneCheck;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -8,7 +9,6 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +50,7 @@ final class PeerLinkHandler extends ChannelInboundHandlerAdapter {
 
     /** Whether {@code cause}, which ends a connection, came from the peer's side: a reset, or writing to a closed one. */
     static boolean fromPeer(Throwable cause) {
-        String m = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-        return cause instanceof IOException && (m.contains("reset") || m.contains("broken pipe"));
+        return GoneCheck.reset(cause);
     }
 
     @Override
