@@ -18,8 +18,23 @@ sealed interface Command {
     record Want(InboundState.Session session, List<Messages.Wanted> wanted) implements Command {
     }
 
-    /** Apply a peer's deletion here (its hold confirmed). */
-    record Delete(InboundState.Session from, Entry deletion) implements Command {
+    /** Apply a peer's version that needs no content here: a deletion (its round's, or its hold confirmed), a mode, a link. */
+    record Apply(InboundState.Session from, Entry version) implements Command {
+    }
+
+    /** A peer's round is ready (every file of it arrived): its links applied, the directories flushed, the peer told. */
+    record RoundReady(RoundBook.Ready round) implements Command {
+    }
+
+    /**
+     * A file here without a version took a peer's version of the same content (recorded already): give it that
+     * version's mode and owners, and record its stat then.
+     */
+    record Adopt(Entry version) implements Command {
+    }
+
+    /** Write ({@code present}) or remove the marker that says this node waits, with no record of versions, for a peer's full round. */
+    record NoHistoryMarker(java.nio.file.Path marker, boolean present) implements Command {
     }
 
     /**

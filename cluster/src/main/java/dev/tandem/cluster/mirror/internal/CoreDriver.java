@@ -1,5 +1,8 @@
 package dev.tandem.cluster.mirror.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -61,8 +64,14 @@ final class CoreDriver {
                 state.links.values().stream().filter(l -> l != null).forEach(l -> l.offerAll(o.versions()));
             } else if (c instanceof Command.Want w) {
                 w.session().session.want(w.wanted());
-            } else if (c instanceof Command.Delete d) {
-                applier.applyWithoutContent(d.from(), d.deletion());
+            } else if (c instanceof Command.Apply a) {
+                applier.applyWithoutContent(a.from(), a.version());
+            } else if (c instanceof Command.RoundReady r) {
+                applier.roundReady(r.round());
+            } else if (c instanceof Command.Adopt a) {
+                adopt(a.version());
+            } else if (c instanceof Command.NoHistoryMarker m) {
+                marker(m);
             } else if (c instanceof Command.ArmTimer t) {
                 arm(t);
             } else if (c instanceof Command.RemoveTemp r) {
@@ -77,6 +86,37 @@ final class CoreDriver {
             }
         }
         return answer;
+    }
+
+    /** A file takes the mode and owners of the version it adopted; its stat then is the one recorded. */
+    private void adopt(Entry e) {
+        Path target = state.roots.pathOf(e.key());
+        try {
+            FileStore.Stat s = FileStore.stat(target);
+            if (s == null) {
+                return;
+            }
+            if (s.mode() != e.mode()) {
+                FileStore.chmod(target, e.mode());
+            }
+            state.ownership.apply(target, e);
+            state.table.restat(e.key(), FileStore.stat(target), state.clock.millis());
+        } catch (IOException ex) {
+            log.debug("mirror: cannot set the mode or owners of {}: {}", target, ex.toString());
+        }
+    }
+
+    private void marker(Command.NoHistoryMarker m) {
+        try {
+            if (m.present()) {
+                Files.createDirectories(m.marker().getParent());
+                Files.write(m.marker(), new byte[0]);
+            } else {
+                Files.deleteIfExists(m.marker());
+            }
+        } catch (IOException e) {
+            log.warn("mirror: cannot {} {}: {}", m.present() ? "write" : "delete", m.marker(), e.toString());
+        }
     }
 
     private void arm(Command.ArmTimer t) {

@@ -6,8 +6,11 @@ import java.util.Set;
 /** What happens to the {@link MirrorCore}: each is handed in by the driver, on the engine's thread. */
 sealed interface Event {
 
-    /** The state is loaded: the first scan of every path (temporary files a crash left are removed). */
-    record Started() implements Event {
+    /**
+     * The state is loaded ({@code stateLost}: there was none, or it could not be read): the first scan of every
+     * path (temporary files a crash left are removed).
+     */
+    record Started(boolean stateLost) implements Event {
     }
 
     /** The watcher saw {@code paths} change ({@code overflow}: events were lost, every path is looked at). */
@@ -32,6 +35,14 @@ sealed interface Event {
 
     /** An operator gives up the held deletion of {@code root}: its files are fetched back from a peer. */
     record Restore(String root) implements Event {
+    }
+
+    /** The peer of {@code from} offers these versions. */
+    record Offer(InboundState.Session from, java.util.List<Entry> entries) implements Event {
+    }
+
+    /** The peer of {@code from} has offered all of its round {@code round} ({@code full}: of every version it has). */
+    record OfferEnd(InboundState.Session from, long round, boolean full) implements Event {
     }
 
     /** This node's link to {@code peer} is up (it sends there). */

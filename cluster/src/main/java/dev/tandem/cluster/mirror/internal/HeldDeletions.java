@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * What an operator says of a held mass deletion: {@code confirm} lets it go ahead (this node's as tombstones it
  * offers, a peer's applied here), {@code restore} gives it up and fetches the files back from a connected peer.
  * What becomes of each file of the hold is {@link Deletions#confirmed} and {@link Deletions#toRestore}; this
- * carries it out. Part of the {@link MirrorCore}: a peer's deletion to apply is a {@link Command.Delete}, the
+ * carries it out. Part of the {@link MirrorCore}: a peer's deletion to apply is a {@link Command.Apply}, the
  * files to fetch back a {@link Command.Want}.
  */
 final class HeldDeletions {
@@ -47,7 +47,7 @@ final class HeldDeletions {
                 state.outgoing.add(rec.deletion());
                 done++;
             } else if (c instanceof Deletions.Apply a) {
-                out.accept(new Command.Delete(from, a.deletion()));
+                out.accept(new Command.Apply(from, a.deletion()));
                 done++;
             }
         }

@@ -15,10 +15,11 @@ import org.slf4j.LoggerFactory;
  * the commands). Runs on the engine's thread, one event at a time.
  *
  * <p>Here so far: local changes ({@link LocalChanges}: the debounce, the scans, each file's look), the
- * mass-deletion guard on them and its holds ({@link Deletions}, {@link HeldDeletions}: confirm, restore), and
- * the first-sync gate's link events ({@link SyncGate}). The offers of peers and the files they send are still
- * the driver's parts ({@link PeerOffers}, {@link Receiver}, {@link Applier}); what they find here through
- * {@link #local} leaves its commands for the next {@link Event.TaskDone}.
+ * mass-deletion guard on them and on a peer's rounds, and its holds ({@link Deletions}, {@link HeldDeletions}:
+ * confirm, restore), the offers of peers and their rounds ({@link PeerOffers}, with a start without a record of
+ * versions), and the first-sync gate's link events ({@link SyncGate}). The files peers send are still the
+ * driver's parts ({@link Receiver}, {@link Applier}); what they find here through {@link #local} leaves its
+ * commands for the next {@link Event.TaskDone}.
  */
 final class MirrorCore {
 
@@ -26,6 +27,7 @@ final class MirrorCore {
 
     private final EngineState state;
     private final LocalChanges local;
+    private final PeerOffers offers;
     private final HeldDeletions holds;
     /** The commands of the event under way (and those the driver's parts left since the last one). */
     private final List<Command> out = new ArrayList<>();
@@ -33,6 +35,7 @@ final class MirrorCore {
     MirrorCore(EngineState state, Disk disk, Duration debounce, Predicate<Roots.Root> mounted) {
         this.state = state;
         this.local = new LocalChanges(state, disk, out::add, debounce, mounted);
+        this.offers = new PeerOffers(state, disk, local, out::add);
         this.holds = new HeldDeletions(state, disk, out::add);
     }
 
@@ -58,7 +61,12 @@ final class MirrorCore {
             local.periodicScan();
         } else if (event instanceof Event.TaskDone) {
             taskDone();
-        } else if (event instanceof Event.Started) {
+        } else if (event instanceof Event.Offer o) {
+            offers.offer(o.from(), o.entries());
+        } else if (event instanceof Event.OfferEnd e) {
+            offers.offerEnd(e.from(), e.round(), e.full());
+        } else if (event instanceof Event.Started s) {
+            offers.startWithoutHistory(s.stateLost());
             started();
         } else if (event instanceof Event.Confirm c) {
             out.add(new Command.Answer(holds.confirmDeletion(c.root())));

@@ -27,11 +27,11 @@ import org.slf4j.LoggerFactory;
  * call from the network, the watcher and the admin API in as a task on that thread (so the state needs no
  * lock), and carries out what it is told.
  *
- * <p>The decisions are the {@link MirrorCore}'s (events in, {@link Command}s out, no I/O): local changes, the
- * mass-deletion guard and its holds, the first-sync gate. Not moved into it yet, and driven from here: offers
- * from peers, {@link PeerOffers} (with {@link OfferTriage}, {@link RoundBook}, {@link Deletions},
- * {@link NoHistory}); received files, {@link Receiver} (with {@link ReceiveChecks}), then {@link Applier} (with
- * {@link CommitPlan} and {@link Resolution}). Durability: {@link Durability}. The status and the summary:
+ * <p>The decisions are the {@link MirrorCore}'s (events in, {@link Command}s out, no I/O, carried out by
+ * {@link CoreDriver}): local changes, the mass-deletion guard and its holds, the peers' offers and rounds, the
+ * first-sync gate. Driven from here: the inbound sessions opening and closing, {@link InboundSessions}; and, not
+ * moved into the core yet, received files, {@link Receiver} (with {@link ReceiveChecks}), then {@link Applier}
+ * (with {@link CommitPlan} and {@link Resolution}). Durability: {@link Durability}. The status and the summary:
  * {@link StatusPublisher}. Every task ends with {@link #afterTask}: the core's {@link Event.TaskDone} (the
  * deletions found judged, what changed here offered), the node told of the files written, the state file
  * scheduled.
@@ -83,7 +83,7 @@ public final class MirrorEngine {
     private final Durability durability;
     private final Receiver receiver;
     private final Applier applier;
-    private final PeerOffers offers;
+    private final InboundSessions sessions;
     private final StatusPublisher publisher;
 
     public MirrorEngine(Settings s, Events events, MirrorMetrics metrics, Clock clock,
@@ -108,7 +108,7 @@ public final class MirrorEngine {
         this.applier = new Applier(state, core.local(), durability);
         this.receiver.applier(applier);
         this.publisher = new StatusPublisher(state);
-        this.offers = new PeerOffers(state, core.local(), receiver, applier, publisher);
+        this.sessions = new InboundSessions(state, receiver, applier, publisher);
         this.driver = new CoreDriver(core, threads, applier);
         threads.afterEachTask(this::afterTask);
         publisher.registerGauges(metrics.registry(), s.peers());
@@ -143,8 +143,7 @@ public final class MirrorEngine {
         CompletableFuture<Void> f = new CompletableFuture<>();
         threads.exec(() -> {
             boolean lost = durability.load();
-            offers.startWithoutHistory(lost);
-            List<Command> started = core.on(new Event.Started());
+            List<Command> started = core.on(new Event.Started(lost));
             if (configFile != null && state.configKey == null) {
                 log.info("mirror: the config file {} is not among the mirrored paths: it is not mirrored", configFile);
             }
@@ -336,19 +335,29 @@ public final class MirrorEngine {
     // ------------------------------------------------------------------ receiving (from the sessions)
 
     public void sessionOpened(InboundSession s) {
-        threads.exec(() -> offers.sessionOpened(s));
+        threads.exec(() -> sessions.sessionOpened(s));
     }
 
     public void sessionClosed(InboundSession s) {
-        threads.exec(() -> offers.sessionClosed(s));
+        threads.exec(() -> sessions.sessionClosed(s));
     }
 
     public void offer(InboundSession s, Messages.Offer o) {
-        threads.exec(() -> offers.offer(s, o));
+        fromSession(s, st -> new Event.Offer(st, o.entries()));
     }
 
     public void offerEnd(InboundSession s, Messages.OfferEnd end) {
-        threads.exec(() -> offers.offerEnd(s, end));
+        fromSession(s, st -> new Event.OfferEnd(st, end.round(), end.full()));
+    }
+
+    /** The event of an open session's message, handed to the core (none once the session is closed). */
+    private void fromSession(InboundSession s, java.util.function.Function<InboundState.Session, Event> event) {
+        threads.exec(() -> {
+            InboundState.Session st = state.sessions.get(s);
+            if (st != null) {
+                driver.now(event.apply(st));
+            }
+        });
     }
 
     public void fileStart(InboundSession s, Entry e) {

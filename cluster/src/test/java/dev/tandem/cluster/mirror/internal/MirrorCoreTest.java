@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The mirror's core on a clock the test moves, with its disk in memory: no file, no thread, no peer. Events go
  * in, the commands that come out are what is checked: the mass-deletion guard (an emptied root held, its
- * threshold and window, confirm, restore), the debounce of file events, and the first-sync gate.
+ * threshold and window, confirm, restore; a peer's round of deletions), the debounce of file events, a peer's
+ * offers and rounds (asks, versions applied at a round's end, a start without a record of versions), and the
+ * first-sync gate.
  */
 class MirrorCoreTest {
 
@@ -77,10 +79,24 @@ class MirrorCoreTest {
         return state.table.get(new EntryKey("www", "f" + i));
     }
 
+    /** A session of {@code peer}, open, as the driver's {@link InboundSessions} opens one. */
+    private InboundState.Session connect(String peer) {
+        InboundState.Session st = new InboundState.Session(null, peer);
+        state.sessions.put(null, st);
+        state.book.opened(st);
+        state.gate.sessionOpened(peer);
+        return st;
+    }
+
+    /** {@code peer}'s deletion of file {@code i} as recorded here. */
+    private Entry deletedBy(String peer, int i) {
+        return Entry.deletion(entry(i), peer, clock.millis());
+    }
+
     private void started(int files) throws Exception {
         core(List.of("b"));
         files(0, files);
-        task(new Event.Started());
+        task(new Event.Started(false));
         assertEquals(files, state.table.size());
     }
 
@@ -174,19 +190,75 @@ class MirrorCoreTest {
     @Test
     void aPeersHeldDeletionConfirmedIsAppliedFromThatPeer() throws Exception {
         started(20);
-        InboundState.Session b = new InboundState.Session(null, "b");
-        state.sessions.put(null, b);
-        Map<EntryKey, Entry> round = new java.util.LinkedHashMap<>();
+        InboundState.Session b = connect("b");
+        List<Entry> round = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            round.put(entry(i).key(), Entry.confirmedDeletion(entry(i), "b", clock.millis()));
+            round.add(deletedBy("b", i));
         }
-        List<Deletions.Command> judged = state.deletions.judgeRound(round, "b", state.table::get, k -> false,
-                r -> state.table.digest(r).files());
-        assertEquals(List.of(new Deletions.Held("www", "b")), judged);
+        // one round in two offers: judged whole at its end
+        assertEquals(List.of(), of(task(new Event.Offer(b, round.subList(0, 10))), Command.Apply.class));
+        assertEquals(List.of(), of(task(new Event.Offer(b, round.subList(10, 20))), Command.Apply.class));
+        assertEquals(List.of(), of(task(new Event.OfferEnd(b, 1, false)), Command.Apply.class), "held");
+        assertEquals("b", state.guard.hold("www").from);
+        assertEquals(1.0, state.metrics.deletionsHeld.count());
+        assertFalse(entry(0).deleted());
 
-        List<Command.Delete> applied = of(task(new Event.Confirm("www")), Command.Delete.class);
+        List<Command.Apply> applied = of(task(new Event.Confirm("www")), Command.Apply.class);
         assertEquals(20, applied.size());
-        assertTrue(applied.stream().allMatch(d -> d.from() == b && d.deletion().deleted()));
+        assertTrue(applied.stream().allMatch(d -> d.from() == b && d.version().deleted()));
+    }
+
+    @Test
+    void aPeersFewDeletionsAreAppliedAtTheEndOfItsRoundBeforeTheRoundIsReady() throws Exception {
+        started(20);
+        InboundState.Session b = connect("b");
+        List<Entry> three = List.of(deletedBy("b", 0), deletedBy("b", 1), deletedBy("b", 2));
+        assertEquals(List.of(), of(task(new Event.Offer(b, three)), Command.Apply.class), "waits for the round's end");
+        List<Command> end = task(new Event.OfferEnd(b, 1, false));
+        List<Command> applied = end.stream()
+                .filter(c -> c instanceof Command.Apply || c instanceof Command.RoundReady).collect(Collectors.toList());
+        assertEquals(4, applied.size());
+        assertEquals(three, of(applied.subList(0, 3), Command.Apply.class).stream().map(Command.Apply::version)
+                .collect(Collectors.toList()));
+        assertEquals(1, ((Command.RoundReady) applied.get(3)).round().round());
+    }
+
+    // ------------------------------------------------------------------ a peer's offers
+
+    @Test
+    void aNewVersionOfAPeerIsAskedForOnItsSession() throws Exception {
+        started(1);
+        InboundState.Session b = connect("b");
+        Entry theirs = Entry.edit(new EntryKey("www", "f0"), entry(0), "b", clock.millis(), "ab".repeat(32), 0644, 10);
+        Entry unchanged = entry(0);
+        List<Command.Want> want = of(task(new Event.Offer(b, List.of(theirs, unchanged))), Command.Want.class);
+        assertEquals(List.of(new Command.Want(b, List.of(new Messages.Wanted(theirs.key(), theirs.version(), "b")))),
+                want, "the newer version asked for, the one this node has not");
+        assertTrue(state.book.fetching(theirs.key()));
+    }
+
+    @Test
+    void aNodeWithoutRecordOfVersionsAdoptsThePeersAndOwnsWhatNoPeerOffered() throws Exception {
+        core(List.of("b"));
+        files(0, 2);
+        List<Command> start = task(new Event.Started(true));
+        Path marker = Path.of("/nonexistent/state/no-history");
+        assertEquals(List.of(new Command.NoHistoryMarker(marker, true)), of(start, Command.NoHistoryMarker.class));
+        assertEquals(0, state.table.size(), "the files wait for the peers' versions");
+        assertEquals(List.of(), offered(start));
+
+        InboundState.Session b = connect("b");
+        String hash = FileStore.hex(FileStore.sha256().digest("content 0".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Entry theirs = Entry.edit(new EntryKey("www", "f0"), null, "b", clock.millis(), hash, 0600, 9);
+        List<Command> offer = task(new Event.Offer(b, List.of(theirs)));
+        assertEquals(List.of(new Command.Adopt(theirs)), of(offer, Command.Adopt.class), "the same content: no transfer");
+        assertEquals(List.of(), of(offer, Command.Want.class));
+        assertEquals(theirs, entry(0));
+
+        List<Command> end = task(new Event.OfferEnd(b, 1, true));
+        assertEquals(List.of(entry(1)), offered(end), "f1, which no peer has, is this node's edit");
+        assertEquals("a", entry(1).origin());
+        assertEquals(List.of(new Command.NoHistoryMarker(marker, false)), of(end, Command.NoHistoryMarker.class));
     }
 
     // ------------------------------------------------------------------ the debounce
@@ -222,7 +294,7 @@ class MirrorCoreTest {
         files(0, 1);
         core.on(new Event.Touched(Set.of(WWW.resolve("f0")), false));
         assertEquals(List.of(), offered(task(new Event.Tick())), "not started: nothing looked at");
-        List<Command> start = task(new Event.Started());
+        List<Command> start = task(new Event.Started(false));
         assertNotNull(entry(0), "the first scan found it");
         assertEquals(List.of(), offered(start), "found by the first scan: recorded, every link offers all");
     }
@@ -233,7 +305,7 @@ class MirrorCoreTest {
     void aNodeWithoutPeersIsSyncedAtStart() throws Exception {
         core(List.of());
         assertEquals(List.of(new Command.FirstSyncOver("no peer reachable")),
-                of(task(new Event.Started()), Command.FirstSyncOver.class));
+                of(task(new Event.Started(false)), Command.FirstSyncOver.class));
     }
 
     @Test
