@@ -26,6 +26,14 @@ sealed interface Command {
     record RoundReady(RoundBook.Ready round) implements Command {
     }
 
+    /** The parked config is looked at again ({@code due}: nothing it may wait for is under way; refused unless it validates). */
+    record RetryParked(boolean due) implements Command {
+    }
+
+    /** Nothing is being fetched: the certificate halves still held are given up (their temporary files deleted). */
+    record CertificatesRoundOver() implements Command {
+    }
+
     /**
      * A file here without a version took a peer's version of the same content (recorded already): give it that
      * version's mode and owners, and record its stat then.

@@ -68,6 +68,10 @@ final class CoreDriver {
                 applier.applyWithoutContent(a.from(), a.version());
             } else if (c instanceof Command.RoundReady r) {
                 applier.roundReady(r.round());
+            } else if (c instanceof Command.RetryParked r) {
+                applier.retryParked(r.due());
+            } else if (c instanceof Command.CertificatesRoundOver) {
+                state.certificates.roundOver();
             } else if (c instanceof Command.Adopt a) {
                 adopt(a.version());
             } else if (c instanceof Command.NoHistoryMarker m) {

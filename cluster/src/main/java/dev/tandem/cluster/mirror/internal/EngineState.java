@@ -60,7 +60,7 @@ final class EngineState {
     final Map<Path, FileStore.Stat> installed = new HashMap<>();
     final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
     /** What the sessions offered: the versions asked for, the rounds waiting, the parked config, the progress. */
-    final RoundBook book = new RoundBook(this::nanos, st -> st.session.isOpen(), PROGRESS_LOG_EVERY.toNanos());
+    final RoundBook book = new RoundBook(this::nanos, InboundState.Session::open, PROGRESS_LOG_EVERY.toNanos());
     /** The links this node dials to send to each peer (null until attached). */
     final Map<String, PeerLink> links = new LinkedHashMap<>();
     final SyncGate gate;

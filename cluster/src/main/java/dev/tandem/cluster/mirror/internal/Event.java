@@ -45,6 +45,10 @@ sealed interface Event {
     record OfferEnd(InboundState.Session from, long round, boolean full) implements Event {
     }
 
+    /** A version asked for arrived and is in place or kept ({@code ok}), or will not come from where it was asked. */
+    record FetchEnded(EntryKey key, Entry entry, boolean ok) implements Event {
+    }
+
     /** This node's link to {@code peer} is up (it sends there). */
     record LinkUp(String peer) implements Event {
     }

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>Here so far: local changes ({@link LocalChanges}: the debounce, the scans, each file's look), the
  * mass-deletion guard on them and on a peer's rounds, and its holds ({@link Deletions}, {@link HeldDeletions}:
  * confirm, restore), the offers of peers and their rounds ({@link PeerOffers}, with a start without a record of
- * versions), and the first-sync gate's link events ({@link SyncGate}). The files peers send are still the
- * driver's parts ({@link Receiver}, {@link Applier}); what they find here through {@link #local} leaves its
+ * versions), the fetches' ends and the rounds they complete ({@link Fetches}), and the first-sync gate
+ * ({@link SyncGate}). The files peers send are still the driver's parts ({@link Receiver}, {@link Applier}):
+ * each fetch they end is a {@link Event.FetchEnded}; what they find here through {@link #local} leaves its
  * commands for the next {@link Event.TaskDone}.
  */
 final class MirrorCore {
@@ -28,6 +29,7 @@ final class MirrorCore {
     private final EngineState state;
     private final LocalChanges local;
     private final PeerOffers offers;
+    private final Fetches fetches;
     private final HeldDeletions holds;
     /** The commands of the event under way (and those the driver's parts left since the last one). */
     private final List<Command> out = new ArrayList<>();
@@ -35,13 +37,19 @@ final class MirrorCore {
     MirrorCore(EngineState state, Disk disk, Duration debounce, Predicate<Roots.Root> mounted) {
         this.state = state;
         this.local = new LocalChanges(state, disk, out::add, debounce, mounted);
-        this.offers = new PeerOffers(state, disk, local, out::add);
+        this.fetches = new Fetches(state, out::add);
+        this.offers = new PeerOffers(state, disk, local, fetches, out::add);
         this.holds = new HeldDeletions(state, disk, out::add);
     }
 
     /** The local changes, for the driver's parts that need a file's edit recorded before they act on it. */
     LocalChanges local() {
         return local;
+    }
+
+    /** The fetches, for the progress of a file under way (no command comes of it). */
+    Fetches fetches() {
+        return fetches;
     }
 
     EngineState state() {
@@ -65,6 +73,8 @@ final class MirrorCore {
             offers.offer(o.from(), o.entries());
         } else if (event instanceof Event.OfferEnd e) {
             offers.offerEnd(e.from(), e.round(), e.full());
+        } else if (event instanceof Event.FetchEnded f) {
+            fetches.ended(f.key(), f.entry(), f.ok());
         } else if (event instanceof Event.Started s) {
             offers.startWithoutHistory(s.stateLost());
             started();

@@ -105,7 +105,7 @@ public final class MirrorEngine {
         this.core = new MirrorCore(state, LocalDisk.INSTANCE, s.debounce(), s.mounted());
         this.durability = new Durability(state, threads);
         this.receiver = new Receiver(state, threads);
-        this.applier = new Applier(state, core.local(), durability);
+        this.applier = new Applier(state, core, durability, this::toCore);
         this.receiver.applier(applier);
         this.publisher = new StatusPublisher(state);
         this.sessions = new InboundSessions(state, receiver, applier, publisher);
@@ -215,6 +215,11 @@ public final class MirrorEngine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** An event of a driver's part, handed to the core with its commands carried out at once. */
+    private void toCore(Event event) {
+        driver.now(event);
     }
 
     /** After every task: the core's end of it (offers), tell the node what changed on disk, schedule the state. */

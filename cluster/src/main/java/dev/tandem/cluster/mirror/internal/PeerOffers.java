@@ -24,12 +24,14 @@ final class PeerOffers {
     private final EngineState state;
     private final Disk disk;
     private final LocalChanges scans;
+    private final Fetches fetches;
     private final Consumer<Command> out;
 
-    PeerOffers(EngineState state, Disk disk, LocalChanges scans, Consumer<Command> out) {
+    PeerOffers(EngineState state, Disk disk, LocalChanges scans, Fetches fetches, Consumer<Command> out) {
         this.state = state;
         this.disk = disk;
         this.scans = scans;
+        this.fetches = fetches;
         this.out = out;
     }
 
@@ -197,7 +199,7 @@ final class PeerOffers {
 
     void offerEnd(InboundState.Session st, long round, boolean full) {
         judgeRoundDeletions(st);
-        state.book.roundEnded(st, round, full).forEach(r -> out.accept(new Command.RoundReady(r)));
+        state.book.roundEnded(st, round, full).forEach(fetches::ready);
         if (full && state.noHistory.active()) {
             ownFilesWithoutHistory(st.peer);
         }

@@ -261,6 +261,44 @@ class MirrorCoreTest {
         assertEquals(List.of(new Command.NoHistoryMarker(marker, false)), of(end, Command.NoHistoryMarker.class));
     }
 
+    // ------------------------------------------------------------------ fetches and rounds
+
+    /** A new file of {@code peer}'s, f{@code i}, that this node has no version of. */
+    private static Entry theirs(String peer, int i) {
+        return Entry.edit(new EntryKey("www", "f" + i), null, peer, 1, "ab".repeat(32), 0644, 10);
+    }
+
+    @Test
+    void aFetchThatFailedIsAskedAgainOfAnotherConnectionThatOffered() throws Exception {
+        core(List.of("b", "c"));
+        task(new Event.Started(false));
+        InboundState.Session b = connect("b");
+        InboundState.Session c = connect("c");
+        Entry f0 = theirs("b", 0);
+        assertEquals(1, of(task(new Event.Offer(b, List.of(f0))), Command.Want.class).size());
+        assertEquals(List.of(), of(task(new Event.Offer(c, List.of(f0))), Command.Want.class), "asked once");
+        assertEquals(List.of(new Command.Want(c, List.of(new Messages.Wanted(f0.key(), f0.version(), "b")))),
+                of(task(new Event.FetchEnded(f0.key(), f0, false)), Command.Want.class));
+    }
+
+    @Test
+    void thePeersFullRoundInPlaceEndsTheFirstSyncOnceThePeerHasThisNodesToo() throws Exception {
+        started(0);
+        core.on(new Event.LinkUp("b"));
+        assertEquals(List.of(), core.on(new Event.PeerDone("b", true)), "the peer has this node's; not yet the reverse");
+        InboundState.Session b = connect("b");
+        Entry f0 = theirs("b", 0);
+        task(new Event.Offer(b, List.of(f0)));
+        assertEquals(List.of(), of(task(new Event.OfferEnd(b, 1, true)), Command.RoundReady.class), "its file is under way");
+
+        List<Command> arrived = task(new Event.FetchEnded(f0.key(), f0, true));
+        List<Command> ready = arrived.stream()
+                .filter(x -> x instanceof Command.RoundReady || x instanceof Command.FirstSyncOver).collect(Collectors.toList());
+        assertEquals(2, ready.size(), String.valueOf(arrived));
+        assertTrue(((Command.RoundReady) ready.get(0)).round().firstFull());
+        assertEquals(new Command.FirstSyncOver("synced with b"), ready.get(1), "after the round is in place");
+    }
+
     // ------------------------------------------------------------------ the debounce
 
     @Test
