@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * Puts what peers send in place: a received file once it is complete ({@link CommitPlan} says whether to
  * discard, adopt, keep as a conflict copy or install, against the version here then), a version that needs no
  * content (a deletion, a mode, a link), the config file (validated, parked until its round is over when it does
- * not validate yet), certificate pairs (installed together or not at all). Then the rounds waiting on a file
- * move on ({@link RoundBook}). Runs on the engine's thread.
+ * not validate yet), certificate pairs (installed together or not at all). Then the core is told the fetch
+ * ended ({@link Fetches}). Runs on the engine's thread.
  */
 final class Applier {
 
@@ -30,12 +29,17 @@ final class Applier {
 
     private final EngineState state;
     private final LocalChanges scans;
+    private final Fetches fetches;
     private final Durability durability;
+    /** Hands an event to the core and carries out its commands at once (the driver's). */
+    private final java.util.function.Consumer<Event> toCore;
 
-    Applier(EngineState state, LocalChanges scans, Durability durability) {
+    Applier(EngineState state, MirrorCore core, Durability durability, java.util.function.Consumer<Event> toCore) {
         this.state = state;
-        this.scans = scans;
+        this.scans = core.local();
+        this.fetches = core.fetches();
         this.durability = durability;
+        this.toCore = toCore;
     }
 
     /**
@@ -320,30 +324,9 @@ final class Applier {
         problems.forEach(p -> log.warn("{}", p));
     }
 
-    /**
-     * A wanted version arrived (or will not): another connection that offered it is asked instead if it
-     * failed; the rounds waiting on it move on.
-     */
+    /** A wanted version arrived (or will not): handed to the core ({@link Fetches}), whose commands are carried out now. */
     void fetchEnded(EntryKey key, Entry entry, boolean ok) {
-        RoundBook.Ended ended = state.book.ended(key, entry, ok);
-        if (ended instanceof RoundBook.Retry retry) {
-            retry.from().session.want(List.of(new Messages.Wanted(key, entry.version(), entry.origin())));
-            return;
-        }
-        if (!(ended instanceof RoundBook.Settled settled)) {
-            return;
-        }
-        state.limits.settled(key);
-        progress(settled.counted());
-        for (InboundState.Session st : new ArrayList<>(state.book.sessions())) {
-            state.book.ready(st).forEach(this::roundReady);
-        }
-        if (state.book.parkedDue(null)) {
-            retryParked(true);
-        }
-        if (state.book.idle() && state.certificates != null && state.certificates.holding()) {
-            state.certificates.roundOver();
-        }
+        toCore.accept(new Event.FetchEnded(key, entry, ok));
     }
 
     /** A round whose files have all arrived: its links applied, the directories flushed, then the peer told. */
@@ -353,24 +336,14 @@ final class Applier {
         durability.syncDirs();
         state.batchInPlace();
         st.session.done(r.round());
-        if (r.firstFull()) {
-            if (!state.gate.inDone(st.peer)) {
-                log.info("mirror: this node has everything of {}", st.peer);
-            }
-            state.firstSyncOver(state.gate.hasAllOf(st.peer));
-        }
         if (r.completeMillis() >= 0) {
             log.info("mirror: sync from {} complete: {} files, {} in {} ms", st.peer, st.filesTotal,
                     Receiving.size(st.bytesTotal), r.completeMillis());
         }
     }
 
-    /** Progress of a sync (files done, and bytes of those plus of the file under way) in the log and status. */
+    /** Progress of a sync, as the core's {@link Fetches} has it. */
     void progress(InboundState.Session st) {
-        if (state.book.progressDue(st)) {
-            log.info("mirror: receiving from {}: {}/{} files, {}/{}", st.peer, st.filesDone, st.filesTotal,
-                    Receiving.size(st.bytesDoneNow()), Receiving.size(st.bytesTotal));
-        }
-        state.statusDirty = true;
+        fetches.progress(st);
     }
 }

@@ -22,14 +22,14 @@ final class CertificateFiles<T> {
         this.pairs = pairs;
     }
 
-    /** A file edited here, about to be sent: may it go, and with which other half? */
-    CertificatePairs.Local local(Path file) {
+    /** A file edited here, about to be sent: may it go, and with which other half? The halves as {@code disk} reads them. */
+    CertificatePairs.Local local(Path file, Disk disk) {
         Optional<Pair> p = pairs.pairOf(file);
         if (p.isEmpty()) {
             return CertificatePairs.Local.NOT_A_PAIR;
         }
         Pair pair = p.get();
-        return pairs.local(file, pair, read(pair.cert()), read(pair.key()));
+        return pairs.local(file, pair, disk.certificateHalf(pair.cert()), disk.certificateHalf(pair.key()));
     }
 
     /** A file received from a peer, complete in {@code temp}, about to be written over {@code target}. */

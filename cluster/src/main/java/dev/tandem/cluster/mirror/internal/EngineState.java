@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * What the engine knows, kept on its thread (so it needs no lock): the table of versions, the pure deciders
  * ({@link SyncGate}, {@link DeletionGuard} with {@link Deletions}, {@link RoundBook}, {@link NoHistory},
  * {@link ConfigVerdicts}, {@link RootLimits}, {@link Refusals}), and what one task leaves for the end of it (the
- * versions to offer, the files to report, whether the status is stale). The driver's parts ({@link LocalChanges},
- * {@link PeerOffers}, {@link Receiver}, {@link Applier}, {@link HeldDeletions}, {@link StatusPublisher},
- * {@link Durability}) share it.
+ * versions to offer, the files to report, whether the status is stale). The {@link MirrorCore}'s parts
+ * ({@link LocalChanges}, {@link PeerOffers}, {@link HeldDeletions}) and the driver's ({@link InboundSessions},
+ * {@link Receiver}, {@link Applier}, {@link StatusPublisher}, {@link Durability}) share it.
  */
 final class EngineState {
 
@@ -60,7 +60,7 @@ final class EngineState {
     final Map<Path, FileStore.Stat> installed = new HashMap<>();
     final Map<InboundSession, InboundState.Session> sessions = new LinkedHashMap<>();
     /** What the sessions offered: the versions asked for, the rounds waiting, the parked config, the progress. */
-    final RoundBook book = new RoundBook(this::nanos, st -> st.session.isOpen(), PROGRESS_LOG_EVERY.toNanos());
+    final RoundBook book = new RoundBook(this::nanos, InboundState.Session::open, PROGRESS_LOG_EVERY.toNanos());
     /** The links this node dials to send to each peer (null until attached). */
     final Map<String, PeerLink> links = new LinkedHashMap<>();
     final SyncGate gate;

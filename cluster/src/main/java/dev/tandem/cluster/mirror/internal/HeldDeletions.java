@@ -1,9 +1,8 @@
 package dev.tandem.cluster.mirror.internal;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,20 +10,21 @@ import org.slf4j.LoggerFactory;
  * What an operator says of a held mass deletion: {@code confirm} lets it go ahead (this node's as tombstones it
  * offers, a peer's applied here), {@code restore} gives it up and fetches the files back from a connected peer.
  * What becomes of each file of the hold is {@link Deletions#confirmed} and {@link Deletions#toRestore}; this
- * carries it out. Runs on the engine's thread.
+ * carries it out. Part of the {@link MirrorCore}: a peer's deletion to apply is a {@link Command.Apply}, the
+ * files to fetch back a {@link Command.Want}.
  */
 final class HeldDeletions {
 
     private static final Logger log = LoggerFactory.getLogger(HeldDeletions.class);
 
     private final EngineState state;
-    private final EngineThread threads;
-    private final Applier applier;
+    private final Disk disk;
+    private final Consumer<Command> out;
 
-    HeldDeletions(EngineState state, EngineThread threads, Applier applier) {
+    HeldDeletions(EngineState state, Disk disk, Consumer<Command> out) {
         this.state = state;
-        this.threads = threads;
-        this.applier = applier;
+        this.disk = disk;
+        this.out = out;
     }
 
     /**
@@ -41,19 +41,18 @@ final class HeldDeletions {
         InboundState.Session from = state.sessionOf(h.from);
         int done = 0;
         for (Deletions.Command c : Deletions.confirmed(h, state.table::get, k -> state.roots.pathOf(k) != null,
-                k -> !Files.exists(state.roots.pathOf(k), LinkOption.NOFOLLOW_LINKS), from != null, state.node, now)) {
+                k -> !disk.exists(state.roots.pathOf(k)), from != null, state.node, now)) {
             if (c instanceof Deletions.Record rec) {
                 state.table.put(rec.deletion(), null, now);
                 state.outgoing.add(rec.deletion());
                 done++;
             } else if (c instanceof Deletions.Apply a) {
-                applier.applyWithoutContent(from, a.deletion());
+                out.accept(new Command.Apply(from, a.deletion()));
                 done++;
             }
         }
         log.warn("mirror: the held deletion of {} confirmed: {} file(s) deleted", r.path(), done);
         state.statusDirty = true;
-        threads.afterTask();
         return done + " file(s) of " + r.path() + " deleted";
     }
 
@@ -75,7 +74,7 @@ final class HeldDeletions {
         }
         InboundState.Session from = null;
         for (InboundState.Session st : state.sessions.values()) {
-            if (st.session.isOpen()) {
+            if (st.open()) {
                 from = st;
                 break;
             }
@@ -91,7 +90,7 @@ final class HeldDeletions {
             want.add(new Messages.Wanted(l.key(), l.version(), l.origin()));
         }
         if (!want.isEmpty()) {
-            from.session.want(want);
+            out.accept(new Command.Want(from, want));
         }
         log.warn("mirror: restoring {}: {} file(s) asked of {}", r.path(), want.size(), from.peer);
         state.statusDirty = true;

@@ -72,6 +72,11 @@ final class InboundState {
             this.peer = peer;
         }
 
+        /** Whether its connection is open (a session of a test, with none, counts as open). */
+        boolean open() {
+            return session == null || session.isOpen();
+        }
+
         boolean syncing() {
             return filesDone < filesTotal;
         }

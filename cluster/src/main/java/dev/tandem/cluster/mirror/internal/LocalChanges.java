@@ -1,20 +1,14 @@
 package dev.tandem.cluster.mirror.internal;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,32 +17,34 @@ import org.slf4j.LoggerFactory;
  * been quiet for the debounce time (see {@link LocalScan#debounceNanos}), each marked path is looked at
  * ({@link LocalLook}): a file directly, a directory by a walk, a directory gone through the entries recorded
  * under it. A file still being written waits for the next turn. A root that must be a mount point and is not
- * is not looked at. Runs on the engine's thread; the debounce is measured on the engine's clock
- * ({@link EngineState#nanos}), so a test moves it.
+ * is not looked at. Part of the {@link MirrorCore}: no I/O of its own (the files are read through the
+ * {@link Disk}, the debounce's timer is a {@link Command.ArmTimer}), and the debounce is measured on the engine's
+ * clock ({@link EngineState#nanos}), so a test moves it.
  */
 final class LocalChanges {
 
     private static final Logger log = LoggerFactory.getLogger(LocalChanges.class);
 
     private final EngineState state;
-    private final EngineThread threads;
+    private final Disk disk;
+    private final Consumer<Command> out;
     private final Duration debounce;
     private final java.util.function.Predicate<Roots.Root> mounted;
     private final LocalLook look;
     private final Set<Path> dirty = new HashSet<>();
     private boolean rescanAll;
     private long firstDirtyAt;
-    private ScheduledFuture<?> dirtyTimer;
     /** Roots that must be mount points and were found not to be (logged once). */
     private final Set<String> unmountedLogged = new HashSet<>();
 
-    LocalChanges(EngineState state, EngineThread threads, Duration debounce,
+    LocalChanges(EngineState state, Disk disk, Consumer<Command> out, Duration debounce,
                  java.util.function.Predicate<Roots.Root> mounted) {
         this.state = state;
-        this.threads = threads;
+        this.disk = disk;
+        this.out = out;
         this.debounce = debounce;
         this.mounted = mounted;
-        this.look = new LocalLook(state, threads, p -> threads.exec(() -> touched(Set.of(p), false)));
+        this.look = new LocalLook(state, disk, out);
     }
 
     /** The look at one file (for the parts that need a file's edit recorded before they act on it). */
@@ -68,18 +64,14 @@ final class LocalChanges {
 
     /**
      * Waits for the burst to be quiet for the debounce time, but not longer than ten times that (at least a
-     * second) since its first event, so that a path changing all the time does not hold back the others.
+     * second) since its first event, so that a path changing all the time does not hold back the others. The
+     * timer armed replaces the one before; when it fires, {@link #processDirty}.
      */
     void armDirty() {
-        if (dirtyTimer != null) {
-            dirtyTimer.cancel(false);
-        }
-        long wait = LocalScan.debounceNanos(debounce.toNanos(), firstDirtyAt, state.nanos());
-        dirtyTimer = threads.loop.schedule(() -> threads.exec(this::processDirty), wait, TimeUnit.NANOSECONDS);
+        out.accept(Command.ArmTimer.debounce(LocalScan.debounceNanos(debounce.toNanos(), firstDirtyAt, state.nanos())));
     }
 
     void processDirty() {
-        dirtyTimer = null;
         if (!state.started) {
             return;
         }
@@ -100,7 +92,7 @@ final class LocalChanges {
                 continue;
             }
             try {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (disk.directory(p, false)) {
                     scanTree(key, p, false, again);
                 } else if (look.refreshFile(key, p, true) == LocalLook.Refresh.CHANGING) {
                     again.add(p);
@@ -132,14 +124,10 @@ final class LocalChanges {
     void periodicScan() {
         state.installed.clear();
         scanAll(false);
-        for (PeerLink link : state.links.values()) {
-            if (link != null) {
-                link.offerAll(state.ordered(state.table.entries()));
-            }
-        }
+        out.accept(new Command.OfferAll(state.ordered(state.table.entries())));
         // Conflict files the operator removed are no longer reported.
         for (Conflict c : new ArrayList<>(state.table.conflicts())) {
-            if (!Files.exists(c.keptAs(), LinkOption.NOFOLLOW_LINKS)) {
+            if (!disk.exists(c.keptAs())) {
                 state.table.removeConflict(c);
             }
         }
@@ -153,7 +141,7 @@ final class LocalChanges {
             Path p = r.path();
             EntryKey key = new EntryKey(r.id(), "");
             try {
-                if (Files.isDirectory(p)) {
+                if (disk.directory(p, true)) {
                     scanTree(key, p, removeTemps, null);
                 } else {
                     look.refreshFile(key, p, false);
@@ -165,44 +153,33 @@ final class LocalChanges {
     }
 
     /**
-     * Scans {@code dir} (the directory of {@code key}): every regular file (links and others are not
-     * mirrored), then the paths known under it that are gone.
+     * Scans {@code dir} (the directory of {@code key}): every regular file and link, then the paths known under
+     * it that are gone.
      */
     void scanTree(EntryKey key, Path dir, boolean removeTemps, Set<Path> again) throws IOException {
         Set<EntryKey> seen = new HashSet<>();
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                String name = file.getFileName().toString();
-                LocalScan.Visit visit = LocalScan.visit(name, attrs.isRegularFile(), attrs.isSymbolicLink());
-                if (visit == LocalScan.Visit.TEMP) {
-                    if (removeTemps) {
-                        Receiving.deleteQuietly(file);
-                        log.info("mirror: removed {}, left by an interrupted write", file);
-                    }
-                    return FileVisitResult.CONTINUE;
+        for (Disk.Walked w : disk.walk(dir)) {
+            Path file = w.path();
+            LocalScan.Visit visit = LocalScan.visit(file.getFileName().toString(), w.regular(), w.link());
+            if (visit == LocalScan.Visit.TEMP) {
+                if (removeTemps) {
+                    out.accept(new Command.RemoveTemp(file));
                 }
-                EntryKey k = visit == LocalScan.Visit.LOOK ? state.roots.keyOf(file) : null;
-                if (k == null) {
-                    return FileVisitResult.CONTINUE;
-                }
-                seen.add(k);
-                try {
-                    if (look.refreshFile(k, file, false) == LocalLook.Refresh.CHANGING && again != null) {
-                        again.add(file);
-                    }
-                } catch (IOException e) {
-                    log.debug("mirror: cannot read {}: {}", file, e.toString());
-                }
-                return FileVisitResult.CONTINUE;
+                continue;
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                log.debug("mirror: cannot scan {}: {}", file, e.toString());
-                return FileVisitResult.CONTINUE;
+            EntryKey k = visit == LocalScan.Visit.LOOK ? state.roots.keyOf(file) : null;
+            if (k == null) {
+                continue;
             }
-        });
+            seen.add(k);
+            try {
+                if (look.refreshFile(k, file, false) == LocalLook.Refresh.CHANGING && again != null) {
+                    again.add(file);
+                }
+            } catch (IOException e) {
+                log.debug("mirror: cannot read {}: {}", file, e.toString());
+            }
+        }
         // each entry read as it is when its turn comes (a look before it may have changed it)
         for (MirrorTable.Local l : new ArrayList<>(state.table.under(key).values())) {
             Entry e = l.entry();

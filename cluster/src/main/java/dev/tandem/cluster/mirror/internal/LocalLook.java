@@ -1,11 +1,9 @@
 package dev.tandem.cluster.mirror.internal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,22 +12,21 @@ import org.slf4j.LoggerFactory;
  * A look at one file here, and what it makes of it: the engine's own install, a deletion (left to the guard), or
  * a new version of this node. This gathers the facts (the stat, the link's target, the hash, the config's check,
  * the certificate pair's) and carries the verdicts out; the decisions are {@link LocalScan}'s on the stat and the
- * hash, and {@link EditChecks}'s on links, limits, the config and certificate pairs, in that order. Runs on the
- * engine's thread.
+ * hash, and {@link EditChecks}'s on links, limits, the config and certificate pairs, in that order. Part of the
+ * {@link MirrorCore}: the facts come from its {@link Disk}, a look later is a {@link Command.ArmTimer}.
  */
 final class LocalLook {
 
     private static final Logger log = LoggerFactory.getLogger(LocalLook.class);
 
     private final EngineState state;
-    private final EngineThread threads;
-    /** Looks at a path again, as a file event would (a certificate half waiting for its other half). */
-    private final Consumer<Path> recheck;
+    private final Disk disk;
+    private final Consumer<Command> out;
 
-    LocalLook(EngineState state, EngineThread threads, Consumer<Path> recheck) {
+    LocalLook(EngineState state, Disk disk, Consumer<Command> out) {
         this.state = state;
-        this.threads = threads;
-        this.recheck = recheck;
+        this.disk = disk;
+        this.out = out;
     }
 
     enum Refresh { UNCHANGED, CHANGED, CHANGING, REJECTED }
@@ -41,14 +38,14 @@ final class LocalLook {
      * @param force hash even when the stat says nothing changed (a file event came for it)
      */
     Refresh refreshFile(EntryKey key, Path path, boolean force) throws IOException {
-        FileStore.Stat s = FileStore.stat(path);
+        FileStore.Stat s = disk.stat(path);
         MirrorTable.Local l = state.table.local(key);
         long now = state.clock.millis();
         FileStore.Stat mine = state.installed.remove(path);
         boolean config = key.equals(state.configKey);
         // The root's directory is looked at only when the decision needs it (a recorded file gone).
         boolean rootPresent = s != null || l == null || l.entry().deleted() || key.rel().isEmpty()
-                || Files.isDirectory(state.roots.get(key.root()).path());
+                || disk.directory(state.roots.get(key.root()).path(), true);
         LocalScan.Facts facts = new LocalScan.Facts(key, s, mine, l == null ? null : l.entry(),
                 l == null ? null : l.stat(), l == null ? 0 : l.hashedAt(), force, rootPresent, config, now);
         switch (LocalScan.look(facts)) {
@@ -104,16 +101,16 @@ final class LocalLook {
             }
             case READ_CONFIG -> {
                 state.refusals.clear(path.toString());
-                content = Files.readAllBytes(path);
+                content = disk.read(path);
                 hash = FileStore.hex(FileStore.sha256().digest(content));
             }
             case HASH -> {
                 state.refusals.clear(path.toString());
-                hash = FileStore.hash(path);
+                hash = disk.hash(path);
             }
             default -> throw new IllegalStateException();
         }
-        FileStore.Stat after = FileStore.stat(path);
+        FileStore.Stat after = disk.stat(path);
         boolean ownersMoved = l != null && state.ownership.changed(s, l.stat());
         LocalScan.Content seen = LocalScan.content(facts, hash, after, ownersMoved);
         if (seen == LocalScan.Content.CHANGING) {
@@ -130,7 +127,7 @@ final class LocalLook {
         byte[] read = content;
         EditChecks.Verdict verdict = EditChecks.edited(config, state.configVerdicts.rejectedBefore(hash),
                 () -> validate(path, read),
-                () -> state.certificates == null ? CertificatePairs.Local.NOT_A_PAIR : state.certificates.local(path),
+                () -> state.certificates == null ? CertificatePairs.Local.NOT_A_PAIR : state.certificates.local(path, disk),
                 state.started);
         if (verdict instanceof EditChecks.AlreadyRejected) {
             return Refresh.REJECTED;
@@ -150,7 +147,7 @@ final class LocalLook {
         if (config && state.configVerdicts.localSettled()) {
             state.statusDirty = true;
         }
-        String[] owners = state.ownership.namesForEdit(path, l == null ? null : l.entry());
+        String[] owners = state.ownership.namesForEdit(l == null ? null : l.entry(), () -> disk.owners(path));
         Entry e = LocalScan.edit(facts, state.node, hash, owners[0], owners[1]);
         state.table.put(e, s, now);
         state.outgoing.add(e);
@@ -167,8 +164,8 @@ final class LocalLook {
 
     /** A link here: its target read, and {@link EditChecks#link} carried out. */
     private Refresh link(EntryKey key, Path path, FileStore.Stat s, MirrorTable.Local l, long now) throws IOException {
-        String target = Symlinks.target(path);
-        String why = Symlinks.refusal(state.roots, path, target, Symlinks::realPath);
+        String target = disk.linkTarget(path);
+        String why = Symlinks.refusal(state.roots, path, target, disk::realPath);
         Entry recorded = l == null ? null : l.entry();
         switch (EditChecks.link(why, recorded, target, l != null && state.ownership.changed(s, l.stat()))) {
             case REFUSED -> {
@@ -183,7 +180,7 @@ final class LocalLook {
             }
             default -> {
                 state.refusals.clear(path.toString());
-                String[] owners = state.ownership.namesForEdit(path, recorded);
+                String[] owners = state.ownership.namesForEdit(recorded, () -> disk.owners(path));
                 Entry e = Entry.link(key, recorded, state.node, now, target, owners[0], owners[1]);
                 state.table.put(e, s, now);
                 state.outgoing.add(e);
@@ -194,11 +191,7 @@ final class LocalLook {
 
     /** Looks at {@code path} again after {@code wait} (a certificate half waiting for its other half). */
     void recheckLater(Path path, Duration wait) {
-        try {
-            threads.loop.schedule(() -> recheck.accept(path), wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException ex) {
-            // stopping
-        }
+        out.accept(new Command.ArmTimer(path, wait.toNanos()));
     }
 
     List<String> validate(Path path, byte[] content) {

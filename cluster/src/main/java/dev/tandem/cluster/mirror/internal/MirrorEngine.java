@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,19 +21,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mirror's engine, as the rest of the node sees it: which version of every path this node has, what
- * changed here, what to ask peers for, and the writing of what they send. This class is the driver's front:
- * it owns the threads ({@link EngineThread}: every decision and the table on one thread of its own, file I/O
- * blocks, so it never runs on an event loop), starts and stops, and hands each call from the network, the
- * watcher and the admin API to the part whose job it is, as a task on that thread (so the state needs no
- * lock). The state is {@link EngineState}; the decisions are the pure classes it holds.
+ * changed here, what to ask peers for, and the writing of what they send. This class is the driver: it owns
+ * the threads ({@link EngineThread}: every decision and the table on one thread of its own, file I/O blocks,
+ * so it never runs on an event loop), the disk, the sessions and the timers; it starts and stops, hands each
+ * call from the network, the watcher and the admin API in as a task on that thread (so the state needs no
+ * lock), and carries out what it is told.
  *
- * <p>Local changes: {@link LocalChanges}, each file by {@link LocalLook} (with {@link LocalScan} and
- * {@link EditChecks} deciding). Offers from peers: {@link PeerOffers} (with {@link OfferTriage}, {@link RoundBook},
- * {@link Deletions}, {@link NoHistory}). Received files: {@link Receiver} (with {@link ReceiveChecks}), then
- * {@link Applier} (with {@link CommitPlan} and {@link Resolution}). Held deletions: {@link HeldDeletions} (with
- * {@link Deletions}). Durability: {@link Durability}. The status and the summary: {@link StatusPublisher}.
- * Every task ends with {@link #afterTask}: the deletions found are judged, what changed here is offered, the
- * node is told of the files written, and the state file is scheduled.
+ * <p>The decisions are the {@link MirrorCore}'s (events in, {@link Command}s out, no I/O, carried out by
+ * {@link CoreDriver}): local changes, the mass-deletion guard and its holds, the peers' offers and rounds, the
+ * first-sync gate. Driven from here: the inbound sessions opening and closing, {@link InboundSessions}; and, not
+ * moved into the core yet, received files, {@link Receiver} (with {@link ReceiveChecks}), then {@link Applier}
+ * (with {@link CommitPlan} and {@link Resolution}). Durability: {@link Durability}. The status and the summary:
+ * {@link StatusPublisher}. Every task ends with {@link #afterTask}: the core's {@link Event.TaskDone} (the
+ * deletions found judged, what changed here offered), the node told of the files written, the state file
+ * scheduled.
  */
 public final class MirrorEngine {
 
@@ -78,12 +78,12 @@ public final class MirrorEngine {
     private final EngineThread threads;
     private final Path configFile;
     private final Duration scanInterval;
-    private final LocalChanges local;
+    private final MirrorCore core;
+    private final CoreDriver driver;
     private final Durability durability;
     private final Receiver receiver;
     private final Applier applier;
-    private final PeerOffers offers;
-    private final HeldDeletions holds;
+    private final InboundSessions sessions;
     private final StatusPublisher publisher;
 
     public MirrorEngine(Settings s, Events events, MirrorMetrics metrics, Clock clock,
@@ -102,26 +102,16 @@ public final class MirrorEngine {
                 cfg == null ? null : roots.keyOf(cfg),
                 s.validator(), events, metrics, clock, ticker, new RootLimits(s.rootLimits()), s.limits(), s.peers());
         this.threads = new EngineThread(s.flushThreads(), () -> state.closed);
-        this.local = new LocalChanges(state, threads, s.debounce(), s.mounted());
+        this.core = new MirrorCore(state, LocalDisk.INSTANCE, s.debounce(), s.mounted());
         this.durability = new Durability(state, threads);
         this.receiver = new Receiver(state, threads);
-        this.applier = new Applier(state, local, durability);
+        this.applier = new Applier(state, core, durability, this::toCore);
         this.receiver.applier(applier);
         this.publisher = new StatusPublisher(state);
-        this.offers = new PeerOffers(state, local, receiver, applier, publisher);
-        this.holds = new HeldDeletions(state, threads, applier);
+        this.sessions = new InboundSessions(state, receiver, applier, publisher);
+        this.driver = new CoreDriver(core, threads, applier);
         threads.afterEachTask(this::afterTask);
-        io.micrometer.core.instrument.Gauge.builder("tandem_mirror_tracked_files", publisher, p -> {
-            MirrorStatus st = p.published;
-            return st == null ? 0 : st.paths().stream().mapToInt(MirrorStatus.PathStatus::files).sum();
-        }).description("Files this node mirrors").register(metrics.registry());
-        for (String p : s.peers()) {
-            io.micrometer.core.instrument.Gauge.builder("tandem_mirror_lag_seconds", publisher, e -> e.lag(p))
-                    .description("0 while this node holds what the peer holds; else seconds since it last did")
-                    .tag("peer", p).register(metrics.registry());
-            io.micrometer.core.instrument.Gauge.builder("tandem_mirror_in_sync", publisher, e -> e.inSync(p) ? 1 : 0)
-                    .description("1 while this node holds what the peer holds").tag("peer", p).register(metrics.registry());
-        }
+        publisher.registerGauges(metrics.registry(), s.peers());
     }
 
     public MirrorMetrics metrics() {
@@ -153,21 +143,13 @@ public final class MirrorEngine {
         CompletableFuture<Void> f = new CompletableFuture<>();
         threads.exec(() -> {
             boolean lost = durability.load();
-            offers.startWithoutHistory(lost);
-            long t0 = System.nanoTime();
-            int before = state.table.size();
-            local.scanAll(true);
-            state.started = true;
-            log.info("mirror: node {}: {} path(s), {} file(s) known ({} before), {} local change(s), scanned in {} ms",
-                    state.node, state.roots.all().size(), state.table.size(), before, state.outgoing.size(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            List<Command> started = core.on(new Event.Started(lost));
             if (configFile != null && state.configKey == null) {
                 log.info("mirror: the config file {} is not among the mirrored paths: it is not mirrored", configFile);
             }
-            state.outgoing.clear();
             durability.persistNow();
-            state.firstSyncOver(state.gate.start());
-            threads.loop.scheduleWithFixedDelay(() -> threads.exec(local::periodicScan), scanInterval.toMillis(),
+            driver.run(started);
+            threads.loop.scheduleWithFixedDelay(() -> driver.handle(new Event.Scan()), scanInterval.toMillis(),
                     scanInterval.toMillis(), TimeUnit.MILLISECONDS);
             threads.loop.scheduleWithFixedDelay(() -> threads.exec(publisher::publishIfDirty), PUBLISH_EVERY.toMillis(),
                     PUBLISH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
@@ -185,10 +167,7 @@ public final class MirrorEngine {
     public void giveUpFirstSync(String why) {
         if (state.firstSync.complete(why)) {
             log.warn("mirror: first sync: {}", why);
-            threads.exec(() -> {
-                state.gate.giveUp(why);
-                state.statusDirty = true;
-            });
+            driver.handle(new Event.GiveUp(why));
         }
     }
 
@@ -238,30 +217,14 @@ public final class MirrorEngine {
         }
     }
 
-    /** After every task: offer what changed here, tell the node what changed on disk, schedule the state. */
+    /** An event of a driver's part, handed to the core with its commands carried out at once. */
+    private void toCore(Event event) {
+        driver.now(event);
+    }
+
+    /** After every task: the core's end of it (offers), tell the node what changed on disk, schedule the state. */
     private void afterTask() {
-        local.judgeDeletions();
-        if (!state.outgoing.isEmpty()) {
-            List<Entry> batch = state.ordered(state.outgoing);
-            state.outgoing.clear();
-            if (batch.size() <= 5) {
-                batch.forEach(e -> log.info("mirror: {} {} here: version {}", e.key(), e.deleted() ? "deleted" : "changed",
-                        e.label()));
-            } else {
-                log.info("mirror: {} path(s) changed here", batch.size());
-            }
-            for (PeerLink link : state.links.values()) {
-                if (link != null) {
-                    link.offer(batch);
-                }
-            }
-        }
-        if (state.configEditedHere != null) {
-            // after the offer: the reload here does not hold up the peers' copies (they reload it too)
-            Path p = state.configEditedHere;
-            state.configEditedHere = null;
-            state.notifyConfig(p, "edited here");
-        }
+        driver.now(new Event.TaskDone());
         state.deliverChangedFiles();
         if (durability.unsaved()) {
             state.summaryDirty = true;
@@ -274,7 +237,7 @@ public final class MirrorEngine {
 
     /** From the watcher: paths touched; debounced. */
     public void touched(Set<Path> paths, boolean overflow) {
-        threads.exec(() -> local.touched(paths, overflow));
+        driver.handle(new Event.Touched(paths, overflow));
     }
 
     /**
@@ -283,7 +246,7 @@ public final class MirrorEngine {
      */
     public CompletableFuture<Void> scanNow() {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        threads.exec(local::periodicScan);
+        driver.handle(new Event.Scan());
         threads.exec(() -> f.complete(null));
         return f;
     }
@@ -295,7 +258,7 @@ public final class MirrorEngine {
      * this node and offered; a peer's held deletion is applied here. Completes with what was done.
      */
     public CompletableFuture<String> confirmDeletion(String root) {
-        return threads.call(() -> holds.confirmDeletion(root));
+        return driver.operator(new Event.Confirm(root));
     }
 
     /**
@@ -303,7 +266,7 @@ public final class MirrorEngine {
      * versions here are forgotten, and every connected peer is asked for them. Completes with how many were asked.
      */
     public CompletableFuture<String> restoreDeletion(String root) {
-        return threads.call(() -> holds.restoreDeletion(root));
+        return driver.operator(new Event.Restore(root));
     }
 
     // ------------------------------------------------------------------ offering (for the links)
@@ -315,25 +278,7 @@ public final class MirrorEngine {
 
     /** Where to read each wanted version: the file, or the conflict copy of a version that lost here. */
     public CompletableFuture<List<Source>> sources(List<Messages.Wanted> wanted) {
-        return threads.call(() -> {
-            List<Source> out = new ArrayList<>(wanted.size());
-            for (Messages.Wanted w : wanted) {
-                Entry e = state.table.get(w.key());
-                if (e != null && !e.deleted() && e.version() == w.version() && e.origin().equals(w.origin())) {
-                    Path p = state.roots.pathOf(w.key());
-                    out.add(p == null ? new Source(w, null, null, "not mirrored here") : new Source(w, e, p, null));
-                    continue;
-                }
-                Source kept = null;
-                for (Conflict c : state.table.conflicts()) {
-                    if (c.key().equals(w.key()) && c.loser().version() == w.version() && c.loser().origin().equals(w.origin())) {
-                        kept = new Source(w, c.loser(), c.keptAs(), null);
-                    }
-                }
-                out.add(kept != null ? kept : new Source(w, null, null, "superseded"));
-            }
-            return out;
-        });
+        return threads.call(() -> core.sources(wanted));
     }
 
     /** Content sent to a peer (for the meters). */
@@ -347,8 +292,7 @@ public final class MirrorEngine {
     public void linkUp(String peer, PeerLink link) {
         threads.exec(() -> {
             state.links.put(peer, link);
-            state.gate.linkUp(peer);
-            state.statusDirty = true;
+            driver.now(new Event.LinkUp(peer));
             Messages.Summary s = publisher.latestSummary;
             if (s != null) {
                 link.summary(s);
@@ -357,33 +301,21 @@ public final class MirrorEngine {
     }
 
     public void linkDown(String peer) {
-        threads.exec(() -> {
-            state.gate.linkDown(peer, state.digests());
-            state.statusDirty = true;
-        });
+        driver.handle(new Event.LinkDown(peer));
     }
 
     /** Dialing {@code peer} failed ({@code first}: the first attempt since start). */
     public void linkFailed(String peer, boolean first) {
-        threads.exec(() -> state.firstSyncOver(state.gate.linkFailed(peer, first)));
+        driver.handle(new Event.LinkFailed(peer, first));
     }
 
     /** The peer applied a round this node offered ({@code full}: the full round a connection begins with). */
     public void peerDone(String peer, boolean full) {
-        threads.exec(() -> {
-            if (full && !state.gate.outDone(peer)) {
-                log.info("mirror: {} has everything of this node", peer);
-                state.firstSyncOver(state.gate.peerHasAll(peer));
-            }
-        });
+        driver.handle(new Event.PeerDone(peer, full));
     }
 
     public void summary(String peer, Messages.Summary s) {
-        threads.exec(() -> {
-            if (state.gate.summary(peer, s, state.digests())) {
-                state.statusDirty = true;
-            }
-        });
+        driver.handle(new Event.Summary(peer, s));
     }
 
     public void attachLink(String peer, PeerLink link) {
@@ -408,19 +340,29 @@ public final class MirrorEngine {
     // ------------------------------------------------------------------ receiving (from the sessions)
 
     public void sessionOpened(InboundSession s) {
-        threads.exec(() -> offers.sessionOpened(s));
+        threads.exec(() -> sessions.sessionOpened(s));
     }
 
     public void sessionClosed(InboundSession s) {
-        threads.exec(() -> offers.sessionClosed(s));
+        threads.exec(() -> sessions.sessionClosed(s));
     }
 
     public void offer(InboundSession s, Messages.Offer o) {
-        threads.exec(() -> offers.offer(s, o));
+        fromSession(s, st -> new Event.Offer(st, o.entries()));
     }
 
     public void offerEnd(InboundSession s, Messages.OfferEnd end) {
-        threads.exec(() -> offers.offerEnd(s, end));
+        fromSession(s, st -> new Event.OfferEnd(st, end.round(), end.full()));
+    }
+
+    /** The event of an open session's message, handed to the core (none once the session is closed). */
+    private void fromSession(InboundSession s, java.util.function.Function<InboundState.Session, Event> event) {
+        threads.exec(() -> {
+            InboundState.Session st = state.sessions.get(s);
+            if (st != null) {
+                driver.now(event.apply(st));
+            }
+        });
     }
 
     public void fileStart(InboundSession s, Entry e) {

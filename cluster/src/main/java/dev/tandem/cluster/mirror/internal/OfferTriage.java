@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What becomes of an offer from a peer, entry by entry, as commands for {@code PeerOffers} to carry out: a
+ * What becomes of an offer from a peer, entry by entry, as commands for {@code PeerOffers} (in the core) to carry out: a
  * deletion of a live file waits for the end of the peer's round (where the round's deletions pass the guard
  * together, see {@link Deletions#judgeRound}); a file offered again leaves a hold of that peer's; a file with
  * no version here (see {@link NoHistory}) that holds the offered content takes its version without a transfer;

@@ -59,11 +59,16 @@ public final class Ownership {
      * its own.
      */
     public String[] namesForEdit(Path path, Entry previous) {
+        return namesForEdit(previous, () -> namesOf(path));
+    }
+
+    /** {@link #namesForEdit(Path, Entry)} with the names on disk read by {@code onDisk}, only when needed. */
+    public String[] namesForEdit(Entry previous, java.util.function.Supplier<String[]> onDisk) {
         if (!mayChown && previous != null && !previous.deleted()
                 && (!previous.owner().isEmpty() || !previous.group().isEmpty())) {
             return new String[]{previous.owner(), previous.group()};
         }
-        return namesOf(path);
+        return onDisk.get();
     }
 
     /**

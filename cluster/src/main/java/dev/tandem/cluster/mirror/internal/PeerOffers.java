@@ -1,85 +1,50 @@
 package dev.tandem.cluster.mirror.internal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inbound connections and what their peers offer: {@link OfferTriage} says what becomes of each entry
- * offered and this carries it out (the content wanted asked for within the limits, a peer's deletions kept for
- * the end of its round, where they pass the guard ({@link Deletions}), the rest applied); a node with no record
- * of versions learns them here ({@link NoHistory}). Runs on the engine's thread.
+ * What the peers offer: {@link OfferTriage} says what becomes of each entry offered and this carries it out (the
+ * content wanted asked for within the limits, a peer's deletions kept for the end of its round, where they pass
+ * the guard ({@link Deletions}), the rest applied); a node with no record of versions learns them here
+ * ({@link NoHistory}). Part of the {@link MirrorCore}: the asks, the versions to apply, the rounds ready are
+ * {@link Command}s, what it knows of a file comes from the {@link Disk}.
  */
 final class PeerOffers {
 
     private static final Logger log = LoggerFactory.getLogger(PeerOffers.class);
 
     private final EngineState state;
+    private final Disk disk;
     private final LocalChanges scans;
-    private final Receiver receiver;
-    private final Applier applier;
-    private final StatusPublisher publisher;
+    private final Fetches fetches;
+    private final Consumer<Command> out;
 
-    PeerOffers(EngineState state, LocalChanges scans, Receiver receiver, Applier applier, StatusPublisher publisher) {
+    PeerOffers(EngineState state, Disk disk, LocalChanges scans, Fetches fetches, Consumer<Command> out) {
         this.state = state;
+        this.disk = disk;
         this.scans = scans;
-        this.receiver = receiver;
-        this.applier = applier;
-        this.publisher = publisher;
+        this.fetches = fetches;
+        this.out = out;
     }
 
-    void sessionOpened(InboundSession s) {
-        InboundState.Session opened = new InboundState.Session(s);
-        state.sessions.put(s, opened);
-        state.book.opened(opened);
-        state.gate.sessionOpened(s.peer());
-        state.statusDirty = true;
-        PeerLink link = state.links.get(s.peer());
-        if (link != null) {
-            link.poke();
-        }
-        Messages.Summary sum = publisher.latestSummary;
-        if (sum != null) {
-            s.summary(sum);
-        }
-    }
-
-    void sessionClosed(InboundSession s) {
-        InboundState.Session st = state.sessions.remove(s);
-        if (st == null) {
-            return;
-        }
-        state.gate.sessionClosed(st.peer, state.digests());
-        state.statusDirty = true;
-        receiver.dropReceiving(st);
-        for (InboundState.Fetch f : state.book.closed(st)) {
-            applier.fetchEnded(f.entry.key(), f.entry, false);
-        }
-        if (state.book.parkedDue(st)) {
-            applier.refuseParked();
-        }
-    }
-
-    void offer(InboundSession s, Messages.Offer o) {
-        InboundState.Session st = state.sessions.get(s);
-        if (st == null) {
-            return;
-        }
-        for (Entry e : o.entries()) {
+    void offer(InboundState.Session st, List<Entry> entries) {
+        for (Entry e : entries) {
             state.noHistory.offered(e.key());
         }
         List<Messages.Wanted> want = new ArrayList<>();
-        for (OfferTriage.Command c : OfferTriage.of(o.entries(), known)) {
+        for (OfferTriage.Command c : OfferTriage.of(entries, known)) {
             carryOut(st, c, want);
         }
         if (!want.isEmpty()) {
-            s.want(want);
+            out.accept(new Command.Want(st, want));
             state.statusDirty = true;
         }
     }
@@ -104,7 +69,7 @@ final class PeerOffers {
         } else if (c instanceof OfferTriage.Link l) {
             state.book.link(st, l.e());
         } else if (c instanceof OfferTriage.Apply a) {
-            applier.applyWithoutContent(st, a.e());
+            out.accept(new Command.Apply(st, a.e()));
         } else if (c instanceof OfferTriage.Fetch f) {
             Entry e = f.e();
             RootLimits.Over over = state.limits.admit(e, state.table.get(e.key()), state.table.usage(e.key().root()));
@@ -157,8 +122,8 @@ final class PeerOffers {
         public boolean sameContentHere(Entry e) {
             Path target = state.roots.pathOf(e.key());
             try {
-                FileStore.Stat s = FileStore.stat(target);
-                return s != null && !s.link() && s.size() == e.size() && FileStore.hash(target).equals(e.hash());
+                FileStore.Stat s = disk.stat(target);
+                return s != null && !s.link() && s.size() == e.size() && disk.hash(target).equals(e.hash());
             } catch (IOException ex) {
                 log.debug("mirror: cannot read {}: {}", target, ex.toString());
                 return false;
@@ -176,7 +141,7 @@ final class PeerOffers {
         for (Deletions.Command c : state.deletions.judgeRound(round, st.peer, state.table::get, state.noHistory::waiting,
                 root -> state.table.digest(root).files() + state.noHistory.waiting(root))) {
             if (c instanceof Deletions.Apply a) {
-                applier.applyWithoutContent(st, a.deletion());
+                out.accept(new Command.Apply(st, a.deletion()));
             } else if (c instanceof Deletions.Held h) {
                 state.held(h.root(), h.from());
             }
@@ -185,21 +150,19 @@ final class PeerOffers {
 
     /**
      * A peer's version of a file that has none here and holds the same content ({@link OfferTriage.Adopt}): the
-     * file takes that version, its mode and owners, without a transfer. Returns whether it did.
+     * file takes that version, and its mode and owners ({@link Command.Adopt}), without a transfer. Returns
+     * whether it did.
      */
     boolean adoptWithoutHistory(Entry e) {
         Path target = state.roots.pathOf(e.key());
         try {
-            FileStore.Stat s = FileStore.stat(target);
+            FileStore.Stat s = disk.stat(target);
             if (s == null) {
                 return false;
             }
-            if (s.mode() != e.mode()) {
-                FileStore.chmod(target, e.mode());
-            }
-            state.ownership.apply(target, e);
-            state.table.put(e, FileStore.stat(target), state.clock.millis());
+            state.table.put(e, s, state.clock.millis());
             state.noHistory.settled(e.key());
+            out.accept(new Command.Adopt(e));
             return true;
         } catch (IOException ex) {
             log.debug("mirror: cannot read {}: {}", target, ex.toString());
@@ -226,11 +189,7 @@ final class PeerOffers {
         }
         log.info("mirror: versions learnt from {}: {} file(s) found here that no peer has are offered as this node's",
                 peer, own.size());
-        try {
-            Files.deleteIfExists(noHistoryMarker());
-        } catch (IOException e) {
-            log.warn("mirror: cannot delete {}: {}", noHistoryMarker(), e.toString());
-        }
+        out.accept(new Command.NoHistoryMarker(noHistoryMarker(), false));
     }
 
     /** Present while this node waits, with no record of versions, for a peer's full round (across restarts). */
@@ -238,14 +197,10 @@ final class PeerOffers {
         return state.stateFile.path().resolveSibling("no-history");
     }
 
-    void offerEnd(InboundSession s, Messages.OfferEnd end) {
-        InboundState.Session st = state.sessions.get(s);
-        if (st == null) {
-            return;
-        }
+    void offerEnd(InboundState.Session st, long round, boolean full) {
         judgeRoundDeletions(st);
-        state.book.roundEnded(st, end.round(), end.full()).forEach(applier::roundReady);
-        if (end.full() && state.noHistory.active()) {
+        state.book.roundEnded(st, round, full).forEach(fetches::ready);
+        if (full && state.noHistory.active()) {
             ownFilesWithoutHistory(st.peer);
         }
     }
@@ -256,17 +211,12 @@ final class PeerOffers {
      */
     void startWithoutHistory(boolean lost) {
         Path marker = noHistoryMarker();
-        if (!state.hasPeers || !(lost || Files.exists(marker))) {
+        if (!state.hasPeers || !(lost || disk.exists(marker))) {
             return;
         }
         state.noHistory = new NoHistory(true);
-        try {
-            // (a restart before a peer's full round came must still know the files have no version)
-            Files.createDirectories(marker.getParent());
-            Files.write(marker, new byte[0]);
-        } catch (IOException e) {
-            log.warn("mirror: cannot write {}: {}", marker, e.toString());
-        }
+        // (a restart before a peer's full round came must still know the files have no version)
+        out.accept(new Command.NoHistoryMarker(marker, true));
         log.info("mirror: no record of versions here (state lost, or a new node): the files found wait for"
                 + " the peers' versions before any is offered as an edit of this node");
     }

@@ -118,4 +118,19 @@ final class StatusPublisher {
         MirrorStatus s = published;
         return s != null && s.peers().stream().anyMatch(p -> p.node().equals(peer) && p.inSync());
     }
+
+    /** The gauges read off the status published last. */
+    void registerGauges(io.micrometer.core.instrument.MeterRegistry registry, List<String> peers) {
+        io.micrometer.core.instrument.Gauge.builder("tandem_mirror_tracked_files", this, p -> {
+            MirrorStatus st = p.published;
+            return st == null ? 0 : st.paths().stream().mapToInt(MirrorStatus.PathStatus::files).sum();
+        }).description("Files this node mirrors").register(registry);
+        for (String p : peers) {
+            io.micrometer.core.instrument.Gauge.builder("tandem_mirror_lag_seconds", this, e -> e.lag(p))
+                    .description("0 while this node holds what the peer holds; else seconds since it last did")
+                    .tag("peer", p).register(registry);
+            io.micrometer.core.instrument.Gauge.builder("tandem_mirror_in_sync", this, e -> e.inSync(p) ? 1 : 0)
+                    .description("1 while this node holds what the peer holds").tag("peer", p).register(registry);
+        }
+    }
 }

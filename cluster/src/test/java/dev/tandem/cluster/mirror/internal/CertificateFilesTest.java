@@ -68,21 +68,21 @@ class CertificateFilesTest {
 
     @Test
     void otherFilesAreNotPairs() {
-        assertEquals(CertificatePairs.Local.NOT_A_PAIR, pairs.local(dir.resolve("index.html")));
+        assertEquals(CertificatePairs.Local.NOT_A_PAIR, pairs.local(dir.resolve("index.html"), LocalDisk.INSTANCE));
     }
 
     @Test
     void aRenewalHereGoesOutWhenBothHalvesAreInAndTogether() throws Exception {
         Files.writeString(cert, "cert 2");
-        CertificatePairs.Local first = pairs.local(cert);
+        CertificatePairs.Local first = pairs.local(cert, LocalDisk.INSTANCE);
         assertTrue(first.held(), "the key is not there yet");
         assertEquals(CertificatePairs.SETTLE, first.recheckIn());
         now.addAndGet(500);
         Files.writeString(key, "key 2");
-        CertificatePairs.Local second = pairs.local(key);
+        CertificatePairs.Local second = pairs.local(key, LocalDisk.INSTANCE);
         assertFalse(second.held());
         assertEquals(cert, second.partner(), "the certificate goes with it");
-        assertFalse(pairs.local(cert).held());
+        assertFalse(pairs.local(cert, LocalDisk.INSTANCE).held());
         assertEquals(0.0, refused("here"), "a renewal within the settle is no refusal");
     }
 
@@ -90,19 +90,19 @@ class CertificateFilesTest {
     void aBadPairHereIsHeldThenReportedOnceAndSentWhenFixed() throws Exception {
         Files.writeString(cert, "cert 3");
         Files.writeString(key, "key 4");
-        assertEquals(Duration.ofSeconds(2), pairs.local(cert).recheckIn());
+        assertEquals(Duration.ofSeconds(2), pairs.local(cert, LocalDisk.INSTANCE).recheckIn());
         now.addAndGet(1500);
-        assertEquals(Duration.ofMillis(500), pairs.local(key).recheckIn(), "the settle runs from the first half");
+        assertEquals(Duration.ofMillis(500), pairs.local(key, LocalDisk.INSTANCE).recheckIn(), "the settle runs from the first half");
         now.addAndGet(500);
-        CertificatePairs.Local reported = pairs.local(cert);
+        CertificatePairs.Local reported = pairs.local(cert, LocalDisk.INSTANCE);
         assertTrue(reported.held());
         assertNull(reported.recheckIn());
         assertEquals(1.0, refused("here"));
-        pairs.local(key);
+        pairs.local(key, LocalDisk.INSTANCE);
         assertEquals(1.0, refused("here"), "reported once, not at every look");
 
         Files.writeString(key, "key 3");
-        CertificatePairs.Local fixed = pairs.local(key);
+        CertificatePairs.Local fixed = pairs.local(key, LocalDisk.INSTANCE);
         assertFalse(fixed.held());
         assertEquals(cert, fixed.partner());
     }
@@ -110,11 +110,11 @@ class CertificateFilesTest {
     @Test
     void aBadMomentThatWentAwayLeavesTheNextRenewalItsOwnSettle() throws Exception {
         Files.writeString(cert, "cert 2");
-        assertTrue(pairs.local(cert).held());
+        assertTrue(pairs.local(cert, LocalDisk.INSTANCE).held());
         // put back as it was (the engine then never asks again), and much later a renewal begins
         now.addAndGet(Duration.ofMinutes(10).toMillis());
         Files.writeString(cert, "cert 3");
-        CertificatePairs.Local renewal = pairs.local(cert);
+        CertificatePairs.Local renewal = pairs.local(cert, LocalDisk.INSTANCE);
         assertTrue(renewal.held());
         assertEquals(CertificatePairs.SETTLE, renewal.recheckIn(), "quiet for the whole settle");
         assertEquals(0.0, refused("here"));
@@ -167,10 +167,10 @@ class CertificateFilesTest {
     void aPairHeldHereIsListedOnceReportedAndLeavesTheListWhenFixed() throws Exception {
         Files.writeString(cert, "cert 3");
         Files.writeString(key, "key 4");
-        pairs.local(cert);
+        pairs.local(cert, LocalDisk.INSTANCE);
         assertTrue(pairs.held().isEmpty(), "quiet while it settles");
         now.addAndGet(2000);
-        pairs.local(cert);
+        pairs.local(cert, LocalDisk.INSTANCE);
         List<CertificatePairs.HeldPair> held = pairs.held();
         assertEquals(1, held.size());
         CertificatePairs.HeldPair h = held.get(0);
@@ -180,7 +180,7 @@ class CertificateFilesTest {
         assertEquals(1_000_000, h.since());
         assertTrue(h.errors().get(0).contains("does not match"), h.errors().toString());
         Files.writeString(key, "key 3");
-        pairs.local(key);
+        pairs.local(key, LocalDisk.INSTANCE);
         assertTrue(pairs.held().isEmpty());
     }
 
@@ -205,9 +205,9 @@ class CertificateFilesTest {
     @Test
     void aHalfMissingOnDiskIsAnErrorOfThePair() throws Exception {
         Files.delete(key);
-        pairs.local(cert);
+        pairs.local(cert, LocalDisk.INSTANCE);
         now.addAndGet(CertificatePairs.SETTLE.toMillis());
-        assertTrue(pairs.local(cert).held());
+        assertTrue(pairs.local(cert, LocalDisk.INSTANCE).held());
         assertEquals(List.of(key + ": no such file"), pairs.held().get(0).errors());
     }
 

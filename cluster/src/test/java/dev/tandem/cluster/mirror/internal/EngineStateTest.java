@@ -8,11 +8,11 @@ import dev.tandem.conf.MirrorLimits;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
+
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
+
+
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,25 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The engine's durations (a sync's progress and length) on the engine's clock, which the test moves. */
 class EngineStateTest {
-
-    private static final class MovedClock extends Clock {
-        Instant now = Instant.parse("2026-03-01T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @TempDir
     Path base;

@@ -13,11 +13,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
+
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
+
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,48 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MirrorEngineClockTest {
 
     /** A clock that stands still until the test moves it. */
-    private static final class MovedClock extends Clock {
-        volatile Instant now = Instant.parse("2026-03-01T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        void move(Duration d) {
-            now = now.plus(d);
-        }
-
-        /** The engine's monotonic ticker, moved with this clock (the test only moves it forward). */
-        long nanos() {
-            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        }
-    }
-
-    private static final MirrorEngine.Events NO_EVENTS = new MirrorEngine.Events() {
-        @Override
-        public void configChanged(Path file, String cause) {
-        }
-
-        @Override
-        public void filesChanged(List<Path> files) {
-        }
-
-        @Override
-        public void batchInPlace() {
-        }
-    };
-
     @TempDir
     Path base;
     private final MovedClock clock = new MovedClock();
@@ -99,7 +57,7 @@ class MirrorEngineClockTest {
         Map<String, Path> roots = config == null ? Map.of("www", www()) : Map.of("www", www(), "tandem.yaml", config);
         MirrorEngine.Settings s = new MirrorEngine.Settings("lb1", List.of(), roots, base.resolve("state"), config,
                 validator, debounce, Duration.ofHours(1), 1, limits, r -> true, MirrorLimits.DEFAULT);
-        engine = new MirrorEngine(s, NO_EVENTS, new MirrorMetrics(new SimpleMeterRegistry()), clock, clock::nanos);
+        engine = new MirrorEngine(s, NoEvents.INSTANCE, new MirrorMetrics(new SimpleMeterRegistry()), clock, clock::nanos);
         engine.start().get(30, TimeUnit.SECONDS);
         return engine;
     }
