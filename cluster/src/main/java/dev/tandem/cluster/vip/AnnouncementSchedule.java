@@ -6,6 +6,12 @@ package dev.tandem.cluster.vip;
  * nanoseconds, any monotonic origin). {@link VipController} runs a round when {@link #nextAt()} comes and says
  * how it went. Not thread-safe: the controller's one thread drives it.
  *
+ * <p>A round is {@code bursts} announcements {@code spacing} apart, each one taken from here when it is due and sent
+ * at once by the caller (arping's three a second apart, once left to an arping process that went on by itself).
+ * What a node sends, it sends at the time: a master that stops (SIGSTOP, a hung process) sends nothing after, where
+ * the rest of a round left to a process of its own went on for up to 2 s and drew the clients back from the peer
+ * that had taken over (in the lab, after the peer's own announcement: a longest gap of 2 to 3 s instead of 1).
+ *
  * <ul>
  * <li>Taking the VIP ({@link #start}): a round at once, and once one goes out a second one {@code secondRound}
  *     later (keepalived's {@code garp_master_delay}), for neighbours that missed the first.</li>
@@ -34,12 +40,20 @@ public final class AnnouncementSchedule {
     private final long retryCap;
     private final long secondRound;
     private final long settle;
+    private final int bursts;
+    private final long spacing;
 
     private boolean held;
     private boolean linkDown;
     /** A round is due at this time (or NEVER): the first one, a retry, one asked for, the one after the link. */
     private long dueAt = NEVER;
     private long secondAt = NEVER;
+    /** The next announcement of the round under way (or NEVER), and how many more of it follow that one. */
+    private long repeatAt = NEVER;
+    private int repeatsLeft;
+    /** What {@link #take} took: the first announcement of a round (else one that repeats it), and when. */
+    private boolean roundTaken;
+    private long takenAt;
     /** The next round that goes out is the first of a takeover or of a link back: a second one follows it. */
     private boolean fresh;
     private int failures;
@@ -52,9 +66,23 @@ public final class AnnouncementSchedule {
      */
     public AnnouncementSchedule(java.time.Duration retryCap, java.time.Duration secondRound,
                                 java.time.Duration settle) {
+        this(retryCap, secondRound, settle, 1, java.time.Duration.ofSeconds(1));
+    }
+
+    /**
+     * @param bursts  the announcements of a round (1 or more)
+     * @param spacing how long after one announcement of a round the next one is due
+     */
+    public AnnouncementSchedule(java.time.Duration retryCap, java.time.Duration secondRound,
+                                java.time.Duration settle, int bursts, java.time.Duration spacing) {
+        if (bursts < 1) {
+            throw new IllegalArgumentException("bursts: " + bursts + " (expected: >= 1)");
+        }
         this.retryCap = retryCap.toNanos();
         this.secondRound = secondRound.toNanos();
         this.settle = settle.toNanos();
+        this.bursts = bursts;
+        this.spacing = spacing.toNanos();
     }
 
     /** The address was added to be held: announce it now. */
@@ -65,7 +93,14 @@ public final class AnnouncementSchedule {
         failures = 0;
         announced = false;
         secondAt = NEVER;
+        endRound();
         dueAt = now;
+    }
+
+    /** No more announcements of the round under way. */
+    private void endRound() {
+        repeatAt = NEVER;
+        repeatsLeft = 0;
     }
 
     /** The address is no longer announced here (released, handed over, stepped aside): no more rounds. */
@@ -75,6 +110,7 @@ public final class AnnouncementSchedule {
         announced = false;
         dueAt = NEVER;
         secondAt = NEVER;
+        endRound();
     }
 
     /** Announce again now (a peer's claim, a drain report, a refresh), or as soon as the link is back. */
@@ -103,6 +139,7 @@ public final class AnnouncementSchedule {
         announced = false;
         dueAt = NEVER;
         secondAt = NEVER;
+        endRound();
     }
 
     /** The link is back: a round after the settle time (sooner if {@link #asked}), then a second one. */
@@ -117,27 +154,47 @@ public final class AnnouncementSchedule {
     }
 
     /**
-     * Whether a round is due at {@code now}; if so, it counts as begun (the caller runs it, then reports
-     * {@link #succeeded} or {@link #failed}).
+     * Whether an announcement is due at {@code now}, the first of a round or one that repeats it; if so, it counts
+     * as begun (the caller sends it, then reports {@link #succeeded} or {@link #failed}). A round due while one is
+     * under way starts over: its announcements follow the new first one.
      */
     public boolean take(long now) {
-        if (!held || now - nextAt() < 0) {
+        long at = nextAt();
+        if (!held || at == NEVER || now - at < 0) {
             return false;
         }
+        roundTaken = due(dueAt, now) || due(secondAt, now);
+        takenAt = now;
         dueAt = NEVER;
-        if (now - secondAt >= 0) {
+        if (due(secondAt, now)) {
             secondAt = NEVER;
+        }
+        if (roundTaken) {
+            endRound();
+        } else {
+            repeatAt = NEVER;
+            repeatsLeft--;
         }
         return true;
     }
 
-    /** The round went out. */
+    private static boolean due(long at, long now) {
+        return at != NEVER && now - at >= 0;
+    }
+
+    /** The announcement went out. */
     public void succeeded(long now) {
         if (!held) {
             return;
         }
         failures = 0;
         announced = true;
+        if (roundTaken) {
+            roundTaken = false;
+            repeatsLeft = bursts - 1;
+        }
+        // counted from when it was taken: the next one a spacing after this one began, not after it ended
+        repeatAt = repeatsLeft > 0 ? takenAt + spacing : NEVER;
         if (fresh) {
             fresh = false;
             secondAt = now + secondRound;
@@ -153,6 +210,9 @@ public final class AnnouncementSchedule {
             return;
         }
         announced = false;
+        // the round starts over with the retry: its first announcement, then the rest
+        roundTaken = false;
+        endRound();
         if (linkDown) {
             linkLost(now);
             return;
@@ -164,7 +224,7 @@ public final class AnnouncementSchedule {
 
     /** When the next round is due ({@link Long#MAX_VALUE}: none is). */
     public long nextAt() {
-        return held ? Math.min(dueAt, secondAt) : NEVER;
+        return held ? Math.min(dueAt, Math.min(secondAt, repeatAt)) : NEVER;
     }
 
     /**

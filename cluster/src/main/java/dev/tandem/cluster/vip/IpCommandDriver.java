@@ -27,18 +27,20 @@ import org.slf4j.LoggerFactory;
  * announcements.
  *
  * <p>IPv4: {@code ip addr add ADDR/PREFIX dev IF}; announced with {@code arping -U} (gratuitous request) and
- * {@code arping -A} (gratuitous reply), both, since some neighbours heed only one kind, three of each one
- * second apart, the two started 100 ms apart. The round runs in the background: the controller's thread is
- * free at once (a release must not wait two seconds behind it), and a release or a handover ends it, so
- * that a node never claims an address it is giving away. The caller runs a second round after a delay, as keepalived
- * does, for neighbours that missed the first.
+ * {@code arping -A} (gratuitous reply), both, since some neighbours heed only one kind, one of each per
+ * {@link #announce}, started 100 ms apart ({@code -c 1}: arping then waits a second for a reply that a gratuitous
+ * ARP never gets, and sends nothing more). The caller repeats it (three a second apart, and a second round after a
+ * delay, as keepalived does, for neighbours that missed the first). Not {@code -c 3}: such a round went on in
+ * arping's own process, which a SIGSTOP of the node does not stop, and drew the clients back from the peer
+ * that had taken over, for two seconds after the stop. A release or a handover ends an arping still running, so
+ * that a node never claims an address it is giving away.
  *
  * <p>IPv6: added with {@code nodad}. Duplicate address detection would fail the address on the new holder
  * whenever the old one still has it (a handover, a master stepping aside, a partition that heals), and even when
  * it succeeds the address is unusable for a second, so the announcement could not be sent from it. The kernel
  * announces nothing for a {@code nodad} address (not even with {@code ndisc_notify}; seen in the lab), so the
  * announcement is explicit: unsolicited neighbour advertisements to all nodes with the override flag (RFC 4861,
- * 7.2.6), three, one second apart, like arping's round, sent from a raw ICMPv6 socket by a short Python program
+ * 7.2.6), one per {@link #announce}, like arping's, sent from a raw ICMPv6 socket by a short Python program
  * ({@code unsolicited-na.py}, run with {@code python3 -c}). Debian ships no tool that sends them ({@code ndisc6}'s
  * package has no {@code ndsend}), and Java opens no raw socket.
  *
@@ -63,7 +65,8 @@ public final class IpCommandDriver implements VipDriver {
 
     private static final Logger log = LoggerFactory.getLogger(IpCommandDriver.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-    private static final int ARP_COUNT = 3;
+    /** Announcements per {@link #announce}: one; the caller spaces out the round. */
+    private static final int ARP_COUNT = 1;
     /** The program that sends unsolicited neighbour advertisements: {@code python3 -c IT ADDR IFACE COUNT}. */
     static final String UNSOLICITED_NA = program("unsolicited-na.py");
 
@@ -495,7 +498,7 @@ public final class IpCommandDriver implements VipDriver {
             } else {
                 boolean sent = announcedWithTheAdd.remove(vip.address());
                 if (helped(vip) && !sent && rounds.get(vip.address()) == round) {
-                    // At once, from a process that runs already; arping's round, which repeats it, starts later.
+                    // At once, from a process that runs already; arping's, which repeat it, start later.
                     helper.call("garp " + vip.address() + " " + vip.iface());
                 }
                 start(vip, round, arping("-U", vip));

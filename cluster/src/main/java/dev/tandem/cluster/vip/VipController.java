@@ -96,6 +96,13 @@ public final class VipController implements AutoCloseable {
                 Duration.ofMillis(300));
     }
 
+    /**
+     * A round of announcements: three, a second apart (arping's count and interval, as before), each sent by this
+     * node when it is due: a node that stops sends nothing after.
+     */
+    static final int ROUND_BURSTS = 3;
+    static final Duration ROUND_SPACING = Duration.ofSeconds(1);
+
     /** How often the link of a held address is looked at: a read of one sysfs file. */
     public static final Duration LINK_POLL = Duration.ofMillis(200);
 
@@ -114,7 +121,7 @@ public final class VipController implements AutoCloseable {
         this.driver = driver;
         this.listener = listener;
         this.retryEvery = retryEvery;
-        this.schedule = new AnnouncementSchedule(retryEvery, secondRound, linkSettle);
+        this.schedule = new AnnouncementSchedule(retryEvery, secondRound, linkSettle, ROUND_BURSTS, ROUND_SPACING);
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "tandem-vip-" + vip.address());
             th.setDaemon(true);

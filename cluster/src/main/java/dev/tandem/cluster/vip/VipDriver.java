@@ -31,13 +31,15 @@ public interface VipDriver {
     boolean present(VipConfig vip) throws IOException;
 
     /**
-     * Starts a round of announcements that move the neighbours' caches to this host: gratuitous ARP for IPv4,
-     * unsolicited neighbour advertisements for IPv6. Returns once the first ones are out; the rest of the
-     * round (spaced over a few seconds) goes on in the background until it ends or {@link #stopAnnouncing}.
+     * Sends one announcement that moves the neighbours' caches to this host: gratuitous ARP for IPv4 (a request
+     * and a reply), an unsolicited neighbour advertisement for IPv6. Returns once it is out, and leaves nothing
+     * that sends more later: the repeats of a round are the caller's ({@link AnnouncementSchedule}), so that a
+     * node that stops (SIGSTOP, a hung process) stops announcing. (A process of its own may still be ending,
+     * until {@link #stopAnnouncing} or the next call.)
      */
     void announce(VipConfig vip) throws IOException;
 
-    /** Ends a round still under way: the address leaves, or is being handed over, and must not be claimed. */
+    /** Ends an announcement still under way: the address leaves, or is being handed over, and must not be claimed. */
     void stopAnnouncing(VipConfig vip);
 
     /**

@@ -42,6 +42,70 @@ class AnnouncementScheduleTest {
         assertEquals(NEVER, s.nextAt(), "two rounds, then none until asked");
     }
 
+    /** A round of three announcements a second apart, as the controller runs it. */
+    private final AnnouncementSchedule rounds = new AnnouncementSchedule(Duration.ofSeconds(1), Duration.ofSeconds(5),
+            Duration.ofMillis(300), 3, Duration.ofSeconds(1));
+
+    /** Takes and sends every announcement due up to {@code until}, each taking {@code sendMillis}; returns when. */
+    private static List<Long> sendUntil(AnnouncementSchedule r, long until, long sendMillis) {
+        List<Long> sent = new ArrayList<>();
+        while (r.nextAt() != NEVER && r.nextAt() <= until) {
+            long at = r.nextAt();
+            assertTrue(r.take(at));
+            sent.add(at / MS);
+            r.succeeded(at + sendMillis * MS);
+        }
+        return sent;
+    }
+
+    @Test
+    void eachAnnouncementOfARoundIsTakenWhenDueSoThatAStoppedNodeSendsNoMore() {
+        // The node sends each one itself: three a second apart (counted from the start of the one before, not
+        // from its end), and the second round 5 s after the first went out, three again. Between two, nothing is
+        // left running that announces: a node stopped after the first (SIGSTOP) sends none of the others, where
+        // arping's own round (-c 3) went on and drew the clients back from the peer that had taken over.
+        rounds.start(0);
+        assertEquals(List.of(0L, 1000L, 2000L, 5150L, 6150L, 7150L), sendUntil(rounds, 60_000 * MS, 150));
+        assertTrue(rounds.announced());
+        assertEquals(NEVER, rounds.nextAt(), "two rounds, then none until asked");
+    }
+
+    @Test
+    void aRoundAskedForWhileOneIsUnderWayStartsOver() {
+        rounds.start(0);
+        assertEquals(List.of(0L), sendUntil(rounds, 500 * MS, 10));
+        rounds.asked(700 * MS); // a peer's claim, a refresh
+        assertEquals(List.of(700L, 1700L, 2700L), sendUntil(rounds, 3000 * MS, 10));
+        assertEquals(5010 * MS, rounds.nextAt(), "the takeover's second round still follows its first");
+    }
+
+    @Test
+    void aRepeatThatFailsIsRetriedFastAndTheRoundStartsOver() {
+        rounds.start(0);
+        sendUntil(rounds, 500 * MS, 10);
+        assertTrue(rounds.take(1000 * MS));
+        rounds.failed(1005 * MS, false);
+        assertFalse(rounds.announced());
+        assertEquals(1025 * MS, rounds.nextAt(), "retried 20 ms after the failure");
+        assertEquals(List.of(1025L, 2025L, 3025L), sendUntil(rounds, 4000 * MS, 10));
+        assertTrue(rounds.announced());
+    }
+
+    @Test
+    void nothingOfARoundIsLeftOnceTheAddressIsLetGoOrTheLinkIsLost() {
+        rounds.start(0);
+        sendUntil(rounds, 500 * MS, 10);
+        rounds.stop();
+        assertEquals(NEVER, rounds.nextAt());
+        rounds.start(10_000 * MS);
+        sendUntil(rounds, 10_500 * MS, 10);
+        rounds.linkLost(10_600 * MS);
+        assertEquals(NEVER, rounds.nextAt(), "no repeat while the link is down");
+        rounds.linkBack(12_000 * MS);
+        assertEquals(List.of(12_300L, 13_300L, 14_300L), sendUntil(rounds, 15_000 * MS, 10),
+                "a whole round once the link is back");
+    }
+
     @Test
     void aFailedRoundIsRetriedFastThenEverySecondUntilOneGoesOut() {
         s.start(0);

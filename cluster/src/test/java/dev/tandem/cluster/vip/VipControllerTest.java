@@ -42,6 +42,24 @@ class VipControllerTest {
     }
 
     @Test
+    void theNodeSendsEachAnnouncementOfItsRoundItselfASecondApart() {
+        // Three calls, one at a time, a second apart: the driver sends one announcement per call and leaves
+        // nothing running that sends more (a node stopped with SIGSTOP must stop announcing).
+        RecordingVipDriver driver = new RecordingVipDriver();
+        try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
+                Duration.ofMillis(50), Duration.ofSeconds(30))) {
+            long t0 = System.nanoTime();
+            c.hold();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 1);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 3);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 1900, "the third one a second after the second: " + ms + " ms");
+            await().during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                    .until(() -> count(driver, "announce") == 3);
+        }
+    }
+
+    @Test
     void aNodeHandingOverMakesNoFurtherAnnouncement() {
         RecordingVipDriver driver = new RecordingVipDriver();
         try (VipController c = new VipController(VIP, driver, a -> { }, new SimpleMeterRegistry(),
