@@ -155,11 +155,11 @@ class IpCommandDriverTest {
                 "added and announced in one round trip");
         d.announce(V4);
         assertEquals(List.of("takeover 203.0.113.10 24 eth0"), helperAsked(), "not announced twice");
-        // arping's round goes on as before, after the first announcement went out
+        // arping's announcements follow as before, after the first announcement went out
         assertTrue(ran.contains("arping -q -U -c 1 -I eth0 203.0.113.10"), ran.toString());
         assertTrue(ran.contains("arping -q -A -c 1 -I eth0 203.0.113.10"), ran.toString());
         d.stopAnnouncing(V4);
-        // a later round (a claim, a refresh) starts with the helper's ARP again
+        // a later announcement (a claim, a refresh) starts with the helper's ARP again
         d.announce(V4);
         assertEquals(List.of("takeover 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
         d.stopAnnouncing(V4);
@@ -230,7 +230,7 @@ class IpCommandDriverTest {
         assertEquals("python3 -c " + IpCommandDriver.UNSOLICITED_NA + " 2001:db8::10 eth0 1", ran.get(1),
                 "one advertisement: the controller spaces out the round, so that a node that stops sends no more");
         assertEquals(1, started.size());
-        assertTrue(started.get(0).isAlive(), "the round goes on in the background");
+        assertTrue(started.get(0).isAlive(), "a process still ending (a stand-in here) is left to end, or ended by stopAnnouncing");
         d.stopAnnouncing(V6);
         org.awaitility.Awaitility.await().atMost(2, java.util.concurrent.TimeUnit.SECONDS)
                 .until(() -> !started.get(0).isAlive());
@@ -289,11 +289,11 @@ class IpCommandDriverTest {
     }
 
     @Test
-    void anAnnouncementRoundRunsInTheBackgroundAndEndsWithTheAddress() throws IOException {
+    void anArpingStillRunningIsEndedWithTheAddress() throws IOException {
         IpCommandDriver d = driver(line -> new CommandRunner.Result(line.startsWith("arping") ? 1 : 0, ""));
         long before = System.nanoTime();
         d.announce(V4);
-        assertTrue(System.nanoTime() - before < 1_000_000_000L, "returns once the round is under way");
+        assertTrue(System.nanoTime() - before < 1_000_000_000L, "returns once its arpings are started (each waits a second for a reply that never comes)");
         assertEquals(2, started.size());
         assertTrue(started.stream().allMatch(Process::isAlive));
         d.remove(V4);

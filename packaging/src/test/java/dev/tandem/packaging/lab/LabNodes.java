@@ -214,6 +214,7 @@ final class LabNodes {
         private String witness;
         private Path mirrored;
         private Path mirrorState;
+        private String announceRefresh;
 
         NodeConfig(Path secretFile, Path stateDir) {
             this.secretFile = secretFile;
@@ -260,6 +261,12 @@ final class LabNodes {
             return this;
         }
 
+        /** {@code cluster.announce_refresh}: a master announces its VIPs again every {@code duration}. */
+        NodeConfig announceRefresh(String duration) {
+            announceRefresh = duration;
+            return this;
+        }
+
         NodeConfig witness(String address) {
             witness = address;
             return this;
@@ -289,6 +296,9 @@ final class LabNodes {
                 b.append("  preempt: ").append(preempt).append('\n');
             }
             b.append("  state_dir: ").append(stateDir).append('\n');
+            if (announceRefresh != null) {
+                b.append("  announce_refresh: ").append(announceRefresh).append('\n');
+            }
             if (witness != null) {
                 b.append("  witnesses: [").append(witness).append("]\n");
             }
