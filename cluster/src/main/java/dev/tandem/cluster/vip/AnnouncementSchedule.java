@@ -202,15 +202,18 @@ public final class AnnouncementSchedule {
     }
 
     /**
-     * The round failed; {@code linkDown}: because the interface has no link (then the next one waits for the link,
+     * The announcement failed; {@code linkDown}: because the interface has no link (then the next one waits for the link,
      * as after {@link #linkLost}).
      */
     public void failed(long now, boolean linkDown) {
         if (!held) {
             return;
         }
-        announced = false;
-        // the round starts over with the retry: its first announcement, then the rest
+        // A repeat that failed takes nothing back: the round's first one went out, and the neighbours were told
+        // (unless the link went, below). Either way the round starts over with the retry.
+        if (roundTaken) {
+            announced = false;
+        }
         roundTaken = false;
         endRound();
         if (linkDown) {

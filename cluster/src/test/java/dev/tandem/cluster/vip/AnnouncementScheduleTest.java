@@ -85,10 +85,20 @@ class AnnouncementScheduleTest {
         sendUntil(rounds, 500 * MS, 10);
         assertTrue(rounds.take(1000 * MS));
         rounds.failed(1005 * MS, false);
-        assertFalse(rounds.announced());
+        assertTrue(rounds.announced(), "the round's first one went out: the neighbours were told");
         assertEquals(1025 * MS, rounds.nextAt(), "retried 20 ms after the failure");
         assertEquals(List.of(1025L, 2025L, 3025L), sendUntil(rounds, 4000 * MS, 10));
         assertTrue(rounds.announced());
+    }
+
+    @Test
+    void aRepeatThatFailsForTheLinkWaitsForTheLinkAndIsNoLongerAnnounced() {
+        rounds.start(0);
+        sendUntil(rounds, 500 * MS, 10);
+        assertTrue(rounds.take(1000 * MS));
+        rounds.failed(1005 * MS, true);
+        assertFalse(rounds.announced(), "the neighbours may be told of a peer while the link is down");
+        assertEquals(NEVER, rounds.nextAt());
     }
 
     @Test
