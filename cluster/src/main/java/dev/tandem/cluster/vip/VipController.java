@@ -222,7 +222,7 @@ public final class VipController implements AutoCloseable {
         long id = request.incrementAndGet();
         thread.execute(() -> {
             // Before the check below: a takeover asked for meanwhile finds the driver ready all the same.
-            driver.prepare();
+            driver.prepare(vip);
             if (request.get() != id) {
                 return;
             }
