@@ -298,25 +298,33 @@ final class VipSupervisor {
         v.gauges.state(to);
         v.lastTransition = wallClock.instant();
         v.lastReason = reason;
+        if (to == VipState.MASTER) {
+            // Status first: whoever sees the address move must also see why. Then the address, before the count
+            // and the log line: nothing the takeover's first gratuitous ARP need not wait for comes before it (a
+            // backup's first takeover runs code this JVM never ran, and the first count of a transition registers
+            // its meter).
+            publish.run();
+            handovers.becameMaster(v, reason);
+        }
         metrics.transition(v.address(), from, to, reason);
         if (from == VipState.MASTER || to == VipState.MASTER) {
             log.info("VIP {}: {} -> {} ({})", v.address(), from, to, reason.label());
         } else {
             log.debug("VIP {}: {} -> {} ({})", v.address(), from, to, reason.label());
         }
-        if (from == VipState.MASTER) {
-            handovers.leftMaster(v);
-        }
-        // status first: whoever sees the address move must also see why
-        publish.run();
-        if (to == VipState.MASTER) {
-            handovers.becameMaster(v, reason);
-        } else if (reason == Reason.HANDOVER) {
-            handovers.handedOver(v);
-        } else if (reason == Reason.HIGHER_PRIORITY) {
-            handovers.stepAside(v);
-        } else if (from == VipState.MASTER || to == VipState.INIT) {
-            handovers.released(v);
+        if (to != VipState.MASTER) {
+            if (from == VipState.MASTER) {
+                handovers.leftMaster(v);
+            }
+            // status first: whoever sees the address move must also see why
+            publish.run();
+            if (reason == Reason.HANDOVER) {
+                handovers.handedOver(v);
+            } else if (reason == Reason.HIGHER_PRIORITY) {
+                handovers.stepAside(v);
+            } else if (from == VipState.MASTER || to == VipState.INIT) {
+                handovers.released(v);
+            }
         }
         if (notify != null) {
             notify.notify(v.address(), to.name(), reason.label());

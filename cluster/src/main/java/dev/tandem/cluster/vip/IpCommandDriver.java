@@ -138,9 +138,13 @@ public final class IpCommandDriver implements VipDriver {
     }
 
     @Override
-    public void prepare() {
+    public void prepare(VipConfig vip) {
         if (helper != null) {
             helper.prepare();
+        }
+        if (!v6(vip)) {
+            // Now rather than at the takeover, where it was a read and a write of procfs before the first ARP.
+            announceFromThePrimaryAddress(vip.iface());
         }
     }
 
@@ -182,39 +186,23 @@ public final class IpCommandDriver implements VipDriver {
     @Override
     public void add(VipConfig vip) throws IOException {
         long stopsBefore = stops.getOrDefault(vip.address(), 0L);
-        List<String> cmd = new ArrayList<>(List.of("ip"));
-        if (v6(vip)) {
-            cmd.add("-6");
-        } else {
-            announceFromThePrimaryAddress(vip.iface());
-        }
         if (withdrawn.contains(vip.address())) {
             // Held again (resumed, then preempted) before the drain ended: answer for it again first.
             nft("answer for " + vip.address() + " again", deleteTable("arp", vip));
             withdrawn.remove(vip.address());
         }
         announcedWithTheAdd.remove(vip.address());
-        if (helped(vip)) {
-            // Added and announced in one round trip: the first gratuitous ARP goes out with the address. Added
-            // only, when the announcements were stopped since this add began: this node steps aside or hands the
-            // address over, and the ARP would draw the neighbours back from the peer that takes it.
-            boolean stopped = stops.getOrDefault(vip.address(), 0L) != stopsBefore;
-            String r = helper.ask((stopped ? "add " : "takeover ") + vip.address() + " " + vip.prefixLength() + " "
-                    + vip.iface());
-            if ("ok".equals(r)) {
-                if (!stopped) {
-                    announcedWithTheAdd.add(vip.address());
-                }
-                return;
-            }
-            if (r != null && r.startsWith("added")) {
-                log.warn("VIP {}: added, but the takeover helper could not announce it ({}): arping's round will",
-                        vip.address(), r.substring("added".length()).trim());
-                return;
-            }
-            if (r != null) {
-                log.warn("takeover helper: add {}: {}", vip.address(), r);
-            }
+        boolean added = helped(vip) && addedByTheHelper(vip, stopsBefore);
+        if (!v6(vip)) {
+            // Set at start already (prepare); looked at again after the helper's gratuitous ARP, not before it.
+            announceFromThePrimaryAddress(vip.iface());
+        }
+        if (added) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        if (v6(vip)) {
+            cmd.add("-6");
         }
         cmd.addAll(List.of("addr", "add", cidr(vip), "dev", vip.iface()));
         if (v6(vip)) {
@@ -225,6 +213,33 @@ public final class IpCommandDriver implements VipDriver {
         if (!r.ok() && !present(vip)) {
             throw new IOException(String.join(" ", cmd) + ": exit " + r.exit() + ": " + r.output());
         }
+    }
+
+    /**
+     * Added and announced in one round trip to the helper: the first gratuitous ARP goes out with the address. Added
+     * only, when the announcements were stopped since this add began ({@code stopsBefore}): this node steps aside or
+     * hands the address over, and the ARP would draw the neighbours back from the peer that takes it. False: the
+     * helper did not add it, and {@code ip} must.
+     */
+    private boolean addedByTheHelper(VipConfig vip, long stopsBefore) {
+        boolean stopped = stops.getOrDefault(vip.address(), 0L) != stopsBefore;
+        String r = helper.ask((stopped ? "add " : "takeover ") + vip.address() + " " + vip.prefixLength() + " "
+                + vip.iface());
+        if ("ok".equals(r)) {
+            if (!stopped) {
+                announcedWithTheAdd.add(vip.address());
+            }
+            return true;
+        }
+        if (r != null && r.startsWith("added")) {
+            log.warn("VIP {}: added, but the takeover helper could not announce it ({}): arping's round will",
+                    vip.address(), r.substring("added".length()).trim());
+            return true;
+        }
+        if (r != null) {
+            log.warn("takeover helper: add {}: {}", vip.address(), r);
+        }
+        return false;
     }
 
     /**

@@ -32,8 +32,8 @@ public final class RecordedVipDriver implements VipDriver {
     }
 
     @Override
-    public void prepare() {
-        driver.prepare();
+    public void prepare(VipConfig vip) {
+        driver.prepare(vip);
     }
 
     @Override

@@ -12,10 +12,10 @@ import java.net.InetAddress;
 public interface VipDriver {
 
     /**
-     * Gets ready for a takeover, before any (at start): whatever can be made ready ahead of time, so that a
-     * takeover does not wait for it. Nothing by default.
+     * Gets ready for a takeover of {@code vip}, before any (at start): whatever can be made ready ahead of time, so
+     * that a takeover does not wait for it. Nothing by default.
      */
-    default void prepare() {
+    default void prepare(VipConfig vip) {
     }
 
     /** Adds the address; a node that {@link #withdraw withdrew} it answers for it again. */

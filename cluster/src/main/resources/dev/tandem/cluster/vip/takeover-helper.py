@@ -40,7 +40,15 @@ def add(addr, prefix, iface):
         raise OSError(code, os.strerror(code))
 
 
+# The one packet socket every gratuitous ARP leaves from, opened at start and kept: the kernel waits for an RCU grace
+# period whenever a packet socket is closed (synchronize_net), which took 7 to 47 ms on a busy host, all of it before
+# a takeover's answer got back to Tandem (its address recorded, its announcements counted, arping's round started).
+# Protocol 0: it only sends (bound to ARP's, it would also have been handed every ARP frame of the interface).
+sender = None
+
+
 def garp(addr, iface):
+    global sender
     with open("/sys/class/net/%s/type" % iface) as f:
         if int(f.read()) != ARPHRD_ETHER:
             raise ValueError("%s is no Ethernet interface" % iface)
@@ -48,16 +56,21 @@ def garp(addr, iface):
         mac = bytes.fromhex(f.read().strip().replace(":", ""))
     ip = socket.inet_aton(addr)
     broadcast = b"\xff" * 6
-    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-        s.bind((iface, 0x0806))
-        # a request (target hardware address zero, RFC 5227) and a reply (target broadcast): sender and target
-        # protocol addresses both ADDR, which is what makes them gratuitous
-        for op, target in ((1, b"\0" * 6), (2, broadcast)):
-            arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac + ip + target + ip
-            s.send(broadcast + mac + b"\x08\x06" + arp + b"\0" * 18)
+    if sender is None:
+        sender = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    # a request (target hardware address zero, RFC 5227) and a reply (target broadcast): sender and target
+    # protocol addresses both ADDR, which is what makes them gratuitous
+    for op, target in ((1, b"\0" * 6), (2, broadcast)):
+        arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac + ip + target + ip
+        sender.sendto(broadcast + mac + b"\x08\x06" + arp + b"\0" * 18, (iface, 0x0806))
 
 
 def main():
+    global sender
+    try:
+        sender = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    except OSError:
+        pass  # tried again at the first gratuitous ARP, which says why it cannot be sent
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     while True:

@@ -141,7 +141,7 @@ class IpCommandDriverTest {
                 return p;
             }
         }, proc, Optional::of, helper);
-        d.prepare();
+        d.prepare(V4);
         org.awaitility.Awaitility.await().atMost(10, java.util.concurrent.TimeUnit.SECONDS).until(helper::running);
         return d;
     }
@@ -163,6 +163,32 @@ class IpCommandDriverTest {
         d.announce(V4);
         assertEquals(List.of("takeover 203.0.113.10 24 eth0", "garp 203.0.113.10 eth0"), helperAsked());
         d.stopAnnouncing(V4);
+    }
+
+    /**
+     * {@code arp_announce} is set when the node gets ready, before any takeover, and a takeover's first gratuitous
+     * ARP (the helper's) waits for no read or write of procfs: the setting is looked at again only after it.
+     */
+    @Test
+    void arpAnnounceIsSetAtStartAndLookedAtAgainOnlyAfterTheTakeoversFirstGratuitousArp() throws IOException {
+        Path knob = proc.resolve("sys/net/ipv4/conf/eth0/arp_announce");
+        Files.createDirectories(knob.getParent());
+        Files.writeString(knob, "0\n");
+        Path asked = proc.resolve("helper-asked");
+        TakeoverHelper h = new TakeoverHelper(() -> {
+            Process p = new ProcessBuilder("sh", "-c", "echo ready; while read id rest; do "
+                    + "echo \"$rest arp_announce=$(cat '" + knob + "')\" >> '" + asked + "'; echo \"$id ok\"; done")
+                    .start();
+            started.add(p);
+            return p;
+        }, java.time.Duration.ofSeconds(10));
+        IpCommandDriver d = helped(h);
+        assertEquals("2\n", Files.readString(knob), "set when the node got ready");
+        Files.writeString(knob, "0\n"); // an operator's sysctl run since
+        d.add(V4);
+        assertEquals(List.of("takeover 203.0.113.10 24 eth0 arp_announce=0"), helperAsked(),
+                "the first gratuitous ARP went out before the setting was looked at");
+        assertEquals("2\n", Files.readString(knob), "and set again after it");
     }
 
     /**
