@@ -94,6 +94,8 @@ public final class DnsSupervisor implements AutoCloseable {
     private final int probes;
     private final Notify notify;
     private final long lostAfterNanos;
+    /** The tick's period, the advert interval: a tick much later than that means this node stalled. */
+    private final long tickNanos;
     private final ScheduledExecutorService io;
     private final MeterRegistry meters;
     private final LongSupplier nanoClock;
@@ -102,6 +104,12 @@ public final class DnsSupervisor implements AutoCloseable {
     private final Map<String, DnsElection> elections = new LinkedHashMap<>();
     private final Map<String, Long> heardAt = new HashMap<>();
     private final Map<String, Set<String>> heardBy = new HashMap<>();
+    /** Each peer's last heartbeat's epoch and sequence: how many of its adverts a silence swallowed. */
+    private final Map<String, long[]> lastSequence = new HashMap<>();
+    /** The peers this node has stopped hearing (said once in the log each time). */
+    private final Set<String> silent = new LinkedHashSet<>();
+    /** The last tick's time; null before the first. */
+    private Long lastTickAt;
     private final Map<String, State> states = new LinkedHashMap<>();
     private volatile List<RecordStatus> status = List.of();
     private volatile boolean witnessMajority;
@@ -151,6 +159,7 @@ public final class DnsSupervisor implements AutoCloseable {
         this.meters = meters;
         Duration lostAfter = cluster.advertInterval().multipliedBy(3);
         this.lostAfterNanos = lostAfter.toNanos();
+        this.tickNanos = cluster.advertInterval().toNanos();
         for (DnsConfig.Record r : config.records()) {
             elections.put(r.name(), new DnsElection(self, r, config.holdDown(), lostAfter));
             states.put(r.name(), new State());
@@ -246,7 +255,15 @@ public final class DnsSupervisor implements AutoCloseable {
     /** A peer's heartbeat, authenticated and replay-checked by the advert receiver. */
     public void heartbeat(Advert a, long now) {
         String list = a.vip().substring(HEARTBEAT.length());
-        heardAt.put(a.node(), now);
+        Long before = heardAt.put(a.node(), now);
+        long[] last = lastSequence.put(a.node(), new long[]{a.epoch(), a.sequence()});
+        if (before != null && now - before >= lostAfterNanos) {
+            // What the silence was: adverts sent and lost on the way (a gap in the sequence), or none sent
+            // (the peer stalled) or all held up on the way (no gap).
+            log.info("dns: {} heard again after {} ms without its heartbeat{}", a.node(),
+                    TimeUnit.NANOSECONDS.toMillis(now - before), last != null && last[0] == a.epoch()
+                            ? " (" + (a.sequence() - last[1] - 1) + " of its adverts in between never arrived)" : "");
+        }
         Set<String> hears = new LinkedHashSet<>();
         for (String item : list.isEmpty() ? new String[0] : list.split(",")) {
             if (DnsClaims.isClaim(item)) {
@@ -262,12 +279,27 @@ public final class DnsSupervisor implements AutoCloseable {
 
     /** Feeds the elections and carries out their decisions. */
     public void tick(long now, boolean healthy) {
+        if (lastTickAt != null && now - lastTickAt > 2 * tickNanos) {
+            // This node's loop (or process) stalled: heartbeats that came meanwhile may still be unread, and a
+            // silence of a peer's up to now is this node's own. Counted from here.
+            long late = TimeUnit.NANOSECONDS.toMillis(now - lastTickAt - tickNanos);
+            if (now - lastTickAt >= lostAfterNanos) {
+                log.info("dns: this node stalled ({} ms late): its peers' silence counts from now", late);
+            } else {
+                log.debug("dns: this node stalled ({} ms late): its peers' silence counts from now", late);
+            }
+            elections.values().forEach(e -> e.deafUntil(now));
+        }
+        lastTickAt = now;
         int othersHeard = 0;
         Map<String, Set<String>> fresh = new HashMap<>();
         for (String n : otherNodes) {
             if (hears(n, now)) {
                 othersHeard++;
                 fresh.put(n, heardBy.getOrDefault(n, Set.of()));
+                silent.remove(n);
+            } else if (heardAt.containsKey(n) && silent.add(n)) {
+                log.info("dns: {} not heard for {} ms", n, TimeUnit.NANOSECONDS.toMillis(now - heardAt.get(n)));
             }
         }
         int reached = probesReached.answered();
