@@ -282,12 +282,8 @@ public final class DnsSupervisor implements AutoCloseable {
         if (lastTickAt != null && now - lastTickAt > 2 * tickNanos) {
             // This node's loop (or process) stalled: heartbeats that came meanwhile may still be unread, and a
             // silence of a peer's up to now is this node's own. Counted from here.
-            long late = TimeUnit.NANOSECONDS.toMillis(now - lastTickAt - tickNanos);
-            if (now - lastTickAt >= lostAfterNanos) {
-                log.info("dns: this node stalled ({} ms late): its peers' silence counts from now", late);
-            } else {
-                log.debug("dns: this node stalled ({} ms late): its peers' silence counts from now", late);
-            }
+            log.info("dns: this node stalled ({} ms late): its peers' silence counts from now",
+                    TimeUnit.NANOSECONDS.toMillis(now - lastTickAt - tickNanos));
             elections.values().forEach(e -> e.deafUntil(now));
         }
         lastTickAt = now;
