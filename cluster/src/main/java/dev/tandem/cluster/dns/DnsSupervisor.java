@@ -110,6 +110,8 @@ public final class DnsSupervisor implements AutoCloseable {
     private final Set<String> silent = new LinkedHashSet<>();
     /** The last tick's time; null before the first. */
     private Long lastTickAt;
+    /** The end of this node's last stall (or its first tick): what it says it hears is vouched from here. */
+    private long listeningSince;
     private final Map<String, State> states = new LinkedHashMap<>();
     private volatile List<RecordStatus> status = List.of();
     private volatile boolean witnessMajority;
@@ -236,11 +238,14 @@ public final class DnsSupervisor implements AutoCloseable {
         return nodes;
     }
 
-    /** This node's heartbeat "VIP": whom it hears now. */
+    /** This node's heartbeat "VIP": whom it hears now. Made just before each {@link #tick}, on the same time. */
     public String heartbeatName(long now) {
+        clock(now);
         List<String> heard = new ArrayList<>();
         for (String n : otherNodes) {
-            if (hears(n, now)) {
+            // As a witness for the others: a peer whose heartbeats this node may only have missed by stalling
+            // itself is still heard.
+            if (WitnessTally.vouches(heardAt.get(n), listeningSince, now, lostAfterNanos)) {
                 heard.add(n);
             }
         }
@@ -277,16 +282,27 @@ public final class DnsSupervisor implements AutoCloseable {
         elections.values().forEach(e -> e.heard(a.node(), healthy, now));
     }
 
-    /** Feeds the elections and carries out their decisions. */
-    public void tick(long now, boolean healthy) {
-        if (lastTickAt != null && now - lastTickAt > 2 * tickNanos) {
-            // This node's loop (or process) stalled: heartbeats that came meanwhile may still be unread, and a
-            // silence of a peer's up to now is this node's own. Counted from here.
+    /**
+     * Notes the time of a tick (the heartbeat, then the decisions, on the same time). One more than an advert
+     * interval late means this node's loop (or process) stalled: heartbeats that came meanwhile may still be
+     * unread, and a peer's silence up to now is this node's own. Counted from here, by the elections and by what
+     * this node says it hears.
+     */
+    private void clock(long now) {
+        if (lastTickAt == null) {
+            listeningSince = now;
+        } else if (now - lastTickAt > 2 * tickNanos) {
             log.info("dns: this node stalled ({} ms late): its peers' silence counts from now",
                     TimeUnit.NANOSECONDS.toMillis(now - lastTickAt - tickNanos));
             elections.values().forEach(e -> e.deafUntil(now));
+            listeningSince = now;
         }
         lastTickAt = now;
+    }
+
+    /** Feeds the elections and carries out their decisions. */
+    public void tick(long now, boolean healthy) {
+        clock(now);
         int othersHeard = 0;
         Map<String, Set<String>> fresh = new HashMap<>();
         for (String n : otherNodes) {

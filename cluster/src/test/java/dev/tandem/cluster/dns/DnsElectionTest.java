@@ -355,6 +355,21 @@ class DnsElectionTest {
     }
 
     @Test
+    void aWitnessThatStalledStillVouchesForAPeerItHeardBeforeUntilItHasListenedForLostAfter() {
+        long lost = 750_000_000L;
+        // w heard lb1 at 10 s, then its own loop stalled until 11.5 s: lb1's heartbeats of that time are unread.
+        assertTrue(WitnessTally.vouches(10 * S, 0, 10 * S + lost - 1, lost), "heard within lostAfter");
+        assertFalse(WitnessTally.vouches(10 * S, 0, 11 * S, lost), "not heard for lostAfter while listening");
+        assertTrue(WitnessTally.vouches(10 * S, 11 * S + S / 2, 11 * S + S / 2, lost), "its stall just over");
+        assertTrue(WitnessTally.vouches(10 * S, 11 * S + S / 2, 11 * S + S / 2 + lost - 1, lost));
+        assertFalse(WitnessTally.vouches(10 * S, 11 * S + S / 2, 11 * S + S / 2 + lost, lost),
+                "listened for lostAfter since, still nothing: lost");
+        assertFalse(WitnessTally.vouches(null, 11 * S, 11 * S, lost), "never heard: never vouched for");
+        // The vouch is a veto: w listing lb1 keeps lb2 from moving the record.
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", Set.of("lb1", "w"), Map.of("w", Set.of("lb1")), 2, 2));
+    }
+
+    @Test
     void onlyAProbeRoundBegunAfterTheHolderWasMissedConfirms() {
         long lost = 750_000_000L;
         // Last advert at 10 s; this node's uplink fails at 10.1 s. A round begun at 10.05 s had its answers
