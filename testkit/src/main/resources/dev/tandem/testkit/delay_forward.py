@@ -14,6 +14,9 @@ own connect() returns at once (its handshake is with this forwarder, on the rout
 UDP: each datagram to LISTEN is sent to DEST DELAY after it arrived (one direction: the other region's router
 delays the way back). Outgoing traffic leaves from --source (the router's public address) so that the peer
 sees the address it expects.
+A forwarder that is itself held up (a busy machine) delays more than DELAY: each stall of its loop of more than
+STALL_MS is printed ("stalled N ms"), and each datagram sent more than STALL_MS after it was due ("udp: ... late"),
+so that a test's log tells the link's doing from the nodes'.
 """
 import argparse
 import asyncio
@@ -23,6 +26,7 @@ import sys
 import time
 
 SO_ORIGINAL_DST = 80
+STALL_MS = 100
 
 
 def original_dst(sock):
@@ -119,13 +123,27 @@ class UdpRelay(asyncio.DatagramProtocol):
         self.sender = sender
 
     def datagram_received(self, data, addr):
-        asyncio.get_event_loop().call_later(self.delay, self.send, data)
+        asyncio.get_event_loop().call_later(self.delay, self.send, data, time.monotonic() + self.delay)
 
-    def send(self, data):
+    def send(self, data, due):
+        late = (time.monotonic() - due) * 1000
+        if late > STALL_MS:
+            print("udp: a datagram to %s:%d sent %d ms late" % (self.dest + (late,)), flush=True)
         try:
             self.sender.sendto(data, self.dest)
-        except OSError:
-            pass
+        except OSError as e:
+            print("udp: a datagram to %s:%d dropped: %s" % (self.dest + (e,)), flush=True)
+
+
+async def watch_stalls():
+    """Prints each time this loop ran more than STALL_MS late: everything it relays was held up that long."""
+    tick = 0.02
+    while True:
+        before = time.monotonic()
+        await asyncio.sleep(tick)
+        late = (time.monotonic() - before - tick) * 1000
+        if late > STALL_MS:
+            print("stalled %d ms" % late, flush=True)
 
 
 async def main():
@@ -148,6 +166,7 @@ async def main():
         await loop.create_datagram_endpoint(lambda d=hostport(dest), s=sender: UdpRelay(d, delay, s),
                                             local_addr=hostport(listen))
     print("delaying %g ms: tcp %s, udp %s" % (a.delay_ms, a.tcp, a.udp), flush=True)
+    asyncio.ensure_future(watch_stalls())
     await asyncio.Event().wait()
 
 

@@ -22,6 +22,10 @@ import java.util.Set;
  * <li>A peer is <em>down</em> when it says so (its heartbeat carries its failed health), or when this node has
  *     not heard it for {@code lostAfter} and a majority of the witnesses confirm they cannot reach it either.
  *     Not heard but not confirmed is <em>unknown</em>: nothing is done about it.</li>
+ * <li>Only a silence this node was listening through counts: {@code lostAfter} from its start, from the moment it
+ *     reaches a majority of its witnesses again (its own uplink was down: the peer's heartbeats went with the
+ *     witnesses' answers, and the first ones since are still on their way), and from the end of a stall of its
+ *     own ({@link #deafUntil}: heartbeats that arrived meanwhile were not read yet).</li>
  * <li>failover: a node writes itself in, never another. It takes the record from a holder that is down (or when
  *     no node is in it) when every node before it in {@code prefer} is down; from a holder that is up only when it
  *     comes before the holder in {@code prefer} and has been up itself for {@code holdDown} (the move back).</li>
@@ -66,6 +70,11 @@ public final class DnsElection {
     private Long upSince;
     /** The first event's time: a peer not heard yet is not "lost" before {@code lostAfter} from here. */
     private Long startedAt;
+    /**
+     * Since when this node has been listening: its start, the last time it reached a majority of its witnesses
+     * again, or the end of its last stall, whichever came last. A peer's silence counts from here at the earliest.
+     */
+    private Long listeningSince;
     /** The nodes in the record as last read back; null until the first read. */
     private Set<String> published;
     /** The nodes whose value in the record a Tandem node added: the only ones ever removed. */
@@ -105,10 +114,26 @@ public final class DnsElection {
         updateUp(now);
     }
 
-    /** Whether this node reaches a majority of the witnesses. */
+    /**
+     * Whether this node reaches a majority of the witnesses. Reaching them again, it starts listening afresh: a
+     * peer it has not heard since is not lost before {@code lostAfter} from now.
+     */
     public void witnessMajority(boolean reached, long now) {
+        if (reached && !witnessMajority) {
+            deafUntil(now);
+        }
         witnessMajority = reached;
         updateUp(now);
+    }
+
+    /**
+     * This node could not hear its peers until {@code now} (its loop or process stalled: what arrived meanwhile
+     * is not read yet): a peer's silence up to now says nothing of the peer, and counts only from here.
+     */
+    public void deafUntil(long now) {
+        if (listeningSince == null || now - listeningSince > 0) {
+            listeningSince = now;
+        }
     }
 
     /** The nodes whose address the record holds, as read back from the server. */
@@ -131,6 +156,7 @@ public final class DnsElection {
     private void updateUp(long now) {
         if (startedAt == null) {
             startedAt = now;
+            deafUntil(now);
         }
         boolean up = healthy && witnessMajority;
         if (!up) {
@@ -149,13 +175,13 @@ public final class DnsElection {
             return healthy && witnessMajority ? PeerState.UP : PeerState.DOWN;
         }
         Long at = heardAt.get(node);
-        boolean heard = at != null && now - at < lostAfterNanos;
-        if (at == null && (startedAt == null || now - startedAt < lostAfterNanos)) {
-            // Just started: a peer's first heartbeat may be on its way.
-            return PeerState.UNKNOWN;
-        }
-        if (heard) {
+        if (at != null && now - at < lostAfterNanos) {
             return Boolean.TRUE.equals(peerHealthy.get(node)) ? PeerState.UP : PeerState.DOWN;
+        }
+        if (listeningSince == null || now - listeningSince < lostAfterNanos) {
+            // Not listening for lostAfter yet (just started, the uplink just back, a stall just over): the peer's
+            // next heartbeat may be on its way.
+            return PeerState.UNKNOWN;
         }
         return Boolean.TRUE.equals(confirmedUnreachable.get(node)) ? PeerState.DOWN : PeerState.UNKNOWN;
     }

@@ -94,6 +94,8 @@ public final class DnsSupervisor implements AutoCloseable {
     private final int probes;
     private final Notify notify;
     private final long lostAfterNanos;
+    /** The tick's period, the advert interval: a tick much later than that means this node stalled. */
+    private final long tickNanos;
     private final ScheduledExecutorService io;
     private final MeterRegistry meters;
     private final LongSupplier nanoClock;
@@ -102,6 +104,14 @@ public final class DnsSupervisor implements AutoCloseable {
     private final Map<String, DnsElection> elections = new LinkedHashMap<>();
     private final Map<String, Long> heardAt = new HashMap<>();
     private final Map<String, Set<String>> heardBy = new HashMap<>();
+    /** Each peer's last heartbeat's epoch and sequence: how many of its adverts a silence swallowed. */
+    private final Map<String, long[]> lastSequence = new HashMap<>();
+    /** The peers this node has stopped hearing (said once in the log each time). */
+    private final Set<String> silent = new LinkedHashSet<>();
+    /** The last tick's time; null before the first. */
+    private Long lastTickAt;
+    /** The end of this node's last stall (or its first tick): what it says it hears is vouched from here. */
+    private long listeningSince;
     private final Map<String, State> states = new LinkedHashMap<>();
     private volatile List<RecordStatus> status = List.of();
     private volatile boolean witnessMajority;
@@ -151,6 +161,7 @@ public final class DnsSupervisor implements AutoCloseable {
         this.meters = meters;
         Duration lostAfter = cluster.advertInterval().multipliedBy(3);
         this.lostAfterNanos = lostAfter.toNanos();
+        this.tickNanos = cluster.advertInterval().toNanos();
         for (DnsConfig.Record r : config.records()) {
             elections.put(r.name(), new DnsElection(self, r, config.holdDown(), lostAfter));
             states.put(r.name(), new State());
@@ -227,11 +238,14 @@ public final class DnsSupervisor implements AutoCloseable {
         return nodes;
     }
 
-    /** This node's heartbeat "VIP": whom it hears now. */
+    /** This node's heartbeat "VIP": whom it hears now. Made just before each {@link #tick}, on the same time. */
     public String heartbeatName(long now) {
+        clock(now);
         List<String> heard = new ArrayList<>();
         for (String n : otherNodes) {
-            if (hears(n, now)) {
+            // As a witness for the others: a peer whose heartbeats this node may only have missed by stalling
+            // itself is still heard.
+            if (WitnessTally.vouches(heardAt.get(n), listeningSince, now, lostAfterNanos)) {
                 heard.add(n);
             }
         }
@@ -246,7 +260,15 @@ public final class DnsSupervisor implements AutoCloseable {
     /** A peer's heartbeat, authenticated and replay-checked by the advert receiver. */
     public void heartbeat(Advert a, long now) {
         String list = a.vip().substring(HEARTBEAT.length());
-        heardAt.put(a.node(), now);
+        Long before = heardAt.put(a.node(), now);
+        long[] last = lastSequence.put(a.node(), new long[]{a.epoch(), a.sequence()});
+        if (before != null && now - before >= lostAfterNanos) {
+            // What the silence was: adverts sent and lost on the way (a gap in the sequence), or none sent
+            // (the peer stalled) or all held up on the way (no gap).
+            log.info("dns: {} heard again after {} ms without its heartbeat{}", a.node(),
+                    TimeUnit.NANOSECONDS.toMillis(now - before), last != null && last[0] == a.epoch()
+                            ? " (" + (a.sequence() - last[1] - 1) + " of its adverts in between never arrived)" : "");
+        }
         Set<String> hears = new LinkedHashSet<>();
         for (String item : list.isEmpty() ? new String[0] : list.split(",")) {
             if (DnsClaims.isClaim(item)) {
@@ -260,14 +282,36 @@ public final class DnsSupervisor implements AutoCloseable {
         elections.values().forEach(e -> e.heard(a.node(), healthy, now));
     }
 
+    /**
+     * Notes the time of a tick (the heartbeat, then the decisions, on the same time). One more than an advert
+     * interval late means this node's loop (or process) stalled: heartbeats that came meanwhile may still be
+     * unread, and a peer's silence up to now is this node's own. Counted from here, by the elections and by what
+     * this node says it hears.
+     */
+    private void clock(long now) {
+        if (lastTickAt == null) {
+            listeningSince = now;
+        } else if (now - lastTickAt > 2 * tickNanos) {
+            log.info("dns: this node stalled ({} ms late): its peers' silence counts from now",
+                    TimeUnit.NANOSECONDS.toMillis(now - lastTickAt - tickNanos));
+            elections.values().forEach(e -> e.deafUntil(now));
+            listeningSince = now;
+        }
+        lastTickAt = now;
+    }
+
     /** Feeds the elections and carries out their decisions. */
     public void tick(long now, boolean healthy) {
+        clock(now);
         int othersHeard = 0;
         Map<String, Set<String>> fresh = new HashMap<>();
         for (String n : otherNodes) {
             if (hears(n, now)) {
                 othersHeard++;
                 fresh.put(n, heardBy.getOrDefault(n, Set.of()));
+                silent.remove(n);
+            } else if (heardAt.containsKey(n) && silent.add(n)) {
+                log.info("dns: {} not heard for {} ms", n, TimeUnit.NANOSECONDS.toMillis(now - heardAt.get(n)));
             }
         }
         int reached = probesReached.answered();

@@ -60,6 +60,20 @@ public final class WitnessTally {
     }
 
     /**
+     * Whether this node, as a witness, says in its heartbeat that it hears a peer last heard at {@code lastHeard}
+     * (null: never): heard within {@code lostAfter}, or heard before and this node has not been listening for
+     * {@code lostAfter} yet since {@code listeningSince} (its start, or the end of a stall of its own). A witness
+     * that stalled has not read what the peer sent meanwhile: "I do not hear it" would be its own stall
+     * speaking, and would confirm a loss that is none.
+     */
+    public static boolean vouches(Long lastHeard, long listeningSince, long now, long lostAfterNanos) {
+        if (lastHeard == null) {
+            return false;
+        }
+        return now - lastHeard < lostAfterNanos || now - listeningSince < lostAfterNanos;
+    }
+
+    /**
      * How many of a probe round's answers are news about a peer last heard at {@code lastHeard} (null: never):
      * only a round that began after this node noticed the peer's silence ({@code lostAfterNanos} past its last
      * advert) counts. A round begun before that, even just after the last advert, may have had its answers

@@ -106,6 +106,60 @@ class DnsElectionTest {
     }
 
     @Test
+    void aBackupWhoseOwnUplinkComesBackListensForLostAfterBeforeItDecides() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.heard("lb1", true, S);
+        // lb2's uplink fails just after lb1's last heartbeat: no witness answers, nor does lb1.
+        b.witnessMajority(false, S + S / 10);
+        assertEquals(Optional.empty(), b.decide(2 * S));
+        // It comes back at 4 s: a probe round begun after lb1 was missed answers (news, by its start), lb1's
+        // first heartbeat since is 100 ms or more away.
+        b.witnessMajority(true, 4 * S);
+        b.confirmedUnreachable("lb1", true);
+        assertEquals(DnsElection.PeerState.UNKNOWN, b.state("lb1", 4 * S + S / 200));
+        assertEquals(Optional.empty(), b.decide(4 * S + S / 200), "lb1's silence was lb2's own uplink's");
+        assertEquals(Optional.empty(), b.decide(4 * S + LOST.toNanos() - 1));
+        // lb1 heard again: it stays with lb1.
+        b.heard("lb1", true, 4 * S + S / 4);
+        b.confirmedUnreachable("lb1", false);
+        assertEquals(Optional.empty(), b.decide(4 * S + LOST.toNanos()));
+        // Had lb1 stayed silent for lostAfter since lb2 was back, witnesses confirming: it moves then, not before.
+        DnsElection c = up("lb2", WWW, 0);
+        c.published(Set.of("lb1"));
+        c.heard("lb1", true, S);
+        c.witnessMajority(false, S + S / 10);
+        c.witnessMajority(true, 4 * S);
+        c.confirmedUnreachable("lb1", true);
+        assertEquals(Optional.empty(), c.decide(4 * S + LOST.toNanos() - 1));
+        assertEquals(Optional.of(Set.of("lb2")), added(c, 4 * S + LOST.toNanos()));
+    }
+
+    @Test
+    void aStallOfThisNodeIsNotThePeersSilence() {
+        DnsElection b = up("lb2", WWW, 0);
+        b.published(Set.of("lb1"));
+        b.heard("lb1", true, S);
+        b.confirmedUnreachable("lb1", true);
+        // lb2's loop stalled from 1 s to 3 s: lb1's heartbeats of that time are in its socket, not read yet.
+        b.deafUntil(3 * S);
+        assertEquals(Optional.empty(), b.decide(3 * S), "not listened to for lostAfter");
+        b.heard("lb1", true, 3 * S + S / 1000);
+        b.confirmedUnreachable("lb1", false);
+        assertEquals(Optional.empty(), b.decide(3 * S + LOST.toNanos()));
+        // A stall that ends with lb1 still silent for lostAfter after it: lb1 is down.
+        DnsElection c = up("lb2", WWW, 0);
+        c.published(Set.of("lb1"));
+        c.heard("lb1", true, S);
+        c.confirmedUnreachable("lb1", true);
+        c.deafUntil(3 * S);
+        assertEquals(Optional.of(Set.of("lb2")), added(c, 3 * S + LOST.toNanos()));
+        // An earlier end than one already known changes nothing.
+        c.deafUntil(S);
+        assertEquals(Optional.of(Set.of("lb2")), added(c, 3 * S + LOST.toNanos()));
+    }
+
+    @Test
     void aHolderThatSaysItIsUnhealthyIsLeftAtOnce() {
         DnsElection b = up("lb2", WWW, 0);
         b.published(Set.of("lb1"));
@@ -298,6 +352,21 @@ class DnsElectionTest {
         assertTrue(WitnessTally.majorityReached(0, 1, 2, 2));
         assertFalse(WitnessTally.majorityReached(0, 1, 1, 2));
         assertFalse(WitnessTally.majorityReached(0, 0, 0, 0));
+    }
+
+    @Test
+    void aWitnessThatStalledStillVouchesForAPeerItHeardBeforeUntilItHasListenedForLostAfter() {
+        long lost = 750_000_000L;
+        // w heard lb1 at 10 s, then its own loop stalled until 11.5 s: lb1's heartbeats of that time are unread.
+        assertTrue(WitnessTally.vouches(10 * S, 0, 10 * S + lost - 1, lost), "heard within lostAfter");
+        assertFalse(WitnessTally.vouches(10 * S, 0, 11 * S, lost), "not heard for lostAfter while listening");
+        assertTrue(WitnessTally.vouches(10 * S, 11 * S + S / 2, 11 * S + S / 2, lost), "its stall just over");
+        assertTrue(WitnessTally.vouches(10 * S, 11 * S + S / 2, 11 * S + S / 2 + lost - 1, lost));
+        assertFalse(WitnessTally.vouches(10 * S, 11 * S + S / 2, 11 * S + S / 2 + lost, lost),
+                "listened for lostAfter since, still nothing: lost");
+        assertFalse(WitnessTally.vouches(null, 11 * S, 11 * S, lost), "never heard: never vouched for");
+        // The vouch is a veto: w listing lb1 keeps lb2 from moving the record.
+        assertFalse(WitnessTally.confirmsUnreachable("lb1", Set.of("lb1", "w"), Map.of("w", Set.of("lb1")), 2, 2));
     }
 
     @Test

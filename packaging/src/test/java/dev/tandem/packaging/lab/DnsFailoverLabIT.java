@@ -370,6 +370,11 @@ class DnsFailoverLabIT {
         for (String n : List.of("lb1", "lb2")) {
             out.append("\n--- ").append(n).append(":\n").append(Lab.tail(log(n)));
         }
+        // The forwarders say when they held the link up beyond its delay (a busy machine): the link's doing, not
+        // the nodes'.
+        for (String n : List.of("lb1", "lb2")) {
+            out.append("\n--- forwarder from ").append(n).append(":\n").append(Lab.tail(work.resolve("delay-" + n + ".log")));
+        }
         return out.append("\n--- knotd:\n").append(Lab.tail(work.resolve("knotd.log"))).toString();
     }
 
