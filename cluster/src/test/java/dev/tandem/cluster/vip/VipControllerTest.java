@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -609,7 +610,11 @@ class VipControllerTest {
             await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false)));
             Files.writeString(carrier, "1\n");
             await().atMost(2, TimeUnit.SECONDS).until(() -> told.equals(List.of(true, false, true)));
-            assertEquals(List.of(1L, 1L, 2L), announcesWhenTold, "told after the round went out, not before");
+            // told after an announcement went out, not before (a round is three a second apart: on a slow host the
+            // first round's second one may have gone out before the link was seen down)
+            assertTrue(announcesWhenTold.get(0) >= 1, "told after the round went out: " + announcesWhenTold);
+            assertTrue(announcesWhenTold.get(2) > announcesWhenTold.get(1),
+                    "told again only after a round went out once the link was back: " + announcesWhenTold);
         }
     }
 
@@ -629,9 +634,15 @@ class VipControllerTest {
             await().atMost(2, TimeUnit.SECONDS).until(() -> driver.withdrawn(VIP.address()));
             Files.writeString(carrier, "1\n");
             c.reannounceFrom(InetAddress.getByName("192.0.2.2"), "b claims it too");
-            await().atMost(2, TimeUnit.SECONDS).until(() -> count(driver, "announce") == 2);
-            List<String> ops = driver.calls().stream().map(RecordingVipDriver.Call::op)
-                    .filter(op -> !op.equals("quiet")).toList();
+            String address = VIP.address();
+            await().atMost(2, TimeUnit.SECONDS).until(() -> driver.last("announce", address) > driver.last("add", address)
+                    && driver.last("add", address) > driver.last("withdraw", address));
+            // (a round is three announcements a second apart: on a slow host the first round's second one may go
+            // out before the link is seen down, so repeats are one step here)
+            List<String> ops = new ArrayList<>();
+            driver.calls().stream().map(RecordingVipDriver.Call::op).filter(op -> !op.equals("quiet"))
+                    .filter(op -> ops.isEmpty() || !(op.equals("announce") && ops.get(ops.size() - 1).equals(op)))
+                    .forEach(ops::add);
             // the peer's connections go on to it, then this node answers ARP for the address, then claims it
             assertEquals(List.of("add", "announce", "withdraw", "forward", "add", "announce"), ops);
             assertFalse(driver.withdrawn(VIP.address()));
