@@ -149,7 +149,15 @@ class ConnectionLifecycleIT {
     @Test
     void aPipelinedRequestWaitsWhileAResponseStreams() throws Exception {
         backend.nextRequests(Respond.stream(8 * MIB), Respond.name());
-        try (RawHttpClient c = proxy.connect(64 * 1024)) {
+        // The client holds the response up while the test makes sure the proxy stalls (300 ms without a byte from
+        // the server, polled): this class's 400 ms client_timeout would cut it on a busy host.
+        try (TestProxy patient = TestProxy.start(TestProxy.config("""
+                servers: [{ address: %s }]
+                timeouts: { connect: 2s, read: 10s, write: 10s }
+                """.formatted(backend.hostPort()), """
+                limits: { max_body_bytes: 1g, client_timeout: 10s, keepalive_timeout: 10s }
+                """));
+             RawHttpClient c = patient.connect(64 * 1024)) {
             c.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\nGET /second HTTP/1.1\r\nHost: h\r\n\r\n");
             RawResponse first = c.readHead();
             // while the first response is held up by the client, the second request is not sent on
