@@ -195,7 +195,13 @@ class ProcessFaultsLabIT {
                 .until(() -> nodes.logSince("n2", from).contains(": BACKUP -> MASTER ("));
         String since = nodes.logSince("n2", from);
         assertTrue(since.contains("n1 closed its presence connection and refuses the next"), since);
-        assertTrue(since.contains(": BACKUP -> MASTER (peer_gone)"), "taken over as n1's process was seen gone:\n" + since);
+        // Taken over as n1's process was seen gone, 1.5 intervals after its last advert rather than 3; on a very
+        // busy host the word can come so late that the master-down timer is due first (measured once at load 13:
+        // the word 21 ms before it). ClusterIntegrationTest proves the sooner takeover with 1 s adverts.
+        assertTrue(since.contains(": BACKUP -> MASTER (peer_gone)") || since.contains(": BACKUP -> MASTER (master_down)"),
+                "taken over:\n" + since);
+        log.info("(a) SIGKILL, no mirror: n2 took over {}", since.contains("(peer_gone)") ? "on the presence link's word"
+                : "at the master-down interval, the presence link's word coming later");
         assertTrue(holds(lab.n1), "a killed node leaves its address behind (else this test proves nothing)");
         Path record = stateDir().resolve("cluster-n1.held");
         assertTrue(Files.readString(record).contains("address " + Lab.VIP + "/24 eth0"), Files.readString(record));
