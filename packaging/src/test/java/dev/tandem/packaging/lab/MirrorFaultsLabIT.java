@@ -229,9 +229,13 @@ class MirrorFaultsLabIT {
         fill(mnt1, "disk");
         await().atMost(30, TimeUnit.SECONDS).until(() -> files(mnt2) == 20);
 
-        // unmounted where the node sees it (its own mount namespace): an empty directory is left
-        Lab.Result umount = inNode("n1", "umount", mnt1.toString());
-        assertEquals(0, umount.exit(), umount.output());
+        // unmounted where the node sees it (its own mount namespace): an empty directory is left. As an operator
+        // would, tried again while it is busy: the node may still be reading a file there (sending it to n2).
+        Lab.Result[] umount = new Lab.Result[1];
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> (umount[0] = inNode("n1", "umount", mnt1.toString())).exit() == 0
+                        || !umount[0].output().contains("busy"));
+        assertEquals(0, umount[0].exit(), umount[0].output());
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
                 .until(() -> Files.readString(nodes.log("n1")).contains(mnt1 + " is not a mount point"));
         await().during(3, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS).until(() -> files(mnt2) == 20);
