@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
@@ -50,6 +51,24 @@ final class Deletions {
     /** The file of {@code key} is there after all (a later look in the same task). */
     void notGone(EntryKey key) {
         found.remove(key);
+    }
+
+    /**
+     * Forgets the deletions found under {@code root} in this task: what was looked at there can no longer be
+     * believed (a root that must be a mount point was unmounted while it was read; its files did not go).
+     * Returns how many were forgotten.
+     */
+    int forgetFound(String root) {
+        int before = found.size();
+        found.keySet().removeIf(k -> k.root().equals(root));
+        return before - found.size();
+    }
+
+    /** The roots with deletions found in this task. */
+    Set<String> foundRoots() {
+        Set<String> roots = new java.util.TreeSet<>();
+        found.keySet().forEach(k -> roots.add(k.root()));
+        return roots;
     }
 
     /**

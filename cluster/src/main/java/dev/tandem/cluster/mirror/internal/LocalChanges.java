@@ -198,6 +198,17 @@ final class LocalChanges {
      */
     void judgeDeletions() {
         long now = state.clock.millis();
+        // A root that must be a mount point is asked again now, after the look: unmounted while it was read, its
+        // files looked gone but did not go. Asked after the last stat of the task, so a deletion that stands was
+        // read on the mounted disk.
+        for (String root : state.deletions.foundRoots()) {
+            Roots.Root r = state.roots.get(root);
+            if (r != null && !mountedNow(r)) {
+                int n = state.deletions.forgetFound(root);
+                log.warn("mirror: {} was unmounted while it was read: {} file(s) that looked gone are left as they are",
+                        r.path(), n);
+            }
+        }
         for (Deletions.Command c : state.deletions.judgeFound(root -> state.table.digest(root).files())) {
             if (c instanceof Deletions.Record r) {
                 state.table.put(r.deletion(), null, now);

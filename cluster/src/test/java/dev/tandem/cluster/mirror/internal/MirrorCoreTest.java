@@ -38,12 +38,14 @@ class MirrorCoreTest {
     private final MemoryDisk disk = new MemoryDisk().mkdir(WWW);
     private EngineState state;
     private MirrorCore core;
+    /** Whether the root is a mount point now (a root with {@code require_mount}), as the core asks it. */
+    private java.util.function.Predicate<Roots.Root> mounted = r -> true;
 
     private void core(List<String> peers) throws Exception {
         state = new EngineState("a", new Roots(Map.of("www", WWW)), new StateFile(Path.of("/nonexistent/state")), null,
                 null, NoEvents.INSTANCE, new MirrorMetrics(new SimpleMeterRegistry()), clock, clock::nanos,
                 new RootLimits(MirrorLimits.DEFAULT), DeletionGuard.Limits.DEFAULT, peers);
-        core = new MirrorCore(state, disk, DEBOUNCE, r -> true);
+        core = new MirrorCore(state, disk, DEBOUNCE, r -> mounted.test(r));
     }
 
     /** Writes files {@code from} to {@code to} - 1, last modified an hour ago (no racy stat). */
@@ -139,6 +141,44 @@ class MirrorCoreTest {
         assertNull(state.guard.hold("www"));
         assertEquals(List.of(), offered(back), "nothing changed here: nothing to offer");
         assertThrows(IllegalArgumentException.class, () -> core.on(new Event.Confirm("www")));
+    }
+
+    /**
+     * The root is unmounted during a scan that found it a mount point: the files not yet read when it went look
+     * gone (an empty directory is left). Asked again after the look, the root is not a mount point: the task's
+     * deletions there are forgotten, not offered (a few would pass the guard and delete the peers' copies).
+     */
+    private void unmountedDuringTheScan(int unread) {
+        mounted = r -> {
+            delete(0, unread);
+            mounted = r2 -> false;
+            return true;
+        };
+    }
+
+    @Test
+    void filesThatLookGoneBecauseTheRootWasUnmountedDuringTheScanAreNotDeleted() throws Exception {
+        started(20);
+        unmountedDuringTheScan(3);
+        List<Command> scan = task(new Event.Scan());
+        assertEquals(List.of(), offered(scan), "no deletion leaves the node");
+        assertFalse(entry(0).deleted());
+        assertNull(state.guard.hold("www"));
+
+        // mounted again with its files: nothing changed
+        files(0, 3);
+        mounted = r -> true;
+        assertEquals(List.of(), offered(task(new Event.Scan())));
+        assertFalse(entry(2).deleted());
+    }
+
+    @Test
+    void aRootEmptiedByAnUnmountDuringTheScanIsNotHeldEither() throws Exception {
+        started(20);
+        unmountedDuringTheScan(20);
+        assertEquals(List.of(), offered(task(new Event.Scan())));
+        assertNull(state.guard.hold("www"), "not scanned: nothing held");
+        assertEquals(0.0, state.metrics.deletionsHeld.count());
     }
 
     @Test
