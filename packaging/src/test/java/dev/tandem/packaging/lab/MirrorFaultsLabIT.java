@@ -238,7 +238,11 @@ class MirrorFaultsLabIT {
         assertEquals(0, umount[0].exit(), umount[0].output());
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
                 .until(() -> Files.readString(nodes.log("n1")).contains(mnt1 + " is not a mount point"));
-        await().during(3, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS).until(() -> files(mnt2) == 20);
+        // an edit on the peer meanwhile is not written below n1's mount point (the disk would hide it when it
+        // came back, and then offer its older copy as an edit)
+        Files.writeString(mnt2.resolve("disk5.html"), "disk 5 edited\n");
+        await().during(3, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS)
+                .until(() -> files(mnt2) == 20 && filesInNode("n1", mnt1) == 0);
         assertTrue(status("n1").contains("\"held_deletions\":[]"), "not scanned: not even a held deletion");
 
         // mounted again, but empty (a fresh disk): a mass deletion, held; restore fetches the files back
@@ -250,6 +254,8 @@ class MirrorFaultsLabIT {
         assertEquals(0, restored.exit(), restored.output());
         await().atMost(30, TimeUnit.SECONDS).until(() -> filesInNode("n1", mnt1) == 20);
         assertEquals("disk 3", inNode("n1", "cat", mnt1.resolve("disk3.html").toString()).output().trim());
+        assertEquals("disk 5 edited", inNode("n1", "cat", mnt1.resolve("disk5.html").toString()).output().trim());
         assertEquals(20, files(mnt2));
+        assertEquals("disk 5 edited", Files.readString(mnt2.resolve("disk5.html")).trim());
     }
 }

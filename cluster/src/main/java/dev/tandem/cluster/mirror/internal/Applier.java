@@ -49,6 +49,9 @@ final class Applier {
     void applyWithoutContent(InboundState.Session st, Entry e) {
         Path target = state.roots.pathOf(e.key());
         Roots.Root root = state.roots.get(e.key().root());
+        if (!scans.takesFromPeers(root)) {
+            return; // unmounted since it was offered: offered again at the peer's next scan
+        }
         boolean withoutHistory = state.table.get(e.key()) == null && state.noHistory.waiting(e.key());
         try {
             refreshBeforeApply(e.key(), target);
@@ -134,6 +137,13 @@ final class Applier {
             return;
         }
         Path target = rx.target;
+        Roots.Root root = state.roots.get(key.root());
+        if (!scans.takesFromPeers(root)) {
+            // unmounted while it came: not written below the mount point; offered again at the peer's next scan
+            Receiving.deleteQuietly(rx.temp);
+            fetchEnded(key, e, false);
+            return;
+        }
         try {
             boolean invalidHere = refreshBeforeApply(key, target);
             Entry local = state.table.get(key);

@@ -219,6 +219,16 @@ final class LocalChanges {
         }
     }
 
+    /**
+     * Whether what the peers offer under {@code r} may be taken now: not while a root that must be a mount point
+     * is not one, nor, once it is again, before a scan of this node has looked at it (the disk mounted may be
+     * empty or older: a file the peers changed is then first judged with the rest of the root's files, by the
+     * deletion guard, not alone). Asks without changing what the scans found.
+     */
+    boolean takesFromPeers(Roots.Root r) {
+        return r == null || !unmountedLogged.contains(r.id()) && mounted.test(r);
+    }
+
     boolean mountedNow(Roots.Root r) {
         boolean m = r != null && mounted.test(r);
         if (!m && r != null && unmountedLogged.add(r.id())) {

@@ -36,17 +36,35 @@ final class PeerOffers {
     }
 
     void offer(InboundState.Session st, List<Entry> entries) {
-        for (Entry e : entries) {
+        List<Entry> taken = onMountedRoots(entries);
+        for (Entry e : taken) {
             state.noHistory.offered(e.key());
         }
         List<Messages.Wanted> want = new ArrayList<>();
-        for (OfferTriage.Command c : OfferTriage.of(entries, known)) {
+        for (OfferTriage.Command c : OfferTriage.of(taken, known)) {
             carryOut(st, c, want);
         }
         if (!want.isEmpty()) {
             out.accept(new Command.Want(st, want));
             state.statusDirty = true;
         }
+    }
+
+    /**
+     * The entries under a root that is where it should be: one that must be a mount point and is not takes
+     * nothing (a file written now would go to the directory below the mount point and be hidden when the disk
+     * comes back, which would then offer its older copy as an edit). The peer offers them again at its next scan.
+     */
+    private List<Entry> onMountedRoots(List<Entry> entries) {
+        Map<String, Boolean> mounted = new java.util.HashMap<>();
+        List<Entry> taken = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            Roots.Root r = state.roots.get(e.key().root());
+            if (r == null || mounted.computeIfAbsent(r.id(), id -> scans.takesFromPeers(r))) {
+                taken.add(e);
+            }
+        }
+        return taken;
     }
 
     private void carryOut(InboundState.Session st, OfferTriage.Command c, List<Messages.Wanted> want) {

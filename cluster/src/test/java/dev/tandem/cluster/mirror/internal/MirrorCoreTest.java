@@ -278,6 +278,47 @@ class MirrorCoreTest {
     }
 
     @Test
+    void aRootThatIsNotMountedTakesNothingAPeerOffersUntilItIsAgain() throws Exception {
+        started(2);
+        InboundState.Session b = connect("b");
+        Entry changed = Entry.edit(new EntryKey("www", "f0"), entry(0), "b", clock.millis(), "ab".repeat(32), 0644, 10);
+        Entry deleted = deletedBy("b", 1);
+        Entry added = theirs("b", 5);
+        List<Entry> offer = List.of(changed, deleted, added);
+
+        mounted = r -> false;
+        List<Command> unmounted = task(new Event.Offer(b, offer));
+        assertEquals(List.of(), of(unmounted, Command.Want.class), "nothing written below the mount point");
+        assertEquals(List.of(), of(unmounted, Command.Apply.class));
+        assertTrue(b.roundDeletions.isEmpty(), "no deletion kept for the round's end");
+        assertFalse(state.book.fetching(changed.key()));
+
+        // found so by a scan; mounted again, nothing is taken before a scan has looked at what was mounted
+        task(new Event.Scan());
+        mounted = r -> true;
+        assertEquals(List.of(), of(task(new Event.Offer(b, offer)), Command.Want.class), "not scanned since");
+        assertEquals(List.of(), offered(task(new Event.Scan())), "the disk is as it was");
+        List<Command> back = task(new Event.Offer(b, offer));
+        assertEquals(2, of(back, Command.Want.class).get(0).wanted().size(), "offered again at the peer's next scan");
+        assertEquals(1, b.roundDeletions.size());
+    }
+
+    @Test
+    void anEmptyDiskMountedIsJudgedWholeBeforeAPeersChangeToOneOfItsFilesIsTaken() throws Exception {
+        started(20);
+        InboundState.Session b = connect("b");
+        mounted = r -> false;
+        task(new Event.Scan());
+        delete(0, 20);
+        mounted = r -> true;
+        // the peer's edit of f5 comes before this node's next scan: not taken, so f5 is not judged alone
+        Entry changed = Entry.edit(new EntryKey("www", "f5"), entry(5), "b", clock.millis(), "ab".repeat(32), 0644, 10);
+        assertEquals(List.of(), of(task(new Event.Offer(b, List.of(changed))), Command.Want.class));
+        assertEquals(List.of(), offered(task(new Event.Scan())));
+        assertEquals(20, state.guard.keys("www").size(), "all 20 held together");
+    }
+
+    @Test
     void aNodeWithoutRecordOfVersionsAdoptsThePeersAndOwnsWhatNoPeerOffered() throws Exception {
         core(List.of("b"));
         files(0, 2);
