@@ -36,6 +36,7 @@ class MirrorPeerGoneTest {
     Path base;
     private MirrorNodes nodes;
     private ServerSocket listener;
+    private Thread acceptor;
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
     private final AtomicInteger handshakes = new AtomicInteger();
     private final List<String> gone = new CopyOnWriteArrayList<>();
@@ -62,9 +63,9 @@ class MirrorPeerGoneTest {
         nodes = new MirrorNodes(base, "a", "b").syncWait(Duration.ofSeconds(1));
         listener = new ServerSocket();
         listener.bind(nodes.address("b"));
-        Thread t = new Thread(this::accept, "played-b");
-        t.setDaemon(true);
-        t.start();
+        acceptor = new Thread(this::accept, "played-b");
+        acceptor.setDaemon(true);
+        acceptor.start();
         nodes.start("a").onPeerGone(gone::add);
         await().atMost(10, TimeUnit.SECONDS).until(() -> handshakes.get() >= 1);
     }
@@ -122,6 +123,17 @@ class MirrorPeerGoneTest {
         out.flush();
     }
 
+    /**
+     * b stops listening, as a process that died. Waits for the thread blocked in accept to leave it: until then
+     * the kernel keeps the listening socket (the call holds it), and a dial made meanwhile is accepted and
+     * answered, as by a live b.
+     */
+    private void stopListening() throws Exception {
+        listener.close();
+        acceptor.join(TimeUnit.SECONDS.toMillis(10));
+        assertTrue(!acceptor.isAlive(), "b's accept returned");
+    }
+
     private Socket last() {
         return accepted.get(accepted.size() - 1);
     }
@@ -130,7 +142,7 @@ class MirrorPeerGoneTest {
     void aPeerWhoseConnectionClosesAndWhichRefusesTheNextIsGone() throws Exception {
         startAWithBPlayedHere();
         // as a process dies: nothing listens any more, and its connection ends
-        listener.close();
+        stopListening();
         last().close();
         await().atMost(2, TimeUnit.SECONDS).until(() -> gone.equals(List.of("b")));
     }
@@ -138,7 +150,7 @@ class MirrorPeerGoneTest {
     @Test
     void aResetConnectionIsGoneToo() throws Exception {
         startAWithBPlayedHere();
-        listener.close();
+        stopListening();
         last().setSoLinger(true, 0);
         last().close();
         await().atMost(2, TimeUnit.SECONDS).until(() -> gone.equals(List.of("b")));
