@@ -84,6 +84,8 @@ final class UpgradeSwitch {
         HttpHeaders h = response.headers();
         String protocol = h.get(HttpHeaderNames.UPGRADE);
         HopByHopHeaders.strip(h);
+        // the site's response rules, as on every answer it gives; the switch's own headers are set after them
+        c.headerRules.response(e, h);
         h.set(HttpHeaderNames.UPGRADE, protocol);
         h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         e.backend = null;

@@ -49,6 +49,7 @@ class UpgradeIT {
                 """, """
                     upstream: web
                     allow_upgrades: [chat]
+                    headers: { response: { set: { X-Frame-Options: DENY } } }
                 """));
     }
 
@@ -157,6 +158,8 @@ class UpgradeIT {
                     .readHead();
             assertEquals(101, r.status());
             assertEquals("chat", r.header("Upgrade"));
+            assertEquals("DENY", r.header("X-Frame-Options"), "the site's response rules are on its 101 too");
+            assertEquals("upgrade", lower(r.header("Connection")));
             c.send("raw bytes of chat");
             ByteArrayOutputStream echoed = new ByteArrayOutputStream();
             c.readExactly(17, echoed::write);
