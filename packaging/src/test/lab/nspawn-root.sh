@@ -6,8 +6,9 @@
 # The lab never writes to it (each run boots an overlay on it). It is built in a temporary directory in CACHE,
 # in a mount namespace of its own (whatever debootstrap mounts there goes with it, even if it is killed),
 # and renamed into place once complete, so a killed build never leaves a half root under the final name; a
-# lock keeps two builds from racing, and the next build removes what a killed one left. Needs root and
-# debootstrap; the mirror is deb.debian.org ($TANDEM_LAB_MIRROR overrides it).
+# lock keeps two builds from racing, and the next build removes what a killed one left. A root of another
+# recipe unused for a week is removed. Needs root and debootstrap; the mirror is deb.debian.org
+# ($TANDEM_LAB_MIRROR overrides it).
 set -eu
 
 suite=bookworm
@@ -29,7 +30,18 @@ root=$cache/$suite-$key
 exec 9>"$cache/.lock"
 # Another run may be building this very root: wait for it (a build takes minutes, more on a busy machine).
 flock -w 1800 9 || { echo "nspawn-root: $cache/.lock still held after 30 min" >&2; exit 1; }
+# Roots of other recipes (an older checkout's) that no run has used for a week go; one in use is touched below
+# at every use, and a run that booted it a minute ago keeps it.
+prune() {
+	find "$cache" -mindepth 1 -maxdepth 1 -type d -name "$suite-*" ! -path "$root" -mtime +7 -print |
+		while read -r old; do
+			echo "nspawn-root: removing $old (unused for a week)" >&2
+			rm -rf --one-file-system "$old"
+		done
+}
 if [ -d "$root" ]; then
+	touch "$root"
+	prune
 	echo "$root"
 	exit 0
 fi
@@ -60,5 +72,6 @@ rm -f "$tmp"/var/cache/apt/archives/*.deb
 chmod 755 "$tmp"
 
 mv -T "$tmp" "$root"
+prune
 echo "nspawn-root: $root made in $(( $(date +%s) - started )) s" >&2
 echo "$root"
