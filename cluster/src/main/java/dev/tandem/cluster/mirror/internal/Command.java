@@ -18,7 +18,10 @@ sealed interface Command {
     record Want(InboundState.Session session, List<Messages.Wanted> wanted) implements Command {
     }
 
-    /** Apply a peer's version that needs no content here: a deletion (its round's, or its hold confirmed), a mode, a link. */
+    /**
+     * A peer's version that needs no content here (a deletion, its round's or its hold confirmed; a mode; a link):
+     * once the commands before it are carried out, hand it back as {@link Event.Apply}, decided then.
+     */
     record Apply(InboundState.Session from, Entry version) implements Command {
     }
 
@@ -45,6 +48,15 @@ sealed interface Command {
      * {@code rx.temp}), then {@link Event.KeptAside}, then the end of its fetch.
      */
     record SaveConflict(InboundState.Session from, Receiving rx, Path keptAs, Entry winner) implements Command {
+    }
+
+    /**
+     * Write a peer's version that needs no content at {@code target} (under the root at {@code root}):
+     * {@code keepLocal} (if any) kept beside first ({@link Event.KeptAside}), then the file deleted, the link made,
+     * or the mode and owners given; then {@link Event.Written} with its stat.
+     */
+    record WriteVersion(InboundState.Session from, Entry version, Path target, Path root, KeepLocal keepLocal)
+            implements Command {
     }
 
     /** A peer's round is ready (every file of it arrived): its links applied, the directories flushed, the peer told. */

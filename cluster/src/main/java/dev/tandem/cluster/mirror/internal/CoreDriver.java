@@ -65,7 +65,10 @@ final class CoreDriver {
             } else if (c instanceof Command.Want w) {
                 w.session().session.want(w.wanted());
             } else if (c instanceof Command.Apply a) {
-                applier.applyWithoutContent(a.from(), a.version());
+                // now: decided on the disk as the commands before it left it
+                now(new Event.Apply(a.from(), a.version()));
+            } else if (c instanceof Command.WriteVersion w) {
+                applier.write(w);
             } else if (c instanceof Command.RoundReady r) {
                 applier.roundReady(r.round());
             } else if (c instanceof Command.Install i) {

@@ -79,6 +79,17 @@ sealed interface Event {
     record RefuseParked() implements Event {
     }
 
+    /**
+     * The driver carried out what came before a {@link Command.Apply}: the peer's version {@code version}, which
+     * needs no content here, is decided on the disk as it is now (see {@link WithoutContent}).
+     */
+    record Apply(InboundState.Session from, Entry version) implements Event {
+    }
+
+    /** The driver wrote {@code version} ({@link Command.WriteVersion}); its file then had {@code stat} (null: none). */
+    record Written(Entry version, FileStore.Stat stat) implements Event {
+    }
+
     /** This node's link to {@code peer} is up (it sends there). */
     record LinkUp(String peer) implements Event {
     }

@@ -19,11 +19,10 @@ import org.slf4j.LoggerFactory;
  * confirm, restore), the offers of peers and their rounds ({@link PeerOffers}, with a start without a record of
  * versions), the fetches' ends and the rounds they complete ({@link Fetches}), and the first-sync gate
  * ({@link SyncGate}), and what becomes of a file a peer sent once it has arrived ({@link Arrivals}: discarded,
- * adopted, kept as a conflict copy, installed, the config parked, a certificate half held), the writes it asks
- * for coming back as events with what they left. The driver's parts still receive the content
- * ({@link Receiver}: a fetch it drops is a {@link Event.FetchEnded}) and apply a version that needs no content
- * ({@link Applier#applyWithoutContent}, through {@link #arrivals}); what those find here through {@link #local}
- * leaves its commands for the next {@link Event.TaskDone}.
+ * adopted, kept as a conflict copy, installed, the config parked, a certificate half held) and of a version that
+ * needs no content ({@link WithoutContent}: a deletion, a mode, a link), the writes it asks for coming back as
+ * events with what they left. The driver's parts receive the content ({@link Receiver}: a fetch it drops is a
+ * {@link Event.FetchEnded}) and write ({@link Applier}).
  */
 final class MirrorCore {
 
@@ -35,6 +34,7 @@ final class MirrorCore {
     private final Fetches fetches;
     private final HeldDeletions holds;
     private final Arrivals arrivals;
+    private final WithoutContent withoutContent;
     /** The commands of the event under way (and those the driver's parts left since the last one). */
     private final List<Command> out = new ArrayList<>();
 
@@ -45,16 +45,12 @@ final class MirrorCore {
         this.offers = new PeerOffers(state, disk, local, fetches, out::add);
         this.holds = new HeldDeletions(state, disk, out::add);
         this.arrivals = new Arrivals(state, disk, local, fetches, out::add);
+        this.withoutContent = new WithoutContent(state, disk, local, arrivals, out::add);
     }
 
     /** The local changes, for the driver's parts that need a file's edit recorded before they act on it. */
     LocalChanges local() {
         return local;
-    }
-
-    /** What becomes of received versions, for the driver's part that applies a version without content. */
-    Arrivals arrivals() {
-        return arrivals;
     }
 
     /** The fetches, for the progress of a file under way (no command comes of it). */
@@ -134,7 +130,7 @@ final class MirrorCore {
         }
     }
 
-    /** The events of a received version and of what the driver wrote for it; false for any other event. */
+    /** The events of a peer's version and of what the driver wrote for it; false for any other event. */
     private boolean arrival(Event event) {
         if (event instanceof Event.Arrived a) {
             arrivals.arrived(a.from(), a.rx());
@@ -146,6 +142,10 @@ final class MirrorCore {
             arrivals.retryParked(r.due());
         } else if (event instanceof Event.RefuseParked) {
             arrivals.refuseParked();
+        } else if (event instanceof Event.Apply a) {
+            withoutContent.apply(a.from(), a.version());
+        } else if (event instanceof Event.Written w) {
+            withoutContent.written(w.version(), w.stat());
         } else {
             return false;
         }

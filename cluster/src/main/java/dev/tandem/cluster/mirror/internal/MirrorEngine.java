@@ -31,8 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@link CoreDriver}): local changes, the mass-deletion guard and its holds, the peers' offers and rounds, the
  * first-sync gate, what becomes of a received file ({@link Arrivals}, with {@link CommitPlan} and
  * {@link Resolution}). Driven from here: the inbound sessions opening and closing, {@link InboundSessions}; the
- * content received, {@link Receiver} (with {@link ReceiveChecks}); the writes, {@link Applier} (which still
- * decides a version that needs no content). Durability: {@link Durability}. The status and the summary:
+ * content received, {@link Receiver} (with {@link ReceiveChecks}); the writes, {@link Applier}. Durability: {@link Durability}. The status and the summary:
  * {@link StatusPublisher}. Every task ends with {@link #afterTask}: the core's {@link Event.TaskDone} (the
  * deletions found judged, what changed here offered), the node told of the files written, the state file
  * scheduled.

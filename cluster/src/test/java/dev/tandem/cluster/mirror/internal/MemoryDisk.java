@@ -112,6 +112,11 @@ final class MemoryDisk implements Disk {
     }
 
     @Override
+    public boolean noLinksBetween(Path root, Path target) {
+        return true; // no links in memory
+    }
+
+    @Override
     public CertificatePairs.Half certificateHalf(Path path) {
         File f = files.get(path);
         return f == null ? CertificatePairs.Half.missing() : CertificatePairs.Half.of(f.content());

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * in memory; the test plays the driver, writing what the commands say and handing back what the writes left. A
  * version that wins is installed; one that loses is kept as a conflict copy; an edit here that no event reported
  * yet competes; the config is installed only once it validates (parked until a file it names has come, refused
- * when its round ends without); a certificate half is held until its other half comes.
+ * when its round ends without); a certificate half is held until its other half comes. A version that needs no
+ * content: a deletion applied, one that beats an edit here keeping the edit beside, the config's refused.
  */
 class MirrorCoreReceivedTest {
 
@@ -146,6 +147,18 @@ class MirrorCoreReceivedTest {
                     all.addAll(drive(core.on(new Event.FetchEnded(s.rx().entry.key(), s.rx().entry, true))));
                 } else if (c instanceof Command.RetryParked r) {
                     all.addAll(drive(core.on(new Event.RetryParked(r.due()))));
+                } else if (c instanceof Command.Apply a) {
+                    all.addAll(drive(core.on(new Event.Apply(a.from(), a.version()))));
+                } else if (c instanceof Command.WriteVersion w) {
+                    if (w.keepLocal() != null) {
+                        disk.copy(w.target(), w.keepLocal().keptAs());
+                        all.addAll(drive(core.on(new Event.KeptAside(w.version().key(), w.keepLocal().keptAs(),
+                                w.keepLocal().loser(), w.keepLocal().winner()))));
+                    }
+                    if (w.version().deleted()) {
+                        disk.delete(w.target());
+                    }
+                    all.addAll(drive(core.on(new Event.Written(w.version(), disk.stat(w.target())))));
                 }
             } catch (java.io.IOException e) {
                 throw new AssertionError(e);
@@ -301,5 +314,44 @@ class MirrorCoreReceivedTest {
         assertEquals(List.of(), of(out, Command.Install.class));
         assertEquals(1, of(out, Command.DiscardTemp.class).size());
         assertEquals("content 0", disk.text(f0));
+    }
+
+    // ------------------------------------------------------------------ versions that need no content
+
+    @Test
+    void aPeersDeletionIsWrittenAndRecordedOnceDone() {
+        Path f0 = WWW.resolve("f0");
+        Entry deletion = Entry.deletion(here(f0), "b", clock.millis());
+        List<Command> out = drive(core.on(new Event.Apply(b, deletion)));
+        assertEquals(1, of(out, Command.WriteVersion.class).size());
+        assertNull(disk.text(f0));
+        assertEquals(deletion, here(f0));
+        assertEquals(1.0, state.metrics.deletionsReceived.count());
+        assertEquals(List.of(), state.table.conflicts());
+    }
+
+    @Test
+    void aPeersDeletionThatBeatsAnEditHereNotYetReportedKeepsTheEditBeside() {
+        Path f0 = WWW.resolve("f0");
+        Entry deletion = Entry.deletion(here(f0), "b", clock.millis());
+        disk.write(f0, "mine", clock.millis() - 10_000);
+        List<Command> out = drive(core.on(new Event.Apply(b, deletion)));
+        Command.WriteVersion w = of(out, Command.WriteVersion.class).get(0);
+        assertNotNull(w.keepLocal(), "the edit here became a version first, and lost");
+        assertEquals("mine", disk.text(w.keepLocal().keptAs()));
+        assertNull(disk.text(f0));
+        assertEquals(deletion, here(f0));
+        assertEquals(List.of(w.keepLocal().keptAs()),
+                state.table.conflicts().stream().map(Conflict::keptAs).collect(Collectors.toList()));
+    }
+
+    @Test
+    void aPeersDeletionOfTheConfigIsRefused() {
+        Entry deletion = Entry.deletion(here(CONFIG), "b", clock.millis());
+        List<Command> out = drive(core.on(new Event.Apply(b, deletion)));
+        assertEquals(List.of(), of(out, Command.WriteVersion.class));
+        assertEquals("plain", disk.text(CONFIG));
+        assertFalse(here(CONFIG).deleted());
+        assertEquals(1.0, state.metrics.rejectedCount(MirrorMetrics.INVALID_CONFIG_RECEIVED));
     }
 }
