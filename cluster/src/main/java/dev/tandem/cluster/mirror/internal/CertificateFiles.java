@@ -34,6 +34,15 @@ final class CertificateFiles<T> {
 
     /** A file received from a peer, complete in {@code temp}, about to be written over {@code target}. */
     CertificatePairs.Received<T> received(Path target, Path temp, T token, String from) {
+        return received(target, temp, token, from, LocalDisk.INSTANCE, Receiving::deleteQuietly);
+    }
+
+    /**
+     * As {@link #received(Path, Path, Object, String)}, the halves as {@code disk} reads them; the temporary file of
+     * a half of {@code target} held before, now replaced, handed to {@code drop} (the core's: a command deletes it).
+     */
+    CertificatePairs.Received<T> received(Path target, Path temp, T token, String from, Disk disk,
+                                          java.util.function.Consumer<Path> drop) {
         Optional<Pair> p = pairs.pairOf(target);
         if (p.isEmpty()) {
             return CertificatePairs.Received.notAPair();
@@ -42,10 +51,10 @@ final class CertificateFiles<T> {
         Path otherHeld = pairs.heldTemp(pair.other(target));
         Path previous = pairs.heldTemp(target);
         CertificatePairs.Received<T> r = pairs.received(target, temp, token, from, pair,
-                read(pair.cert().equals(target) ? temp : otherHeld != null ? otherHeld : pair.cert()),
-                read(pair.key().equals(target) ? temp : otherHeld != null ? otherHeld : pair.key()));
+                disk.certificateHalf(pair.cert().equals(target) ? temp : otherHeld != null ? otherHeld : pair.cert()),
+                disk.certificateHalf(pair.key().equals(target) ? temp : otherHeld != null ? otherHeld : pair.key()));
         if (previous != null && !previous.equals(temp)) {
-            Receiving.deleteQuietly(previous);
+            drop.accept(previous);
         }
         return r;
     }

@@ -18,15 +18,56 @@ sealed interface Command {
     record Want(InboundState.Session session, List<Messages.Wanted> wanted) implements Command {
     }
 
-    /** Apply a peer's version that needs no content here: a deletion (its round's, or its hold confirmed), a mode, a link. */
+    /**
+     * A peer's version that needs no content here (a deletion, its round's or its hold confirmed; a mode; a link):
+     * once the commands before it are carried out, hand it back as {@link Event.Apply}, decided then.
+     */
     record Apply(InboundState.Session from, Entry version) implements Command {
+    }
+
+    /** Delete the temporary file of a received version that is not written anywhere (or no longer waits). */
+    record DiscardTemp(Path temp) implements Command {
+    }
+
+    /** The version of the file here that loses, kept beside it as {@code keptAs} before it is replaced. */
+    record KeepLocal(Path keptAs, Entry loser, Entry winner) {
+    }
+
+    /**
+     * Put a received version in place: {@code keepLocal} (if any) kept beside first ({@link Event.KeptAside}),
+     * then {@code rx.temp} renamed over its target ({@link Event.Installed}), then the other half of its pair held
+     * until now ({@code partner}, if any), the same way; then the fetch of {@code rx} ends ({@link Event.FetchEnded},
+     * failed if a write failed).
+     */
+    record Install(InboundState.Session from, Receiving rx, KeepLocal keepLocal, Arrivals.HeldHalf partner)
+            implements Command {
+    }
+
+    /**
+     * Keep a received version that lost to {@code winner} here beside the file as {@code keptAs} (written from
+     * {@code rx.temp}), then {@link Event.KeptAside}, then the end of its fetch.
+     */
+    record SaveConflict(InboundState.Session from, Receiving rx, Path keptAs, Entry winner) implements Command {
+    }
+
+    /**
+     * Write a peer's version that needs no content at {@code target} (under the root at {@code root}):
+     * {@code keepLocal} (if any) kept beside first ({@link Event.KeptAside}), then the file deleted, the link made,
+     * or the mode and owners given; then {@link Event.Written} with its stat.
+     */
+    record WriteVersion(InboundState.Session from, Entry version, Path target, Path root, KeepLocal keepLocal)
+            implements Command {
     }
 
     /** A peer's round is ready (every file of it arrived): its links applied, the directories flushed, the peer told. */
     record RoundReady(RoundBook.Ready round) implements Command {
     }
 
-    /** The parked config is looked at again ({@code due}: nothing it may wait for is under way; refused unless it validates). */
+    /**
+     * Once what comes before it is carried out (a ready round's links applied), hand the core
+     * {@link Event.RetryParked}: the parked config is looked at again ({@code due}: nothing it may wait for is
+     * under way; refused unless it validates).
+     */
     record RetryParked(boolean due) implements Command {
     }
 
@@ -61,6 +102,10 @@ sealed interface Command {
 
     /** The config file edited here became a version (after its offer): reload it. */
     record ConfigEdited(Path file) implements Command {
+    }
+
+    /** A config version received from {@code from} is in place: reload it. */
+    record ConfigReceived(Path file, String from) implements Command {
     }
 
     /** The first sync is over, with this outcome. */

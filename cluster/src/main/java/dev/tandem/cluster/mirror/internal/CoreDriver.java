@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands events to the {@link MirrorCore} on the engine's thread and carries out its {@link Command}s: offers on
- * the links, asks on the sessions, deletions by the {@link Applier}, timers on the engine's thread, temporary
- * files removed, the node told. The I/O half of the core, so that the core has none.
+ * the links, asks on the sessions, received files written and versions applied by the {@link Applier}, timers on
+ * the engine's thread, temporary files removed, the node told. The I/O half of the core, so that the core has none.
  */
 final class CoreDriver {
 
@@ -65,11 +65,21 @@ final class CoreDriver {
             } else if (c instanceof Command.Want w) {
                 w.session().session.want(w.wanted());
             } else if (c instanceof Command.Apply a) {
-                applier.applyWithoutContent(a.from(), a.version());
+                // now: decided on the disk as the commands before it left it
+                now(new Event.Apply(a.from(), a.version()));
+            } else if (c instanceof Command.WriteVersion w) {
+                applier.write(w);
             } else if (c instanceof Command.RoundReady r) {
                 applier.roundReady(r.round());
+            } else if (c instanceof Command.Install i) {
+                applier.install(i);
+            } else if (c instanceof Command.SaveConflict sc) {
+                applier.saveConflict(sc);
+            } else if (c instanceof Command.DiscardTemp d) {
+                Receiving.deleteQuietly(d.temp());
             } else if (c instanceof Command.RetryParked r) {
-                applier.retryParked(r.due());
+                // now: the commands before it (a ready round's links) are carried out
+                now(new Event.RetryParked(r.due()));
             } else if (c instanceof Command.CertificatesRoundOver) {
                 state.certificates.roundOver();
             } else if (c instanceof Command.Adopt a) {
@@ -83,6 +93,8 @@ final class CoreDriver {
                 log.info("mirror: removed {}, left by an interrupted write", r.file());
             } else if (c instanceof Command.ConfigEdited e) {
                 state.notifyConfig(e.file(), "edited here");
+            } else if (c instanceof Command.ConfigReceived r) {
+                state.notifyConfig(r.file(), "from " + r.from());
             } else if (c instanceof Command.FirstSyncOver f) {
                 state.firstSyncOver(f.outcome());
             } else if (c instanceof Command.Answer a) {

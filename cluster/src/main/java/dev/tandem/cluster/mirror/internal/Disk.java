@@ -41,6 +41,9 @@ interface Disk {
     /** One half of a certificate pair, or why there is none. */
     CertificatePairs.Half certificateHalf(Path path);
 
+    /** Whether no link lies between the directory {@code root} and the file {@code target} below it. */
+    boolean noLinksBetween(Path root, Path target);
+
     /** Every file under {@code dir}, links not followed; a part that cannot be read is left out. */
     List<Walked> walk(Path dir) throws IOException;
 }

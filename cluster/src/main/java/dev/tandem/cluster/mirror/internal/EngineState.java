@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * ({@link SyncGate}, {@link DeletionGuard} with {@link Deletions}, {@link RoundBook}, {@link NoHistory},
  * {@link ConfigVerdicts}, {@link RootLimits}, {@link Refusals}), and what one task leaves for the end of it (the
  * versions to offer, the files to report, whether the status is stale). The {@link MirrorCore}'s parts
- * ({@link LocalChanges}, {@link PeerOffers}, {@link HeldDeletions}) and the driver's ({@link InboundSessions},
+ * ({@link LocalChanges}, {@link PeerOffers}, {@link HeldDeletions}, {@link Arrivals}) and the driver's ({@link InboundSessions},
  * {@link Receiver}, {@link Applier}, {@link StatusPublisher}, {@link Durability}) share it.
  */
 final class EngineState {
@@ -73,7 +73,7 @@ final class EngineState {
     boolean statusDirty = true;
     boolean summaryDirty = true;
     /** Certificates and keys kept one unit; null when no check was given. */
-    CertificateFiles<Applier.HeldHalf> certificates;
+    CertificateFiles<Arrivals.HeldHalf> certificates;
     final CompletableFuture<String> firstSync = new CompletableFuture<>();
     /** Monotonic nanoseconds for durations: System::nanoTime, or the test's. */
     private final java.util.function.LongSupplier ticker;

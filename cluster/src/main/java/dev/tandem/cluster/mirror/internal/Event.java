@@ -49,6 +49,47 @@ sealed interface Event {
     record FetchEnded(EntryKey key, Entry entry, boolean ok) implements Event {
     }
 
+    /**
+     * A wanted version arrived whole from the peer of {@code from}: its content checked against its size and
+     * hash and flushed to {@code rx.temp}, beside its target. What becomes of it is {@link Arrivals}'s.
+     */
+    record Arrived(InboundState.Session from, Receiving rx) implements Event {
+    }
+
+    /**
+     * The driver kept the version {@code loser} of {@code key} beside its file as {@code keptAs} (a
+     * {@link Command.Install}'s edit here that lost, or a {@link Command.SaveConflict}): a conflict, and the copy a
+     * file to look at.
+     */
+    record KeptAside(EntryKey key, Path keptAs, Entry loser, Entry winner) implements Event {
+    }
+
+    /** The driver renamed {@code rx.temp} over its target, which then had the stat {@code stat} (null: none). */
+    record Installed(InboundState.Session from, Receiving rx, FileStore.Stat stat) implements Event {
+    }
+
+    /**
+     * The driver carried out what came before a {@link Command.RetryParked}: the parked config is validated
+     * again on the disk as it is now ({@code due}: refused unless it validates).
+     */
+    record RetryParked(boolean due) implements Event {
+    }
+
+    /** The connection the parked config came from closed, and nothing else is awaited: it is refused. */
+    record RefuseParked() implements Event {
+    }
+
+    /**
+     * The driver carried out what came before a {@link Command.Apply}: the peer's version {@code version}, which
+     * needs no content here, is decided on the disk as it is now (see {@link WithoutContent}).
+     */
+    record Apply(InboundState.Session from, Entry version) implements Event {
+    }
+
+    /** The driver wrote {@code version} ({@link Command.WriteVersion}); its file then had {@code stat} (null: none). */
+    record Written(Entry version, FileStore.Stat stat) implements Event {
+    }
+
     /** This node's link to {@code peer} is up (it sends there). */
     record LinkUp(String peer) implements Event {
     }

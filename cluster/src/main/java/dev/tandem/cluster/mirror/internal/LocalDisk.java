@@ -63,6 +63,11 @@ final class LocalDisk implements Disk {
     }
 
     @Override
+    public boolean noLinksBetween(Path root, Path target) {
+        return FileStore.noLinksBetween(root, target);
+    }
+
+    @Override
     public CertificatePairs.Half certificateHalf(Path path) {
         return CertificateFiles.read(path);
     }

@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * mass-deletion guard on them and on a peer's rounds, and its holds ({@link Deletions}, {@link HeldDeletions}:
  * confirm, restore), the offers of peers and their rounds ({@link PeerOffers}, with a start without a record of
  * versions), the fetches' ends and the rounds they complete ({@link Fetches}), and the first-sync gate
- * ({@link SyncGate}). The files peers send are still the driver's parts ({@link Receiver}, {@link Applier}):
- * each fetch they end is a {@link Event.FetchEnded}; what they find here through {@link #local} leaves its
- * commands for the next {@link Event.TaskDone}.
+ * ({@link SyncGate}), and what becomes of a file a peer sent once it has arrived ({@link Arrivals}: discarded,
+ * adopted, kept as a conflict copy, installed, the config parked, a certificate half held) and of a version that
+ * needs no content ({@link WithoutContent}: a deletion, a mode, a link), the writes it asks for coming back as
+ * events with what they left. The driver's parts receive the content ({@link Receiver}: a fetch it drops is a
+ * {@link Event.FetchEnded}) and write ({@link Applier}).
  */
 final class MirrorCore {
 
@@ -31,6 +33,8 @@ final class MirrorCore {
     private final PeerOffers offers;
     private final Fetches fetches;
     private final HeldDeletions holds;
+    private final Arrivals arrivals;
+    private final WithoutContent withoutContent;
     /** The commands of the event under way (and those the driver's parts left since the last one). */
     private final List<Command> out = new ArrayList<>();
 
@@ -40,6 +44,8 @@ final class MirrorCore {
         this.fetches = new Fetches(state, out::add);
         this.offers = new PeerOffers(state, disk, local, fetches, out::add);
         this.holds = new HeldDeletions(state, disk, out::add);
+        this.arrivals = new Arrivals(state, disk, local, fetches, out::add);
+        this.withoutContent = new WithoutContent(state, disk, local, arrivals, out::add);
     }
 
     /** The local changes, for the driver's parts that need a file's edit recorded before they act on it. */
@@ -82,7 +88,7 @@ final class MirrorCore {
             out.add(new Command.Answer(holds.confirmDeletion(c.root())));
         } else if (event instanceof Event.Restore r) {
             out.add(new Command.Answer(holds.restoreDeletion(r.root())));
-        } else {
+        } else if (!arrival(event)) {
             gate(event);
         }
         List<Command> done = List.copyOf(out);
@@ -122,6 +128,28 @@ final class MirrorCore {
             out.add(new Command.ConfigEdited(state.configEditedHere));
             state.configEditedHere = null;
         }
+    }
+
+    /** The events of a peer's version and of what the driver wrote for it; false for any other event. */
+    private boolean arrival(Event event) {
+        if (event instanceof Event.Arrived a) {
+            arrivals.arrived(a.from(), a.rx());
+        } else if (event instanceof Event.Installed i) {
+            arrivals.installed(i.from(), i.rx(), i.stat());
+        } else if (event instanceof Event.KeptAside k) {
+            arrivals.conflict(k.key(), k.keptAs(), k.loser(), k.winner());
+        } else if (event instanceof Event.RetryParked r) {
+            arrivals.retryParked(r.due());
+        } else if (event instanceof Event.RefuseParked) {
+            arrivals.refuseParked();
+        } else if (event instanceof Event.Apply a) {
+            withoutContent.apply(a.from(), a.version());
+        } else if (event instanceof Event.Written w) {
+            withoutContent.written(w.version(), w.stat());
+        } else {
+            return false;
+        }
+        return true;
     }
 
     /** The links' events, for the first-sync gate and the catch-up status. */

@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The decisions are the {@link MirrorCore}'s (events in, {@link Command}s out, no I/O, carried out by
  * {@link CoreDriver}): local changes, the mass-deletion guard and its holds, the peers' offers and rounds, the
- * first-sync gate. Driven from here: the inbound sessions opening and closing, {@link InboundSessions}; and, not
- * moved into the core yet, received files, {@link Receiver} (with {@link ReceiveChecks}), then {@link Applier}
- * (with {@link CommitPlan} and {@link Resolution}). Durability: {@link Durability}. The status and the summary:
+ * first-sync gate, what becomes of a received file ({@link Arrivals}, with {@link CommitPlan} and
+ * {@link Resolution}). Driven from here: the inbound sessions opening and closing, {@link InboundSessions}; the
+ * content received, {@link Receiver} (with {@link ReceiveChecks}); the writes, {@link Applier}. Durability: {@link Durability}. The status and the summary:
  * {@link StatusPublisher}. Every task ends with {@link #afterTask}: the core's {@link Event.TaskDone} (the
  * deletions found judged, what changed here offered), the node told of the files written, the state file
  * scheduled.

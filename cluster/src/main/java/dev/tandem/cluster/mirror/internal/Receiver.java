@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * The file frames of the inbound connections: content goes to a temporary file beside its target (or, for a
  * small file, to memory), is checked against its version's size and SHA-256, flushed to disk on the flush pool
  * (so that many flushes share the file system's journal commits), and then handed back, on the engine's
- * thread, to {@link Applier#commit}. A file half received when its connection closes leaves nothing behind.
+ * thread, to the core ({@link Applier#arrived}, {@link Event.Arrived}). A file half received when its connection
+ * closes leaves nothing behind.
  */
 final class Receiver {
 
@@ -173,7 +174,7 @@ final class Receiver {
                             return;
                         }
                         try {
-                            applier.commit(st, rx, flushed);
+                            applier.arrived(st, rx, flushed);
                             threads.afterTask();
                         } catch (RuntimeException ex) {
                             log.error("mirror: unexpected failure", ex);

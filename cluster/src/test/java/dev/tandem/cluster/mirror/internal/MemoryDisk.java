@@ -40,6 +40,32 @@ final class MemoryDisk implements Disk {
         files.remove(file);
     }
 
+    /** Renames {@code from} over {@code to}, as the driver puts a received file in place. */
+    void move(Path from, Path to) throws IOException {
+        File f = files.remove(from);
+        if (f == null) {
+            throw new java.nio.file.NoSuchFileException(from.toString());
+        }
+        files.put(to, f);
+    }
+
+    /** A copy of {@code from} at {@code to}, a file of its own (as a conflict copy is kept beside). */
+    void copy(Path from, Path to) throws IOException {
+        File f = files.get(from);
+        if (f == null) {
+            throw new java.nio.file.NoSuchFileException(from.toString());
+        }
+        FileStore.Stat s = f.stat();
+        files.put(to, new File(f.content(), new FileStore.Stat(s.size(), s.mtimeNanos(), s.ctimeNanos(), inode++, s.mode(),
+                s.uid(), s.gid(), false)));
+    }
+
+    /** The content of {@code file} as text, or null when there is none. */
+    String text(Path file) {
+        File f = files.get(file);
+        return f == null ? null : new String(f.content(), StandardCharsets.UTF_8);
+    }
+
     @Override
     public FileStore.Stat stat(Path path) {
         File f = files.get(path);
@@ -83,6 +109,11 @@ final class MemoryDisk implements Disk {
     @Override
     public String[] owners(Path path) {
         return new String[]{"", ""};
+    }
+
+    @Override
+    public boolean noLinksBetween(Path root, Path target) {
+        return true; // no links in memory
     }
 
     @Override
