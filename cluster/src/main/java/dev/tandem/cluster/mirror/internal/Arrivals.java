@@ -3,6 +3,7 @@ package dev.tandem.cluster.mirror.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,16 +211,41 @@ final class Arrivals {
         } else {
             state.changedFiles.add(target);
             log.debug("mirror: {} from {}: version {} in place", target, st.peer, e.label());
+            mirroredConflictCopy(e, target);
             // a file the parked config names may just have come
             retryParked(false);
         }
     }
 
+    /**
+     * A conflict copy a peer kept, mirrored here as every file of a mirrored directory is: listed as a conflict
+     * here too, so that every node's status shows the copies on its disk, even one whose losing version this node
+     * never saw (the peer had decided before it offered its files). Its name tells the version it holds.
+     */
+    private void mirroredConflictCopy(Entry copy, Path target) {
+        Conflict.Named n = Conflict.named(target.getFileName().toString());
+        if (n == null || n.version() < 1 || state.table.conflicts().stream().anyMatch(c -> c.keptAs().equals(target))) {
+            return;
+        }
+        EntryKey key = state.roots.keyOf(target.resolveSibling(n.file()));
+        Entry winner = key == null ? null : state.table.get(key);
+        if (winner == null || winner.deleted()) {
+            return;
+        }
+        Entry loser = new Entry(key, n.version(), n.origin(), VersionVector.of(Map.of(n.origin(), n.version())),
+                copy.changedAt(), copy.hash(), false, copy.mode(), copy.size());
+        conflict(key, target, loser, winner);
+    }
+
     /** A losing version was kept beside the file as {@code keptAs} (the driver's): recorded as a conflict. */
     void conflict(EntryKey key, Path keptAs, Entry loser, Entry winner) {
         String won = winner == null ? "-" : winner.label();
+        boolean listed = state.table.conflicts().stream().anyMatch(c -> c.keptAs().equals(keptAs));
         state.table.addConflict(new Conflict(key, keptAs, loser, won, state.clock.millis()));
-        state.metrics.conflicts.increment();
+        if (!listed) {
+            // once per copy: a copy mirrored here and the losing version offered after it are one conflict
+            state.metrics.conflicts.increment();
+        }
         log.warn("mirror: concurrent edits of {}: version {} wins, {} is kept as {}", key, won, loser.label(), keptAs);
         EntryKey k = state.roots.keyOf(keptAs);
         if (k != null) {

@@ -220,6 +220,47 @@ class MirrorCoreReceivedTest {
     }
 
     @Test
+    void aConflictCopyAPeerKeptIsListedHereTooOnce() {
+        Path f0 = WWW.resolve("f0");
+        // b decided concurrent edits of f0 before it offered: it mirrors the copy of the loser, 2@c, as a file
+        Path copy = WWW.resolve("f0.conflict-c-2");
+        Entry kept = theirs(copy, null, "c's edit");
+        offered(kept);
+        arrives(kept, "c's edit");
+
+        assertEquals("c's edit", disk.text(copy));
+        assertEquals(1, state.table.conflicts().size(), "listed here, though this node never saw 2@c");
+        Conflict c = state.table.conflicts().get(0);
+        assertEquals(copy, c.keptAs());
+        assertEquals(state.roots.keyOf(f0), c.key());
+        assertEquals("2@c", c.loser().label());
+        assertEquals(here(f0).label(), c.winner());
+        assertEquals(1.0, state.metrics.conflicts.count());
+
+        // the copy changed at b (an operator edited it): still one conflict
+        Entry again = theirs(copy, kept, "c's edit, looked at");
+        offered(again);
+        arrives(again, "c's edit, looked at");
+        assertEquals(1, state.table.conflicts().size());
+        assertEquals(1.0, state.metrics.conflicts.count());
+
+        // a name that only looks like a copy's, of no file here, is a file like any
+        Entry other = theirs(WWW.resolve("notes.conflict-c-2"), null, "x");
+        offered(other);
+        arrives(other, "x");
+        assertEquals(1, state.table.conflicts().size());
+    }
+
+    @Test
+    void aConflictCopysNameTellsItsFileAndTheLosingVersion() {
+        assertEquals(new Conflict.Named("page.html", "lb-1", 12), Conflict.named("page.html.conflict-lb-1-12"));
+        assertEquals(new Conflict.Named("a.conflict-b-1", "c", 2), Conflict.named("a.conflict-b-1.conflict-c-2"));
+        assertNull(Conflict.named("page.html"));
+        assertNull(Conflict.named("page.conflict-.html"));
+        assertNull(Conflict.named("x.conflict-a-99999999999999999999"));
+    }
+
+    @Test
     void anEditHereThatNoEventReportedYetCompetesAndIsKeptWhenItLoses() {
         Path f0 = WWW.resolve("f0");
         Entry before = here(f0);
