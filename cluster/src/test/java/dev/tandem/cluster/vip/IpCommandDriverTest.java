@@ -54,8 +54,15 @@ class IpCommandDriverTest {
                 int exit = answers.apply(line).exit();
                 Process p = new ProcessBuilder("sh", "-c", "sleep 2; exit " + exit).start();
                 if (exit > 1) {
+                    // fails at once: ended before the driver looks (a fork on a busy host can take longer than
+                    // the driver's look, and a real failure that slow is reported by its exit later)
                     p.destroy();
                     p = new ProcessBuilder("sh", "-c", "exit " + exit).start();
+                    try {
+                        p.waitFor();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 started.add(p);
                 return p;

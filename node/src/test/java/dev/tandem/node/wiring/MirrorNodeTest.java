@@ -132,9 +132,12 @@ class MirrorNodeTest {
         await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20))
                 .until(() -> get(b, "/page.html").equals("static page"));
 
+        // the status and its gauges are published a moment after the file is in place (and "in sync" may still
+        // be the one from before the page was made): wait for the page to be counted
         await().atMost(10, TimeUnit.SECONDS).until(() -> {
             Map<String, Object> m = mirror(b);
-            return ((List<?>) m.get("peers")).stream().allMatch(p -> Boolean.TRUE.equals(((Map<?, ?>) p).get("in_sync")));
+            return ((List<?>) m.get("peers")).stream().allMatch(p -> Boolean.TRUE.equals(((Map<?, ?>) p).get("in_sync")))
+                    && TestNodes.get(TestNodes.adminUrl(b, "/metrics")).body().contains("tandem_mirror_tracked_files 2.0");
         });
         Map<String, Object> m = mirror(b);
         assertEquals("synced with a", m.get("first_sync"));

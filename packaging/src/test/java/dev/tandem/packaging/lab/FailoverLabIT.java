@@ -122,8 +122,26 @@ class FailoverLabIT {
      * machine is shared, and an answer that takes 400 ms while other builds run is not a lost one. The
      * timeouts only bound a request that would never be answered.
      */
-    private Process patientPoller(long millis, Path out, String holder) throws Exception {
-        return poller(millis, out, 1000, 2000, holder);
+    private Process patientPoller(Path out, String holder) throws Exception {
+        Process p = Poller.start(lab, URL, 120_000, 1000, 2000, false, out, until(out));
+        Poller.awaitAnswers(out, holder, 80, 10);
+        return p;
+    }
+
+    /** The file that ends the client writing {@code out} (see {@link Poller#stop}). */
+    private static Path until(Path out) {
+        return out.resolveSibling(out.getFileName() + ".stop");
+    }
+
+    /**
+     * Ends a {@link #patientPoller} once it has had {@code count} answers from the new holder {@code holder},
+     * not after a fixed time (a CLI's JVM starting on a busy host can take longer than any such time), and
+     * reads what it saw.
+     */
+    private Poller.Result finishOn(Process poller, Path out, String holder, int count) throws Exception {
+        Poller.awaitAnswers(out, holder, count, 60);
+        Poller.stop(until(out));
+        return finish(poller, out);
     }
 
     /** The client, polling for {@code millis}; returns once it has seen 80 answers from {@code holder}. */
@@ -237,13 +255,13 @@ class FailoverLabIT {
         for (int round = 1; round <= rounds; round++) {
             Path out = work.resolve("poll-handover-" + round + ".out");
             int logFrom = logLength("n2");
-            Process poller = patientPoller(10000, out, "n1");
+            Process poller = patientPoller(out, "n1");
             Path cli = work.resolve("handover-" + round + ".out");
             Process handover = nodes.cli(lab.n1, "handover", cli);
             assertTrue(handover.waitFor(40, TimeUnit.SECONDS), "tandem handover ends" + logs());
             assertEquals(0, handover.exitValue(), Files.readString(cli) + logs());
             assertTrue(Files.readString(cli).contains("handover complete"), Files.readString(cli));
-            Poller.Result seen = finish(poller, out);
+            Poller.Result seen = finishOn(poller, out, "n2", 30);
             lost += seen.failed();
             await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> nodes.rules(lab.n2).isEmpty());
             log.info("(d) tandem handover {}/{}: {} failed of {}, longest gap {} ms (slowest request: {}), {} segment(s) "
@@ -259,14 +277,14 @@ class FailoverLabIT {
             // draining as a node that hands over does.
             Path back = work.resolve("poll-resume-" + round + ".out");
             int n1LogFrom = logLength("n1");
-            Process backPoller = patientPoller(8000, back, "n2");
+            Process backPoller = patientPoller(back, "n2");
             Path resumed = work.resolve("resume-" + round + ".out");
             Process resume = nodes.cli(lab.n1, "resume", resumed);
             assertTrue(resume.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, resume.exitValue(), Files.readString(resumed));
             await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> answer().equals("n1")
                     && !lab.output(lab.n2, "ip", "-o", "addr", "show", "dev", "eth0").contains(Lab.VIP + "/"));
-            Poller.Result resumedSeen = finish(backPoller, back);
+            Poller.Result resumedSeen = finishOn(backPoller, back, "n1", 30);
             lost += resumedSeen.failed();
             await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(100))
                     .until(() -> (nodes.rules(lab.n1) + nodes.rules(lab.n2)).isEmpty());
@@ -398,10 +416,10 @@ class FailoverLabIT {
         assumeNft();
         startBoth();
         Path out = work.resolve("poll-planned.out");
-        Process poller = patientPoller(12000, out, "n1");
+        Process poller = patientPoller(out, "n1");
         node1.destroy(); // SIGTERM: hand over, drain, then stop
         assertTrue(node1.waitFor(30, TimeUnit.SECONDS), "n1 stops" + logs());
-        Poller.Result seen = finish(poller, out);
+        Poller.Result seen = finishOn(poller, out, "n2", 30);
         log.info("(d) planned stop: {} failed of {}, longest gap {} ms", seen.failed(), seen.requests(), seen.maxGapMillis());
         noRequestLost(seen, logs());
         assertTrue(seen.lastOkLine().contains(" n2 "), "n2 holds the VIP" + logs());
